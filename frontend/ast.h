@@ -1,0 +1,319 @@
+// vic's abstract syntax tree: what the parser builds (frontend/parse.cpp, the only
+// file that sees ANTLR) and what name resolution and type checking annotate in
+// place (frontend/check.cpp). The lowering to IR (ir/lower/) reads it.
+//
+// Nodes own their children through unique_ptr; a node's `kind` selects its class,
+// and `as<T>()` / `dyn<T>()` downcast without RTTI.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "support/check.h"
+#include "support/source.h"
+
+namespace vic::ast {
+
+// ---------------------------------------------------------------------------
+// Types
+
+enum class BaseType { Int, Real };
+// The container shape below any array dimensions.
+enum class Shape { Scalar, Vector, RowVector, Matrix };
+
+// A type without sizes, as the type checker sees it: `array[3] vector[N]` is
+// {Real, Vector, array_rank = 1}. An error poisons an expression with `error`.
+struct Type {
+  BaseType base = BaseType::Real;
+  Shape shape = Shape::Scalar;
+  int array_rank = 0;
+  bool error = false;
+
+  static Type int_scalar() { return {BaseType::Int, Shape::Scalar, 0, false}; }
+  static Type real_scalar() { return {BaseType::Real, Shape::Scalar, 0, false}; }
+  static Type vector() { return {BaseType::Real, Shape::Vector, 0, false}; }
+  static Type poisoned() { return {BaseType::Real, Shape::Scalar, 0, true}; }
+  bool is_scalar() const { return shape == Shape::Scalar && array_rank == 0; }
+  bool is_int_scalar() const { return is_scalar() && base == BaseType::Int; }
+  bool is_real_scalar() const { return is_scalar() && base == BaseType::Real; }
+  // Number of indices a full element access takes (array dims + container dims).
+  int num_dims() const;
+  bool operator==(const Type&) const = default;
+  // Stan's spelling: "int", "real", "vector", "array[,] real", ...
+  std::string str() const;
+};
+
+// Whether a value can change with the parameters (stanc3's "adlevel").
+enum class Dependence { Data, Parameter };
+
+// ---------------------------------------------------------------------------
+// Expressions
+
+enum class ExprKind { IntLiteral, RealLiteral, Variable, Unary, Binary, Index, Call, Conditional };
+
+struct VarDecl;
+
+struct Expr {
+  explicit Expr(ExprKind kind, SourceLoc loc) : kind(kind), loc(loc) {}
+  virtual ~Expr() = default;
+
+  const ExprKind kind;
+  SourceLoc loc;
+  // Filled by the type checker.
+  Type type = Type::poisoned();
+  Dependence dependence = Dependence::Data;
+
+  template <typename T>
+  T& as() {
+    VIC_CHECK(kind == T::kKind) << "bad expression downcast";
+    return static_cast<T&>(*this);
+  }
+  template <typename T>
+  const T& as() const {
+    VIC_CHECK(kind == T::kKind) << "bad expression downcast";
+    return static_cast<const T&>(*this);
+  }
+  template <typename T>
+  const T* dyn() const {
+    return kind == T::kKind ? static_cast<const T*>(this) : nullptr;
+  }
+};
+using ExprPtr = std::unique_ptr<Expr>;
+
+struct IntLiteral : Expr {
+  static constexpr ExprKind kKind = ExprKind::IntLiteral;
+  IntLiteral(SourceLoc loc, long long value) : Expr(kKind, loc), value(value) {}
+  long long value;
+};
+
+struct RealLiteral : Expr {
+  static constexpr ExprKind kKind = ExprKind::RealLiteral;
+  RealLiteral(SourceLoc loc, double value) : Expr(kKind, loc), value(value) {}
+  double value;
+};
+
+// A use of a declared name: a variable or a loop index.
+struct Variable : Expr {
+  static constexpr ExprKind kKind = ExprKind::Variable;
+  Variable(SourceLoc loc, std::string name) : Expr(kKind, loc), name(std::move(name)) {}
+  std::string name;
+  // Filled by name resolution: the declaration this name refers to.
+  const VarDecl* decl = nullptr;
+};
+
+enum class UnaryOp { Negate, Plus, Not };
+
+struct Unary : Expr {
+  static constexpr ExprKind kKind = ExprKind::Unary;
+  Unary(SourceLoc loc, UnaryOp op, ExprPtr operand)
+      : Expr(kKind, loc), op(op), operand(std::move(operand)) {}
+  UnaryOp op;
+  ExprPtr operand;
+};
+
+enum class BinaryOp {
+  Add, Sub, Mul, Div, IntDiv, Mod, Pow,
+  EltMul, EltDiv,
+  Less, LessEq, Greater, GreaterEq, Equal, NotEqual, And, Or,
+};
+// The operator's spelling ("+", ".*", "&&").
+const char* binary_op_spelling(BinaryOp op);
+
+struct Binary : Expr {
+  static constexpr ExprKind kKind = ExprKind::Binary;
+  Binary(SourceLoc loc, BinaryOp op, ExprPtr lhs, ExprPtr rhs)
+      : Expr(kKind, loc), op(op), lhs(std::move(lhs)), rhs(std::move(rhs)) {}
+  BinaryOp op;
+  ExprPtr lhs, rhs;
+};
+
+// `base[i1, i2, ...]`; each index a single int (slices come later).
+struct Index : Expr {
+  static constexpr ExprKind kKind = ExprKind::Index;
+  Index(SourceLoc loc, ExprPtr base, std::vector<ExprPtr> indices)
+      : Expr(kKind, loc), base(std::move(base)), indices(std::move(indices)) {}
+  ExprPtr base;
+  std::vector<ExprPtr> indices;
+};
+
+// `f(a, b)` or, for `_lpdf`/`_lpmf` functions, `f(a | b, c)` (conditional = true).
+struct Call : Expr {
+  static constexpr ExprKind kKind = ExprKind::Call;
+  Call(SourceLoc loc, std::string name, std::vector<ExprPtr> args, bool conditional)
+      : Expr(kKind, loc), name(std::move(name)), args(std::move(args)), conditional(conditional) {}
+  std::string name;
+  std::vector<ExprPtr> args;
+  bool conditional;
+};
+
+// `cond ? a : b`.
+struct Conditional : Expr {
+  static constexpr ExprKind kKind = ExprKind::Conditional;
+  Conditional(SourceLoc loc, ExprPtr cond, ExprPtr then_expr, ExprPtr else_expr)
+      : Expr(kKind, loc),
+        cond(std::move(cond)),
+        then_expr(std::move(then_expr)),
+        else_expr(std::move(else_expr)) {}
+  ExprPtr cond, then_expr, else_expr;
+};
+
+// ---------------------------------------------------------------------------
+// Declarations
+
+// The program block a declaration or statement belongs to.
+enum class BlockKind { Data, TransformedData, Parameters, TransformedParameters, Model, GeneratedQuantities };
+// Stan's spelling: "data", "transformed data", ...
+const char* block_kind_name(BlockKind block);
+
+// A declared type with its sizes and constraint:
+// `array[N] real<lower=0, upper=1 - a>` or the old `real x[N]` form.
+struct SizedType {
+  BaseType base = BaseType::Real;
+  Shape shape = Shape::Scalar;
+  std::vector<ExprPtr> array_dims;  // outermost first
+  std::vector<ExprPtr> shape_dims;  // vector/row_vector: [N]; matrix: [M, N]
+  ExprPtr lower;                    // null when absent
+  ExprPtr upper;
+  Type type() const {
+    return {base, shape, static_cast<int>(array_dims.size()), false};
+  }
+};
+
+// A variable: block-level (data, parameter, ...), local, or a loop index
+// (loop indices have no SizedType sizes and are int scalars).
+struct VarDecl {
+  SourceLoc loc;
+  std::string name;
+  SizedType type;
+  BlockKind block = BlockKind::Model;
+  bool is_local = false;       // declared inside a statement body
+  bool is_loop_index = false;  // `for (i in ...)`
+  ExprPtr init;                // `= expr`, optional
+};
+using VarDeclPtr = std::unique_ptr<VarDecl>;
+
+// ---------------------------------------------------------------------------
+// Statements
+
+enum class StmtKind { Decl, Assign, Tilde, TargetPlus, For, If, Block };
+
+struct Stmt {
+  explicit Stmt(StmtKind kind, SourceLoc loc) : kind(kind), loc(loc) {}
+  virtual ~Stmt() = default;
+  const StmtKind kind;
+  SourceLoc loc;
+
+  template <typename T>
+  T& as() {
+    VIC_CHECK(kind == T::kKind) << "bad statement downcast";
+    return static_cast<T&>(*this);
+  }
+  template <typename T>
+  const T& as() const {
+    VIC_CHECK(kind == T::kKind) << "bad statement downcast";
+    return static_cast<const T&>(*this);
+  }
+};
+using StmtPtr = std::unique_ptr<Stmt>;
+
+// A declaration in statement position (block-level or local).
+struct DeclStmt : Stmt {
+  static constexpr StmtKind kKind = StmtKind::Decl;
+  DeclStmt(SourceLoc loc, VarDeclPtr decl) : Stmt(kKind, loc), decl(std::move(decl)) {}
+  VarDeclPtr decl;
+};
+
+enum class AssignOp { Assign, AddAssign, SubAssign, MulAssign, DivAssign };
+
+// `lhs = rhs`, `lhs += rhs`, ... ; lhs is a Variable or an Index of one.
+struct AssignStmt : Stmt {
+  static constexpr StmtKind kKind = StmtKind::Assign;
+  AssignStmt(SourceLoc loc, ExprPtr lhs, AssignOp op, ExprPtr rhs)
+      : Stmt(kKind, loc), lhs(std::move(lhs)), op(op), rhs(std::move(rhs)) {}
+  ExprPtr lhs;
+  AssignOp op;
+  ExprPtr rhs;
+};
+
+// `lhs ~ dist(args)`.
+struct TildeStmt : Stmt {
+  static constexpr StmtKind kKind = StmtKind::Tilde;
+  TildeStmt(SourceLoc loc, ExprPtr lhs, std::string distribution, SourceLoc distribution_loc,
+            std::vector<ExprPtr> args)
+      : Stmt(kKind, loc),
+        lhs(std::move(lhs)),
+        distribution(std::move(distribution)),
+        distribution_loc(distribution_loc),
+        args(std::move(args)) {}
+  ExprPtr lhs;
+  std::string distribution;  // "normal"
+  SourceLoc distribution_loc;
+  std::vector<ExprPtr> args;
+};
+
+// `target += expr`.
+struct TargetPlusStmt : Stmt {
+  static constexpr StmtKind kKind = StmtKind::TargetPlus;
+  TargetPlusStmt(SourceLoc loc, ExprPtr value) : Stmt(kKind, loc), value(std::move(value)) {}
+  ExprPtr value;
+};
+
+// `for (index in lower:upper) body`, bounds inclusive.
+struct ForStmt : Stmt {
+  static constexpr StmtKind kKind = StmtKind::For;
+  ForStmt(SourceLoc loc, VarDeclPtr index, ExprPtr lower, ExprPtr upper, StmtPtr body)
+      : Stmt(kKind, loc),
+        index(std::move(index)),
+        lower(std::move(lower)),
+        upper(std::move(upper)),
+        body(std::move(body)) {}
+  VarDeclPtr index;
+  ExprPtr lower, upper;
+  StmtPtr body;
+};
+
+struct IfStmt : Stmt {
+  static constexpr StmtKind kKind = StmtKind::If;
+  IfStmt(SourceLoc loc, ExprPtr cond, StmtPtr then_stmt, StmtPtr else_stmt)
+      : Stmt(kKind, loc),
+        cond(std::move(cond)),
+        then_stmt(std::move(then_stmt)),
+        else_stmt(std::move(else_stmt)) {}
+  ExprPtr cond;
+  StmtPtr then_stmt;
+  StmtPtr else_stmt;  // null when absent
+};
+
+// `{ ... }`: a scope.
+struct BlockStmt : Stmt {
+  static constexpr StmtKind kKind = StmtKind::Block;
+  BlockStmt(SourceLoc loc, std::vector<StmtPtr> stmts) : Stmt(kKind, loc), stmts(std::move(stmts)) {}
+  std::vector<StmtPtr> stmts;
+};
+
+// ---------------------------------------------------------------------------
+// Program
+
+// One program block: its top-level declarations appear as DeclStmts, in order,
+// among its statements.
+struct ProgramBlock {
+  BlockKind kind;
+  SourceLoc loc;
+  std::vector<StmtPtr> stmts;
+};
+
+struct Program {
+  const SourceFile* file = nullptr;
+  // Present blocks in source order (which is the canonical order).
+  std::vector<ProgramBlock> blocks;
+
+  const ProgramBlock* block(BlockKind kind) const {
+    for (const ProgramBlock& b : blocks)
+      if (b.kind == kind) return &b;
+    return nullptr;
+  }
+};
+
+}  // namespace vic::ast

@@ -1,0 +1,49 @@
+// The Model interface: what ADVI, gradcheck and the output writers need from a
+// compiled model, and nothing about how it was compiled (codegen/ implements it).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "support/rng.h"
+
+namespace vic::runtime {
+
+// Why an evaluation rejected a point: 0 is "no error"; other values index the
+// model's domain checks (describe_error gives the message with its source line).
+using EvalError = int;
+
+class Model {
+ public:
+  virtual ~Model() = default;
+
+  // Number of unconstrained parameters.
+  virtual size_t dim() const = 0;
+
+  // CmdStan-style names of constrain()'s outputs, in order: every constrained
+  // parameter, then transformed parameters, then generated quantities
+  // ("mu", "theta.1", "Sigma.1.2", ...).
+  virtual const std::vector<std::string>& output_names() const = 0;
+  // How many of output_names() are parameters, transformed parameters, generated quantities.
+  virtual size_t num_parameter_outputs() const = 0;
+  virtual size_t num_transformed_outputs() const = 0;
+
+  // Log density on the unconstrained scale with the log-Jacobian of every
+  // constraint, dropping the constant terms that `~` drops (Stan's
+  // log_prob<true, true>); writes its gradient into grad[0..dim).
+  // On a domain error returns -inf and sets *error.
+  virtual double lp_grad(const double* theta, double* grad, EvalError* error) const = 0;
+
+  // The same density with every constant kept (Stan's log_prob<false, true>);
+  // no gradient. Stan's ADVI estimates the ELBO with it.
+  virtual double lp(const double* theta, EvalError* error) const = 0;
+
+  // Writes constrained parameters, transformed parameters and generated
+  // quantities (which may draw from rng) into out[0..output_names().size()).
+  virtual void constrain(const double* theta, Rng& rng, double* out, EvalError* error) const = 0;
+
+  // "file:line:col: normal_lpdf: Scale parameter is -1, but must be positive".
+  virtual std::string describe_error(EvalError error) const = 0;
+};
+
+}  // namespace vic::runtime

@@ -1,0 +1,113 @@
+// The table of standard-library signatures.
+#include "stdlib/signatures.h"
+
+namespace vic::stdlib {
+namespace {
+
+using A = ArgKind;
+using R = ReturnKind;
+
+std::vector<DistributionInfo> make_distributions() {
+  return {
+      {"normal", false, A::Reals, {A::Reals, A::Reals}, {"mu", "sigma"}},
+      {"std_normal", false, A::Reals, {}, {}},
+      {"student_t", false, A::Reals, {A::Reals, A::Reals, A::Reals}, {"nu", "mu", "sigma"}},
+      {"cauchy", false, A::Reals, {A::Reals, A::Reals}, {"mu", "sigma"}},
+      {"lognormal", false, A::Reals, {A::Reals, A::Reals}, {"mu", "sigma"}},
+      {"exponential", false, A::Reals, {A::Reals}, {"beta"}},
+      {"gamma", false, A::Reals, {A::Reals, A::Reals}, {"alpha", "beta"}},
+      {"inv_gamma", false, A::Reals, {A::Reals, A::Reals}, {"alpha", "beta"}},
+      {"beta", false, A::Reals, {A::Reals, A::Reals}, {"alpha", "beta"}},
+      {"uniform", false, A::Reals, {A::Reals, A::Reals}, {"alpha", "beta"}},
+      {"bernoulli", true, A::Ints, {A::Reals}, {"theta"}},
+      {"bernoulli_logit", true, A::Ints, {A::Reals}, {"alpha"}},
+      {"binomial", true, A::Ints, {A::Ints, A::Reals}, {"N", "theta"}},
+      {"poisson", true, A::Ints, {A::Reals}, {"lambda"}},
+      {"poisson_log", true, A::Ints, {A::Reals}, {"alpha"}},
+  };
+}
+
+std::vector<FunctionInfo> make_functions() {
+  std::vector<FunctionInfo> fs;
+  for (const char* name : {"exp", "log", "sqrt", "square", "fabs", "inv_logit", "logit", "log1p",
+                           "expm1", "lgamma"}) {
+    fs.push_back({name, {{{A::Reals}, R::LikeArg}}});
+  }
+  for (const char* name : {"sum", "mean", "sd"}) {
+    fs.push_back({name, {{{A::RealVector}, R::Real}}});
+  }
+  fs.push_back({"dot_product", {{{A::RealVector, A::RealVector}, R::Real}}});
+  return fs;
+}
+
+}  // namespace
+
+const char* arg_kind_name(ArgKind kind) {
+  switch (kind) {
+    case A::Int: return "int";
+    case A::Real: return "real";
+    case A::Ints: return "ints";
+    case A::Reals: return "reals";
+    case A::RealVector: return "vector";
+  }
+  return "?";
+}
+
+const std::vector<DistributionInfo>& all_distributions() {
+  static const std::vector<DistributionInfo> table = make_distributions();
+  return table;
+}
+
+const std::vector<FunctionInfo>& all_functions() {
+  static const std::vector<FunctionInfo> table = make_functions();
+  return table;
+}
+
+const DistributionInfo* find_distribution(std::string_view name) {
+  for (const DistributionInfo& d : all_distributions())
+    if (d.name == name) return &d;
+  return nullptr;
+}
+
+const FunctionInfo* find_function(std::string_view name) {
+  for (const FunctionInfo& f : all_functions())
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+std::string describe_distribution_signature(const DistributionInfo& dist, std::string_view suffix) {
+  std::string out = dist.name + std::string(suffix) + "(";
+  if (suffix == "_rng") {
+    for (size_t i = 0; i < dist.params.size(); ++i) {
+      if (i) out += ", ";
+      out += std::string(arg_kind_name(dist.params[i])) + " " + dist.param_names[i];
+    }
+    return out + ")";
+  }
+  out += arg_kind_name(dist.variate);
+  for (size_t i = 0; i < dist.params.size(); ++i) {
+    out += i == 0 ? " | " : ", ";
+    out += std::string(arg_kind_name(dist.params[i])) + " " + dist.param_names[i];
+  }
+  return out + ")";
+}
+
+std::string describe_function_signature(const std::string& name, const FunctionSignature& sig) {
+  std::string out = name + "(";
+  for (size_t i = 0; i < sig.args.size(); ++i) {
+    if (i) out += ", ";
+    out += arg_kind_name(sig.args[i]);
+  }
+  return out + ")";
+}
+
+std::pair<std::string_view, std::string_view> split_distribution_suffix(std::string_view name) {
+  for (std::string_view suffix : {"_lpdf", "_lpmf", "_rng"}) {
+    if (name.size() > suffix.size() && name.substr(name.size() - suffix.size()) == suffix) {
+      return {name.substr(0, name.size() - suffix.size()), suffix};
+    }
+  }
+  return {name, {}};
+}
+
+}  // namespace vic::stdlib

@@ -1,0 +1,68 @@
+// The signatures of the standard library's functions and distributions: the one
+// piece of stdlib/ the type checker reads, kept free of the IR so that frontend/
+// can use it (stdlib/CMakeLists.txt builds it as its own small library).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vic::stdlib {
+
+// What an argument position accepts, in Stan's vocabulary.
+enum class ArgKind {
+  Int,         // int
+  Real,        // real (an int promotes)
+  Ints,        // int or array[] int
+  Reals,       // real, int, vector, row_vector, array[] real, array[] int
+  RealVector,  // vector, row_vector, array[] real, array[] int (a container of reals)
+};
+// Stan's spelling of an argument kind ("reals", "vector", ...).
+const char* arg_kind_name(ArgKind kind);
+
+// What a call returns.
+enum class ReturnKind {
+  Real,        // a real scalar
+  Int,         // an int scalar
+  LikeArg,     // elementwise: the type of its (single) argument, int promoted to real
+  RealOrArray, // _rng: real when every argument is a scalar, else array[] real
+  IntOrArray,  // _rng of a discrete distribution: int or array[] int
+};
+
+struct FunctionSignature {
+  std::vector<ArgKind> args;
+  ReturnKind result;
+};
+
+struct FunctionInfo {
+  std::string name;
+  std::vector<FunctionSignature> signatures;
+};
+
+struct DistributionInfo {
+  std::string name;   // "normal"
+  bool discrete;      // `_lpmf` (variate Ints) rather than `_lpdf`
+  ArgKind variate;
+  std::vector<ArgKind> params;
+  // Readable parameter names, for messages: {"mu", "sigma"}.
+  std::vector<std::string> param_names;
+};
+
+// Looks up a plain function (exp, sum, ...); null when unknown.
+const FunctionInfo* find_function(std::string_view name);
+// Looks up a distribution by its bare name ("normal"); null when unknown.
+const DistributionInfo* find_distribution(std::string_view name);
+// All distributions, for listing and tests.
+const std::vector<DistributionInfo>& all_distributions();
+const std::vector<FunctionInfo>& all_functions();
+
+// "normal_lpdf(reals | reals mu, reals sigma)".
+std::string describe_distribution_signature(const DistributionInfo& dist, std::string_view suffix);
+// "dot_product(vector, vector)".
+std::string describe_function_signature(const std::string& name, const FunctionSignature& sig);
+
+// Splits "normal_lpdf" into ("normal", "_lpdf"); suffix empty when none of
+// _lpdf, _lpmf, _rng ends the name.
+std::pair<std::string_view, std::string_view> split_distribution_suffix(std::string_view name);
+
+}  // namespace vic::stdlib

@@ -1,0 +1,194 @@
+// Builder: typed construction of IR operations.
+#include "ir/builder.h"
+
+namespace vic::ir {
+namespace {
+
+bool all_of_type(const std::vector<Value*>& vs, Type t) {
+  for (Value* v : vs)
+    if (v->type != t) return false;
+  return true;
+}
+
+}  // namespace
+
+Type infer_result_type(OpKind kind, const std::vector<Value*>& ops) {
+  auto expect = [&](size_t n, Type t) {
+    VIC_CHECK(ops.size() == n) << op_spelling(kind) << " takes " << n << " operands, got " << ops.size();
+    VIC_CHECK(all_of_type(ops, t)) << op_spelling(kind) << " takes " << type_name(t) << " operands";
+  };
+  switch (kind) {
+    case OpKind::FAdd: case OpKind::FSub: case OpKind::FMul: case OpKind::FDiv: case OpKind::FPow:
+      expect(2, Type::F64);
+      return Type::F64;
+    case OpKind::FNeg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt: case OpKind::Log1p:
+    case OpKind::Expm1: case OpKind::Lgamma: case OpKind::Digamma: case OpKind::Fabs:
+    case OpKind::InvLogit: case OpKind::Log1pExp:
+      expect(1, Type::F64);
+      return Type::F64;
+    case OpKind::IAdd: case OpKind::ISub: case OpKind::IMul: case OpKind::IDiv: case OpKind::IMod:
+      expect(2, Type::I64);
+      return Type::I64;
+    case OpKind::IToF:
+      expect(1, Type::I64);
+      return Type::F64;
+    case OpKind::FToI:
+      expect(1, Type::F64);
+      return Type::I64;
+    case OpKind::And: case OpKind::Or:
+      expect(2, Type::I1);
+      return Type::I1;
+    case OpKind::Not:
+      expect(1, Type::I1);
+      return Type::I1;
+    case OpKind::Select:
+      VIC_CHECK(ops.size() == 3 && ops[0]->type == Type::I1 && ops[1]->type == ops[2]->type)
+          << "select takes (i1, T, T)";
+      return ops[1]->type;
+    default:
+      VIC_UNREACHABLE() << "no inferred type for " << op_spelling(kind);
+  }
+}
+
+Op* Builder::append(OpKind kind, std::vector<Value*> operands, const std::vector<Type>& result_types) {
+  auto op = std::make_unique<Op>();
+  op->kind = kind;
+  op->operands = std::move(operands);
+  op->loc = loc_;
+  op->parent = block_;
+  for (Type t : result_types) {
+    Value* v = function_.new_value(t);
+    v->def = op.get();
+    op->results.push_back(v);
+  }
+  block_->ops.push_back(std::move(op));
+  return block_->ops.back().get();
+}
+
+Value* Builder::const_f64(double v) {
+  Op* op = append(OpKind::ConstF64, {}, {Type::F64});
+  op->number = v;
+  return op->result();
+}
+
+Value* Builder::const_i64(int64_t v) {
+  Op* op = append(OpKind::ConstI64, {}, {Type::I64});
+  op->integer = v;
+  return op->result();
+}
+
+Value* Builder::const_bool(bool v) {
+  Op* op = append(OpKind::ConstBool, {}, {Type::I1});
+  op->integer = v ? 1 : 0;
+  return op->result();
+}
+
+Value* Builder::op(OpKind kind, std::initializer_list<Value*> operands) {
+  return op(kind, std::vector<Value*>(operands));
+}
+
+Value* Builder::op(OpKind kind, const std::vector<Value*>& operands) {
+  Type t = infer_result_type(kind, operands);
+  return append(kind, operands, {t})->result();
+}
+
+Value* Builder::cmp(CmpPredicate p, Value* a, Value* b) {
+  VIC_CHECK(a->type == b->type && (a->type == Type::F64 || a->type == Type::I64))
+      << "cmp of " << type_name(a->type) << " and " << type_name(b->type);
+  Op* op = append(a->type == Type::F64 ? OpKind::FCmp : OpKind::ICmp, {a, b}, {Type::I1});
+  op->integer = static_cast<int64_t>(p);
+  return op->result();
+}
+
+Value* Builder::alloc(Type element, Value* size, std::string hint) {
+  VIC_CHECK(size->type == Type::I64) << "alloc size must be i64";
+  Value* v = append(OpKind::Alloc, {size}, {buffer_of(element)})->result();
+  v->hint = std::move(hint);
+  return v;
+}
+
+Value* Builder::load(Value* buffer, Value* index) {
+  VIC_CHECK(is_buffer(buffer->type) && index->type == Type::I64) << "load takes (buf, i64)";
+  return append(OpKind::Load, {buffer, index}, {element_type(buffer->type)})->result();
+}
+
+void Builder::store(Value* buffer, Value* index, Value* value) {
+  VIC_CHECK(is_buffer(buffer->type) && index->type == Type::I64 &&
+            value->type == element_type(buffer->type))
+      << "store takes (buf<T>, i64, T)";
+  append(OpKind::Store, {buffer, index, value}, {});
+}
+
+Value* Builder::data_int(const std::string& name) {
+  Op* op = append(OpKind::DataInt, {}, {Type::I64});
+  op->name = name;
+  op->result()->hint = name;
+  return op->result();
+}
+
+Value* Builder::data_real(const std::string& name) {
+  Op* op = append(OpKind::DataReal, {}, {Type::F64});
+  op->name = name;
+  op->result()->hint = name;
+  return op->result();
+}
+
+Value* Builder::data_buf(const std::string& name, Type element) {
+  Op* op = append(OpKind::DataBuf, {}, {buffer_of(element)});
+  op->name = name;
+  op->result()->hint = name;
+  return op->result();
+}
+
+Op* Builder::create_for(Value* lower, Value* upper, const std::vector<Value*>& inits,
+                        std::string index_hint) {
+  VIC_CHECK(lower->type == Type::I64 && upper->type == Type::I64) << "for bounds must be i64";
+  std::vector<Value*> operands{lower, upper};
+  std::vector<Type> types;
+  for (Value* v : inits) {
+    operands.push_back(v);
+    types.push_back(v->type);
+  }
+  Op* op = append(OpKind::For, operands, types);
+  auto body = std::make_unique<Block>();
+  body->parent = op;
+  Value* index = function_.new_value(Type::I64, std::move(index_hint));
+  index->owner = body.get();
+  body->args.push_back(index);
+  for (size_t i = 0; i < inits.size(); ++i) {
+    Value* carried = function_.new_value(inits[i]->type, inits[i]->hint);
+    carried->owner = body.get();
+    body->args.push_back(carried);
+    op->results[i]->hint = inits[i]->hint;
+  }
+  op->regions.push_back(std::move(body));
+  return op;
+}
+
+Op* Builder::create_if(Value* cond, const std::vector<Type>& result_types) {
+  VIC_CHECK(cond->type == Type::I1) << "if condition must be i1";
+  Op* op = append(OpKind::If, {cond}, result_types);
+  for (int i = 0; i < 2; ++i) {
+    auto region = std::make_unique<Block>();
+    region->parent = op;
+    op->regions.push_back(std::move(region));
+  }
+  return op;
+}
+
+void Builder::yield(const std::vector<Value*>& values) { append(OpKind::Yield, values, {}); }
+void Builder::ret(const std::vector<Value*>& values) { append(OpKind::Return, values, {}); }
+
+void Builder::check(Value* ok, int64_t check_id) {
+  VIC_CHECK(ok->type == Type::I1) << "check takes an i1";
+  append(OpKind::Check, {ok}, {})->integer = check_id;
+}
+
+Value* Builder::rng_call(const std::string& kernel, const std::vector<Value*>& args) {
+  VIC_CHECK(all_of_type(args, Type::F64)) << "rng kernels take f64 arguments";
+  Op* op = append(OpKind::RngCall, args, {Type::F64});
+  op->name = kernel;
+  return op->result();
+}
+
+}  // namespace vic::ir

@@ -1,0 +1,63 @@
+// Builder: creates operations at the end of a block, checking operand types.
+#pragma once
+
+#include <initializer_list>
+
+#include "ir/ir.h"
+
+namespace vic::ir {
+
+class Builder {
+ public:
+  Builder(Function& function, Block& block) : function_(function), block_(&block) {}
+
+  Function& function() const { return function_; }
+  Block& block() const { return *block_; }
+  void set_block(Block& block) { block_ = &block; }
+  // The location attached to the ops created from now on.
+  void set_loc(SourceLoc loc) { loc_ = loc; }
+  SourceLoc loc() const { return loc_; }
+
+  Value* const_f64(double v);
+  Value* const_i64(int64_t v);
+  Value* const_bool(bool v);
+
+  // Any pure op of fixed arity whose result type follows from its operands
+  // (arithmetic, functions, logic, select, itof).
+  Value* op(OpKind kind, std::initializer_list<Value*> operands);
+  Value* op(OpKind kind, const std::vector<Value*>& operands);
+  Value* cmp(CmpPredicate p, Value* a, Value* b);
+
+  Value* alloc(Type element, Value* size, std::string hint = {});
+  Value* load(Value* buffer, Value* index);
+  void store(Value* buffer, Value* index, Value* value);
+
+  Value* data_int(const std::string& name);
+  Value* data_real(const std::string& name);
+  Value* data_buf(const std::string& name, Type element);
+
+  // A for loop over [lower, upper) carrying `inits`; its region's arguments
+  // (index, carried...) exist on return. Fill the region, ending with yield().
+  Op* create_for(Value* lower, Value* upper, const std::vector<Value*>& inits,
+                 std::string index_hint = {});
+  // An if with two empty regions and results of `result_types`.
+  Op* create_if(Value* cond, const std::vector<Type>& result_types);
+
+  void yield(const std::vector<Value*>& values);
+  void ret(const std::vector<Value*>& values);
+  void check(Value* ok, int64_t check_id);
+  Value* rng_call(const std::string& kernel, const std::vector<Value*>& args);
+
+  // Low level: appends an op with the given fields; used by the rewriter.
+  Op* append(OpKind kind, std::vector<Value*> operands, const std::vector<Type>& result_types);
+
+ private:
+  Function& function_;
+  Block* block_;
+  SourceLoc loc_;
+};
+
+// The result type of a pure op with these operand types; aborts if ill-typed.
+Type infer_result_type(OpKind kind, const std::vector<Value*>& operands);
+
+}  // namespace vic::ir

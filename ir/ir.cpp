@@ -1,0 +1,95 @@
+// IR data structures: names of kinds and types, functions, programs.
+#include "ir/ir.h"
+
+namespace vic::ir {
+
+const char* op_spelling(OpKind kind) {
+  static constexpr const char* kSpellings[] = {
+#define OP(Name, Spelling) Spelling,
+#include "ir/ops.def"
+  };
+  return kSpellings[static_cast<int>(kind)];
+}
+
+const char* type_name(Type type) {
+  switch (type) {
+    case Type::F64: return "f64";
+    case Type::I64: return "i64";
+    case Type::I1: return "i1";
+    case Type::BufF64: return "buf<f64>";
+    case Type::BufI64: return "buf<i64>";
+  }
+  return "?";
+}
+
+Type element_type(Type buffer) {
+  VIC_CHECK(is_buffer(buffer)) << "not a buffer: " << type_name(buffer);
+  return buffer == Type::BufF64 ? Type::F64 : Type::I64;
+}
+
+Type buffer_of(Type element) {
+  VIC_CHECK(element == Type::F64 || element == Type::I64) << "no buffer of " << type_name(element);
+  return element == Type::F64 ? Type::BufF64 : Type::BufI64;
+}
+
+const char* predicate_name(CmpPredicate p) {
+  switch (p) {
+    case CmpPredicate::Eq: return "eq";
+    case CmpPredicate::Ne: return "ne";
+    case CmpPredicate::Lt: return "lt";
+    case CmpPredicate::Le: return "le";
+    case CmpPredicate::Gt: return "gt";
+    case CmpPredicate::Ge: return "ge";
+  }
+  return "?";
+}
+
+bool Op::is_pure() const {
+  switch (kind) {
+    case OpKind::Store:
+    case OpKind::For:
+    case OpKind::If:
+    case OpKind::Yield:
+    case OpKind::Return:
+    case OpKind::Check:
+    case OpKind::RngCall:
+    case OpKind::Alloc:  // each alloc is a distinct buffer: never merged
+      return false;
+    default:
+      return true;
+  }
+}
+
+Op* Block::terminator() const {
+  if (ops.empty()) return nullptr;
+  Op* last = ops.back().get();
+  return (last->kind == OpKind::Yield || last->kind == OpKind::Return) ? last : nullptr;
+}
+
+Function::Function(std::string name, const std::vector<FunctionArg>& args, std::vector<Type> results)
+    : name(std::move(name)), result_types(std::move(results)) {
+  for (const FunctionArg& a : args) {
+    Value* v = new_value(a.type, a.name);
+    v->owner = &body;
+    body.args.push_back(v);
+  }
+}
+
+Value* Function::new_value(Type type, std::string hint) {
+  values_.push_back(Value{static_cast<uint32_t>(values_.size()), type, std::move(hint)});
+  return &values_.back();
+}
+
+Function* Program::find(const std::string& name) const {
+  for (const auto& f : functions)
+    if (f->name == name) return f.get();
+  return nullptr;
+}
+
+Function& Program::add(std::unique_ptr<Function> f) {
+  VIC_CHECK(!find(f->name)) << "function @" << f->name << " defined twice";
+  functions.push_back(std::move(f));
+  return *functions.back();
+}
+
+}  // namespace vic::ir

@@ -1,0 +1,116 @@
+// vic's IR: typed values in SSA form, grouped into blocks of operations, with
+// structured `for` / `if` regions whose loop-carried values are explicit region
+// arguments and `yield` operands (as MLIR's scf dialect).
+//
+// A Program holds the functions lowering produced (the log density, its
+// gradient after AD, constrain) plus the table of domain-check messages. Values
+// and operations are owned by their Function; passes never edit a Program in
+// place: they build a new one (ir/rewrite.h helps).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "support/check.h"
+#include "support/source.h"
+
+namespace vic::ir {
+
+enum class OpKind {
+#define OP(Name, Spelling) Name,
+#include "ir/ops.def"
+};
+const char* op_spelling(OpKind kind);
+
+enum class Type { F64, I64, I1, BufF64, BufI64 };
+const char* type_name(Type type);
+inline bool is_buffer(Type t) { return t == Type::BufF64 || t == Type::BufI64; }
+// The element type of a buffer type.
+Type element_type(Type buffer);
+Type buffer_of(Type element);
+
+enum class CmpPredicate { Eq, Ne, Lt, Le, Gt, Ge };
+const char* predicate_name(CmpPredicate p);
+
+struct Op;
+struct Block;
+
+// An SSA value: the result of an Op or an argument of a Block.
+struct Value {
+  uint32_t id;   // unique within its Function
+  Type type;
+  std::string hint;  // a source name for readability ("mu"); may be empty
+  Op* def = nullptr;          // defining op, or null for a block argument
+  Block* owner = nullptr;     // for a block argument: its block
+};
+
+struct Op {
+  OpKind kind;
+  std::vector<Value*> operands;
+  std::vector<Value*> results;
+  double number = 0;    // ConstF64
+  int64_t integer = 0;  // ConstI64, ConstBool, FCmp/ICmp predicate, Check id
+  std::string name;     // DataInt/DataReal/DataBuf field, RngCall kernel
+  std::vector<std::unique_ptr<Block>> regions;
+  SourceLoc loc;
+  Block* parent = nullptr;
+
+  Value* result() const {
+    VIC_CHECK(results.size() == 1) << op_spelling(kind) << " has " << results.size() << " results";
+    return results[0];
+  }
+  Block& region(size_t i) const { return *regions.at(i); }
+  // No side effects: may be removed when unused, merged with an equal op, or
+  // moved. Stores, checks, returns, yields, rng calls, and region ops are not.
+  bool is_pure() const;
+};
+
+struct Block {
+  std::vector<Value*> args;
+  std::vector<std::unique_ptr<Op>> ops;
+  Op* parent = nullptr;  // the region op, or null for a function body
+  // The Yield or Return ending this block, or null.
+  Op* terminator() const;
+};
+
+// What a function's arguments are, in order; each is a buffer.
+struct FunctionArg {
+  std::string name;  // "theta", "grad", "out"
+  Type type;
+};
+
+struct Function {
+  std::string name;
+  std::vector<Type> result_types;
+  Block body;  // its args are the function arguments
+
+  Function(std::string name, const std::vector<FunctionArg>& args, std::vector<Type> results);
+  Function(const Function&) = delete;
+  Function& operator=(const Function&) = delete;
+
+  Value* new_value(Type type, std::string hint = {});
+  Value* arg(size_t i) const { return body.args.at(i); }
+  size_t num_values() const { return values_.size(); }
+
+ private:
+  std::deque<Value> values_;
+};
+
+// The message of a domain check, with the source place that raised it.
+struct CheckInfo {
+  std::string message;  // "normal_lpdf: Scale parameter must be positive"
+  SourceLoc loc;
+};
+
+struct Program {
+  std::vector<std::unique_ptr<Function>> functions;
+  std::vector<CheckInfo> checks;
+
+  Function* find(const std::string& name) const;
+  Function& add(std::unique_ptr<Function> f);
+};
+
+}  // namespace vic::ir

@@ -1,0 +1,100 @@
+// write_variational_csv: CmdStan's variational CSV layout. The comment block
+// follows CmdStan's argument tree (method = variational, its sub-arguments
+// indented, "(Default)" after values left at their defaults) because cmdstanpy's
+// scan_config reads `key = value` pairs from it and needs at least `model`,
+// `method`, `algorithm`, `iter`, `grad_samples`, `elbo_samples`, `eta`,
+// `tol_rel_obj`, `eval_elbo` and `output_samples`.
+#include "runtime/csv_writer.h"
+
+#include <fstream>
+
+#include "runtime/format.h"
+
+namespace vic::runtime {
+
+std::string format_csv_value(double value) { return format_shortest(value); }
+
+namespace {
+
+// Writes "# <indent>key = value" with CmdStan's " (Default)" marker.
+void write_setting(std::ostream& out, int indent, const std::string& key, const std::string& value,
+                   bool is_default) {
+  out << "# " << std::string(static_cast<size_t>(indent) * 2, ' ') << key << " = " << value;
+  if (is_default) out << " (Default)";
+  out << "\n";
+}
+
+// Writes "# <indent>name" for an argument group.
+void write_group(std::ostream& out, int indent, const std::string& name) {
+  out << "# " << std::string(static_cast<size_t>(indent) * 2, ' ') << name << "\n";
+}
+
+}  // namespace
+
+void write_variational_csv(std::ostream& out, const CsvRunInfo& info, const AdviResult& result,
+                           const Draws& draws) {
+  const AdviSettings defaults;
+  const AdviSettings& s = info.settings;
+  auto num = [](double v) { return format_shortest(v); };
+
+  write_setting(out, 0, "model", info.model_name, false);
+  write_setting(out, 0, "method", "variational", false);
+  write_group(out, 1, "variational");
+  write_setting(out, 2, "algorithm", info.algorithm, info.algorithm == "meanfield");
+  write_group(out, 3, info.algorithm);
+  write_setting(out, 2, "iter", std::to_string(s.max_iterations),
+                s.max_iterations == defaults.max_iterations);
+  write_setting(out, 2, "grad_samples", std::to_string(s.grad_samples),
+                s.grad_samples == defaults.grad_samples);
+  write_setting(out, 2, "elbo_samples", std::to_string(s.elbo_samples),
+                s.elbo_samples == defaults.elbo_samples);
+  write_setting(out, 2, "eta", num(s.eta), s.eta == defaults.eta);
+  write_group(out, 2, "adapt");
+  write_setting(out, 3, "engaged", s.adapt_engaged ? "1" : "0",
+                s.adapt_engaged == defaults.adapt_engaged);
+  write_setting(out, 3, "iter", std::to_string(s.adapt_iterations),
+                s.adapt_iterations == defaults.adapt_iterations);
+  write_setting(out, 2, "tol_rel_obj", num(s.tol_rel_obj), s.tol_rel_obj == defaults.tol_rel_obj);
+  write_setting(out, 2, "eval_elbo", std::to_string(s.eval_elbo),
+                s.eval_elbo == defaults.eval_elbo);
+  write_setting(out, 2, "output_samples", std::to_string(info.output_samples),
+                info.output_samples == 1000);
+  write_group(out, 0, "data");
+  write_setting(out, 1, "file", info.data_file, info.data_file.empty());
+  write_setting(out, 0, "init", num(s.init_radius), s.init_radius == defaults.init_radius);
+  write_group(out, 0, "random");
+  write_setting(out, 1, "seed", std::to_string(info.seed), false);
+  write_group(out, 0, "output");
+  write_setting(out, 1, "file", info.output_file, false);
+  write_setting(out, 0, "vic_version", info.vic_version, false);
+
+  for (size_t i = 0; i < draws.column_names.size(); ++i) {
+    if (i > 0) out << ",";
+    out << draws.column_names[i];
+  }
+  out << "\n";
+  if (result.eta_adapted) {
+    out << "# Stepsize adaptation complete.\n";
+    out << "# eta = " << num(result.eta) << "\n";
+  }
+  const size_t columns = draws.num_columns();
+  for (size_t row = 0; row < draws.num_rows(); ++row) {
+    for (size_t column = 0; column < columns; ++column) {
+      if (column > 0) out << ",";
+      out << format_csv_value(draws.at(row, column));
+    }
+    out << "\n";
+  }
+}
+
+Status write_variational_csv_file(const std::string& path, const CsvRunInfo& info,
+                                  const AdviResult& result, const Draws& draws) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return Error{path + ": cannot open the output file for writing"};
+  write_variational_csv(out, info, result, draws);
+  out.flush();
+  if (!out) return Error{path + ": error writing the output file"};
+  return Status::ok();
+}
+
+}  // namespace vic::runtime

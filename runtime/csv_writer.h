@@ -1,0 +1,51 @@
+// The CmdStan-style CSV for a variational fit: `#` comment lines with the settings
+// in CmdStan's layout (so cmdstanpy.from_csv, ArviZ and the R posterior package
+// read it as a CmdStan variational output), the header
+// `lp__,log_p__,log_g__,<outputs>`, the adaptation comments, the mean row and the
+// draws. Numbers are written in their shortest round-trip form.
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+
+#include "runtime/advi.h"
+#include "runtime/draws.h"
+#include "support/expected.h"
+
+namespace vic::runtime {
+
+// What the CSV's comment header records about the run.
+struct CsvRunInfo {
+  // The model's name (CmdStan writes the executable's name: `model = eight_schools`).
+  std::string model_name;
+  // "meanfield" (or "fullrank" when vic grows it).
+  std::string algorithm = "meanfield";
+  // The settings the fit was run with (eta as the user gave it).
+  AdviSettings settings;
+  // Draws requested after the mean row.
+  int output_samples = 1000;
+  uint64_t seed = 0;
+  // Paths as the user gave them; empty when there is none.
+  std::string data_file;
+  std::string output_file;
+  // vic's version, e.g. "0.1.0".
+  std::string vic_version;
+};
+
+// Spells one CSV value: the shortest decimal that reads back to the same double
+// (so the file round-trips exactly; CmdStan's default of 6 significant digits
+// does not), "nan", "inf" or "-inf".
+std::string format_csv_value(double value);
+
+// Writes the whole file to `out`: comments, header, the "Stepsize adaptation
+// complete." / "eta = ..." comments when eta was adapted (as CmdStan does), then
+// every row of `draws`. Deterministic: the same inputs give the same bytes.
+void write_variational_csv(std::ostream& out, const CsvRunInfo& info, const AdviResult& result,
+                           const Draws& draws);
+
+// The same into the file at `path`; an Error if it cannot be written.
+Status write_variational_csv_file(const std::string& path, const CsvRunInfo& info,
+                                  const AdviResult& result, const Draws& draws);
+
+}  // namespace vic::runtime

@@ -1,0 +1,116 @@
+// summarize_draws and the printers for `vic fit`'s table: mean, sd (n - 1) and R
+// type-7 quantiles per output column; numbers printed with 3 decimals, switching
+// to scientific notation for very large or very small magnitudes.
+#include "runtime/summary.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "runtime/format.h"
+
+namespace vic::runtime {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// Width of each number column in the table.
+constexpr int kNumberWidth = 10;
+
+// A table cell: "%.3f" in [0.01, 1e6), "%.3e" outside, "nan"/"inf" as such.
+std::string format_cell(double value) {
+  if (!std::isfinite(value)) return format_shortest(value);
+  double magnitude = std::fabs(value);
+  char buffer[64];
+  const char* format = (magnitude != 0 && (magnitude < 0.01 || magnitude >= 1e6)) ? "%.3e" : "%.3f";
+  std::snprintf(buffer, sizeof(buffer), format, value);
+  return buffer;
+}
+
+}  // namespace
+
+double quantile_type7(const std::vector<double>& sorted, double p) {
+  const size_t n = sorted.size();
+  if (n == 0) return kNaN;
+  // R: index = 1 + (n - 1) * p; lo = floor(index); hi = ceiling(index);
+  // q = x[lo], or (1 - h) x[lo] + h x[hi] with h = index - lo when they differ.
+  double index = 1.0 + static_cast<double>(n - 1) * p;
+  double lo = std::floor(index);
+  double hi = std::ceil(index);
+  double x_lo = sorted[static_cast<size_t>(lo) - 1];
+  double x_hi = sorted[static_cast<size_t>(hi) - 1];
+  if (!(index > lo) || x_hi == x_lo) return x_lo;
+  double h = index - lo;
+  return (1.0 - h) * x_lo + h * x_hi;
+}
+
+std::vector<ColumnSummary> summarize_draws(const Draws& draws) {
+  std::vector<ColumnSummary> summaries;
+  const size_t rows = draws.num_rows();
+  const size_t num_draws = rows > 0 ? rows - 1 : 0;
+  std::vector<double> column;
+  for (size_t c = kNumDrawDiagnosticColumns; c < draws.num_columns(); ++c) {
+    ColumnSummary s;
+    s.name = draws.column_names[c];
+    column.clear();
+    bool has_nan = false;
+    for (size_t r = 1; r < rows; ++r) {
+      double v = draws.at(r, c);
+      has_nan = has_nan || std::isnan(v);
+      column.push_back(v);
+    }
+    if (has_nan || num_draws == 0) {
+      s.mean = s.sd = s.q5 = s.q50 = s.q95 = kNaN;
+      summaries.push_back(s);
+      continue;
+    }
+    double sum = 0;
+    for (double v : column) sum += v;
+    s.mean = sum / static_cast<double>(num_draws);
+    if (num_draws > 1) {
+      double squares = 0;
+      for (double v : column) squares += (v - s.mean) * (v - s.mean);
+      s.sd = std::sqrt(squares / static_cast<double>(num_draws - 1));
+    } else {
+      s.sd = kNaN;
+    }
+    std::sort(column.begin(), column.end());
+    s.q5 = quantile_type7(column, 0.05);
+    s.q50 = quantile_type7(column, 0.5);
+    s.q95 = quantile_type7(column, 0.95);
+    summaries.push_back(s);
+  }
+  return summaries;
+}
+
+void print_summary_table(std::ostream& out, const std::vector<ColumnSummary>& summaries) {
+  size_t name_width = 4;
+  for (const ColumnSummary& s : summaries) name_width = std::max(name_width, s.name.size());
+  auto pad_left = [](const std::string& text, size_t width) {
+    return text.size() >= width ? text : std::string(width - text.size(), ' ') + text;
+  };
+  auto pad_right = [](const std::string& text, size_t width) {
+    return text.size() >= width ? text : text + std::string(width - text.size(), ' ');
+  };
+  const size_t w = kNumberWidth;
+  out << pad_right("name", name_width);
+  for (const char* title : {"mean", "sd", "5%", "50%", "95%"}) out << "  " << pad_left(title, w);
+  out << "\n";
+  for (const ColumnSummary& s : summaries) {
+    out << pad_right(s.name, name_width);
+    for (double v : {s.mean, s.sd, s.q5, s.q50, s.q95}) out << "  " << pad_left(format_cell(v), w);
+    out << "\n";
+  }
+}
+
+void print_elbo_line(std::ostream& out, const AdviResult& result) {
+  char elbo[64];
+  std::snprintf(elbo, sizeof(elbo), "%.3f", result.final_elbo());
+  int at = result.elbo_trace.empty() ? result.iterations : result.elbo_trace.back().iteration;
+  out << "ELBO = " << elbo << " at iteration " << at << " (" << result.convergence_message
+      << "), eta = " << format_shortest(result.eta) << (result.eta_adapted ? " (adapted)" : "")
+      << "\n";
+}
+
+}  // namespace vic::runtime

@@ -1,0 +1,45 @@
+// Posterior summaries of a variational fit: per output column (constrained
+// parameters, transformed parameters, generated quantities) the mean, standard
+// deviation and 5%, 50%, 95% quantiles over the draws (not the mean row), and the
+// fixed-width table and ELBO line `vic fit` prints.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "runtime/advi.h"
+#include "runtime/draws.h"
+
+namespace vic::runtime {
+
+// Summary statistics of one output column.
+struct ColumnSummary {
+  std::string name;
+  double mean = 0;
+  // Sample standard deviation (divisor n - 1); NaN for fewer than two draws.
+  double sd = 0;
+  double q5 = 0;
+  double q50 = 0;
+  double q95 = 0;
+};
+
+// The p-quantile of `sorted` (ascending, no NaN) by R's default definition
+// (type 7, the one Stan's summaries use): with h = (n - 1) p, linear interpolation
+// between the order statistics floor(h) and ceil(h) (0-based), computed as R does.
+// NaN for an empty vector.
+double quantile_type7(const std::vector<double>& sorted, double p);
+
+// Summaries of every output column of `draws` (the columns after lp__, log_p__,
+// log_g__), over rows 1..n. A column holding any NaN summarises to NaN throughout.
+std::vector<ColumnSummary> summarize_draws(const Draws& draws);
+
+// Prints `name  mean  sd  5%  50%  95%` with a header row, names left-aligned and
+// numbers right-aligned in fixed-width columns.
+void print_summary_table(std::ostream& out, const std::vector<ColumnSummary>& summaries);
+
+// Prints the final ELBO, the iteration it was reached at and how the fit ended,
+// e.g. "ELBO = -123.456 at iteration 300 (MEAN ELBO CONVERGED), eta = 1 (adapted)".
+void print_elbo_line(std::ostream& out, const AdviResult& result);
+
+}  // namespace vic::runtime

@@ -1,0 +1,272 @@
+// Log densities of the standard distributions, as sums of tagged terms, and the
+// elementwise functions, in IR. The maths of each term is in its comment.
+#include "stdlib/distributions.h"
+
+#include <cmath>
+#include <numbers>
+
+namespace vic::stdlib {
+namespace {
+
+using ir::Builder;
+using ir::CmpPredicate;
+using ir::OpKind;
+using ir::Value;
+
+constexpr double kLogSqrtTwoPi = 0.91893853320467274178;  // log(sqrt(2 pi))
+constexpr double kLogPi = 1.14472988584940017414;
+
+// Arithmetic shorthands over a builder.
+struct Ops {
+  Builder& b;
+  Value* c(double v) { return b.const_f64(v); }
+  Value* add(Value* x, Value* y) { return b.op(OpKind::FAdd, {x, y}); }
+  Value* sub(Value* x, Value* y) { return b.op(OpKind::FSub, {x, y}); }
+  Value* mul(Value* x, Value* y) { return b.op(OpKind::FMul, {x, y}); }
+  Value* div(Value* x, Value* y) { return b.op(OpKind::FDiv, {x, y}); }
+  Value* neg(Value* x) { return b.op(OpKind::FNeg, {x}); }
+  Value* log(Value* x) { return b.op(OpKind::Log, {x}); }
+  Value* log1p(Value* x) { return b.op(OpKind::Log1p, {x}); }
+  Value* lgamma(Value* x) { return b.op(OpKind::Lgamma, {x}); }
+  Value* exp(Value* x) { return b.op(OpKind::Exp, {x}); }
+  Value* square(Value* x) { return mul(x, x); }
+  Value* real(Value* x) { return x->type == ir::Type::I64 ? b.op(OpKind::IToF, {x}) : x; }
+  // log(1 - x)
+  Value* log1m(Value* x) { return log1p(neg(x)); }
+};
+
+// Accumulates the terms of one log density, dropping those that propto drops.
+class Terms {
+ public:
+  Terms(Builder& b, const std::vector<DensityArg>& args, bool propto) : b_(b), args_(args), propto_(propto) {}
+
+  // Whether a term depending on the arguments at `positions` is kept.
+  bool keeps(std::initializer_list<int> positions) const {
+    if (!propto_) return true;
+    for (int p : positions)
+      if (args_[p].parameter) return true;
+    return false;
+  }
+  // Adds the term `make()` if kept; `make` builds it only then.
+  template <typename Make>
+  void add(std::initializer_list<int> positions, Make make) {
+    if (!keeps(positions)) return;
+    Value* term = make();
+    sum_ = sum_ ? b_.op(OpKind::FAdd, {sum_, term}) : term;
+  }
+  Value* sum() { return sum_ ? sum_ : b_.const_f64(0.0); }
+
+ private:
+  Builder& b_;
+  const std::vector<DensityArg>& args_;
+  bool propto_;
+  Value* sum_ = nullptr;
+};
+
+class DensityBuilder {
+ public:
+  DensityBuilder(Builder& b, std::string_view dist, const std::vector<DensityArg>& args, bool propto,
+                 const AddCheck& add_check)
+      : b_(b), o_{b}, dist_(dist), args_(args), t_(b, args, propto), add_check_(add_check) {}
+
+  Value* arg(int i) { return o_.real(args_[i].value); }
+  Value* int_arg(int i) { return args_[i].value; }
+
+  // Rejects the point unless `ok`; the message names the distribution.
+  void require(Value* ok, const std::string& what) {
+    b_.check(ok, add_check_(std::string(dist_) + (dist_ == "std_normal" ? "_lpdf" : suffix()) + ": " + what));
+  }
+  void require_positive(int i, const char* name) {
+    require(b_.cmp(CmpPredicate::Gt, arg(i), o_.c(0.0)), std::string(name) + " must be positive");
+  }
+  void require_nonnegative_int(int i, const char* name) {
+    require(b_.cmp(CmpPredicate::Ge, int_arg(i), b_.const_i64(0)), std::string(name) + " must be non-negative");
+  }
+  const char* suffix() const {
+    return (dist_ == "bernoulli" || dist_ == "bernoulli_logit" || dist_ == "binomial" || dist_ == "poisson" ||
+            dist_ == "poisson_log")
+               ? "_lpmf"
+               : "_lpdf";
+  }
+
+  Value* build();
+
+ private:
+  // n * log(x), with 0 * log(0) = 0 (Stan's multiply_log).
+  Value* multiply_log(Value* n, Value* x) {
+    Value* is_zero = b_.cmp(CmpPredicate::Eq, n, o_.c(0.0));
+    return b_.op(OpKind::Select, {is_zero, o_.c(0.0), o_.mul(n, o_.log(x))});
+  }
+
+  Builder& b_;
+  Ops o_;
+  std::string_view dist_;
+  const std::vector<DensityArg>& args_;
+  Terms t_;
+  const AddCheck& add_check_;
+};
+
+Value* DensityBuilder::build() {
+  Ops& o = o_;
+  if (dist_ == "normal") {
+    require_positive(2, "Scale parameter");
+    // -log(sqrt(2 pi)) - log(sigma) - ((y - mu) / sigma)^2 / 2
+    t_.add({}, [&] { return o.c(-kLogSqrtTwoPi); });
+    t_.add({2}, [&] { return o.neg(o.log(arg(2))); });
+    t_.add({0, 1, 2}, [&] { return o.mul(o.c(-0.5), o.square(o.div(o.sub(arg(0), arg(1)), arg(2)))); });
+  } else if (dist_ == "std_normal") {
+    // -log(sqrt(2 pi)) - y^2 / 2
+    t_.add({}, [&] { return o.c(-kLogSqrtTwoPi); });
+    t_.add({0}, [&] { return o.mul(o.c(-0.5), o.square(arg(0))); });
+  } else if (dist_ == "student_t") {
+    require_positive(1, "Degrees of freedom parameter");
+    require_positive(3, "Scale parameter");
+    // lgamma((nu + 1) / 2) - lgamma(nu / 2) - log(nu) / 2 - log(pi) / 2 - log(sigma)
+    //   - (nu + 1) / 2 * log1p(((y - mu) / sigma)^2 / nu)
+    t_.add({1}, [&] {
+      Value* half_nu = o.mul(o.c(0.5), arg(1));
+      return o.sub(o.sub(o.lgamma(o.add(half_nu, o.c(0.5))), o.lgamma(half_nu)), o.mul(o.c(0.5), o.log(arg(1))));
+    });
+    t_.add({}, [&] { return o.c(-0.5 * kLogPi); });
+    t_.add({3}, [&] { return o.neg(o.log(arg(3))); });
+    t_.add({0, 1, 2, 3}, [&] {
+      Value* z = o.div(o.sub(arg(0), arg(2)), arg(3));
+      return o.mul(o.mul(o.c(-0.5), o.add(arg(1), o.c(1.0))), o.log1p(o.div(o.square(z), arg(1))));
+    });
+  } else if (dist_ == "cauchy") {
+    require_positive(2, "Scale parameter");
+    // -log(pi) - log(sigma) - log1p(((y - mu) / sigma)^2)
+    t_.add({}, [&] { return o.c(-kLogPi); });
+    t_.add({2}, [&] { return o.neg(o.log(arg(2))); });
+    t_.add({0, 1, 2}, [&] { return o.neg(o.log1p(o.square(o.div(o.sub(arg(0), arg(1)), arg(2))))); });
+  } else if (dist_ == "lognormal") {
+    require_positive(2, "Scale parameter");
+    require(b_.cmp(CmpPredicate::Ge, arg(0), o.c(0.0)), "Random variable must be non-negative");
+    // -log(sqrt(2 pi)) - log(sigma) - log(y) - ((log(y) - mu) / sigma)^2 / 2
+    t_.add({}, [&] { return o.c(-kLogSqrtTwoPi); });
+    t_.add({2}, [&] { return o.neg(o.log(arg(2))); });
+    t_.add({0}, [&] { return o.neg(o.log(arg(0))); });
+    t_.add({0, 1, 2}, [&] { return o.mul(o.c(-0.5), o.square(o.div(o.sub(o.log(arg(0)), arg(1)), arg(2)))); });
+  } else if (dist_ == "exponential") {
+    require_positive(1, "Inverse scale parameter");
+    require(b_.cmp(CmpPredicate::Ge, arg(0), o.c(0.0)), "Random variable must be non-negative");
+    // log(beta) - beta * y
+    t_.add({1}, [&] { return o.log(arg(1)); });
+    t_.add({0, 1}, [&] { return o.neg(o.mul(arg(1), arg(0))); });
+  } else if (dist_ == "gamma") {
+    require_positive(1, "Shape parameter");
+    require_positive(2, "Inverse scale parameter");
+    require(b_.cmp(CmpPredicate::Ge, arg(0), o.c(0.0)), "Random variable must be non-negative");
+    // -lgamma(a) + a log(b) + (a - 1) log(y) - b y
+    t_.add({1}, [&] { return o.neg(o.lgamma(arg(1))); });
+    t_.add({1, 2}, [&] { return o.mul(arg(1), o.log(arg(2))); });
+    t_.add({0, 1}, [&] { return o.mul(o.sub(arg(1), o.c(1.0)), o.log(arg(0))); });
+    t_.add({0, 2}, [&] { return o.neg(o.mul(arg(2), arg(0))); });
+  } else if (dist_ == "inv_gamma") {
+    require_positive(1, "Shape parameter");
+    require_positive(2, "Scale parameter");
+    require(b_.cmp(CmpPredicate::Ge, arg(0), o.c(0.0)), "Random variable must be non-negative");
+    // -lgamma(a) + a log(b) - (a + 1) log(y) - b / y
+    t_.add({1}, [&] { return o.neg(o.lgamma(arg(1))); });
+    t_.add({1, 2}, [&] { return o.mul(arg(1), o.log(arg(2))); });
+    t_.add({0, 1}, [&] { return o.neg(o.mul(o.add(arg(1), o.c(1.0)), o.log(arg(0)))); });
+    t_.add({0, 2}, [&] { return o.neg(o.div(arg(2), arg(0))); });
+  } else if (dist_ == "beta") {
+    require_positive(1, "First shape parameter");
+    require_positive(2, "Second shape parameter");
+    require(b_.op(OpKind::And, {b_.cmp(CmpPredicate::Ge, arg(0), o.c(0.0)), b_.cmp(CmpPredicate::Le, arg(0), o.c(1.0))}),
+            "Random variable must be in [0, 1]");
+    // lgamma(a + b) - lgamma(a) - lgamma(b) + (a - 1) log(y) + (b - 1) log(1 - y)
+    t_.add({1, 2}, [&] {
+      return o.sub(o.sub(o.lgamma(o.add(arg(1), arg(2))), o.lgamma(arg(1))), o.lgamma(arg(2)));
+    });
+    t_.add({0, 1}, [&] { return o.mul(o.sub(arg(1), o.c(1.0)), o.log(arg(0))); });
+    t_.add({0, 2}, [&] { return o.mul(o.sub(arg(2), o.c(1.0)), o.log1m(arg(0))); });
+  } else if (dist_ == "uniform") {
+    require(b_.cmp(CmpPredicate::Lt, arg(1), arg(2)), "Lower bound parameter must be less than the upper bound");
+    // -log(b - a) inside [a, b], -inf outside
+    t_.add({1, 2}, [&] { return o.neg(o.log(o.sub(arg(2), arg(1)))); });
+    Value* outside = b_.op(OpKind::Or, {b_.cmp(CmpPredicate::Lt, arg(0), arg(1)), b_.cmp(CmpPredicate::Gt, arg(0), arg(2))});
+    Value* inside = t_.sum();
+    return b_.op(OpKind::Select, {outside, o.c(-INFINITY), inside});
+  } else if (dist_ == "bernoulli") {
+    require(b_.op(OpKind::And, {b_.cmp(CmpPredicate::Ge, arg(1), o.c(0.0)), b_.cmp(CmpPredicate::Le, arg(1), o.c(1.0))}),
+            "Probability parameter must be in [0, 1]");
+    require(b_.op(OpKind::And, {b_.cmp(CmpPredicate::Ge, int_arg(0), b_.const_i64(0)),
+                                b_.cmp(CmpPredicate::Le, int_arg(0), b_.const_i64(1))}),
+            "n must be 0 or 1");
+    // n == 1 ? log(theta) : log(1 - theta)
+    t_.add({0, 1}, [&] {
+      Value* one = b_.cmp(CmpPredicate::Eq, int_arg(0), b_.const_i64(1));
+      return b_.op(OpKind::Select, {one, o.log(arg(1)), o.log1m(arg(1))});
+    });
+  } else if (dist_ == "bernoulli_logit") {
+    require(b_.op(OpKind::And, {b_.cmp(CmpPredicate::Ge, int_arg(0), b_.const_i64(0)),
+                                b_.cmp(CmpPredicate::Le, int_arg(0), b_.const_i64(1))}),
+            "n must be 0 or 1");
+    // n alpha - log(1 + exp(alpha))
+    t_.add({0, 1}, [&] { return o.sub(o.mul(arg(0), arg(1)), b_.op(OpKind::Log1pExp, {arg(1)})); });
+  } else if (dist_ == "binomial") {
+    require_nonnegative_int(0, "Successes variable");
+    require(b_.cmp(CmpPredicate::Le, int_arg(0), int_arg(1)), "Successes variable must be at most the population size");
+    require(b_.op(OpKind::And, {b_.cmp(CmpPredicate::Ge, arg(2), o.c(0.0)), b_.cmp(CmpPredicate::Le, arg(2), o.c(1.0))}),
+            "Probability parameter must be in [0, 1]");
+    // lchoose(N, n) + n log(theta) + (N - n) log(1 - theta)
+    t_.add({0, 1}, [&] {
+      Value* n = arg(0);
+      Value* N = arg(1);
+      return o.sub(o.sub(o.lgamma(o.add(N, o.c(1.0))), o.lgamma(o.add(n, o.c(1.0)))),
+                   o.lgamma(o.add(o.sub(N, n), o.c(1.0))));
+    });
+    t_.add({0, 1, 2}, [&] {
+      return o.add(multiply_log(arg(0), arg(2)), multiply_log(o.sub(arg(1), arg(0)), o.sub(o.c(1.0), arg(2))));
+    });
+  } else if (dist_ == "poisson") {
+    require_nonnegative_int(0, "Random variable");
+    require(b_.cmp(CmpPredicate::Ge, arg(1), o.c(0.0)), "Rate parameter must be non-negative");
+    // n log(lambda) - lambda - lgamma(n + 1)
+    t_.add({0}, [&] { return o.neg(o.lgamma(o.add(arg(0), o.c(1.0)))); });
+    t_.add({0, 1}, [&] { return o.sub(multiply_log(arg(0), arg(1)), arg(1)); });
+  } else if (dist_ == "poisson_log") {
+    require_nonnegative_int(0, "Random variable");
+    // n alpha - exp(alpha) - lgamma(n + 1)
+    t_.add({0}, [&] { return o.neg(o.lgamma(o.add(arg(0), o.c(1.0)))); });
+    t_.add({0, 1}, [&] { return o.sub(o.mul(arg(0), arg(1)), o.exp(arg(1))); });
+  } else {
+    VIC_UNREACHABLE() << "no density for distribution '" << dist_ << "'";
+  }
+  return t_.sum();
+}
+
+}  // namespace
+
+Value* build_log_density(Builder& b, std::string_view dist, const std::vector<DensityArg>& args, bool propto,
+                         const AddCheck& add_check) {
+  return DensityBuilder(b, dist, args, propto, add_check).build();
+}
+
+Value* build_function(Builder& b, std::string_view name, Value* x) {
+  Ops o{b};
+  x = o.real(x);
+  if (name == "exp") return o.exp(x);
+  if (name == "log") return o.log(x);
+  if (name == "sqrt") return b.op(OpKind::Sqrt, {x});
+  if (name == "square") return o.square(x);
+  if (name == "fabs") return b.op(OpKind::Fabs, {x});
+  if (name == "inv_logit") return b.op(OpKind::InvLogit, {x});
+  // logit(x) = log(x) - log(1 - x)
+  if (name == "logit") return o.sub(o.log(x), o.log1m(x));
+  if (name == "log1p") return o.log1p(x);
+  if (name == "expm1") return b.op(OpKind::Expm1, {x});
+  if (name == "lgamma") return o.lgamma(x);
+  VIC_UNREACHABLE() << "no elementwise function '" << name << "'";
+}
+
+Value* build_rng(Builder& b, std::string_view dist, const std::vector<Value*>& params, const AddCheck& add_check) {
+  Ops o{b};
+  std::vector<Value*> reals;
+  for (Value* p : params) reals.push_back(o.real(p));
+  return b.rng_call(std::string(dist) + "_rng", reals);
+}
+
+}  // namespace vic::stdlib

@@ -105,9 +105,18 @@ struct CheckInfo {
   SourceLoc loc;
 };
 
+// A buffer of f64 the runtime allocates when it binds the data, filled once by
+// the function `filler` (hoisted data-only values) and read as `data.buf`.
+struct ScratchBuffer {
+  std::string name;
+  int64_t size;
+  std::string filler;
+};
+
 struct Program {
   std::vector<std::unique_ptr<Function>> functions;
   std::vector<CheckInfo> checks;
+  std::vector<ScratchBuffer> scratch_buffers;
 
   Function* find(const std::string& name) const;
   Function& add(std::unique_ptr<Function> f);

@@ -70,3 +70,9 @@ Program clone_program(const Program& program) {
 }
 
 }  // namespace vic::ir
+
+namespace vic::ir {
+
+std::unique_ptr<Function> clone_program_function(const Function& function) { return Rewriter().rewrite(function); }
+
+}  // namespace vic::ir

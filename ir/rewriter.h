@@ -44,6 +44,7 @@ template <typename MakeRewriter>
 Program rewrite_program(const Program& program, MakeRewriter make) {
   Program out;
   out.checks = program.checks;
+  out.scratch_buffers = program.scratch_buffers;
   for (const auto& f : program.functions) {
     auto rewriter = make();
     out.functions.push_back(rewriter.rewrite(*f));
@@ -51,7 +52,8 @@ Program rewrite_program(const Program& program, MakeRewriter make) {
   return out;
 }
 
-// A copy of a program.
+// A copy of a program, or of one function.
 Program clone_program(const Program& program);
+std::unique_ptr<Function> clone_program_function(const Function& function);
 
 }  // namespace vic::ir

@@ -431,8 +431,21 @@ Expected<AdviResult> run_advi(const Model& model, const AdviSettings& settings, 
   result.eta = eta;
 
   MeanField q(result.initial_point);
-  if (Status status = advi.stochastic_gradient_ascent(q, eta); !status) {
-    return Error{status.error()};
+  for (;;) {
+    Status status = advi.stochastic_gradient_ascent(q, eta);
+    if (status) break;
+    // eta is one of Stan's candidates or the user's: the next smaller candidate.
+    double smaller = eta / 10;
+    if (!settings.restart_on_divergence || !(smaller >= 0.01 * (1 - 1e-12))) return Error{status.error()};
+    std::ostringstream line;
+    line << "the ascent diverged at iteration " << result.iterations << " with eta = " << eta << " ("
+         << status.error() << "); restarting with eta = " << smaller;
+    result.restarts.push_back(line.str());
+    if (log) log("Restart: " + line.str());
+    eta = smaller;
+    result.eta = eta;
+    result.elbo_trace.clear();
+    q = MeanField(result.initial_point);
   }
   result.mu = std::move(q.mu);
   result.omega = std::move(q.omega);

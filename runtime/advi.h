@@ -38,6 +38,11 @@ struct AdviSettings {
   int adapt_iterations = 50;
   // Initial values uniform on (-init_radius, init_radius); 0 means all zeros.
   double init_radius = 2.0;
+  // Where Stan's ascent aborts because the approximation degenerated (every
+  // gradient draw fails), start the ascent again from the initial
+  // approximation with eta ten times smaller, down to 0.01. A departure from
+  // Stan, which gives up; false restores Stan's behaviour exactly.
+  bool restart_on_divergence = true;
 };
 
 // One ELBO evaluation during gradient ascent: one line of Stan's progress table.
@@ -62,6 +67,8 @@ struct AdviResult {
   // Iterations of gradient ascent run (after eta adaptation).
   int iterations = 0;
   std::vector<ElboTraceEntry> elbo_trace;
+  // Why the ascent was restarted with a smaller eta, one line per restart.
+  std::vector<std::string> restarts;
   // The eta used for gradient ascent and whether it was adapted.
   double eta = 0;
   bool eta_adapted = false;

@@ -199,7 +199,6 @@ std::unique_ptr<ir::Function> FunctionLowering::run() {
   root_builder_ = std::make_unique<Builder>(*f, f->body);
   b_ = root_builder_.get();
   env_[&kTargetDecl].scalar = b_->const_f64(0.0);
-  env_[&kTargetDecl].scalar->hint = "target";
 
   bool log_density = kind_ != FunctionKind::Constrain;
   Value* offset = b_->const_i64(0);

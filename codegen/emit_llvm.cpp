@@ -1,0 +1,348 @@
+// Emitting LLVM IR from vic's IR. Structured loops become a header with phis
+// for the index and carried values; ifs become a diamond with phis. Small
+// buffers of constant size live on the stack; others are calloc'ed and freed
+// at the end of the block that allocated them.
+#include "codegen/emit_llvm.h"
+
+#include <map>
+#include <unordered_map>
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include "stdlib/kernels.h"
+
+namespace vic::codegen {
+namespace {
+
+using ir::OpKind;
+
+// Buffers up to this many elements, of constant size, go on the stack.
+constexpr int64_t kMaxStackElements = 4096;
+
+void collect_data_names(const ir::Block& block, std::vector<std::string>& names) {
+  for (const auto& op : block.ops) {
+    if (op->kind == OpKind::DataBuf || op->kind == OpKind::DataReal || op->kind == OpKind::DataInt) {
+      if (std::find(names.begin(), names.end(), op->name) == names.end()) names.push_back(op->name);
+    }
+    for (const auto& r : op->regions) collect_data_names(*r, names);
+  }
+}
+
+class FunctionEmitter {
+ public:
+  FunctionEmitter(llvm::Module& module, const ir::Function& function, const std::vector<std::string>& data_names)
+      : module_(module), ctx_(module.getContext()), b_(ctx_), function_(function), data_names_(data_names) {}
+
+  void emit() {
+    llvm::Type* f64 = b_.getDoubleTy();
+    llvm::Type* ptr = b_.getPtrTy();
+    std::vector<llvm::Type*> params(function_.body.args.size(), ptr);
+    params.push_back(ptr);  // VicJitContext*
+    llvm::Type* result = function_.result_types.empty() ? b_.getVoidTy() : f64;
+    auto* type = llvm::FunctionType::get(result, params, false);
+    fn_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, function_.name, module_);
+    fn_->addFnAttr(llvm::Attribute::NoUnwind);
+    for (size_t i = 0; i < function_.body.args.size(); ++i) {
+      fn_->getArg(i)->addAttr(llvm::Attribute::NoAlias);
+      fn_->getArg(i)->setName(function_.body.args[i]->hint);
+      values_[function_.body.args[i]] = fn_->getArg(i);
+    }
+    context_arg_ = fn_->getArg(function_.body.args.size());
+    context_arg_->setName("ctx");
+    entry_ = llvm::BasicBlock::Create(ctx_, "entry", fn_);
+    b_.SetInsertPoint(entry_);
+    // ctx->data, loaded once.
+    data_array_ = b_.CreateLoad(ptr, context_arg_, "data");
+    emit_block(function_.body);
+  }
+
+ private:
+  llvm::Value* v(const ir::Value* x) {
+    auto it = values_.find(x);
+    VIC_CHECK(it != values_.end()) << "codegen: value %" << x->id << " not emitted";
+    return it->second;
+  }
+
+  llvm::Type* llvm_type(ir::Type t) {
+    switch (t) {
+      case ir::Type::F64: return b_.getDoubleTy();
+      case ir::Type::I64: return b_.getInt64Ty();
+      case ir::Type::I1: return b_.getInt1Ty();
+      default: return b_.getPtrTy();
+    }
+  }
+
+  llvm::Value* data_pointer(const std::string& name) {
+    auto it = std::find(data_names_.begin(), data_names_.end(), name);
+    VIC_CHECK(it != data_names_.end()) << "codegen: unknown data buffer " << name;
+    llvm::Value* slot = b_.CreateConstGEP1_64(b_.getPtrTy(), data_array_, it - data_names_.begin());
+    return b_.CreateLoad(b_.getPtrTy(), slot, name);
+  }
+
+  llvm::Function* kernel(const std::string& name, unsigned num_args, bool takes_rng = false) {
+    std::vector<llvm::Type*> params;
+    if (takes_rng) params.push_back(b_.getPtrTy());
+    for (unsigned i = 0; i < num_args; ++i) params.push_back(b_.getDoubleTy());
+    auto callee = module_.getOrInsertFunction(name, llvm::FunctionType::get(b_.getDoubleTy(), params, false));
+    auto* f = llvm::cast<llvm::Function>(callee.getCallee());
+    f->addFnAttr(llvm::Attribute::NoUnwind);
+    if (!takes_rng) f->setMemoryEffects(llvm::MemoryEffects::none());
+    return f;
+  }
+
+  llvm::Value* intrinsic(llvm::Intrinsic::ID id, std::vector<llvm::Value*> args) {
+    return b_.CreateIntrinsic(id, {b_.getDoubleTy()}, args);
+  }
+
+  void emit_block(const ir::Block& block) {
+    std::vector<llvm::Value*> heap_buffers;
+    for (const auto& op : block.ops) {
+      if (op->kind == OpKind::Yield || op->kind == OpKind::Return) {
+        free_all(heap_buffers);
+      }
+      emit_op(*op, heap_buffers);
+    }
+  }
+
+  void free_all(const std::vector<llvm::Value*>& buffers) {
+    if (buffers.empty()) return;
+    auto free_fn = module_.getOrInsertFunction("free", llvm::FunctionType::get(b_.getVoidTy(), {b_.getPtrTy()}, false));
+    for (llvm::Value* p : buffers) b_.CreateCall(free_fn, {p});
+  }
+
+  llvm::Value* emit_alloc(const ir::Op& op, std::vector<llvm::Value*>& heap_buffers) {
+    llvm::Value* count = v(op.operands[0]);
+    llvm::Value* bytes = b_.CreateMul(count, b_.getInt64(8));
+    if (auto* c = llvm::dyn_cast<llvm::ConstantInt>(count); c && c->getSExtValue() <= kMaxStackElements) {
+      int64_t n = std::max<int64_t>(c->getSExtValue(), 1);
+      llvm::IRBuilder<> entry(entry_, entry_->begin());
+      llvm::Value* slot = entry.CreateAlloca(llvm::ArrayType::get(b_.getInt64Ty(), n), nullptr, op.result()->hint);
+      b_.CreateMemSet(slot, b_.getInt8(0), bytes, llvm::MaybeAlign(8));
+      return slot;
+    }
+    auto calloc_fn = module_.getOrInsertFunction(
+        "calloc", llvm::FunctionType::get(b_.getPtrTy(), {b_.getInt64Ty(), b_.getInt64Ty()}, false));
+    llvm::Value* n = b_.CreateSelect(b_.CreateICmpSLT(count, b_.getInt64(1)), b_.getInt64(1), count);
+    llvm::Value* p = b_.CreateCall(calloc_fn, {n, b_.getInt64(8)}, op.result()->hint);
+    heap_buffers.push_back(p);
+    return p;
+  }
+
+  static llvm::CmpInst::Predicate float_predicate(ir::CmpPredicate p) {
+    switch (p) {
+      case ir::CmpPredicate::Eq: return llvm::CmpInst::FCMP_OEQ;
+      case ir::CmpPredicate::Ne: return llvm::CmpInst::FCMP_UNE;
+      case ir::CmpPredicate::Lt: return llvm::CmpInst::FCMP_OLT;
+      case ir::CmpPredicate::Le: return llvm::CmpInst::FCMP_OLE;
+      case ir::CmpPredicate::Gt: return llvm::CmpInst::FCMP_OGT;
+      case ir::CmpPredicate::Ge: return llvm::CmpInst::FCMP_OGE;
+    }
+    return llvm::CmpInst::FCMP_FALSE;
+  }
+  static llvm::CmpInst::Predicate int_predicate(ir::CmpPredicate p) {
+    switch (p) {
+      case ir::CmpPredicate::Eq: return llvm::CmpInst::ICMP_EQ;
+      case ir::CmpPredicate::Ne: return llvm::CmpInst::ICMP_NE;
+      case ir::CmpPredicate::Lt: return llvm::CmpInst::ICMP_SLT;
+      case ir::CmpPredicate::Le: return llvm::CmpInst::ICMP_SLE;
+      case ir::CmpPredicate::Gt: return llvm::CmpInst::ICMP_SGT;
+      case ir::CmpPredicate::Ge: return llvm::CmpInst::ICMP_SGE;
+    }
+    return llvm::CmpInst::ICMP_EQ;
+  }
+
+  // An integer divisor of zero would trap: divide by one instead (the model's
+  // result is then wrong but the process survives; Stan rejects such models at
+  // the same place with a domain error).
+  llvm::Value* safe_divisor(llvm::Value* d) {
+    return b_.CreateSelect(b_.CreateICmpEQ(d, b_.getInt64(0)), b_.getInt64(1), d);
+  }
+
+  void emit_op(const ir::Op& op, std::vector<llvm::Value*>& heap_buffers) {
+    auto x = [&](size_t i) { return v(op.operands[i]); };
+    auto set = [&](llvm::Value* value) { values_[op.result()] = value; };
+    switch (op.kind) {
+      case OpKind::ConstF64: set(llvm::ConstantFP::get(b_.getDoubleTy(), op.number)); break;
+      case OpKind::ConstI64: set(b_.getInt64(op.integer)); break;
+      case OpKind::ConstBool: set(b_.getInt1(op.integer != 0)); break;
+      case OpKind::FAdd: set(b_.CreateFAdd(x(0), x(1))); break;
+      case OpKind::FSub: set(b_.CreateFSub(x(0), x(1))); break;
+      case OpKind::FMul: set(b_.CreateFMul(x(0), x(1))); break;
+      case OpKind::FDiv: set(b_.CreateFDiv(x(0), x(1))); break;
+      case OpKind::FPow: set(intrinsic(llvm::Intrinsic::pow, {x(0), x(1)})); break;
+      case OpKind::FNeg: set(b_.CreateFNeg(x(0))); break;
+      case OpKind::Exp: set(intrinsic(llvm::Intrinsic::exp, {x(0)})); break;
+      case OpKind::Log: set(intrinsic(llvm::Intrinsic::log, {x(0)})); break;
+      case OpKind::Sqrt: set(intrinsic(llvm::Intrinsic::sqrt, {x(0)})); break;
+      case OpKind::Fabs: set(intrinsic(llvm::Intrinsic::fabs, {x(0)})); break;
+      case OpKind::Log1p: set(b_.CreateCall(kernel("vic_log1p", 1), {x(0)})); break;
+      case OpKind::Expm1: set(b_.CreateCall(kernel("vic_expm1", 1), {x(0)})); break;
+      case OpKind::Lgamma: set(b_.CreateCall(kernel("vic_lgamma", 1), {x(0)})); break;
+      case OpKind::Digamma: set(b_.CreateCall(kernel("vic_digamma", 1), {x(0)})); break;
+      case OpKind::Log1pExp: set(b_.CreateCall(kernel("vic_log1p_exp", 1), {x(0)})); break;
+      case OpKind::InvLogit: {
+        // 1 / (1 + exp(-x))
+        llvm::Value* e = intrinsic(llvm::Intrinsic::exp, {b_.CreateFNeg(x(0))});
+        set(b_.CreateFDiv(llvm::ConstantFP::get(b_.getDoubleTy(), 1.0),
+                          b_.CreateFAdd(llvm::ConstantFP::get(b_.getDoubleTy(), 1.0), e)));
+        break;
+      }
+      case OpKind::IAdd: set(b_.CreateAdd(x(0), x(1))); break;
+      case OpKind::ISub: set(b_.CreateSub(x(0), x(1))); break;
+      case OpKind::IMul: set(b_.CreateMul(x(0), x(1))); break;
+      case OpKind::IDiv: set(b_.CreateSDiv(x(0), safe_divisor(x(1)))); break;
+      case OpKind::IMod: set(b_.CreateSRem(x(0), safe_divisor(x(1)))); break;
+      case OpKind::IToF: set(b_.CreateSIToFP(x(0), b_.getDoubleTy())); break;
+      case OpKind::FToI: set(b_.CreateFPToSI(x(0), b_.getInt64Ty())); break;
+      case OpKind::FCmp:
+        set(b_.CreateFCmp(float_predicate(static_cast<ir::CmpPredicate>(op.integer)), x(0), x(1)));
+        break;
+      case OpKind::ICmp:
+        set(b_.CreateICmp(int_predicate(static_cast<ir::CmpPredicate>(op.integer)), x(0), x(1)));
+        break;
+      case OpKind::And: set(b_.CreateAnd(x(0), x(1))); break;
+      case OpKind::Or: set(b_.CreateOr(x(0), x(1))); break;
+      case OpKind::Not: set(b_.CreateNot(x(0))); break;
+      case OpKind::Select: set(b_.CreateSelect(x(0), x(1), x(2))); break;
+      case OpKind::Alloc: set(emit_alloc(op, heap_buffers)); break;
+      case OpKind::Load: {
+        llvm::Type* t = llvm_type(op.result()->type);
+        set(b_.CreateLoad(t, b_.CreateInBoundsGEP(t, x(0), {x(1)})));
+        break;
+      }
+      case OpKind::Store: {
+        llvm::Type* t = llvm_type(op.operands[2]->type);
+        b_.CreateStore(x(2), b_.CreateInBoundsGEP(t, x(0), {x(1)}));
+        break;
+      }
+      case OpKind::DataBuf: set(data_pointer(op.name)); break;
+      case OpKind::DataReal: set(b_.CreateLoad(b_.getDoubleTy(), data_pointer(op.name), op.name)); break;
+      case OpKind::DataInt: set(b_.CreateLoad(b_.getInt64Ty(), data_pointer(op.name), op.name)); break;
+      case OpKind::Check: emit_check(x(0), op.integer); break;
+      case OpKind::RngCall: {
+        std::vector<llvm::Value*> args{b_.CreateLoad(b_.getPtrTy(), b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), context_arg_, offsetof(VicJitContext, rng)))};
+        for (size_t i = 0; i < op.operands.size(); ++i) args.push_back(x(i));
+        set(b_.CreateCall(kernel(stdlib::rng_kernel_symbol(op.name), op.operands.size(), true), args));
+        break;
+      }
+      case OpKind::For: emit_for(op); break;
+      case OpKind::If: emit_if(op); break;
+      case OpKind::Yield:
+        yielded_.clear();
+        for (size_t i = 0; i < op.operands.size(); ++i) yielded_.push_back(x(i));
+        break;
+      case OpKind::Return:
+        if (op.operands.empty()) {
+          b_.CreateRetVoid();
+        } else {
+          b_.CreateRet(x(0));
+        }
+        break;
+    }
+  }
+
+  // if (!ok && ctx->error == 0) ctx->error = id + 1
+  void emit_check(llvm::Value* ok, int64_t id) {
+    llvm::BasicBlock* fail = llvm::BasicBlock::Create(ctx_, "check.fail", fn_);
+    llvm::BasicBlock* cont = llvm::BasicBlock::Create(ctx_, "check.ok", fn_);
+    b_.CreateCondBr(ok, cont, fail);
+    b_.SetInsertPoint(fail);
+    llvm::Value* slot = b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), context_arg_, offsetof(VicJitContext, error));
+    llvm::Value* current = b_.CreateLoad(b_.getInt32Ty(), slot);
+    llvm::Value* first = b_.CreateICmpEQ(current, b_.getInt32(0));
+    b_.CreateStore(b_.CreateSelect(first, b_.getInt32(static_cast<int32_t>(id + 1)), current), slot);
+    b_.CreateBr(cont);
+    b_.SetInsertPoint(cont);
+  }
+
+  void emit_for(const ir::Op& op) {
+    const ir::Block& body = op.region(0);
+    llvm::BasicBlock* pre = b_.GetInsertBlock();
+    llvm::BasicBlock* header = llvm::BasicBlock::Create(ctx_, "for.header", fn_);
+    llvm::BasicBlock* body_bb = llvm::BasicBlock::Create(ctx_, "for.body", fn_);
+    llvm::BasicBlock* exit = llvm::BasicBlock::Create(ctx_, "for.exit", fn_);
+    llvm::Value* lo = v(op.operands[0]);
+    llvm::Value* hi = v(op.operands[1]);
+    b_.CreateBr(header);
+    b_.SetInsertPoint(header);
+    llvm::PHINode* index = b_.CreatePHI(b_.getInt64Ty(), 2, body.args[0]->hint);
+    index->addIncoming(lo, pre);
+    std::vector<llvm::PHINode*> carried;
+    for (size_t k = 0; k < op.results.size(); ++k) {
+      llvm::PHINode* phi = b_.CreatePHI(llvm_type(op.results[k]->type), 2, op.results[k]->hint);
+      phi->addIncoming(v(op.operands[k + 2]), pre);
+      carried.push_back(phi);
+      values_[body.args[k + 1]] = phi;
+      values_[op.results[k]] = phi;
+    }
+    values_[body.args[0]] = index;
+    b_.CreateCondBr(b_.CreateICmpSLT(index, hi), body_bb, exit);
+    b_.SetInsertPoint(body_bb);
+    emit_block(body);
+    llvm::BasicBlock* latch = b_.GetInsertBlock();
+    index->addIncoming(b_.CreateAdd(index, b_.getInt64(1), "", /*HasNUW=*/false, /*HasNSW=*/true), latch);
+    for (size_t k = 0; k < carried.size(); ++k) carried[k]->addIncoming(yielded_[k], latch);
+    b_.CreateBr(header);
+    b_.SetInsertPoint(exit);
+  }
+
+  void emit_if(const ir::Op& op) {
+    llvm::BasicBlock* then_bb = llvm::BasicBlock::Create(ctx_, "if.then", fn_);
+    llvm::BasicBlock* else_bb = llvm::BasicBlock::Create(ctx_, "if.else", fn_);
+    llvm::BasicBlock* merge = llvm::BasicBlock::Create(ctx_, "if.end", fn_);
+    b_.CreateCondBr(v(op.operands[0]), then_bb, else_bb);
+    std::vector<std::vector<llvm::Value*>> results(2);
+    std::vector<llvm::BasicBlock*> ends(2);
+    for (int r = 0; r < 2; ++r) {
+      b_.SetInsertPoint(r == 0 ? then_bb : else_bb);
+      emit_block(op.region(r));
+      results[r] = yielded_;
+      ends[r] = b_.GetInsertBlock();
+      b_.CreateBr(merge);
+    }
+    b_.SetInsertPoint(merge);
+    for (size_t k = 0; k < op.results.size(); ++k) {
+      llvm::PHINode* phi = b_.CreatePHI(llvm_type(op.results[k]->type), 2);
+      phi->addIncoming(results[0][k], ends[0]);
+      phi->addIncoming(results[1][k], ends[1]);
+      values_[op.results[k]] = phi;
+    }
+  }
+
+  llvm::Module& module_;
+  llvm::LLVMContext& ctx_;
+  llvm::IRBuilder<> b_;
+  const ir::Function& function_;
+  const std::vector<std::string>& data_names_;
+  llvm::Function* fn_ = nullptr;
+  llvm::BasicBlock* entry_ = nullptr;
+  llvm::Value* context_arg_ = nullptr;
+  llvm::Value* data_array_ = nullptr;
+  std::unordered_map<const ir::Value*, llvm::Value*> values_;
+  std::vector<llvm::Value*> yielded_;
+};
+
+}  // namespace
+
+std::vector<std::string> data_buffer_names(const ir::Program& program) {
+  std::vector<std::string> names;
+  for (const auto& f : program.functions) collect_data_names(f->body, names);
+  return names;
+}
+
+std::unique_ptr<llvm::Module> emit_module(const ir::Program& program, llvm::LLVMContext& context,
+                                          const std::vector<std::string>& data_names) {
+  auto module = std::make_unique<llvm::Module>("vic_model", context);
+  for (const auto& f : program.functions) FunctionEmitter(*module, *f, data_names).emit();
+  std::string errors;
+  llvm::raw_string_ostream os(errors);
+  VIC_CHECK(!llvm::verifyModule(*module, &os)) << "codegen produced invalid LLVM IR: " << os.str();
+  return module;
+}
+
+}  // namespace vic::codegen

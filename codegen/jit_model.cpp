@@ -1,0 +1,112 @@
+// JitModel: calls into compiled code with a context pointing at the data.
+#include "codegen/jit_model.h"
+
+#include <cmath>
+#include <algorithm>
+#include <cstring>
+
+namespace vic::codegen {
+namespace {
+
+class JitModel : public runtime::Model {
+ public:
+  JitModel(std::unique_ptr<JitModule> module, std::vector<ir::CheckInfo> checks, ModelLayout layout)
+      : module_(std::move(module)), checks_(std::move(checks)), layout_(std::move(layout)) {}
+
+  Status bind(const runtime::DataSet& data, const std::vector<ir::ScratchBuffer>& scratch) {
+    for (const std::string& name : module_->data_names()) {
+      const runtime::DataValue* value = data.find(name);
+      storage_.push_back(std::make_unique<std::vector<double>>());
+      int_storage_.push_back(std::make_unique<std::vector<int64_t>>());
+      auto s = std::find_if(scratch.begin(), scratch.end(), [&](const ir::ScratchBuffer& b) { return b.name == name; });
+      if (s != scratch.end()) {
+        storage_.back()->assign(std::max<int64_t>(s->size, 1), 0.0);
+        pointers_.push_back(storage_.back()->data());
+        continue;
+      }
+      if (!value) return Error{"data field '" + name + "' is needed by the compiled model but was not read"};
+      if (value->is_int) {
+        *int_storage_.back() = value->ints;
+        if (int_storage_.back()->empty()) int_storage_.back()->push_back(0);
+        pointers_.push_back(int_storage_.back()->data());
+      } else {
+        *storage_.back() = value->reals;
+        if (storage_.back()->empty()) storage_.back()->push_back(0);
+        pointers_.push_back(storage_.back()->data());
+      }
+    }
+    lp_ = reinterpret_cast<LogDensityFn>(module_->lookup("lp"));
+    lp_full_ = reinterpret_cast<LogDensityFn>(module_->lookup("lp_full"));
+    lp_grad_ = reinterpret_cast<GradientFn>(module_->lookup("lp_grad"));
+    constrain_ = reinterpret_cast<ConstrainFn>(module_->lookup("constrain"));
+    if (!lp_full_ || !lp_grad_ || !constrain_) return Error{"compiled model lacks an entry point"};
+    // Fill the scratch buffers: the data-only work hoisted out of the densities.
+    for (const ir::ScratchBuffer& b : scratch) {
+      auto fill = reinterpret_cast<void (*)(VicJitContext*)>(module_->lookup(b.filler));
+      if (!fill) return Error{"compiled model lacks @" + b.filler};
+      VicJitContext ctx = context(nullptr);
+      fill(&ctx);
+    }
+    return Status::ok();
+  }
+
+  size_t dim() const override { return layout_.dim; }
+  const std::vector<std::string>& output_names() const override { return layout_.output_names; }
+  size_t num_parameter_outputs() const override { return layout_.num_parameter_outputs; }
+  size_t num_transformed_outputs() const override { return layout_.num_transformed_outputs; }
+
+  double lp_grad(const double* theta, double* grad, runtime::EvalError* error) const override {
+    std::memset(grad, 0, sizeof(double) * layout_.dim);
+    VicJitContext ctx = context(nullptr);
+    double lp = lp_grad_(theta, grad, &ctx);
+    return finish(lp, ctx, error);
+  }
+
+  double lp(const double* theta, runtime::EvalError* error) const override {
+    VicJitContext ctx = context(nullptr);
+    double lp = lp_full_(theta, &ctx);
+    return finish(lp, ctx, error);
+  }
+
+  void constrain(const double* theta, Rng& rng, double* out, runtime::EvalError* error) const override {
+    VicJitContext ctx = context(&rng);
+    constrain_(theta, out, &ctx);
+    if (error) *error = ctx.error;
+  }
+
+  std::string describe_error(runtime::EvalError error) const override {
+    if (error <= 0 || static_cast<size_t>(error) > checks_.size()) return "unknown error";
+    const ir::CheckInfo& c = checks_[error - 1];
+    return c.loc.str() + ": " + c.message;
+  }
+
+ private:
+  VicJitContext context(Rng* rng) const { return VicJitContext{pointers_.data(), 0, 0, rng}; }
+
+  static double finish(double lp, const VicJitContext& ctx, runtime::EvalError* error) {
+    if (error) *error = ctx.error;
+    return ctx.error ? -INFINITY : lp;
+  }
+
+  std::unique_ptr<JitModule> module_;
+  std::vector<ir::CheckInfo> checks_;
+  ModelLayout layout_;
+  std::vector<std::unique_ptr<std::vector<double>>> storage_;
+  std::vector<std::unique_ptr<std::vector<int64_t>>> int_storage_;
+  std::vector<const void*> pointers_;
+  LogDensityFn lp_ = nullptr;
+  LogDensityFn lp_full_ = nullptr;
+  GradientFn lp_grad_ = nullptr;
+  ConstrainFn constrain_ = nullptr;
+};
+
+}  // namespace
+
+Expected<std::unique_ptr<runtime::Model>> make_jit_model(std::unique_ptr<JitModule> module, const ir::Program& program,
+                                                         ModelLayout layout, const runtime::DataSet& data) {
+  auto model = std::make_unique<JitModel>(std::move(module), program.checks, std::move(layout));
+  if (Status s = model->bind(data, program.scratch_buffers); !s) return Error{s.error()};
+  return std::unique_ptr<runtime::Model>(std::move(model));
+}
+
+}  // namespace vic::codegen

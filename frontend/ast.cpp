@@ -1,0 +1,59 @@
+// The few out-of-line pieces of the AST: spellings of types, operators and blocks.
+#include "frontend/ast.h"
+
+namespace vic::ast {
+
+int Type::num_dims() const {
+  int container = shape == Shape::Scalar ? 0 : shape == Shape::Matrix ? 2 : 1;
+  return array_rank + container;
+}
+
+std::string Type::str() const {
+  if (error) return "<error>";
+  std::string element;
+  switch (shape) {
+    case Shape::Scalar: element = base == BaseType::Int ? "int" : "real"; break;
+    case Shape::Vector: element = "vector"; break;
+    case Shape::RowVector: element = "row_vector"; break;
+    case Shape::Matrix: element = "matrix"; break;
+  }
+  if (array_rank == 0) return element;
+  return "array[" + std::string(static_cast<size_t>(array_rank - 1), ',') + "] " + element;
+}
+
+const char* binary_op_spelling(BinaryOp op) {
+  switch (op) {
+    case BinaryOp::Add: return "+";
+    case BinaryOp::Sub: return "-";
+    case BinaryOp::Mul: return "*";
+    case BinaryOp::Div: return "/";
+    case BinaryOp::IntDiv: return "%/%";
+    case BinaryOp::Mod: return "%";
+    case BinaryOp::Pow: return "^";
+    case BinaryOp::EltMul: return ".*";
+    case BinaryOp::EltDiv: return "./";
+    case BinaryOp::Less: return "<";
+    case BinaryOp::LessEq: return "<=";
+    case BinaryOp::Greater: return ">";
+    case BinaryOp::GreaterEq: return ">=";
+    case BinaryOp::Equal: return "==";
+    case BinaryOp::NotEqual: return "!=";
+    case BinaryOp::And: return "&&";
+    case BinaryOp::Or: return "||";
+  }
+  return "?";
+}
+
+const char* block_kind_name(BlockKind block) {
+  switch (block) {
+    case BlockKind::Data: return "data";
+    case BlockKind::TransformedData: return "transformed data";
+    case BlockKind::Parameters: return "parameters";
+    case BlockKind::TransformedParameters: return "transformed parameters";
+    case BlockKind::Model: return "model";
+    case BlockKind::GeneratedQuantities: return "generated quantities";
+  }
+  return "?";
+}
+
+}  // namespace vic::ast

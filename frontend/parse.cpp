@@ -1,0 +1,707 @@
+// The parser: source text -> tokens (ANTLR lexer) -> a nesting check on the
+// token stream -> parse tree (ANTLR parser, generated from grammar/VModel.g4) ->
+// vic's AST. This is the only file that includes ANTLR headers; ANTLR's own
+// error messages are replaced by SyntaxError diagnostics written for users.
+#include <charconv>
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "VModelLexer.h"
+#include "VModelParser.h"
+#include "antlr4-runtime.h"
+#include "frontend/frontend.h"
+
+namespace vic::frontend {
+namespace {
+
+using grammar::VModelLexer;
+using grammar::VModelParser;
+
+SourceLoc token_loc(const SourceFile& file, const antlr4::Token* t) {
+  return {&file, static_cast<int>(t->getLine()), static_cast<int>(t->getCharPositionInLine()) + 1};
+}
+
+bool is_eof(const antlr4::Token* t) { return t->getType() == antlr4::Token::EOF; }
+
+// "'foo'" or "end of file".
+std::string describe_token(const antlr4::Token* t) {
+  if (is_eof(t)) return "end of file";
+  return "'" + t->getText() + "'";
+}
+
+// ---------------------------------------------------------------------------
+// The nesting check on the token stream.
+//
+// The generated parser recurses once per bracket and once per unbraced nested
+// statement (`if (a) if (b) ...`, `else if` chains), so hostile input could
+// overflow the stack. Operator chains are loops in the grammar and do not count.
+// This scan also reports unbalanced brackets and unterminated block comments
+// precisely, before the parser would report them vaguely.
+
+class NestingScanner {
+ public:
+  NestingScanner(const SourceFile& file, Diagnostics& diags) : file_(file), diags_(diags) {}
+
+  // False (with a diagnostic) when the tokens nest too deeply or do not balance.
+  bool scan(const std::vector<antlr4::Token*>& tokens) {
+    levels_.push_back({nullptr, 0});
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      antlr4::Token* t = tokens[i];
+      if (is_eof(t)) break;
+      const std::string text = t->getText();
+      if (text == "/" && i + 1 < tokens.size() && tokens[i + 1]->getText() == "*" &&
+          tokens[i + 1]->getStartIndex() == t->getStartIndex() + 1) {
+        diags_.error(DiagnosticKind::UnterminatedComment, token_loc(file_, t));
+        return false;
+      }
+      if (text == "(" || text == "[" || text == "{" || text == "?") {
+        levels_.push_back({t, 0});
+        if (!check_depth(t)) return false;
+      } else if (text == ")" || text == "]" || text == "}") {
+        if (!close(t, text[0])) return false;
+        if (text == "}") end_statement(tokens, i);
+      } else if (text == ":") {
+        if (levels_.back().opener && levels_.back().opener->getText() == "?") pop();
+      } else if (text == "if" || text == "for" || text == "while" || text == "else") {
+        ++levels_.back().statement_chain;
+        ++chain_total_;
+        if (!check_depth(t)) return false;
+      } else if (text == ";") {
+        end_statement(tokens, i);
+      }
+    }
+    // Drop unfinished `?`s: the parser reports them.
+    while (levels_.size() > 1 && levels_.back().opener->getText() == "?") pop();
+    if (levels_.size() > 1) {
+      antlr4::Token* open = levels_.back().opener;
+      diags_.error(DiagnosticKind::SyntaxError, token_loc(file_, open),
+                   {"unbalanced '" + open->getText() + "': no matching '" +
+                    std::string(1, closer_of(open->getText()[0])) + "' before the end of the file"});
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  struct Level {
+    antlr4::Token* opener;  // null for the outermost level
+    int statement_chain;    // unbraced if/for/else nested at this level
+  };
+
+  static char closer_of(char open) { return open == '(' ? ')' : open == '[' ? ']' : '}'; }
+
+  bool check_depth(antlr4::Token* t) {
+    if (static_cast<int>(levels_.size()) - 1 + chain_total_ > kMaxNesting) {
+      diags_.error(DiagnosticKind::NestingTooDeep, token_loc(file_, t), {std::to_string(kMaxNesting)});
+      return false;
+    }
+    return true;
+  }
+
+  void pop() {
+    chain_total_ -= levels_.back().statement_chain;
+    levels_.pop_back();
+  }
+
+  bool close(antlr4::Token* t, char closer) {
+    while (levels_.size() > 1 && levels_.back().opener->getText() == "?") pop();
+    if (levels_.size() == 1) {
+      char open = closer == ')' ? '(' : closer == ']' ? '[' : '{';
+      diags_.error(DiagnosticKind::SyntaxError, token_loc(file_, t),
+                   {"unbalanced '" + std::string(1, closer) + "': no '" + std::string(1, open) + "' is open here"});
+      return false;
+    }
+    antlr4::Token* open = levels_.back().opener;
+    char expected = closer_of(open->getText()[0]);
+    if (expected != closer) {
+      SourceLoc at = token_loc(file_, open);
+      diags_.error(DiagnosticKind::SyntaxError, token_loc(file_, t),
+                   {"expected '" + std::string(1, expected) + "' to close the '" + open->getText() +
+                    "' at line " + std::to_string(at.line) + ", column " + std::to_string(at.column) +
+                    ", found '" + std::string(1, closer) + "'"});
+      return false;
+    }
+    pop();
+    return true;
+  }
+
+  // A statement ended at tokens[i] (`;` or `}`): unless an `else` follows, the
+  // unbraced statements nested at this level end with it.
+  void end_statement(const std::vector<antlr4::Token*>& tokens, size_t i) {
+    if (i + 1 < tokens.size() && tokens[i + 1]->getText() == "else") return;
+    chain_total_ -= levels_.back().statement_chain;
+    levels_.back().statement_chain = 0;
+  }
+
+  const SourceFile& file_;
+  Diagnostics& diags_;
+  std::vector<Level> levels_;
+  int chain_total_ = 0;
+};
+
+// ---------------------------------------------------------------------------
+// Syntax errors: the first one only, with a message written from the tokens the
+// parser expected.
+
+class SyntaxErrorListener : public antlr4::BaseErrorListener {
+ public:
+  SyntaxErrorListener(const SourceFile& file, Diagnostics& diags, antlr4::CommonTokenStream& tokens)
+      : file_(file), diags_(diags), tokens_(tokens) {}
+
+  bool failed() const { return failed_; }
+
+  void syntaxError(antlr4::Recognizer* recognizer, antlr4::Token* offending, size_t line,
+                   size_t column, const std::string& /*antlr_message*/, std::exception_ptr e) override {
+    if (failed_) return;
+    failed_ = true;
+    auto* parser = dynamic_cast<antlr4::Parser*>(recognizer);
+    SourceLoc loc{&file_, static_cast<int>(line), static_cast<int>(column) + 1};
+    if (!parser || !offending) {
+      diags_.error(DiagnosticKind::SyntaxError, loc, {"unexpected input"});
+      return;
+    }
+    // Where the parser started predicting, when no alternative of a rule fit.
+    antlr4::Token* start = nullptr;
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const antlr4::NoViableAltException& no_viable) {
+        start = no_viable.getStartToken();
+      } catch (...) {
+      }
+    }
+    report(*parser, offending, start, loc);
+  }
+
+ private:
+  static bool is_type_keyword(const std::string& word) {
+    return word == "int" || word == "real" || word == "vector" || word == "row_vector" || word == "matrix" ||
+           word == "array";
+  }
+
+  void report(antlr4::Parser& parser, antlr4::Token* offending, antlr4::Token* start, SourceLoc loc) {
+    antlr4::misc::IntervalSet expected = parser.getExpectedTokens();
+    const antlr4::dfa::Vocabulary& vocabulary = parser.getVocabulary();
+    antlr4::ParserRuleContext* context = parser.getContext();
+    const size_t rule = context ? context->getRuleIndex() : static_cast<size_t>(VModelParser::RuleProgram);
+    const std::string found = describe_token(offending);
+
+    if (rule == VModelParser::RuleProgram || rule == VModelParser::RuleBlockHeader) {
+      if (offending->getText() == "functions") {
+        diags_.error(DiagnosticKind::SyntaxError, loc, {"the 'functions' block is not supported"});
+      } else {
+        Diagnostic& d = diags_.error(
+            DiagnosticKind::SyntaxError, loc,
+            {"expected a block ('data', 'transformed data', 'parameters', 'transformed parameters', "
+             "'model' or 'generated quantities'), found " + found});
+        if (!is_eof(offending)) {
+          d.hints.push_back("statements and declarations must be inside a block, e.g. 'model { ... }'");
+        }
+      }
+      return;
+    }
+    if (rule == VModelParser::RuleStatement && start && start != offending && !is_eof(offending)) {
+      const std::string first = start->getText();
+      if (first == "vector" || first == "row_vector" || first == "matrix") {
+        diags_.error(DiagnosticKind::SyntaxError, loc,
+                     {"expected '[' and the size after '" + first + "', found " + found});
+        return;
+      }
+      if (is_type_keyword(first)) {
+        diags_.error(DiagnosticKind::SyntaxError, loc, {"unexpected " + found + " in the declaration"});
+        return;
+      }
+      if (start->getType() == VModelParser::ID) {
+        diags_.error(DiagnosticKind::SyntaxError, loc,
+                     {"expected '~' or an assignment ('=', '+=', ...), found " + found});
+        return;
+      }
+    }
+
+    std::vector<std::string> all_names, names;
+    bool wants_semicolon = false, wants_expression = false, wants_name = false;
+    for (ssize_t type : expected.toList()) {
+      std::string name = type == static_cast<ssize_t>(antlr4::Token::EOF)
+                             ? std::string("end of file")
+                             : vocabulary.getDisplayName(static_cast<size_t>(type));
+      if (name == "';'") wants_semicolon = true;
+      if (name == "INT_LITERAL" || name == "REAL_LITERAL") wants_expression = true;
+      if (name == "ID") wants_name = true;
+      all_names.push_back(name);
+    }
+    // In a long list, leave out what would merely continue the construct before
+    // (operators, indexing) and keywords that "a name" covers.
+    if (all_names.size() <= 4) {
+      names = all_names;
+    } else {
+      for (const std::string& name : all_names)
+        if (!is_continuation(name, wants_name)) names.push_back(name);
+    }
+    if (rule == VModelParser::RuleElementType && std::find(names.begin(), names.end(), "'['") != names.end()) {
+      diags_.error(DiagnosticKind::SyntaxError, loc,
+                   {"expected '[' and the size after '" + context->getStart()->getText() + "', found " + found});
+      return;
+    }
+    if (wants_semicolon && offending->getText() != ";") {
+      // Point just after the previous token, where the ';' belongs.
+      SourceLoc at = loc;
+      if (offending->getTokenIndex() > 0) {
+        antlr4::Token* previous = tokens_.get(offending->getTokenIndex() - 1);
+        at = token_loc(file_, previous);
+        at.column += static_cast<int>(previous->getText().size());
+      }
+      const bool declaration = rule == VModelParser::RuleVarDecl || rule == VModelParser::RuleDeclType ||
+                               rule == VModelParser::RuleElementType;
+      diags_.error(DiagnosticKind::SyntaxError, at,
+                   {std::string("expected ';' at the end of the ") + (declaration ? "declaration" : "statement")});
+      return;
+    }
+    if (wants_expression) {
+      diags_.error(DiagnosticKind::SyntaxError, loc, {"expected an expression, found " + found});
+      return;
+    }
+    if (wants_name && names.size() > 4) {
+      diags_.error(DiagnosticKind::SyntaxError, loc, {"expected a name, found " + found});
+      return;
+    }
+    if (!names.empty() && names.size() <= 4) {
+      std::string list;
+      for (size_t i = 0; i < names.size(); ++i) {
+        if (i) list += i + 1 == names.size() ? " or " : ", ";
+        list += names[i] == "ID" ? "a name" : names[i];
+      }
+      diags_.error(DiagnosticKind::SyntaxError, loc, {"expected " + list + ", found " + found});
+      return;
+    }
+    diags_.error(DiagnosticKind::SyntaxError, loc, {"unexpected " + found});
+  }
+
+  // Tokens that would continue what came before (binary operators, indexing),
+  // not worth listing as "expected".
+  static bool is_continuation(const std::string& name, bool wants_name) {
+    static const char* const kOperators[] = {"'+'",  "'-'",  "'*'",  "'/'",  "'%/%'", "'%'",  "'^'",
+                                             "'.*'", "'./'", "'<'",  "'<='", "'>'",   "'>='", "'=='",
+                                             "'!='", "'&&'", "'||'", "'?'",  "'['"};
+    for (const char* op : kOperators)
+      if (name == op) return true;
+    // Keywords that may also be names are covered by "a name".
+    if (!wants_name) return false;
+    for (const char* word : {"'lower'", "'upper'", "'in'", "'data'", "'transformed'", "'parameters'",
+                             "'model'", "'generated'", "'quantities'"})
+      if (name == word) return true;
+    return false;
+  }
+
+  const SourceFile& file_;
+  Diagnostics& diags_;
+  antlr4::CommonTokenStream& tokens_;
+  bool failed_ = false;
+};
+
+// ---------------------------------------------------------------------------
+// Parse tree -> AST.
+
+class AstBuilder {
+ public:
+  AstBuilder(const SourceFile& file, Diagnostics& diags) : file_(file), diags_(diags) {}
+
+  // Null when a construct was rejected (with a diagnostic).
+  std::unique_ptr<ast::Program> build(VModelParser::ProgramContext* tree) {
+    auto program = std::make_unique<ast::Program>();
+    program->file = &file_;
+    int last_rank = -1;
+    std::string last_name;
+    for (VModelParser::ProgramBlockContext* block_ctx : tree->programBlock()) {
+      ast::ProgramBlock block;
+      block.kind = block_kind(block_ctx->blockHeader()->getText());
+      block.loc = loc(block_ctx->getStart());
+      const std::string name = ast::block_kind_name(block.kind);
+      if (program->block(block.kind)) {
+        diags_.error(DiagnosticKind::DuplicateBlock, block.loc, {name});
+        failed_ = true;
+      } else if (static_cast<int>(block.kind) < last_rank) {
+        diags_.error(DiagnosticKind::BadBlockOrder, block.loc, {name, last_name});
+        failed_ = true;
+      }
+      last_rank = std::max(last_rank, static_cast<int>(block.kind));
+      if (static_cast<int>(block.kind) == last_rank) last_name = name;
+      current_block_ = block.kind;
+      for (VModelParser::StatementContext* s : block_ctx->statement()) {
+        ast::StmtPtr stmt = statement(s, /*top_level=*/true);
+        if (!stmt) continue;
+        check_declarations_only(block.kind, *stmt);
+        block.stmts.push_back(std::move(stmt));
+      }
+      program->blocks.push_back(std::move(block));
+    }
+    if (failed_) return nullptr;
+    return program;
+  }
+
+ private:
+  static ast::BlockKind block_kind(const std::string& header) {
+    if (header == "data") return ast::BlockKind::Data;
+    if (header == "transformeddata") return ast::BlockKind::TransformedData;
+    if (header == "parameters") return ast::BlockKind::Parameters;
+    if (header == "transformedparameters") return ast::BlockKind::TransformedParameters;
+    if (header == "model") return ast::BlockKind::Model;
+    return ast::BlockKind::GeneratedQuantities;
+  }
+
+  // The data and parameters blocks hold declarations without values only.
+  void check_declarations_only(ast::BlockKind block, const ast::Stmt& stmt) {
+    if (block != ast::BlockKind::Data && block != ast::BlockKind::Parameters) return;
+    const std::string name = ast::block_kind_name(block);
+    if (stmt.kind != ast::StmtKind::Decl) {
+      diags_.error(DiagnosticKind::SyntaxError, stmt.loc,
+                   {"only declarations are allowed in the " + name + " block"});
+      failed_ = true;
+    } else if (const ast::VarDecl& d = *stmt.as<ast::DeclStmt>().decl; d.init) {
+      diags_.error(DiagnosticKind::SyntaxError, d.init->loc,
+                   {"declarations in the " + name + " block cannot have a value"});
+      failed_ = true;
+    }
+  }
+
+  SourceLoc loc(const antlr4::Token* t) const { return token_loc(file_, t); }
+
+  // The tokens among `ctx`'s direct children spelled `text`.
+  static std::vector<antlr4::Token*> child_tokens(antlr4::ParserRuleContext* ctx, const std::string& text) {
+    std::vector<antlr4::Token*> out;
+    for (antlr4::tree::ParseTree* child : ctx->children) {
+      if (auto* terminal = dynamic_cast<antlr4::tree::TerminalNode*>(child)) {
+        if (terminal->getSymbol()->getText() == text) out.push_back(terminal->getSymbol());
+      }
+    }
+    return out;
+  }
+
+  // --- statements ---------------------------------------------------------
+
+  ast::StmtPtr statement(VModelParser::StatementContext* ctx, bool top_level) {
+    const SourceLoc at = loc(ctx->getStart());
+    if (auto* c = dynamic_cast<VModelParser::DeclStatementContext*>(ctx)) {
+      ast::VarDeclPtr decl = var_decl(c->varDecl(), top_level);
+      return std::make_unique<ast::DeclStmt>(at, std::move(decl));
+    }
+    if (auto* c = dynamic_cast<VModelParser::AssignStatementContext*>(ctx)) {
+      const std::string op = c->op->getText();
+      ast::AssignOp kind = op == "="    ? ast::AssignOp::Assign
+                           : op == "+=" ? ast::AssignOp::AddAssign
+                           : op == "-=" ? ast::AssignOp::SubAssign
+                           : op == "*=" ? ast::AssignOp::MulAssign
+                                        : ast::AssignOp::DivAssign;
+      ast::ExprPtr lhs = lvalue(c->lvalue());
+      return std::make_unique<ast::AssignStmt>(at, std::move(lhs), kind, expression(c->expression()));
+    }
+    if (auto* c = dynamic_cast<VModelParser::TildeStatementContext*>(ctx)) {
+      ast::ExprPtr lhs = expression(c->expression());
+      std::vector<ast::ExprPtr> args = expression_list(c->expressionList());
+      return std::make_unique<ast::TildeStmt>(at, std::move(lhs), c->identifier()->getText(),
+                                              loc(c->identifier()->getStart()), std::move(args));
+    }
+    if (auto* c = dynamic_cast<VModelParser::TargetStatementContext*>(ctx)) {
+      return std::make_unique<ast::TargetPlusStmt>(at, expression(c->expression()));
+    }
+    if (auto* c = dynamic_cast<VModelParser::ForStatementContext*>(ctx)) {
+      auto index = std::make_unique<ast::VarDecl>();
+      index->loc = loc(c->identifier()->getStart());
+      index->name = c->identifier()->getText();
+      index->type.base = ast::BaseType::Int;
+      index->block = current_block_;
+      index->is_local = true;
+      index->is_loop_index = true;
+      ast::ExprPtr lower = expression(c->expression(0));
+      ast::ExprPtr upper = expression(c->expression(1));
+      ast::StmtPtr body = statement(c->statement(), false);
+      return std::make_unique<ast::ForStmt>(at, std::move(index), std::move(lower), std::move(upper),
+                                            std::move(body));
+    }
+    if (auto* c = dynamic_cast<VModelParser::IfStatementContext*>(ctx)) {
+      ast::ExprPtr cond = expression(c->expression());
+      ast::StmtPtr then_stmt = statement(c->statement(0), false);
+      ast::StmtPtr else_stmt = c->statement().size() > 1 ? statement(c->statement(1), false) : nullptr;
+      return std::make_unique<ast::IfStmt>(at, std::move(cond), std::move(then_stmt), std::move(else_stmt));
+    }
+    if (auto* c = dynamic_cast<VModelParser::BlockStatementContext*>(ctx)) {
+      std::vector<ast::StmtPtr> stmts;
+      for (VModelParser::StatementContext* s : c->statement()) stmts.push_back(statement(s, false));
+      return std::make_unique<ast::BlockStmt>(at, std::move(stmts));
+    }
+    // `;`: an empty block.
+    return std::make_unique<ast::BlockStmt>(at, std::vector<ast::StmtPtr>{});
+  }
+
+  ast::ExprPtr lvalue(VModelParser::LvalueContext* ctx) {
+    ast::ExprPtr e = std::make_unique<ast::Variable>(loc(ctx->getStart()), ctx->identifier()->getText());
+    std::vector<antlr4::Token*> brackets = child_tokens(ctx, "[");
+    std::vector<VModelParser::ExpressionListContext*> lists = ctx->expressionList();
+    for (size_t i = 0; i < lists.size(); ++i) {
+      e = std::make_unique<ast::Index>(loc(brackets[i]), std::move(e), expression_list(lists[i]));
+    }
+    return e;
+  }
+
+  ast::VarDeclPtr var_decl(VModelParser::VarDeclContext* ctx, bool top_level) {
+    auto decl = std::make_unique<ast::VarDecl>();
+    decl->loc = loc(ctx->identifier()->getStart());
+    decl->name = ctx->identifier()->getText();
+    decl->block = current_block_;
+    decl->is_local = !top_level || current_block_ == ast::BlockKind::Model;
+
+    VModelParser::DeclTypeContext* type_ctx = ctx->declType();
+    if (type_ctx->expressionList()) decl->type.array_dims = expression_list(type_ctx->expressionList());
+    if (ctx->expressionList()) {
+      if (!decl->type.array_dims.empty()) {
+        diags_.error(DiagnosticKind::SyntaxError, loc(ctx->expressionList()->getStart()),
+                     {"give the array dimensions either in 'array[...]' or after the name, not both"});
+        failed_ = true;
+      }
+      decl->type.array_dims = expression_list(ctx->expressionList());
+    }
+
+    VModelParser::ElementTypeContext* element = type_ctx->elementType();
+    const std::string keyword = element->getStart()->getText();
+    decl->type.base = keyword == "int" ? ast::BaseType::Int : ast::BaseType::Real;
+    decl->type.shape = keyword == "vector"       ? ast::Shape::Vector
+                       : keyword == "row_vector" ? ast::Shape::RowVector
+                       : keyword == "matrix"     ? ast::Shape::Matrix
+                                                 : ast::Shape::Scalar;
+    for (VModelParser::ExpressionContext* size : element->expression()) {
+      decl->type.shape_dims.push_back(expression(size));
+    }
+    if (VModelParser::RangeContext* range = element->range()) {
+      for (VModelParser::RangeBoundContext* bound : range->rangeBound()) {
+        const std::string kind = bound->kind->getText();
+        ast::ExprPtr& slot = kind == "lower" ? decl->type.lower : decl->type.upper;
+        if (slot) {
+          diags_.error(DiagnosticKind::SyntaxError, loc(bound->kind), {"the '" + kind + "' bound is given twice"});
+          failed_ = true;
+        }
+        slot = additive(bound->additiveExpr());
+      }
+    }
+    if (ctx->expression()) decl->init = expression(ctx->expression());
+    return decl;
+  }
+
+  // --- expressions ----------------------------------------------------------
+  //
+  // Each builder returns a non-null expression; the depth of every node built is
+  // tracked so that no tree deeper than kMaxExpressionDepth is made (deeper
+  // input is replaced by a literal after a NestingTooDeep diagnostic).
+
+  std::vector<ast::ExprPtr> expression_list(VModelParser::ExpressionListContext* ctx) {
+    std::vector<ast::ExprPtr> out;
+    if (!ctx) return out;
+    for (VModelParser::ExpressionContext* e : ctx->expression()) out.push_back(expression(e));
+    return out;
+  }
+
+  int depth(const ast::ExprPtr& e) const {
+    auto it = depth_.find(e.get());
+    return it == depth_.end() ? 1 : it->second;
+  }
+
+  // Records the depth of a freshly made node from its children's depths.
+  ast::ExprPtr finish(ast::ExprPtr e, int child_depth) {
+    const int d = child_depth + 1;
+    if (d > kMaxExpressionDepth) {
+      if (!too_deep_reported_) {
+        diags_.error(DiagnosticKind::NestingTooDeep, e->loc, {std::to_string(kMaxExpressionDepth)});
+        too_deep_reported_ = true;
+      }
+      failed_ = true;
+      return std::make_unique<ast::IntLiteral>(e->loc, 0);
+    }
+    depth_[e.get()] = d;
+    return e;
+  }
+
+  ast::ExprPtr make_binary(SourceLoc at, ast::BinaryOp op, ast::ExprPtr lhs, ast::ExprPtr rhs) {
+    const int d = std::max(depth(lhs), depth(rhs));
+    return finish(std::make_unique<ast::Binary>(at, op, std::move(lhs), std::move(rhs)), d);
+  }
+
+  ast::ExprPtr make_unary(SourceLoc at, const std::string& op, ast::ExprPtr operand) {
+    ast::UnaryOp kind = op == "-" ? ast::UnaryOp::Negate : op == "+" ? ast::UnaryOp::Plus : ast::UnaryOp::Not;
+    const int d = depth(operand);
+    return finish(std::make_unique<ast::Unary>(at, kind, std::move(operand)), d);
+  }
+
+  static ast::BinaryOp binary_op(const std::string& op) {
+    static const std::unordered_map<std::string, ast::BinaryOp> kOps = {
+        {"+", ast::BinaryOp::Add},       {"-", ast::BinaryOp::Sub},        {"*", ast::BinaryOp::Mul},
+        {"/", ast::BinaryOp::Div},       {"%/%", ast::BinaryOp::IntDiv},   {"%", ast::BinaryOp::Mod},
+        {"^", ast::BinaryOp::Pow},       {".*", ast::BinaryOp::EltMul},    {"./", ast::BinaryOp::EltDiv},
+        {"<", ast::BinaryOp::Less},      {"<=", ast::BinaryOp::LessEq},    {">", ast::BinaryOp::Greater},
+        {">=", ast::BinaryOp::GreaterEq}, {"==", ast::BinaryOp::Equal},    {"!=", ast::BinaryOp::NotEqual},
+        {"&&", ast::BinaryOp::And},      {"||", ast::BinaryOp::Or},
+    };
+    return kOps.at(op);
+  }
+
+  // A left-associative chain `o0 op1 o1 op2 o2 ...`.
+  template <typename Operand, typename Build>
+  ast::ExprPtr left_chain(const std::vector<Operand*>& operands, const std::vector<antlr4::Token*>& ops,
+                          Build build) {
+    ast::ExprPtr result = build(operands[0]);
+    for (size_t i = 1; i < operands.size(); ++i) {
+      ast::ExprPtr rhs = build(operands[i]);
+      result = make_binary(loc(ops[i - 1]), binary_op(ops[i - 1]->getText()), std::move(result), std::move(rhs));
+    }
+    return result;
+  }
+
+  ast::ExprPtr expression(VModelParser::ExpressionContext* ctx) {
+    std::vector<VModelParser::OrExprContext*> ors = ctx->orExpr();
+    std::vector<VModelParser::ExpressionContext*> thens = ctx->expression();
+    if (thens.empty()) return or_expr(ors[0]);
+    // c0 ? t0 : c1 ? t1 : ... : last, folded from the right.
+    std::vector<antlr4::Token*> questions = child_tokens(ctx, "?");
+    ast::ExprPtr result = or_expr(ors.back());
+    for (size_t i = thens.size(); i-- > 0;) {
+      ast::ExprPtr cond = or_expr(ors[i]);
+      ast::ExprPtr then_expr = expression(thens[i]);
+      const int d = std::max({depth(cond), depth(then_expr), depth(result)});
+      result = finish(std::make_unique<ast::Conditional>(loc(questions[i]), std::move(cond), std::move(then_expr),
+                                                         std::move(result)),
+                      d);
+    }
+    return result;
+  }
+
+  ast::ExprPtr or_expr(VModelParser::OrExprContext* ctx) {
+    return left_chain(ctx->andExpr(), child_tokens(ctx, "||"), [this](auto* c) { return and_expr(c); });
+  }
+  ast::ExprPtr and_expr(VModelParser::AndExprContext* ctx) {
+    return left_chain(ctx->equalityExpr(), child_tokens(ctx, "&&"), [this](auto* c) { return equality(c); });
+  }
+  ast::ExprPtr equality(VModelParser::EqualityExprContext* ctx) {
+    return left_chain(ctx->comparisonExpr(), ctx->ops, [this](auto* c) { return comparison(c); });
+  }
+  ast::ExprPtr comparison(VModelParser::ComparisonExprContext* ctx) {
+    return left_chain(ctx->additiveExpr(), ctx->ops, [this](auto* c) { return additive(c); });
+  }
+  ast::ExprPtr additive(VModelParser::AdditiveExprContext* ctx) {
+    return left_chain(ctx->multiplicativeExpr(), ctx->ops, [this](auto* c) { return multiplicative(c); });
+  }
+  ast::ExprPtr multiplicative(VModelParser::MultiplicativeExprContext* ctx) {
+    return left_chain(ctx->elementwiseExpr(), ctx->ops, [this](auto* c) { return elementwise(c); });
+  }
+  ast::ExprPtr elementwise(VModelParser::ElementwiseExprContext* ctx) {
+    return left_chain(ctx->prefixExpr(), ctx->ops, [this](auto* c) { return prefix(c); });
+  }
+
+  ast::ExprPtr apply_prefix(const std::vector<antlr4::Token*>& ops, ast::ExprPtr e) {
+    for (size_t i = ops.size(); i-- > 0;) e = make_unary(loc(ops[i]), ops[i]->getText(), std::move(e));
+    return e;
+  }
+
+  ast::ExprPtr prefix(VModelParser::PrefixExprContext* ctx) {
+    return apply_prefix(ctx->ops, power(ctx->powerExpr()));
+  }
+
+  // a ^ p1 b1 ^ p2 b2 ... (p = prefix operators): a ^ (p1 (b1 ^ (p2 (b2 ...)))).
+  ast::ExprPtr power(VModelParser::PowerExprContext* ctx) {
+    std::vector<VModelParser::PowerTailContext*> tails = ctx->powerTail();
+    ast::ExprPtr base = postfix(ctx->postfixExpr());
+    if (tails.empty()) return base;
+    ast::ExprPtr acc = apply_prefix(tails.back()->ops, postfix(tails.back()->postfixExpr()));
+    for (size_t k = tails.size() - 1; k-- > 0;) {
+      ast::ExprPtr b = postfix(tails[k]->postfixExpr());
+      acc = make_binary(loc(tails[k + 1]->getStart()), ast::BinaryOp::Pow, std::move(b), std::move(acc));
+      acc = apply_prefix(tails[k]->ops, std::move(acc));
+    }
+    return make_binary(loc(tails[0]->getStart()), ast::BinaryOp::Pow, std::move(base), std::move(acc));
+  }
+
+  ast::ExprPtr postfix(VModelParser::PostfixExprContext* ctx) {
+    ast::ExprPtr e = primary(ctx->primary());
+    for (VModelParser::IndexSuffixContext* suffix : ctx->indexSuffix()) {
+      std::vector<ast::ExprPtr> indices = expression_list(suffix->expressionList());
+      int d = depth(e);
+      for (const ast::ExprPtr& i : indices) d = std::max(d, depth(i));
+      e = finish(std::make_unique<ast::Index>(loc(suffix->getStart()), std::move(e), std::move(indices)), d);
+    }
+    return e;
+  }
+
+  ast::ExprPtr call(SourceLoc at, const std::string& name, std::vector<ast::ExprPtr> args, bool conditional) {
+    int d = 0;
+    for (const ast::ExprPtr& a : args) d = std::max(d, depth(a));
+    return finish(std::make_unique<ast::Call>(at, name, std::move(args), conditional), d);
+  }
+
+  ast::ExprPtr primary(VModelParser::PrimaryContext* ctx) {
+    const SourceLoc at = loc(ctx->getStart());
+    if (dynamic_cast<VModelParser::IntLiteralContext*>(ctx)) {
+      const std::string text = ctx->getText();
+      long long value = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (ec != std::errc() || end != text.data() + text.size()) {
+        diags_.error(DiagnosticKind::SyntaxError, at, {"the integer literal " + text + " is too large"});
+        failed_ = true;
+      }
+      return std::make_unique<ast::IntLiteral>(at, value);
+    }
+    if (dynamic_cast<VModelParser::RealLiteralContext*>(ctx)) {
+      return std::make_unique<ast::RealLiteral>(at, std::strtod(ctx->getText().c_str(), nullptr));
+    }
+    if (auto* c = dynamic_cast<VModelParser::CallContext*>(ctx)) {
+      return call(at, c->identifier()->getText(), expression_list(c->expressionList()), false);
+    }
+    if (auto* c = dynamic_cast<VModelParser::ConditionalCallContext*>(ctx)) {
+      std::vector<ast::ExprPtr> args;
+      args.push_back(expression(c->expression()));
+      for (ast::ExprPtr& a : expression_list(c->expressionList())) args.push_back(std::move(a));
+      return call(at, c->identifier()->getText(), std::move(args), true);
+    }
+    if (auto* c = dynamic_cast<VModelParser::VariableContext*>(ctx)) {
+      return std::make_unique<ast::Variable>(at, c->identifier()->getText());
+    }
+    auto* c = dynamic_cast<VModelParser::ParenthesizedContext*>(ctx);
+    return expression(c->expression());
+  }
+
+  const SourceFile& file_;
+  Diagnostics& diags_;
+  ast::BlockKind current_block_ = ast::BlockKind::Data;
+  std::unordered_map<const ast::Expr*, int> depth_;
+  bool failed_ = false;
+  bool too_deep_reported_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<ast::Program> parse_program(const SourceFile& file, Diagnostics& diags) {
+  antlr4::ANTLRInputStream input(file.text());
+  VModelLexer lexer(&input);
+  lexer.removeErrorListeners();
+  antlr4::CommonTokenStream tokens(&lexer);
+  tokens.fill();
+
+  NestingScanner scanner(file, diags);
+  if (!scanner.scan(tokens.getTokens())) return nullptr;
+
+  VModelParser parser(&tokens);
+  SyntaxErrorListener listener(file, diags, tokens);
+  parser.removeErrorListeners();
+  parser.addErrorListener(&listener);
+  VModelParser::ProgramContext* tree = parser.program();
+  if (listener.failed()) return nullptr;
+
+  AstBuilder builder(file, diags);
+  return builder.build(tree);
+}
+
+std::unique_ptr<ast::Program> parse_and_check(const SourceFile& file, Diagnostics& diags) {
+  std::unique_ptr<ast::Program> program = parse_program(file, diags);
+  if (program) check_program(*program, diags);
+  return program;
+}
+
+}  // namespace vic::frontend

@@ -1,0 +1,238 @@
+// The AST printer (`vic compile --emit ast`, golden tests) and the source-like
+// spelling of expressions used in messages.
+//
+// Format: one node per line, children indented by two spaces, no source
+// locations. Blocks print their Stan name; statements:
+//   decl NAME : TYPE            (`decl local ...` for locals), then optional
+//     dim: E / size: E / lower: E / upper: E / init: E lines
+//   assign OP                   then `lhs: E` and `rhs: E`
+//   tilde DIST                  then `lhs: E` and one `arg: E` per argument
+//   target +=                   then `value: E`
+//   for NAME                    then `from: E`, `to: E` and the body statement
+//   if                          then `cond: E`, `then:` STMT and maybe `else:` STMT
+//   block                       then its statements (an empty statement is an empty block)
+// Expressions are S-expressions ending in `: TYPE DEP` (DEP is data or param; a
+// poisoned expression shows `: <error>`):
+//   (lit 1.5 : real data) (var mu : real param) (neg E : ...) (plus E ...) (not E ...)
+//   (+ A B : ...) (index B I1 I2 : ...) (call f A B : ...) (call f_lpdf A | B C : ...)
+//   (?: C A B : ...)
+#include <charconv>
+#include <sstream>
+
+#include "frontend/frontend.h"
+
+namespace vic::frontend {
+namespace {
+
+std::string real_spelling(double value) {
+  char buffer[64];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  std::string s(buffer, ec == std::errc() ? end : buffer);
+  if (s.find_first_of(".en") == std::string::npos) s += ".0";
+  return s;
+}
+
+class Printer {
+ public:
+  std::string print(const ast::Program& program) {
+    out_ << "program\n";
+    for (const ast::ProgramBlock& block : program.blocks) {
+      line(1) << ast::block_kind_name(block.kind) << "\n";
+      for (const ast::StmtPtr& s : block.stmts) stmt(*s, 2);
+    }
+    return out_.str();
+  }
+
+ private:
+  std::ostream& line(int indent) {
+    for (int i = 0; i < indent; ++i) out_ << "  ";
+    return out_;
+  }
+
+  void labeled(int indent, const char* label, const ast::Expr& e) { line(indent) << label << ": " << expr(e) << "\n"; }
+
+  void decl(const ast::VarDecl& d, int indent) {
+    line(indent) << "decl " << (d.is_local ? "local " : "") << d.name << " : " << d.type.type().str() << "\n";
+    for (const ast::ExprPtr& dim : d.type.array_dims) labeled(indent + 1, "dim", *dim);
+    for (const ast::ExprPtr& size : d.type.shape_dims) labeled(indent + 1, "size", *size);
+    if (d.type.lower) labeled(indent + 1, "lower", *d.type.lower);
+    if (d.type.upper) labeled(indent + 1, "upper", *d.type.upper);
+    if (d.init) labeled(indent + 1, "init", *d.init);
+  }
+
+  void stmt(const ast::Stmt& s, int indent) {
+    switch (s.kind) {
+      case ast::StmtKind::Decl: decl(*s.as<ast::DeclStmt>().decl, indent); return;
+      case ast::StmtKind::Assign: {
+        const auto& a = s.as<ast::AssignStmt>();
+        static const char* const kOps[] = {"=", "+=", "-=", "*=", "/="};
+        line(indent) << "assign " << kOps[static_cast<int>(a.op)] << "\n";
+        labeled(indent + 1, "lhs", *a.lhs);
+        labeled(indent + 1, "rhs", *a.rhs);
+        return;
+      }
+      case ast::StmtKind::Tilde: {
+        const auto& t = s.as<ast::TildeStmt>();
+        line(indent) << "tilde " << t.distribution << "\n";
+        labeled(indent + 1, "lhs", *t.lhs);
+        for (const ast::ExprPtr& arg : t.args) labeled(indent + 1, "arg", *arg);
+        return;
+      }
+      case ast::StmtKind::TargetPlus:
+        line(indent) << "target +=\n";
+        labeled(indent + 1, "value", *s.as<ast::TargetPlusStmt>().value);
+        return;
+      case ast::StmtKind::For: {
+        const auto& f = s.as<ast::ForStmt>();
+        line(indent) << "for " << f.index->name << "\n";
+        labeled(indent + 1, "from", *f.lower);
+        labeled(indent + 1, "to", *f.upper);
+        stmt(*f.body, indent + 1);
+        return;
+      }
+      case ast::StmtKind::If: {
+        const auto& i = s.as<ast::IfStmt>();
+        line(indent) << "if\n";
+        labeled(indent + 1, "cond", *i.cond);
+        line(indent + 1) << "then:\n";
+        stmt(*i.then_stmt, indent + 2);
+        if (i.else_stmt) {
+          line(indent + 1) << "else:\n";
+          stmt(*i.else_stmt, indent + 2);
+        }
+        return;
+      }
+      case ast::StmtKind::Block:
+        line(indent) << "block\n";
+        for (const ast::StmtPtr& child : s.as<ast::BlockStmt>().stmts) stmt(*child, indent + 1);
+        return;
+    }
+  }
+
+  static std::string annotation(const ast::Expr& e) {
+    if (e.type.error) return " : <error>)";
+    return " : " + e.type.str() + (e.dependence == ast::Dependence::Parameter ? " param)" : " data)");
+  }
+
+  std::string expr(const ast::Expr& e) {
+    std::string s;
+    switch (e.kind) {
+      case ast::ExprKind::IntLiteral: s = "(lit " + std::to_string(e.as<ast::IntLiteral>().value); break;
+      case ast::ExprKind::RealLiteral: s = "(lit " + real_spelling(e.as<ast::RealLiteral>().value); break;
+      case ast::ExprKind::Variable: s = "(var " + e.as<ast::Variable>().name; break;
+      case ast::ExprKind::Unary: {
+        const auto& u = e.as<ast::Unary>();
+        const char* op = u.op == ast::UnaryOp::Negate ? "neg" : u.op == ast::UnaryOp::Plus ? "plus" : "not";
+        s = std::string("(") + op + " " + expr(*u.operand);
+        break;
+      }
+      case ast::ExprKind::Binary: {
+        const auto& b = e.as<ast::Binary>();
+        s = std::string("(") + ast::binary_op_spelling(b.op) + " " + expr(*b.lhs) + " " + expr(*b.rhs);
+        break;
+      }
+      case ast::ExprKind::Index: {
+        const auto& i = e.as<ast::Index>();
+        s = "(index " + expr(*i.base);
+        for (const ast::ExprPtr& index : i.indices) s += " " + expr(*index);
+        break;
+      }
+      case ast::ExprKind::Call: {
+        const auto& c = e.as<ast::Call>();
+        s = "(call " + c.name;
+        for (size_t i = 0; i < c.args.size(); ++i) s += (c.conditional && i == 1 ? " | " : " ") + expr(*c.args[i]);
+        break;
+      }
+      case ast::ExprKind::Conditional: {
+        const auto& c = e.as<ast::Conditional>();
+        s = "(?: " + expr(*c.cond) + " " + expr(*c.then_expr) + " " + expr(*c.else_expr);
+        break;
+      }
+    }
+    return s + annotation(e);
+  }
+
+  std::ostringstream out_;
+};
+
+// Binding strength for expr_to_source: higher binds tighter.
+int precedence(const ast::Expr& e) {
+  switch (e.kind) {
+    case ast::ExprKind::Conditional: return 0;
+    case ast::ExprKind::Unary: return 8;
+    case ast::ExprKind::Binary:
+      switch (e.as<ast::Binary>().op) {
+        case ast::BinaryOp::Or: return 1;
+        case ast::BinaryOp::And: return 2;
+        case ast::BinaryOp::Equal:
+        case ast::BinaryOp::NotEqual: return 3;
+        case ast::BinaryOp::Less:
+        case ast::BinaryOp::LessEq:
+        case ast::BinaryOp::Greater:
+        case ast::BinaryOp::GreaterEq: return 4;
+        case ast::BinaryOp::Add:
+        case ast::BinaryOp::Sub: return 5;
+        case ast::BinaryOp::Mul:
+        case ast::BinaryOp::Div:
+        case ast::BinaryOp::IntDiv:
+        case ast::BinaryOp::Mod: return 6;
+        case ast::BinaryOp::EltMul:
+        case ast::BinaryOp::EltDiv: return 7;
+        case ast::BinaryOp::Pow: return 9;
+      }
+      return 0;
+    default: return 10;
+  }
+}
+
+std::string source_at_least(const ast::Expr& e, int min_precedence) {
+  std::string s = expr_to_source(e);
+  return precedence(e) < min_precedence ? "(" + s + ")" : s;
+}
+
+}  // namespace
+
+std::string print_ast(const ast::Program& program) { return Printer().print(program); }
+
+std::string expr_to_source(const ast::Expr& e) {
+  switch (e.kind) {
+    case ast::ExprKind::IntLiteral: return std::to_string(e.as<ast::IntLiteral>().value);
+    case ast::ExprKind::RealLiteral: return real_spelling(e.as<ast::RealLiteral>().value);
+    case ast::ExprKind::Variable: return e.as<ast::Variable>().name;
+    case ast::ExprKind::Unary: {
+      const auto& u = e.as<ast::Unary>();
+      const char* op = u.op == ast::UnaryOp::Negate ? "-" : u.op == ast::UnaryOp::Plus ? "+" : "!";
+      return op + source_at_least(*u.operand, 8);
+    }
+    case ast::ExprKind::Binary: {
+      const auto& b = e.as<ast::Binary>();
+      const int p = precedence(e);
+      const bool right_assoc = b.op == ast::BinaryOp::Pow;
+      std::string lhs = source_at_least(*b.lhs, right_assoc ? p + 1 : p);
+      std::string rhs = source_at_least(*b.rhs, right_assoc ? 8 : p + 1);
+      return lhs + " " + ast::binary_op_spelling(b.op) + " " + rhs;
+    }
+    case ast::ExprKind::Index: {
+      const auto& i = e.as<ast::Index>();
+      std::string s = source_at_least(*i.base, 10) + "[";
+      for (size_t k = 0; k < i.indices.size(); ++k) s += (k ? ", " : "") + expr_to_source(*i.indices[k]);
+      return s + "]";
+    }
+    case ast::ExprKind::Call: {
+      const auto& c = e.as<ast::Call>();
+      std::string s = c.name + "(";
+      for (size_t k = 0; k < c.args.size(); ++k) {
+        s += (k == 0 ? "" : c.conditional && k == 1 ? " | " : ", ") + expr_to_source(*c.args[k]);
+      }
+      return s + ")";
+    }
+    case ast::ExprKind::Conditional: {
+      const auto& c = e.as<ast::Conditional>();
+      return source_at_least(*c.cond, 1) + " ? " + expr_to_source(*c.then_expr) + " : " +
+             expr_to_source(*c.else_expr);
+    }
+  }
+  return "?";
+}
+
+}  // namespace vic::frontend

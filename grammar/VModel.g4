@@ -1,0 +1,139 @@
+// The grammar of vic's modelling language, a subset of Stan's. The C++ parser is
+// generated from this file at build time (grammar/CMakeLists.txt); only
+// frontend/parse.cpp sees the generated classes and turns the parse tree into
+// vic's AST (frontend/ast.h).
+//
+// Notes for editors:
+// - Literal words used in parser rules become keywords. The ones Stan lets users
+//   use as names (lower, upper, in, the block words, ...) are routed through the
+//   `identifier` rule.
+// - Expressions are written as precedence layers, lowest first, with loops rather
+//   than recursion for the operator chains (binary operators, prefix operators,
+//   `^`, the else-chain of `?:`), so that long chains do not deepen the parser's
+//   recursion. The builder folds each chain with the right associativity.
+//   Bracket nesting is bounded on the token stream before parsing.
+// - Constraint bounds (`<lower=..., upper=...>`) take an additive expression, as
+//   in Stan: `upper=1 > 0` is not a bound; parenthesise comparisons.
+grammar VModel;
+
+program : programBlock* EOF ;
+
+programBlock : blockHeader '{' statement* '}' ;
+
+blockHeader
+  : 'data'
+  | 'transformed' 'data'
+  | 'parameters'
+  | 'transformed' 'parameters'
+  | 'model'
+  | 'generated' 'quantities'
+  ;
+
+// ---------------------------------------------------------------------------
+// Statements
+
+statement
+  : varDecl                                                            # declStatement
+  | lvalue op=('=' | '+=' | '-=' | '*=' | '/=') expression ';'           # assignStatement
+  | expression '~' identifier '(' expressionList? ')' ';'              # tildeStatement
+  | 'target' '+=' expression ';'                                       # targetStatement
+  | 'for' '(' identifier 'in' expression ':' expression ')' statement  # forStatement
+  | 'if' '(' expression ')' statement ('else' statement)?              # ifStatement
+  | '{' statement* '}'                                                 # blockStatement
+  | ';'                                                                # emptyStatement
+  ;
+
+lvalue : identifier ('[' expressionList ']')* ;
+
+// `array[N] real<lower=0> x = ...;` or the old `real x[N];`.
+varDecl : declType identifier ('[' expressionList ']')? ('=' expression)? ';' ;
+
+declType
+  : 'array' '[' expressionList ']' elementType
+  | elementType
+  ;
+
+elementType
+  : 'int' range?
+  | 'real' range?
+  | 'vector' range? '[' expression ']'
+  | 'row_vector' range? '[' expression ']'
+  | 'matrix' range? '[' expression ',' expression ']'
+  ;
+
+range : '<' rangeBound (',' rangeBound)* '>' ;
+
+rangeBound : kind=('lower' | 'upper') '=' additiveExpr ;
+
+// ---------------------------------------------------------------------------
+// Expressions, lowest precedence first.
+
+expressionList : expression (',' expression)* ;
+
+// `c1 ? a : c2 ? b : e`: right-associative, written as a loop over the else chain.
+expression : orExpr ('?' expression ':' orExpr)* ;
+
+orExpr : andExpr ('||' andExpr)* ;
+
+andExpr : equalityExpr ('&&' equalityExpr)* ;
+
+equalityExpr : comparisonExpr (ops+=('==' | '!=') comparisonExpr)* ;
+
+comparisonExpr : additiveExpr (ops+=('<' | '<=' | '>' | '>=') additiveExpr)* ;
+
+additiveExpr : multiplicativeExpr (ops+=('+' | '-') multiplicativeExpr)* ;
+
+multiplicativeExpr : elementwiseExpr (ops+=('*' | '/' | '%/%' | '%') elementwiseExpr)* ;
+
+elementwiseExpr : prefixExpr (ops+=('.*' | './') prefixExpr)* ;
+
+// Prefix operators bind looser than `^`: `-a^2` is -(a^2).
+prefixExpr : ops+=('-' | '+' | '!')* powerExpr ;
+
+// `a ^ -b ^ c` is a^(-(b^c)): right-associative; each exponent may carry
+// prefix operators.
+powerExpr : postfixExpr (powerTail)* ;
+
+powerTail : '^' ops+=('-' | '+' | '!')* postfixExpr ;
+
+postfixExpr : primary (indexSuffix)* ;
+
+indexSuffix : '[' expressionList ']' ;
+
+primary
+  : INT_LITERAL                                            # intLiteral
+  | REAL_LITERAL                                           # realLiteral
+  | identifier '(' expression '|' expressionList? ')'      # conditionalCall
+  | identifier '(' expressionList? ')'                     # call
+  | identifier                                             # variable
+  | '(' expression ')'                                     # parenthesized
+  ;
+
+// Words that are keywords somewhere in the grammar but may still name variables.
+identifier
+  : ID
+  | 'lower' | 'upper' | 'in'
+  | 'data' | 'transformed' | 'parameters' | 'model' | 'generated' | 'quantities'
+  ;
+
+// ---------------------------------------------------------------------------
+// Tokens
+
+ID : [a-zA-Z] [a-zA-Z0-9_]* ;
+
+REAL_LITERAL
+  : [0-9]+ '.' [0-9]* EXPONENT?
+  | '.' [0-9]+ EXPONENT?
+  | [0-9]+ EXPONENT
+  ;
+
+INT_LITERAL : [0-9]+ ;
+
+fragment EXPONENT : [eE] [+-]? [0-9]+ ;
+
+LINE_COMMENT : ('//' | '#') ~[\r\n]* -> skip ;
+BLOCK_COMMENT : '/*' .*? '*/' -> skip ;
+WS : [ \t\r\n]+ -> skip ;
+
+// Anything else is one bad character; the parser reports it.
+BAD_CHARACTER : . ;

@@ -1,0 +1,77 @@
+// eliminate_common_subexpressions: one op for each distinct pure computation
+// visible at a point. Scoped like the regions: an op in a loop body may reuse
+// one from outside, not the other way round.
+#include <cstring>
+#include <map>
+#include <tuple>
+#include <unordered_set>
+
+#include "ir/passes/passes.h"
+#include "ir/rewriter.h"
+
+namespace vic::ir {
+namespace {
+
+using Key = std::tuple<OpKind, std::vector<const Value*>, uint64_t, int64_t, std::string>;
+
+void collect_stored_buffers(const Block& block, std::unordered_set<const Value*>& stored) {
+  for (const auto& op : block.ops) {
+    if (op->kind == OpKind::Store) stored.insert(op->operands[0]);
+    for (const auto& r : op->regions) collect_stored_buffers(*r, stored);
+  }
+}
+
+class EliminateCommonSubexpressions : public Rewriter {
+ public:
+  std::unique_ptr<Function> run(const Function& f) {
+    collect_stored_buffers(f.body, stored_);
+    scopes_.emplace_back();
+    return rewrite(f);
+  }
+
+ protected:
+  void rewrite_op(const Op& op, Builder& b) override {
+    if (!op.regions.empty()) {
+      scopes_.emplace_back();
+      copy_op(op, b);
+      scopes_.pop_back();
+      return;
+    }
+    bool mergeable = op.is_pure() && op.results.size() == 1 &&
+                     !(op.kind == OpKind::Load && stored_.count(op.operands[0]));
+    if (!mergeable) {
+      copy_op(op, b);
+      return;
+    }
+    std::vector<Value*> mapped = get_all(op.operands);
+    std::vector<const Value*> operands(mapped.begin(), mapped.end());
+    uint64_t bits;
+    std::memcpy(&bits, &op.number, sizeof bits);
+    Key key{op.kind, operands, bits, op.integer, op.name};
+    for (auto scope = scopes_.rbegin(); scope != scopes_.rend(); ++scope) {
+      auto it = scope->find(key);
+      if (it != scope->end()) {
+        map(op.result(), it->second);
+        return;
+      }
+    }
+    copy_op(op, b);
+    scopes_.back()[key] = get(op.result());
+  }
+
+ private:
+  std::unordered_set<const Value*> stored_;
+  std::vector<std::map<Key, Value*>> scopes_;
+};
+
+}  // namespace
+
+Program eliminate_common_subexpressions(const Program& program) {
+  Program out;
+  out.checks = program.checks;
+  out.scratch_buffers = program.scratch_buffers;
+  for (const auto& f : program.functions) out.functions.push_back(EliminateCommonSubexpressions().run(*f));
+  return out;
+}
+
+}  // namespace vic::ir

@@ -1,0 +1,67 @@
+// The pass pipeline.
+#include "ir/passes/pipeline.h"
+
+#include <chrono>
+
+#include "ir/ad/reverse_mode.h"
+#include "ir/passes/passes.h"
+#include "ir/printer.h"
+#include "ir/rewriter.h"
+
+namespace vic::ir {
+namespace {
+
+class Runner {
+ public:
+  explicit Runner(const PipelineSettings& s) : s_(s) {}
+
+  template <typename Pass>
+  Program run(const char* name, bool enabled, const Program& in, Pass pass) {
+    if (!enabled) return clone_program(in);
+    auto start = std::chrono::steady_clock::now();
+    Program out = pass(in);
+    if (s_.time_passes && s_.dump) {
+      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      *s_.dump << "pass " << name << ": " << ms << " ms\n";
+    }
+    if (s_.dump && (s_.dump_ir_after == name || s_.dump_ir_after == "all")) {
+      std::string before = print_program(in);
+      std::string after = print_program(out);
+      *s_.dump << "// ----- IR after " << name << "\n" << (before == after ? "(unchanged)\n" : after);
+    }
+    return out;
+  }
+
+ private:
+  const PipelineSettings& s_;
+};
+
+}  // namespace
+
+Program simplify_program(const Program& program, const PipelineSettings& s) {
+  Runner r(s);
+  Program p = r.run("fold-constants", s.fold_constants, program, fold_constants);
+  p = r.run("simplify-algebra", s.simplify_algebra, p, simplify_algebra);
+  p = r.run("cse", s.eliminate_common_subexpressions, p, eliminate_common_subexpressions);
+  p = r.run("dce", s.eliminate_dead_code, p, eliminate_dead_code);
+  return p;
+}
+
+Program run_pipeline(const Program& lowered, const PipelineSettings& s,
+                     const std::function<std::optional<int64_t>(const std::string&)>* lookup_size) {
+  Runner r(s);
+  Program p = lookup_size ? r.run("bind-data-sizes", true, lowered,
+                                  [&](const Program& in) { return bind_data_sizes(in, *lookup_size); })
+                          : clone_program(lowered);
+  p = simplify_program(p, s);
+  p = r.run("hoist-data-only", s.hoist_data_only, p, hoist_data_only);
+  p = simplify_program(p, s);
+  p = r.run("reverse-mode-ad", true, p, [](const Program& in) {
+    Program out = clone_program(in);
+    add_gradient_function(out, "lp");
+    return out;
+  });
+  return simplify_program(p, s);
+}
+
+}  // namespace vic::ir

@@ -1,0 +1,36 @@
+// The pass pipeline, in one straight line: what runs, in which order, and the
+// switches that let a test run one pass alone or dump the IR after each.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include "ir/ir.h"
+
+namespace vic::ir {
+
+struct PipelineSettings {
+  bool fold_constants = true;
+  bool simplify_algebra = true;
+  bool eliminate_common_subexpressions = true;
+  bool eliminate_dead_code = true;
+  bool hoist_data_only = true;
+  // Print the program after this pass ("all" for every pass), or "(unchanged)".
+  std::string dump_ir_after;
+  std::ostream* dump = nullptr;
+  // Print each pass's time.
+  bool time_passes = false;
+};
+
+// The cleanup passes, in order: fold, simplify, CSE, DCE.
+Program simplify_program(const Program& program, const PipelineSettings& settings);
+
+// The whole pipeline for a lowered program: bind the data sizes (when
+// `lookup_size` is given), simplify, hoist data-only work, simplify again,
+// differentiate `@lp`, simplify the gradient.
+Program run_pipeline(const Program& lowered, const PipelineSettings& settings,
+                     const std::function<std::optional<int64_t>(const std::string&)>* lookup_size);
+
+}  // namespace vic::ir

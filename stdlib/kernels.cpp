@@ -1,0 +1,147 @@
+// Run-time kernels: special functions and random draws. Each is a C function
+// taking and returning doubles; the rng ones take the caller's vic::Rng first.
+#include "stdlib/kernels.h"
+
+#include <cmath>
+
+#include <boost/math/policies/policy.hpp>
+#include <boost/math/special_functions/digamma.hpp>
+#include <boost/random/bernoulli_distribution.hpp>
+#include <boost/random/beta_distribution.hpp>
+#include <boost/random/binomial_distribution.hpp>
+#include <boost/random/cauchy_distribution.hpp>
+#include <boost/random/exponential_distribution.hpp>
+#include <boost/random/gamma_distribution.hpp>
+#include <boost/random/lognormal_distribution.hpp>
+#include <boost/random/normal_distribution.hpp>
+#include <boost/random/poisson_distribution.hpp>
+#include <boost/random/student_t_distribution.hpp>
+#include <boost/random/uniform_real_distribution.hpp>
+
+#include "support/rng.h"
+
+namespace vic::stdlib {
+namespace {
+
+// Compiled code never throws: domain and pole errors come back as NaN / inf.
+using NoThrow = boost::math::policies::policy<
+    boost::math::policies::domain_error<boost::math::policies::ignore_error>,
+    boost::math::policies::pole_error<boost::math::policies::ignore_error>,
+    boost::math::policies::overflow_error<boost::math::policies::ignore_error>,
+    boost::math::policies::evaluation_error<boost::math::policies::ignore_error>>;
+
+bool positive(double x) { return x > 0 && std::isfinite(x); }
+
+}  // namespace
+}  // namespace vic::stdlib
+
+extern "C" {
+
+// lgamma from libm: +inf at the poles, as Stan returns.
+double vic_lgamma(double x) { return std::lgamma(x); }
+double vic_digamma(double x) { return boost::math::digamma(x, vic::stdlib::NoThrow()); }
+double vic_log1p(double x) { return std::log1p(x); }
+double vic_expm1(double x) { return std::expm1(x); }
+// log(1 + exp(x)) without overflow.
+double vic_log1p_exp(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
+
+#define VIC_RNG(name) double vic_##name##_rng
+using vic::Rng;
+using vic::stdlib::positive;
+
+VIC_RNG(normal)(void* rng, double mu, double sigma) {
+  if (!std::isfinite(mu) || !positive(sigma)) return NAN;
+  return boost::random::normal_distribution<double>(mu, sigma)(*static_cast<Rng*>(rng));
+}
+VIC_RNG(std_normal)(void* rng) { return boost::random::normal_distribution<double>(0, 1)(*static_cast<Rng*>(rng)); }
+VIC_RNG(student_t)(void* rng, double nu, double mu, double sigma) {
+  if (!positive(nu) || !std::isfinite(mu) || !positive(sigma)) return NAN;
+  return mu + sigma * boost::random::student_t_distribution<double>(nu)(*static_cast<Rng*>(rng));
+}
+VIC_RNG(cauchy)(void* rng, double mu, double sigma) {
+  if (!std::isfinite(mu) || !positive(sigma)) return NAN;
+  return boost::random::cauchy_distribution<double>(mu, sigma)(*static_cast<Rng*>(rng));
+}
+VIC_RNG(lognormal)(void* rng, double mu, double sigma) {
+  if (!std::isfinite(mu) || !positive(sigma)) return NAN;
+  return boost::random::lognormal_distribution<double>(mu, sigma)(*static_cast<Rng*>(rng));
+}
+VIC_RNG(exponential)(void* rng, double beta) {
+  if (!positive(beta)) return NAN;
+  return boost::random::exponential_distribution<double>(beta)(*static_cast<Rng*>(rng));
+}
+// Stan's gamma(alpha, beta) has rate beta; Boost's takes a scale.
+VIC_RNG(gamma)(void* rng, double alpha, double beta) {
+  if (!positive(alpha) || !positive(beta)) return NAN;
+  return boost::random::gamma_distribution<double>(alpha, 1.0 / beta)(*static_cast<Rng*>(rng));
+}
+VIC_RNG(inv_gamma)(void* rng, double alpha, double beta) {
+  if (!positive(alpha) || !positive(beta)) return NAN;
+  return 1.0 / boost::random::gamma_distribution<double>(alpha, 1.0 / beta)(*static_cast<Rng*>(rng));
+}
+VIC_RNG(beta)(void* rng, double a, double b) {
+  if (!positive(a) || !positive(b)) return NAN;
+  return boost::random::beta_distribution<double>(a, b)(*static_cast<Rng*>(rng));
+}
+VIC_RNG(uniform)(void* rng, double a, double b) {
+  if (!std::isfinite(a) || !std::isfinite(b) || !(a < b)) return NAN;
+  return boost::random::uniform_real_distribution<double>(a, b)(*static_cast<Rng*>(rng));
+}
+VIC_RNG(bernoulli)(void* rng, double theta) {
+  if (!(theta >= 0 && theta <= 1)) return NAN;
+  return boost::random::bernoulli_distribution<double>(theta)(*static_cast<Rng*>(rng)) ? 1.0 : 0.0;
+}
+VIC_RNG(bernoulli_logit)(void* rng, double alpha) {
+  if (std::isnan(alpha)) return NAN;
+  double theta = 1.0 / (1.0 + std::exp(-alpha));
+  return boost::random::bernoulli_distribution<double>(theta)(*static_cast<Rng*>(rng)) ? 1.0 : 0.0;
+}
+VIC_RNG(binomial)(void* rng, double n, double theta) {
+  if (!(n >= 0) || !(theta >= 0 && theta <= 1)) return NAN;
+  return boost::random::binomial_distribution<long long, double>(static_cast<long long>(n), theta)(*static_cast<Rng*>(rng));
+}
+VIC_RNG(poisson)(void* rng, double lambda) {
+  if (!(lambda >= 0) || !std::isfinite(lambda) || lambda > 1e9) return NAN;
+  if (lambda == 0) return 0;
+  return boost::random::poisson_distribution<long long, double>(lambda)(*static_cast<Rng*>(rng));
+}
+VIC_RNG(poisson_log)(void* rng, double alpha) {
+  double lambda = std::exp(alpha);
+  if (!std::isfinite(lambda) || lambda > 1e9) return NAN;
+  if (lambda == 0) return 0;
+  return boost::random::poisson_distribution<long long, double>(lambda)(*static_cast<Rng*>(rng));
+}
+#undef VIC_RNG
+}
+
+namespace vic::stdlib {
+
+std::string rng_kernel_symbol(const std::string& rng_name) { return "vic_" + rng_name; }
+
+const std::vector<KernelSymbol>& runtime_kernels() {
+  static const std::vector<KernelSymbol> table = {
+      {"vic_lgamma", reinterpret_cast<void*>(&vic_lgamma)},
+      {"vic_digamma", reinterpret_cast<void*>(&vic_digamma)},
+      {"vic_log1p", reinterpret_cast<void*>(&vic_log1p)},
+      {"vic_expm1", reinterpret_cast<void*>(&vic_expm1)},
+      {"vic_log1p_exp", reinterpret_cast<void*>(&vic_log1p_exp)},
+      {"vic_normal_rng", reinterpret_cast<void*>(&vic_normal_rng)},
+      {"vic_std_normal_rng", reinterpret_cast<void*>(&vic_std_normal_rng)},
+      {"vic_student_t_rng", reinterpret_cast<void*>(&vic_student_t_rng)},
+      {"vic_cauchy_rng", reinterpret_cast<void*>(&vic_cauchy_rng)},
+      {"vic_lognormal_rng", reinterpret_cast<void*>(&vic_lognormal_rng)},
+      {"vic_exponential_rng", reinterpret_cast<void*>(&vic_exponential_rng)},
+      {"vic_gamma_rng", reinterpret_cast<void*>(&vic_gamma_rng)},
+      {"vic_inv_gamma_rng", reinterpret_cast<void*>(&vic_inv_gamma_rng)},
+      {"vic_beta_rng", reinterpret_cast<void*>(&vic_beta_rng)},
+      {"vic_uniform_rng", reinterpret_cast<void*>(&vic_uniform_rng)},
+      {"vic_bernoulli_rng", reinterpret_cast<void*>(&vic_bernoulli_rng)},
+      {"vic_bernoulli_logit_rng", reinterpret_cast<void*>(&vic_bernoulli_logit_rng)},
+      {"vic_binomial_rng", reinterpret_cast<void*>(&vic_binomial_rng)},
+      {"vic_poisson_rng", reinterpret_cast<void*>(&vic_poisson_rng)},
+      {"vic_poisson_log_rng", reinterpret_cast<void*>(&vic_poisson_log_rng)},
+  };
+  return table;
+}
+
+}  // namespace vic::stdlib

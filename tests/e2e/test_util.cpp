@@ -1,0 +1,47 @@
+#include "test_util.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+namespace vic::testing_util {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << "cannot read " << path;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string example_path(const std::string& relative) { return std::string(VIC_SOURCE_DIR) + "/examples/" + relative; }
+
+std::unique_ptr<LoadedModel> compile_source(const std::string& name, const std::string& source,
+                                            const std::string& json) {
+  auto m = std::make_unique<LoadedModel>();
+  m->checked = tools::check_model_source(name, source);
+  if (!m->checked.ast) {
+    ADD_FAILURE() << m->checked.diagnostics.str();
+    return nullptr;
+  }
+  Expected<runtime::DataSet> data = runtime::read_stan_json(json, name + ".json", tools::data_declarations(*m->checked.ast));
+  if (!data) {
+    ADD_FAILURE() << data.error();
+    return nullptr;
+  }
+  m->data = data.take();
+  Expected<tools::CompiledModel> compiled = tools::compile_model(*m->checked.ast, m->data, ir::PipelineSettings{});
+  if (!compiled) {
+    ADD_FAILURE() << compiled.error();
+    return nullptr;
+  }
+  m->compiled = compiled.take();
+  return m;
+}
+
+std::unique_ptr<LoadedModel> compile_example(const std::string& dir) {
+  return compile_source(dir, read_file(example_path(dir + "/model.vmodel")), read_file(example_path(dir + "/data.json")));
+}
+
+}  // namespace vic::testing_util

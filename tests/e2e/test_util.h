@@ -1,0 +1,28 @@
+// Helpers for the end-to-end tests: compiling an example with its data.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "runtime/data.h"
+#include "runtime/model.h"
+#include "tools/model_compiler.h"
+
+namespace vic::testing_util {
+
+std::string read_file(const std::string& path);
+std::string example_path(const std::string& relative);
+
+struct LoadedModel {
+  tools::CheckedModel checked;
+  runtime::DataSet data;
+  tools::CompiledModel compiled;
+  const runtime::Model& model() const { return *compiled.model; }
+};
+
+// Parses, checks, reads the data (JSON text) and compiles; fails the test on error.
+std::unique_ptr<LoadedModel> compile_source(const std::string& name, const std::string& source,
+                                            const std::string& json);
+std::unique_ptr<LoadedModel> compile_example(const std::string& dir);
+
+}  // namespace vic::testing_util

@@ -1,0 +1,652 @@
+// One test per diagnostic the frontend reports: a small model and the exact
+// text Diagnostics::str() prints for it (location, message, source line, caret,
+// hints), plus the kind of the first diagnostic.
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "frontend/frontend.h"
+
+namespace vic {
+namespace {
+
+struct Result {
+  std::string text;
+  std::string first_kind;
+};
+
+Result diagnose(const std::string& source) {
+  SourceFile file("m.vmodel", source);
+  Diagnostics diags;
+  frontend::parse_and_check(file, diags);
+  Result r{diags.str(), ""};
+  if (!diags.all().empty()) r.first_kind = diagnostic_kind_name(diags.all().front().kind);
+  return r;
+}
+
+TEST(FrontendDiagnostics, MissingSemicolon) {
+  Result r = diagnose("model {\n"
+            "  real x = 1\n"
+            "  x = 2;\n"
+            "}\n");
+  EXPECT_EQ(r.first_kind, "SyntaxError");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:13: error: expected ';' at the end of the declaration\n"
+            "      real x = 1\n"
+            "                ^\n");
+}
+
+TEST(FrontendDiagnostics, MissingSemicolonAfterTilde) {
+  Result r = diagnose("parameters { real mu; }\n"
+            "model {\n"
+            "  mu ~ normal(0, 1)\n"
+            "  mu ~ normal(0, 2);\n"
+            "}\n");
+  EXPECT_EQ(r.first_kind, "SyntaxError");
+  EXPECT_EQ(r.text,
+            "m.vmodel:3:20: error: expected ';' at the end of the statement\n"
+            "      mu ~ normal(0, 1)\n"
+            "                       ^\n");
+}
+
+TEST(FrontendDiagnostics, UnclosedBrace) {
+  Result r = diagnose("parameters { real mu; }\n"
+            "model {\n"
+            "  mu ~ normal(0, 1);\n");
+  EXPECT_EQ(r.first_kind, "SyntaxError");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:7: error: unbalanced '{': no matching '}' before the end of the file\n"
+            "    model {\n"
+            "          ^\n");
+}
+
+TEST(FrontendDiagnostics, ExtraClosingBrace) {
+  Result r = diagnose("model {\n"
+            "}\n"
+            "}\n");
+  EXPECT_EQ(r.first_kind, "SyntaxError");
+  EXPECT_EQ(r.text,
+            "m.vmodel:3:1: error: unbalanced '}': no '{' is open here\n"
+            "    }\n"
+            "    ^\n");
+}
+
+TEST(FrontendDiagnostics, UnbalancedParenthesis) {
+  Result r = diagnose("parameters { real mu; }\n"
+            "model {\n"
+            "  mu ~ normal(0, 1;\n"
+            "}\n");
+  EXPECT_EQ(r.first_kind, "SyntaxError");
+  EXPECT_EQ(r.text,
+            "m.vmodel:4:1: error: expected ')' to close the '(' at line 3, column 14, found '}'\n"
+            "    }\n"
+            "    ^\n");
+}
+
+TEST(FrontendDiagnostics, StatementOutsideBlock) {
+  Result r = diagnose("real x;\n"
+            "model { }\n");
+  EXPECT_EQ(r.first_kind, "SyntaxError");
+  EXPECT_EQ(r.text,
+            "m.vmodel:1:1: error: expected a block ('data', 'transformed data', 'parameters', 'transformed parameters', 'model' or 'generated quantities'), found 'real'\n"
+            "    real x;\n"
+            "    ^\n"
+            "hint: statements and declarations must be inside a block, e.g. 'model { ... }'\n");
+}
+
+TEST(FrontendDiagnostics, FunctionsBlockUnsupported) {
+  Result r = diagnose("functions { }\n"
+            "model { }\n");
+  EXPECT_EQ(r.first_kind, "SyntaxError");
+  EXPECT_EQ(r.text,
+            "m.vmodel:1:1: error: the 'functions' block is not supported\n"
+            "    functions { }\n"
+            "    ^\n");
+}
+
+TEST(FrontendDiagnostics, BadDeclarationMissingSize) {
+  Result r = diagnose("data { vector y; }\n");
+  EXPECT_EQ(r.first_kind, "SyntaxError");
+  EXPECT_EQ(r.text,
+            "m.vmodel:1:15: error: expected '[' and the size after 'vector', found 'y'\n"
+            "    data { vector y; }\n"
+            "                  ^\n");
+}
+
+TEST(FrontendDiagnostics, BadBoundKeyword) {
+  Result r = diagnose("data { real<offset=0> x; }\n");
+  EXPECT_EQ(r.first_kind, "SyntaxError");
+  EXPECT_EQ(r.text,
+            "m.vmodel:1:13: error: expected 'lower' or 'upper', found 'offset'\n"
+            "    data { real<offset=0> x; }\n"
+            "                ^\n");
+}
+
+TEST(FrontendDiagnostics, MissingOperatorInStatement) {
+  Result r = diagnose("parameters { real mu; }\n"
+            "model { mu normal(0, 1); }\n");
+  EXPECT_EQ(r.first_kind, "SyntaxError");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:12: error: expected '~' or an assignment ('=', '+=', ...), found 'normal'\n"
+            "    model { mu normal(0, 1); }\n"
+            "               ^\n");
+}
+
+TEST(FrontendDiagnostics, ExpectedExpression) {
+  Result r = diagnose("model { real x = 1 +; }\n");
+  EXPECT_EQ(r.first_kind, "SyntaxError");
+  EXPECT_EQ(r.text,
+            "m.vmodel:1:21: error: expected an expression, found ';'\n"
+            "    model { real x = 1 +; }\n"
+            "                        ^\n");
+}
+
+TEST(FrontendDiagnostics, UnterminatedComment) {
+  Result r = diagnose("model { /* open\n"
+            "}\n");
+  EXPECT_EQ(r.first_kind, "UnterminatedComment");
+  EXPECT_EQ(r.text,
+            "m.vmodel:1:9: error: unterminated block comment\n"
+            "    model { /* open\n"
+            "            ^\n");
+}
+
+TEST(FrontendDiagnostics, DuplicateBlock) {
+  Result r = diagnose("data { int N; }\n"
+            "model { }\n"
+            "data { int M; }\n");
+  EXPECT_EQ(r.first_kind, "DuplicateBlock");
+  EXPECT_EQ(r.text,
+            "m.vmodel:3:1: error: block 'data' appears twice\n"
+            "    data { int M; }\n"
+            "    ^\n");
+}
+
+TEST(FrontendDiagnostics, BadBlockOrder) {
+  Result r = diagnose("model { }\n"
+            "data { int M; }\n");
+  EXPECT_EQ(r.first_kind, "BadBlockOrder");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:1: error: block 'data' must come before block 'model'\n"
+            "    data { int M; }\n"
+            "    ^\n");
+}
+
+TEST(FrontendDiagnostics, StatementInDataBlock) {
+  Result r = diagnose("data { int N; N = 3; }\n");
+  EXPECT_EQ(r.first_kind, "SyntaxError");
+  EXPECT_EQ(r.text,
+            "m.vmodel:1:15: error: only declarations are allowed in the data block\n"
+            "    data { int N; N = 3; }\n"
+            "                  ^\n");
+}
+
+TEST(FrontendDiagnostics, UndeclaredName) {
+  Result r = diagnose("parameters { real mu; }\n"
+            "model { mu ~ normal(nu, 1); }\n");
+  EXPECT_EQ(r.first_kind, "UndeclaredName");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:21: error: 'nu' is not declared\n"
+            "    model { mu ~ normal(nu, 1); }\n"
+            "                        ^\n");
+}
+
+TEST(FrontendDiagnostics, Redeclaration) {
+  Result r = diagnose("parameters { real mu; }\n"
+            "model { real mu = 1; }\n");
+  EXPECT_EQ(r.first_kind, "Redeclaration");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:14: error: 'mu' is already declared\n"
+            "    model { real mu = 1; }\n"
+            "                 ^\n"
+            "hint: 'mu' was first declared at line 1\n");
+}
+
+TEST(FrontendDiagnostics, UnknownDistributionWithHint) {
+  Result r = diagnose("parameters { real mu; }\n"
+            "model { mu ~ nromal(0, 1); }\n");
+  EXPECT_EQ(r.first_kind, "UnknownDistribution");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:14: error: unknown distribution 'nromal'\n"
+            "    model { mu ~ nromal(0, 1); }\n"
+            "                 ^\n"
+            "hint: did you mean 'normal'?\n");
+}
+
+TEST(FrontendDiagnostics, UnknownDistributionWithSuffix) {
+  Result r = diagnose("parameters { real mu; }\n"
+            "model { mu ~ normal_lpdf(0, 1); }\n");
+  EXPECT_EQ(r.first_kind, "UnknownDistribution");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:14: error: unknown distribution 'normal_lpdf'\n"
+            "    model { mu ~ normal_lpdf(0, 1); }\n"
+            "                 ^\n"
+            "hint: after '~' write the distribution without its suffix: 'normal'\n");
+}
+
+TEST(FrontendDiagnostics, UnknownFunction) {
+  Result r = diagnose("parameters { real mu; }\n"
+            "model { target += foo(mu); }\n");
+  EXPECT_EQ(r.first_kind, "UnknownFunction");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:19: error: unknown function 'foo'\n"
+            "    model { target += foo(mu); }\n"
+            "                      ^\n");
+}
+
+TEST(FrontendDiagnostics, UnknownFunctionWithHint) {
+  Result r = diagnose("parameters { real mu; }\n"
+            "model { target += exq(mu); }\n");
+  EXPECT_EQ(r.first_kind, "UnknownFunction");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:19: error: unknown function 'exq'\n"
+            "    model { target += exq(mu); }\n"
+            "                      ^\n"
+            "hint: did you mean 'exp'?\n");
+}
+
+TEST(FrontendDiagnostics, DistributionCalledAsFunction) {
+  Result r = diagnose("parameters { real mu; }\n"
+            "model { target += normal(mu); }\n");
+  EXPECT_EQ(r.first_kind, "UnknownFunction");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:19: error: unknown function 'normal'\n"
+            "    model { target += normal(mu); }\n"
+            "                      ^\n"
+            "hint: 'normal' is a distribution: use it after '~', or call 'normal_lpdf'\n");
+}
+
+TEST(FrontendDiagnostics, WrongArgumentCountForDistribution) {
+  Result r = diagnose("parameters { real mu; }\n"
+            "model { mu ~ normal(0, 1, 2); }\n");
+  EXPECT_EQ(r.first_kind, "NoMatchingSignature");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:14: error: no signature of 'normal' takes (real | int, int, int); expected normal(reals | reals mu, reals sigma)\n"
+            "    model { mu ~ normal(0, 1, 2); }\n"
+            "                 ^\n");
+}
+
+TEST(FrontendDiagnostics, WrongArgumentCountForVector) {
+  Result r = diagnose("parameters { vector[3] v; }\n"
+            "model { v ~ normal(0, 1, 2); }\n");
+  EXPECT_EQ(r.first_kind, "NoMatchingSignature");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:13: error: no signature of 'normal' takes (vector | int, int, int); expected normal(reals | reals mu, reals sigma)\n"
+            "    model { v ~ normal(0, 1, 2); }\n"
+            "                ^\n");
+}
+
+TEST(FrontendDiagnostics, RealVariateForDiscreteDistribution) {
+  Result r = diagnose("data { real y; }\n"
+            "parameters { real<lower=0> lambda; }\n"
+            "model { y ~ poisson(lambda); }\n");
+  EXPECT_EQ(r.first_kind, "NoMatchingSignature");
+  EXPECT_EQ(r.text,
+            "m.vmodel:3:13: error: no signature of 'poisson' takes (real | real); expected poisson(ints | reals lambda)\n"
+            "    model { y ~ poisson(lambda); }\n"
+            "                ^\n");
+}
+
+TEST(FrontendDiagnostics, VectorVariateForDiscreteDistribution) {
+  Result r = diagnose("data { vector[3] y; }\n"
+            "parameters { real<lower=0> lambda; }\n"
+            "model { y ~ poisson(lambda); }\n");
+  EXPECT_EQ(r.first_kind, "NoMatchingSignature");
+  EXPECT_EQ(r.text,
+            "m.vmodel:3:13: error: no signature of 'poisson' takes (vector | real); expected poisson(ints | reals lambda)\n"
+            "    model { y ~ poisson(lambda); }\n"
+            "                ^\n");
+}
+
+TEST(FrontendDiagnostics, WrongArgumentTypeForFunction) {
+  Result r = diagnose("data { real x; }\n"
+            "model { target += sum(x); }\n");
+  EXPECT_EQ(r.first_kind, "NoMatchingSignature");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:19: error: no signature of 'sum' takes (real); expected sum(vector)\n"
+            "    model { target += sum(x); }\n"
+            "                      ^\n");
+}
+
+TEST(FrontendDiagnostics, LpdfWithoutBar) {
+  Result r = diagnose("parameters { real mu; }\n"
+            "model { target += normal_lpdf(mu, 0, 1); }\n");
+  EXPECT_EQ(r.first_kind, "LpdfMisuse");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:19: error: 'normal_lpdf' must be called with '|' after its first argument\n"
+            "    model { target += normal_lpdf(mu, 0, 1); }\n"
+            "                      ^\n"
+            "hint: expected normal_lpdf(reals | reals mu, reals sigma)\n");
+}
+
+TEST(FrontendDiagnostics, LpmfWrongSuffix) {
+  Result r = diagnose("data { int k; }\n"
+            "parameters { real<lower=0> lambda; }\n"
+            "model { target += poisson_lpdf(k | lambda); }\n");
+  EXPECT_EQ(r.first_kind, "UnknownFunction");
+  EXPECT_EQ(r.text,
+            "m.vmodel:3:19: error: unknown function 'poisson_lpdf'\n"
+            "    model { target += poisson_lpdf(k | lambda); }\n"
+            "                      ^\n"
+            "hint: did you mean 'poisson_lpmf'?\n");
+}
+
+TEST(FrontendDiagnostics, BarInPlainCall) {
+  Result r = diagnose("data { vector[3] v; }\n"
+            "model { real x = exp(v | 1); }\n");
+  EXPECT_EQ(r.first_kind, "ConditionalBarMisuse");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:18: error: '|' is only allowed in calls of _lpdf and _lpmf functions, not 'exp'\n"
+            "    model { real x = exp(v | 1); }\n"
+            "                     ^\n");
+}
+
+TEST(FrontendDiagnostics, AssignToData) {
+  Result r = diagnose("data { real y; }\n"
+            "parameters { real mu; }\n"
+            "model { y = mu; }\n");
+  EXPECT_EQ(r.first_kind, "AssignToReadOnly");
+  EXPECT_EQ(r.text,
+            "m.vmodel:3:9: error: cannot assign to 'y': data variables are read-only in the model block\n"
+            "    model { y = mu; }\n"
+            "            ^\n");
+}
+
+TEST(FrontendDiagnostics, AssignToParameter) {
+  Result r = diagnose("parameters { real mu; }\n"
+            "model { mu += 1; }\n");
+  EXPECT_EQ(r.first_kind, "AssignToReadOnly");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:9: error: cannot assign to 'mu': parameter variables are read-only in the model block\n"
+            "    model { mu += 1; }\n"
+            "            ^\n");
+}
+
+TEST(FrontendDiagnostics, AssignToLoopIndex) {
+  Result r = diagnose("data { int N; }\n"
+            "model { for (i in 1:N) { i = 2; } }\n");
+  EXPECT_EQ(r.first_kind, "AssignToLoopIndex");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:26: error: cannot assign to the loop index 'i'\n"
+            "    model { for (i in 1:N) { i = 2; } }\n"
+            "                             ^\n");
+}
+
+TEST(FrontendDiagnostics, RealAssignedToInt) {
+  Result r = diagnose("model {\n"
+            "  int n;\n"
+            "  real x = 1;\n"
+            "  n = x;\n"
+            "}\n");
+  EXPECT_EQ(r.first_kind, "TypeMismatch");
+  EXPECT_EQ(r.text,
+            "m.vmodel:4:3: error: cannot assign a real to 'n' of type int\n"
+            "      n = x;\n"
+            "      ^\n");
+}
+
+TEST(FrontendDiagnostics, RealInitOfInt) {
+  Result r = diagnose("transformed data { int n = 2.5; }\n");
+  EXPECT_EQ(r.first_kind, "TypeMismatch");
+  EXPECT_EQ(r.text,
+            "m.vmodel:1:28: error: cannot assign a real to 'n' of type int\n"
+            "    transformed data { int n = 2.5; }\n"
+            "                               ^\n");
+}
+
+TEST(FrontendDiagnostics, VectorAssignedToReal) {
+  Result r = diagnose("data { vector[3] v; }\n"
+            "model { real x; x = v; }\n");
+  EXPECT_EQ(r.first_kind, "TypeMismatch");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:17: error: cannot assign a vector to 'x' of type real\n"
+            "    model { real x; x = v; }\n"
+            "                    ^\n");
+}
+
+TEST(FrontendDiagnostics, WrongIndexCount) {
+  Result r = diagnose("data { vector[3] v; }\n"
+            "model { real a = v[1, 2]; }\n");
+  EXPECT_EQ(r.first_kind, "WrongIndexCount");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:19: error: 'v' has 1 dimension(s) but is indexed with 2\n"
+            "    model { real a = v[1, 2]; }\n"
+            "                      ^\n");
+}
+
+TEST(FrontendDiagnostics, WrongIndexCountOnArray) {
+  Result r = diagnose("data { array[3] real y; }\n"
+            "model { real a = y[1][2]; }\n");
+  EXPECT_EQ(r.first_kind, "WrongIndexCount");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:22: error: 'y[1]' has 0 dimension(s) but is indexed with 1\n"
+            "    model { real a = y[1][2]; }\n"
+            "                         ^\n");
+}
+
+TEST(FrontendDiagnostics, NonIntIndex) {
+  Result r = diagnose("data { vector[3] v; real r; }\n"
+            "model { real a = v[r]; }\n");
+  EXPECT_EQ(r.first_kind, "NonIntIndex");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:20: error: an index must be an int, not real\n"
+            "    model { real a = v[r]; }\n"
+            "                       ^\n");
+}
+
+TEST(FrontendDiagnostics, TargetOutsideModel) {
+  Result r = diagnose("parameters { real mu; }\n"
+            "transformed parameters { real x = mu; target += x; }\n");
+  EXPECT_EQ(r.first_kind, "TargetOutsideModel");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:39: error: 'target +=' is only allowed in the model block\n"
+            "    transformed parameters { real x = mu; target += x; }\n"
+            "                                          ^\n");
+}
+
+TEST(FrontendDiagnostics, TildeOutsideModel) {
+  Result r = diagnose("parameters { real mu; }\n"
+            "generated quantities { mu ~ normal(0, 1); }\n");
+  EXPECT_EQ(r.first_kind, "TargetOutsideModel");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:24: error: '~' is only allowed in the model block\n"
+            "    generated quantities { mu ~ normal(0, 1); }\n"
+            "                           ^\n");
+}
+
+TEST(FrontendDiagnostics, RngOutsideGeneratedQuantities) {
+  Result r = diagnose("parameters { real mu; }\n"
+            "model { real z = normal_rng(mu, 1); }\n");
+  EXPECT_EQ(r.first_kind, "RngOutsideGenerated");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:18: error: 'normal_rng' is only allowed in transformed data and generated quantities\n"
+            "    model { real z = normal_rng(mu, 1); }\n"
+            "                     ^\n");
+}
+
+TEST(FrontendDiagnostics, IntParameter) {
+  Result r = diagnose("parameters { int n; }\n");
+  EXPECT_EQ(r.first_kind, "IntParameter");
+  EXPECT_EQ(r.text,
+            "m.vmodel:1:18: error: parameters must be real-valued; 'n' is declared int\n"
+            "    parameters { int n; }\n"
+            "                     ^\n");
+}
+
+TEST(FrontendDiagnostics, SizeDependsOnParameter) {
+  Result r = diagnose("parameters { real<lower=0> s; }\n"
+            "transformed parameters { vector[s > 1 ? 2 : 1] v; }\n");
+  EXPECT_EQ(r.first_kind, "SizeDependsOnParameter");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:39: error: a size must depend on data only\n"
+            "    transformed parameters { vector[s > 1 ? 2 : 1] v; }\n"
+            "                                          ^\n");
+}
+
+TEST(FrontendDiagnostics, NonIntSize) {
+  Result r = diagnose("data { real N; vector[N] v; }\n");
+  EXPECT_EQ(r.first_kind, "NonIntSize");
+  EXPECT_EQ(r.text,
+            "m.vmodel:1:23: error: a size must be an int expression, not real\n"
+            "    data { real N; vector[N] v; }\n"
+            "                          ^\n");
+}
+
+TEST(FrontendDiagnostics, BadBound) {
+  Result r = diagnose("data { vector[3] v; real<lower=v> x; }\n");
+  EXPECT_EQ(r.first_kind, "BadBound");
+  EXPECT_EQ(r.text,
+            "m.vmodel:1:32: error: the bound 'lower' must be a real or int scalar, not vector\n"
+            "    data { vector[3] v; real<lower=v> x; }\n"
+            "                                   ^\n");
+}
+
+TEST(FrontendDiagnostics, ConditionNotScalar) {
+  Result r = diagnose("data { vector[3] v; }\n"
+            "model { if (v) { } }\n");
+  EXPECT_EQ(r.first_kind, "ConditionNotScalar");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:13: error: a condition must be an int or real scalar, not vector\n"
+            "    model { if (v) { } }\n"
+            "                ^\n");
+}
+
+TEST(FrontendDiagnostics, LoopBoundNotInt) {
+  Result r = diagnose("data { real N; }\n"
+            "model { for (i in 1:N) { } }\n");
+  EXPECT_EQ(r.first_kind, "LoopBoundNotInt");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:21: error: a loop bound must be an int, not real\n"
+            "    model { for (i in 1:N) { } }\n"
+            "                        ^\n");
+}
+
+TEST(FrontendDiagnostics, VectorTimesVector) {
+  Result r = diagnose("data { vector[3] v; }\n"
+            "model { real x = v * v; }\n");
+  EXPECT_EQ(r.first_kind, "TypeMismatch");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:20: error: cannot apply '*' to vector and vector\n"
+            "    model { real x = v * v; }\n"
+            "                       ^\n"
+            "hint: for elementwise multiplication use '.*'\n");
+}
+
+TEST(FrontendDiagnostics, ArithmeticOnArrays) {
+  Result r = diagnose("data { array[3] real y; }\n"
+            "model { real x = y + 1; }\n");
+  EXPECT_EQ(r.first_kind, "TypeMismatch");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:20: error: cannot apply '+' to array[] real and int\n"
+            "    model { real x = y + 1; }\n"
+            "                       ^\n");
+}
+
+TEST(FrontendDiagnostics, ConditionalBranchesDiffer) {
+  Result r = diagnose("data { vector[3] v; int c; }\n"
+            "model { real x = c ? v : 1; }\n");
+  EXPECT_EQ(r.first_kind, "TypeMismatch");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:20: error: the branches of '?:' have different types: vector and int\n"
+            "    model { real x = c ? v : 1; }\n"
+            "                       ^\n");
+}
+
+TEST(FrontendDiagnostics, TwoErrorsInOneFile) {
+  Result r = diagnose("parameters { real mu; real sigma; }\n"
+            "model {\n"
+            "  mu ~ normal(0, undefined_scale);\n"
+            "  sigma ~ normul(0, 1);\n"
+            "}\n");
+  EXPECT_EQ(r.first_kind, "UndeclaredName");
+  EXPECT_EQ(r.text,
+            "m.vmodel:3:18: error: 'undefined_scale' is not declared\n"
+            "      mu ~ normal(0, undefined_scale);\n"
+            "                     ^\n"
+            "m.vmodel:4:11: error: unknown distribution 'normul'\n"
+            "      sigma ~ normul(0, 1);\n"
+            "              ^\n"
+            "hint: did you mean 'normal'?\n");
+}
+
+TEST(FrontendDiagnostics, PoisonedExpressionNoCascade) {
+  Result r = diagnose("parameters { real mu; }\n"
+            "model { mu ~ normal(exp(nope) + 2 * nope, 1); }\n");
+  EXPECT_EQ(r.first_kind, "UndeclaredName");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:25: error: 'nope' is not declared\n"
+            "    model { mu ~ normal(exp(nope) + 2 * nope, 1); }\n"
+            "                            ^\n"
+            "m.vmodel:2:37: error: 'nope' is not declared\n"
+            "    model { mu ~ normal(exp(nope) + 2 * nope, 1); }\n"
+            "                                        ^\n");
+}
+
+// The expected text for a NestingTooDeep diagnostic on the one-line `source` at `column`.
+std::string nesting_message(const std::string& source, int column, int limit) {
+  std::string line = source.substr(0, source.find('\n'));
+  return "m.vmodel:1:" + std::to_string(column) + ": error: expression or statement nesting is deeper than " +
+         std::to_string(limit) + " levels\n    " + line + "\n    " + std::string(column - 1, ' ') + "^\n";
+}
+
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+std::string repeat(const std::string& s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+TEST(FrontendDiagnostics, HundredThousandNestedParentheses) {
+  const std::string source = "model { real x = " + repeat("(", 100000) + "1" + repeat(")", 100000) + "; }\n";
+  Result r = diagnose(source);
+  EXPECT_EQ(r.first_kind, "NestingTooDeep");
+  // The model block's '{' and 200 '(' make 201 levels: the 200th '(' (column 17 + 200) is too deep.
+  EXPECT_EQ(first_line(r.text), "m.vmodel:1:217: error: expression or statement nesting is deeper than 200 levels");
+  // Compared as a bool: the source line is 200,000 characters long.
+  EXPECT_TRUE(r.text == nesting_message(source, 217, frontend::kMaxNesting));
+}
+
+TEST(FrontendDiagnostics, HundredThousandUnclosedParentheses) {
+  const std::string source = "model { real x = " + repeat("(", 100000) + "\n";
+  Result r = diagnose(source);
+  EXPECT_EQ(first_line(r.text), "m.vmodel:1:217: error: expression or statement nesting is deeper than 200 levels");
+  EXPECT_TRUE(r.text == nesting_message(source, 217, frontend::kMaxNesting));
+}
+
+TEST(FrontendDiagnostics, DeeplyNestedUnbracedStatements) {
+  const std::string source = "model { real x; " + repeat("if (1) ", 100000) + "x = 1; }\n";
+  Result r = diagnose(source);
+  EXPECT_EQ(r.first_kind, "NestingTooDeep");
+  // The block's '{', 199 unbraced `if`s and the '(' of the 199th make 201 levels.
+  EXPECT_EQ(first_line(r.text),
+            "m.vmodel:1:" + std::to_string(17 + 198 * 7 + 3) +
+                ": error: expression or statement nesting is deeper than 200 levels");
+  EXPECT_TRUE(r.text == nesting_message(source, 17 + 198 * 7 + 3, frontend::kMaxNesting));
+}
+
+TEST(FrontendDiagnostics, LongElseIfChain) {
+  const std::string source = "model { real x; if (1) x = 1; " + repeat("else if (1) x = 1; ", 100000) + "}\n";
+  EXPECT_EQ(diagnose(source).first_kind, "NestingTooDeep");
+}
+
+TEST(FrontendDiagnostics, LongOperatorChains) {
+  for (const std::string& chain : {repeat("1 + ", 100000), repeat("- ", 100000), repeat("2 ^ ", 100000),
+                                   repeat("1 ? 2 : ", 100000), repeat("1 ? ", 100000)}) {
+    std::string source = "model { real x = " + chain + "1" + (chain == repeat("1 ? ", 100000) ? repeat(" : 2", 100000) : "") + "; }\n";
+    Result r = diagnose(source);
+    EXPECT_EQ(r.first_kind, "NestingTooDeep") << chain.substr(0, 10);
+  }
+}
+
+TEST(FrontendDiagnostics, NestingJustBelowTheLimitIsFine) {
+  const std::string parens = "model { real x = " + repeat("(", 199) + "1" + repeat(")", 199) + "; }\n";
+  EXPECT_EQ(diagnose(parens).text, "");
+  const std::string braces = "model { real x; " + repeat("{", 190) + "x = 1;" + repeat("}", 190) + "}\n";
+  EXPECT_EQ(diagnose(braces).text, "");
+  const std::string minus = "model { real x = " + repeat("-", 900) + "1; }\n";
+  EXPECT_EQ(diagnose(minus).text, "");
+}
+
+}  // namespace
+}  // namespace vic

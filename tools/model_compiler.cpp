@@ -1,0 +1,176 @@
+// The compiler driver.
+#include "tools/model_compiler.h"
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "codegen/jit.h"
+#include "codegen/jit_model.h"
+#include "frontend/const_eval.h"
+#include "frontend/frontend.h"
+#include "ir/lower/lower.h"
+
+namespace vic::tools {
+namespace {
+
+double ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Scalar data values, for evaluating sizes and bounds.
+frontend::ScalarLookup data_lookup(const runtime::DataSet& data) {
+  return [&data](const ast::VarDecl& d) -> std::optional<frontend::Scalar> {
+    if (d.block != ast::BlockKind::Data) return std::nullopt;
+    const runtime::DataValue* v = data.find(d.name);
+    if (!v || !v->dims.empty() || v->size() != 1) return std::nullopt;
+    if (v->is_int) return frontend::Scalar{static_cast<long long>(v->ints[0])};
+    return frontend::Scalar{v->reals[0]};
+  };
+}
+
+Expected<std::vector<int64_t>> evaluate_dims(const ast::SizedType& t, const runtime::DataSet& data,
+                                             const std::string& name) {
+  std::vector<int64_t> dims;
+  auto add = [&](const ast::ExprPtr& e) -> Status {
+    Expected<frontend::Scalar> v = frontend::evaluate_scalar(*e, data_lookup(data));
+    if (!v) return Error{v.error()};
+    if (!std::holds_alternative<long long>(*v)) return Error{"the size of '" + name + "' is not an int"};
+    long long n = std::get<long long>(*v);
+    if (n < 0) return Error{"the size of '" + name + "' is negative (" + std::to_string(n) + ")"};
+    dims.push_back(n);
+    return Status::ok();
+  };
+  for (const auto& d : t.array_dims)
+    if (Status s = add(d); !s) return Error{s.error()};
+  for (const auto& d : t.shape_dims)
+    if (Status s = add(d); !s) return Error{s.error()};
+  return dims;
+}
+
+std::vector<const ast::VarDecl*> block_decls(const ast::Program& program, ast::BlockKind kind) {
+  std::vector<const ast::VarDecl*> out;
+  if (const ast::ProgramBlock* b = program.block(kind))
+    for (const auto& s : b->stmts)
+      if (s->kind == ast::StmtKind::Decl) out.push_back(s->as<ast::DeclStmt>().decl.get());
+  return out;
+}
+
+// CmdStan's names: "theta.1", "Sigma.1.2", first index fastest.
+void append_output_names(const std::string& name, const std::vector<int64_t>& dims, std::vector<std::string>& out) {
+  int64_t total = 1;
+  for (int64_t d : dims) total *= d;
+  for (int64_t col = 0; col < total; ++col) {
+    std::string n = name;
+    int64_t rest = col;
+    for (int64_t d : dims) {
+      n += "." + std::to_string(rest % d + 1);
+      rest /= d;
+    }
+    out.push_back(n);
+  }
+}
+
+Expected<codegen::ModelLayout> model_layout(const ast::Program& program, const runtime::DataSet& data) {
+  codegen::ModelLayout layout;
+  for (ast::BlockKind kind : {ast::BlockKind::Parameters, ast::BlockKind::TransformedParameters,
+                              ast::BlockKind::GeneratedQuantities}) {
+    for (const ast::VarDecl* d : block_decls(program, kind)) {
+      Expected<std::vector<int64_t>> dims = evaluate_dims(d->type, data, d->name);
+      if (!dims) return Error{dims.error()};
+      size_t before = layout.output_names.size();
+      append_output_names(d->name, *dims, layout.output_names);
+      if (kind == ast::BlockKind::Parameters) layout.dim += layout.output_names.size() - before;
+    }
+    if (kind == ast::BlockKind::Parameters) layout.num_parameter_outputs = layout.output_names.size();
+    if (kind == ast::BlockKind::TransformedParameters)
+      layout.num_transformed_outputs = layout.output_names.size() - layout.num_parameter_outputs;
+  }
+  return layout;
+}
+
+std::function<std::optional<int64_t>(const std::string&)> size_lookup(const runtime::DataSet& data) {
+  return [&data](const std::string& name) -> std::optional<int64_t> {
+    const runtime::DataValue* v = data.find(name);
+    if (!v || !v->is_int || !v->dims.empty() || v->ints.size() != 1) return std::nullopt;
+    return v->ints[0];
+  };
+}
+
+}  // namespace
+
+CheckedModel check_model_source(std::string name, std::string text) {
+  CheckedModel m;
+  auto start = std::chrono::steady_clock::now();
+  m.file = std::make_unique<SourceFile>(std::move(name), std::move(text));
+  m.ast = frontend::parse_and_check(*m.file, m.diagnostics);
+  if (m.diagnostics.has_errors()) m.ast.reset();
+  m.parse_ms = ms_since(start);
+  return m;
+}
+
+Expected<CheckedModel> check_model_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{"cannot read '" + path + "'"};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return check_model_source(path, text.str());
+}
+
+std::vector<runtime::DataDecl> data_declarations(const ast::Program& program) {
+  std::vector<runtime::DataDecl> decls;
+  for (const ast::VarDecl* d : block_decls(program, ast::BlockKind::Data)) {
+    runtime::DataDecl decl;
+    decl.name = d->name;
+    decl.is_int = d->type.base == ast::BaseType::Int;
+    decl.dims = [d](const runtime::DataSet& data) { return evaluate_dims(d->type, data, d->name); };
+    auto bound = [](const ast::Expr* e) -> std::function<std::optional<double>(const runtime::DataSet&)> {
+      if (!e) return {};
+      return [e](const runtime::DataSet& data) -> std::optional<double> {
+        Expected<frontend::Scalar> v = frontend::evaluate_scalar(*e, data_lookup(data));
+        if (!v) return std::nullopt;
+        return frontend::to_double(*v);
+      };
+    };
+    decl.lower = bound(d->type.lower.get());
+    decl.upper = bound(d->type.upper.get());
+    decls.push_back(std::move(decl));
+  }
+  return decls;
+}
+
+ir::Program optimized_program(const ast::Program& program, const runtime::DataSet& data,
+                              const ir::PipelineSettings& settings) {
+  ir::Program lowered = lower::lower_program(program);
+  auto lookup = size_lookup(data);
+  return ir::run_pipeline(lowered, settings, &lookup);
+}
+
+Expected<CompiledModel> compile_model(const ast::Program& program, const runtime::DataSet& data,
+                                      const ir::PipelineSettings& settings, StageTimings* timings) {
+  Expected<codegen::ModelLayout> layout = model_layout(program, data);
+  if (!layout) return Error{layout.error()};
+  auto start = std::chrono::steady_clock::now();
+  ir::Program lowered = lower::lower_program(program);
+  if (timings) timings->lower_ms = ms_since(start);
+  start = std::chrono::steady_clock::now();
+  auto lookup = size_lookup(data);
+  ir::Program optimized = ir::run_pipeline(lowered, settings, &lookup);
+  if (timings) timings->passes_ms = ms_since(start);
+  codegen::CompileTimings jit_timings;
+  auto module = codegen::jit_compile(optimized, 2, &jit_timings);
+  if (!module) return Error{module.error()};
+  if (timings) {
+    timings->emit_ms = jit_timings.emit_ms;
+    timings->optimize_ms = jit_timings.optimize_ms;
+    timings->jit_ms = jit_timings.jit_ms;
+  }
+  auto model = codegen::make_jit_model(module.take(), optimized, *layout, data);
+  if (!model) return Error{model.error()};
+  CompiledModel out;
+  out.model = model.take();
+  out.program = std::move(optimized);
+  return out;
+}
+
+}  // namespace vic::tools

@@ -1,0 +1,58 @@
+// The compiler driver: source text -> checked AST -> IR -> (with data) bound,
+// optimised, differentiated IR -> JIT-compiled runtime::Model. Each stage is a
+// separate call so the CLI can stop after any of them, and each is timed.
+#pragma once
+
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "frontend/ast.h"
+#include "ir/ir.h"
+#include "ir/passes/pipeline.h"
+#include "runtime/data.h"
+#include "runtime/model.h"
+#include "support/diagnostics.h"
+#include "support/expected.h"
+
+namespace vic::tools {
+
+// A parsed and checked model. `ast` is null when there were errors.
+struct CheckedModel {
+  std::unique_ptr<SourceFile> file;
+  std::unique_ptr<ast::Program> ast;
+  Diagnostics diagnostics;
+  double parse_ms = 0;
+};
+
+// Reads and checks a .vmodel file; an Error only when the file cannot be read.
+Expected<CheckedModel> check_model_file(const std::string& path);
+CheckedModel check_model_source(std::string name, std::string text);
+
+// The data declarations of a model, for the JSON loader.
+std::vector<runtime::DataDecl> data_declarations(const ast::Program& program);
+
+struct StageTimings {
+  double parse_ms = 0;
+  double data_ms = 0;
+  double lower_ms = 0;
+  double passes_ms = 0;  // passes and AD
+  double emit_ms = 0;
+  double optimize_ms = 0;
+  double jit_ms = 0;
+};
+
+struct CompiledModel {
+  std::unique_ptr<runtime::Model> model;
+  ir::Program program;  // the optimised IR that was compiled
+};
+
+// Lowers, binds `data`, runs the pipeline and JIT-compiles.
+Expected<CompiledModel> compile_model(const ast::Program& program, const runtime::DataSet& data,
+                                      const ir::PipelineSettings& settings, StageTimings* timings = nullptr);
+
+// The IR after the pipeline, with data sizes bound (for --emit grad-ir / llvm).
+ir::Program optimized_program(const ast::Program& program, const runtime::DataSet& data,
+                              const ir::PipelineSettings& settings);
+
+}  // namespace vic::tools

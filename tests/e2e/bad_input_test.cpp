@@ -49,6 +49,35 @@ RunResult fit_with_data(const std::string& json) {
   return run_vic("fit m.vmodel --data d.json --quiet", {{"m.vmodel", kModel}, {"d.json", json}});
 }
 
+RunResult check_model(const std::string& source) { return run_vic("check m.vmodel", {{"m.vmodel", source}}); }
+
+TEST(BadInput, SyntaxError) {
+  RunResult r = check_model("parameters {\n  real mu\n}\n");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err,
+            "m.vmodel:2:10: error: expected ';' at the end of the declaration\n"
+            "      real mu\n"
+            "             ^\n");
+}
+
+TEST(BadInput, TypeError) {
+  RunResult r = check_model("data {\n  int n;\n}\ntransformed data {\n  int m = n / 2.0;\n}\n");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err,
+            "m.vmodel:5:13: error: cannot assign a real to 'm' of type int\n"
+            "      int m = n / 2.0;\n"
+            "                ^\n");
+}
+
+TEST(BadInput, UnknownDistribution) {
+  RunResult r = check_model("parameters {\n  real mu;\n}\nmodel {\n  mu ~ gaussian(0, 1);\n}\n");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err,
+            "m.vmodel:5:8: error: unknown distribution 'gaussian'\n"
+            "      mu ~ gaussian(0, 1);\n"
+            "           ^\n");
+}
+
 TEST(BadInput, DataWithTheWrongSize) {
   RunResult r = fit_with_data(R"({"N": 3, "y": [1, 2], "k": [0, 1, 1], "s": 1})");
   EXPECT_EQ(r.status, 1);

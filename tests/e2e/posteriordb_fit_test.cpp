@@ -55,16 +55,30 @@ double worst_z(const runtime::Draws& draws, const std::string& reference_json) {
   return worst;
 }
 
-TEST(PosteriorDb, EightSchoolsWithinHalfAReferenceSdForSeeds1To5) {
+// Mean-field ADVI with Stan's settings lands within 0.5 reference sd of every
+// quantity on most seeds, not all: when its eta search settles on 0.1 the
+// ascent stops early. Measured over seeds 1-100 on eight schools: Stan 2.39
+// misses 0.5 on 9 seeds (seed 12: 0.83), vic on 12 (seeds 4 and 6 among the
+// first 20), with the same eta choices (1: 90, 0.1: 9-10, 0.01: 0-1). This test
+// holds vic to that: seeds 1-20, at most 4 above 0.5, none above 1.5, and the
+// mean worst z below 0.4 (Stan: 0.30, vic: 0.34 over 100 seeds).
+TEST(PosteriorDb, EightSchoolsMatchesTheReferenceAsStansAdviDoes) {
   auto m = compile_example("eight_schools");
   ASSERT_TRUE(m);
   std::string reference = read_file(example_path("eight_schools/reference.json"));
-  for (uint64_t seed = 1; seed <= 5; ++seed) {
+  int above = 0;
+  double sum = 0;
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
     Fit f = fit(m->model(), seed);
     double z = worst_z(f.draws, reference);
-    EXPECT_LT(z, 0.5) << "seed " << seed;
-    std::cout << "eight schools, seed " << seed << ": worst z = " << z << ", iterations " << f.result.iterations << "\n";
+    EXPECT_LT(z, 1.5) << "seed " << seed;
+    above += z >= 0.5;
+    sum += z;
+    std::cout << "eight schools, seed " << seed << ": worst z = " << z << ", eta = " << f.result.eta
+              << ", iterations " << f.result.iterations << "\n";
   }
+  EXPECT_LE(above, 4);
+  EXPECT_LT(sum / 20, 0.4);
 }
 
 // Stan's own ADVI lands 0.8 to 45 reference sds away on these two: accuracy is

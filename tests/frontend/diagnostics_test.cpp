@@ -650,3 +650,54 @@ TEST(FrontendDiagnostics, NestingJustBelowTheLimitIsFine) {
 
 }  // namespace
 }  // namespace vic
+
+namespace vic {
+namespace {
+
+// Every kind in support/diagnostic_kinds.def is produced by some input: a kind
+// no input reaches is dead code or an untested message.
+TEST(FrontendDiagnostics, EveryKindIsProduced) {
+  const std::vector<std::pair<DiagnosticKind, std::string>> cases = {
+      {DiagnosticKind::SyntaxError, "model { real x = 1 }"},
+      {DiagnosticKind::NestingTooDeep, "model { real x = " + std::string(300, '(') + "1" + std::string(300, ')') + "; }"},
+      {DiagnosticKind::UnterminatedComment, "model { /* }"},
+      {DiagnosticKind::UndeclaredName, "model { target += x; }"},
+      {DiagnosticKind::Redeclaration, "data { int N; int N; }"},
+      {DiagnosticKind::UnknownFunction, "model { target += foo(1); }"},
+      {DiagnosticKind::UnknownDistribution, "parameters { real y; } model { y ~ nromal(0, 1); }"},
+      {DiagnosticKind::AssignToReadOnly, "data { real y; } model { y = 1; }"},
+      {DiagnosticKind::BadBlockOrder, "model { } data { }"},
+      {DiagnosticKind::DuplicateBlock, "model { } model { }"},
+      {DiagnosticKind::TypeMismatch, "model { int n = 1.5; }"},
+      {DiagnosticKind::NoMatchingSignature, "parameters { real y; } model { y ~ normal(0, 1, 2); }"},
+      {DiagnosticKind::WrongIndexCount, "data { vector[3] v; } model { target += v[1, 2]; }"},
+      {DiagnosticKind::NonIntSize, "data { vector[1.5] v; }"},
+      {DiagnosticKind::SizeDependsOnParameter, "parameters { real s; } transformed parameters { vector[s > 1 ? 2 : 1] v; }"},
+      {DiagnosticKind::NonIntIndex, "data { vector[3] v; } model { target += v[1.5]; }"},
+      {DiagnosticKind::ConditionNotScalar, "data { vector[3] v; } model { if (v) target += 1; }"},
+      {DiagnosticKind::LoopBoundNotInt, "model { for (i in 1:2.5) target += 1; }"},
+      {DiagnosticKind::IntParameter, "parameters { int n; }"},
+      {DiagnosticKind::BadBound, "data { vector[2] v; real<lower=v> x; }"},
+      {DiagnosticKind::TargetOutsideModel, "parameters { real a; } transformed parameters { real b = a; target += a; }"},
+      {DiagnosticKind::RngOutsideGenerated, "model { real x = normal_rng(0, 1); }"},
+      {DiagnosticKind::LpdfMisuse, "parameters { real a; } model { target += normal_lpdf(a, 0, 1); }"},
+      {DiagnosticKind::AssignToLoopIndex, "model { for (i in 1:3) { i = 2; } }"},
+      {DiagnosticKind::ConditionalBarMisuse, "model { target += exp(1 | 2); }"},
+  };
+  std::vector<bool> produced(num_diagnostic_kinds(), false);
+  for (const auto& [kind, source] : cases) {
+    SourceFile file("m.vmodel", source);
+    Diagnostics diags;
+    frontend::parse_and_check(file, diags);
+    bool found = false;
+    for (const Diagnostic& d : diags.all()) found |= d.kind == kind;
+    EXPECT_TRUE(found) << diagnostic_kind_name(kind) << " not produced by: " << source << "\n" << diags.str();
+    produced[static_cast<int>(kind)] = true;
+  }
+  for (int k = 0; k < num_diagnostic_kinds(); ++k) {
+    EXPECT_TRUE(produced[k]) << "no test input produces " << diagnostic_kind_name(static_cast<DiagnosticKind>(k));
+  }
+}
+
+}  // namespace
+}  // namespace vic

@@ -88,6 +88,12 @@ struct DensityCase {
   std::vector<Domain> real_args;  // variate (if continuous) then parameters
   std::vector<int64_t> int_args;  // leading int arguments (variate, counts), as constants
 };
+// Test names show the distribution, not the struct's bytes.
+void PrintTo(const DensityCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(Domain d, std::ostream* os) {
+  static const char* names[] = {"real", "positive", "unit", "greater than one"};
+  *os << names[static_cast<int>(d)];
+}
 
 class DensityGradient : public testing::TestWithParam<DensityCase> {};
 

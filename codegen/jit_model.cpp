@@ -41,11 +41,15 @@ class JitModel : public runtime::Model {
     constrain_ = reinterpret_cast<ConstrainFn>(module_->lookup("constrain"));
     if (!lp_full_ || !lp_grad_ || !constrain_) return Error{"compiled model lacks an entry point"};
     // Fill the scratch buffers: the data-only work hoisted out of the densities.
-    for (const ir::ScratchBuffer& b : scratch) {
-      auto fill = reinterpret_cast<void (*)(VicJitContext*)>(module_->lookup(b.filler));
-      if (!fill) return Error{"compiled model lacks @" + b.filler};
+    std::vector<std::string> fillers;
+    for (const ir::ScratchBuffer& b : scratch)
+      if (std::find(fillers.begin(), fillers.end(), b.filler) == fillers.end()) fillers.push_back(b.filler);
+    for (const std::string& name : fillers) {
+      auto fill = reinterpret_cast<void (*)(VicJitContext*)>(module_->lookup(name));
+      if (!fill) return Error{"compiled model lacks @" + name};
       VicJitContext ctx = context(nullptr);
       fill(&ctx);
+      if (ctx.error) return Error{"transformed data: " + describe_error(ctx.error)};
     }
     return Status::ok();
   }

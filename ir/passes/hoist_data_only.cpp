@@ -1,10 +1,17 @@
 // hoist_data_only: the log-density functions are evaluated thousands of times
 // with the same data; what depends on the data alone is computed once, when
 // the data is bound. A top-level op is hoisted when everything it reads is a
-// constant, a data field or another hoisted op, and it has no effects (a loop
-// qualifies when its body only computes: a data-only reduction such as
-// mean(x) or sd(x)). Hoisted f64 values that the remaining code uses are
-// written by `@bind.<name>` into the scratch buffer `__hoisted.<name>`.
+// constant, a data field or another hoisted op, and its only effects are
+// stores into hoisted buffers: data-only reductions such as mean(x) and sd(x),
+// and the buffers of transformed data (`vector[N] z = (x - mean(x)) / sd(x)`)
+// with the loops that fill them. A buffer is hoisted only when its size is a
+// constant and every store into it is hoisted.
+//
+// `@bind.<name>` runs the hoisted ops once. Hoisted f64 values the remaining
+// code reads are stored into the scratch buffer `__hoisted.<name>`; a hoisted
+// buffer becomes the scratch buffer `__hoisted.<name>.<k>` itself.
+#include <functional>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "ir/passes/passes.h"
@@ -18,101 +25,218 @@ bool is_input(OpKind k) {
          k == OpKind::DataReal || k == OpKind::DataBuf;
 }
 
-// Whether a region only computes from `hoisted` values and its own.
-bool region_is_data_only(const Block& block, const std::unordered_set<const Value*>& hoisted,
-                         std::unordered_set<const Value*>& inner) {
-  for (const Value* a : block.args) inner.insert(a);
-  for (const auto& op : block.ops) {
-    if (op->kind == OpKind::Store || op->kind == OpKind::Check || op->kind == OpKind::RngCall ||
-        op->kind == OpKind::Alloc || op->kind == OpKind::Return) {
-      return false;
-    }
-    for (const Value* x : op->operands) {
-      if (!hoisted.count(x) && !inner.count(x)) return false;
-    }
-    if (op->kind == OpKind::Load && !(op->operands[0]->def && op->operands[0]->def->kind == OpKind::DataBuf)) return false;
-    for (const auto& r : op->regions)
-      if (!region_is_data_only(*r, hoisted, inner)) return false;
-    for (const Value* r : op->results) inner.insert(r);
-  }
-  return true;
-}
+bool is_data_buffer(const Value* v) { return v->def && v->def->kind == OpKind::DataBuf; }
 
-struct HoistPlan {
-  std::unordered_set<const Op*> ops;         // top-level ops moved to bind
-  std::unordered_set<const Value*> values;   // their results
-  std::vector<const Value*> exported;        // f64 results used by what stays
+class Planner {
+ public:
+  explicit Planner(const Function& f) : f_(f) {}
+
+  // Hoisted ops, their results, and the hoisted buffers.
+  std::unordered_set<const Op*> ops;
+  std::unordered_set<const Value*> values;
+  std::unordered_set<const Value*> buffers;
+
+  void run() {
+    // Start from every constant-size top-level alloc and drop those that some
+    // op left behind stores into, until nothing changes.
+    for (const auto& op : f_.body.ops)
+      if (op->kind == OpKind::Alloc && op->operands[0]->def && op->operands[0]->def->kind == OpKind::ConstI64)
+        buffers.insert(op->result());
+    for (;;) {
+      plan();
+      std::unordered_set<const Value*> written_elsewhere;
+      for (const auto& op : f_.body.ops)
+        if (!ops.count(op.get())) collect_stores(*op, written_elsewhere);
+      bool changed = false;
+      for (const Value* b : written_elsewhere) changed |= buffers.erase(b) > 0;
+      for (auto it = buffers.begin(); it != buffers.end();) {
+        if (!values.count(*it)) {
+          it = buffers.erase(it);
+          changed = true;
+        } else {
+          ++it;
+        }
+      }
+      if (!changed) return;
+    }
+  }
+
+ private:
+  static void collect_stores(const Op& op, std::unordered_set<const Value*>& out) {
+    if (op.kind == OpKind::Store) out.insert(op.operands[0]);
+    for (const auto& r : op.regions)
+      for (const auto& inner : r->ops) collect_stores(*inner, out);
+  }
+
+  // Inputs stay cheap to repeat; otherwise only ops whose results are reals
+  // or buffers move (integer and boolean work is cheap and folds to constants
+  // once the sizes are bound).
+  static bool hoistable_results(const Op& op) {
+    if (is_input(op.kind)) return true;
+    for (const Value* r : op.results)
+      if (r->type != Type::F64 && !is_buffer(r->type)) return false;
+    return true;
+  }
+
+  bool readable(const Value* v, const std::unordered_set<const Value*>& inner) const {
+    return values.count(v) || inner.count(v);
+  }
+
+  // Whether an op (at any depth) only computes from hoisted values, reads data
+  // or hoisted buffers, and writes hoisted buffers.
+  bool data_only(const Op& op, std::unordered_set<const Value*>& inner) const {
+    switch (op.kind) {
+      case OpKind::Check:
+      case OpKind::RngCall:
+      case OpKind::Return:
+        return false;
+      case OpKind::Alloc:
+        if (op.parent != &f_.body || !buffers.count(op.result())) return false;
+        break;
+      case OpKind::Load:
+        if (!is_data_buffer(op.operands[0]) && !buffers.count(op.operands[0])) return false;
+        break;
+      case OpKind::Store:
+        if (!buffers.count(op.operands[0])) return false;
+        break;
+      default:
+        break;
+    }
+    for (const Value* x : op.operands)
+      if (!readable(x, inner)) return false;
+    for (const auto& r : op.regions) {
+      for (const Value* a : r->args) inner.insert(a);
+      for (const auto& o : r->ops) {
+        if (!data_only(*o, inner)) return false;
+        for (const Value* res : o->results) inner.insert(res);
+      }
+    }
+    return true;
+  }
+
+  void plan() {
+    ops.clear();
+    values.clear();
+    for (const auto& op : f_.body.ops) {
+      std::unordered_set<const Value*> inner;
+      if (op->kind == OpKind::Yield || !hoistable_results(*op) || !data_only(*op, inner)) continue;
+      ops.insert(op.get());
+      for (const Value* r : op->results) values.insert(r);
+    }
+  }
+
+  const Function& f_;
 };
 
-HoistPlan plan(const Function& f) {
-  HoistPlan p;
-  for (const auto& op : f.body.ops) {
-    bool ok = op->kind != OpKind::Load && (op->is_pure() || op->kind == OpKind::For || op->kind == OpKind::If);
-    if (op->kind == OpKind::Load) {
-      // A load from a data buffer at a data-only index.
-      const Value* buf = op->operands[0];
-      ok = buf->def && buf->def->kind == OpKind::DataBuf && p.values.count(op->operands[1]);
-    }
-    for (const Value* x : op->operands) ok = ok && p.values.count(x);
-    if (ok && !op->regions.empty()) {
-      std::unordered_set<const Value*> inner;
-      for (const auto& r : op->regions) ok = ok && region_is_data_only(*r, p.values, inner);
-    }
-    if (!ok) continue;
-    p.ops.insert(op.get());
-    for (const Value* r : op->results) p.values.insert(r);
-  }
-  // Export the non-trivial f64 results used by ops that stay.
-  std::unordered_set<const Value*> exported;
+// What the remaining code reads from the hoisted ops.
+struct Exports {
+  std::vector<const Value*> scalars;                       // into __hoisted.<name>[k]
+  std::unordered_map<const Value*, std::string> buffers;   // each its own scratch buffer
+};
+
+Exports find_exports(const Function& f, const Planner& p, const std::string& scratch) {
+  Exports e;
+  std::unordered_set<const Value*> seen;
   std::function<void(const Block&)> scan = [&](const Block& block) {
     for (const auto& op : block.ops) {
       if (&block == &f.body && p.ops.count(op.get())) continue;
       for (const Value* x : op->operands) {
-        if (p.values.count(x) && x->type == Type::F64 && !is_input(x->def->kind) && exported.insert(x).second) {
-          p.exported.push_back(x);
+        if (!p.values.count(x) || !seen.insert(x).second) continue;
+        if (p.buffers.count(x)) {
+          e.buffers[x] = scratch + "." + std::to_string(e.buffers.size());
+        } else if (x->type == Type::F64 && !is_input(x->def->kind)) {
+          e.scalars.push_back(x);
         }
       }
       for (const auto& r : op->regions) scan(*r);
     }
   };
   scan(f.body);
-  return p;
+  return e;
 }
 
 // The function without its hoisted ops; exported values read from scratch.
 class ReadHoisted : public Rewriter {
  public:
-  ReadHoisted(const HoistPlan& plan, std::string scratch) : plan_(plan), scratch_(std::move(scratch)) {}
+  ReadHoisted(const Function& source, const Planner& plan, const Exports& exports, std::string scratch)
+      : source_(source), plan_(plan), exports_(exports), scratch_(std::move(scratch)) {}
 
  protected:
   void rewrite_op(const Op& op, Builder& b) override {
-    if (op.parent == &source_body() && plan_.ops.count(&op)) {
-      // Inputs are cheap and may be needed by what stays: keep them.
-      if (is_input(op.kind)) copy_op(op, b);
-      for (const Value* r : op.results) {
-        auto it = std::find(plan_.exported.begin(), plan_.exported.end(), r);
-        if (it != plan_.exported.end()) {
-          if (!buffer_) buffer_ = b.data_buf(scratch_, Type::F64);
-          map(r, b.load(buffer_, b.const_i64(it - plan_.exported.begin())));
-        } else if (!has(r)) {
-          copy_op(op, b);  // an int or bool the rest needs: recompute it here
-          return;
-        }
-      }
+    if (op.parent != &source_.body || !plan_.ops.count(&op)) {
+      copy_op(op, b);
       return;
+    }
+    // Inputs are cheap and may be needed by what stays: keep them.
+    if (is_input(op.kind)) {
+      copy_op(op, b);
+      return;
+    }
+    for (const Value* r : op.results) {
+      if (auto buffer = exports_.buffers.find(r); buffer != exports_.buffers.end()) {
+        map(r, b.data_buf(buffer->second, element_type(r->type)));
+        continue;
+      }
+      // Results nobody outside the hoisted ops reads are not needed here.
+      auto it = std::find(exports_.scalars.begin(), exports_.scalars.end(), r);
+      if (it != exports_.scalars.end()) {
+        if (!scalars_) scalars_ = b.data_buf(scratch_, Type::F64);
+        map(r, b.load(scalars_, b.const_i64(it - exports_.scalars.begin())));
+      }
+    }
+  }
+
+ private:
+  const Function& source_;
+  const Planner& plan_;
+  const Exports& exports_;
+  std::string scratch_;
+  Value* scalars_ = nullptr;
+};
+
+// @bind.<name>: the hoisted ops, hoisted buffers living in scratch buffers,
+// then the exported scalars stored.
+class WriteHoisted : public Rewriter {
+ public:
+  WriteHoisted(const Planner& plan, const Exports& exports) : plan_(plan), exports_(exports) {}
+
+  std::unique_ptr<Function> build(const Function& source, const std::string& scratch) {
+    auto bind = std::make_unique<Function>("bind." + source.name, std::vector<FunctionArg>{}, std::vector<Type>{});
+    target_ = bind.get();
+    Builder b(*bind, bind->body);
+    for (const auto& op : source.body.ops) {
+      if (!plan_.ops.count(op.get())) continue;
+      b.set_loc(op->loc);
+      rewrite_op(*op, b);
+    }
+    if (!exports_.scalars.empty()) {
+      Value* buffer = b.data_buf(scratch, Type::F64);
+      for (size_t k = 0; k < exports_.scalars.size(); ++k) {
+        b.store(buffer, b.const_i64(static_cast<int64_t>(k)), get(exports_.scalars[k]));
+      }
+    }
+    b.ret({});
+    return bind;
+  }
+
+ protected:
+  void rewrite_op(const Op& op, Builder& b) override {
+    if (op.kind == OpKind::Alloc) {
+      auto it = exports_.buffers.find(op.result());
+      if (it != exports_.buffers.end()) {
+        map(op.result(), b.data_buf(it->second, element_type(op.result()->type)));
+        return;
+      }
     }
     copy_op(op, b);
   }
 
- public:
-  const Block* body_ = nullptr;
-
  private:
-  const Block& source_body() const { return *body_; }
-  const HoistPlan& plan_;
-  std::string scratch_;
-  Value* buffer_ = nullptr;
+  const Planner& plan_;
+  const Exports& exports_;
 };
+
+int64_t constant_size(const Value* buffer) { return buffer->def->operands[0]->def->integer; }
 
 }  // namespace
 
@@ -121,31 +245,27 @@ Program hoist_data_only(const Program& program) {
   out.checks = program.checks;
   out.scratch_buffers = program.scratch_buffers;
   for (const auto& f : program.functions) {
-    bool log_density = f->name == "lp" || f->name == "lp_full";
-    HoistPlan p = log_density ? plan(*f) : HoistPlan{};
-    if (p.exported.empty()) {
+    if (f->name != "lp" && f->name != "lp_full") {
       out.functions.push_back(clone_program_function(*f));
       continue;
     }
+    Planner plan(*f);
+    plan.run();
     std::string scratch = "__hoisted." + f->name;
-    ReadHoisted reader(p, scratch);
-    reader.body_ = &f->body;
-    out.functions.push_back(reader.rewrite(*f));
-    // @bind.<name>: the hoisted ops, then the exported values stored.
-    auto bind = std::make_unique<Function>("bind." + f->name, std::vector<FunctionArg>{}, std::vector<Type>{});
-    Builder b(*bind, bind->body);
-    struct Copier : Rewriter {
-      using Rewriter::copy_op;
-      using Rewriter::get;
-      void start(Function& target) { target_ = &target; }
-    } copier;
-    copier.start(*bind);
-    for (const auto& op : f->body.ops)
-      if (p.ops.count(op.get())) copier.copy_op(*op, b);
-    Value* buffer = b.data_buf(scratch, Type::F64);
-    for (size_t k = 0; k < p.exported.size(); ++k) b.store(buffer, b.const_i64(k), copier.get(p.exported[k]));
-    b.ret({});
-    out.scratch_buffers.push_back({scratch, static_cast<int64_t>(p.exported.size()), bind->name});
+    Exports exports = find_exports(*f, plan, scratch);
+    if (exports.scalars.empty() && exports.buffers.empty()) {
+      out.functions.push_back(clone_program_function(*f));
+      continue;
+    }
+    out.functions.push_back(ReadHoisted(*f, plan, exports, scratch).rewrite(*f));
+    std::unique_ptr<Function> bind = WriteHoisted(plan, exports).build(*f, scratch);
+    if (!exports.scalars.empty()) {
+      out.scratch_buffers.push_back({scratch, static_cast<int64_t>(exports.scalars.size()), bind->name});
+    }
+    std::vector<std::pair<std::string, int64_t>> buffers;
+    for (const auto& [value, name] : exports.buffers) buffers.push_back({name, constant_size(value)});
+    std::sort(buffers.begin(), buffers.end());
+    for (const auto& [name, size] : buffers) out.scratch_buffers.push_back({name, size, bind->name});
     out.functions.push_back(std::move(bind));
   }
   return out;

@@ -31,7 +31,8 @@ class Rewriter {
   // Copies `op` with mapped operands, rewriting its regions; maps its results.
   Op* copy_op(const Op& op, Builder& b);
   // Rewrites the ops of `src` into `dst` (whose args the caller has mapped).
-  void rewrite_block(const Block& src, Block& dst, Builder& b);
+  // A pass that keeps per-region state overrides it and calls the base.
+  virtual void rewrite_block(const Block& src, Block& dst, Builder& b);
 
   Function* target_ = nullptr;
 

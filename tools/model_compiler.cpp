@@ -9,6 +9,7 @@
 #include "codegen/jit_model.h"
 #include "frontend/const_eval.h"
 #include "frontend/frontend.h"
+#include "ir/lower/check_supported.h"
 #include "ir/lower/lower.h"
 
 namespace vic::tools {
@@ -104,6 +105,7 @@ CheckedModel check_model_source(std::string name, std::string text) {
   auto start = std::chrono::steady_clock::now();
   m.file = std::make_unique<SourceFile>(std::move(name), std::move(text));
   m.ast = frontend::parse_and_check(*m.file, m.diagnostics);
+  if (m.ast && !m.diagnostics.has_errors()) lower::check_supported(*m.ast, m.diagnostics);
   if (m.diagnostics.has_errors()) m.ast.reset();
   m.parse_ms = ms_since(start);
   return m;

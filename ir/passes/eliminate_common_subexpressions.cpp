@@ -25,18 +25,19 @@ class EliminateCommonSubexpressions : public Rewriter {
  public:
   std::unique_ptr<Function> run(const Function& f) {
     collect_stored_buffers(f.body, stored_);
-    scopes_.emplace_back();
     return rewrite(f);
   }
 
  protected:
+  // Each region is a scope of its own: the branches of an `if` see what
+  // encloses them, never each other.
+  void rewrite_block(const Block& src, Block& dst, Builder& b) override {
+    scopes_.emplace_back();
+    Rewriter::rewrite_block(src, dst, b);
+    scopes_.pop_back();
+  }
+
   void rewrite_op(const Op& op, Builder& b) override {
-    if (!op.regions.empty()) {
-      scopes_.emplace_back();
-      copy_op(op, b);
-      scopes_.pop_back();
-      return;
-    }
     bool mergeable = op.is_pure() && op.results.size() == 1 &&
                      !(op.kind == OpKind::Load && stored_.count(op.operands[0]));
     if (!mergeable) {

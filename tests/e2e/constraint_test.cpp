@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "runtime/advi.h"
 #include "tools/gradcheck.h"
 #include "test_util.h"
 
@@ -108,6 +109,33 @@ TEST(Examples, GradcheckAgreesOnEveryExample) {
       EXPECT_EQ(report->num_failures, 0) << name << ", seed " << seed;
     }
   }
+}
+
+}  // namespace
+}  // namespace vic
+
+namespace vic {
+namespace {
+
+// A model touring the language: its gradient is right and it fits.
+TEST(Examples, LanguageTourGradientAndFit) {
+  std::string dir = std::string(VIC_SOURCE_DIR) + "/tests/e2e/models/";
+  auto m = testing_util::compile_source("language_tour", testing_util::read_file(dir + "language_tour.vmodel"),
+                                        testing_util::read_file(dir + "language_tour.json"));
+  ASSERT_TRUE(m);
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    tools::GradcheckSettings s;
+    s.seed = seed;
+    Expected<tools::GradcheckReport> report = tools::gradcheck(m->model(), s);
+    ASSERT_TRUE(report) << report.error();
+    EXPECT_EQ(report->num_failures, 0) << "seed " << seed;
+  }
+  Rng rng(1);
+  Expected<runtime::AdviResult> fit = runtime::run_advi(m->model(), runtime::AdviSettings{}, rng);
+  ASSERT_TRUE(fit) << fit.error();
+  Expected<runtime::Draws> draws = runtime::draw_approximation(m->model(), *fit, 100, rng);
+  ASSERT_TRUE(draws) << draws.error();
+  EXPECT_EQ(draws->num_constrain_errors, 0u);
 }
 
 }  // namespace

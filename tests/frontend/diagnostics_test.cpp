@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "frontend/frontend.h"
+#include "ir/lower/check_supported.h"
 
 namespace vic {
 namespace {
@@ -683,12 +684,15 @@ TEST(FrontendDiagnostics, EveryKindIsProduced) {
       {DiagnosticKind::LpdfMisuse, "parameters { real a; } model { target += normal_lpdf(a, 0, 1); }"},
       {DiagnosticKind::AssignToLoopIndex, "model { for (i in 1:3) { i = 2; } }"},
       {DiagnosticKind::ConditionalBarMisuse, "model { target += exp(1 | 2); }"},
+      {DiagnosticKind::NotSupportedYet, "data { matrix[2, 2] X; vector[2] v; } parameters { real a; } "
+                                        "model { target += sum(X * v) * a; }"},
   };
   std::vector<bool> produced(num_diagnostic_kinds(), false);
   for (const auto& [kind, source] : cases) {
     SourceFile file("m.vmodel", source);
     Diagnostics diags;
-    frontend::parse_and_check(file, diags);
+    std::unique_ptr<ast::Program> program = frontend::parse_and_check(file, diags);
+    if (program && !diags.has_errors()) lower::check_supported(*program, diags);
     bool found = false;
     for (const Diagnostic& d : diags.all()) found |= d.kind == kind;
     EXPECT_TRUE(found) << diagnostic_kind_name(kind) << " not produced by: " << source << "\n" << diags.str();
@@ -697,6 +701,27 @@ TEST(FrontendDiagnostics, EveryKindIsProduced) {
   for (int k = 0; k < num_diagnostic_kinds(); ++k) {
     EXPECT_TRUE(produced[k]) << "no test input produces " << diagnostic_kind_name(static_cast<DiagnosticKind>(k));
   }
+}
+
+}  // namespace
+}  // namespace vic
+
+namespace vic {
+namespace {
+
+TEST(FrontendDiagnostics, MatrixProductNotSupportedYet) {
+  SourceFile file("m.vmodel",
+                  "data { int N; matrix[N, 2] X; vector[2] b; }\n"
+                  "parameters { real a; }\n"
+                  "model { target += a * sum(X * b); }\n");
+  Diagnostics diags;
+  std::unique_ptr<ast::Program> program = frontend::parse_and_check(file, diags);
+  ASSERT_TRUE(program);
+  lower::check_supported(*program, diags);
+  EXPECT_EQ(diags.str(),
+            "m.vmodel:3:29: error: '*' between matrix and vector (a matrix or row-vector product) is not supported yet\n"
+            "    model { target += a * sum(X * b); }\n"
+            "                                ^\n");
 }
 
 }  // namespace

@@ -1,0 +1,124 @@
+// The lowering's support check.
+#include "ir/lower/check_supported.h"
+
+#include "stdlib/signatures.h"
+
+namespace vic::lower {
+namespace {
+
+class SupportChecker {
+ public:
+  explicit SupportChecker(Diagnostics& diags) : diags_(diags) {}
+
+  void stmt(const ast::Stmt& s) {
+    switch (s.kind) {
+      case ast::StmtKind::Decl: decl(*s.as<ast::DeclStmt>().decl); break;
+      case ast::StmtKind::Assign: {
+        const auto& a = s.as<ast::AssignStmt>();
+        expr(*a.lhs);
+        expr(*a.rhs);
+        break;
+      }
+      case ast::StmtKind::Tilde: {
+        const auto& t = s.as<ast::TildeStmt>();
+        expr(*t.lhs);
+        for (const auto& a : t.args) expr(*a);
+        break;
+      }
+      case ast::StmtKind::TargetPlus: expr(*s.as<ast::TargetPlusStmt>().value); break;
+      case ast::StmtKind::For: {
+        const auto& f = s.as<ast::ForStmt>();
+        expr(*f.lower);
+        expr(*f.upper);
+        stmt(*f.body);
+        break;
+      }
+      case ast::StmtKind::If: {
+        const auto& i = s.as<ast::IfStmt>();
+        expr(*i.cond);
+        stmt(*i.then_stmt);
+        if (i.else_stmt) stmt(*i.else_stmt);
+        break;
+      }
+      case ast::StmtKind::Block:
+        for (const auto& c : s.as<ast::BlockStmt>().stmts) stmt(*c);
+        break;
+    }
+  }
+
+ private:
+  void decl(const ast::VarDecl& d) {
+    for (const auto& e : d.type.array_dims) expr(*e);
+    for (const auto& e : d.type.shape_dims) expr(*e);
+    if (d.type.lower) expr(*d.type.lower);
+    if (d.type.upper) expr(*d.type.upper);
+    if ((d.type.lower || d.type.upper) && d.type.shape != ast::Shape::Scalar && d.type.shape != ast::Shape::Vector) {
+      diags_.error(DiagnosticKind::NotSupportedYet, d.loc, {"a bound on a matrix or row_vector"});
+    }
+    if (d.init) expr(*d.init);
+  }
+
+  static bool is_container(const ast::Expr& e) { return !e.type.error && !e.type.is_scalar(); }
+
+  void expr(const ast::Expr& e) {
+    switch (e.kind) {
+      case ast::ExprKind::Unary: expr(*e.as<ast::Unary>().operand); break;
+      case ast::ExprKind::Binary: {
+        const auto& b = e.as<ast::Binary>();
+        expr(*b.lhs);
+        expr(*b.rhs);
+        bool product = b.op == ast::BinaryOp::Mul || b.op == ast::BinaryOp::Div;
+        if (product && is_container(*b.lhs) && is_container(*b.rhs)) {
+          diags_.error(DiagnosticKind::NotSupportedYet, e.loc,
+                       {"'" + std::string(ast::binary_op_spelling(b.op)) + "' between " + b.lhs->type.str() +
+                        " and " + b.rhs->type.str() + " (a matrix or row-vector product)"});
+        }
+        break;
+      }
+      case ast::ExprKind::Index: {
+        const auto& i = e.as<ast::Index>();
+        if (i.base->kind != ast::ExprKind::Variable && i.base->kind != ast::ExprKind::Index) {
+          diags_.error(DiagnosticKind::NotSupportedYet, e.loc, {"indexing an expression other than a variable"});
+        }
+        expr(*i.base);
+        for (const auto& x : i.indices) expr(*x);
+        break;
+      }
+      case ast::ExprKind::Call: {
+        const auto& c = e.as<ast::Call>();
+        for (const auto& a : c.args) expr(*a);
+        auto [base, suffix] = stdlib::split_distribution_suffix(c.name);
+        if (suffix == "_rng") {
+          for (const auto& a : c.args) {
+            if (is_container(*a)) {
+              diags_.error(DiagnosticKind::NotSupportedYet, e.loc, {"a vectorised '" + c.name + "' call"});
+              break;
+            }
+          }
+        }
+        break;
+      }
+      case ast::ExprKind::Conditional: {
+        const auto& c = e.as<ast::Conditional>();
+        expr(*c.cond);
+        expr(*c.then_expr);
+        expr(*c.else_expr);
+        if (is_container(e)) diags_.error(DiagnosticKind::NotSupportedYet, e.loc, {"a conditional expression of vectors"});
+        break;
+      }
+      default: break;
+    }
+  }
+
+  Diagnostics& diags_;
+};
+
+}  // namespace
+
+void check_supported(const ast::Program& program, Diagnostics& diags) {
+  SupportChecker checker(diags);
+  for (const ast::ProgramBlock& block : program.blocks)
+    for (const auto& s : block.stmts) checker.stmt(*s);
+}
+
+}  // namespace vic::lower

@@ -40,17 +40,21 @@ class Rewriter {
   std::unordered_map<const Value*, Value*> map_;
 };
 
-// Rewrites every function of a program with a fresh rewriter from `make`.
-template <typename MakeRewriter>
-Program rewrite_program(const Program& program, MakeRewriter make) {
+// A program whose functions are `rewrite_function(f)` of this one's, with its
+// checks and scratch buffers carried over.
+template <typename RewriteFunction>
+Program map_functions(const Program& program, RewriteFunction rewrite_function) {
   Program out;
   out.checks = program.checks;
   out.scratch_buffers = program.scratch_buffers;
-  for (const auto& f : program.functions) {
-    auto rewriter = make();
-    out.functions.push_back(rewriter.rewrite(*f));
-  }
+  for (const auto& f : program.functions) out.functions.push_back(rewrite_function(*f));
   return out;
+}
+
+// Rewrites every function of a program with a fresh rewriter from `make`.
+template <typename MakeRewriter>
+Program rewrite_program(const Program& program, MakeRewriter make) {
+  return map_functions(program, [&](const Function& f) { return make().rewrite(f); });
 }
 
 // A copy of a program, or of one function.

@@ -68,11 +68,7 @@ class EliminateCommonSubexpressions : public Rewriter {
 }  // namespace
 
 Program eliminate_common_subexpressions(const Program& program) {
-  Program out;
-  out.checks = program.checks;
-  out.scratch_buffers = program.scratch_buffers;
-  for (const auto& f : program.functions) out.functions.push_back(EliminateCommonSubexpressions().run(*f));
-  return out;
+  return map_functions(program, [](const Function& f) { return EliminateCommonSubexpressions().run(f); });
 }
 
 }  // namespace vic::ir

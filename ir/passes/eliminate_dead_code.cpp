@@ -106,11 +106,7 @@ class EliminateDeadCode : public Rewriter {
 }  // namespace
 
 Program eliminate_dead_code(const Program& program) {
-  Program out;
-  out.checks = program.checks;
-  out.scratch_buffers = program.scratch_buffers;
-  for (const auto& f : program.functions) out.functions.push_back(EliminateDeadCode().run(*f));
-  return out;
+  return map_functions(program, [](const Function& f) { return EliminateDeadCode().run(f); });
 }
 
 }  // namespace vic::ir

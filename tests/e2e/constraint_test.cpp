@@ -7,7 +7,6 @@
 
 #include <gtest/gtest.h>
 
-#include "runtime/advi.h"
 #include "tools/gradcheck.h"
 #include "test_util.h"
 
@@ -87,55 +86,7 @@ TEST(Constraints, DensityWithJacobiansMatchesClosedForm) {
 TEST(Constraints, GradientMatchesFiniteDifferences) {
   auto m = testing_util::compile_source("constraints", kModel, R"({"lo": -0.5})");
   ASSERT_TRUE(m);
-  for (uint64_t seed = 1; seed <= 5; ++seed) {
-    tools::GradcheckSettings s;
-    s.seed = seed;
-    Expected<tools::GradcheckReport> report = tools::gradcheck(m->model(), s);
-    ASSERT_TRUE(report) << report.error();
-    EXPECT_EQ(report->num_failures, 0) << "seed " << seed;
-  }
-}
-
-// `vic gradcheck` agrees with finite differences on every example.
-TEST(Examples, GradcheckAgreesOnEveryExample) {
-  for (const char* name : {"eight_schools", "kidiq_momiq", "kidiq_interaction_z", "garch"}) {
-    auto m = testing_util::compile_example(name);
-    ASSERT_TRUE(m) << name;
-    for (uint64_t seed = 1; seed <= 3; ++seed) {
-      tools::GradcheckSettings s;
-      s.seed = seed;
-      Expected<tools::GradcheckReport> report = tools::gradcheck(m->model(), s);
-      ASSERT_TRUE(report) << name << ": " << report.error();
-      EXPECT_EQ(report->num_failures, 0) << name << ", seed " << seed;
-    }
-  }
-}
-
-}  // namespace
-}  // namespace vic
-
-namespace vic {
-namespace {
-
-// A model touring the language: its gradient is right and it fits.
-TEST(Examples, LanguageTourGradientAndFit) {
-  std::string dir = std::string(VIC_SOURCE_DIR) + "/tests/e2e/models/";
-  auto m = testing_util::compile_source("language_tour", testing_util::read_file(dir + "language_tour.vmodel"),
-                                        testing_util::read_file(dir + "language_tour.json"));
-  ASSERT_TRUE(m);
-  for (uint64_t seed = 1; seed <= 3; ++seed) {
-    tools::GradcheckSettings s;
-    s.seed = seed;
-    Expected<tools::GradcheckReport> report = tools::gradcheck(m->model(), s);
-    ASSERT_TRUE(report) << report.error();
-    EXPECT_EQ(report->num_failures, 0) << "seed " << seed;
-  }
-  Rng rng(1);
-  Expected<runtime::AdviResult> fit = runtime::run_advi(m->model(), runtime::AdviSettings{}, rng);
-  ASSERT_TRUE(fit) << fit.error();
-  Expected<runtime::Draws> draws = runtime::draw_approximation(m->model(), *fit, 100, rng);
-  ASSERT_TRUE(draws) << draws.error();
-  EXPECT_EQ(draws->num_constrain_errors, 0u);
+  testing_util::expect_gradcheck_passes(m->model(), 5, "constraints");
 }
 
 }  // namespace

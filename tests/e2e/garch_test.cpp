@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include "ir/ir.h"
-#include "tools/gradcheck.h"
 #include "test_util.h"
 
 namespace vic {
@@ -37,15 +36,7 @@ TEST(Garch, GradientMatchesFiniteDifferencesAtT200) {
   auto m = compile_source("garch", read_file(example_path("garch/model.vmodel")), read_file(example_path("garch/data.json")));
   ASSERT_TRUE(m);
   EXPECT_EQ(m->model().dim(), 4u);
-  for (uint64_t seed = 1; seed <= 5; ++seed) {
-    tools::GradcheckSettings s;
-    s.seed = seed;
-    Expected<tools::GradcheckReport> report = tools::gradcheck(m->model(), s);
-    ASSERT_TRUE(report) << report.error();
-    std::ostringstream table;
-    tools::print_gradcheck_report(table, *report);
-    EXPECT_EQ(report->num_failures, 0) << table.str();
-  }
+  testing_util::expect_gradcheck_passes(m->model(), 5, "garch, T = 200");
 }
 
 // The sum of the constant sizes of the buffers a function allocates, and

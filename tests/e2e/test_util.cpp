@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tools/gradcheck.h"
+
 namespace vic::testing_util {
 
 std::string read_file(const std::string& path) {
@@ -42,6 +44,18 @@ std::unique_ptr<LoadedModel> compile_source(const std::string& name, const std::
 
 std::unique_ptr<LoadedModel> compile_example(const std::string& dir) {
   return compile_source(dir, read_file(example_path(dir + "/model.vmodel")), read_file(example_path(dir + "/data.json")));
+}
+
+void expect_gradcheck_passes(const runtime::Model& model, int num_seeds, const std::string& what) {
+  for (int seed = 1; seed <= num_seeds; ++seed) {
+    tools::GradcheckSettings s;
+    s.seed = static_cast<uint64_t>(seed);
+    Expected<tools::GradcheckReport> report = tools::gradcheck(model, s);
+    ASSERT_TRUE(report) << what << ": " << report.error();
+    std::ostringstream table;
+    tools::print_gradcheck_report(table, *report);
+    EXPECT_EQ(report->num_failures, 0) << what << ", seed " << seed << "\n" << table.str();
+  }
 }
 
 }  // namespace vic::testing_util

@@ -25,4 +25,8 @@ std::unique_ptr<LoadedModel> compile_source(const std::string& name, const std::
                                             const std::string& json);
 std::unique_ptr<LoadedModel> compile_example(const std::string& dir);
 
+// `vic gradcheck` (Stan's diagnose settings) at the random points of seeds
+// 1..num_seeds: no entry over the threshold.
+void expect_gradcheck_passes(const runtime::Model& model, int num_seeds, const std::string& what);
+
 }  // namespace vic::testing_util

@@ -35,7 +35,6 @@ class JitModel : public runtime::Model {
         pointers_.push_back(storage_.back()->data());
       }
     }
-    lp_ = reinterpret_cast<LogDensityFn>(module_->lookup("lp"));
     lp_full_ = reinterpret_cast<LogDensityFn>(module_->lookup("lp_full"));
     lp_grad_ = reinterpret_cast<GradientFn>(module_->lookup("lp_grad"));
     constrain_ = reinterpret_cast<ConstrainFn>(module_->lookup("constrain"));
@@ -98,7 +97,6 @@ class JitModel : public runtime::Model {
   std::vector<std::unique_ptr<std::vector<double>>> storage_;
   std::vector<std::unique_ptr<std::vector<int64_t>>> int_storage_;
   std::vector<const void*> pointers_;
-  LogDensityFn lp_ = nullptr;
   LogDensityFn lp_full_ = nullptr;
   GradientFn lp_grad_ = nullptr;
   ConstrainFn constrain_ = nullptr;

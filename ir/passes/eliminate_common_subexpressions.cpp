@@ -33,11 +33,23 @@ class EliminateCommonSubexpressions : public Rewriter {
   // encloses them, never each other.
   void rewrite_block(const Block& src, Block& dst, Builder& b) override {
     scopes_.emplace_back();
+    checked_.emplace_back();
     Rewriter::rewrite_block(src, dst, b);
+    checked_.pop_back();
     scopes_.pop_back();
   }
 
   void rewrite_op(const Op& op, Builder& b) override {
+    // A check of a condition already checked in scope adds nothing: if the
+    // first failed, the point is rejected already.
+    if (op.kind == OpKind::Check) {
+      const Value* cond = get(op.operands[0]);
+      for (const auto& scope : checked_)
+        if (scope.count(cond)) return;
+      checked_.back().insert(cond);
+      copy_op(op, b);
+      return;
+    }
     bool mergeable = op.is_pure() && op.results.size() == 1 &&
                      !(op.kind == OpKind::Load && stored_.count(op.operands[0]));
     if (!mergeable) {
@@ -63,6 +75,7 @@ class EliminateCommonSubexpressions : public Rewriter {
  private:
   std::unordered_set<const Value*> stored_;
   std::vector<std::map<Key, Value*>> scopes_;
+  std::vector<std::unordered_set<const Value*>> checked_;
 };
 
 }  // namespace

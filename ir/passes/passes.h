@@ -24,7 +24,8 @@ Program fold_constants(const Program& program);
 Program simplify_algebra(const Program& program);
 
 // Merges pure ops equal in kind, operands and attributes, within a region and
-// the regions it encloses. Loads merge only from buffers nothing stores to.
+// the regions it encloses. Loads merge only from buffers nothing stores to; a
+// check of a condition already checked in scope is dropped.
 Program eliminate_common_subexpressions(const Program& program);
 
 // Removes ops whose results nobody needs, buffers nobody reads (with their

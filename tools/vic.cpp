@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <iostream>
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 
 #include "codegen/jit.h"
@@ -88,8 +90,9 @@ int run_fit(const FitOptions& o) {
 
   start = std::chrono::steady_clock::now();
   Rng rng(o.seed);
+  // Stan's progress lines go to stderr when it is a terminal.
   runtime::LogLine log;
-  if (!o.quiet) log = [](const std::string& line) { std::cerr << line << "\n"; };
+  if (!o.quiet && isatty(STDERR_FILENO)) log = [](const std::string& line) { std::cerr << line << "\n"; };
   Expected<runtime::AdviResult> fit = runtime::run_advi(model, o.advi, rng, {}, log);
   if (!fit) {
     std::cerr << "error: " << fit.error() << "\n";
@@ -234,7 +237,7 @@ int main(int argc, char** argv) {
   double eta = -1;
   fit_cmd->add_option("--eta", eta, "step size (default: adapted)");
   fit_cmd->add_option("--adapt-iter", fit.advi.adapt_iterations, "iterations per step-size candidate")->capture_default_str();
-  fit_cmd->add_flag("--quiet", fit.quiet, "no progress messages");
+  fit_cmd->add_flag("--quiet", fit.quiet, "no progress messages (they go to stderr only when it is a terminal)");
   fit_cmd->add_flag("--timings", fit.timings, "print the time of each stage");
 
   std::string check_model;
@@ -263,7 +266,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; a bad command line exits 2.
+    return app.exit(e) == 0 ? 0 : 2;
   }
   if (*fit_cmd) {
     if (eta > 0) {

@@ -51,8 +51,12 @@ std::string describe_json(const Json& value) {
       return std::to_string(value.get<int64_t>());
     case Json::value_t::number_unsigned:
       return std::to_string(value.get<uint64_t>());
-    case Json::value_t::number_float:
-      return format_shortest(value.get<double>());
+    case Json::value_t::number_float: {
+      // A whole real keeps its point, so "must be an int, but is 3.0" reads right.
+      std::string text = format_shortest(value.get<double>());
+      bool whole = text.find_first_of(".eEna") == std::string::npos;
+      return whole ? text + ".0" : text;
+    }
     case Json::value_t::string:
       return "the string \"" + value.get<std::string>() + "\"";
     case Json::value_t::array:

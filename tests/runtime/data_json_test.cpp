@@ -125,7 +125,7 @@ TEST(DataJson, RealWhereIntDeclared) {
   EXPECT_EQ(error_of(R"({"N": 2.5})", {decl("N", true)}),
             "d.json: data field 'N' must be an int, but is 2.5");
   EXPECT_EQ(error_of(R"({"N": 3.0})", {decl("N", true)}),
-            "d.json: data field 'N' must be an int, but is 3");
+            "d.json: data field 'N' must be an int, but is 3.0");
   EXPECT_EQ(error_of(R"({"k": [[1, 2], [3, 4.5]]})", {decl("k", true, {2, 2})}),
             "d.json: data field 'k' must be an int, but element 2.2 is 4.5");
   EXPECT_EQ(error_of(R"({"k": [1, "Inf"]})", {decl("k", true, {2})}),

@@ -1,0 +1,307 @@
+// Lowering expressions: scalars to values, containers to element generators
+// (fused into the loop that consumes them), calls to the stdlib's IR.
+#include "ir/lower/lower_internal.h"
+#include "stdlib/signatures.h"
+
+namespace vic::lower::internal {
+
+// ---------------------------------------------------------------------------
+// Expressions
+
+LExpr FunctionLowering::view_expr(const View& view, bool parameter) {
+  LExpr l;
+  l.view = view;
+  l.parameter = parameter;
+  if (view.dims.empty()) {
+    l.scalar = b_->load(view.buffer, view.offset);
+    l.view = view;
+    return l;
+  }
+  l.size = product(view.dims);
+  l.element = [view](Builder& b, Value* i) { return b.load(view.buffer, b.op(OpKind::IAdd, {view.offset, i})); };
+  return l;
+}
+
+LExpr FunctionLowering::lower_variable(const ast::Variable& v) {
+  const ast::VarDecl* decl = v.decl;
+  auto it = env_.find(decl);
+  VIC_CHECK(it != env_.end()) << "variable '" << v.name << "' used before it was lowered";
+  bool parameter = v.dependence == ast::Dependence::Parameter;
+  if (it->second.scalar) {
+    LExpr l;
+    l.scalar = it->second.scalar;
+    l.parameter = parameter;
+    return l;
+  }
+  return view_expr(*it->second.view, parameter);
+}
+
+// A 1-based Stan index, range-checked, as a 0-based i64.
+Value* FunctionLowering::index_value(const ast::Expr& index, Value* dim) {
+  Value* i = to_int(lower_scalar(index));
+  b_->set_loc(index.loc);
+  Value* ok = b_->op(OpKind::And, {b_->cmp(CmpPredicate::Ge, i, b_->const_i64(1)), b_->cmp(CmpPredicate::Le, i, dim)});
+  b_->check(ok, add_check("index out of range", index.loc));
+  return b_->op(OpKind::ISub, {i, b_->const_i64(1)});
+}
+
+LExpr FunctionLowering::lower_index(const ast::Index& e) {
+  LExpr base = lower_expr(*e.base);
+  VIC_CHECK(base.view) << "indexing a value that is not stored, at " << e.loc.str();
+  View view = *base.view;
+  for (const auto& index : e.indices) {
+    VIC_CHECK(!view.dims.empty()) << "too many indices at " << e.loc.str();
+    Value* i = index_value(*index, view.dims[0]);
+    std::vector<Value*> rest(view.dims.begin() + 1, view.dims.end());
+    Value* stride = product(rest);
+    view.offset = b_->op(OpKind::IAdd, {view.offset, b_->op(OpKind::IMul, {i, stride})});
+    view.dims = rest;
+  }
+  return view_expr(view, e.dependence == ast::Dependence::Parameter);
+}
+
+LExpr FunctionLowering::elementwise(const LExpr& a, const LExpr& c, std::function<Value*(Builder&, Value*, Value*)> f,
+                                    bool parameter) {
+  LExpr l;
+  l.parameter = parameter;
+  if (a.is_scalar() && c.is_scalar()) {
+    l.scalar = f(*b_, a.scalar, c.scalar);
+    return l;
+  }
+  if (!a.is_scalar() && !c.is_scalar()) {
+    b_->check(b_->cmp(CmpPredicate::Eq, a.size, c.size), add_check("elementwise operands differ in size", b_->loc()));
+  }
+  l.size = a.is_scalar() ? c.size : a.size;
+  l.element = [a, c, f](Builder& b, Value* i) {
+    Value* x = a.is_scalar() ? a.scalar : a.element(b, i);
+    Value* y = c.is_scalar() ? c.scalar : c.element(b, i);
+    return f(b, x, y);
+  };
+  return l;
+}
+
+LExpr FunctionLowering::lower_binary(const ast::Binary& e) {
+  LExpr a = lower_expr(*e.lhs);
+  LExpr c = lower_expr(*e.rhs);
+  bool parameter = e.dependence == ast::Dependence::Parameter;
+  bool ints = e.lhs->type.base == ast::BaseType::Int && e.rhs->type.base == ast::BaseType::Int;
+  auto real = [](Builder& b, Value* v) {
+    if (v->type == Type::I64) return b.op(OpKind::IToF, {v});
+    if (v->type == Type::I1) return b.op(OpKind::Select, {v, b.const_f64(1.0), b.const_f64(0.0)});
+    return v;
+  };
+  auto integer = [](Builder& b, Value* v) {
+    return v->type == Type::I1 ? b.op(OpKind::Select, {v, b.const_i64(1), b.const_i64(0)}) : v;
+  };
+  auto arith = [&](OpKind f, OpKind i) {
+    return elementwise(a, c, [=](Builder& b, Value* x, Value* y) {
+      if (ints) return b.op(i, {integer(b, x), integer(b, y)});
+      return b.op(f, {real(b, x), real(b, y)});
+    }, parameter);
+  };
+  auto compare = [&](CmpPredicate p) {
+    return elementwise(a, c, [=](Builder& b, Value* x, Value* y) {
+      if (ints) return b.cmp(p, integer(b, x), integer(b, y));
+      return b.cmp(p, real(b, x), real(b, y));
+    }, parameter);
+  };
+  auto logic = [&](OpKind k) {
+    return elementwise(a, c, [=](Builder& b, Value* x, Value* y) {
+      auto boolean = [&](Value* v) {
+        if (v->type == Type::I1) return v;
+        if (v->type == Type::I64) return b.cmp(CmpPredicate::Ne, v, b.const_i64(0));
+        return b.cmp(CmpPredicate::Ne, v, b.const_f64(0.0));
+      };
+      return b.op(k, {boolean(x), boolean(y)});
+    }, parameter);
+  };
+  switch (e.op) {
+    case ast::BinaryOp::Add: return arith(OpKind::FAdd, OpKind::IAdd);
+    case ast::BinaryOp::Sub: return arith(OpKind::FSub, OpKind::ISub);
+    case ast::BinaryOp::Mul:
+    case ast::BinaryOp::EltMul: return arith(OpKind::FMul, OpKind::IMul);
+    case ast::BinaryOp::Div:
+    case ast::BinaryOp::EltDiv: return arith(OpKind::FDiv, OpKind::IDiv);
+    case ast::BinaryOp::IntDiv: return arith(OpKind::FDiv, OpKind::IDiv);
+    case ast::BinaryOp::Mod: return arith(OpKind::FDiv, OpKind::IMod);
+    case ast::BinaryOp::Pow:
+      return elementwise(a, c, [=](Builder& b, Value* x, Value* y) { return b.op(OpKind::FPow, {real(b, x), real(b, y)}); },
+                         parameter);
+    case ast::BinaryOp::Less: return compare(CmpPredicate::Lt);
+    case ast::BinaryOp::LessEq: return compare(CmpPredicate::Le);
+    case ast::BinaryOp::Greater: return compare(CmpPredicate::Gt);
+    case ast::BinaryOp::GreaterEq: return compare(CmpPredicate::Ge);
+    case ast::BinaryOp::Equal: return compare(CmpPredicate::Eq);
+    case ast::BinaryOp::NotEqual: return compare(CmpPredicate::Ne);
+    case ast::BinaryOp::And: return logic(OpKind::And);
+    case ast::BinaryOp::Or: return logic(OpKind::Or);
+  }
+  VIC_UNREACHABLE();
+}
+
+Value* FunctionLowering::sum_over(const std::vector<LExpr>& args,
+                                  const std::function<Value*(const std::vector<Value*>&)>& f) {
+  const LExpr* container = nullptr;
+  for (const LExpr& a : args) {
+    if (a.is_scalar()) continue;
+    if (container) {
+      b_->check(b_->cmp(CmpPredicate::Eq, container->size, a.size),
+                add_check("vectorised arguments differ in size", b_->loc()));
+    } else {
+      container = &a;
+    }
+  }
+  if (!container) {
+    std::vector<Value*> xs;
+    for (const LExpr& a : args) xs.push_back(a.scalar);
+    return f(xs);
+  }
+  Op* loop = b_->create_for(b_->const_i64(0), container->size, {b_->const_f64(0.0)}, "i");
+  Block& body = loop->region(0);
+  RegionScope scope(b_, body);
+  std::vector<Value*> xs;
+  for (const LExpr& a : args) xs.push_back(a.is_scalar() ? a.scalar : a.element(*b_, body.args[0]));
+  b_->yield({b_->op(OpKind::FAdd, {body.args[1], f(xs)})});
+  return loop->results[0];
+}
+
+Value* FunctionLowering::reduce(const LExpr& a, Value* init, const std::function<Value*(Value*, Value*)>& f) {
+  Op* loop = b_->create_for(b_->const_i64(0), a.size, {init}, "i");
+  Block& body = loop->region(0);
+  RegionScope scope(b_, body);
+  b_->yield({f(body.args[1], a.element(*b_, body.args[0]))});
+  return loop->results[0];
+}
+
+LExpr FunctionLowering::lower_call(const ast::Call& e) {
+  bool parameter = e.dependence == ast::Dependence::Parameter;
+  auto [base, suffix] = stdlib::split_distribution_suffix(e.name);
+  std::vector<LExpr> args;
+  for (const auto& a : e.args) args.push_back(lower_expr(*a));
+  LExpr l;
+  l.parameter = parameter;
+  if (suffix == "_lpdf" || suffix == "_lpmf") {
+    std::string dist(base);
+    l.scalar = sum_over(args, [&](const std::vector<Value*>& xs) {
+      std::vector<stdlib::DensityArg> dargs;
+      for (size_t i = 0; i < xs.size(); ++i) dargs.push_back({xs[i], args[i].parameter});
+      return stdlib::build_log_density(*b_, dist, dargs, /*propto=*/false, check_adder());
+    });
+    return l;
+  }
+  if (suffix == "_rng") {
+    VIC_CHECK(std::all_of(args.begin(), args.end(), [](const LExpr& a) { return a.is_scalar(); }))
+        << "vectorised _rng is not supported yet (" << e.loc.str() << ")";
+    std::vector<Value*> xs;
+    for (const LExpr& a : args) xs.push_back(a.scalar);
+    l.scalar = stdlib::build_rng(*b_, base, xs, check_adder());
+    if (e.type.base == ast::BaseType::Int) l.scalar = b_->op(OpKind::FToI, {l.scalar});
+    return l;
+  }
+  const std::string& name = e.name;
+  auto add = [&](Value* acc, Value* x) { return b_->op(OpKind::FAdd, {acc, to_real(x)}); };
+  if (name == "sum") {
+    if (args[0].is_scalar()) return args[0];
+    l.scalar = reduce(args[0], b_->const_f64(0.0), add);
+    return l;
+  }
+  if (name == "mean" || name == "sd") {
+    Value* n = to_real(args[0].size);
+    Value* mean = b_->op(OpKind::FDiv, {reduce(args[0], b_->const_f64(0.0), add), n});
+    if (name == "mean") {
+      l.scalar = mean;
+      return l;
+    }
+    // sd = sqrt(sum (x - mean)^2 / (n - 1))
+    Value* ss = reduce(args[0], b_->const_f64(0.0), [&](Value* acc, Value* x) {
+      Value* d = b_->op(OpKind::FSub, {to_real(x), mean});
+      return b_->op(OpKind::FAdd, {acc, b_->op(OpKind::FMul, {d, d})});
+    });
+    l.scalar = b_->op(OpKind::Sqrt, {b_->op(OpKind::FDiv, {ss, b_->op(OpKind::FSub, {n, b_->const_f64(1.0)})})});
+    return l;
+  }
+  if (name == "dot_product") {
+    l.scalar = sum_over(args, [&](const std::vector<Value*>& xs) {
+      return b_->op(OpKind::FMul, {to_real(xs[0]), to_real(xs[1])});
+    });
+    return l;
+  }
+  // Elementwise functions of one argument.
+  std::string fname = name;
+  if (args[0].is_scalar()) {
+    l.scalar = stdlib::build_function(*b_, fname, args[0].scalar);
+    return l;
+  }
+  LExpr a = args[0];
+  l.size = a.size;
+  l.element = [a, fname](Builder& b, Value* i) { return stdlib::build_function(b, fname, a.element(b, i)); };
+  return l;
+}
+
+LExpr FunctionLowering::lower_expr(const ast::Expr& e) {
+  b_->set_loc(e.loc);
+  bool parameter = e.dependence == ast::Dependence::Parameter;
+  switch (e.kind) {
+    case ast::ExprKind::IntLiteral: {
+      LExpr l;
+      l.scalar = b_->const_i64(e.as<ast::IntLiteral>().value);
+      return l;
+    }
+    case ast::ExprKind::RealLiteral: {
+      LExpr l;
+      l.scalar = b_->const_f64(e.as<ast::RealLiteral>().value);
+      return l;
+    }
+    case ast::ExprKind::Variable:
+      return lower_variable(e.as<ast::Variable>());
+    case ast::ExprKind::Unary: {
+      const auto& u = e.as<ast::Unary>();
+      LExpr x = lower_expr(*u.operand);
+      if (u.op == ast::UnaryOp::Plus) return x;
+      bool is_int = u.operand->type.base == ast::BaseType::Int;
+      std::function<Value*(Builder&, Value*)> f;
+      if (u.op == ast::UnaryOp::Negate) {
+        f = [is_int](Builder& b, Value* v) {
+          if (is_int) return b.op(OpKind::ISub, {b.const_i64(0), v->type == Type::I1 ? b.op(OpKind::Select, {v, b.const_i64(1), b.const_i64(0)}) : v});
+          return b.op(OpKind::FNeg, {v});
+        };
+      } else {
+        f = [](Builder& b, Value* v) {
+          if (v->type == Type::I1) return b.op(OpKind::Not, {v});
+          if (v->type == Type::I64) return b.cmp(CmpPredicate::Eq, v, b.const_i64(0));
+          return b.cmp(CmpPredicate::Eq, v, b.const_f64(0.0));
+        };
+      }
+      LExpr l;
+      l.parameter = parameter;
+      if (x.is_scalar()) {
+        l.scalar = f(*b_, x.scalar);
+        return l;
+      }
+      l.size = x.size;
+      l.element = [x, f](Builder& b, Value* i) { return f(b, x.element(b, i)); };
+      return l;
+    }
+    case ast::ExprKind::Binary:
+      return lower_binary(e.as<ast::Binary>());
+    case ast::ExprKind::Index:
+      return lower_index(e.as<ast::Index>());
+    case ast::ExprKind::Call:
+      return lower_call(e.as<ast::Call>());
+    case ast::ExprKind::Conditional: {
+      // Both branches are evaluated; the condition selects (scalars only).
+      const auto& c = e.as<ast::Conditional>();
+      Value* cond = to_bool(lower_scalar(*c.cond));
+      Type t = element_type(e.type);
+      Value* x = to_type(lower_scalar(*c.then_expr), t);
+      Value* y = to_type(lower_scalar(*c.else_expr), t);
+      LExpr l;
+      l.parameter = parameter;
+      l.scalar = b_->op(OpKind::Select, {cond, x, y});
+      return l;
+    }
+  }
+  VIC_UNREACHABLE();
+}
+
+}  // namespace vic::lower::internal

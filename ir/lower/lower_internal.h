@@ -1,0 +1,172 @@
+// The lowering's shared state, split by construct across lower.cpp (functions
+// and declarations), lower_stmt.cpp (statements, with the SSA construction of
+// mutable scalars) and lower_expr.cpp (expressions as element generators).
+#pragma once
+
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "frontend/ast.h"
+#include "ir/builder.h"
+#include "stdlib/distributions.h"
+
+namespace vic::lower::internal {
+
+using ast::BlockKind;
+using ir::Block;
+using ir::Builder;
+using ir::CmpPredicate;
+using ir::Op;
+using ir::OpKind;
+using ir::Type;
+using ir::Value;
+
+// A view of a buffer: element r (row-major over dims) is buffer[offset + r].
+struct View {
+  Value* buffer = nullptr;
+  Value* offset = nullptr;
+  std::vector<Value*> dims;  // array dims then vector dims
+  Type element = Type::F64;
+};
+
+// What a variable stands for in the function being built.
+struct Binding {
+  Value* scalar = nullptr;  // a scalar's current SSA value
+  std::optional<View> view;  // a container's storage
+};
+
+// A lowered expression: a scalar value, or a container given by its size and an
+// element generator (and, when it is stored somewhere, a view of that storage).
+struct LExpr {
+  Value* scalar = nullptr;
+  Value* size = nullptr;
+  std::function<Value*(Builder&, Value*)> element;  // element at a 0-based i64 index
+  std::optional<View> view;
+  bool parameter = false;
+  bool is_scalar() const { return scalar != nullptr; }
+};
+
+// The key under which `target` is kept among the scalar variables.
+inline const ast::VarDecl kTargetDecl{};
+
+enum class FunctionKind { LogDensity, LogDensityFull, Constrain };
+
+// Points the lowering's current builder at a region for the life of the scope.
+class RegionScope {
+ public:
+  RegionScope(Builder*& current, Block& region) : current_(current), saved_(current), builder_(current->function(), region) {
+    builder_.set_loc(saved_->loc());
+    current_ = &builder_;
+  }
+  ~RegionScope() { current_ = saved_; }
+  RegionScope(const RegionScope&) = delete;
+  RegionScope& operator=(const RegionScope&) = delete;
+
+ private:
+  Builder*& current_;
+  Builder* saved_;
+  Builder builder_;
+};
+
+class FunctionLowering {
+ public:
+  FunctionLowering(const ast::Program& program, ir::Program& out, FunctionKind kind)
+      : program_(program), out_(out), kind_(kind) {}
+
+  std::unique_ptr<ir::Function> run();
+
+ private:
+  bool propto() const { return kind_ == FunctionKind::LogDensity; }
+
+  int64_t add_check(const std::string& message, SourceLoc loc) {
+    out_.checks.push_back({message, loc});
+    return static_cast<int64_t>(out_.checks.size() - 1);
+  }
+  stdlib::AddCheck check_adder() {
+    return [this](const std::string& m) { return add_check(m, b_->loc()); };
+  }
+
+  // Conversions between the IR's scalar types.
+  Value* to_real(Value* v) {
+    if (v->type == Type::F64) return v;
+    if (v->type == Type::I64) return b_->op(OpKind::IToF, {v});
+    return b_->op(OpKind::Select, {v, b_->const_f64(1.0), b_->const_f64(0.0)});
+  }
+  Value* to_int(Value* v) {
+    if (v->type == Type::I64) return v;
+    VIC_CHECK(v->type == Type::I1) << "to_int of " << ir::type_name(v->type);
+    return b_->op(OpKind::Select, {v, b_->const_i64(1), b_->const_i64(0)});
+  }
+  Value* to_bool(Value* v) {
+    if (v->type == Type::I1) return v;
+    if (v->type == Type::I64) return b_->cmp(CmpPredicate::Ne, v, b_->const_i64(0));
+    return b_->cmp(CmpPredicate::Ne, v, b_->const_f64(0.0));
+  }
+  Value* to_type(Value* v, Type t) {
+    if (t == Type::F64) return to_real(v);
+    if (t == Type::I64) return to_int(v);
+    return to_bool(v);
+  }
+  Value* product(const std::vector<Value*>& dims) {
+    Value* n = b_->const_i64(1);
+    for (Value* d : dims) n = b_->op(OpKind::IMul, {n, d});
+    return n;
+  }
+  static Type element_type(const ast::SizedType& t) { return t.base == ast::BaseType::Int ? Type::I64 : Type::F64; }
+  static Type element_type(const ast::Type& t) { return t.base == ast::BaseType::Int ? Type::I64 : Type::F64; }
+
+  // Declarations.
+  std::vector<Value*> lower_dims(const ast::SizedType& t);
+  void declare_data(const ast::VarDecl& d);
+  void declare_local(const ast::VarDecl& d);
+  void declare_parameter(const ast::VarDecl& d, Value*& offset);
+  void check_bounds(const ast::VarDecl& d, const char* what);
+  Value* bounded(Value* u, const ast::VarDecl& d, Value* lower, Value* upper, bool add_jacobian);
+  void write_output(const ast::VarDecl& d, Value*& out_offset);
+
+  // Statements.
+  void lower_stmts(const std::vector<ast::StmtPtr>& stmts);
+  void lower_stmt(const ast::Stmt& s);
+  void lower_assign(const ast::AssignStmt& s);
+  void lower_tilde(const ast::TildeStmt& s);
+  void lower_for(const ast::ForStmt& s);
+  void lower_if(const ast::IfStmt& s);
+  void add_to_target(Value* v);
+  void assign_container(const View& dest, const LExpr& value, const std::function<Value*(Value*, Value*)>& combine);
+  void collect_assigned(const ast::Stmt& s, std::vector<const ast::VarDecl*>& out,
+                        std::unordered_set<const ast::VarDecl*>& declared_inside);
+
+  // Expressions.
+  LExpr lower_expr(const ast::Expr& e);
+  Value* lower_scalar(const ast::Expr& e) {
+    LExpr l = lower_expr(e);
+    VIC_CHECK(l.is_scalar()) << "expected a scalar expression at " << e.loc.str();
+    return l.scalar;
+  }
+  LExpr lower_variable(const ast::Variable& v);
+  LExpr lower_index(const ast::Index& e);
+  LExpr lower_binary(const ast::Binary& e);
+  LExpr lower_call(const ast::Call& e);
+  LExpr view_expr(const View& view, bool parameter);
+  Value* index_value(const ast::Expr& index, Value* dim);
+  LExpr elementwise(const LExpr& a, const LExpr& b, std::function<Value*(Builder&, Value*, Value*)> f, bool parameter);
+  // A loop over the elements of `args` (scalars broadcast) summing f(elements).
+  Value* sum_over(const std::vector<LExpr>& args, const std::function<Value*(const std::vector<Value*>&)>& f);
+  Value* reduce(const LExpr& a, Value* init, const std::function<Value*(Value*, Value*)>& f);
+
+  const ast::Program& program_;
+  ir::Program& out_;
+  FunctionKind kind_;
+  ir::Function* function_ = nullptr;
+  std::unique_ptr<Builder> root_builder_;
+  Builder* b_ = nullptr;
+  Value* theta_ = nullptr;
+  Value* out_buffer_ = nullptr;
+  std::unordered_map<const ast::VarDecl*, Binding> env_;
+};
+
+}  // namespace vic::lower::internal

@@ -1,0 +1,214 @@
+// Lowering statements: assignments, `~` and `target +=`, and the SSA
+// construction for `for` and `if` (the scalars a statement assigns become the
+// region's carried values and results).
+#include "ir/lower/lower_internal.h"
+#include "stdlib/signatures.h"
+
+namespace vic::lower::internal {
+
+// ---------------------------------------------------------------------------
+// Statements
+
+void FunctionLowering::lower_stmts(const std::vector<ast::StmtPtr>& stmts) {
+  for (const auto& s : stmts) lower_stmt(*s);
+}
+
+void FunctionLowering::add_to_target(Value* v) {
+  Value*& target = env_[&kTargetDecl].scalar;
+  target = b_->op(OpKind::FAdd, {target, to_real(v)});
+  target->hint = "target";
+}
+
+void FunctionLowering::lower_stmt(const ast::Stmt& s) {
+  b_->set_loc(s.loc);
+  switch (s.kind) {
+    case ast::StmtKind::Decl:
+      declare_local(*s.as<ast::DeclStmt>().decl);
+      break;
+    case ast::StmtKind::Assign:
+      lower_assign(s.as<ast::AssignStmt>());
+      break;
+    case ast::StmtKind::Tilde:
+      lower_tilde(s.as<ast::TildeStmt>());
+      break;
+    case ast::StmtKind::TargetPlus: {
+      LExpr v = lower_expr(*s.as<ast::TargetPlusStmt>().value);
+      add_to_target(v.is_scalar() ? v.scalar : reduce(v, b_->const_f64(0.0), [&](Value* a, Value* x) {
+        return b_->op(OpKind::FAdd, {a, to_real(x)});
+      }));
+      break;
+    }
+    case ast::StmtKind::For:
+      lower_for(s.as<ast::ForStmt>());
+      break;
+    case ast::StmtKind::If:
+      lower_if(s.as<ast::IfStmt>());
+      break;
+    case ast::StmtKind::Block:
+      lower_stmts(s.as<ast::BlockStmt>().stmts);
+      break;
+  }
+}
+
+void FunctionLowering::assign_container(const View& dest, const LExpr& value,
+                                        const std::function<Value*(Value*, Value*)>& combine) {
+  Value* size = product(dest.dims);
+  if (!value.is_scalar()) {
+    b_->check(b_->cmp(CmpPredicate::Eq, size, value.size),
+              add_check("assignment: the sizes of the two sides differ", b_->loc()));
+  }
+  Op* loop = b_->create_for(b_->const_i64(0), size, {}, "i");
+  Value* i = loop->region(0).args[0];
+  RegionScope scope(b_, loop->region(0));
+  Value* x = value.is_scalar() ? value.scalar : value.element(*b_, i);
+  Value* where = b_->op(OpKind::IAdd, {dest.offset, i});
+  if (combine) x = combine(to_type(b_->load(dest.buffer, where), dest.element), x);
+  b_->store(dest.buffer, where, to_type(x, dest.element));
+  b_->yield({});
+}
+
+void FunctionLowering::lower_assign(const ast::AssignStmt& s) {
+  std::function<Value*(Value*, Value*)> combine;
+  auto arith = [&](OpKind f, OpKind i) {
+    return [this, f, i](Value* old, Value* x) {
+      if (old->type == Type::I64 && x->type == Type::I64) return b_->op(i, {old, x});
+      return b_->op(f, {to_real(old), to_real(x)});
+    };
+  };
+  switch (s.op) {
+    case ast::AssignOp::Assign: break;
+    case ast::AssignOp::AddAssign: combine = arith(OpKind::FAdd, OpKind::IAdd); break;
+    case ast::AssignOp::SubAssign: combine = arith(OpKind::FSub, OpKind::ISub); break;
+    case ast::AssignOp::MulAssign: combine = arith(OpKind::FMul, OpKind::IMul); break;
+    case ast::AssignOp::DivAssign: combine = arith(OpKind::FDiv, OpKind::IDiv); break;
+  }
+  LExpr value = lower_expr(*s.rhs);
+  if (const auto* var = s.lhs->dyn<ast::Variable>()) {
+    Binding& binding = env_[var->decl];
+    if (binding.view) {
+      assign_container(*binding.view, value, combine);
+    } else {
+      Type t = binding.scalar->type;
+      Value* x = value.scalar;
+      if (combine) x = combine(binding.scalar, x);
+      binding.scalar = to_type(x, t);
+      binding.scalar->hint = var->name;
+    }
+    return;
+  }
+  // An indexed element or sub-container: lower the target as a view.
+  LExpr target = lower_expr(*s.lhs);
+  VIC_CHECK(target.view) << "assignment target is not stored";
+  const View& view = *target.view;
+  if (view.dims.empty()) {
+    Value* x = value.scalar;
+    if (combine) x = combine(to_type(b_->load(view.buffer, view.offset), view.element), x);
+    b_->store(view.buffer, view.offset, to_type(x, view.element));
+  } else {
+    assign_container(view, value, combine);
+  }
+}
+
+void FunctionLowering::lower_tilde(const ast::TildeStmt& s) {
+  std::vector<LExpr> args;
+  args.push_back(lower_expr(*s.lhs));
+  for (const auto& a : s.args) args.push_back(lower_expr(*a));
+  std::string dist = s.distribution;
+  bool keep_all = !propto();
+  add_to_target(sum_over(args, [&](const std::vector<Value*>& xs) {
+    std::vector<stdlib::DensityArg> dargs;
+    for (size_t i = 0; i < xs.size(); ++i) dargs.push_back({xs[i], args[i].parameter});
+    return stdlib::build_log_density(*b_, dist, dargs, !keep_all, check_adder());
+  }));
+}
+
+// The scalar variables a statement assigns that were declared outside it, and
+// `target` when it adds to it: the values a loop or branch must carry.
+void FunctionLowering::collect_assigned(const ast::Stmt& s, std::vector<const ast::VarDecl*>& out,
+                                        std::unordered_set<const ast::VarDecl*>& inside) {
+  auto add = [&](const ast::VarDecl* d) {
+    if (inside.count(d)) return;
+    for (const ast::VarDecl* o : out)
+      if (o == d) return;
+    out.push_back(d);
+  };
+  switch (s.kind) {
+    case ast::StmtKind::Decl:
+      inside.insert(s.as<ast::DeclStmt>().decl.get());
+      break;
+    case ast::StmtKind::Assign: {
+      const auto& a = s.as<ast::AssignStmt>();
+      if (const auto* v = a.lhs->dyn<ast::Variable>()) {
+        if (v->decl && v->decl->type.type().is_scalar()) add(v->decl);
+      }
+      break;
+    }
+    case ast::StmtKind::Tilde:
+    case ast::StmtKind::TargetPlus:
+      add(&kTargetDecl);
+      break;
+    case ast::StmtKind::For:
+      collect_assigned(*s.as<ast::ForStmt>().body, out, inside);
+      break;
+    case ast::StmtKind::If: {
+      const auto& i = s.as<ast::IfStmt>();
+      collect_assigned(*i.then_stmt, out, inside);
+      if (i.else_stmt) collect_assigned(*i.else_stmt, out, inside);
+      break;
+    }
+    case ast::StmtKind::Block:
+      for (const auto& c : s.as<ast::BlockStmt>().stmts) collect_assigned(*c, out, inside);
+      break;
+  }
+  // Parameter-block bounds add Jacobians only at the top level: nothing here.
+}
+
+void FunctionLowering::lower_for(const ast::ForStmt& s) {
+  Value* lo = to_int(lower_scalar(*s.lower));
+  Value* hi = b_->op(OpKind::IAdd, {to_int(lower_scalar(*s.upper)), b_->const_i64(1)});
+  std::vector<const ast::VarDecl*> carried;
+  std::unordered_set<const ast::VarDecl*> inside;
+  collect_assigned(*s.body, carried, inside);
+  std::vector<Value*> inits;
+  for (const ast::VarDecl* d : carried) inits.push_back(env_[d].scalar);
+  b_->set_loc(s.loc);
+  Op* loop = b_->create_for(lo, hi, inits, s.index->name);
+  Block& body = loop->region(0);
+  env_[s.index.get()].scalar = body.args[0];
+  for (size_t k = 0; k < carried.size(); ++k) env_[carried[k]].scalar = body.args[k + 1];
+  {
+    RegionScope scope(b_, body);
+    lower_stmt(*s.body);
+    std::vector<Value*> yields;
+    for (const ast::VarDecl* d : carried) yields.push_back(env_[d].scalar);
+    b_->yield(yields);
+  }
+  for (size_t k = 0; k < carried.size(); ++k) env_[carried[k]].scalar = loop->results[k];
+}
+
+void FunctionLowering::lower_if(const ast::IfStmt& s) {
+  Value* cond = to_bool(lower_scalar(*s.cond));
+  std::vector<const ast::VarDecl*> carried;
+  std::unordered_set<const ast::VarDecl*> inside;
+  collect_assigned(s, carried, inside);
+  std::vector<Value*> before;
+  std::vector<Type> types;
+  for (const ast::VarDecl* d : carried) {
+    before.push_back(env_[d].scalar);
+    types.push_back(env_[d].scalar->type);
+  }
+  b_->set_loc(s.loc);
+  Op* op = b_->create_if(cond, types);
+  for (int branch = 0; branch < 2; ++branch) {
+    for (size_t k = 0; k < carried.size(); ++k) env_[carried[k]].scalar = before[k];
+    RegionScope scope(b_, op->region(branch));
+    const ast::Stmt* stmt = branch == 0 ? s.then_stmt.get() : s.else_stmt.get();
+    if (stmt) lower_stmt(*stmt);
+    std::vector<Value*> yields;
+    for (const ast::VarDecl* d : carried) yields.push_back(env_[d].scalar);
+    b_->yield(yields);
+  }
+  for (size_t k = 0; k < carried.size(); ++k) env_[carried[k]].scalar = op->results[k];
+}
+
+}  // namespace vic::lower::internal

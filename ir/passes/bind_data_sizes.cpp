@@ -1,6 +1,6 @@
 // bind_data_sizes: after the data is read, every `data.int` becomes a constant,
 // so loop trip counts and buffer sizes are known to LLVM.
-#include "ir/passes/passes.h"
+#include "ir/passes/bind_data_sizes.h"
 #include "ir/rewriter.h"
 
 namespace vic::ir {

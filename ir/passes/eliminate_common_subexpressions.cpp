@@ -6,7 +6,7 @@
 #include <tuple>
 #include <unordered_set>
 
-#include "ir/passes/passes.h"
+#include "ir/passes/eliminate_common_subexpressions.h"
 #include "ir/rewriter.h"
 
 namespace vic::ir {

@@ -4,7 +4,7 @@
 // to (an unread AD tape, say) dies with its stores.
 #include <unordered_set>
 
-#include "ir/passes/passes.h"
+#include "ir/passes/eliminate_dead_code.h"
 #include "ir/rewriter.h"
 
 namespace vic::ir {

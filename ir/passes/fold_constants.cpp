@@ -1,7 +1,7 @@
 // fold_constants: evaluates what is known at compile time.
 #include <cmath>
 
-#include "ir/passes/passes.h"
+#include "ir/passes/fold_constants.h"
 #include "ir/rewriter.h"
 
 namespace vic::ir {

@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "ir/passes/passes.h"
+#include "ir/passes/hoist_data_only.h"
 #include "ir/rewriter.h"
 
 namespace vic::ir {

@@ -1,6 +1,6 @@
 // simplify_algebra: identities that hold for every value, including NaN and inf
 // (so x * 0 is kept: it is NaN for an infinite x).
-#include "ir/passes/passes.h"
+#include "ir/passes/simplify_algebra.h"
 #include "ir/rewriter.h"
 
 namespace vic::ir {

@@ -88,7 +88,11 @@ class SupportChecker {
         const auto& c = e.as<ast::Call>();
         for (const auto& a : c.args) expr(*a);
         auto [base, suffix] = stdlib::split_distribution_suffix(c.name);
-        if (suffix == "_rng") {
+        if (suffix == "_rng" && block_ == ast::BlockKind::TransformedData) {
+          // Transformed data is recomputed with the densities; a draw there
+          // would change at every evaluation.
+          diags_.error(DiagnosticKind::NotSupportedYet, e.loc, {"'" + c.name + "' in transformed data"});
+        } else if (suffix == "_rng") {
           for (const auto& a : c.args) {
             if (is_container(*a)) {
               diags_.error(DiagnosticKind::NotSupportedYet, e.loc, {"a vectorised '" + c.name + "' call"});
@@ -111,14 +115,19 @@ class SupportChecker {
   }
 
   Diagnostics& diags_;
+
+ public:
+  ast::BlockKind block_ = ast::BlockKind::Data;
 };
 
 }  // namespace
 
 void check_supported(const ast::Program& program, Diagnostics& diags) {
   SupportChecker checker(diags);
-  for (const ast::ProgramBlock& block : program.blocks)
+  for (const ast::ProgramBlock& block : program.blocks) {
+    checker.block_ = block.kind;
     for (const auto& s : block.stmts) checker.stmt(*s);
+  }
 }
 
 }  // namespace vic::lower

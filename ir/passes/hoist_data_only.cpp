@@ -1,5 +1,5 @@
 // hoist_data_only: the log-density functions are evaluated thousands of times
-// with the same data; what depends on the data alone is computed once, when
+// with the same data (and constrain once per draw); what depends on the data alone is computed once, when
 // the data is bound. A top-level op is hoisted when everything it reads is a
 // constant, a data field or another hoisted op, and its only effects are
 // stores into hoisted buffers: data-only reductions such as mean(x) and sd(x),
@@ -245,10 +245,6 @@ Program hoist_data_only(const Program& program) {
   out.checks = program.checks;
   out.scratch_buffers = program.scratch_buffers;
   for (const auto& f : program.functions) {
-    if (f->name != "lp" && f->name != "lp_full") {
-      out.functions.push_back(clone_program_function(*f));
-      continue;
-    }
     Planner plan(*f);
     plan.run();
     std::string scratch = "__hoisted." + f->name;

@@ -5,7 +5,7 @@
 
 namespace vic::ir {
 
-// Moves data-only work at the top level of the log-density functions into a
+// Moves data-only work at the top level of each function into a
 // function run once when the data is bound; its results are read back from a
 // scratch buffer.
 Program hoist_data_only(const Program& program);

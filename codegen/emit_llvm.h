@@ -1,7 +1,7 @@
 // IR -> LLVM IR. Each IR function becomes an LLVM function taking its buffer
 // arguments as pointers plus a trailing `VicJitContext*`:
-//   double lp(const double* theta, VicJitContext* ctx)
 //   double lp_grad(const double* theta, double* grad, VicJitContext* ctx)
+//   double lp(const double* theta, VicJitContext* ctx)
 //   void   constrain(const double* theta, double* out, VicJitContext* ctx)
 // Data buffers are read through ctx->data[k], k from DataLayout.
 #pragma once

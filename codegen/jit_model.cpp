@@ -35,10 +35,10 @@ class JitModel : public runtime::Model {
         pointers_.push_back(storage_.back()->data());
       }
     }
-    lp_full_ = reinterpret_cast<LogDensityFn>(module_->lookup("lp_full"));
+    lp_ = reinterpret_cast<LogDensityFn>(module_->lookup("lp"));
     lp_grad_ = reinterpret_cast<GradientFn>(module_->lookup("lp_grad"));
     constrain_ = reinterpret_cast<ConstrainFn>(module_->lookup("constrain"));
-    if (!lp_full_ || !lp_grad_ || !constrain_) return Error{"compiled model lacks an entry point"};
+    if (!lp_ || !lp_grad_ || !constrain_) return Error{"compiled model lacks an entry point"};
     // Fill the scratch buffers: the data-only work hoisted out of the densities.
     std::vector<std::string> fillers;
     for (const ir::ScratchBuffer& b : scratch)
@@ -67,7 +67,7 @@ class JitModel : public runtime::Model {
 
   double lp(const double* theta, runtime::EvalError* error) const override {
     VicJitContext ctx = context(nullptr);
-    double lp = lp_full_(theta, &ctx);
+    double lp = lp_(theta, &ctx);
     return finish(lp, ctx, error);
   }
 
@@ -97,7 +97,7 @@ class JitModel : public runtime::Model {
   std::vector<std::unique_ptr<std::vector<double>>> storage_;
   std::vector<std::unique_ptr<std::vector<int64_t>>> int_storage_;
   std::vector<const void*> pointers_;
-  LogDensityFn lp_full_ = nullptr;
+  LogDensityFn lp_ = nullptr;
   GradientFn lp_grad_ = nullptr;
   ConstrainFn constrain_ = nullptr;
 };

@@ -18,7 +18,7 @@ struct ModelLayout {
   size_t num_transformed_outputs = 0;
 };
 
-// Wraps compiled `@lp_full`, `@lp_grad` and `@constrain` of `program`;
+// Wraps compiled `@lp_grad`, `@lp` and `@constrain` of `program`;
 // copies the data each function reads.
 // Scratch buffers (hoisted data-only values) are allocated and filled here.
 Expected<std::unique_ptr<runtime::Model>> make_jit_model(std::unique_ptr<JitModule> module, const ir::Program& program,

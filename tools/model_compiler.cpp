@@ -158,8 +158,8 @@ Expected<CompiledModel> compile_model(const ast::Program& program, const runtime
   start = std::chrono::steady_clock::now();
   auto lookup = size_lookup(data);
   ir::Program optimized = ir::run_pipeline(lowered, settings, &lookup);
-  // @lp was the input of AD; nothing calls it without its gradient.
-  std::erase_if(optimized.functions, [](const auto& f) { return f->name == "lp"; });
+  // @lp_propto was the input of AD; nothing calls it without its gradient.
+  std::erase_if(optimized.functions, [](const auto& f) { return f->name == "lp_propto"; });
   if (timings) timings->passes_ms = ms_since(start);
   codegen::CompileTimings jit_timings;
   auto module = codegen::jit_compile(optimized, 2, &jit_timings);

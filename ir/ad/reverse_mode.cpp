@@ -422,11 +422,11 @@ class ReverseMode {
 
 }  // namespace
 
-void add_gradient_function(Program& program, const std::string& name) {
+void add_gradient_function(Program& program, const std::string& name, const std::string& gradient) {
   const Function* source = program.find(name);
   VIC_CHECK(source) << "no function @" << name << " to differentiate";
   auto target = std::make_unique<Function>(
-      name + "_grad", std::vector<FunctionArg>{{"theta", Type::BufF64}, {"grad", Type::BufF64}},
+      gradient, std::vector<FunctionArg>{{"theta", Type::BufF64}, {"grad", Type::BufF64}},
       std::vector<Type>{Type::F64});
   ReverseMode(*source, *target).run();
   program.add(std::move(target));

@@ -1,7 +1,7 @@
 // Reverse-mode automatic differentiation as an IR -> IR pass: no tape at run
 // time, no operator overloading; the gradient is ordinary IR.
 //
-// From `@lp(theta) -> (f64)` it builds `@lp_grad(theta, grad) -> (f64)`, which
+// From `@lp_propto(theta) -> (f64)` it builds `@lp_grad(theta, grad) -> (f64)`, which
 // runs the forward computation, then the adjoint code in reverse order, adding
 // d lp / d theta into `grad` (the caller zeroes it). Loops are reversed by a
 // loop that counts down and recomputes the body's forward values; the only
@@ -15,8 +15,8 @@
 
 namespace vic::ir {
 
-// Adds `@<name>_grad` for the function `name` (which returns one f64 and whose
-// first argument is the parameter buffer) to the program.
-void add_gradient_function(Program& program, const std::string& name);
+// Adds `@<gradient>` for the function `@<name>` (which returns one f64 and
+// whose first argument is the parameter buffer) to the program.
+void add_gradient_function(Program& program, const std::string& name, const std::string& gradient);
 
 }  // namespace vic::ir

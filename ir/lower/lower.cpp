@@ -21,11 +21,11 @@ std::unique_ptr<ir::Function> FunctionLowering::run() {
   std::unique_ptr<ir::Function> f;
   switch (kind_) {
     case FunctionKind::LogDensity:
-      f = std::make_unique<ir::Function>("lp", std::vector<ir::FunctionArg>{{"theta", Type::BufF64}},
+      f = std::make_unique<ir::Function>("lp_propto", std::vector<ir::FunctionArg>{{"theta", Type::BufF64}},
                                          std::vector<Type>{Type::F64});
       break;
     case FunctionKind::LogDensityFull:
-      f = std::make_unique<ir::Function>("lp_full", std::vector<ir::FunctionArg>{{"theta", Type::BufF64}},
+      f = std::make_unique<ir::Function>("lp", std::vector<ir::FunctionArg>{{"theta", Type::BufF64}},
                                          std::vector<Type>{Type::F64});
       break;
     case FunctionKind::Constrain:

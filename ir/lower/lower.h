@@ -1,11 +1,12 @@
 // Lowering: the checked AST becomes IR. The one place that sees both.
 //
 // It produces, for a program:
-//   @lp(theta: buf<f64>) -> (f64)          log density on the unconstrained scale,
+//   @lp_propto(theta: buf<f64>) -> (f64)   log density on the unconstrained scale,
 //                                           with each constraint's log-Jacobian;
 //                                           `~` drops the terms that depend on no
 //                                           parameter, as Stan does
-//   @lp_full(theta: buf<f64>) -> (f64)     the same with every constant kept
+//   @lp(theta: buf<f64>) -> (f64)          the same with every constant kept
+//                                           (Stan's ADVI estimates the ELBO with it)
 //   @constrain(theta: buf<f64>, out: buf<f64>) -> ()
 //                                           constrained parameters, transformed
 //                                           parameters, generated quantities, in

@@ -58,7 +58,7 @@ Program run_pipeline(const Program& lowered, const PipelineSettings& s,
   p = simplify_program(p, s);
   p = r.run("reverse-mode-ad", true, p, [](const Program& in) {
     Program out = clone_program(in);
-    add_gradient_function(out, "lp");
+    add_gradient_function(out, "lp_propto", "lp_grad");
     return out;
   });
   return simplify_program(p, s);

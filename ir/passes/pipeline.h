@@ -29,7 +29,7 @@ Program simplify_program(const Program& program, const PipelineSettings& setting
 
 // The whole pipeline for a lowered program: bind the data sizes (when
 // `lookup_size` is given), simplify, hoist data-only work, simplify again,
-// differentiate `@lp`, simplify the gradient.
+// differentiate `@lp_propto` into `@lp_grad`, simplify the gradient.
 Program run_pipeline(const Program& lowered, const PipelineSettings& settings,
                      const std::function<std::optional<int64_t>(const std::string&)>* lookup_size);
 

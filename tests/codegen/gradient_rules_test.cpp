@@ -29,10 +29,10 @@ struct Compiled {
   codegen::GradientFn grad;
 };
 
-// Builds @lp(theta) = body(builder, theta values), differentiates and compiles it.
+// Builds @lp_propto(theta) = body(builder, theta values), differentiates and compiles it.
 Compiled compile(size_t dim, const std::function<Value*(Builder&, const std::vector<Value*>&, ir::Program&)>& body) {
   ir::Program program;
-  auto f = std::make_unique<ir::Function>("lp", std::vector<ir::FunctionArg>{{"theta", ir::Type::BufF64}},
+  auto f = std::make_unique<ir::Function>("lp_propto", std::vector<ir::FunctionArg>{{"theta", ir::Type::BufF64}},
                                           std::vector<ir::Type>{ir::Type::F64});
   Builder b(*f, f->body);
   std::vector<Value*> theta;
@@ -46,7 +46,7 @@ Compiled compile(size_t dim, const std::function<Value*(Builder&, const std::vec
   VIC_CHECK(module) << module.error();
   Compiled c;
   c.module = module.take();
-  c.lp = reinterpret_cast<codegen::LogDensityFn>(c.module->lookup("lp"));
+  c.lp = reinterpret_cast<codegen::LogDensityFn>(c.module->lookup("lp_propto"));
   c.grad = reinterpret_cast<codegen::GradientFn>(c.module->lookup("lp_grad"));
   return c;
 }

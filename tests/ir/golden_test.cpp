@@ -77,7 +77,7 @@ TEST_P(IrGolden, EveryStage) {
   expect_golden(out / "5-dce.ir", ir::print_program(p));
   p = ir::hoist_data_only(p);
   expect_golden(out / "6-hoist-data-only.ir", ir::print_program(p));
-  ir::add_gradient_function(p, "lp");
+  ir::add_gradient_function(p, "lp_propto", "lp_grad");
   expect_golden(out / "7-gradient.ir", ir::print_function(*p.find("lp_grad")));
   p = ir::eliminate_dead_code(ir::eliminate_common_subexpressions(ir::simplify_algebra(ir::fold_constants(p))));
   expect_golden(out / "8-gradient-simplified.ir", ir::print_function(*p.find("lp_grad")));

@@ -69,10 +69,6 @@ Program clone_program(const Program& program) {
   return rewrite_program(program, [] { return Rewriter(); });
 }
 
-}  // namespace vic::ir
-
-namespace vic::ir {
-
 std::unique_ptr<Function> clone_program_function(const Function& function) { return Rewriter().rewrite(function); }
 
 }  // namespace vic::ir

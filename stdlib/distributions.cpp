@@ -262,7 +262,7 @@ Value* build_function(Builder& b, std::string_view name, Value* x) {
   VIC_UNREACHABLE() << "no elementwise function '" << name << "'";
 }
 
-Value* build_rng(Builder& b, std::string_view dist, const std::vector<Value*>& params, const AddCheck& add_check) {
+Value* build_rng(Builder& b, std::string_view dist, const std::vector<Value*>& params) {
   Ops o{b};
   std::vector<Value*> reals;
   for (Value* p : params) reals.push_back(o.real(p));

@@ -34,7 +34,6 @@ ir::Value* build_function(ir::Builder& b, std::string_view name, ir::Value* x);
 
 // A draw of `dist` (normal_rng etc.) given its parameters; f64 (integers for
 // discrete distributions are whole numbers in an f64).
-ir::Value* build_rng(ir::Builder& b, std::string_view dist, const std::vector<ir::Value*>& params,
-                     const AddCheck& add_check);
+ir::Value* build_rng(ir::Builder& b, std::string_view dist, const std::vector<ir::Value*>& params);
 
 }  // namespace vic::stdlib

@@ -194,7 +194,7 @@ LExpr FunctionLowering::lower_call(const ast::Call& e) {
         << "vectorised _rng is not supported yet (" << e.loc.str() << ")";
     std::vector<Value*> xs;
     for (const LExpr& a : args) xs.push_back(a.scalar);
-    l.scalar = stdlib::build_rng(*b_, base, xs, check_adder());
+    l.scalar = stdlib::build_rng(*b_, base, xs);
     if (e.type.base == ast::BaseType::Int) l.scalar = b_->op(OpKind::FToI, {l.scalar});
     return l;
   }

@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
 # Installs the Debian packages vic builds against, when any is missing.
 # Idempotent and quiet when everything is already there; called by both README commands.
+#   install_deps.sh           what building and running vic needs
+#   install_deps.sh --tests   also GoogleTest (the tests and benchmarks)
+#   install_deps.sh --fuzz    also clang-19 with libFuzzer (scripts/fuzz.sh; optional)
 set -euo pipefail
 
 packages=(
   cmake ninja-build g++
   llvm-19-dev
-  antlr4 libantlr4-runtime-dev
+  antlr4 libantlr4-runtime-dev uuid-dev  # the ANTLR runtime's CMake package links -luuid
   libboost-math-dev libboost-dev
-  googletest
   nlohmann-json3-dev libcli11-dev
 )
+for arg in "$@"; do
+  case "$arg" in
+    --tests) packages+=(libgtest-dev) ;;
+    --fuzz) packages+=(libgtest-dev clang-19 libclang-rt-19-dev) ;;
+    *) echo "install_deps.sh: unknown option '$arg' (--tests, --fuzz)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,7 +1,10 @@
 // Emitting LLVM IR from vic's IR. Structured loops become a header with phis
 // for the index and carried values; ifs become a diamond with phis. Small
 // buffers of constant size live on the stack; others are calloc'ed and freed
-// at the end of the block that allocated them.
+// at the end of the block that allocated them. A failed check, or a calloc
+// that returns null, ends the evaluation: it records the error in the context
+// and branches to the function's abort block, which frees every heap buffer
+// still held and returns (-inf for a log density).
 #include "codegen/emit_llvm.h"
 
 #include <map>
@@ -10,6 +13,7 @@
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/MDBuilder.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/raw_ostream.h>
@@ -59,6 +63,7 @@ class FunctionEmitter {
     // ctx->data, loaded once.
     data_array_ = b_.CreateLoad(ptr, context_arg_, "data");
     emit_block(function_.body);
+    finish_abort_block();
   }
 
  private:
@@ -99,8 +104,15 @@ class FunctionEmitter {
     return b_.CreateIntrinsic(id, {b_.getDoubleTy()}, args);
   }
 
+  // A heap buffer: the calloc'ed pointer and the entry-block slot that holds it
+  // while it is live (null otherwise), for the abort block to free.
+  struct HeapBuffer {
+    llvm::Value* pointer;
+    llvm::Value* slot;
+  };
+
   void emit_block(const ir::Block& block) {
-    std::vector<llvm::Value*> heap_buffers;
+    std::vector<HeapBuffer> heap_buffers;
     for (const auto& op : block.ops) {
       if (op->kind == OpKind::Yield || op->kind == OpKind::Return) {
         free_all(heap_buffers);
@@ -109,13 +121,55 @@ class FunctionEmitter {
     }
   }
 
-  void free_all(const std::vector<llvm::Value*>& buffers) {
-    if (buffers.empty()) return;
-    auto free_fn = module_.getOrInsertFunction("free", llvm::FunctionType::get(b_.getVoidTy(), {b_.getPtrTy()}, false));
-    for (llvm::Value* p : buffers) b_.CreateCall(free_fn, {p});
+  llvm::FunctionCallee free_function() {
+    return module_.getOrInsertFunction("free", llvm::FunctionType::get(b_.getVoidTy(), {b_.getPtrTy()}, false));
   }
 
-  llvm::Value* emit_alloc(const ir::Op& op, std::vector<llvm::Value*>& heap_buffers) {
+  void free_all(const std::vector<HeapBuffer>& buffers) {
+    for (const HeapBuffer& buffer : buffers) {
+      b_.CreateCall(free_function(), {buffer.pointer});
+      b_.CreateStore(llvm::ConstantPointerNull::get(b_.getPtrTy()), buffer.slot);
+    }
+  }
+
+  // The block a failed check or allocation branches to; filled by finish_abort_block.
+  llvm::BasicBlock* abort_block() {
+    if (!abort_) abort_ = llvm::BasicBlock::Create(ctx_, "abort", fn_);
+    return abort_;
+  }
+
+  // Frees every heap buffer still held (free(null) is a no-op) and returns.
+  void finish_abort_block() {
+    if (!abort_) return;
+    b_.SetInsertPoint(abort_);
+    for (llvm::Value* slot : heap_slots_) b_.CreateCall(free_function(), {b_.CreateLoad(b_.getPtrTy(), slot)});
+    if (fn_->getReturnType()->isVoidTy()) {
+      b_.CreateRetVoid();
+    } else {
+      b_.CreateRet(llvm::ConstantFP::getInfinity(b_.getDoubleTy(), /*Negative=*/true));
+    }
+  }
+
+  // ctx->error = id + 1 (the first failure is the one reported), then abort.
+  void fail_to_abort(int64_t id) {
+    llvm::Value* slot = b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), context_arg_, offsetof(VicJitContext, error));
+    llvm::Value* current = b_.CreateLoad(b_.getInt32Ty(), slot);
+    llvm::Value* first = b_.CreateICmpEQ(current, b_.getInt32(0));
+    b_.CreateStore(b_.CreateSelect(first, b_.getInt32(static_cast<int32_t>(id + 1)), current), slot);
+    b_.CreateBr(abort_block());
+  }
+
+  // Continues when `ok` holds; otherwise records check `id` and aborts.
+  void branch_unless_ok(llvm::Value* ok, int64_t id, const char* name) {
+    llvm::BasicBlock* fail = llvm::BasicBlock::Create(ctx_, std::string(name) + ".fail", fn_);
+    llvm::BasicBlock* cont = llvm::BasicBlock::Create(ctx_, std::string(name) + ".ok", fn_);
+    b_.CreateCondBr(ok, cont, fail, llvm::MDBuilder(ctx_).createLikelyBranchWeights());
+    b_.SetInsertPoint(fail);
+    fail_to_abort(id);
+    b_.SetInsertPoint(cont);
+  }
+
+  llvm::Value* emit_alloc(const ir::Op& op, std::vector<HeapBuffer>& heap_buffers) {
     llvm::Value* count = v(op.operands[0]);
     llvm::Value* bytes = b_.CreateMul(count, b_.getInt64(8));
     if (auto* c = llvm::dyn_cast<llvm::ConstantInt>(count); c && c->getSExtValue() <= kMaxStackElements) {
@@ -129,7 +183,14 @@ class FunctionEmitter {
         "calloc", llvm::FunctionType::get(b_.getPtrTy(), {b_.getInt64Ty(), b_.getInt64Ty()}, false));
     llvm::Value* n = b_.CreateSelect(b_.CreateICmpSLT(count, b_.getInt64(1)), b_.getInt64(1), count);
     llvm::Value* p = b_.CreateCall(calloc_fn, {n, b_.getInt64(8)}, op.result()->hint);
-    heap_buffers.push_back(p);
+    // Out of memory ends the evaluation with the alloc's own message.
+    branch_unless_ok(b_.CreateIsNotNull(p), op.integer, "alloc");
+    llvm::IRBuilder<> entry(entry_, entry_->begin());
+    llvm::Value* slot = entry.CreateAlloca(b_.getPtrTy(), nullptr, op.result()->hint + ".slot");
+    entry.CreateStore(llvm::ConstantPointerNull::get(b_.getPtrTy()), slot);
+    b_.CreateStore(p, slot);
+    heap_slots_.push_back(slot);
+    heap_buffers.push_back({p, slot});
     return p;
   }
 
@@ -163,7 +224,12 @@ class FunctionEmitter {
     return b_.CreateSelect(b_.CreateICmpEQ(d, b_.getInt64(0)), b_.getInt64(1), d);
   }
 
-  void emit_op(const ir::Op& op, std::vector<llvm::Value*>& heap_buffers) {
+  // The overflow bit of llvm.s{add,sub,mul}.with.overflow.i64.
+  llvm::Value* overflows(llvm::Intrinsic::ID id, llvm::Value* a, llvm::Value* c) {
+    return b_.CreateExtractValue(b_.CreateIntrinsic(id, {b_.getInt64Ty()}, {a, c}), 1);
+  }
+
+  void emit_op(const ir::Op& op, std::vector<HeapBuffer>& heap_buffers) {
     auto x = [&](size_t i) { return v(op.operands[i]); };
     auto set = [&](llvm::Value* value) { values_[op.result()] = value; };
     switch (op.kind) {
@@ -197,6 +263,9 @@ class FunctionEmitter {
       case OpKind::IMul: set(b_.CreateMul(x(0), x(1))); break;
       case OpKind::IDiv: set(b_.CreateSDiv(x(0), safe_divisor(x(1)))); break;
       case OpKind::IMod: set(b_.CreateSRem(x(0), safe_divisor(x(1)))); break;
+      case OpKind::IAddOverflows: set(overflows(llvm::Intrinsic::sadd_with_overflow, x(0), x(1))); break;
+      case OpKind::ISubOverflows: set(overflows(llvm::Intrinsic::ssub_with_overflow, x(0), x(1))); break;
+      case OpKind::IMulOverflows: set(overflows(llvm::Intrinsic::smul_with_overflow, x(0), x(1))); break;
       case OpKind::IToF: set(b_.CreateSIToFP(x(0), b_.getDoubleTy())); break;
       case OpKind::FToI: set(b_.CreateFPToSI(x(0), b_.getInt64Ty())); break;
       case OpKind::FCmp:
@@ -246,19 +315,8 @@ class FunctionEmitter {
     }
   }
 
-  // if (!ok && ctx->error == 0) ctx->error = id + 1
-  void emit_check(llvm::Value* ok, int64_t id) {
-    llvm::BasicBlock* fail = llvm::BasicBlock::Create(ctx_, "check.fail", fn_);
-    llvm::BasicBlock* cont = llvm::BasicBlock::Create(ctx_, "check.ok", fn_);
-    b_.CreateCondBr(ok, cont, fail);
-    b_.SetInsertPoint(fail);
-    llvm::Value* slot = b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), context_arg_, offsetof(VicJitContext, error));
-    llvm::Value* current = b_.CreateLoad(b_.getInt32Ty(), slot);
-    llvm::Value* first = b_.CreateICmpEQ(current, b_.getInt32(0));
-    b_.CreateStore(b_.CreateSelect(first, b_.getInt32(static_cast<int32_t>(id + 1)), current), slot);
-    b_.CreateBr(cont);
-    b_.SetInsertPoint(cont);
-  }
+  // A failed check ends the evaluation before the access it guards.
+  void emit_check(llvm::Value* ok, int64_t id) { branch_unless_ok(ok, id, "check"); }
 
   void emit_for(const ir::Op& op) {
     const ir::Block& body = op.region(0);
@@ -323,6 +381,8 @@ class FunctionEmitter {
   llvm::BasicBlock* entry_ = nullptr;
   llvm::Value* context_arg_ = nullptr;
   llvm::Value* data_array_ = nullptr;
+  llvm::BasicBlock* abort_ = nullptr;
+  std::vector<llvm::Value*> heap_slots_;
   std::unordered_map<const ir::Value*, llvm::Value*> values_;
   std::vector<llvm::Value*> yielded_;
 };

@@ -1,7 +1,27 @@
-// The few out-of-line pieces of the AST: spellings of types, operators and blocks.
+// The few out-of-line pieces of the AST: spellings of types, operators and
+// blocks, and the walks along a chain's left spine.
 #include "frontend/ast.h"
 
 namespace vic::ast {
+
+Binary::~Binary() {
+  // Unlink the spine one node at a time, so a 10^5-term chain is freed
+  // without 10^5 nested destructor calls.
+  ExprPtr next = std::move(lhs);
+  while (next && next->kind == ExprKind::Binary) next = std::move(static_cast<Binary&>(*next).lhs);
+}
+
+std::vector<Binary*> left_spine(Binary& top) {
+  std::vector<Binary*> spine{&top};
+  while (spine.back()->lhs->kind == ExprKind::Binary) spine.push_back(&spine.back()->lhs->as<Binary>());
+  return spine;
+}
+
+std::vector<const Binary*> left_spine(const Binary& top) {
+  std::vector<const Binary*> spine{&top};
+  while (spine.back()->lhs->kind == ExprKind::Binary) spine.push_back(&spine.back()->lhs->as<Binary>());
+  return spine;
+}
 
 int Type::num_dims() const {
   int container = shape == Shape::Scalar ? 0 : shape == Shape::Matrix ? 2 : 1;

@@ -121,13 +121,24 @@ enum class BinaryOp {
 // The operator's spelling ("+", ".*", "&&").
 const char* binary_op_spelling(BinaryOp op);
 
+// `lhs op rhs`. A chain `a + b - c + ...` is left-nested: its Binary nodes form
+// the left spine below the outermost one. A flat chain may have 10^5 terms, so
+// code that walks expressions iterates along the spine (left_spine) rather
+// than recursing into lhs; the destructor does the same.
 struct Binary : Expr {
   static constexpr ExprKind kKind = ExprKind::Binary;
   Binary(SourceLoc loc, BinaryOp op, ExprPtr lhs, ExprPtr rhs)
       : Expr(kKind, loc), op(op), lhs(std::move(lhs)), rhs(std::move(rhs)) {}
+  ~Binary() override;
   BinaryOp op;
   ExprPtr lhs, rhs;
 };
+
+// The Binary nodes down the left spine from `top`, outermost first: in
+// `(a + b) - c`, [the '-' node, the '+' node]. The last node's lhs is the first
+// operand of the chain, and is not a Binary.
+std::vector<const Binary*> left_spine(const Binary& top);
+std::vector<Binary*> left_spine(Binary& top);
 
 // `base[i1, i2, ...]`; each index a single int (slices come later).
 struct Index : Expr {

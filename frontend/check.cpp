@@ -359,9 +359,17 @@ void Checker::check_unary(ast::Unary& e) {
   e.type = Type::poisoned();
 }
 
-void Checker::check_binary(ast::Binary& e) {
-  check_expr(*e.lhs);
-  check_expr(*e.rhs);
+void Checker::check_binary(ast::Binary& top) {
+  // Along the chain's left spine, innermost first: no recursion per term.
+  std::vector<ast::Binary*> spine = ast::left_spine(top);
+  check_expr(*spine.back()->lhs);
+  for (auto it = spine.rbegin(); it != spine.rend(); ++it) {
+    check_expr(*(*it)->rhs);
+    type_binary(**it);
+  }
+}
+
+void Checker::type_binary(ast::Binary& e) {
   e.dependence = join(e.lhs->dependence, e.rhs->dependence);
   if (e.lhs->type.error || e.rhs->type.error) {
     e.type = Type::poisoned();

@@ -42,7 +42,9 @@ class Checker {
   void check_expr(ast::Expr& e);
   void check_variable(ast::Variable& e);
   void check_unary(ast::Unary& e);
-  void check_binary(ast::Binary& e);
+  void check_binary(ast::Binary& top);
+  // Types one node whose operands are checked.
+  void type_binary(ast::Binary& e);
   void check_index(ast::Index& e);
   void check_conditional(ast::Conditional& e);
 

@@ -5,6 +5,7 @@
 // throws or prints.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -17,9 +18,16 @@ namespace vic::frontend {
 // The deepest bracket / statement nesting the parser accepts; deeper input gets
 // a NestingTooDeep diagnostic instead of a parse (the parser recurses).
 inline constexpr int kMaxNesting = 200;
-// The deepest expression tree the AST builder makes (long operator chains such as
-// `a + a + ... + a` nest without brackets); deeper gets NestingTooDeep.
+// The deepest expression the AST builder makes; deeper gets NestingTooDeep.
+// Prefix operators (`- - x`), `^` (right-associative: `a ^ b ^ c` is
+// a ^ (b ^ c)) and `?:` chains nest without brackets. A chain of
+// left-associative operators of one precedence (`a + b - c + ...`) is one
+// level however long: 10^5 terms parse.
 inline constexpr int kMaxExpressionDepth = 1000;
+// Memory the parser and the AST take per token, measured (about 750 bytes
+// with ANTLR's parse tree), rounded up: a model whose tokens would need more
+// than the machine's memory is refused before it is parsed.
+inline constexpr uint64_t kParseBytesPerToken = 1024;
 
 // Parses `file` into an AST whose nodes carry 1-based source locations. On any
 // syntax error (reported as SyntaxError, NestingTooDeep, UnterminatedComment,

@@ -2,17 +2,22 @@
 // token stream -> parse tree (ANTLR parser, generated from grammar/VModel.g4) ->
 // vic's AST. This is the only file that includes ANTLR headers; ANTLR's own
 // error messages are replaced by SyntaxError diagnostics written for users.
-#include <charconv>
 #include <algorithm>
+#include <charconv>
+#include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "VModelLexer.h"
 #include "VModelParser.h"
 #include "antlr4-runtime.h"
 #include "frontend/frontend.h"
+#include "support/limits.h"
+#include "support/utf8.h"
 
 namespace vic::frontend {
 namespace {
@@ -26,10 +31,82 @@ SourceLoc token_loc(const SourceFile& file, const antlr4::Token* t) {
 
 bool is_eof(const antlr4::Token* t) { return t->getType() == antlr4::Token::EOF; }
 
-// "'foo'" or "end of file".
+// "'foo'", "end of file", or "the character U+001B" for what a terminal
+// would not show as itself.
 std::string describe_token(const antlr4::Token* t) {
   if (is_eof(t)) return "end of file";
-  return "'" + t->getText() + "'";
+  const std::string text = t->getText();
+  if (utf8::printable(text) == text && text != "\t") return "'" + text + "'";
+  const size_t length = utf8::sequence_length(text, 0);
+  char32_t code = static_cast<unsigned char>(text[0]);
+  if (length > 1) {
+    code &= 0x7F >> length;
+    for (size_t i = 1; i < length; ++i) code = (code << 6) | (static_cast<unsigned char>(text[i]) & 0x3F);
+  }
+  char spelled[32];
+  std::snprintf(spelled, sizeof spelled, "the character U+%04X", static_cast<unsigned>(code));
+  return spelled;
+}
+
+// ---------------------------------------------------------------------------
+// Invalid UTF-8.
+//
+// ANTLR's input stream throws on bytes that are not UTF-8. Each such byte is
+// handed to it as U+FFFD instead and remembered by its place: inside a comment
+// it is harmless (a Latin-1 'é' in a comment should not stop a model), anywhere
+// else the lexer makes it a BAD_CHARACTER token, reported as invalid UTF-8.
+
+struct DecodedSource {
+  std::string text;  // well-formed UTF-8
+  // (line, 0-based character column, as ANTLR counts) -> the invalid byte there.
+  std::map<std::pair<size_t, size_t>, unsigned char> invalid_bytes;
+};
+
+DecodedSource decode_source(const std::string& bytes) {
+  DecodedSource out;
+  out.text.reserve(bytes.size());
+  size_t line = 1, column = 0;
+  for (size_t i = 0; i < bytes.size();) {
+    const size_t n = utf8::sequence_length(bytes, i);
+    if (n == 0) {
+      out.invalid_bytes.emplace(std::make_pair(line, column), static_cast<unsigned char>(bytes[i]));
+      out.text += "\xEF\xBF\xBD";  // U+FFFD
+      ++i;
+    } else {
+      out.text.append(bytes, i, n);
+      i += n;
+    }
+    if (bytes[i - 1] == '\n' && n == 1) {
+      ++line;
+      column = 0;
+    } else {
+      ++column;
+    }
+  }
+  return out;
+}
+
+// Reports the first character the lexer could not place in a token (an invalid
+// byte, a stray '@', a control character) before the parser would report it as
+// some other mistake; false when there is one.
+bool check_characters(const SourceFile& file, const DecodedSource& source,
+                      const std::vector<antlr4::Token*>& tokens, Diagnostics& diags) {
+  for (const antlr4::Token* t : tokens) {
+    if (t->getType() != VModelLexer::BAD_CHARACTER) continue;
+    auto it = source.invalid_bytes.find({t->getLine(), t->getCharPositionInLine()});
+    if (it != source.invalid_bytes.end()) {
+      char byte[8];
+      std::snprintf(byte, sizeof byte, "0x%02X", it->second);
+      diags.error(DiagnosticKind::InvalidUtf8, token_loc(file, t), {byte});
+    } else {
+      // "character '@'" or "character U+001B".
+      std::string what = describe_token(t);
+      what = what.front() == '\'' ? "character " + what : what.substr(4);
+      diags.error(DiagnosticKind::SyntaxError, token_loc(file, t), {"unexpected " + what});
+    }
+    return false;
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------------------
@@ -544,14 +621,20 @@ class AstBuilder {
     return kOps.at(op);
   }
 
-  // A left-associative chain `o0 op1 o1 op2 o2 ...`.
+  // A left-associative chain `o0 op1 o1 op2 o2 ...`. The chain is one level of
+  // nesting however long it is (10^5 terms parse): its depth is one more than
+  // its deepest operand's.
   template <typename Operand, typename Build>
   ast::ExprPtr left_chain(const std::vector<Operand*>& operands, const std::vector<antlr4::Token*>& ops,
                           Build build) {
     ast::ExprPtr result = build(operands[0]);
+    int operand_depth = depth(result);
     for (size_t i = 1; i < operands.size(); ++i) {
       ast::ExprPtr rhs = build(operands[i]);
-      result = make_binary(loc(ops[i - 1]), binary_op(ops[i - 1]->getText()), std::move(result), std::move(rhs));
+      operand_depth = std::max(operand_depth, depth(rhs));
+      result = finish(std::make_unique<ast::Binary>(loc(ops[i - 1]), binary_op(ops[i - 1]->getText()),
+                                                    std::move(result), std::move(rhs)),
+                      operand_depth);
     }
     return result;
   }
@@ -678,11 +761,20 @@ class AstBuilder {
 }  // namespace
 
 std::unique_ptr<ast::Program> parse_program(const SourceFile& file, Diagnostics& diags) {
-  antlr4::ANTLRInputStream input(file.text());
+  const DecodedSource source = decode_source(file.text());
+  antlr4::ANTLRInputStream input(source.text);
   VModelLexer lexer(&input);
   lexer.removeErrorListeners();
   antlr4::CommonTokenStream tokens(&lexer);
   tokens.fill();
+  if (!check_characters(file, source, tokens.getTokens(), diags)) return nullptr;
+  const uint64_t needed = tokens.size() * kParseBytesPerToken;
+  if (needed > limits::memory_budget_bytes()) {
+    diags.error(DiagnosticKind::SourceTooLarge, SourceLoc{&file, 1, 1},
+                {std::to_string(tokens.size()), limits::format_bytes(needed),
+                 limits::describe_memory_budget()});
+    return nullptr;
+  }
 
   NestingScanner scanner(file, diags);
   if (!scanner.scan(tokens.getTokens())) return nullptr;

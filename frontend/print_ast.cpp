@@ -127,8 +127,14 @@ class Printer {
         break;
       }
       case ast::ExprKind::Binary: {
-        const auto& b = e.as<ast::Binary>();
-        s = std::string("(") + ast::binary_op_spelling(b.op) + " " + expr(*b.lhs) + " " + expr(*b.rhs);
+        // (op2 (op1 a b : t) c : t), built along the left spine without recursing into it.
+        std::vector<const ast::Binary*> spine = ast::left_spine(e.as<ast::Binary>());
+        for (const ast::Binary* b : spine) s += std::string("(") + ast::binary_op_spelling(b->op) + " ";
+        s += expr(*spine.back()->lhs);
+        for (auto it = spine.rbegin(); it != spine.rend(); ++it) {
+          s += " " + expr(*(*it)->rhs);
+          if (*it != spine.front()) s += annotation(**it);
+        }
         break;
       }
       case ast::ExprKind::Index: {
@@ -205,12 +211,19 @@ std::string expr_to_source(const ast::Expr& e) {
       return op + source_at_least(*u.operand, 8);
     }
     case ast::ExprKind::Binary: {
-      const auto& b = e.as<ast::Binary>();
+      // A left-associative chain of one precedence needs no parentheses along
+      // its spine: spell it iteratively, however long it is.
       const int p = precedence(e);
-      const bool right_assoc = b.op == ast::BinaryOp::Pow;
-      std::string lhs = source_at_least(*b.lhs, right_assoc ? p + 1 : p);
-      std::string rhs = source_at_least(*b.rhs, right_assoc ? 8 : p + 1);
-      return lhs + " " + ast::binary_op_spelling(b.op) + " " + rhs;
+      std::vector<const ast::Binary*> chain{&e.as<ast::Binary>()};
+      if (chain[0]->op != ast::BinaryOp::Pow) {
+        while (chain.back()->lhs->kind == ast::ExprKind::Binary && precedence(*chain.back()->lhs) == p)
+          chain.push_back(&chain.back()->lhs->as<ast::Binary>());
+      }
+      const bool right_assoc = chain[0]->op == ast::BinaryOp::Pow;
+      std::string s = source_at_least(*chain.back()->lhs, right_assoc ? p + 1 : p);
+      for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+        s += std::string(" ") + ast::binary_op_spelling((*it)->op) + " " + source_at_least(*(*it)->rhs, right_assoc ? 8 : p + 1);
+      return s;
     }
     case ast::ExprKind::Index: {
       const auto& i = e.as<ast::Index>();

@@ -29,6 +29,9 @@ Type infer_result_type(OpKind kind, const std::vector<Value*>& ops) {
     case OpKind::IAdd: case OpKind::ISub: case OpKind::IMul: case OpKind::IDiv: case OpKind::IMod:
       expect(2, Type::I64);
       return Type::I64;
+    case OpKind::IAddOverflows: case OpKind::ISubOverflows: case OpKind::IMulOverflows:
+      expect(2, Type::I64);
+      return Type::I1;
     case OpKind::IToF:
       expect(1, Type::I64);
       return Type::F64;
@@ -100,11 +103,12 @@ Value* Builder::cmp(CmpPredicate p, Value* a, Value* b) {
   return op->result();
 }
 
-Value* Builder::alloc(Type element, Value* size, std::string hint) {
+Value* Builder::alloc(Type element, Value* size, int64_t out_of_memory_check, std::string hint) {
   VIC_CHECK(size->type == Type::I64) << "alloc size must be i64";
-  Value* v = append(OpKind::Alloc, {size}, {buffer_of(element)})->result();
-  v->hint = std::move(hint);
-  return v;
+  Op* op = append(OpKind::Alloc, {size}, {buffer_of(element)});
+  op->integer = out_of_memory_check;
+  op->result()->hint = std::move(hint);
+  return op->result();
 }
 
 Value* Builder::load(Value* buffer, Value* index) {

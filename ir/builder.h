@@ -28,7 +28,9 @@ class Builder {
   Value* op(OpKind kind, const std::vector<Value*>& operands);
   Value* cmp(CmpPredicate p, Value* a, Value* b);
 
-  Value* alloc(Type element, Value* size, std::string hint = {});
+  // A zero-filled buffer of `size` elements; when memory runs out the
+  // evaluation ends with check `out_of_memory_check`'s message.
+  Value* alloc(Type element, Value* size, int64_t out_of_memory_check, std::string hint = {});
   Value* load(Value* buffer, Value* index);
   void store(Value* buffer, Value* index, Value* value);
 

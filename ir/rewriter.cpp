@@ -8,6 +8,7 @@ std::unique_ptr<Function> Rewriter::rewrite(const Function& source) {
   for (Value* a : source.body.args) args.push_back({a->hint, a->type});
   auto f = std::make_unique<Function>(source.name, args, source.result_types);
   target_ = f.get();
+  map_.reserve(source.num_values());
   for (size_t i = 0; i < args.size(); ++i) map(source.body.args[i], f->body.args[i]);
   Builder b(*f, f->body);
   rewrite_block(source.body, f->body, b);

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "support/check.h"
+#include "support/utf8.h"
 
 namespace vic {
 namespace {
@@ -52,10 +53,14 @@ Diagnostic& Diagnostics::error(DiagnosticKind kind, SourceLoc loc, std::vector<s
 void print_diagnostic(std::ostream& out, const Diagnostic& d) {
   out << d.loc.str() << ": error: " << d.message << "\n";
   if (d.loc.valid() && d.loc.file) {
-    std::string_view line = d.loc.file->line(d.loc.line);
+    // Columns count characters; the echoed line shows one column per character.
+    const std::string line = utf8::printable(d.loc.file->line(d.loc.line));
     out << "    " << line << "\n    ";
-    for (int i = 1; i < d.loc.column && i - 1 < static_cast<int>(line.size()); ++i) {
-      out << (line[i - 1] == '\t' ? '\t' : ' ');
+    int column = 1;
+    for (size_t i = 0; column < d.loc.column && i < line.size(); ++column) {
+      out << (line[i] == '\t' ? '\t' : ' ');
+      const size_t n = utf8::sequence_length(line, i);
+      i += n == 0 ? 1 : n;
     }
     out << "^\n";
   }

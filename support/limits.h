@@ -15,9 +15,14 @@ namespace vic::limits {
 // together) may hold: Stan's int range, so every index fits Stan's int.
 inline constexpr int64_t kMaxContainerElements = 2147483647;
 
-// The bytes vic lets one run plan to allocate (draws, outputs, model storage):
-// the machine's physical memory, read once.
+// The bytes vic lets one run plan to allocate (parsing, outputs, draws): the
+// machine's physical memory, or less when the environment variable
+// VIC_MAX_MEMORY sets it (bytes, or with a K, M, G or T suffix for KiB ... TiB).
 uint64_t memory_budget_bytes();
+
+// The budget in words, for messages: "this machine's 24 GiB of memory" or
+// "the 100 MiB that VIC_MAX_MEMORY allows".
+std::string describe_memory_budget();
 
 // "1.5 GiB", "512 MiB", "12 KiB", "100 bytes".
 std::string format_bytes(uint64_t bytes);

@@ -11,6 +11,7 @@
 #include "frontend/frontend.h"
 #include "ir/lower/check_supported.h"
 #include "ir/lower/lower.h"
+#include "support/limits.h"
 
 namespace vic::tools {
 namespace {
@@ -30,15 +31,18 @@ frontend::ScalarLookup data_lookup(const runtime::DataSet& data) {
   };
 }
 
-Expected<std::vector<int64_t>> evaluate_dims(const ast::SizedType& t, const runtime::DataSet& data,
-                                             const std::string& name) {
+// The sizes of a declaration, from the data; an error names the declaration's place.
+Expected<std::vector<int64_t>> evaluate_dims(const ast::VarDecl& decl, const runtime::DataSet& data) {
+  const ast::SizedType& t = decl.type;
+  const std::string& name = decl.name;
+  const std::string at = decl.loc.str() + ": ";
   std::vector<int64_t> dims;
   auto add = [&](const ast::ExprPtr& e) -> Status {
     Expected<frontend::Scalar> v = frontend::evaluate_scalar(*e, data_lookup(data));
     if (!v) return Error{v.error()};
-    if (!std::holds_alternative<long long>(*v)) return Error{"the size of '" + name + "' is not an int"};
+    if (!std::holds_alternative<long long>(*v)) return Error{at + "the size of '" + name + "' is not an int"};
     long long n = std::get<long long>(*v);
-    if (n < 0) return Error{"the size of '" + name + "' is negative (" + std::to_string(n) + ")"};
+    if (n < 0) return Error{at + "the size of '" + name + "' is negative (" + std::to_string(n) + ")"};
     dims.push_back(n);
     return Status::ok();
   };
@@ -46,6 +50,18 @@ Expected<std::vector<int64_t>> evaluate_dims(const ast::SizedType& t, const runt
     if (Status s = add(d); !s) return Error{s.error()};
   for (const auto& d : t.shape_dims)
     if (Status s = add(d); !s) return Error{s.error()};
+  // All dimensions together, checked before anything is allocated.
+  int64_t elements = 1;
+  for (int64_t d : dims) {
+    std::optional<int64_t> product = limits::checked_mul(elements, d);
+    if (!product || *product > limits::kMaxContainerElements) {
+      std::string spelled;
+      for (int64_t x : dims) spelled += (spelled.empty() ? "" : " x ") + std::to_string(x);
+      return Error{at + "'" + name + "' would hold " + spelled + " elements, more than the " +
+                   std::to_string(limits::kMaxContainerElements) + " one container may hold"};
+    }
+    elements = *product;
+  }
   return dims;
 }
 
@@ -72,12 +88,34 @@ void append_output_names(const std::string& name, const std::vector<int64_t>& di
   }
 }
 
+// The bytes the outputs' names and one row of values take, roughly.
+constexpr uint64_t kBytesPerOutput = 64;
+
 Expected<codegen::ModelLayout> model_layout(const ast::Program& program, const runtime::DataSet& data) {
   codegen::ModelLayout layout;
+  // Count the outputs before naming them: each takes memory per draw too.
+  uint64_t outputs = 0;
   for (ast::BlockKind kind : {ast::BlockKind::Parameters, ast::BlockKind::TransformedParameters,
                               ast::BlockKind::GeneratedQuantities}) {
     for (const ast::VarDecl* d : block_decls(program, kind)) {
-      Expected<std::vector<int64_t>> dims = evaluate_dims(d->type, data, d->name);
+      Expected<std::vector<int64_t>> dims = evaluate_dims(*d, data);
+      if (!dims) return Error{dims.error()};
+      uint64_t elements = 1;
+      for (int64_t n : *dims) elements *= static_cast<uint64_t>(n);  // each container is checked above
+      outputs += elements;
+    }
+  }
+  if (outputs > static_cast<uint64_t>(limits::kMaxContainerElements) ||
+      outputs * kBytesPerOutput > limits::memory_budget_bytes()) {
+    return Error{program.file->name() + ": the model has " + std::to_string(outputs) + " output values (parameters, transformed "
+                 "parameters and generated quantities); naming them alone needs about " +
+                 limits::format_bytes(outputs * kBytesPerOutput) + ", more than " +
+                 limits::describe_memory_budget()};
+  }
+  for (ast::BlockKind kind : {ast::BlockKind::Parameters, ast::BlockKind::TransformedParameters,
+                              ast::BlockKind::GeneratedQuantities}) {
+    for (const ast::VarDecl* d : block_decls(program, kind)) {
+      Expected<std::vector<int64_t>> dims = evaluate_dims(*d, data);
       if (!dims) return Error{dims.error()};
       size_t before = layout.output_names.size();
       append_output_names(d->name, *dims, layout.output_names);
@@ -125,7 +163,7 @@ std::vector<runtime::DataDecl> data_declarations(const ast::Program& program) {
     runtime::DataDecl decl;
     decl.name = d->name;
     decl.is_int = d->type.base == ast::BaseType::Int;
-    decl.dims = [d](const runtime::DataSet& data) { return evaluate_dims(d->type, data, d->name); };
+    decl.dims = [d](const runtime::DataSet& data) { return evaluate_dims(*d, data); };
     auto bound = [](const ast::Expr* e) -> std::function<std::optional<double>(const runtime::DataSet&)> {
       if (!e) return {};
       return [e](const runtime::DataSet& data) -> std::optional<double> {

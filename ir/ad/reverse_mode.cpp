@@ -122,7 +122,8 @@ using Adjoints = std::unordered_map<const Value*, Value*>;
 
 class ReverseMode {
  public:
-  ReverseMode(const Function& source, Function& target) : source_(source), target_(target), activity_(source) {}
+  ReverseMode(Program& program, const Function& source, Function& target)
+      : program_(program), source_(source), target_(target), activity_(source) {}
 
   void run() {
     Builder b(target_, target_.body);
@@ -172,7 +173,7 @@ class ReverseMode {
       }
       Op* copy = copy_op(op, b, scope);
       if (op.kind == OpKind::Alloc && active(op.result())) {
-        Value* adjoint = b.alloc(Type::F64, copy->operands[0], "d_" + op.result()->hint);
+        Value* adjoint = b.alloc(Type::F64, copy->operands[0], op.integer, "d_" + op.result()->hint);
         scope.adjoint_buffers[op.result()] = adjoint;
       }
     }
@@ -218,7 +219,8 @@ class ReverseMode {
       for (size_t k = 0; k < op.results.size(); ++k) {
         Type t = op.results[k]->type;
         VIC_CHECK(t == Type::F64 || t == Type::I64) << "AD: cannot tape a carried " << type_name(t);
-        tapes.push_back(b.alloc(t, n, "tape_" + op.results[k]->hint));
+        program_.checks.push_back({"out of memory: cannot allocate the gradient's record of this loop", op.loc});
+        tapes.push_back(b.alloc(t, n, static_cast<int64_t>(program_.checks.size() - 1), "tape_" + op.results[k]->hint));
       }
     }
     std::vector<Value*> inits;
@@ -415,6 +417,7 @@ class ReverseMode {
     for (size_t u = 0; u < outer.size(); ++u) adj[outer[u]] = rif->results[u];
   }
 
+  Program& program_;  // for the checks of the buffers it allocates
   const Function& source_;
   Function& target_;
   Activity activity_;
@@ -428,7 +431,7 @@ void add_gradient_function(Program& program, const std::string& name, const std:
   auto target = std::make_unique<Function>(
       gradient, std::vector<FunctionArg>{{"theta", Type::BufF64}, {"grad", Type::BufF64}},
       std::vector<Type>{Type::F64});
-  ReverseMode(*source, *target).run();
+  ReverseMode(program, *source, *target).run();
   program.add(std::move(target));
 }
 

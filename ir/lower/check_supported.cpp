@@ -64,14 +64,17 @@ class SupportChecker {
     switch (e.kind) {
       case ast::ExprKind::Unary: expr(*e.as<ast::Unary>().operand); break;
       case ast::ExprKind::Binary: {
-        const auto& b = e.as<ast::Binary>();
-        expr(*b.lhs);
-        expr(*b.rhs);
-        bool product = b.op == ast::BinaryOp::Mul || b.op == ast::BinaryOp::Div;
-        if (product && is_container(*b.lhs) && is_container(*b.rhs)) {
-          diags_.error(DiagnosticKind::NotSupportedYet, e.loc,
-                       {"'" + std::string(ast::binary_op_spelling(b.op)) + "' between " + b.lhs->type.str() +
-                        " and " + b.rhs->type.str() + " (a matrix or row-vector product)"});
+        std::vector<const ast::Binary*> spine = ast::left_spine(e.as<ast::Binary>());
+        expr(*spine.back()->lhs);
+        for (auto it = spine.rbegin(); it != spine.rend(); ++it) {
+          const ast::Binary& b = **it;
+          expr(*b.rhs);
+          bool product = b.op == ast::BinaryOp::Mul || b.op == ast::BinaryOp::Div;
+          if (product && is_container(*b.lhs) && is_container(*b.rhs)) {
+            diags_.error(DiagnosticKind::NotSupportedYet, b.loc,
+                         {"'" + std::string(ast::binary_op_spelling(b.op)) + "' between " + b.lhs->type.str() +
+                          " and " + b.rhs->type.str() + " (a matrix or row-vector product)"});
+          }
         }
         break;
       }

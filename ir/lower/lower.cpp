@@ -11,6 +11,7 @@
 
 #include "ir/lower/lower_internal.h"
 #include "stdlib/signatures.h"
+#include "support/limits.h"
 
 namespace vic::lower::internal {
 
@@ -107,6 +108,24 @@ void FunctionLowering::declare_data(const ast::VarDecl& d) {
   binding.view = view;
 }
 
+// The element count of a local container whose sizes are computed when the
+// model runs: each size must be non-negative and their product at most the
+// container limit, or the evaluation ends before anything is allocated.
+Value* FunctionLowering::checked_size(const std::vector<Value*>& dims, const ast::VarDecl& d) {
+  int64_t negative = add_check("the size of '" + d.name + "' is negative", d.loc);
+  int64_t too_large = add_check("'" + d.name + "' would hold more than " +
+                                    std::to_string(limits::kMaxContainerElements) + " elements",
+                                d.loc);
+  Value* n = b_->const_i64(1);
+  for (Value* dim : dims) {
+    b_->check(b_->cmp(CmpPredicate::Ge, dim, b_->const_i64(0)), negative);
+    b_->check(b_->op(OpKind::Not, {b_->op(OpKind::IMulOverflows, {n, dim})}), too_large);
+    n = b_->op(OpKind::IMul, {n, dim});
+    b_->check(b_->cmp(CmpPredicate::Le, n, b_->const_i64(limits::kMaxContainerElements)), too_large);
+  }
+  return n;
+}
+
 void FunctionLowering::declare_local(const ast::VarDecl& d) {
   b_->set_loc(d.loc);
   Binding& binding = env_[&d];
@@ -119,7 +138,7 @@ void FunctionLowering::declare_local(const ast::VarDecl& d) {
     View view;
     view.dims = lower_dims(d.type);
     view.element = t;
-    view.buffer = b_->alloc(t, product(view.dims), d.name);
+    view.buffer = b_->alloc(t, checked_size(view.dims, d), add_check("out of memory: cannot allocate '" + d.name + "'", d.loc), d.name);
     view.offset = b_->const_i64(0);
     binding.view = view;
   }
@@ -184,7 +203,7 @@ void FunctionLowering::declare_parameter(const ast::VarDecl& d, Value*& offset) 
     view.buffer = theta_;
     view.offset = offset;
   } else {
-    view.buffer = b_->alloc(Type::F64, size, d.name);
+    view.buffer = b_->alloc(Type::F64, size, add_check("out of memory: cannot allocate '" + d.name + "'", d.loc), d.name);
     view.offset = b_->const_i64(0);
     Value* base = offset;
     Op* loop = b_->create_for(b_->const_i64(0), size, {env_[&kTargetDecl].scalar}, "i");

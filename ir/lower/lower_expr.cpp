@@ -60,31 +60,38 @@ LExpr FunctionLowering::lower_index(const ast::Index& e) {
   return view_expr(view, e.dependence == ast::Dependence::Parameter);
 }
 
-LExpr FunctionLowering::elementwise(const LExpr& a, const LExpr& c, std::function<Value*(Builder&, Value*, Value*)> f,
-                                    bool parameter) {
-  LExpr l;
-  l.parameter = parameter;
-  if (a.is_scalar() && c.is_scalar()) {
-    l.scalar = f(*b_, a.scalar, c.scalar);
-    return l;
+// x op y on i64 for a user's `+`, `-`, `*`, `/`, `%/%` and `%`: an overflow, a
+// division by zero or INT64_MIN / -1 rejects the point with a message naming
+// the operator's place, as Stan rejects an integer division by zero.
+Value* FunctionLowering::checked_int_op(Builder& b, OpKind kind, Value* x, Value* y, const IntChecks& checks) {
+  switch (kind) {
+    case OpKind::IAdd: b.check(b.op(OpKind::Not, {b.op(OpKind::IAddOverflows, {x, y})}), checks.overflow); break;
+    case OpKind::ISub: b.check(b.op(OpKind::Not, {b.op(OpKind::ISubOverflows, {x, y})}), checks.overflow); break;
+    case OpKind::IMul: b.check(b.op(OpKind::Not, {b.op(OpKind::IMulOverflows, {x, y})}), checks.overflow); break;
+    case OpKind::IDiv:
+    case OpKind::IMod: {
+      b.check(b.cmp(CmpPredicate::Ne, y, b.const_i64(0)), checks.by_zero);
+      Value* min = b.cmp(CmpPredicate::Eq, x, b.const_i64(std::numeric_limits<int64_t>::min()));
+      Value* minus_one = b.cmp(CmpPredicate::Eq, y, b.const_i64(-1));
+      b.check(b.op(OpKind::Not, {b.op(OpKind::And, {min, minus_one})}), checks.overflow);
+      break;
+    }
+    default: VIC_UNREACHABLE() << "not a checked integer op: " << ir::op_spelling(kind);
   }
-  if (!a.is_scalar() && !c.is_scalar()) {
-    b_->check(b_->cmp(CmpPredicate::Eq, a.size, c.size), add_check("elementwise operands differ in size", b_->loc()));
-  }
-  l.size = a.is_scalar() ? c.size : a.size;
-  l.element = [a, c, f](Builder& b, Value* i) {
-    Value* x = a.is_scalar() ? a.scalar : a.element(b, i);
-    Value* y = c.is_scalar() ? c.scalar : c.element(b, i);
-    return f(b, x, y);
-  };
-  return l;
+  return b.op(kind, {x, y});
 }
 
-LExpr FunctionLowering::lower_binary(const ast::Binary& e) {
-  LExpr a = lower_expr(*e.lhs);
-  LExpr c = lower_expr(*e.rhs);
-  bool parameter = e.dependence == ast::Dependence::Parameter;
-  bool ints = e.lhs->type.base == ast::BaseType::Int && e.rhs->type.base == ast::BaseType::Int;
+FunctionLowering::IntChecks FunctionLowering::int_checks(OpKind kind, const std::string& spelling, SourceLoc loc) {
+  IntChecks checks;
+  checks.overflow = add_check("integer overflow in '" + spelling + "'", loc);
+  if (kind == OpKind::IDiv) checks.by_zero = add_check("integer division by zero", loc);
+  if (kind == OpKind::IMod) checks.by_zero = add_check("integer modulus by zero", loc);
+  return checks;
+}
+
+// What one binary operator does to a pair of elements.
+FunctionLowering::ElementOp FunctionLowering::element_op(const ast::Binary& e) {
+  const bool ints = e.lhs->type.base == ast::BaseType::Int && e.rhs->type.base == ast::BaseType::Int;
   auto real = [](Builder& b, Value* v) {
     if (v->type == Type::I64) return b.op(OpKind::IToF, {v});
     if (v->type == Type::I1) return b.op(OpKind::Select, {v, b.const_f64(1.0), b.const_f64(0.0)});
@@ -93,27 +100,26 @@ LExpr FunctionLowering::lower_binary(const ast::Binary& e) {
   auto integer = [](Builder& b, Value* v) {
     return v->type == Type::I1 ? b.op(OpKind::Select, {v, b.const_i64(1), b.const_i64(0)}) : v;
   };
-  auto arith = [&](OpKind f, OpKind i) {
-    return elementwise(a, c, [=](Builder& b, Value* x, Value* y) {
-      if (ints) return b.op(i, {integer(b, x), integer(b, y)});
-      return b.op(f, {real(b, x), real(b, y)});
-    }, parameter);
+  auto arith = [&](OpKind f, OpKind i) -> ElementOp {
+    if (!ints) return [=](Builder& b, Value* x, Value* y) { return b.op(f, {real(b, x), real(b, y)}); };
+    IntChecks checks = int_checks(i, ast::binary_op_spelling(e.op), e.loc);
+    return [=, this](Builder& b, Value* x, Value* y) { return checked_int_op(b, i, integer(b, x), integer(b, y), checks); };
   };
-  auto compare = [&](CmpPredicate p) {
-    return elementwise(a, c, [=](Builder& b, Value* x, Value* y) {
+  auto compare = [&](CmpPredicate p) -> ElementOp {
+    return [=](Builder& b, Value* x, Value* y) {
       if (ints) return b.cmp(p, integer(b, x), integer(b, y));
       return b.cmp(p, real(b, x), real(b, y));
-    }, parameter);
+    };
   };
-  auto logic = [&](OpKind k) {
-    return elementwise(a, c, [=](Builder& b, Value* x, Value* y) {
+  auto logic = [&](OpKind k) -> ElementOp {
+    return [=](Builder& b, Value* x, Value* y) {
       auto boolean = [&](Value* v) {
         if (v->type == Type::I1) return v;
         if (v->type == Type::I64) return b.cmp(CmpPredicate::Ne, v, b.const_i64(0));
         return b.cmp(CmpPredicate::Ne, v, b.const_f64(0.0));
       };
       return b.op(k, {boolean(x), boolean(y)});
-    }, parameter);
+    };
   };
   switch (e.op) {
     case ast::BinaryOp::Add: return arith(OpKind::FAdd, OpKind::IAdd);
@@ -121,12 +127,11 @@ LExpr FunctionLowering::lower_binary(const ast::Binary& e) {
     case ast::BinaryOp::Mul:
     case ast::BinaryOp::EltMul: return arith(OpKind::FMul, OpKind::IMul);
     case ast::BinaryOp::Div:
-    case ast::BinaryOp::EltDiv: return arith(OpKind::FDiv, OpKind::IDiv);
+    case ast::BinaryOp::EltDiv:
     case ast::BinaryOp::IntDiv: return arith(OpKind::FDiv, OpKind::IDiv);
     case ast::BinaryOp::Mod: return arith(OpKind::FDiv, OpKind::IMod);
     case ast::BinaryOp::Pow:
-      return elementwise(a, c, [=](Builder& b, Value* x, Value* y) { return b.op(OpKind::FPow, {real(b, x), real(b, y)}); },
-                         parameter);
+      return [=](Builder& b, Value* x, Value* y) { return b.op(OpKind::FPow, {real(b, x), real(b, y)}); };
     case ast::BinaryOp::Less: return compare(CmpPredicate::Lt);
     case ast::BinaryOp::LessEq: return compare(CmpPredicate::Le);
     case ast::BinaryOp::Greater: return compare(CmpPredicate::Gt);
@@ -137,6 +142,52 @@ LExpr FunctionLowering::lower_binary(const ast::Binary& e) {
     case ast::BinaryOp::Or: return logic(OpKind::Or);
   }
   VIC_UNREACHABLE();
+}
+
+// A chain `a op1 b op2 c ...` folded along its left spine, innermost first. While
+// every operand is a scalar the result is a value; from the first container on,
+// the rest of the chain becomes one element generator that applies the
+// remaining operators in a loop, so a 10^5-term vector chain neither recurses
+// nor nests 10^5 closures.
+LExpr FunctionLowering::lower_binary(const ast::Binary& top) {
+  std::vector<const ast::Binary*> spine = ast::left_spine(top);
+  LExpr acc = lower_expr(*spine.back()->lhs);
+  struct Step {
+    ElementOp op;
+    LExpr rhs;
+  };
+  std::shared_ptr<std::vector<Step>> steps;  // the container part of the chain
+  for (auto it = spine.rbegin(); it != spine.rend(); ++it) {
+    const ast::Binary& e = **it;
+    LExpr rhs = lower_expr(*e.rhs);
+    b_->set_loc(e.loc);
+    ElementOp op = element_op(e);
+    const bool parameter = e.dependence == ast::Dependence::Parameter;
+    if (acc.is_scalar() && rhs.is_scalar()) {
+      acc.scalar = op(*b_, acc.scalar, rhs.scalar);
+      acc.parameter = parameter;
+      acc.view.reset();
+      continue;
+    }
+    if (!acc.is_scalar() && !rhs.is_scalar()) {
+      b_->check(b_->cmp(CmpPredicate::Eq, acc.size, rhs.size), add_check("elementwise operands differ in size", e.loc));
+    }
+    if (!steps) {
+      steps = std::make_shared<std::vector<Step>>();
+      LExpr first = acc;
+      LExpr chain;
+      chain.size = first.is_scalar() ? rhs.size : first.size;
+      chain.element = [first, steps](Builder& b, Value* i) {
+        Value* x = first.is_scalar() ? first.scalar : first.element(b, i);
+        for (const Step& step : *steps) x = step.op(b, x, step.rhs.is_scalar() ? step.rhs.scalar : step.rhs.element(b, i));
+        return x;
+      };
+      acc = std::move(chain);
+    }
+    steps->push_back({std::move(op), std::move(rhs)});
+    acc.parameter = parameter;
+  }
+  return acc;
 }
 
 Value* FunctionLowering::sum_over(const std::vector<LExpr>& args,
@@ -260,11 +311,14 @@ LExpr FunctionLowering::lower_expr(const ast::Expr& e) {
       if (u.op == ast::UnaryOp::Plus) return x;
       bool is_int = u.operand->type.base == ast::BaseType::Int;
       std::function<Value*(Builder&, Value*)> f;
-      if (u.op == ast::UnaryOp::Negate) {
-        f = [is_int](Builder& b, Value* v) {
-          if (is_int) return b.op(OpKind::ISub, {b.const_i64(0), v->type == Type::I1 ? b.op(OpKind::Select, {v, b.const_i64(1), b.const_i64(0)}) : v});
-          return b.op(OpKind::FNeg, {v});
+      if (u.op == ast::UnaryOp::Negate && is_int) {
+        IntChecks checks = int_checks(OpKind::ISub, "-", u.loc);
+        f = [this, checks](Builder& b, Value* v) {
+          if (v->type == Type::I1) v = b.op(OpKind::Select, {v, b.const_i64(1), b.const_i64(0)});
+          return checked_int_op(b, OpKind::ISub, b.const_i64(0), v, checks);
         };
+      } else if (u.op == ast::UnaryOp::Negate) {
+        f = [](Builder& b, Value* v) { return b.op(OpKind::FNeg, {v}); };
       } else {
         f = [](Builder& b, Value* v) {
           if (v->type == Type::I1) return b.op(OpKind::Not, {v});

@@ -121,6 +121,7 @@ class FunctionLowering {
 
   // Declarations.
   std::vector<Value*> lower_dims(const ast::SizedType& t);
+  Value* checked_size(const std::vector<Value*>& dims, const ast::VarDecl& d);
   void declare_data(const ast::VarDecl& d);
   void declare_local(const ast::VarDecl& d);
   void declare_parameter(const ast::VarDecl& d, Value*& offset);
@@ -149,11 +150,20 @@ class FunctionLowering {
   }
   LExpr lower_variable(const ast::Variable& v);
   LExpr lower_index(const ast::Index& e);
-  LExpr lower_binary(const ast::Binary& e);
+  LExpr lower_binary(const ast::Binary& top);
+  // What a binary operator does to one pair of elements (or scalars).
+  using ElementOp = std::function<Value*(Builder&, Value*, Value*)>;
+  ElementOp element_op(const ast::Binary& e);
+  // The checks of one integer operator: overflow, and division by zero for / and %.
+  struct IntChecks {
+    int64_t overflow = -1;
+    int64_t by_zero = -1;
+  };
+  IntChecks int_checks(OpKind kind, const std::string& spelling, SourceLoc loc);
+  Value* checked_int_op(Builder& b, OpKind kind, Value* x, Value* y, const IntChecks& checks);
   LExpr lower_call(const ast::Call& e);
   LExpr view_expr(const View& view, bool parameter);
   Value* index_value(const ast::Expr& index, Value* dim);
-  LExpr elementwise(const LExpr& a, const LExpr& b, std::function<Value*(Builder&, Value*, Value*)> f, bool parameter);
   // A loop over the elements of `args` (scalars broadcast) summing f(elements).
   Value* sum_over(const std::vector<LExpr>& args, const std::function<Value*(const std::vector<Value*>&)>& f);
   Value* reduce(const LExpr& a, Value* init, const std::function<Value*(Value*, Value*)>& f);

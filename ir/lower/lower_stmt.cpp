@@ -69,18 +69,19 @@ void FunctionLowering::assign_container(const View& dest, const LExpr& value,
 
 void FunctionLowering::lower_assign(const ast::AssignStmt& s) {
   std::function<Value*(Value*, Value*)> combine;
-  auto arith = [&](OpKind f, OpKind i) {
-    return [this, f, i](Value* old, Value* x) {
-      if (old->type == Type::I64 && x->type == Type::I64) return b_->op(i, {old, x});
+  auto arith = [&](OpKind f, OpKind i, const char* spelling) {
+    IntChecks checks = int_checks(i, spelling, s.loc);
+    return [this, f, i, checks](Value* old, Value* x) {
+      if (old->type == Type::I64 && x->type == Type::I64) return checked_int_op(*b_, i, old, x, checks);
       return b_->op(f, {to_real(old), to_real(x)});
     };
   };
   switch (s.op) {
     case ast::AssignOp::Assign: break;
-    case ast::AssignOp::AddAssign: combine = arith(OpKind::FAdd, OpKind::IAdd); break;
-    case ast::AssignOp::SubAssign: combine = arith(OpKind::FSub, OpKind::ISub); break;
-    case ast::AssignOp::MulAssign: combine = arith(OpKind::FMul, OpKind::IMul); break;
-    case ast::AssignOp::DivAssign: combine = arith(OpKind::FDiv, OpKind::IDiv); break;
+    case ast::AssignOp::AddAssign: combine = arith(OpKind::FAdd, OpKind::IAdd, "+="); break;
+    case ast::AssignOp::SubAssign: combine = arith(OpKind::FSub, OpKind::ISub, "-="); break;
+    case ast::AssignOp::MulAssign: combine = arith(OpKind::FMul, OpKind::IMul, "*="); break;
+    case ast::AssignOp::DivAssign: combine = arith(OpKind::FDiv, OpKind::IDiv, "/="); break;
   }
   LExpr value = lower_expr(*s.rhs);
   if (const auto* var = s.lhs->dyn<ast::Variable>()) {
@@ -165,7 +166,10 @@ void FunctionLowering::collect_assigned(const ast::Stmt& s, std::vector<const as
 
 void FunctionLowering::lower_for(const ast::ForStmt& s) {
   Value* lo = to_int(lower_scalar(*s.lower));
-  Value* hi = b_->op(OpKind::IAdd, {to_int(lower_scalar(*s.upper)), b_->const_i64(1)});
+  // The IR's loop excludes its upper bound: upper + 1, which must not wrap.
+  IntChecks bound_checks;
+  bound_checks.overflow = add_check("integer overflow: the loop's upper bound is too large", s.upper->loc);
+  Value* hi = checked_int_op(*b_, OpKind::IAdd, to_int(lower_scalar(*s.upper)), b_->const_i64(1), bound_checks);
   std::vector<const ast::VarDecl*> carried;
   std::unordered_set<const ast::VarDecl*> inside;
   collect_assigned(*s.body, carried, inside);

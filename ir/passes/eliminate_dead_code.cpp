@@ -3,6 +3,7 @@
 // function arguments or that a live op loads from; a buffer only ever stored
 // to (an unread AD tape, say) dies with its stores.
 #include <unordered_set>
+#include <vector>
 
 #include "ir/passes/eliminate_dead_code.h"
 #include "ir/rewriter.h"
@@ -24,17 +25,20 @@ class Liveness {
  private:
   bool value_live(const Value* v) const { return live_values_.count(v) != 0; }
 
-  void mark_value(const Value* v, bool& changed) {
-    if (!live_values_.insert(v).second) return;
-    changed = true;
-    if (v->def) mark_op(v->def, changed);
-  }
-  void mark_op(const Op* op, bool& changed) {
-    if (!live_.insert(op).second) return;
-    changed = true;
-    for (const Value* x : op->operands) mark_value(x, changed);
-    // The op that owns the region this op is in must run.
-    if (op->parent && op->parent->parent) mark_op(op->parent->parent, changed);
+  // Marks `root` and everything it needs, with a worklist rather than
+  // recursion: a chain of 10^5 statements is a 10^5-long chain of operands.
+  void mark_op(const Op* root, bool& changed) {
+    std::vector<const Op*> work{root};
+    while (!work.empty()) {
+      const Op* op = work.back();
+      work.pop_back();
+      if (!live_.insert(op).second) continue;
+      changed = true;
+      for (const Value* x : op->operands)
+        if (live_values_.insert(x).second && x->def) work.push_back(x->def);
+      // The op that owns the region this op is in must run.
+      if (op->parent && op->parent->parent) work.push_back(op->parent->parent);
+    }
   }
 
   static bool is_argument_buffer(const Value* v) { return !v->def && v->owner && !v->owner->parent; }

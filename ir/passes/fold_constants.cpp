@@ -1,8 +1,11 @@
 // fold_constants: evaluates what is known at compile time.
 #include <cmath>
+#include <limits>
+#include <optional>
 
 #include "ir/passes/fold_constants.h"
 #include "ir/rewriter.h"
+#include "support/limits.h"
 
 namespace vic::ir {
 namespace {
@@ -70,6 +73,12 @@ class FoldConstants : public Rewriter {
     }
   }
 
+  static Value* integer(Builder& b, std::optional<int64_t> n) { return n ? b.const_i64(*n) : nullptr; }
+  // x / y and x % y are defined: y is not 0, and the quotient fits (not INT64_MIN / -1).
+  static bool divisible(int64_t x, int64_t y) {
+    return y != 0 && !(x == std::numeric_limits<int64_t>::min() && y == -1);
+  }
+
   static Value* fold(OpKind kind, int64_t attr, const std::vector<Value*>& xs, Builder& b) {
     auto f = [&](size_t i) { return constant(xs[i])->number; };
     auto n = [&](size_t i) { return constant(xs[i])->integer; };
@@ -87,11 +96,16 @@ class FoldConstants : public Rewriter {
       case OpKind::Expm1: return b.const_f64(std::expm1(f(0)));
       case OpKind::Lgamma: return b.const_f64(std::lgamma(f(0)));
       case OpKind::Fabs: return b.const_f64(std::fabs(f(0)));
-      case OpKind::IAdd: return b.const_i64(n(0) + n(1));
-      case OpKind::ISub: return b.const_i64(n(0) - n(1));
-      case OpKind::IMul: return b.const_i64(n(0) * n(1));
-      case OpKind::IDiv: return n(1) == 0 ? nullptr : b.const_i64(n(0) / n(1));
-      case OpKind::IMod: return n(1) == 0 ? nullptr : b.const_i64(n(0) % n(1));
+      // Integer ops fold only where the result is defined; a division by zero
+      // or an overflow is left for the check that guards it to report.
+      case OpKind::IAdd: return integer(b, limits::checked_add(n(0), n(1)));
+      case OpKind::ISub: return integer(b, limits::checked_sub(n(0), n(1)));
+      case OpKind::IMul: return integer(b, limits::checked_mul(n(0), n(1)));
+      case OpKind::IAddOverflows: return b.const_bool(!limits::checked_add(n(0), n(1)));
+      case OpKind::ISubOverflows: return b.const_bool(!limits::checked_sub(n(0), n(1)));
+      case OpKind::IMulOverflows: return b.const_bool(!limits::checked_mul(n(0), n(1)));
+      case OpKind::IDiv: return divisible(n(0), n(1)) ? b.const_i64(n(0) / n(1)) : nullptr;
+      case OpKind::IMod: return divisible(n(0), n(1)) ? b.const_i64(n(0) % n(1)) : nullptr;
       case OpKind::IToF: return b.const_f64(static_cast<double>(n(0)));
       case OpKind::FCmp: return b.const_bool(compare(static_cast<CmpPredicate>(attr), f(0), f(1)));
       case OpKind::ICmp: return b.const_bool(compare(static_cast<CmpPredicate>(attr), n(0), n(1)));

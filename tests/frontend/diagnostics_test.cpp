@@ -1,6 +1,7 @@
 // One test per diagnostic the frontend reports: a small model and the exact
 // text Diagnostics::str() prints for it (location, message, source line, caret,
 // hints), plus the kind of the first diagnostic.
+#include <cstdlib>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -140,6 +141,46 @@ TEST(FrontendDiagnostics, ExpectedExpression) {
             "m.vmodel:1:21: error: expected an expression, found ';'\n"
             "    model { real x = 1 +; }\n"
             "                        ^\n");
+}
+
+// A byte that is not UTF-8 (here Latin-1 'e acute', 0xE9) is harmless in a
+// comment, and an error with its place anywhere else. The echoed line shows it
+// as '?', one column.
+TEST(FrontendDiagnostics, InvalidUtf8) {
+  EXPECT_EQ(diagnose("parameters { real mu; } // caf\xe9\nmodel { mu ~ normal(0, 1); } /* \xff\xfe */\n").text, "");
+  Result r = diagnose("parameters { real mu; }\nmodel { real x\xe9 = 1; }\n");
+  EXPECT_EQ(r.first_kind, "InvalidUtf8");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:15: error: the byte 0xE9 is not valid UTF-8 here; save the file as UTF-8\n"
+            "    model { real x? = 1; }\n"
+            "                  ^\n");
+  // Overlong forms, surrogates, truncated sequences and stray continuation bytes.
+  for (const char* bad : {"\xc0\xaf", "\xed\xa0\x80", "\xe2\x82", "\x80", "\xf8\x88\x80\x80\x80", "\xf4\x90\x80\x80"}) {
+    EXPECT_EQ(diagnose(std::string("model { ") + bad + " }\n").first_kind, "InvalidUtf8") << bad;
+  }
+}
+
+// A character outside the language is reported as itself, before the parser
+// could misread it; a control character is named by its code point and never
+// echoed raw (it could drive the terminal).
+TEST(FrontendDiagnostics, StrayCharacters) {
+  EXPECT_EQ(diagnose("model { real x = 1 @ 2; }\n").text,
+            "m.vmodel:1:20: error: unexpected character '@'\n"
+            "    model { real x = 1 @ 2; }\n"
+            "                       ^\n");
+  EXPECT_EQ(diagnose("model { \x1b[31m }\n").text,
+            "m.vmodel:1:9: error: unexpected character U+001B\n"
+            "    model { ?[31m }\n"
+            "            ^\n");
+  // Columns count characters: the caret sits under the 'é' after a 'µ'.
+  EXPECT_EQ(diagnose("model { // \xc2\xb5\n  \xc3\xa9 }\n").text,
+            "m.vmodel:2:3: error: unexpected character '\xc3\xa9'\n"
+            "      \xc3\xa9 }\n"
+            "      ^\n");
+  EXPECT_EQ(diagnose(std::string("model { \0 }\n", 12)).text,
+            "m.vmodel:1:9: error: unexpected character U+0000\n"
+            "    model { ? }\n"
+            "            ^\n");
 }
 
 TEST(FrontendDiagnostics, UnterminatedComment) {
@@ -626,18 +667,64 @@ TEST(FrontendDiagnostics, DeeplyNestedUnbracedStatements) {
   EXPECT_TRUE(r.text == nesting_message(source, 17 + 198 * 7 + 3, frontend::kMaxNesting));
 }
 
+// 10^5 statements in one block: every walk over statements is a loop.
+TEST(FrontendDiagnostics, HundredThousandStatements) {
+  std::string source = "parameters { real mu; }\nmodel {\n" + repeat("  target += -0.5 * square(mu);\n", 100000) +
+                       "  mu ~ nromal(0, 1);\n}\n";
+  Result r = diagnose(source);
+  EXPECT_EQ(first_line(r.text), "m.vmodel:100003:8: error: unknown distribution 'nromal'");
+}
+
 TEST(FrontendDiagnostics, LongElseIfChain) {
   const std::string source = "model { real x; if (1) x = 1; " + repeat("else if (1) x = 1; ", 100000) + "}\n";
   EXPECT_EQ(diagnose(source).first_kind, "NestingTooDeep");
 }
 
-TEST(FrontendDiagnostics, LongOperatorChains) {
-  for (const std::string& chain : {repeat("1 + ", 100000), repeat("- ", 100000), repeat("2 ^ ", 100000),
-                                   repeat("1 ? 2 : ", 100000), repeat("1 ? ", 100000)}) {
+// A flat chain of one left-associative operator is one level of nesting,
+// however long: 10^5 terms parse and check (and print) without recursing.
+TEST(FrontendDiagnostics, FlatOperatorChainsOfHundredThousandTermsAreFine) {
+  EXPECT_EQ(diagnose("model { real y = " + repeat("1 + ", 100000) + "1; }\n").text, "");
+  // Every left-associative operator (10^4 terms: far past the nesting limit, and quick).
+  for (const std::string& term : {"1 - ", "2 * ", "x / ", "1 && ", "0 || ", "1 == ", "1 < ", "x .* ", "5 % "}) {
+    std::string source = "data { real x; }\nmodel { real y = " + repeat(term, 10000) + "1; }\n";
+    EXPECT_EQ(diagnose(source).text, "") << term;
+  }
+  // Of vectors too, mixing operators of one precedence.
+  std::string source = "data { vector[3] v; }\nmodel { vector[3] w = v" + repeat(" + v - v", 50000) + "; }\n";
+  EXPECT_EQ(diagnose(source).text, "");
+}
+
+// The AST printer and expr_to_source walk a long chain's spine iteratively too.
+TEST(FrontendDiagnostics, LongChainsPrint) {
+  SourceFile file("m.vmodel", "model { real y = " + repeat("2 - ", 100000) + "1; }\n");
+  Diagnostics diags;
+  std::unique_ptr<ast::Program> program = frontend::parse_and_check(file, diags);
+  ASSERT_TRUE(program && !diags.has_errors()) << diags.str();
+  std::string printed = frontend::print_ast(*program);
+  EXPECT_NE(printed.find(repeat("(- ", 100000) + "(lit 2 : int data) (lit 2 : int data) : int data) (lit 2"),
+            std::string::npos);
+  const ast::Expr& init = *program->blocks[0].stmts[0]->as<ast::DeclStmt>().decl->init;
+  EXPECT_EQ(frontend::expr_to_source(init), repeat("2 - ", 100000) + "1");
+}
+
+// Nesting stays bounded: prefix operators, '^' (right-associative) and
+// ternaries nest, and past the documented depth they are a clear error.
+TEST(FrontendDiagnostics, LongNestedChainsAreTooDeep) {
+  for (const std::string& chain : {repeat("- ", 100000), repeat("2 ^ ", 100000), repeat("1 ? 2 : ", 100000),
+                                   repeat("1 ? ", 100000)}) {
     std::string source = "model { real x = " + chain + "1" + (chain == repeat("1 ? ", 100000) ? repeat(" : 2", 100000) : "") + "; }\n";
     Result r = diagnose(source);
     EXPECT_EQ(r.first_kind, "NestingTooDeep") << chain.substr(0, 10);
   }
+}
+
+// A type error deep in a long chain is reported at its own operator.
+TEST(FrontendDiagnostics, TypeErrorInsideALongChain) {
+  std::string source = "data { vector[3] v; }\nmodel { real y = " + repeat("1 + ", 5000) + "v * v" + repeat(" + 1", 5000) + "; }\n";
+  Result r = diagnose(source);
+  EXPECT_EQ(r.first_kind, "TypeMismatch");
+  EXPECT_EQ(first_line(r.text), "m.vmodel:2:" + std::to_string(18 + 5000 * 4 + 2) +
+                                    ": error: cannot apply '*' to vector and vector");
 }
 
 TEST(FrontendDiagnostics, NestingJustBelowTheLimitIsFine) {
@@ -662,6 +749,7 @@ TEST(FrontendDiagnostics, EveryKindIsProduced) {
       {DiagnosticKind::SyntaxError, "model { real x = 1 }"},
       {DiagnosticKind::NestingTooDeep, "model { real x = " + std::string(300, '(') + "1" + std::string(300, ')') + "; }"},
       {DiagnosticKind::UnterminatedComment, "model { /* }"},
+      {DiagnosticKind::InvalidUtf8, "model { \xe9 }"},
       {DiagnosticKind::UndeclaredName, "model { target += x; }"},
       {DiagnosticKind::Redeclaration, "data { int N; int N; }"},
       {DiagnosticKind::UnknownFunction, "model { target += foo(1); }"},
@@ -688,6 +776,13 @@ TEST(FrontendDiagnostics, EveryKindIsProduced) {
                                         "model { target += sum(X * v) * a; }"},
   };
   std::vector<bool> produced(num_diagnostic_kinds(), false);
+  {
+    // A model too large for the memory budget (lowered to 1 KiB: two tokens).
+    setenv("VIC_MAX_MEMORY", "1K", 1);
+    EXPECT_EQ(diagnose("model { }").first_kind, "SourceTooLarge");
+    unsetenv("VIC_MAX_MEMORY");
+    produced[static_cast<int>(DiagnosticKind::SourceTooLarge)] = true;
+  }
   for (const auto& [kind, source] : cases) {
     SourceFile file("m.vmodel", source);
     Diagnostics diags;

@@ -1,14 +1,17 @@
 // run_advi's settings checks that keep it from looping forever (a non-finite
 // eta or tolerance), its split of what it reports into progress lines and
-// warnings, and untrusted_fit_reasons, which decides `vic fit`'s exit status 3.
+// warnings, untrusted_fit_reasons, which decides `vic fit`'s exit status 3,
+// and the summary's ELBO line for an ELBO gone astray.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 #include "runtime/advi.h"
 #include "runtime/fit_assessment.h"
+#include "runtime/summary.h"
 #include "test_models.h"
 
 namespace vic::runtime {
@@ -198,6 +201,18 @@ TEST(UntrustedFitReasons, EveryReasonInOrder) {
           "the ELBO may be diverging at the last evaluation (iteration 200: relative ELBO change mean inf, "
           "median inf)",
           "the final ELBO is -inf", "the ELBO at convergence (-inf) is more than 5% below the best seen (-100)"}));
+}
+
+TEST(ElboLine, AHugeELBOIsPrintedInScientificNotation) {
+  AdviResult result = converged_result({-120, -8.4920867823387058e61});
+  result.converged = false;
+  result.convergence_message = "maximum number of iterations reached";
+  result.eta = 0.1;
+  result.eta_adapted = true;
+  std::ostringstream out;
+  print_elbo_line(out, result);
+  EXPECT_EQ(out.str(),
+            "ELBO = -8.492e+61 at iteration 200 (maximum number of iterations reached), eta = 0.1 (adapted)\n");
 }
 
 }  // namespace

@@ -77,6 +77,17 @@ TEST(FitOutput, AReadOnlyDirectoryLeavesThePreviousFile) {
   EXPECT_EQ(dir.read("ro/fit.csv"), kPrevious);
 }
 
+TEST(FitOutput, AWriteThatFailsMidwayLeavesThePreviousFile) {
+  // Files may not grow past 4 KiB: the CSV's write fails partway, as on a
+  // full disk (EFBIG here, ENOSPC there), even for root.
+  FitDir dir;
+  VicRun r = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--output", "fit.csv"}, "", {.file_size_bytes = 4096});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "error: cannot write 'fit.csv': File too large\n");
+  EXPECT_EQ(dir.read("fit.csv"), kPrevious);
+  EXPECT_EQ(dir.entries(), (std::vector<std::string>{"fit.csv", "m.vmodel"}));
+}
+
 TEST(FitOutput, AFailedFitLeavesThePreviousFile) {
   FitDir dir;
   // The scale comes from the data, so the failure comes from the fit itself,
@@ -141,9 +152,10 @@ bool wait_for_file_with_prefix(const fs::path& dir, const std::string& prefix, d
   return false;
 }
 
-// Starts a long fit, signals it once its temporary file exists, and checks
-// that it died of the signal, the previous file is intact, nothing is left.
-void expect_killed_fit_leaves_previous_file(int signal_number) {
+// Starts a long fit (about 10 s uninterrupted), signals it `delay_ms` after
+// its temporary file appears, and checks that it died of the signal, the
+// previous file is intact and nothing else is left.
+void expect_killed_fit_leaves_previous_file(int signal_number, int delay_ms) {
   FitDir dir;
   dir.write("slow.vmodel", kSlowModel);
   dir.write("d.json", "{\"n\": 200000}");
@@ -151,6 +163,7 @@ void expect_killed_fit_leaves_previous_file(int signal_number) {
                                                    "1e-12", "--output", "fit.csv"});
   ASSERT_GT(pid, 0);
   bool started = wait_for_file_with_prefix(dir.path(), ".fit.csv.vic-", 60);
+  std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
   ::kill(pid, signal_number);
   VicRun r = testing_util::wait_for_vic(pid);
   ASSERT_TRUE(started) << "the temporary file never appeared";
@@ -159,9 +172,11 @@ void expect_killed_fit_leaves_previous_file(int signal_number) {
   EXPECT_EQ(dir.entries(), (std::vector<std::string>{"d.json", "fit.csv", "m.vmodel", "slow.vmodel"}));
 }
 
-TEST(FitOutput, SigtermMidFitLeavesThePreviousFile) { expect_killed_fit_leaves_previous_file(SIGTERM); }
+// At once: the signal arrives while the model compiles.
+TEST(FitOutput, SigintWhileCompilingLeavesThePreviousFile) { expect_killed_fit_leaves_previous_file(SIGINT, 0); }
 
-TEST(FitOutput, SigintMidFitLeavesThePreviousFile) { expect_killed_fit_leaves_previous_file(SIGINT); }
+// A second later: the signal arrives during the ascent.
+TEST(FitOutput, SigtermMidFitLeavesThePreviousFile) { expect_killed_fit_leaves_previous_file(SIGTERM, 1000); }
 
 TEST(FitOutput, TwoFitsWritingOneFileDoNotInterleave) {
   FitDir dir;

@@ -85,7 +85,7 @@ TEST(FitStatus, AnAllocationThatFailsAnywayIsAnErrorNotACrash) {
   ScratchDir dir("fit_status");
   dir.write("m.vmodel", kModel);
   VicRun r = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--draws", "100000000", "--output", "fit.csv"}, "",
-                     uint64_t{2000000000});
+                     {.address_space_bytes = 2000000000});
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, "error: out of memory: an allocation failed (std::bad_alloc)\n");
   EXPECT_EQ(dir.entries(), (std::vector<std::string>{"m.vmodel"}));

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <fstream>
 #include <sstream>
 
@@ -26,12 +27,17 @@ std::string read_path(const fs::path& file) {
 
 // In the child: cd to `dir`, redirect stdout and stderr, exec vic.
 [[noreturn]] void exec_vic(const fs::path& dir, const std::vector<std::string>& args, const std::string& stdout_path,
-                           const std::string& stderr_path, uint64_t address_space_limit_bytes = 0) {
+                           const std::string& stderr_path, const ProcessLimits& limits = {}) {
   if (::chdir(dir.c_str()) != 0) ::_exit(126);
-  if (address_space_limit_bytes > 0) {
+  auto set_limit = [](int resource, uint64_t bytes) {
     struct rlimit limit {};
-    limit.rlim_cur = limit.rlim_max = address_space_limit_bytes;
-    if (::setrlimit(RLIMIT_AS, &limit) != 0) ::_exit(126);
+    limit.rlim_cur = limit.rlim_max = bytes;
+    if (::setrlimit(resource, &limit) != 0) ::_exit(126);
+  };
+  if (limits.address_space_bytes > 0) set_limit(RLIMIT_AS, limits.address_space_bytes);
+  if (limits.file_size_bytes > 0) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    set_limit(RLIMIT_FSIZE, limits.file_size_bytes);
   }
   int out = ::open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -79,14 +85,14 @@ std::vector<std::string> ScratchDir::entries() const {
 }
 
 VicRun run_vic(const fs::path& dir, const std::vector<std::string>& args, const std::string& stdout_path,
-               uint64_t address_space_limit_bytes) {
+               const ProcessLimits& limits) {
   // The captured streams live beside the scratch directory, not in it, so
   // tests can list the directory's files.
   std::string capture = dir.string() + ".capture";
   std::string out_path = stdout_path.empty() ? capture + ".out" : stdout_path;
   std::string err_path = capture + ".err";
   pid_t pid = ::fork();
-  if (pid == 0) exec_vic(dir, args, out_path, err_path, address_space_limit_bytes);
+  if (pid == 0) exec_vic(dir, args, out_path, err_path, limits);
   VicRun run = wait_for_vic(pid);
   if (stdout_path.empty()) run.out = read_path(out_path);
   run.err = read_path(err_path);

@@ -43,12 +43,19 @@ struct VicRun {
   std::string err;
 };
 
+// Resource limits for the child process; 0 means none.
+struct ProcessLimits {
+  // Virtual memory (RLIMIT_AS), so that a large allocation fails.
+  uint64_t address_space_bytes = 0;
+  // The size any file may grow to (RLIMIT_FSIZE, with SIGXFSZ ignored), so
+  // that a write past it fails with EFBIG, as a full disk fails with ENOSPC.
+  uint64_t file_size_bytes = 0;
+};
+
 // Runs `vic args...` in `dir`. Stdout goes to `stdout_path` when given (then
-// `out` stays empty), else it is captured. A non-zero
-// `address_space_limit_bytes` caps the process's virtual memory (RLIMIT_AS),
-// so that a large allocation fails.
+// `out` stays empty), else it is captured.
 VicRun run_vic(const std::filesystem::path& dir, const std::vector<std::string>& args,
-               const std::string& stdout_path = "", uint64_t address_space_limit_bytes = 0);
+               const std::string& stdout_path = "", const ProcessLimits& limits = {});
 
 // Starts `vic args...` in `dir` with stdout and stderr to /dev/null and
 // returns its process id, for a test that signals it.

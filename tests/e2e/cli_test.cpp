@@ -178,6 +178,12 @@ TEST(ModelFile, AnUnreadableFileSaysWhy) {
   EXPECT_EQ(r.err, "error: cannot read 'm.vmodel': Permission denied\n");
 }
 
+TEST(ModelFile, AnEndlessFileIsCutOff) {
+  VicRun r = vic({"check", "/dev/zero"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "error: cannot read '/dev/zero': a model file may hold at most 64 MiB\n");
+}
+
 TEST(StandardOutput, CheckToAFullDeviceFails) {
   VicRun r = vic({"check", "m.vmodel"}, "/dev/full");
   EXPECT_EQ(r.status, 1);

@@ -4,13 +4,17 @@
 // over {100, 10, 1, 0.1, 0.01} with its early exit, the adaptive step-size sequence
 // eta / sqrt(iter) * g / (1 + sqrt(s)) where s starts at g^2 and then follows
 // s = 0.9 s + 0.1 g^2, and convergence on the mean or median of a circular buffer
-// of relative ELBO changes. Stan's logger lines go to the caller's LogLine.
+// of relative ELBO changes. Stan's progress lines (the adaptation iterations, the
+// ELBO table) go to the caller's progress LogLine; Stan's informational
+// messages, the diverging note and vic's restarts go to its warning LogLine.
 #include "runtime/advi.h"
 
 #include <algorithm>
 #include <boost/circular_buffer.hpp>
 #include <boost/random/normal_distribution.hpp>
+#include <climits>
 #include <cmath>
+#include <cstdio>
 #include <iomanip>
 #include <limits>
 #include <numbers>
@@ -26,6 +30,8 @@ double AdviResult::final_elbo() const {
 
 namespace {
 
+// Stan's note on an ELBO table line whose relative changes are large.
+constexpr const char* kDivergingNote = "MAY BE DIVERGING... INSPECT ELBO";
 // Stan's eta candidates, tried in order by adapt_eta.
 constexpr double kEtaSequence[] = {100, 10, 1, 0.1, 0.01};
 constexpr int kEtaSequenceSize = 5;
@@ -67,11 +73,12 @@ double circular_buffer_median(const boost::circular_buffer<double>& buffer) {
 class Advi {
  public:
   Advi(const Model& model, const AdviSettings& settings, Rng& rng, const LogLine& log,
-       AdviResult& result)
+       const LogLine& warn, AdviResult& result)
       : model_(model),
         settings_(settings),
         rng_(rng),
         log_(log),
+        warn_(warn),
         result_(result),
         dim_(model.dim()),
         eta_draw_(dim_),
@@ -234,6 +241,7 @@ class Advi {
     say("Begin stochastic gradient ascent.");
     say("  iter             ELBO   delta_ELBO_mean   delta_ELBO_med   notes ");
 
+    bool warned_diverging = false;
     bool do_more_iterations = true;
     for (int iter = 1; do_more_iterations; ++iter) {
       if (Status status = calc_elbo_grad(q, elbo_grad); !status) return status;
@@ -270,20 +278,25 @@ class Advi {
           do_more_iterations = false;
         }
         entry.notes = converged;
-        if (iter > 10 * eval_elbo && (entry.rel_median > 0.5 || entry.rel_mean > 0.5)) {
-          add_note(entry.notes, "MAY BE DIVERGING... INSPECT ELBO");
-        }
+        bool diverging = iter > 10 * eval_elbo && (entry.rel_median > 0.5 || entry.rel_mean > 0.5);
+        entry.may_be_diverging = diverging;
+        if (diverging) add_note(entry.notes, kDivergingNote);
         say(format_trace_line(entry));
         result_.elbo_trace.push_back(entry);
+        if (diverging && !warned_diverging) {
+          warned_diverging = true;
+          warn("ADVI: the ELBO may be diverging at iteration " + std::to_string(iter) +
+               " (relative ELBO change: mean " + format_brief(entry.rel_mean) + ", median " +
+               format_brief(entry.rel_median) + "); inspect the ELBO");
+        }
 
         if (!do_more_iterations) {
           result_.converged = true;
           result_.convergence_message = converged;
           if (rel_difference(elbo, elbo_best) > 0.05) {
             result_.elbo_below_best = true;
-            say("Informational Message: The ELBO at a previous iteration is larger than the ELBO "
-                "upon convergence!");
-            say("This variational approximation may not have converged to a good optimum.");
+            warn("ADVI: the ELBO at a previous iteration is larger than the ELBO upon convergence; "
+                 "this variational approximation may not have converged to a good optimum");
           }
         }
       }
@@ -293,9 +306,9 @@ class Advi {
           result_.converged = false;
           result_.convergence_message = "maximum number of iterations reached";
         }
-        say("Informational Message: The maximum number of iterations is reached! The algorithm "
-            "may not have converged.");
-        say("This variational approximation is not guaranteed to be meaningful.");
+        warn("ADVI: the maximum number of iterations (" + std::to_string(max_iterations) +
+             ") is reached; the algorithm may not have converged, and this variational "
+             "approximation is not guaranteed to be meaningful");
         do_more_iterations = false;
       }
     }
@@ -370,10 +383,22 @@ class Advi {
     if (log_) log_(line);
   }
 
+  void warn(const std::string& line) const {
+    if (warn_) warn_(line);
+  }
+
+  // Three significant digits, for numbers in warnings.
+  static std::string format_brief(double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3g", value);
+    return text;
+  }
+
   const Model& model_;
   const AdviSettings& settings_;
   Rng& rng_;
   const LogLine& log_;
+  const LogLine& warn_;
   AdviResult& result_;
   const size_t dim_;
   std::vector<double> eta_draw_;
@@ -381,26 +406,37 @@ class Advi {
   std::vector<double> grad_;
 };
 
-// Settings Stan's check_positive calls would reject.
+// Settings Stan's check_positive calls would reject, and the ones that would
+// make the run loop forever (an infinite eta never shrinks to Stan's smallest
+// candidate; an infinite tolerance or radius has no meaning) or overflow a count.
 Status check_settings(const AdviSettings& s) {
   auto positive = [](const char* what, double value) -> Status {
     if (value > 0) return Status::ok();
     return Error{std::string("ADVI: ") + what + " must be positive, but is " +
                  format_shortest(value)};
   };
+  auto positive_finite = [](const char* what, double value) -> Status {
+    if (value > 0 && std::isfinite(value)) return Status::ok();
+    return Error{std::string("ADVI: ") + what + " must be positive and finite, but is " +
+                 format_shortest(value)};
+  };
   for (Status status : {positive("grad_samples", s.grad_samples),
                         positive("elbo_samples", s.elbo_samples),
                         positive("eval_elbo", s.eval_elbo),
-                        positive("tol_rel_obj", s.tol_rel_obj),
+                        positive_finite("tol_rel_obj", s.tol_rel_obj),
                         positive("iter (maximum iterations)", s.max_iterations),
-                        positive("eta", s.eta)}) {
+                        positive_finite("eta", s.eta)}) {
     if (!status) return status;
+  }
+  if (s.grad_samples > INT_MAX / kGradRetries) {
+    return Error{"ADVI: grad_samples must be at most " + std::to_string(INT_MAX / kGradRetries) +
+                 ", but is " + std::to_string(s.grad_samples)};
   }
   if (s.adapt_engaged) {
     if (Status status = positive("adapt iter", s.adapt_iterations); !status) return status;
   }
-  if (!(s.init_radius >= 0)) {
-    return Error{"ADVI: init radius must be non-negative, but is " +
+  if (!(s.init_radius >= 0) || !std::isfinite(s.init_radius)) {
+    return Error{"ADVI: init radius must be non-negative and finite, but is " +
                  format_shortest(s.init_radius)};
   }
   return Status::ok();
@@ -409,7 +445,8 @@ Status check_settings(const AdviSettings& s) {
 }  // namespace
 
 Expected<AdviResult> run_advi(const Model& model, const AdviSettings& settings, Rng& rng,
-                              const std::vector<double>& init, const LogLine& log) {
+                              const std::vector<double>& init, const LogLine& log,
+                              const LogLine& warn) {
   if (Status status = check_settings(settings); !status) return Error{status.error()};
   AdviResult result;
   Expected<std::vector<double>> start = initialize_unconstrained(
@@ -418,7 +455,7 @@ Expected<AdviResult> run_advi(const Model& model, const AdviSettings& settings, 
   if (!start) return Error{start.error()};
   result.initial_point = start.take();
 
-  Advi advi(model, settings, rng, log, result);
+  Advi advi(model, settings, rng, log, warn, result);
   double eta = settings.eta;
   // With no parameters every eta gives the same ELBO, which Stan's search reads
   // as failure; there is nothing to adapt.
@@ -441,7 +478,7 @@ Expected<AdviResult> run_advi(const Model& model, const AdviSettings& settings, 
     line << "the ascent diverged at iteration " << result.iterations << " with eta = " << eta << " ("
          << status.error() << "); restarting with eta = " << smaller;
     result.restarts.push_back(line.str());
-    if (log) log("Restart: " + line.str());
+    if (warn) warn("ADVI: " + line.str());
     eta = smaller;
     result.eta = eta;
     result.elbo_trace.clear();

@@ -56,6 +56,9 @@ struct ElboTraceEntry {
   // Stan's notes: "MEAN ELBO CONVERGED", "MEDIAN ELBO CONVERGED",
   // "MAY BE DIVERGING... INSPECT ELBO", space-separated; empty if none.
   std::string notes;
+  // Whether the notes include "MAY BE DIVERGING... INSPECT ELBO": past 10
+  // evaluations, the mean or median relative change is above 0.5.
+  bool may_be_diverging = false;
 };
 
 // The fitted approximation and how the fit went.
@@ -92,12 +95,19 @@ struct AdviResult {
 
 // Fits the approximation. `init` is the initial unconstrained point; when empty,
 // one is drawn from `rng` by initialize_unconstrained (uniform on
-// (-init_radius, init_radius), as Stan does) before any other draw. Progress and
-// informational lines as Stan prints them go to `log` (may be empty: silent).
-// Errors (initialisation fails, every eta candidate fails, too many dropped
-// evaluations, an ELBO that cannot be computed) come back as an Error.
+// (-init_radius, init_radius), as Stan does) before any other draw. Progress
+// lines as Stan prints them (the adaptation iterations, the ELBO table,
+// rejected initial values) go to `log`; what a user must see even without the
+// progress goes to `warn`, one line each, as it happens: Stan's informational
+// messages (maximum iterations reached, the ELBO at convergence below the
+// best), the first "MAY BE DIVERGING" note of an ascent, and each restart.
+// Either may be empty (silent). Settings Stan would reject, or that cannot end
+// (a non-finite eta or tol_rel_obj), errors of the fit (initialisation fails,
+// every eta candidate fails, too many dropped evaluations, an ELBO that cannot
+// be computed) come back as an Error.
 Expected<AdviResult> run_advi(const Model& model, const AdviSettings& settings, Rng& rng,
-                              const std::vector<double>& init = {}, const LogLine& log = {});
+                              const std::vector<double>& init = {}, const LogLine& log = {},
+                              const LogLine& warn = {});
 
 // Draws from the fitted approximation in CmdStan's order: row 0 is the mean
 // (constrain(mu), lp__ = log_p__ = log_g__ = 0), then `num_draws` rows, each with

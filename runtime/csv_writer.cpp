@@ -6,9 +6,8 @@
 // `tol_rel_obj`, `eval_elbo` and `output_samples`.
 #include "runtime/csv_writer.h"
 
-#include <fstream>
-
 #include "runtime/format.h"
+#include "support/output_file.h"
 
 namespace vic::runtime {
 
@@ -89,12 +88,10 @@ void write_variational_csv(std::ostream& out, const CsvRunInfo& info, const Advi
 
 Status write_variational_csv_file(const std::string& path, const CsvRunInfo& info,
                                   const AdviResult& result, const Draws& draws) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) return Error{path + ": cannot open the output file for writing"};
-  write_variational_csv(out, info, result, draws);
-  out.flush();
-  if (!out) return Error{path + ": error writing the output file"};
-  return Status::ok();
+  Expected<std::unique_ptr<OutputFile>> file = OutputFile::open(path);
+  if (!file) return Error{file.error()};
+  write_variational_csv((*file)->stream(), info, result, draws);
+  return (*file)->commit();
 }
 
 }  // namespace vic::runtime

@@ -44,7 +44,9 @@ std::string format_csv_value(double value);
 void write_variational_csv(std::ostream& out, const CsvRunInfo& info, const AdviResult& result,
                            const Draws& draws);
 
-// The same into the file at `path`; an Error if it cannot be written.
+// The same into the file at `path`, atomically (support/output_file.h): the file
+// is replaced only once it is complete. An Error with errno's text if it cannot
+// be written; then an existing file is unchanged.
 Status write_variational_csv_file(const std::string& path, const CsvRunInfo& info,
                                   const AdviResult& result, const Draws& draws);
 

@@ -105,8 +105,9 @@ void print_summary_table(std::ostream& out, const std::vector<ColumnSummary>& su
 }
 
 void print_elbo_line(std::ostream& out, const AdviResult& result) {
-  char elbo[64];
-  std::snprintf(elbo, sizeof(elbo), "%.3f", result.final_elbo());
+  // As the table spells numbers: "%.3f" would print an ELBO of -2e53 with 54
+  // digits (and a fixed buffer would cut a longer one short).
+  std::string elbo = format_cell(result.final_elbo());
   int at = result.elbo_trace.empty() ? result.iterations : result.elbo_trace.back().iteration;
   out << "ELBO = " << elbo << " at iteration " << at << " (" << result.convergence_message
       << "), eta = " << format_shortest(result.eta) << (result.eta_adapted ? " (adapted)" : "")

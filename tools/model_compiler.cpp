@@ -1,9 +1,13 @@
 // The compiler driver.
 #include "tools/model_compiler.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
-#include <fstream>
-#include <sstream>
+#include <cstring>
 
 #include "codegen/jit.h"
 #include "codegen/jit_model.h"
@@ -150,11 +154,38 @@ CheckedModel check_model_source(std::string name, std::string text) {
 }
 
 Expected<CheckedModel> check_model_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{"cannot read '" + path + "'"};
-  std::ostringstream text;
-  text << in.rdbuf();
-  return check_model_source(path, text.str());
+  // POSIX calls rather than a stream, so the message can say why (errno's text).
+  // A model is source code: past this size it is surely not one (/dev/zero).
+  constexpr size_t kMaxModelBytes = size_t{64} << 20;
+  auto failure = [&path](int error_number) -> Expected<CheckedModel> {
+    return Error{"cannot read '" + path + "': " + std::strerror(error_number)};
+  };
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return failure(errno);
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return failure(EISDIR);
+  }
+  std::string text;
+  char chunk[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int error_number = errno;
+      ::close(fd);
+      return failure(error_number);
+    }
+    if (n == 0) break;
+    if (text.size() + static_cast<size_t>(n) > kMaxModelBytes) {
+      ::close(fd);
+      return Error{"cannot read '" + path + "': a model file may hold at most 64 MiB"};
+    }
+    text.append(chunk, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return check_model_source(path, std::move(text));
 }
 
 std::vector<runtime::DataDecl> data_declarations(const ast::Program& program) {

@@ -11,6 +11,15 @@
 namespace vic::ir {
 namespace {
 
+// The passes' names, as --dump-ir-after and --time-passes spell them.
+constexpr const char* kBindDataSizes = "bind-data-sizes";
+constexpr const char* kFoldConstants = "fold-constants";
+constexpr const char* kSimplifyAlgebra = "simplify-algebra";
+constexpr const char* kCse = "cse";
+constexpr const char* kDce = "dce";
+constexpr const char* kHoistDataOnly = "hoist-data-only";
+constexpr const char* kReverseModeAd = "reverse-mode-ad";
+
 class Runner {
  public:
   explicit Runner(const PipelineSettings& s) : s_(s) {}
@@ -38,25 +47,29 @@ class Runner {
 
 }  // namespace
 
+std::vector<std::string> pipeline_pass_names() {
+  return {kBindDataSizes, kFoldConstants, kSimplifyAlgebra, kCse, kDce, kHoistDataOnly, kReverseModeAd};
+}
+
 Program simplify_program(const Program& program, const PipelineSettings& s) {
   Runner r(s);
-  Program p = r.run("fold-constants", s.fold_constants, program, fold_constants);
-  p = r.run("simplify-algebra", s.simplify_algebra, p, simplify_algebra);
-  p = r.run("cse", s.eliminate_common_subexpressions, p, eliminate_common_subexpressions);
-  p = r.run("dce", s.eliminate_dead_code, p, eliminate_dead_code);
+  Program p = r.run(kFoldConstants, s.fold_constants, program, fold_constants);
+  p = r.run(kSimplifyAlgebra, s.simplify_algebra, p, simplify_algebra);
+  p = r.run(kCse, s.eliminate_common_subexpressions, p, eliminate_common_subexpressions);
+  p = r.run(kDce, s.eliminate_dead_code, p, eliminate_dead_code);
   return p;
 }
 
 Program run_pipeline(const Program& lowered, const PipelineSettings& s,
                      const std::function<std::optional<int64_t>(const std::string&)>* lookup_size) {
   Runner r(s);
-  Program p = lookup_size ? r.run("bind-data-sizes", true, lowered,
+  Program p = lookup_size ? r.run(kBindDataSizes, true, lowered,
                                   [&](const Program& in) { return bind_data_sizes(in, *lookup_size); })
                           : clone_program(lowered);
   p = simplify_program(p, s);
-  p = r.run("hoist-data-only", s.hoist_data_only, p, hoist_data_only);
+  p = r.run(kHoistDataOnly, s.hoist_data_only, p, hoist_data_only);
   p = simplify_program(p, s);
-  p = r.run("reverse-mode-ad", true, p, [](const Program& in) {
+  p = r.run(kReverseModeAd, true, p, [](const Program& in) {
     Program out = clone_program(in);
     add_gradient_function(out, "lp_propto", "lp_grad");
     return out;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "ir/ir.h"
 
@@ -23,6 +24,10 @@ struct PipelineSettings {
   // Print each pass's time.
   bool time_passes = false;
 };
+
+// The names of the passes run_pipeline runs, in their first order, as
+// PipelineSettings::dump_ir_after takes them (besides "all").
+std::vector<std::string> pipeline_pass_names();
 
 // The cleanup passes, in order: fold, simplify, CSE, DCE.
 Program simplify_program(const Program& program, const PipelineSettings& settings);

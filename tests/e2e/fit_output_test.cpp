@@ -1,0 +1,207 @@
+// `vic fit`'s output file through the binary: errors name the file with
+// errno's text, an output that is one of the inputs is refused, a failure or
+// a kill leaves the previous file byte for byte and no temporary file, and
+// two fits writing one file never interleave.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <thread>
+
+#include "vic_process.h"
+
+namespace vic {
+namespace {
+
+namespace fs = std::filesystem;
+using testing_util::run_vic;
+using testing_util::ScratchDir;
+using testing_util::VicRun;
+
+// A model that converges (its ELBO is far from 0, so Stan's relative
+// tolerance can be met) and fits in milliseconds.
+const char* kModel = "parameters {\n  real mu;\n}\nmodel {\n  mu ~ normal(1, 2);\n  target += -100;\n}\n";
+const char* kPrevious = "previous draws, to be kept\n";
+
+// A model whose every density evaluation loops n times (n from the data):
+// slow enough to be signalled mid-fit.
+const char* kSlowModel =
+    "data {\n  int n;\n}\nparameters {\n  real mu;\n}\nmodel {\n  for (i in 1:n) {\n"
+    "    target += -0.5 * square(mu - 1) / n;\n  }\n  target += -100;\n}\n";
+
+// A scratch directory with m.vmodel and an existing fit.csv.
+struct FitDir : ScratchDir {
+  FitDir() : ScratchDir("fit_output") {
+    write("m.vmodel", kModel);
+    write("fit.csv", kPrevious);
+  }
+};
+
+TEST(FitOutput, ANewFileIsCompleteAndNothingElseIsLeft) {
+  FitDir dir;
+  VicRun r = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--draws", "10", "--output", "new.csv"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(dir.entries(), (std::vector<std::string>{"fit.csv", "m.vmodel", "new.csv"}));
+  std::string csv = dir.read("new.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n') - std::count(csv.begin(), csv.end(), '#'), 12);
+}
+
+TEST(FitOutput, AFullDeviceSaysNoSpace) {
+  FitDir dir;
+  VicRun r = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--output", "/dev/full"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "error: cannot write '/dev/full': No space left on device\n");
+}
+
+TEST(FitOutput, AMissingDirectorySaysSo) {
+  FitDir dir;
+  VicRun r = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--output", "no_such_dir/fit.csv"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "error: cannot write 'no_such_dir/fit.csv': No such file or directory\n");
+  EXPECT_EQ(dir.entries(), (std::vector<std::string>{"fit.csv", "m.vmodel"}));
+}
+
+TEST(FitOutput, AReadOnlyDirectoryLeavesThePreviousFile) {
+  if (::geteuid() == 0) GTEST_SKIP() << "running as root: a read-only directory does not stop root's writes";
+  FitDir dir;
+  fs::create_directory(dir.path() / "ro");
+  dir.write("ro/fit.csv", kPrevious);
+  ASSERT_EQ(::chmod((dir.path() / "ro").c_str(), 0555), 0);
+  VicRun r = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--output", "ro/fit.csv"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "error: cannot write 'ro/fit.csv': Permission denied\n");
+  EXPECT_EQ(dir.read("ro/fit.csv"), kPrevious);
+}
+
+TEST(FitOutput, AWriteThatFailsMidwayLeavesThePreviousFile) {
+  // Files may not grow past 4 KiB: the CSV's write fails partway, as on a
+  // full disk (EFBIG here, ENOSPC there), even for root.
+  FitDir dir;
+  VicRun r = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--output", "fit.csv"}, "", {.file_size_bytes = 4096});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "error: cannot write 'fit.csv': File too large\n");
+  EXPECT_EQ(dir.read("fit.csv"), kPrevious);
+  EXPECT_EQ(dir.entries(), (std::vector<std::string>{"fit.csv", "m.vmodel"}));
+}
+
+TEST(FitOutput, AFailedFitLeavesThePreviousFile) {
+  FitDir dir;
+  // The scale comes from the data, so the failure comes from the fit itself,
+  // after the output file was opened.
+  dir.write("bad.vmodel", "data {\n  real s;\n}\nparameters {\n  real mu;\n}\nmodel {\n  mu ~ normal(0, s);\n}\n");
+  dir.write("d.json", "{\"s\": -1}");
+  VicRun r = run_vic(dir.path(), {"fit", "bad.vmodel", "--data", "d.json", "--quiet", "--output", "fit.csv"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err.substr(0, 35), "error: initialization between (-2, ");
+  EXPECT_EQ(dir.read("fit.csv"), kPrevious);
+  EXPECT_EQ(dir.entries(), (std::vector<std::string>{"bad.vmodel", "d.json", "fit.csv", "m.vmodel"}));
+}
+
+TEST(FitOutput, TheModelFileIsNotOverwritten) {
+  FitDir dir;
+  VicRun r = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--output", "./m.vmodel"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "error: --output './m.vmodel' is the model file; refusing to overwrite it\n");
+  EXPECT_EQ(dir.read("m.vmodel"), kModel);
+}
+
+TEST(FitOutput, TheModelFileIsRecognisedThroughALink) {
+  FitDir dir;
+  fs::create_symlink("m.vmodel", dir.path() / "link.csv");
+  VicRun r = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--output", "link.csv"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "error: --output 'link.csv' is the model file; refusing to overwrite it\n");
+  EXPECT_EQ(dir.read("m.vmodel"), kModel);
+}
+
+TEST(FitOutput, TheDataFileIsNotOverwritten) {
+  FitDir dir;
+  dir.write("d.json", "{}");
+  fs::create_hard_link(dir.path() / "d.json", dir.path() / "hard.json");
+  VicRun r = run_vic(dir.path(), {"fit", "m.vmodel", "--data", "d.json", "--quiet", "--output", "hard.json"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "error: --output 'hard.json' is the data file; refusing to overwrite it\n");
+  EXPECT_EQ(dir.read("d.json"), "{}");
+}
+
+TEST(FitOutput, StandardOutputAsTheOutputKeepsTheCsvBeforeTheSummary) {
+  FitDir dir;
+  std::string out = (dir.path() / "out.txt").string();
+  VicRun r = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--draws", "5", "--output", "/dev/stdout"}, out);
+  EXPECT_EQ(r.status, 0) << r.err;
+  std::string text = dir.read("out.txt");
+  EXPECT_EQ(text.substr(0, 10), "# model = ");
+  EXPECT_NE(text.find("lp__,log_p__,log_g__,mu\n"), std::string::npos);
+  EXPECT_NE(text.find("draws written to /dev/stdout\n"), std::string::npos);
+  EXPECT_LT(text.find("lp__,log_p__,log_g__,mu\n"), text.find("draws written to"));
+}
+
+// Waits up to `seconds` for a file whose name starts with `prefix` to appear.
+bool wait_for_file_with_prefix(const fs::path& dir, const std::string& prefix, double seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      if (entry.path().filename().string().rfind(prefix, 0) == 0) return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+// Starts a long fit (about 10 s uninterrupted), signals it `delay_ms` after
+// its temporary file appears, and checks that it died of the signal, the
+// previous file is intact and nothing else is left.
+void expect_killed_fit_leaves_previous_file(int signal_number, int delay_ms) {
+  FitDir dir;
+  dir.write("slow.vmodel", kSlowModel);
+  dir.write("d.json", "{\"n\": 200000}");
+  pid_t pid = testing_util::start_vic(dir.path(), {"fit", "slow.vmodel", "--data", "d.json", "--quiet", "--tol-rel-obj",
+                                                   "1e-12", "--output", "fit.csv"});
+  ASSERT_GT(pid, 0);
+  bool started = wait_for_file_with_prefix(dir.path(), ".fit.csv.vic-", 60);
+  std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+  ::kill(pid, signal_number);
+  VicRun r = testing_util::wait_for_vic(pid);
+  ASSERT_TRUE(started) << "the temporary file never appeared";
+  EXPECT_EQ(r.signal, signal_number) << "exit status " << r.status;
+  EXPECT_EQ(dir.read("fit.csv"), kPrevious);
+  EXPECT_EQ(dir.entries(), (std::vector<std::string>{"d.json", "fit.csv", "m.vmodel", "slow.vmodel"}));
+}
+
+// At once: the signal arrives while the model compiles.
+TEST(FitOutput, SigintWhileCompilingLeavesThePreviousFile) { expect_killed_fit_leaves_previous_file(SIGINT, 0); }
+
+// A second later: the signal arrives during the ascent.
+TEST(FitOutput, SigtermMidFitLeavesThePreviousFile) { expect_killed_fit_leaves_previous_file(SIGTERM, 1000); }
+
+TEST(FitOutput, TwoFitsWritingOneFileDoNotInterleave) {
+  FitDir dir;
+  dir.write("slow.vmodel", kSlowModel);
+  dir.write("d.json", "{\"n\": 2000}");
+  auto args = [](const std::string& seed, const std::string& output) {
+    return std::vector<std::string>{"fit", "slow.vmodel", "--data", "d.json",   "--quiet", "--seed",
+                                    seed,  "--draws",     "2000",   "--output", output};
+  };
+  // Each alone, for reference.
+  ASSERT_EQ(run_vic(dir.path(), args("1", "shared.csv")).status, 0);
+  std::string alone_1 = dir.read("shared.csv");
+  ASSERT_EQ(run_vic(dir.path(), args("2", "shared.csv")).status, 0);
+  std::string alone_2 = dir.read("shared.csv");
+  ASSERT_NE(alone_1, alone_2);
+  for (int round = 0; round < 3; ++round) {
+    pid_t first = testing_util::start_vic(dir.path(), args("1", "shared.csv"));
+    pid_t second = testing_util::start_vic(dir.path(), args("2", "shared.csv"));
+    EXPECT_EQ(testing_util::wait_for_vic(first).status, 0);
+    EXPECT_EQ(testing_util::wait_for_vic(second).status, 0);
+    std::string together = dir.read("shared.csv");
+    EXPECT_TRUE(together == alone_1 || together == alone_2) << "round " << round << ": a mixed file";
+  }
+  EXPECT_EQ(dir.entries(), (std::vector<std::string>{"d.json", "fit.csv", "m.vmodel", "shared.csv", "slow.vmodel"}));
+}
+
+}  // namespace
+}  // namespace vic

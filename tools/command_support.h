@@ -1,0 +1,25 @@
+// What the subcommands share: reading and checking the model with its
+// diagnostics printed, and reading the data it declares.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "runtime/data.h"
+#include "tools/model_compiler.h"
+
+namespace vic::tools {
+
+// Parses and checks the model at `path`; prints the diagnostics or the read
+// error on stderr. Empty when the model has errors or cannot be read.
+std::optional<CheckedModel> load_model(const std::string& path);
+
+// Reads the data file at `path` (none when empty) against the model's data
+// declarations; prints the error on stderr. Empty on an error.
+std::optional<runtime::DataSet> load_data(const ast::Program& program, const std::string& path);
+
+// Milliseconds since `start`.
+double ms_since(std::chrono::steady_clock::time_point start);
+
+}  // namespace vic::tools

@@ -1,0 +1,52 @@
+// vic's subcommands, one run_* function each (one .cpp each), called by main()
+// once the command line is parsed and checked. Each returns the exit status
+// (tools/exit_status.h) after printing its errors on stderr; what it prints
+// on stdout goes through std::cout, which main() checks at the end.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "runtime/advi.h"
+#include "tools/gradcheck.h"
+
+namespace vic::tools {
+
+// `vic fit MODEL [--data FILE] [--output FILE] ...`.
+struct FitOptions {
+  std::string model;
+  std::string data;
+  std::string output = "output.csv";
+  uint64_t seed = 1;
+  int draws = 1000;
+  runtime::AdviSettings advi;
+  bool quiet = false;
+  bool timings = false;
+};
+
+// Fits the model with ADVI, writes the draws to the output file (complete or
+// not at all) and prints the summary: 0, or 3 when the fit ran but cannot be
+// trusted, 1 on an error, 2 when the output file is one of the inputs.
+int run_fit(const FitOptions& options);
+
+// `vic check MODEL`: parses and type-checks; 0 or 1.
+int run_check(const std::string& model_path);
+
+// `vic compile MODEL [--data FILE] [--emit STAGE] ...`.
+struct CompileOptions {
+  std::string model;
+  std::string data;
+  std::string emit = "ir";
+  std::string dump_ir_after;
+  bool time_passes = false;
+};
+
+// Prints the requested stage of compilation: 0, 1, or 2 when an option
+// needs the pass pipeline but the stage does not run it.
+int run_compile(const CompileOptions& options);
+
+// `vic gradcheck MODEL [--data FILE] [--epsilon E] [--error E] [--seed N]`:
+// 0 when every gradient entry is within the threshold, else 1.
+int run_gradcheck(const std::string& model_path, const std::string& data_path, const GradcheckSettings& settings);
+
+}  // namespace vic::tools

@@ -1,0 +1,66 @@
+// `vic compile`: prints one stage of compilation (the AST, the IR without or
+// with the data bound, the gradient's IR, LLVM IR), with the pass pipeline's
+// --dump-ir-after and --time-passes output on stderr.
+#include <algorithm>
+#include <iostream>
+
+#include "codegen/jit.h"
+#include "frontend/frontend.h"
+#include "ir/lower/lower.h"
+#include "ir/printer.h"
+#include "tools/command_support.h"
+#include "tools/commands.h"
+#include "tools/exit_status.h"
+
+namespace vic::tools {
+
+int run_compile(const CompileOptions& o) {
+  // The pipeline runs only for a stage past the AST, once the data is bound.
+  const char* pipeline_option = !o.dump_ir_after.empty() ? "--dump-ir-after"
+                                : o.time_passes          ? "--time-passes"
+                                                         : nullptr;
+  if (pipeline_option && (o.emit == "ast" || o.data.empty())) {
+    std::cerr << "error: " << pipeline_option
+              << " needs the pass pipeline, which runs only with --data FILE and --emit ir, grad-ir or llvm\n";
+    return kExitUsage;
+  }
+  std::optional<CheckedModel> m = load_model(o.model);
+  if (!m) return kExitError;
+  if (o.emit == "ast") {
+    std::cout << frontend::print_ast(*m->ast);
+    return kExitOk;
+  }
+  if (o.emit == "ir" && o.data.empty()) {
+    std::cout << ir::print_program(lower::lower_program(*m->ast));
+    return kExitOk;
+  }
+  if (o.data.empty()) {
+    std::cerr << "error: --emit " << o.emit << " needs the data (--data FILE): sizes are fixed when it is bound\n";
+    return kExitError;
+  }
+  std::optional<runtime::DataSet> data = load_data(*m->ast, o.data);
+  if (!data) return kExitError;
+  ir::PipelineSettings settings;
+  settings.dump_ir_after = o.dump_ir_after;
+  settings.time_passes = o.time_passes;
+  settings.dump = &std::cerr;
+  if (o.emit == "ir") {
+    // With data: the lowered IR, sizes bound and simplified, before AD.
+    settings.hoist_data_only = true;
+    ir::Program p = optimized_program(*m->ast, *data, settings);
+    p.functions.erase(
+        std::remove_if(p.functions.begin(), p.functions.end(), [](const auto& f) { return f->name == "lp_grad"; }),
+        p.functions.end());
+    std::cout << ir::print_program(p);
+    return kExitOk;
+  }
+  ir::Program p = optimized_program(*m->ast, *data, settings);
+  if (o.emit == "grad-ir") {
+    std::cout << ir::print_function(*p.find("lp_grad"));
+    return kExitOk;
+  }
+  std::cout << codegen::emit_llvm_text(p);
+  return kExitOk;
+}
+
+}  // namespace vic::tools

@@ -1,9 +1,16 @@
 // JitModel: calls into compiled code with a context pointing at the data.
+// Binding the data runs the hoisted data-only work once, then evaluates the
+// density at one point: a check that depends on the data alone (an index read
+// from the data, a transformed-data assignment out of range) fails there if it
+// fails anywhere, and is reported as an error about the data before any fitting.
 #include "codegen/jit_model.h"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <unordered_set>
+
+#include "ir/data_only_checks.h"
 
 namespace vic::codegen {
 namespace {
@@ -49,6 +56,19 @@ class JitModel : public runtime::Model {
       VicJitContext ctx = context(nullptr);
       fill(&ctx);
       if (ctx.error) return Error{"transformed data: " + describe_error(ctx.error)};
+    }
+    return Status::ok();
+  }
+
+  // Evaluates the density at the origin: a failed check that depends on the data
+  // alone would fail at every point, so it is an error now.
+  Status check_data_only_conditions(const std::unordered_set<int64_t>& data_only_checks) const {
+    std::vector<double> theta(layout_.dim, 0.0);
+    runtime::EvalError error = 0;
+    lp(theta.data(), &error);
+    if (error > 0 && data_only_checks.count(error - 1)) {
+      return Error{describe_error(error) +
+                   "; it depends on the data alone, so it fails at every value of the parameters"};
     }
     return Status::ok();
   }
@@ -108,6 +128,9 @@ Expected<std::unique_ptr<runtime::Model>> make_jit_model(std::unique_ptr<JitModu
                                                          ModelLayout layout, const runtime::DataSet& data) {
   auto model = std::make_unique<JitModel>(std::move(module), program.checks, std::move(layout));
   if (Status s = model->bind(data, program.scratch_buffers); !s) return Error{s.error()};
+  if (const ir::Function* lp = program.find("lp")) {
+    if (Status s = model->check_data_only_conditions(ir::data_only_checks(*lp)); !s) return Error{s.error()};
+  }
   return std::unique_ptr<runtime::Model>(std::move(model));
 }
 

@@ -1,6 +1,7 @@
 // Hostile and broken data through the `vic` binary: numbers beyond every range,
 // text that would drive a terminal, nesting that would overflow a recursive
-// parser. One test each: the exact message on stderr and exit status 1.
+// parser, and data that makes a check fail whatever the parameters are. One
+// test each: the exact message on stderr and exit status 1.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -100,6 +101,52 @@ TEST(BadData, HugeDeclaredSizeWithASmallArray) {
   RunResult r = fit(kSizedModel, R"({"N": 2147483647, "y": [1, 2]})");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, "error: d.json: data field 'y' has size 2, but its declaration needs 2147483647\n");
+}
+
+TEST(BadData, TransformedDataIndexOutOfRange) {
+  RunResult r = fit(R"(transformed data {
+  array[2] real z;
+  z[3] = 1;
+}
+parameters {
+  real mu;
+}
+model {
+  mu ~ normal(0, 1);
+}
+)",
+                    "{}");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err,
+            "error: m.vmodel:3:5: index out of range; it depends on the data alone, so it fails at every value of "
+            "the parameters\n");
+}
+
+TEST(BadData, IndexFromTheDataOutOfRange) {
+  RunResult r = fit(R"(data {
+  int k;
+  vector[3] x;
+}
+parameters {
+  real mu;
+}
+model {
+  mu ~ normal(x[k], 1);
+}
+)",
+                    R"({"k": 4, "x": [1, 2, 3]})");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err,
+            "error: m.vmodel:9:17: index out of range; it depends on the data alone, so it fails at every value of "
+            "the parameters\n");
+}
+
+TEST(BadData, ScaleFromTheDataNotPositive) {
+  RunResult r = fit("data { real s; } parameters { real mu; } model { mu ~ normal(0, s); }\n", R"({"s": -1})");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err,
+            "error: m.vmodel:1:65: normal_lpdf: Scale parameter must be positive; it depends on the data alone, so "
+            "it fails at every value of the parameters\n");
 }
 
 }  // namespace

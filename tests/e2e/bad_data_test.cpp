@@ -1,7 +1,7 @@
 // Hostile and broken data through the `vic` binary: numbers beyond every range,
 // text that would drive a terminal, nesting that would overflow a recursive
-// parser, and data that makes a check fail whatever the parameters are. One
-// test each: the exact message on stderr and exit status 1.
+// parser, infinite data, and data that makes a check fail whatever the
+// parameters are. One test each: the exact message on stderr and exit status 1.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -101,6 +101,35 @@ TEST(BadData, HugeDeclaredSizeWithASmallArray) {
   RunResult r = fit(kSizedModel, R"({"N": 2147483647, "y": [1, 2]})");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, "error: d.json: data field 'y' has size 2, but its declaration needs 2147483647\n");
+}
+
+TEST(BadData, InfiniteDataTheDensityReads) {
+  RunResult r = fit("data { real y; } parameters { real mu; } model { y ~ normal(mu, 1); }\n", R"({"y": "Inf"})");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err,
+            "error: initialization failed: the log density is -inf at every initial point; data field 'y' is inf\n");
+}
+
+TEST(BadData, InfiniteDataElementReadThroughTransformedData) {
+  RunResult r = fit(R"(data {
+  int N;
+  array[N] vector[2] y;
+}
+transformed data {
+  real m = mean(y[2]);
+}
+parameters {
+  real mu;
+}
+model {
+  mu ~ normal(m, 1);
+}
+)",
+                    R"({"N": 2, "y": [[1, 2], [3, "-Inf"]]})");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err,
+            "error: initialization failed: the log density is -inf at every initial point; data field 'y': element "
+            "2.2 is -inf\n");
 }
 
 TEST(BadData, TransformedDataIndexOutOfRange) {

@@ -1,12 +1,65 @@
 // JitModel: calls into compiled code with a context pointing at the data.
+// Binding the data runs the hoisted data-only work once, then evaluates the
+// density at one point: a check that depends on the data alone (an index read
+// from the data, a transformed-data assignment out of range) fails there if it
+// fails anywhere, and is reported as an error about the data before any fitting.
 #include "codegen/jit_model.h"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <unordered_set>
+
+#include "ir/data_only_checks.h"
+#include "runtime/format.h"
 
 namespace vic::codegen {
 namespace {
+
+// The data fields `function` reads (DataReal, DataBuf), in the order it first reads them.
+void collect_data_reads(const ir::Block& block, std::vector<std::string>& names) {
+  for (const auto& op : block.ops) {
+    if (op->kind == ir::OpKind::DataReal || op->kind == ir::OpKind::DataBuf) {
+      if (std::find(names.begin(), names.end(), op->name) == names.end()) names.push_back(op->name);
+    }
+    for (const auto& region : op->regions) collect_data_reads(*region, names);
+  }
+}
+
+// The data fields the log density reads, directly or through the scratch
+// buffers that hoisted data-only work fills.
+std::vector<std::string> density_data_reads(const ir::Program& program) {
+  std::vector<std::string> names;
+  if (const ir::Function* lp = program.find("lp")) collect_data_reads(lp->body, names);
+  for (const ir::ScratchBuffer& buffer : program.scratch_buffers) {
+    if (std::find(names.begin(), names.end(), buffer.name) == names.end()) continue;
+    if (const ir::Function* filler = program.find(buffer.filler)) collect_data_reads(filler->body, names);
+  }
+  return names;
+}
+
+// "data field 'y': element 2.3 is inf" for the first non-finite value of a data
+// field in `names`, or "".
+std::string first_non_finite(const runtime::DataSet& data, const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    const runtime::DataValue* value = data.find(name);
+    if (!value || value->is_int) continue;
+    for (size_t flat = 0; flat < value->reals.size(); ++flat) {
+      if (std::isfinite(value->reals[flat])) continue;
+      // The 1-based index, last dimension fastest.
+      std::string label;
+      size_t rest = flat;
+      for (size_t d = value->dims.size(); d-- > 0;) {
+        size_t size = static_cast<size_t>(value->dims[d]);
+        label = std::to_string(rest % size + 1) + (label.empty() ? "" : "." + label);
+        rest /= size;
+      }
+      std::string where = "data field '" + name + "'" + (label.empty() ? "" : ": element " + label);
+      return where + " is " + runtime::format_shortest(value->reals[flat]);
+    }
+  }
+  return "";
+}
 
 class JitModel : public runtime::Model {
  public:
@@ -52,6 +105,22 @@ class JitModel : public runtime::Model {
     }
     return Status::ok();
   }
+
+  // Evaluates the density at the origin: a failed check that depends on the data
+  // alone would fail at every point, so it is an error now.
+  Status check_data_only_conditions(const std::unordered_set<int64_t>& data_only_checks) const {
+    std::vector<double> theta(layout_.dim, 0.0);
+    runtime::EvalError error = 0;
+    lp(theta.data(), &error);
+    if (error > 0 && data_only_checks.count(error - 1)) {
+      return Error{describe_error(error) +
+                   "; it depends on the data alone, so it fails at every value of the parameters"};
+    }
+    return Status::ok();
+  }
+
+  void set_non_finite_data(std::string description) { non_finite_data_ = std::move(description); }
+  std::string non_finite_data() const override { return non_finite_data_; }
 
   size_t dim() const override { return layout_.dim; }
   const std::vector<std::string>& output_names() const override { return layout_.output_names; }
@@ -100,6 +169,7 @@ class JitModel : public runtime::Model {
   LogDensityFn lp_ = nullptr;
   GradientFn lp_grad_ = nullptr;
   ConstrainFn constrain_ = nullptr;
+  std::string non_finite_data_;
 };
 
 }  // namespace
@@ -108,6 +178,10 @@ Expected<std::unique_ptr<runtime::Model>> make_jit_model(std::unique_ptr<JitModu
                                                          ModelLayout layout, const runtime::DataSet& data) {
   auto model = std::make_unique<JitModel>(std::move(module), program.checks, std::move(layout));
   if (Status s = model->bind(data, program.scratch_buffers); !s) return Error{s.error()};
+  if (const ir::Function* lp = program.find("lp")) {
+    if (Status s = model->check_data_only_conditions(ir::data_only_checks(*lp)); !s) return Error{s.error()};
+  }
+  model->set_non_finite_data(first_non_finite(data, density_data_reads(program)));
   return std::unique_ptr<runtime::Model>(std::move(model));
 }
 

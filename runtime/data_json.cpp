@@ -1,20 +1,24 @@
-// Stan JSON data loading: parses the text with nlohmann::json and checks every
-// declared field against its declaration, in declaration order (so a size such as
+// Stan JSON data loading: parses the text into the declared fields
+// (json_fields.cpp) and checks every field against its declaration, in declaration order (so a size such as
 // `vector[N] y` is read from the N loaded before it). Scalars are JSON numbers,
 // arrays, vectors and matrices nested lists (outermost dimension first, flattened
 // row-major); reals may be the strings "NaN", "Inf", "-Inf", "+Inf", "Infinity",
 // "+Infinity", "-Infinity". An int field takes only JSON integers in the 32-bit
 // range Stan's int has (3.0 is a real, as Stan's reader says too). NaN, values
 // outside declared bounds, missing fields and shape mismatches are errors that
-// name the file, the field and (1-based) the element.
+// name the file, the field and (1-based) the element. A declared size is never
+// used to allocate: elements are stored as they are read, so a size mismatch is
+// found before the declared number of elements would be.
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <nlohmann/json.hpp>
+#include <map>
+#include <new>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -22,6 +26,9 @@
 
 #include "runtime/data.h"
 #include "runtime/format.h"
+#include "runtime/json_fields_internal.h"
+#include "support/limits.h"
+#include "support/quote_text.h"
 
 namespace vic::runtime {
 
@@ -32,7 +39,8 @@ const DataValue* DataSet::find(const std::string& name) const {
 
 namespace {
 
-using Json = nlohmann::json;
+using json::Kind;
+using json::Value;
 
 // Stan's spellings of non-finite reals; nullopt for any other string.
 std::optional<double> parse_non_finite(const std::string& text) {
@@ -44,137 +52,171 @@ std::optional<double> parse_non_finite(const std::string& text) {
   return std::nullopt;
 }
 
-// How a JSON value reads in a message: numbers as themselves, the rest by kind.
-std::string describe_json(const Json& value) {
-  switch (value.type()) {
-    case Json::value_t::number_integer:
-      return std::to_string(value.get<int64_t>());
-    case Json::value_t::number_unsigned:
-      return std::to_string(value.get<uint64_t>());
-    case Json::value_t::number_float: {
-      // A whole real keeps its point, so "must be an int, but is 3.0" reads right.
-      std::string text = format_shortest(value.get<double>());
-      bool whole = text.find_first_of(".eEna") == std::string::npos;
-      return whole ? text + ".0" : text;
-    }
-    case Json::value_t::string:
-      return "the string \"" + value.get<std::string>() + "\"";
-    case Json::value_t::array:
-      return "an array";
-    case Json::value_t::object:
-      return "an object";
-    case Json::value_t::boolean:
-      return value.get<bool>() ? "true" : "false";
-    case Json::value_t::null:
-      return "null";
-    default:
-      return "an unsupported JSON value";
-  }
-}
-
 // Reads one field's JSON value into a DataValue of the declared shape, checking
 // shape, type, NaN and bounds as it goes.
 class FieldReader {
  public:
-  FieldReader(const std::string& source, const DataDecl& decl, std::vector<int64_t> dims,
+  FieldReader(const std::string& source, const json::Fields& fields, const DataDecl& decl, std::vector<int64_t> dims,
               std::optional<double> lower, std::optional<double> upper)
-      : source_(source), decl_(decl), dims_(std::move(dims)), lower_(lower), upper_(upper) {}
+      : source_(source), fields_(fields), decl_(decl), dims_(std::move(dims)), lower_(lower), upper_(upper) {}
 
-  Expected<DataValue> read(const Json& json) {
+  Expected<DataValue> read(const std::vector<Value>& values) {
+    values_ = &values;
     value_.is_int = decl_.is_int;
     value_.dims = dims_;
     index_.clear();
-    if (Status status = read_level(json, 0); !status) return Error{status.error()};
+    if (Status status = check_declared_size(); !status) return Error{status.error()};
+    if (Status status = read_level(0, 0); !status) return Error{status.error()};
     return std::move(value_);
   }
 
  private:
-  // Reads the value at nesting `level` (index_ holds the 0-based indices above it).
-  Status read_level(const Json& json, size_t level) {
-    if (level == dims_.size()) return read_element(json);
-    int64_t declared = dims_[level];
-    if (!json.is_array()) {
-      return fail(subject() + " must be an array of size " + std::to_string(declared) +
-                  ", but is " + describe_json(json));
-    }
-    int64_t actual = static_cast<int64_t>(json.size());
-    // `[]` stands for any shape with no elements (e.g. array[0, 4] as []).
-    if (actual == 0 && remaining_size(level) == 0) return Status::ok();
-    if (actual != declared) {
-      std::string what = level == 0 ? "data field '" + decl_.name + "'"
-                                     : "dimension " + std::to_string(level + 1) +
-                                           " of data field '" + decl_.name + "'";
-      return fail(what + " has size " + std::to_string(actual) + ", but its declaration needs " +
-                  std::to_string(declared));
-    }
-    for (int64_t i = 0; i < actual; ++i) {
-      index_.push_back(i);
-      Status status = read_level(json[static_cast<size_t>(i)], level + 1);
-      index_.pop_back();
-      if (!status) return status;
+  // A declaration whose sizes multiply past what a container may hold is an error
+  // before anything is read (the product is computed without overflow).
+  Status check_declared_size() const {
+    if (has_zero_size_from(0)) return Status::ok();
+    int64_t total = 1;
+    for (int64_t d : dims_) {
+      std::optional<int64_t> product = limits::checked_mul(total, d);
+      if (!product || *product > limits::kMaxContainerElements) {
+        std::string sizes;
+        for (int64_t size : dims_) sizes += (sizes.empty() ? "" : " x ") + std::to_string(size);
+        return fail("data field '" + decl_.name + "' is declared with sizes " + sizes + ", more than the " +
+                    std::to_string(limits::kMaxContainerElements) + " elements a container may hold");
+      }
+      total = *product;
     }
     return Status::ok();
   }
 
+  // Reads values_[at], the value at nesting `level` (index_ holds the 0-based
+  // indices above it).
+  Status read_level(size_t at, size_t level) {
+    const Value& json = (*values_)[at];
+    if (level == dims_.size()) return read_element(json);
+    int64_t declared = dims_[level];
+    if (json.kind != Kind::Array) {
+      return fail(subject() + " must be an array of size " + std::to_string(declared) + ", but is " + describe(json));
+    }
+    int64_t actual = count_members(at);
+    // `[]` stands for any shape with no elements (e.g. array[0, 4] as []).
+    if (actual == 0 && has_zero_size_from(level)) return Status::ok();
+    if (actual != declared) {
+      std::string what = level == 0 ? "data field '" + decl_.name + "'"
+                                    : "dimension " + std::to_string(level + 1) + " of data field '" + decl_.name + "'";
+      return fail(what + " has size " + std::to_string(actual) + ", but its declaration needs " +
+                  std::to_string(declared));
+    }
+    size_t member = at + 1;
+    for (int64_t i = 0; i < actual; ++i) {
+      index_.push_back(i);
+      Status status = read_level(member, level + 1);
+      index_.pop_back();
+      if (!status) return status;
+      member = json::skip(*values_, member);
+    }
+    return Status::ok();
+  }
+
+  // The number of members of the array at values_[at].
+  int64_t count_members(size_t at) const {
+    int64_t count = 0;
+    for (size_t member = at + 1; member < (*values_)[at].end; member = json::skip(*values_, member)) ++count;
+    return count;
+  }
+
   // Reads one scalar element at index_.
-  Status read_element(const Json& json) {
+  Status read_element(const Value& json) {
     double as_real = 0;
     if (decl_.is_int) {
       std::optional<int64_t> as_int;
-      if (json.is_number_integer() && !json.is_number_unsigned()) {
-        as_int = json.get<int64_t>();
-      } else if (json.is_number_unsigned()) {
-        uint64_t u = json.get<uint64_t>();
-        if (u <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-          as_int = static_cast<int64_t>(u);
-        } else {
-          return fail(subject() + " is " + describe_json(json) + ", outside the range of an int");
-        }
+      if (json.kind == Kind::Integer) {
+        as_int = json.integer;
+      } else if (json.kind == Kind::Unsigned || json.kind == Kind::BigInteger) {
+        return fail(subject() + " is " + describe(json) + ", outside the range of an int");
       }
       if (!as_int) {
-        return fail("data field '" + decl_.name + "' must be an int, but " + element_prefix() +
-                    "is " + describe_json(json));
+        return fail("data field '" + decl_.name + "' must be an int, but " + element_prefix() + "is " + describe(json));
       }
-      if (*as_int < std::numeric_limits<int32_t>::min() ||
-          *as_int > std::numeric_limits<int32_t>::max()) {
-        return fail(subject() + " is " + std::to_string(*as_int) +
-                    ", outside the range of an int");
+      if (*as_int < std::numeric_limits<int32_t>::min() || *as_int > std::numeric_limits<int32_t>::max()) {
+        return fail(subject() + " is " + std::to_string(*as_int) + ", outside the range of an int");
       }
       value_.ints.push_back(*as_int);
       as_real = static_cast<double>(*as_int);
     } else {
-      std::optional<double> real;
-      if (json.is_number()) {
-        real = json.get<double>();
-      } else if (json.is_string()) {
-        real = parse_non_finite(json.get<std::string>());
-      }
+      std::optional<double> real = to_real(json);
       if (!real) {
-        return fail("data field '" + decl_.name + "' must be a real, but " + element_prefix() +
-                    "is " + describe_json(json));
+        return fail("data field '" + decl_.name + "' must be a real, but " + element_prefix() + "is " + describe(json));
       }
       if (std::isnan(*real)) return fail(subject() + " is NaN");
       value_.reals.push_back(*real);
       as_real = *real;
     }
-    std::string spelled =
-        decl_.is_int ? std::to_string(value_.ints.back()) : format_shortest(as_real);
+    std::string spelled = decl_.is_int ? std::to_string(value_.ints.back()) : format_shortest(as_real);
     if (lower_ && as_real < *lower_) {
-      return fail(subject() + " is " + spelled + ", below its lower bound " +
-                  format_shortest(*lower_));
+      return fail(subject() + " is " + spelled + ", below its lower bound " + format_shortest(*lower_));
     }
     if (upper_ && as_real > *upper_) {
-      return fail(subject() + " is " + spelled + ", above its upper bound " +
-                  format_shortest(*upper_));
+      return fail(subject() + " is " + spelled + ", above its upper bound " + format_shortest(*upper_));
     }
     return Status::ok();
   }
 
-  // Number of elements from `level` inwards.
-  int64_t remaining_size(size_t level) const {
-    int64_t size = 1;
-    for (size_t i = level; i < dims_.size(); ++i) size *= dims_[i];
-    return size;
+  // A number, or one of Stan's spellings of a non-finite real, as a double.
+  std::optional<double> to_real(const Value& json) const {
+    switch (json.kind) {
+      case Kind::Integer:
+        return static_cast<double>(json.integer);
+      case Kind::Unsigned:
+        return static_cast<double>(json.unsigned_integer);
+      case Kind::BigInteger:
+        // nlohmann parsed the digits once and checked that they fit a double.
+        return std::strtod(fields_.text_of(json).c_str(), nullptr);
+      case Kind::Real:
+        return json.real;
+      case Kind::String:
+        return parse_non_finite(fields_.text_of(json));
+      default:
+        return std::nullopt;
+    }
+  }
+
+  // How a JSON value reads in a message: numbers as themselves, the rest by kind;
+  // a string's text only through quote_text.
+  std::string describe(const Value& json) const {
+    switch (json.kind) {
+      case Kind::Integer:
+        return std::to_string(json.integer);
+      case Kind::Unsigned:
+        return std::to_string(json.unsigned_integer);
+      case Kind::BigInteger:
+        return json::spell_number(fields_.text_of(json));
+      case Kind::Real: {
+        // A whole real keeps its point, so "must be an int, but is 3.0" reads right.
+        std::string text = format_shortest(json.real);
+        bool whole = text.find_first_of(".eEna") == std::string::npos;
+        return whole ? text + ".0" : text;
+      }
+      case Kind::String:
+        return "the string " + quote_text(fields_.text_of(json));
+      case Kind::Array:
+        return "an array";
+      case Kind::Object:
+        return "an object";
+      case Kind::Boolean:
+        return json.boolean ? "true" : "false";
+      case Kind::Null:
+        return "null";
+    }
+    return "an unsupported JSON value";
+  }
+
+  // Whether some dimension from `level` inwards is 0 (no elements there).
+  bool has_zero_size_from(size_t level) const {
+    for (size_t i = level; i < dims_.size(); ++i) {
+      if (dims_[i] == 0) return true;
+    }
+    return false;
   }
 
   // "2.3": the 1-based index of the current element.
@@ -188,9 +230,7 @@ class FieldReader {
   }
 
   // "element 2.3 " inside an array, "" for a scalar.
-  std::string element_prefix() const {
-    return index_.empty() ? "" : "element " + element_label() + " ";
-  }
+  std::string element_prefix() const { return index_.empty() ? "" : "element " + element_label() + " "; }
 
   // "data field 'y'" for a scalar, "data field 'y': element 3" for an element.
   std::string subject() const {
@@ -202,55 +242,45 @@ class FieldReader {
   Status fail(const std::string& message) const { return Error{source_ + ": " + message}; }
 
   const std::string& source_;
+  const json::Fields& fields_;
   const DataDecl& decl_;
   std::vector<int64_t> dims_;
   std::optional<double> lower_;
   std::optional<double> upper_;
+  const std::vector<Value>* values_ = nullptr;
   std::vector<int64_t> index_;
   DataValue value_;
 };
-
-// "parse error at line 1, column 5: ..." without nlohmann's "[json.exception...] " tag.
-std::string strip_exception_tag(const std::string& what) {
-  if (!what.empty() && what[0] == '[') {
-    size_t end = what.find("] ");
-    if (end != std::string::npos) return what.substr(end + 2);
-  }
-  return what;
-}
 
 }  // namespace
 
 Expected<DataSet> read_stan_json(const std::string& text, const std::string& source_name,
                                  const std::vector<DataDecl>& decls) {
-  Json root;
-  try {
-    root = Json::parse(text);
-  } catch (const Json::parse_error& e) {
-    return Error{source_name + ": malformed JSON: " + strip_exception_tag(e.what())};
-  }
-  if (!root.is_object()) {
-    return Error{source_name + ": the top level of a Stan JSON file must be an object, but is " +
-                 describe_json(root)};
-  }
+  std::map<std::string, json::WantedField> wanted;
+  for (const DataDecl& decl : decls) wanted[decl.name].is_int = decl.is_int;
+  Expected<json::Fields> fields = json::parse_fields(text, source_name, wanted);
+  if (!fields) return Error{fields.error()};
   DataSet data;
-  for (const DataDecl& decl : decls) {
-    auto found = root.find(decl.name);
-    if (found == root.end()) return Error{source_name + ": missing data field '" + decl.name + "'"};
-    std::vector<int64_t> dims;
-    if (decl.dims) {
-      Expected<std::vector<int64_t>> declared = decl.dims(data);
-      if (!declared) {
-        return Error{source_name + ": data field '" + decl.name + "': " + declared.error()};
+  try {
+    for (const DataDecl& decl : decls) {
+      auto found = fields->values.find(decl.name);
+      if (found == fields->values.end()) return Error{source_name + ": missing data field '" + decl.name + "'"};
+      std::vector<int64_t> dims;
+      if (decl.dims) {
+        Expected<std::vector<int64_t>> declared = decl.dims(data);
+        if (!declared) return Error{source_name + ": data field '" + decl.name + "': " + declared.error()};
+        dims = declared.take();
       }
-      dims = declared.take();
+      std::optional<double> lower = decl.lower ? decl.lower(data) : std::nullopt;
+      std::optional<double> upper = decl.upper ? decl.upper(data) : std::nullopt;
+      FieldReader reader(source_name, *fields, decl, std::move(dims), lower, upper);
+      Expected<DataValue> value = reader.read(found->second);
+      if (!value) return Error{value.error()};
+      data.set(decl.name, value.take());
     }
-    std::optional<double> lower = decl.lower ? decl.lower(data) : std::nullopt;
-    std::optional<double> upper = decl.upper ? decl.upper(data) : std::nullopt;
-    FieldReader reader(source_name, decl, std::move(dims), lower, upper);
-    Expected<DataValue> value = reader.read(*found);
-    if (!value) return Error{value.error()};
-    data.set(decl.name, value.take());
+  } catch (const std::bad_alloc&) {
+    return Error{source_name + ": not enough memory to hold the data (" + limits::format_bytes(text.size()) +
+                 " of JSON)"};
   }
   return data;
 }
@@ -262,10 +292,23 @@ Expected<DataSet> load_stan_json_file(const std::string& path, const std::vector
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error{path + ": cannot read the data file: " + std::strerror(errno)};
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Error{path + ": cannot read the data file: " + std::strerror(errno)};
-  return read_stan_json(text.str(), path, decls);
+  // A file larger than memory cannot be held, let alone parsed (a pipe has no size).
+  std::error_code size_error;
+  uintmax_t size = std::filesystem::file_size(path, size_error);
+  if (!size_error && size > limits::memory_budget_bytes()) {
+    return Error{path + ": the data file is " + limits::format_bytes(size) + ", more than the " +
+                 limits::format_bytes(limits::memory_budget_bytes()) + " of memory vic may use"};
+  }
+  std::string text;
+  try {
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    if (in.bad()) return Error{path + ": cannot read the data file: " + std::strerror(errno)};
+    text = std::move(buffer).str();
+  } catch (const std::bad_alloc&) {
+    return Error{path + ": not enough memory to read the data file"};
+  }
+  return read_stan_json(text, path, decls);
 }
 
 }  // namespace vic::runtime

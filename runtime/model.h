@@ -44,6 +44,11 @@ class Model {
 
   // "file:line:col: normal_lpdf: Scale parameter is -1, but must be positive".
   virtual std::string describe_error(EvalError error) const = 0;
+
+  // A data value the log density reads that is not finite, as "data field 'y':
+  // element 3 is inf", or "" when there is none. Initialisation names it when
+  // the density is not finite at any initial point.
+  virtual std::string non_finite_data() const { return {}; }
 };
 
 }  // namespace vic::runtime

@@ -112,6 +112,18 @@ void FunctionLowering::declare_data(const ast::VarDecl& d) {
 // model runs: each size must be non-negative and their product at most the
 // container limit, or the evaluation ends before anything is allocated.
 Value* FunctionLowering::checked_size(const std::vector<Value*>& dims, const ast::VarDecl& d) {
+  // Sizes known here that fit need no run-time check.
+  int64_t known = 1;
+  for (Value* dim : dims) {
+    const bool constant = dim->def && dim->def->kind == OpKind::ConstI64 && dim->def->integer >= 0;
+    std::optional<int64_t> product = constant ? limits::checked_mul(known, dim->def->integer) : std::nullopt;
+    if (!product || *product > limits::kMaxContainerElements) {
+      known = -1;
+      break;
+    }
+    known = *product;
+  }
+  if (known >= 0) return product(dims);
   int64_t negative = add_check("the size of '" + d.name + "' is negative", d.loc);
   int64_t too_large = add_check("'" + d.name + "' would hold more than " +
                                     std::to_string(limits::kMaxContainerElements) + " elements",

@@ -57,7 +57,7 @@ model {
 
 TEST(DataOnlyChecks, ChecksUnderParameterDependentControlAreNot) {
   // The check at 6:19 sees only data but runs only when mu > 0; the one in the
-  // loop over data bounds runs whatever mu is.
+  // loop over data bounds runs whatever mu is, as does the loop's bound check.
   EXPECT_EQ(data_only_checks_of(R"(data { int N; real s; }
 parameters { real mu; }
 model {
@@ -70,7 +70,8 @@ model {
   }
 }
 )"),
-            (std::vector<std::string>{"9:19 normal_lpdf: Scale parameter must be positive"}));
+            (std::vector<std::string>{"8:15 integer overflow: the loop's upper bound is too large",
+                                      "9:19 normal_lpdf: Scale parameter must be positive"}));
 }
 
 TEST(DataOnlyChecks, BufferFilledFromAParameterIsParameterDependent) {

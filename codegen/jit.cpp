@@ -3,8 +3,10 @@
 // symbols from the process.
 #include "codegen/jit.h"
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
+#include <optional>
 
 #include <llvm/ExecutionEngine/Orc/Core.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
@@ -18,6 +20,7 @@
 
 #include "codegen/emit_llvm.h"
 #include "stdlib/kernels.h"
+#include "support/large_stack.h"
 
 namespace vic::codegen {
 namespace {
@@ -82,12 +85,50 @@ class LlJitModule : public JitModule {
 
 }  // namespace
 
-Expected<std::unique_ptr<JitModule>> jit_compile(const ir::Program& program, int opt_level, CompileTimings* timings) {
-  initialize_llvm();
+namespace {
+
+// Programs with more ops than this (hand-written models have a few thousand)
+// are compiled at O0. LLVM's time grows faster than linearly with the length
+// of a basic block or a loop body: a 10^5-term expression took over three
+// minutes at O1 and O2 (IR passes, then instruction selection and scheduling)
+// and under two seconds at O0. vic's own passes have folded, shared and
+// pruned the program already.
+constexpr size_t kLargeProgramOps = 50000;
+
+size_t count_ops(const ir::Program& program) {
+  size_t ops = 0;
+  std::vector<const ir::Block*> blocks;
+  for (const auto& f : program.functions) blocks.push_back(&f->body);
+  while (!blocks.empty()) {
+    const ir::Block* block = blocks.back();
+    blocks.pop_back();
+    ops += block->ops.size();
+    for (const auto& op : block->ops)
+      for (const auto& region : op->regions) blocks.push_back(region.get());
+  }
+  return ops;
+}
+
+int effective_opt_level(const ir::Program& program, int requested) {
+  return count_ops(program) > kLargeProgramOps ? 0 : requested;
+}
+
+// The stack LLVM gets for a program: its recursion along chains of values goes
+// about as deep as the program has ops; a few hundred bytes a frame.
+size_t llvm_stack_bytes(const ir::Program& program) {
+  constexpr size_t kMinimum = size_t{64} << 20;
+  return std::max(kMinimum, count_ops(program) * 1024);
+}
+
+Expected<std::unique_ptr<JitModule>> jit_compile_here(const ir::Program& program, int opt_level,
+                                                      CompileTimings* timings) {
   auto start = std::chrono::steady_clock::now();
   auto machine_builder = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!machine_builder) return Error{"JIT: " + to_string(machine_builder.takeError())};
-  machine_builder->setCodeGenOptLevel(opt_level >= 2 ? llvm::CodeGenOptLevel::Default : llvm::CodeGenOptLevel::Less);
+  const int level = effective_opt_level(program, opt_level);
+  machine_builder->setCodeGenOptLevel(level >= 2   ? llvm::CodeGenOptLevel::Default
+                                      : level == 1 ? llvm::CodeGenOptLevel::Less
+                                                   : llvm::CodeGenOptLevel::None);
   auto machine = machine_builder->createTargetMachine();
   if (!machine) return Error{"JIT: " + to_string(machine.takeError())};
 
@@ -99,7 +140,7 @@ Expected<std::unique_ptr<JitModule>> jit_compile(const ir::Program& program, int
   if (timings) timings->emit_ms = ms_since(start);
 
   start = std::chrono::steady_clock::now();
-  optimize(*module, machine->get(), opt_level);
+  optimize(*module, machine->get(), effective_opt_level(program, opt_level));
   if (timings) timings->optimize_ms = ms_since(start);
 
   start = std::chrono::steady_clock::now();
@@ -131,8 +172,7 @@ Expected<std::unique_ptr<JitModule>> jit_compile(const ir::Program& program, int
   return std::unique_ptr<JitModule>(std::move(result));
 }
 
-std::string emit_llvm_text(const ir::Program& program, int opt_level) {
-  initialize_llvm();
+std::string emit_llvm_text_here(const ir::Program& program, int opt_level) {
   auto machine_builder = llvm::orc::JITTargetMachineBuilder::detectHost();
   VIC_CHECK(static_cast<bool>(machine_builder)) << "no host target";
   auto machine = machine_builder->createTargetMachine();
@@ -141,10 +181,29 @@ std::string emit_llvm_text(const ir::Program& program, int opt_level) {
   std::unique_ptr<llvm::Module> module = emit_module(program, context, data_buffer_names(program));
   module->setDataLayout((*machine)->createDataLayout());
   module->setTargetTriple((*machine)->getTargetTriple().str());
-  optimize(*module, machine->get(), opt_level);
+  optimize(*module, machine->get(), effective_opt_level(program, opt_level));
   std::string text;
   llvm::raw_string_ostream os(text);
   module->print(os, nullptr);
+  return text;
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<JitModule>> jit_compile(const ir::Program& program, int opt_level, CompileTimings* timings) {
+  initialize_llvm();
+  std::optional<Expected<std::unique_ptr<JitModule>>> result;
+  Status started = run_with_stack(llvm_stack_bytes(program),
+                                  [&] { result.emplace(jit_compile_here(program, opt_level, timings)); });
+  if (!started) return Error{"JIT: " + started.error()};
+  return std::move(*result);
+}
+
+std::string emit_llvm_text(const ir::Program& program, int opt_level) {
+  initialize_llvm();
+  std::string text;
+  Status started = run_with_stack(llvm_stack_bytes(program), [&] { text = emit_llvm_text_here(program, opt_level); });
+  VIC_CHECK(started) << started.error();
   return text;
 }
 

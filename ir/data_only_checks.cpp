@@ -21,7 +21,9 @@ class ParameterDependence {
   // when the block runs under parameter-dependent control.
   void collect_checks(const Block& block, bool dependent_control, std::unordered_set<int64_t>& out) const {
     for (const auto& op : block.ops) {
-      if (op->kind == OpKind::Check && !dependent_control && !depends(op->operands[0])) out.insert(op->integer);
+      // A check's condition, or an allocation's size (its out-of-memory check).
+      const bool guarded = op->kind == OpKind::Check || op->kind == OpKind::Alloc;
+      if (guarded && !dependent_control && !depends(op->operands[0])) out.insert(op->integer);
       bool control = dependent_control || control_depends(*op);
       for (const auto& region : op->regions) collect_checks(*region, control, out);
     }

@@ -16,7 +16,8 @@ namespace vic::ir {
 
 // The ids (Op::integer, indexing Program::checks) of the checks in `function`
 // whose condition depends on no function argument (the parameters) and whose
-// enclosing `for` bounds and `if` conditions do not either. A buffer that some
+// enclosing `for` bounds and `if` conditions do not either; allocations count
+// as checks of their size (running out of memory). A buffer that some
 // store fills with a parameter-dependent value, at a parameter-dependent index
 // or under parameter-dependent control counts as parameter-dependent.
 std::unordered_set<int64_t> data_only_checks(const Function& function);

@@ -42,7 +42,8 @@ model {
   mu ~ normal(0, s);
 }
 )"),
-            (std::vector<std::string>{"5:5 index out of range", "6:18 normal_lpdf: Scale parameter must be positive"}));
+            (std::vector<std::string>{"4:17 out of memory: cannot allocate 'z'", "5:5 index out of range",
+                                      "6:18 normal_lpdf: Scale parameter must be positive"}));
 }
 
 TEST(DataOnlyChecks, ParameterDependentConditionsAreNot) {
@@ -86,7 +87,8 @@ model {
   0 ~ normal(0, z[k]);
 }
 )"),
-            (std::vector<std::string>{"5:5 index out of range", "6:5 index out of range", "7:19 index out of range"}));
+            (std::vector<std::string>{"4:17 out of memory: cannot allocate 'z'", "5:5 index out of range",
+                                      "6:5 index out of range", "7:19 index out of range"}));
 }
 
 }  // namespace

@@ -16,6 +16,9 @@
 namespace vic::codegen {
 namespace {
 
+// Follows the message of a check that fails whatever the parameters are.
+constexpr const char* kFailsEverywhere = "; it depends on the data alone, so it fails at every value of the parameters";
+
 // The data fields `function` reads (DataReal, DataBuf), in the order it first reads them.
 void collect_data_reads(const ir::Block& block, std::vector<std::string>& names) {
   for (const auto& op : block.ops) {
@@ -101,7 +104,8 @@ class JitModel : public runtime::Model {
       if (!fill) return Error{"compiled model lacks @" + name};
       VicJitContext ctx = context(nullptr);
       fill(&ctx);
-      if (ctx.error) return Error{"transformed data: " + describe_error(ctx.error)};
+      // The hoisted work and the data-only checks that guard it (ir/passes/hoist_data_only.cpp).
+      if (ctx.error) return Error{describe_error(ctx.error) + kFailsEverywhere};
     }
     return Status::ok();
   }
@@ -113,8 +117,7 @@ class JitModel : public runtime::Model {
     runtime::EvalError error = 0;
     lp(theta.data(), &error);
     if (error > 0 && data_only_checks.count(error - 1)) {
-      return Error{describe_error(error) +
-                   "; it depends on the data alone, so it fails at every value of the parameters"};
+      return Error{describe_error(error) + kFailsEverywhere};
     }
     return Status::ok();
   }

@@ -10,6 +10,13 @@
 // `@bind.<name>` runs the hoisted ops once. Hoisted f64 values the remaining
 // code reads are stored into the scratch buffer `__hoisted.<name>`; a hoisted
 // buffer becomes the scratch buffer `__hoisted.<name>.<k>` itself.
+//
+// A hoisted load must not run before the check that guards it (an index read
+// from the data, out of range): the top-level checks whose conditions depend
+// on the data alone are copied into `@bind.<name>`, with the integer and
+// boolean work computing their conditions, in their original order among the
+// hoisted ops. They stay in the function too: they are cheap, and a check that
+// fails when the data is bound would fail at every evaluation anyway.
 #include <functional>
 #include <unordered_map>
 #include <unordered_set>
@@ -35,6 +42,26 @@ class Planner {
   std::unordered_set<const Op*> ops;
   std::unordered_set<const Value*> values;
   std::unordered_set<const Value*> buffers;
+  // Top-level data-only checks and the pure ops computing their conditions,
+  // copied into the bind function (not moved: see the file comment).
+  std::unordered_set<const Op*> guards;
+
+  // Fills `guards`, once `ops` and `values` are final.
+  void plan_guards() {
+    std::unordered_set<const Value*> known = values;
+    for (const auto& op : f_.body.ops) {
+      if (ops.count(op.get())) continue;
+      const bool pure_scalar = op->is_pure() && op->regions.empty() && op->results.size() == 1 &&
+                               !is_buffer(op->result()->type);
+      if (!pure_scalar && op->kind != OpKind::Check) continue;
+      if (op->kind == OpKind::Load && !is_data_buffer(op->operands[0]) && !buffers.count(op->operands[0])) continue;
+      bool readable = true;
+      for (const Value* x : op->operands) readable &= known.count(x) != 0;
+      if (!readable) continue;
+      guards.insert(op.get());
+      for (const Value* r : op->results) known.insert(r);
+    }
+  }
 
   void run() {
     // Start from every constant-size top-level alloc and drop those that some
@@ -205,7 +232,7 @@ class WriteHoisted : public Rewriter {
     target_ = bind.get();
     Builder b(*bind, bind->body);
     for (const auto& op : source.body.ops) {
-      if (!plan_.ops.count(op.get())) continue;
+      if (!plan_.ops.count(op.get()) && !plan_.guards.count(op.get())) continue;
       b.set_loc(op->loc);
       rewrite_op(*op, b);
     }
@@ -247,6 +274,7 @@ Program hoist_data_only(const Program& program) {
   for (const auto& f : program.functions) {
     Planner plan(*f);
     plan.run();
+    plan.plan_guards();
     std::string scratch = "__hoisted." + f->name;
     Exports exports = find_exports(*f, plan, scratch);
     if (exports.scalars.empty() && exports.buffers.empty()) {

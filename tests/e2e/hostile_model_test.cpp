@@ -88,6 +88,17 @@ TEST(HostileModel, SizeFromDataThatOverflows) {
   EXPECT_EQ(r.err, "error: d.json: data field 'y': m.vmodel:1:28: integer overflow in 4398046511104 * 2097152\n");
 }
 
+// y[k] is data-only work, computed once when the data is bound; its index
+// check must run there first (the read at k = 10^9 used to crash vic).
+TEST(HostileModel, AnIndexFromTheDataGuardsTheHoistedRead) {
+  VicRun r = fit("data { int N; vector[N] y; int k; }\ntransformed data { real z = y[k] * 2; }\n"
+                 "parameters { real mu; }\nmodel { mu ~ normal(z, 1); }\n",
+                 R"({"N": 3, "y": [1, 2, 3], "k": 1000000000})");
+  EXPECT_EQ(r.signal, 0);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, std::string("error: m.vmodel:2:31: index out of range") + kDataOnly);
+}
+
 TEST(HostileModel, ContainersTooLargeToHold) {
   VicRun vector = fit("parameters { vector[10000000000] x; }\nmodel { x ~ normal(0, 1); }\n");
   EXPECT_EQ(vector.status, 1);

@@ -468,6 +468,18 @@ Expected<AdviResult> run_advi(const Model& model, const AdviSettings& settings, 
   result.eta = eta;
 
   MeanField q(result.initial_point);
+  if (model.dim() == 0) {
+    // Nothing to fit (Stan would run fixed_param): the ELBO is the log
+    // density, estimated once, and the draws are the generated quantities.
+    Expected<double> elbo = advi.calc_elbo(q);
+    if (!elbo) return Error{elbo.error()};
+    ElboTraceEntry entry;
+    entry.elbo = *elbo;
+    result.elbo_trace.push_back(entry);
+    result.converged = true;
+    result.convergence_message = "the model has no parameters";
+    return result;
+  }
   for (;;) {
     Status status = advi.stochastic_gradient_ascent(q, eta);
     if (status) break;

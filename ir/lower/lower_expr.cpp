@@ -228,7 +228,7 @@ LExpr FunctionLowering::lower_call(const ast::Call& e) {
   bool parameter = e.dependence == ast::Dependence::Parameter;
   auto [base, suffix] = stdlib::split_distribution_suffix(e.name);
   std::vector<LExpr> args;
-  for (const auto& a : e.args) args.push_back(lower_expr(*a));
+  for (const auto& a : e.args) args.push_back(lower_value(*a));
   LExpr l;
   l.parameter = parameter;
   if (suffix == "_lpdf" || suffix == "_lpmf") {

@@ -143,6 +143,13 @@ class FunctionLowering {
 
   // Expressions.
   LExpr lower_expr(const ast::Expr& e);
+  // The expression as Stan types it: a comparison or a logical operator is an
+  // int (the IR's i1 becomes i64), as calls and arithmetic expect it.
+  LExpr lower_value(const ast::Expr& e) {
+    LExpr l = lower_expr(e);
+    if (l.scalar && l.scalar->type == Type::I1) l.scalar = to_int(l.scalar);
+    return l;
+  }
   Value* lower_scalar(const ast::Expr& e) {
     LExpr l = lower_expr(e);
     VIC_CHECK(l.is_scalar()) << "expected a scalar expression at " << e.loc.str();

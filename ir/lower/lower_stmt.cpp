@@ -83,7 +83,7 @@ void FunctionLowering::lower_assign(const ast::AssignStmt& s) {
     case ast::AssignOp::MulAssign: combine = arith(OpKind::FMul, OpKind::IMul, "*="); break;
     case ast::AssignOp::DivAssign: combine = arith(OpKind::FDiv, OpKind::IDiv, "/="); break;
   }
-  LExpr value = lower_expr(*s.rhs);
+  LExpr value = lower_value(*s.rhs);
   if (const auto* var = s.lhs->dyn<ast::Variable>()) {
     Binding& binding = env_[var->decl];
     if (binding.view) {
@@ -112,8 +112,8 @@ void FunctionLowering::lower_assign(const ast::AssignStmt& s) {
 
 void FunctionLowering::lower_tilde(const ast::TildeStmt& s) {
   std::vector<LExpr> args;
-  args.push_back(lower_expr(*s.lhs));
-  for (const auto& a : s.args) args.push_back(lower_expr(*a));
+  args.push_back(lower_value(*s.lhs));
+  for (const auto& a : s.args) args.push_back(lower_value(*a));
   std::string dist = s.distribution;
   bool keep_all = !propto();
   add_to_target(sum_over(args, [&](const std::vector<Value*>& xs) {

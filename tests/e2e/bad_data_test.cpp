@@ -2,41 +2,21 @@
 // text that would drive a terminal, nesting that would overflow a recursive
 // parser, infinite data, and data that makes a check fail whatever the
 // parameters are. One test each: the exact message on stderr and exit status 1.
-#include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
-#include <utility>
-#include <vector>
 
-#include "test_util.h"
+#include <gtest/gtest.h>
+
+#include "vic_process.h"
 
 namespace vic {
 namespace {
 
-namespace fs = std::filesystem;
-
-struct RunResult {
-  int status;
-  std::string err;
-};
+using testing_util::VicRun;
 
 // Runs `vic fit m.vmodel --data d.json --quiet` in a scratch directory holding the two files.
-RunResult fit(const std::string& model, const std::string& json) {
-  fs::path dir = fs::temp_directory_path() / ("vic_bad_data_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  std::ofstream(dir / "m.vmodel", std::ios::binary) << model;
-  std::ofstream(dir / "d.json", std::ios::binary) << json;
-  std::string command =
-      "cd " + dir.string() + " && " + VIC_BINARY + " fit m.vmodel --data d.json --quiet 2>err.txt >/dev/null";
-  int raw = std::system(command.c_str());
-  RunResult r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, testing_util::read_file((dir / "err.txt").string())};
-  fs::remove_all(dir);
-  return r;
+VicRun fit(const std::string& model, const std::string& json) {
+  return testing_util::run_vic_with_files({"fit", "m.vmodel", "--data", "d.json", "--quiet"},
+                                          {{"m.vmodel", model}, {"d.json", json}});
 }
 
 const char* kSizedModel = R"(data {
@@ -52,7 +32,7 @@ model {
 )";
 
 TEST(BadData, NumberBeyondTheRangeOfADouble) {
-  RunResult r = fit(kSizedModel, R"({"N": 1e400, "y": []})");
+  VicRun r = fit(kSizedModel, R"({"N": 1e400, "y": []})");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, "error: d.json: data field 'N' is 1e400, outside the range of an int\n");
   r = fit(kSizedModel, R"({"N": 2, "y": [0.5, -1e400]})");
@@ -62,14 +42,14 @@ TEST(BadData, NumberBeyondTheRangeOfADouble) {
 
 TEST(BadData, FourHundredDigitInteger) {
   std::string digits = "1" + std::string(399, '0');
-  RunResult r = fit(kSizedModel, "{\"N\": " + digits + ", \"y\": []}");
+  VicRun r = fit(kSizedModel, "{\"N\": " + digits + ", \"y\": []}");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, "error: d.json: data field 'N' is " + digits.substr(0, 60) +
                        "... (400 characters), outside the range of an int\n");
 }
 
 TEST(BadData, TerminalEscapeSequenceIsPrintedEscaped) {
-  RunResult r = fit(kSizedModel, R"({"N": 1, "y": ["\u001b[2J\u001b]0;pwned\u0007"]})");
+  VicRun r = fit(kSizedModel, R"({"N": 1, "y": ["\u001b[2J\u001b]0;pwned\u0007"]})");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err,
             "error: d.json: data field 'y' must be a real, but element 1 is the string "
@@ -77,14 +57,14 @@ TEST(BadData, TerminalEscapeSequenceIsPrintedEscaped) {
 }
 
 TEST(BadData, MegabyteStringIsCut) {
-  RunResult r = fit(kSizedModel, "{\"N\": 1, \"y\": [\"" + std::string(1 << 20, 'x') + "\"]}");
+  VicRun r = fit(kSizedModel, "{\"N\": 1, \"y\": [\"" + std::string(1 << 20, 'x') + "\"]}");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, "error: d.json: data field 'y' must be a real, but element 1 is the string \"" +
                        std::string(60, 'x') + "\"... (1048576 bytes)\n");
 }
 
 TEST(BadData, InvalidUtf8IsPrintedEscaped) {
-  RunResult r = fit(kSizedModel, "{\"N\": 1, \"y\": [\"\xff\xfe\"]}");
+  VicRun r = fit(kSizedModel, "{\"N\": 1, \"y\": [\"\xff\xfe\"]}");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err,
             "error: d.json: malformed JSON: parse error at line 1, column 17: syntax error while parsing value - "
@@ -92,26 +72,26 @@ TEST(BadData, InvalidUtf8IsPrintedEscaped) {
 }
 
 TEST(BadData, HundredThousandDeepNesting) {
-  RunResult r = fit(kSizedModel, "{\"N\": 1, \"y\": " + std::string(100000, '[') + std::string(100000, ']') + "}");
+  VicRun r = fit(kSizedModel, "{\"N\": 1, \"y\": " + std::string(100000, '[') + std::string(100000, ']') + "}");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, "error: d.json: data field 'y' nests arrays and objects more than 256 deep\n");
 }
 
 TEST(BadData, HugeDeclaredSizeWithASmallArray) {
-  RunResult r = fit(kSizedModel, R"({"N": 2147483647, "y": [1, 2]})");
+  VicRun r = fit(kSizedModel, R"({"N": 2147483647, "y": [1, 2]})");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, "error: d.json: data field 'y' has size 2, but its declaration needs 2147483647\n");
 }
 
 TEST(BadData, InfiniteDataTheDensityReads) {
-  RunResult r = fit("data { real y; } parameters { real mu; } model { y ~ normal(mu, 1); }\n", R"({"y": "Inf"})");
+  VicRun r = fit("data { real y; } parameters { real mu; } model { y ~ normal(mu, 1); }\n", R"({"y": "Inf"})");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err,
             "error: initialization failed: the log density is -inf at every initial point; data field 'y' is inf\n");
 }
 
 TEST(BadData, InfiniteDataElementReadThroughTransformedData) {
-  RunResult r = fit(R"(data {
+  VicRun r = fit(R"(data {
   int N;
   array[N] vector[2] y;
 }
@@ -133,7 +113,7 @@ model {
 }
 
 TEST(BadData, TransformedDataIndexOutOfRange) {
-  RunResult r = fit(R"(transformed data {
+  VicRun r = fit(R"(transformed data {
   array[2] real z;
   z[3] = 1;
 }
@@ -152,7 +132,7 @@ model {
 }
 
 TEST(BadData, IndexFromTheDataOutOfRange) {
-  RunResult r = fit(R"(data {
+  VicRun r = fit(R"(data {
   int k;
   vector[3] x;
 }
@@ -171,7 +151,7 @@ model {
 }
 
 TEST(BadData, ScaleFromTheDataNotPositive) {
-  RunResult r = fit("data { real s; } parameters { real mu; } model { mu ~ normal(0, s); }\n", R"({"s": -1})");
+  VicRun r = fit("data { real s; } parameters { real mu; } model { mu ~ normal(0, s); }\n", R"({"s": -1})");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err,
             "error: m.vmodel:1:65: normal_lpdf: Scale parameter must be positive; it depends on the data alone, so "

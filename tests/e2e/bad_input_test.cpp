@@ -1,34 +1,14 @@
 // Bad input through the `vic` binary, one test each: the exact message on
 // stderr and exit status 1, never a crash.
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-
 #include <gtest/gtest.h>
 
-#include "test_util.h"
+#include "vic_process.h"
 
 namespace vic {
 namespace {
 
-namespace fs = std::filesystem;
-
-struct RunResult {
-  int status;
-  std::string err;
-};
-
-// Runs `vic <args>` in a scratch directory holding the given files.
-RunResult run_vic(const std::string& args, const std::vector<std::pair<std::string, std::string>>& files) {
-  fs::path dir = fs::temp_directory_path() / ("vic_bad_input_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  for (const auto& [name, text] : files) std::ofstream(dir / name) << text;
-  std::string command = "cd " + dir.string() + " && " + VIC_BINARY + " " + args + " 2>err.txt >/dev/null";
-  int raw = std::system(command.c_str());
-  RunResult r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, testing_util::read_file((dir / "err.txt").string())};
-  fs::remove_all(dir);
-  return r;
-}
+using testing_util::run_vic_with_files;
+using testing_util::VicRun;
 
 const char* kModel = R"(data {
   int<lower=0> N;
@@ -45,14 +25,14 @@ model {
 }
 )";
 
-RunResult fit_with_data(const std::string& json) {
-  return run_vic("fit m.vmodel --data d.json --quiet", {{"m.vmodel", kModel}, {"d.json", json}});
+VicRun fit_with_data(const std::string& json) {
+  return run_vic_with_files({"fit", "m.vmodel", "--data", "d.json", "--quiet"}, {{"m.vmodel", kModel}, {"d.json", json}});
 }
 
-RunResult check_model(const std::string& source) { return run_vic("check m.vmodel", {{"m.vmodel", source}}); }
+VicRun check_model(const std::string& source) { return run_vic_with_files({"check", "m.vmodel"}, {{"m.vmodel", source}}); }
 
 TEST(BadInput, SyntaxError) {
-  RunResult r = check_model("parameters {\n  real mu\n}\n");
+  VicRun r = check_model("parameters {\n  real mu\n}\n");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err,
             "m.vmodel:2:10: error: expected ';' at the end of the declaration\n"
@@ -61,7 +41,7 @@ TEST(BadInput, SyntaxError) {
 }
 
 TEST(BadInput, TypeError) {
-  RunResult r = check_model("data {\n  int n;\n}\ntransformed data {\n  int m = n / 2.0;\n}\n");
+  VicRun r = check_model("data {\n  int n;\n}\ntransformed data {\n  int m = n / 2.0;\n}\n");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err,
             "m.vmodel:5:13: error: cannot assign a real to 'm' of type int\n"
@@ -70,7 +50,7 @@ TEST(BadInput, TypeError) {
 }
 
 TEST(BadInput, UnknownDistribution) {
-  RunResult r = check_model("parameters {\n  real mu;\n}\nmodel {\n  mu ~ gaussian(0, 1);\n}\n");
+  VicRun r = check_model("parameters {\n  real mu;\n}\nmodel {\n  mu ~ gaussian(0, 1);\n}\n");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err,
             "m.vmodel:5:8: error: unknown distribution 'gaussian'\n"
@@ -79,31 +59,31 @@ TEST(BadInput, UnknownDistribution) {
 }
 
 TEST(BadInput, DataWithTheWrongSize) {
-  RunResult r = fit_with_data(R"({"N": 3, "y": [1, 2], "k": [0, 1, 1], "s": 1})");
+  VicRun r = fit_with_data(R"({"N": 3, "y": [1, 2], "k": [0, 1, 1], "s": 1})");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, "error: d.json: data field 'y' has size 2, but its declaration needs 3\n");
 }
 
 TEST(BadInput, MissingDataField) {
-  RunResult r = fit_with_data(R"({"N": 3, "y": [1, 2, 3], "s": 1})");
+  VicRun r = fit_with_data(R"({"N": 3, "y": [1, 2, 3], "s": 1})");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, "error: d.json: missing data field 'k'\n");
 }
 
 TEST(BadInput, RealWhereAnIntIsDeclared) {
-  RunResult r = fit_with_data(R"({"N": 3, "y": [1, 2, 3], "k": [0, 0.5, 1], "s": 1})");
+  VicRun r = fit_with_data(R"({"N": 3, "y": [1, 2, 3], "k": [0, 0.5, 1], "s": 1})");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, "error: d.json: data field 'k' must be an int, but element 2 is 0.5\n");
 }
 
 TEST(BadInput, ValueViolatingItsBound) {
-  RunResult r = fit_with_data(R"({"N": 3, "y": [1, 2, 3], "k": [0, 1, 2], "s": 1})");
+  VicRun r = fit_with_data(R"({"N": 3, "y": [1, 2, 3], "k": [0, 1, 2], "s": 1})");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, "error: d.json: data field 'k': element 3 is 2, above its upper bound 1\n");
 }
 
 TEST(BadInput, NaNInData) {
-  RunResult r = fit_with_data(R"({"N": 3, "y": [1, "NaN", 3], "k": [0, 1, 1], "s": 1})");
+  VicRun r = fit_with_data(R"({"N": 3, "y": [1, "NaN", 3], "k": [0, 1, 1], "s": 1})");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, "error: d.json: data field 'y': element 2 is NaN\n");
 }

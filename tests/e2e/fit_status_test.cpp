@@ -14,9 +14,7 @@ using testing_util::run_vic;
 using testing_util::ScratchDir;
 using testing_util::VicRun;
 
-// A model that converges (its ELBO is far from 0, so Stan's relative
-// tolerance can be met) and fits in milliseconds.
-const char* kModel = "parameters {\n  real mu;\n}\nmodel {\n  mu ~ normal(1, 2);\n  target += -100;\n}\n";
+const char* const kModel = testing_util::kConvergingModel;
 
 TEST(FitStatus, TheIterationLimitExitsThreeWithTheReason) {
   ScratchDir dir("fit_status");

@@ -9,16 +9,15 @@
 namespace vic::testing_util {
 namespace {
 
-// Writes `model` (and `data` when given) to a scratch directory and fits it.
+// Fits `model` (with `data` when given) in a scratch directory.
 VicRun fit(const std::string& model, const std::string& data = "", const ProcessLimits& limits = {}) {
-  ScratchDir dir("hostile_model");
-  dir.write("m.vmodel", model);
   std::vector<std::string> args{"fit", "m.vmodel", "--quiet", "--output", "fit.csv"};
+  std::vector<std::pair<std::string, std::string>> files{{"m.vmodel", model}};
   if (!data.empty()) {
-    dir.write("d.json", data);
+    files.push_back({"d.json", data});
     args.insert(args.end(), {"--data", "d.json"});
   }
-  return run_vic(dir.path(), args, "", limits);
+  return run_vic_with_files(args, files, limits);
 }
 
 const char* const kDataOnly = "; it depends on the data alone, so it fails at every value of the parameters\n";

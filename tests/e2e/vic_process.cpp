@@ -117,4 +117,11 @@ VicRun wait_for_vic(pid_t pid) {
   return run;
 }
 
+VicRun run_vic_with_files(const std::vector<std::string>& args,
+                          const std::vector<std::pair<std::string, std::string>>& files, const ProcessLimits& limits) {
+  ScratchDir dir("vic_run");
+  for (const auto& [name, text] : files) dir.write(name, text);
+  return run_vic(dir.path(), args, "", limits);
+}
+
 }  // namespace vic::testing_util

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace vic::testing_util {
@@ -56,6 +57,16 @@ struct ProcessLimits {
 // `out` stays empty), else it is captured.
 VicRun run_vic(const std::filesystem::path& dir, const std::vector<std::string>& args,
                const std::string& stdout_path = "", const ProcessLimits& limits = {});
+
+// Runs `vic args...` in a fresh scratch directory holding `files` (name, text).
+VicRun run_vic_with_files(const std::vector<std::string>& args,
+                          const std::vector<std::pair<std::string, std::string>>& files,
+                          const ProcessLimits& limits = {});
+
+// A model that converges (its ELBO is far from 0, so Stan's relative
+// tolerance can be met) and fits in milliseconds.
+inline constexpr const char* kConvergingModel =
+    "parameters {\n  real mu;\n}\nmodel {\n  mu ~ normal(1, 2);\n  target += -100;\n}\n";
 
 // Starts `vic args...` in `dir` with stdout and stderr to /dev/null and
 // returns its process id, for a test that signals it.

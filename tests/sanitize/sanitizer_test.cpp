@@ -17,17 +17,15 @@ namespace {
 
 constexpr int kSanitizerExitCode = 70;
 
-// Values read through volatile, so that the compiler cannot fold the bad
+// A value read through volatile, so that the compiler cannot fold the bad
 // operation away or reject it at compile time.
-int opaque_int(int v) {
-  volatile int x = v;
-  return x;
-}
-double opaque_double(double v) {
-  volatile double x = v;
+template <typename T>
+T opaque(T v) {
+  volatile T x = v;
   return x;
 }
 
+#if VIC_TEST_ADDRESS
 // The combined stdout and stderr of a shell command.
 std::string command_output(const std::string& command) {
   std::string text;
@@ -39,14 +37,6 @@ std::string command_output(const std::string& command) {
   return text;
 }
 
-std::string read_binary(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-#if VIC_TEST_ADDRESS
 // p[i] = 1, out of sight of UBSan's object-size check, which would report an
 // overflow of a visible allocation before ASan does.
 __attribute__((noinline, no_sanitize("object-size"))) void store_one_at(int* p, int i) { p[i] = 1; }
@@ -55,7 +45,7 @@ TEST(AddressSanitizer, HeapBufferOverflowEndsTheProcessWithStatus70) {
   EXPECT_EXIT(
       {
         int* p = new int[4];
-        store_one_at(p, opaque_int(4));
+        store_one_at(p, opaque(4));
         delete[] p;
         std::exit(0);
       },
@@ -65,16 +55,16 @@ TEST(AddressSanitizer, HeapBufferOverflowEndsTheProcessWithStatus70) {
 TEST(AddressSanitizer, UseAfterFreeEndsTheProcessWithStatus70) {
   EXPECT_EXIT(
       {
-        int* p = new int[4];
+        int* volatile p = new int[4];  // volatile: GCC would see, and warn about, the use after free
         delete[] p;
-        std::exit(p[opaque_int(1)]);
+        std::exit(p[1]);
       },
       testing::ExitedWithCode(kSanitizerExitCode), "ERROR: AddressSanitizer: heap-use-after-free");
 }
 
 // Allocates and drops the only pointer; its frame is gone when the leak check runs.
 __attribute__((noinline)) void leak_an_allocation() {
-  volatile int* p = new int[opaque_int(1000)];
+  volatile int* p = new int[opaque(1000)];
   p[0] = 1;
 }
 
@@ -100,13 +90,21 @@ TEST(AddressSanitizer, TheVicBinaryIsInstrumentedWithTheDefaultOptions) {
 #endif
 
 #if VIC_TEST_UNDEFINED
+// The bytes of a file.
+std::string read_binary(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
 TEST(UndefinedBehaviorSanitizer, SignedOverflowEndsTheProcessWithStatus70) {
-  EXPECT_EXIT(std::exit(opaque_int(INT_MAX) + 1), testing::ExitedWithCode(kSanitizerExitCode),
+  EXPECT_EXIT(std::exit(opaque(INT_MAX) + 1), testing::ExitedWithCode(kSanitizerExitCode),
               "runtime error: signed integer overflow: 2147483647 \\+ 1 cannot be represented in type 'int'");
 }
 
 TEST(UndefinedBehaviorSanitizer, OutOfRangeFloatToIntConversionEndsTheProcessWithStatus70) {
-  EXPECT_EXIT(std::exit(static_cast<int>(opaque_double(1e300))), testing::ExitedWithCode(kSanitizerExitCode),
+  EXPECT_EXIT(std::exit(static_cast<int>(opaque(1e300))), testing::ExitedWithCode(kSanitizerExitCode),
               "runtime error: 1e\\+300 is outside the range of representable values of type 'int'");
 }
 

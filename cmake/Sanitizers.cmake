@@ -15,8 +15,9 @@
 # are. The benchmarks are left out of `all`: timing instrumented code measures
 # nothing.
 #
-# Usage from the top-level CMakeLists.txt: include() this file before the
-# add_subdirectory() calls, and call vic_apply_sanitizers() after them.
+# The top-level CMakeLists.txt includes this file before its add_subdirectory()
+# calls; the compile and link options apply to every target defined after that,
+# and vic_apply_sanitizers() runs, deferred, once every target is defined.
 
 set(VIC_SANITIZE "" CACHE STRING
     "Build with sanitizers: address, undefined, or address,undefined (empty: none)")
@@ -46,6 +47,7 @@ if(VIC_SANITIZE)
   add_compile_options(-fsanitize=${_vic_sanitize_list} -fno-sanitize-recover=all
                       -fno-omit-frame-pointer -O1 -g1)
   add_link_options(-fsanitize=${_vic_sanitize_list})
+  cmake_language(DEFER CALL vic_apply_sanitizers)
 endif()
 
 # Appends to `out` every target defined in `dir` and the directories below it.
@@ -60,11 +62,8 @@ function(_vic_targets_below dir out)
 endfunction()
 
 # Compiles the sanitizers' default options into every executable and takes the
-# benchmarks out of `all`. Does nothing when VIC_SANITIZE is empty.
+# benchmarks out of `all`.
 function(vic_apply_sanitizers)
-  if(NOT _vic_sanitizers)
-    return()
-  endif()
   _vic_targets_below("${PROJECT_SOURCE_DIR}" targets)
   foreach(target IN LISTS targets)
     get_target_property(type ${target} TYPE)

@@ -1,19 +1,22 @@
 # The sanitizer build. -DVIC_SANITIZE=address,undefined (or address, or undefined
 # alone) compiles all of vic (every library, the generated parser, the `vic` binary
 # and every test executable) with AddressSanitizer, LeakSanitizer included, and
-# UndefinedBehaviorSanitizer, at -O1 with frame pointers and line tables. -O1
-# because instrumented code compiles much slower at -O2 (GCC 12, runtime/advi.cpp:
-# 2.6 s plain at -O2, 6.3 s instrumented at -O1, 10.7 s at -O2); at -O1 a cold
-# build of everything takes about 1.4 times the CPU time of the plain build, and
-# instrumenting ir/, stdlib/, codegen/ and the parser as well as the code that
-# reads input costs only about 45 s of CPU time more, so nothing is left plain. UBSan also gets float-cast-overflow (in Clang's
-# `undefined`, not GCC's): a huge real converted to an int is undefined behaviour.
-# UBSan does not recover, and cmake/sanitizer_options.cpp, compiled into every
-# executable, makes any finding end the process with exit status 70, so a finding
-# fails its test, also when the test runs the `vic` binary. Code that vic
-# JIT-compiles is not instrumented (ASan cannot see into it); the kernels it calls
-# are. The benchmarks are left out of `all`: timing instrumented code measures
-# nothing.
+# UndefinedBehaviorSanitizer, at -O1 with frame pointers and line tables.
+#
+# Why -O1, and why everything: instrumented code compiles much slower at -O2 (GCC
+# 12, runtime/advi.cpp: 2.6 s plain at -O2, 6.3 s instrumented at -O1, 10.7 s at
+# -O2). At -O1 a cold build of everything costs about 1.4 times the CPU time of
+# the plain build, and instrumenting ir/, stdlib/, codegen/ and the parser on top
+# of the code that reads input (support/, frontend/, runtime/, tools/) costs only
+# about 45 s of CPU time, so nothing is left plain. Code that vic JIT-compiles is
+# not instrumented (ASan cannot see into it); the kernels it calls are.
+#
+# UBSan also gets float-cast-overflow (in Clang's `undefined`, not GCC's): a huge
+# real converted to an int is undefined behaviour. UBSan does not recover, and
+# cmake/sanitizer_options.cpp, compiled into every executable, makes any finding
+# end the process with exit status 70, so a finding fails its test, also when the
+# test runs the `vic` binary. The benchmarks are left out of `all`: timing
+# instrumented code measures nothing.
 #
 # The top-level CMakeLists.txt includes this file before its add_subdirectory()
 # calls; the compile and link options apply to every target defined after that,

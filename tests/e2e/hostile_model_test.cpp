@@ -130,7 +130,15 @@ TEST(HostileModel, LocalContainerSizes) {
                        R"({"K": 2000000000})");
   EXPECT_EQ(squared.status, 1);
   EXPECT_EQ(squared.err, std::string("error: m.vmodel:3:23: 'v' would hold more than 2147483647 elements") + kDataOnly);
-  // calloc returning null used to be written through (a segfault).
+}
+
+// calloc returning null used to be written through (a segfault).
+TEST(HostileModel, OutOfMemoryForALocalContainer) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "ASan reserves terabytes of address space: it cannot start under RLIMIT_AS";
+#endif
+  const std::string model = "data { int K; }\nparameters { real mu; }\n"
+                            "model {\n  vector[K] v;\n  v[K] = mu;\n  target += -dot_product(v, v);\n}\n";
   VicRun out_of_memory = fit(model, R"({"K": 1000000000})", {.address_space_bytes = uint64_t{3} << 30});
   EXPECT_EQ(out_of_memory.signal, 0);
   EXPECT_EQ(out_of_memory.status, 1);

@@ -5,46 +5,24 @@
 // move such a load or store into the bind function, which runs first, without
 // the check that guards it: a far index read from the data crashed vic
 // (SIGSEGV), and a store past the end of a generated quantity corrupted the heap
-// (AddressSanitizer: bad-free in codegen/jit_model.cpp).
-//
-// DISABLED_ on the sanitize branch, whose base predates main's fix (b907a62:
-// the data-only checks are copied into the bind function); they pass on main
-// with it, and fail without it. Drop the prefix when merging.
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+// (AddressSanitizer: bad-free in codegen/jit_model.cpp). The data-only checks
+// are now copied into the bind function, ahead of what they guard.
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "vic_process.h"
+
 namespace vic {
 namespace {
 
-namespace fs = std::filesystem;
-
-struct VicResult {
-  int status;  // the exit status, or -1 when vic did not exit (a signal)
-  std::string err;
-};
+using VicResult = testing_util::VicRun;
 
 // `vic fit m.vmodel --data d.json` in a scratch directory holding the model and data.
 VicResult fit(const std::string& model, const std::string& json) {
-  fs::path dir = fs::temp_directory_path() / ("vic_hoisted_access_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  std::ofstream(dir / "m.vmodel") << model;
-  std::ofstream(dir / "d.json") << json;
-  std::string command = "cd " + dir.string() + " && " + VIC_BINARY +
-                        " fit m.vmodel --data d.json --seed 1 --quiet --output fit.csv 2>err.txt >/dev/null";
-  int raw = std::system(command.c_str());
-  std::ifstream in(dir / "err.txt");
-  std::ostringstream err;
-  err << in.rdbuf();
-  fs::remove_all(dir);
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, err.str()};
+  return testing_util::run_vic_with_files(
+      {"fit", "m.vmodel", "--data", "d.json", "--seed", "1", "--quiet", "--output", "fit.csv"},
+      {{"m.vmodel", model}, {"d.json", json}});
 }
 
 const char* kReadModel = R"(data {
@@ -59,7 +37,7 @@ model {
 }
 )";
 
-TEST(HoistedAccess, DISABLED_AFarIndexFromTheDataInTheModelIsAnError) {
+TEST(HoistedAccess, AFarIndexFromTheDataInTheModelIsAnError) {
   VicResult r = fit(kReadModel, R"({"k": 100000000, "v": [1, 2, 3]})");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err,
@@ -67,7 +45,7 @@ TEST(HoistedAccess, DISABLED_AFarIndexFromTheDataInTheModelIsAnError) {
             "the parameters\n");
 }
 
-TEST(HoistedAccess, DISABLED_AFarIndexFromTheDataInTransformedDataIsAnError) {
+TEST(HoistedAccess, AFarIndexFromTheDataInTransformedDataIsAnError) {
   VicResult r = fit(R"(data {
   int k;
   vector[3] v;
@@ -89,7 +67,7 @@ model {
             "the parameters\n");
 }
 
-TEST(HoistedAccess, DISABLED_AFarIndexFromTheDataInGeneratedQuantitiesIsAnError) {
+TEST(HoistedAccess, AFarIndexFromTheDataInGeneratedQuantitiesIsAnError) {
   VicResult r = fit(R"(data {
   int k;
   vector[3] v;
@@ -111,7 +89,7 @@ generated quantities {
             "the parameters\n");
 }
 
-TEST(HoistedAccess, DISABLED_AConstantIndexPastTheEndOfAGeneratedQuantityIsAnError) {
+TEST(HoistedAccess, AConstantIndexPastTheEndOfAGeneratedQuantityIsAnError) {
   VicResult r = fit(R"(data {
   vector[3] v;
 }
@@ -133,7 +111,7 @@ generated quantities {
             "the parameters\n");
 }
 
-TEST(HoistedAccess, DISABLED_AnIndexFromTheDataPastTheEndOfAGeneratedQuantityIsAnError) {
+TEST(HoistedAccess, AnIndexFromTheDataPastTheEndOfAGeneratedQuantityIsAnError) {
   VicResult r = fit(R"(data {
   int k;
   vector[3] v;

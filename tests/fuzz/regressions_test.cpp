@@ -20,7 +20,13 @@ namespace fs = std::filesystem;
 
 // Regressions whose bug is not fixed yet, "target/file" -> where the fix
 // belongs. They must still fail; delete the line when the fix lands.
-const std::map<std::string, std::string> kKnownFailures = {};
+const std::map<std::string, std::string> kKnownFailures = {
+    {"compile/bool_call_argument.vmodel", "lead: ir/lower converts comparison results (i1) where ints are used"},
+    {"compile/bool_compound_assignment.vmodel", "lead: ir/lower converts comparison results (i1) where ints are used"},
+    {"compile/index_zero_gradient.vmodel", "lead: codegen/emit_llvm.cpp emit_check must end the evaluation"},
+    {"compile/index_out_of_range_hang.vmodel", "lead: codegen/emit_llvm.cpp emit_check must end the evaluation"},
+    {"compile/int_min_divided_by_minus_one.vmodel", "lead: codegen/emit_llvm.cpp IDiv/IMod of INT64_MIN by -1"},
+};
 
 const fs::path kRegressions = fs::path(VIC_SOURCE_DIR) / "fuzz" / "regressions";
 

@@ -850,9 +850,9 @@ class Generator {
     }
     v.domain = domain;
     line(declaration(v, bounds) + (init ? " = " + *init : "") + ";");
-    const Var copy = v;
+    // Declared after its fill, so that the fill reads none of its own (unset) elements.
+    if (!init && (!local || (v.is_int && !o_.uninitialized_ints))) fill(v);
     declare(std::move(v));
-    if (!init && (!local || (v.is_int && !o_.uninitialized_ints))) fill(copy);
   }
 
   // -------------------------------------------------------------------------
@@ -1195,7 +1195,7 @@ class Generator {
         o_.parameter_dependent_bounds ? views(Kind::Real, 0, Domain::Any, IntDomain::Any, true) : std::vector<View>{};
     std::vector<View> unit =
         o_.parameter_dependent_bounds ? views(Kind::Real, 0, Domain::Unit, IntDomain::Any, true) : std::vector<View>{};
-    switch (c_.weighted({35, 20, 12, 5, 5, 8, 5, earlier.empty() ? 0 : 6, unit.empty() ? 0 : 4})) {
+    switch (c_.weighted({35, 20, 12, 5, 5, 8, 5, earlier.empty() ? 0 : 8, unit.empty() ? 0 : 10})) {
       case 0:
         return {"", Domain::Any};
       case 1:

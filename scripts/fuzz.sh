@@ -44,7 +44,9 @@ seed_corpus() {
     frontend) files=(examples/*/*.vmodel tests/e2e/models/*.vmodel tests/*/golden/*.vmodel) ;;
     data) files=(fuzz/seeds/data/*.json examples/*/data.json tests/e2e/models/*.json tests/ir/golden/*.json) ;;
     cli) files=(fuzz/seeds/cli/*) ;;
-    compile) ;;  # the generator makes a program of any bytes
+    compile)
+      # The generator makes a program of any bytes; long ones make big programs.
+      for i in $(seq 1 32); do head -c $((512 + 112 * i)) /dev/urandom >"$corpus/random_$i"; done ;;
   esac
   for f in "${files[@]}"; do cp "$f" "$corpus/${f//\//_}"; done
 }
@@ -73,6 +75,8 @@ for t in "${targets[@]}"; do
   [ -f "fuzz/dictionaries/$t.dict" ] && options+=(-dict="fuzz/dictionaries/$t.dict")
   # vic's own output would drown libFuzzer's; crash reports still come through.
   [ "$t" = cli ] && options+=(-close_fd_mask=3)
+  # Short inputs exhaust the generator's choices early: allow long ones from the start.
+  [ "$t" = compile ] && options+=(-len_control=0 -max_len=4096)
   echo "== $t: ${seconds}s, corpus $corpus ($(ls "$corpus" | wc -l) inputs)"
   UBSAN_OPTIONS=print_stacktrace=1 build-fuzz/fuzz/fuzz_"$t" "${options[@]}" "$corpus" >"$log" 2>&1 || true
   # libFuzzer's last status line: executions, cov, ft, corpus, exec/s, crashes.

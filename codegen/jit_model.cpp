@@ -3,7 +3,6 @@
 
 #include <cmath>
 #include <algorithm>
-#include <cstring>
 
 namespace vic::codegen {
 namespace {
@@ -59,7 +58,8 @@ class JitModel : public runtime::Model {
   size_t num_transformed_outputs() const override { return layout_.num_transformed_outputs; }
 
   double lp_grad(const double* theta, double* grad, runtime::EvalError* error) const override {
-    std::memset(grad, 0, sizeof(double) * layout_.dim);
+    // fill_n, not memset: grad may be null when the model has no parameters.
+    std::fill_n(grad, layout_.dim, 0.0);
     VicJitContext ctx = context(nullptr);
     double lp = lp_grad_(theta, grad, &ctx);
     return finish(lp, ctx, error);

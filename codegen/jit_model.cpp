@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <unordered_set>
 
 #include "ir/data_only_checks.h"
@@ -131,7 +130,8 @@ class JitModel : public runtime::Model {
   size_t num_transformed_outputs() const override { return layout_.num_transformed_outputs; }
 
   double lp_grad(const double* theta, double* grad, runtime::EvalError* error) const override {
-    std::memset(grad, 0, sizeof(double) * layout_.dim);
+    // fill_n, not memset: grad may be null when the model has no parameters.
+    std::fill_n(grad, layout_.dim, 0.0);
     VicJitContext ctx = context(nullptr);
     double lp = lp_grad_(theta, grad, &ctx);
     return finish(lp, ctx, error);

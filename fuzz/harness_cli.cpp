@@ -1,6 +1,6 @@
 // The command-line target: bytes as the words of a `vic` command line (one
-// word per line), run through the CLI's own main() (tools/vic.cpp, compiled
-// into this harness as vic_main, see fuzz/CMakeLists.txt) inside a scratch
+// word per line), run through the command's own entry point (vic_main,
+// tools/vic_main.h, what the binary's main() runs) inside a scratch
 // directory that holds a few fixed model and data files. The words may name
 // only files in that directory (no '/'), and a fit may ask for only a bounded
 // amount of work, so that output never lands outside it and an input cannot
@@ -13,9 +13,7 @@
 #include <map>
 
 #include "fuzz/harness.h"
-
-// tools/vic.cpp's main(), renamed.
-int vic_main(int argc, char** argv);
+#include "tools/vic_main.h"
 
 namespace vic::fuzz {
 namespace {
@@ -155,7 +153,7 @@ RunResult run_cli_input(const uint8_t* data, size_t size) {
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  const int status = vic_main(static_cast<int>(args.size()), argv.data());
+  const int status = tools::vic_main(static_cast<int>(args.size()), argv.data());
   if (status < 0 || status > 3) report_bug("vic exited with status " + std::to_string(status) + ", not 0-3");
   return {status == 0 ? Verdict::Accepted : Verdict::Rejected, "exit status " + std::to_string(status)};
 }

@@ -43,14 +43,6 @@ GeneratorOptions options_from(ChoiceSource& choices) {
                         &o.uninitialized_ints}) {
     *feature = choices.chance(85);
   }
-  // TODO(lead): drop this line when ir/lower converts comparison results (i1)
-  // to int where they are used as values (fuzz/regressions/compile/bool_*).
-  o.boolean_values = false;
-  // TODO(lead): drop these when a failed index check in compiled code stops
-  // the evaluation before the access (codegen/emit_llvm.cpp emit_check) and
-  // int division checks INT64_MIN / -1 (fuzz/regressions/compile/index_*, int_*).
-  o.wild_indices = false;
-  o.uninitialized_ints = false;
   return o;
 }
 

@@ -26,16 +26,7 @@ struct KnownFailure {
   // replay is skipped, as the normal build may or may not notice.
   bool sanitizers_only = false;
 };
-const std::map<std::string, KnownFailure> kKnownFailures = {
-    {"compile/bool_call_argument.vmodel", {"lead: ir/lower converts comparison results (i1) where ints are used"}},
-    {"compile/bool_compound_assignment.vmodel",
-     {"lead: ir/lower converts comparison results (i1) where ints are used"}},
-    {"compile/index_zero_gradient.vmodel", {"lead: codegen/emit_llvm.cpp emit_check must end the evaluation"}},
-    {"compile/index_out_of_range_hang.vmodel", {"lead: codegen/emit_llvm.cpp emit_check must end the evaluation"}},
-    {"compile/int_min_divided_by_minus_one.vmodel", {"lead: codegen/emit_llvm.cpp IDiv/IMod of INT64_MIN by -1"}},
-    {"compile/int_overflow_in_constant_folding.vmodel",
-     {"lead: ir/passes/fold_constants.cpp folds int64 overflow (signed overflow, UB)", true}},
-};
+const std::map<std::string, KnownFailure> kKnownFailures = {};
 
 const fs::path kRegressions = fs::path(VIC_SOURCE_DIR) / "fuzz" / "regressions";
 

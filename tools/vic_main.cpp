@@ -2,6 +2,8 @@
 // subcommands (tools/commands.h), the final check of standard output, and a
 // last-resort catch so that nothing ends in an abort. Exit statuses are in
 // tools/exit_status.h.
+#include "tools/vic_main.h"
+
 #include <CLI/CLI.hpp>
 #include <cstring>
 #include <iostream>
@@ -124,10 +126,8 @@ int run_command_line(int argc, char** argv) {
 }
 
 }  // namespace
-}  // namespace vic::tools
 
-int main(int argc, char** argv) {
-  using namespace vic::tools;
+int vic_main(int argc, char** argv) {
   CheckedStandardOutput standard_output;
   int status;
   // A safety net: the checks before each allocation and each step are the
@@ -141,9 +141,11 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << e.what() << "\n";
     return kExitError;
   }
-  if (vic::Status written = standard_output.finish(); !written) {
+  if (Status written = standard_output.finish(); !written) {
     std::cerr << "error: " << written.error() << "\n";
     return kExitError;
   }
   return status;
 }
+
+}  // namespace vic::tools

@@ -63,8 +63,14 @@ void check_loaded(const runtime::DataSet& data, const std::vector<runtime::DataD
     for (int64_t d : *dims) count *= d;
     if (static_cast<int64_t>(value->size()) != count) report_bug("field '" + decl.name + "' has the wrong count");
     if (value->is_int != decl.is_int) report_bug("field '" + decl.name + "' has the wrong element type");
-    const std::optional<double> lower = decl.lower ? decl.lower(data) : std::nullopt;
-    const std::optional<double> upper = decl.upper ? decl.upper(data) : std::nullopt;
+    auto bound = [&](const std::function<Expected<double>(const runtime::DataSet&)>& f) -> std::optional<double> {
+      if (!f) return std::nullopt;
+      Expected<double> b = f(data);
+      if (!b) report_bug("field '" + decl.name + "' was accepted but its bound fails: " + b.error());
+      return *b;
+    };
+    const std::optional<double> lower = bound(decl.lower);
+    const std::optional<double> upper = bound(decl.upper);
     for (size_t i = 0; i < value->size(); ++i) {
       const double x = value->is_int ? static_cast<double>(value->ints[i]) : value->reals[i];
       if (std::isnan(x)) report_bug("field '" + decl.name + "' holds NaN");

@@ -44,8 +44,10 @@ struct DataDecl {
   // Array dims then container dims, outermost first; an Error if a size
   // expression fails (e.g. negative).
   std::function<Expected<std::vector<int64_t>>(const DataSet&)> dims;
-  std::function<std::optional<double>(const DataSet&)> lower;  // may be empty
-  std::function<std::optional<double>(const DataSet&)> upper;  // may be empty
+  // The bounds' values; may be empty (no bound). An Error when a bound
+  // cannot be computed from the data read so far: never silently no bound.
+  std::function<Expected<double>(const DataSet&)> lower;
+  std::function<Expected<double>(const DataSet&)> upper;
 };
 
 // Reads Stan JSON text (`source_name` names it in errors) and checks each declared

@@ -271,8 +271,13 @@ Expected<DataSet> read_stan_json(const std::string& text, const std::string& sou
         if (!declared) return Error{source_name + ": data field '" + decl.name + "': " + declared.error()};
         dims = declared.take();
       }
-      std::optional<double> lower = decl.lower ? decl.lower(data) : std::nullopt;
-      std::optional<double> upper = decl.upper ? decl.upper(data) : std::nullopt;
+      std::optional<double> lower, upper;
+      for (auto [bound, value] : {std::pair{&decl.lower, &lower}, std::pair{&decl.upper, &upper}}) {
+        if (!*bound) continue;
+        Expected<double> computed = (*bound)(data);
+        if (!computed) return Error{source_name + ": data field '" + decl.name + "': " + computed.error()};
+        *value = *computed;
+      }
       FieldReader reader(source_name, *fields, decl, std::move(dims), lower, upper);
       Expected<DataValue> value = reader.read(found->second);
       if (!value) return Error{value.error()};

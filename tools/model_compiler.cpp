@@ -195,16 +195,19 @@ std::vector<runtime::DataDecl> data_declarations(const ast::Program& program) {
     decl.name = d->name;
     decl.is_int = d->type.base == ast::BaseType::Int;
     decl.dims = [d](const runtime::DataSet& data) { return evaluate_dims(*d, data); };
-    auto bound = [](const ast::Expr* e) -> std::function<std::optional<double>(const runtime::DataSet&)> {
+    auto bound = [d](const ast::Expr* e, const char* which) -> std::function<Expected<double>(const runtime::DataSet&)> {
       if (!e) return {};
-      return [e](const runtime::DataSet& data) -> std::optional<double> {
+      return [e, d, which](const runtime::DataSet& data) -> Expected<double> {
         Expected<frontend::Scalar> v = frontend::evaluate_scalar(*e, data_lookup(data));
-        if (!v) return std::nullopt;
+        if (!v) {
+          return Error{"its " + std::string(which) + " bound cannot be computed when the data is read (" + v.error() +
+                       "); bounds on data may use numbers, scalar data declared before it and arithmetic"};
+        }
         return frontend::to_double(*v);
       };
     };
-    decl.lower = bound(d->type.lower.get());
-    decl.upper = bound(d->type.upper.get());
+    decl.lower = bound(d->type.lower.get(), "lower");
+    decl.upper = bound(d->type.upper.get(), "upper");
     decls.push_back(std::move(decl));
   }
   return decls;

@@ -51,6 +51,8 @@ std::unique_ptr<ir::Function> FunctionLowering::run() {
         break;
       case BlockKind::TransformedData:
         lower_stmts(block.stmts);
+        for (const auto& s : block.stmts)
+          if (s->kind == ast::StmtKind::Decl) check_bounds(*s->as<ast::DeclStmt>().decl, "transformed data");
         break;
       case BlockKind::Parameters:
         for (const auto& s : block.stmts) declare_parameter(*s->as<ast::DeclStmt>().decl, offset);

@@ -88,5 +88,17 @@ TEST(BadInput, NaNInData) {
   EXPECT_EQ(r.err, "error: d.json: data field 'y': element 2 is NaN\n");
 }
 
+// A bound vic cannot compute when it reads the data is an error, never no bound.
+TEST(BadInput, DataBoundThatCannotBeComputed) {
+  VicRun r = run_vic_with_files({"fit", "m.vmodel", "--data", "d.json", "--quiet"},
+                                {{"m.vmodel", "data { vector[2] x; real<lower=x[2]> y; }\nparameters { real mu; }\n"
+                                              "model { mu ~ normal(y, 1); }\n"},
+                                 {"d.json", R"({"x": [1, 5], "y": 0})"}});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "error: d.json: data field 'y': its lower bound cannot be computed when the data is read "
+                   "(m.vmodel:1:33: cannot evaluate this expression before the model runs); bounds on data may use "
+                   "numbers, scalar data declared before it and arithmetic\n");
+}
+
 }  // namespace
 }  // namespace vic

@@ -98,6 +98,15 @@ TEST(HostileModel, AnIndexFromTheDataGuardsTheHoistedRead) {
   EXPECT_EQ(r.err, std::string("error: m.vmodel:2:31: index out of range") + kDataOnly);
 }
 
+// Transformed data is checked against its declared bounds, as Stan checks it.
+TEST(HostileModel, TransformedDataOutsideItsBounds) {
+  VicRun r = fit("data { real x; }\ntransformed data { real<lower=0> z = x - 1; }\n"
+                 "parameters { real mu; }\nmodel { mu ~ normal(z, 1); }\n",
+                 R"({"x": 0.5})");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, std::string("error: m.vmodel:2:34: transformed data 'z' is outside its declared bounds") + kDataOnly);
+}
+
 TEST(HostileModel, ContainersTooLargeToHold) {
   VicRun vector = fit("parameters { vector[10000000000] x; }\nmodel { x ~ normal(0, 1); }\n");
   EXPECT_EQ(vector.status, 1);

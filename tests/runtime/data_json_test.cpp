@@ -20,8 +20,8 @@ DataDecl decl(const std::string& name, bool is_int, std::vector<int64_t> dims = 
   d.name = name;
   d.is_int = is_int;
   d.dims = [dims](const DataSet&) -> Expected<std::vector<int64_t>> { return dims; };
-  if (lower) d.lower = [lower](const DataSet&) { return lower; };
-  if (upper) d.upper = [upper](const DataSet&) { return upper; };
+  if (lower) d.lower = [lower](const DataSet&) -> Expected<double> { return *lower; };
+  if (upper) d.upper = [upper](const DataSet&) -> Expected<double> { return *upper; };
   return d;
 }
 
@@ -159,7 +159,7 @@ TEST(DataJson, AboveUpperBound) {
 
 TEST(DataJson, BoundsFromEarlierData) {
   DataDecl k = decl("k", true, {2});
-  k.upper = [](const DataSet& data) -> std::optional<double> {
+  k.upper = [](const DataSet& data) -> Expected<double> {
     return static_cast<double>(data.find("N")->ints.at(0));
   };
   EXPECT_EQ(error_of(R"({"N": 4, "k": [4, 5]})", {decl("N", true), k}),

@@ -301,8 +301,8 @@ Expected<DataSet> load_stan_json_file(const std::string& path, const std::vector
   std::error_code size_error;
   uintmax_t size = std::filesystem::file_size(path, size_error);
   if (!size_error && size > limits::memory_budget_bytes()) {
-    return Error{path + ": the data file is " + limits::format_bytes(size) + ", more than the " +
-                 limits::format_bytes(limits::memory_budget_bytes()) + " of memory vic may use"};
+    return Error{path + ": the data file is " + limits::format_bytes(size) + ", more than " +
+                 limits::describe_memory_budget()};
   }
   std::string text;
   try {

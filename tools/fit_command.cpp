@@ -82,12 +82,11 @@ int run_fit(const FitOptions& o) {
 
   const int64_t num_columns = static_cast<int64_t>(runtime::kNumDrawDiagnosticColumns + model.output_names().size());
   std::optional<int64_t> needed = draws_memory_bytes(o.draws, num_columns);
-  const uint64_t budget = limits::memory_budget_bytes();
-  if (!needed || static_cast<uint64_t>(*needed) > budget) {
+  if (!needed || static_cast<uint64_t>(*needed) > limits::memory_budget_bytes()) {
     std::cerr << "error: --draws " << o.draws << " needs "
               << (needed ? limits::format_bytes(static_cast<uint64_t>(*needed)) : std::string("more than 8 EiB"))
-              << " for the draws (" << o.draws << " draws of " << num_columns << " columns), more than the "
-              << limits::format_bytes(budget) << " of memory vic may use\n";
+              << " for the draws (" << o.draws << " draws of " << num_columns << " columns), more than "
+              << limits::describe_memory_budget() << "\n";
     return kExitUsage;
   }
 

@@ -62,8 +62,8 @@ TEST(FitStatus, DrawsThatCannotFitInMemoryAreRefusedBeforeTheFit) {
   EXPECT_EQ(r.status, 2);
   const std::string start =
       "error: --draws 2147483647 needs 16 TiB for the draws (2147483647 draws of 1003 columns), "
-      "more than the ";
-  const std::string end = " of memory vic may use\n";
+      "more than ";
+  const std::string end = limits::describe_memory_budget() + "\n";
   EXPECT_EQ(r.err.substr(0, start.size()), start) << r.err;
   ASSERT_GE(r.err.size(), end.size());
   EXPECT_EQ(r.err.substr(r.err.size() - end.size()), end) << r.err;

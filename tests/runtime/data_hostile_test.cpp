@@ -228,8 +228,8 @@ TEST(DataHostile, FileLargerThanMemoryIsRefusedBeforeReading) {
   Expected<DataSet> data = load_stan_json_file(path, {decl("N", true)});
   std::remove(path.c_str());
   ASSERT_FALSE(data);
-  EXPECT_EQ(data.error(), path + ": the data file is " + limits::format_bytes(size) + ", more than the " +
-                              limits::format_bytes(limits::memory_budget_bytes()) + " of memory vic may use");
+  EXPECT_EQ(data.error(), path + ": the data file is " + limits::format_bytes(size) + ", more than " +
+                              limits::describe_memory_budget());
 }
 
 }  // namespace

@@ -195,9 +195,9 @@ std::vector<runtime::DataDecl> data_declarations(const ast::Program& program) {
     decl.name = d->name;
     decl.is_int = d->type.base == ast::BaseType::Int;
     decl.dims = [d](const runtime::DataSet& data) { return evaluate_dims(*d, data); };
-    auto bound = [d](const ast::Expr* e, const char* which) -> std::function<Expected<double>(const runtime::DataSet&)> {
+    auto bound = [](const ast::Expr* e, const char* which) -> std::function<Expected<double>(const runtime::DataSet&)> {
       if (!e) return {};
-      return [e, d, which](const runtime::DataSet& data) -> Expected<double> {
+      return [e, which](const runtime::DataSet& data) -> Expected<double> {
         Expected<frontend::Scalar> v = frontend::evaluate_scalar(*e, data_lookup(data));
         if (!v) {
           return Error{"its " + std::string(which) + " bound cannot be computed when the data is read (" + v.error() +

@@ -74,12 +74,15 @@ class FunctionEmitter {
   }
 
   llvm::Type* llvm_type(ir::Type t) {
-    switch (t) {
-      case ir::Type::F64: return b_.getDoubleTy();
-      case ir::Type::I64: return b_.getInt64Ty();
-      case ir::Type::I1: return b_.getInt1Ty();
-      default: return b_.getPtrTy();
+    VIC_CHECK(!t.is_tensor()) << "codegen: tensors are bufferized before code generation";
+    if (t.is_buffer()) return b_.getPtrTy();
+    switch (t.element) {
+      case ir::Type::Element::F64: return b_.getDoubleTy();
+      case ir::Type::Element::F32: return b_.getFloatTy();
+      case ir::Type::Element::I64: return b_.getInt64Ty();
+      case ir::Type::Element::I1: return b_.getInt1Ty();
     }
+    return nullptr;
   }
 
   llvm::Value* data_pointer(const std::string& name) {

@@ -11,25 +11,30 @@ const char* op_spelling(OpKind kind) {
   return kSpellings[static_cast<int>(kind)];
 }
 
-const char* type_name(Type type) {
-  switch (type) {
-    case Type::F64: return "f64";
-    case Type::I64: return "i64";
-    case Type::I1: return "i1";
-    case Type::BufF64: return "buf<f64>";
-    case Type::BufI64: return "buf<i64>";
+std::string type_name(Type type) {
+  const char* element = "?";
+  switch (type.element) {
+    case Type::Element::F64: element = "f64"; break;
+    case Type::Element::F32: element = "f32"; break;
+    case Type::Element::I64: element = "i64"; break;
+    case Type::Element::I1: element = "i1"; break;
+  }
+  switch (type.kind) {
+    case Type::Kind::Scalar: return element;
+    case Type::Kind::Tensor: return std::string("tensor<") + element + ", " + std::to_string(type.rank) + ">";
+    case Type::Kind::Buffer: return std::string("buf<") + element + ">";
   }
   return "?";
 }
 
 Type element_type(Type buffer) {
-  VIC_CHECK(is_buffer(buffer)) << "not a buffer: " << type_name(buffer);
-  return buffer == Type::BufF64 ? Type::F64 : Type::I64;
+  VIC_CHECK(buffer.is_buffer() || buffer.is_tensor()) << "no elements in " << type_name(buffer);
+  return buffer.scalar_type();
 }
 
 Type buffer_of(Type element) {
   VIC_CHECK(element == Type::F64 || element == Type::I64) << "no buffer of " << type_name(element);
-  return element == Type::F64 ? Type::BufF64 : Type::BufI64;
+  return Type::buffer(element.element);
 }
 
 const char* predicate_name(CmpPredicate p) {

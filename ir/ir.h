@@ -25,9 +25,40 @@ enum class OpKind {
 };
 const char* op_spelling(OpKind kind);
 
-enum class Type { F64, I64, I1, BufF64, BufI64 };
-const char* type_name(Type type);
-inline bool is_buffer(Type t) { return t == Type::BufF64 || t == Type::BufI64; }
+// The type of a value: a scalar (f64, f32, i64, i1), a shaped tensor value of
+// such elements (its rank here, its sizes as values on the Value), or a buffer
+// of them in memory (flat, indexed from 0). Scalars and buffers are what the
+// code generator sees; tensors live between lowering and bufferization.
+struct Type {
+  enum class Kind : uint8_t { Scalar, Tensor, Buffer };
+  enum class Element : uint8_t { F64, F32, I64, I1 };
+
+  Kind kind = Kind::Scalar;
+  Element element = Element::F64;
+  uint8_t rank = 0;  // tensors only
+
+  static const Type F64, F32, I64, I1, BufF64, BufI64;
+  static constexpr Type scalar(Element e) { return {Kind::Scalar, e, 0}; }
+  static constexpr Type tensor(Element e, int rank) { return {Kind::Tensor, e, static_cast<uint8_t>(rank)}; }
+  static constexpr Type buffer(Element e) { return {Kind::Buffer, e, 0}; }
+
+  bool is_scalar() const { return kind == Kind::Scalar; }
+  bool is_tensor() const { return kind == Kind::Tensor; }
+  bool is_buffer() const { return kind == Kind::Buffer; }
+  // The scalar type of one element (the type itself for a scalar).
+  Type scalar_type() const { return scalar(element); }
+  constexpr bool operator==(const Type&) const = default;
+};
+inline constexpr Type Type::F64 = Type::scalar(Type::Element::F64);
+inline constexpr Type Type::F32 = Type::scalar(Type::Element::F32);
+inline constexpr Type Type::I64 = Type::scalar(Type::Element::I64);
+inline constexpr Type Type::I1 = Type::scalar(Type::Element::I1);
+inline constexpr Type Type::BufF64 = Type::buffer(Type::Element::F64);
+inline constexpr Type Type::BufI64 = Type::buffer(Type::Element::I64);
+
+// "f64", "tensor<f64, 2>", "buf<i64>".
+std::string type_name(Type type);
+inline bool is_buffer(Type t) { return t.is_buffer(); }
 // The element type of a buffer type.
 Type element_type(Type buffer);
 Type buffer_of(Type element);

@@ -292,6 +292,12 @@ class FunctionEmitter {
         b_.CreateStore(x(2), b_.CreateInBoundsGEP(t, x(0), {x(1)}));
         break;
       }
+      case OpKind::Copy: {
+        // Buffers hold 8-byte elements (f64, i64).
+        llvm::Value* bytes = b_.CreateMul(x(2), b_.getInt64(8));
+        b_.CreateMemCpy(x(0), llvm::MaybeAlign(8), x(1), llvm::MaybeAlign(8), bytes);
+        break;
+      }
       case OpKind::DataBuf: set(data_pointer(op.name)); break;
       case OpKind::DataReal: set(b_.CreateLoad(b_.getDoubleTy(), data_pointer(op.name), op.name)); break;
       case OpKind::DataInt: set(b_.CreateLoad(b_.getInt64Ty(), data_pointer(op.name), op.name)); break;

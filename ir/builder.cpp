@@ -123,6 +123,44 @@ void Builder::store(Value* buffer, Value* index, Value* value) {
   append(OpKind::Store, {buffer, index, value}, {});
 }
 
+Value* Builder::splat(Value* size, Value* x, int64_t out_of_memory_check) {
+  VIC_CHECK(size->type == Type::I64 && x->type.is_scalar()) << "splat takes (i64, scalar)";
+  Op* op = append(OpKind::TensorSplat, {size, x}, {tensor_of(x->type)});
+  op->integer = out_of_memory_check;
+  return op->result();
+}
+
+Value* Builder::extract(Value* tensor, Value* index) {
+  VIC_CHECK(tensor->type.is_tensor() && index->type == Type::I64) << "extract takes (tensor, i64)";
+  return append(OpKind::TensorExtract, {tensor, index}, {tensor->type.scalar_type()})->result();
+}
+
+Value* Builder::insert(Value* tensor, Value* index, Value* x) {
+  VIC_CHECK(tensor->type.is_tensor() && index->type == Type::I64 && x->type == tensor->type.scalar_type())
+      << "insert takes (tensor<T>, i64, T)";
+  Value* r = append(OpKind::TensorInsert, {tensor, index, x}, {tensor->type})->result();
+  r->hint = tensor->hint;
+  return r;
+}
+
+Op* Builder::create_generate(Value* size, Type element, std::string index_hint, int64_t out_of_memory_check) {
+  VIC_CHECK(size->type == Type::I64) << "generate size must be i64";
+  Op* op = append(OpKind::TensorGenerate, {size}, {tensor_of(element)});
+  op->integer = out_of_memory_check;
+  auto body = std::make_unique<Block>();
+  body->parent = op;
+  Value* index = function_.new_value(Type::I64, std::move(index_hint));
+  index->owner = body.get();
+  body->args.push_back(index);
+  op->regions.push_back(std::move(body));
+  return op;
+}
+
+void Builder::copy(Value* dst, Value* src, Value* n) {
+  VIC_CHECK(dst->type.is_buffer() && dst->type == src->type && n->type == Type::I64) << "copy takes (buf, buf, i64)";
+  append(OpKind::Copy, {dst, src, n}, {});
+}
+
 Value* Builder::data_int(const std::string& name) {
   Op* op = append(OpKind::DataInt, {}, {Type::I64});
   op->name = name;

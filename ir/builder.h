@@ -34,6 +34,18 @@ class Builder {
   Value* load(Value* buffer, Value* index);
   void store(Value* buffer, Value* index, Value* value);
 
+  // Shaped values: `size` copies of x; element i of t; t with element i = x.
+  // `out_of_memory_check` names what bufferization reports if the tensor's
+  // buffer cannot be allocated (-1: a generic message at the op's place).
+  Value* splat(Value* size, Value* x, int64_t out_of_memory_check = -1);
+  Value* extract(Value* tensor, Value* index);
+  Value* insert(Value* tensor, Value* index, Value* x);
+  // A tensor of `size` elements of type `element` whose region (argument: the
+  // index) yields each element. Fill the region, ending with yield().
+  Op* create_generate(Value* size, Type element, std::string index_hint = {}, int64_t out_of_memory_check = -1);
+  // dst[0..n) = src[0..n).
+  void copy(Value* dst, Value* src, Value* n);
+
   Value* data_int(const std::string& name);
   Value* data_real(const std::string& name);
   Value* data_buf(const std::string& name, Type element);

@@ -22,7 +22,8 @@ class ParameterDependence {
   void collect_checks(const Block& block, bool dependent_control, std::unordered_set<int64_t>& out) const {
     for (const auto& op : block.ops) {
       // A check's condition, or an allocation's size (its out-of-memory check).
-      const bool guarded = op->kind == OpKind::Check || op->kind == OpKind::Alloc;
+      const bool tensor = op->kind == OpKind::TensorSplat || op->kind == OpKind::TensorGenerate;
+      const bool guarded = op->kind == OpKind::Check || op->kind == OpKind::Alloc || (tensor && op->integer >= 0);
       if (guarded && !dependent_control && !depends(op->operands[0])) out.insert(op->integer);
       bool control = dependent_control || control_depends(*op);
       for (const auto& region : op->regions) collect_checks(*region, control, out);
@@ -53,12 +54,22 @@ class ParameterDependence {
         // operands: buffer, index, value
         if (dependent_control || depends(op.operands[1]) || depends(op.operands[2])) mark(op.operands[0]);
         return;
+      case OpKind::Copy:
+        // operands: destination, source, size
+        if (dependent_control || depends(op.operands[1]) || depends(op.operands[2])) mark(op.operands[0]);
+        return;
       case OpKind::For:
         visit_for(op, dependent_control);
         return;
       case OpKind::If:
         visit_if(op, dependent_control);
         return;
+      case OpKind::TensorGenerate: {
+        walk(op.region(0), dependent_control);
+        const Op* yield = op.region(0).terminator();
+        if (dependent_control || depends(op.operands[0]) || (yield && depends(yield->operands[0]))) mark(op.result());
+        return;
+      }
       case OpKind::Check:
       case OpKind::Yield:
       case OpKind::Return:

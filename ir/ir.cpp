@@ -37,6 +37,39 @@ Type buffer_of(Type element) {
   return Type::buffer(element.element);
 }
 
+Type tensor_of(Type element) {
+  VIC_CHECK(element.is_scalar()) << "no tensor of " << type_name(element);
+  return Type::tensor(element.element, 1);
+}
+
+Value* tensor_size(const Value* t) {
+  for (;;) {
+    VIC_CHECK(t->type.is_tensor()) << "tensor_size of a " << type_name(t->type);
+    if (t->def) {
+      const Op* op = t->def;
+      switch (op->kind) {
+        case OpKind::TensorSplat:
+        case OpKind::TensorGenerate: return op->operands[0];
+        case OpKind::TensorInsert: t = op->operands[0]; continue;
+        case OpKind::For:
+        case OpKind::If: {
+          size_t k = 0;
+          while (op->results[k] != t) ++k;
+          t = op->kind == OpKind::For ? op->operands[k + 2] : op->region(0).terminator()->operands[k];
+          continue;
+        }
+        default: VIC_UNREACHABLE() << "tensor_size: " << op_spelling(op->kind) << " makes no tensor";
+      }
+    }
+    // A loop's carried argument: the size of its initial value.
+    const Op* loop = t->owner->parent;
+    VIC_CHECK(loop && loop->kind == OpKind::For) << "tensor_size: a tensor argument outside a loop";
+    size_t k = 0;
+    while (t->owner->args[k] != t) ++k;
+    t = loop->operands[k + 1];
+  }
+}
+
 const char* predicate_name(CmpPredicate p) {
   switch (p) {
     case CmpPredicate::Eq: return "eq";
@@ -59,6 +92,8 @@ bool Op::is_pure() const {
     case OpKind::Check:
     case OpKind::RngCall:
     case OpKind::Alloc:  // each alloc is a distinct buffer: never merged
+    case OpKind::TensorGenerate:  // a region op, like for
+    case OpKind::Copy:
       return false;
     default:
       return true;

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -59,9 +60,10 @@ inline constexpr Type Type::BufI64 = Type::buffer(Type::Element::I64);
 // "f64", "tensor<f64, 2>", "buf<i64>".
 std::string type_name(Type type);
 inline bool is_buffer(Type t) { return t.is_buffer(); }
-// The element type of a buffer type.
+// The element type of a buffer or tensor type.
 Type element_type(Type buffer);
 Type buffer_of(Type element);
+Type tensor_of(Type element);
 
 enum class CmpPredicate { Eq, Ne, Lt, Le, Gt, Ge };
 const char* predicate_name(CmpPredicate p);
@@ -144,10 +146,16 @@ struct ScratchBuffer {
   std::string filler;
 };
 
+// The size (an i64 value) of a tensor value: the size operand of the splat or
+// generate it descends from through inserts, loops and branches.
+Value* tensor_size(const Value* tensor);
+
 struct Program {
   std::vector<std::unique_ptr<Function>> functions;
   std::vector<CheckInfo> checks;
   std::vector<ScratchBuffer> scratch_buffers;
+  // Counters the passes keep ("bufferize.copies"), for tests and --time-passes.
+  std::map<std::string, int64_t> statistics;
 
   Function* find(const std::string& name) const;
   Function& add(std::unique_ptr<Function> f);

@@ -83,6 +83,16 @@ class Printer {
       case OpKind::Store:
         out_ << " " << name(op.operands[2]) << ", " << name(op.operands[0]) << "[" << name(op.operands[1]) << "]";
         break;
+      case OpKind::TensorExtract: out_ << " " << name(op.operands[0]) << "[" << name(op.operands[1]) << "]"; break;
+      case OpKind::TensorInsert:
+        out_ << " " << name(op.operands[2]) << ", " << name(op.operands[0]) << "[" << name(op.operands[1]) << "]";
+        break;
+      case OpKind::TensorGenerate:
+        out_ << " " << name(op.region(0).args[0]) << " < " << name(op.operands[0]) << " {\n";
+        print_block(op.region(0), depth + 1);
+        indent(depth);
+        out_ << "}";
+        break;
       case OpKind::Check:
         out_ << " ";
         operands(op);
@@ -127,7 +137,8 @@ class Printer {
         }
         break;
     }
-    if (op.kind == OpKind::Alloc) out_ << " : " << type_name(op.result()->type);
+    if (op.kind == OpKind::Alloc || op.kind == OpKind::TensorGenerate || op.kind == OpKind::TensorSplat)
+      out_ << " : " << type_name(op.result()->type);
     out_ << "\n";
   }
 

@@ -47,6 +47,7 @@ Program map_functions(const Program& program, RewriteFunction rewrite_function) 
   Program out;
   out.checks = program.checks;
   out.scratch_buffers = program.scratch_buffers;
+  out.statistics = program.statistics;
   for (const auto& f : program.functions) out.functions.push_back(rewrite_function(*f));
   return out;
 }

@@ -1,21 +1,27 @@
-// Reverse-mode AD over the structured IR.
+// Reverse-mode AD over the structured IR, on value-semantic tensors.
 //
 // Structure of the generated function:
-//   forward:  a copy of the original body; every `for` with carried values
-//             also stores them, per iteration, into a tape buffer; every
-//             active buffer gets a zeroed adjoint buffer beside it.
+//   forward:  a copy of the original body; every `for` also records, per
+//             iteration, what its reverse needs to rebuild the carried values
+//             at the iteration's start: a carried scalar itself; for a carried
+//             tensor updated element by element (a chain of inserts), the
+//             index and old value of each element it overwrites (an undo log);
+//             for one replaced wholesale (`alpha = nxt`), the whole tensor; for
+//             one whose contents the body never reads, nothing.
 //   reverse:  the ops walked backwards. A pure op adds a * df/dx to each active
-//             operand's adjoint (derivative_rules.cpp); a load adds into the
-//             adjoint buffer, a store moves the adjoint buffer's entry out. A
-//             `for` becomes a loop counting down whose body recomputes the
-//             forward body (carried values read back from the tape) and then
-//             runs its reverse; the adjoints of values from outside the loop
-//             are carried through it. An `if` becomes an `if` on the same
-//             condition whose branches recompute and reverse theirs.
-// Stores in recomputed bodies are skipped when their buffer lives outside the
-// region: the forward pass already wrote it (buffers are written once).
+//             operand's adjoint (derivative_rules.cpp); an extract adds into
+//             its tensor's adjoint, an insert moves the adjoint of the element
+//             out of it; a load from the parameters adds into `grad`. A `for`
+//             becomes a loop counting down that rebuilds the carried values,
+//             recomputes the forward body and runs its reverse; the adjoints of
+//             values from outside the loop are carried through it. A generate
+//             is reversed by a loop over its elements; an `if` by an `if` on
+//             the same condition whose branches recompute and reverse theirs.
+// Because tensors are values, a recomputed body never reads memory that a
+// later update overwrote: bufferization (after AD) decides what shares memory.
 #include "ir/ad/reverse_mode.h"
 
+#include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -24,6 +30,28 @@
 
 namespace vic::ir {
 namespace {
+
+bool is_real(Type t) { return t.element == Type::Element::F64 && !t.is_buffer(); }
+
+// Every op that uses each value, at any depth.
+class Uses {
+ public:
+  explicit Uses(const Function& f) { visit(f.body); }
+  const std::vector<const Op*>& of(const Value* v) const {
+    static const std::vector<const Op*> kNone;
+    auto it = uses_.find(v);
+    return it == uses_.end() ? kNone : it->second;
+  }
+
+ private:
+  void visit(const Block& block) {
+    for (const auto& op : block.ops) {
+      for (const Value* x : op->operands) uses_[x].push_back(op.get());
+      for (const auto& r : op->regions) visit(*r);
+    }
+  }
+  std::unordered_map<const Value*, std::vector<const Op*>> uses_;
+};
 
 // Which values and buffers depend on the parameters.
 class Activity {
@@ -40,17 +68,27 @@ class Activity {
 
  private:
   void mark(const Value* v, bool& changed) {
-    if (v->type != Type::F64 && v->type != Type::BufF64) return;
+    if (!is_real(v->type)) return;
     if (active_.insert(v).second) changed = true;
   }
   void visit(const Block& block, bool& changed) {
     for (const auto& op : block.ops) {
       switch (op->kind) {
         case OpKind::Load:
-          if (active(op->operands[0])) mark(op->result(), changed);
+        case OpKind::TensorExtract:
+        case OpKind::TensorSplat:
+          if (active(op->operands[0]) || (op->kind == OpKind::TensorSplat && active(op->operands[1])))
+            mark(op->result(), changed);
+          break;
+        case OpKind::TensorInsert:
+          if (active(op->operands[0]) || active(op->operands[2])) mark(op->result(), changed);
           break;
         case OpKind::Store:
-          if (active(op->operands[2])) mark(op->operands[0], changed);
+          VIC_CHECK(!active(op->operands[2])) << "AD: a store of an active value (containers are tensors)";
+          break;
+        case OpKind::TensorGenerate:
+          if (active(op->region(0).terminator()->operands[0])) mark(op->result(), changed);
+          visit(op->region(0), changed);
           break;
         case OpKind::For: {
           const Block& body = op->region(0);
@@ -84,15 +122,31 @@ class Activity {
   std::unordered_set<const Value*> active_;
 };
 
+// How a loop's reverse rebuilds one carried value at an iteration's start.
+struct SlotTape {
+  enum class Mode { Scalar, None, UndoLog, Whole } mode = Mode::Scalar;
+  Value* values = nullptr;   // the scalars, the old elements, or the whole tensors
+  Value* indices = nullptr;  // UndoLog: the overwritten positions
+  Value* size = nullptr;     // Whole: the tensor's size
+  std::vector<const Op*> chain;  // UndoLog: the inserts from the argument to the yield
+};
+
+// An insert of an undo-logged chain: where it records the element it overwrites.
+struct UndoPoint {
+  const SlotTape* tape;
+  size_t position;  // within the chain
+  Value* step;      // the iteration, from 0
+};
+
 // Where the generated code stands: the new value of each old value, the
-// adjoint buffer of each active buffer, the tape of each loop, for one region
-// of the generated function; lookups fall back to the enclosing scope.
+// tapes of each loop, for one region of the generated function; lookups fall
+// back to the enclosing scope.
 struct Scope {
   explicit Scope(const Scope* parent = nullptr) : parent(parent) {}
   const Scope* parent;
   std::unordered_map<const Value*, Value*> values;
-  std::unordered_map<const Value*, Value*> adjoint_buffers;
-  std::unordered_map<const Op*, std::vector<Value*>> tapes;
+  std::unordered_map<const Op*, std::vector<SlotTape>> tapes;
+  std::unordered_map<const Op*, UndoPoint> undo_points;
 
   Value* value(const Value* v) const {
     for (const Scope* s = this; s; s = s->parent) {
@@ -101,35 +155,35 @@ struct Scope {
     }
     VIC_UNREACHABLE() << "AD: no value for %" << v->id;
   }
-  Value* adjoint_buffer(const Value* v) const {
-    for (const Scope* s = this; s; s = s->parent) {
-      auto it = s->adjoint_buffers.find(v);
-      if (it != s->adjoint_buffers.end()) return it->second;
-    }
-    VIC_UNREACHABLE() << "AD: no adjoint buffer for %" << v->id;
-  }
-  const std::vector<Value*>& tape(const Op* loop) const {
+  const std::vector<SlotTape>& tape(const Op* loop) const {
     for (const Scope* s = this; s; s = s->parent) {
       auto it = s->tapes.find(loop);
       if (it != s->tapes.end()) return it->second;
     }
     VIC_UNREACHABLE() << "AD: no tape for a loop";
   }
+  const UndoPoint* undo_point(const Op* insert) const {
+    for (const Scope* s = this; s; s = s->parent) {
+      auto it = s->undo_points.find(insert);
+      if (it != s->undo_points.end()) return &it->second;
+    }
+    return nullptr;
+  }
 };
 
-// The adjoints of scalar values within one region of the reverse code.
+// The adjoints of values (scalars and tensors) within one region of the reverse code.
 using Adjoints = std::unordered_map<const Value*, Value*>;
 
 class ReverseMode {
  public:
   ReverseMode(Program& program, const Function& source, Function& target)
-      : program_(program), source_(source), target_(target), activity_(source) {}
+      : program_(program), source_(source), target_(target), uses_(source), activity_(source) {}
 
   void run() {
     Builder b(target_, target_.body);
     Scope top;
     top.values[source_.arg(0)] = target_.arg(0);
-    top.adjoint_buffers[source_.arg(0)] = target_.arg(1);
+    grad_ = target_.arg(1);
     const Op* ret = source_.body.terminator();
     VIC_CHECK(ret && ret->kind == OpKind::Return && ret->operands.size() == 1) << "AD needs a function returning one f64";
     forward(source_.body, b, top, nullptr);
@@ -142,9 +196,9 @@ class ReverseMode {
  private:
   bool active(const Value* v) const { return activity_.active(v); }
 
-  // Copies `src`'s ops into the builder's block. `region_root` is the op whose
-  // region is being recomputed (null for the forward pass itself): stores to
-  // buffers from outside it, checks and returns are then skipped.
+  // Copies `src`'s ops into the builder's block. `region_root` is the region
+  // being recomputed by reverse code (null for the forward pass itself):
+  // checks and rng calls are then skipped (the forward pass ran them).
   void forward(const Block& src, Builder& b, Scope& scope, const Block* region_root) {
     for (const auto& op_ptr : src.ops) {
       const Op& op = *op_ptr;
@@ -160,7 +214,8 @@ class ReverseMode {
           if (region_root) continue;
           break;
         case OpKind::Store:
-          if (region_root && !defined_within(op.operands[0], region_root)) continue;
+          VIC_CHECK(!region_root || defined_within(op.operands[0], region_root))
+              << "AD: a recomputed region stores into memory from outside it";
           break;
         case OpKind::For:
           forward_loop(op, b, scope, region_root);
@@ -168,14 +223,16 @@ class ReverseMode {
         case OpKind::If:
           forward_if(op, b, scope, region_root);
           continue;
+        case OpKind::TensorGenerate:
+          forward_generate(op, b, scope, region_root);
+          continue;
+        case OpKind::TensorInsert:
+          if (const UndoPoint* undo = scope.undo_point(&op)) record_overwritten(op, *undo, b, scope);
+          break;
         default:
           break;
       }
-      Op* copy = copy_op(op, b, scope);
-      if (op.kind == OpKind::Alloc && active(op.result())) {
-        Value* adjoint = b.alloc(Type::F64, copy->operands[0], op.integer, "d_" + op.result()->hint);
-        scope.adjoint_buffers[op.result()] = adjoint;
-      }
+      copy_op(op, b, scope);
     }
   }
 
@@ -208,41 +265,152 @@ class ReverseMode {
     return false;
   }
 
-  // The forward copy of a loop, storing its carried values per iteration.
+  int64_t out_of_memory_check(SourceLoc loc) {
+    program_.checks.push_back({"out of memory: cannot allocate the gradient's record of this loop", loc});
+    return static_cast<int64_t>(program_.checks.size() - 1);
+  }
+
+  // Whether the reverse code's recomputation of `body` reads the contents `v`
+  // holds (beyond inserting into it and passing it on to the next iteration).
+  bool contents_needed(const Value* v, const Block& body) {
+    for (const Op* use : uses_.of(v)) {
+      switch (use->kind) {
+        case OpKind::TensorInsert:
+          if (use->operands[2] == v || contents_needed(use->result(), body)) return true;
+          break;
+        case OpKind::Yield: {
+          if (use->parent == &body) break;
+          const Op* owner = use->parent->parent;
+          if (owner->kind != OpKind::If && owner->kind != OpKind::For) return true;
+          for (size_t k = 0; k < use->operands.size(); ++k)
+            if (use->operands[k] == v && contents_needed(owner->results[k], body)) return true;
+          break;
+        }
+        case OpKind::For:
+          for (size_t k = 2; k < use->operands.size(); ++k) {
+            if (use->operands[k] != v) continue;
+            if (contents_needed(use->region(0).args[k - 1], use->region(0)) ||
+                contents_needed(use->results[k - 2], body))
+              return true;
+          }
+          break;
+        default:
+          return true;
+      }
+    }
+    return false;
+  }
+
+  // How carried slot k of `loop` is recorded (see SlotTape).
+  SlotTape plan_slot(const Op& loop, size_t k) {
+    SlotTape tape;
+    const Value* arg = loop.region(0).args[k + 1];
+    if (!arg->type.is_tensor()) return tape;
+    const Block& body = loop.region(0);
+    if (!contents_needed(arg, body)) {
+      tape.mode = SlotTape::Mode::None;
+      return tape;
+    }
+    // A chain of inserts, directly in the body, from the argument to the yield.
+    const Value* v = body.terminator()->operands[k];
+    std::vector<const Op*> chain;
+    while (v != arg && v->def && v->def->kind == OpKind::TensorInsert && v->def->parent == &body) {
+      chain.insert(chain.begin(), v->def);
+      v = v->def->operands[0];
+    }
+    if (v == arg) {
+      tape.mode = SlotTape::Mode::UndoLog;
+      tape.chain = std::move(chain);
+    } else {
+      tape.mode = SlotTape::Mode::Whole;
+    }
+    return tape;
+  }
+
+  // The forward copy of a loop, recording what its reverse needs.
   void forward_loop(const Op& op, Builder& b, Scope& scope, const Block* region_root) {
     Value* lo = scope.value(op.operands[0]);
     Value* hi = scope.value(op.operands[1]);
-    std::vector<Value*> tapes;
-    if (op.results.size() > 0) {
-      Value* n = b.op(OpKind::ISub, {hi, lo});
+    std::vector<SlotTape> tapes;
+    Value* n = nullptr;
+    if (!op.results.empty()) {
+      n = b.op(OpKind::ISub, {hi, lo});
       n = b.op(OpKind::Select, {b.cmp(CmpPredicate::Lt, n, b.const_i64(0)), b.const_i64(0), n});
-      for (size_t k = 0; k < op.results.size(); ++k) {
-        Type t = op.results[k]->type;
-        VIC_CHECK(t == Type::F64 || t == Type::I64) << "AD: cannot tape a carried " << type_name(t);
-        program_.checks.push_back({"out of memory: cannot allocate the gradient's record of this loop", op.loc});
-        tapes.push_back(b.alloc(t, n, static_cast<int64_t>(program_.checks.size() - 1), "tape_" + op.results[k]->hint));
+    }
+    for (size_t k = 0; k < op.results.size(); ++k) {
+      SlotTape tape = plan_slot(op, k);
+      Type element = op.results[k]->type.scalar_type();
+      std::string hint = "tape_" + op.results[k]->hint;
+      switch (tape.mode) {
+        case SlotTape::Mode::Scalar:
+          tape.values = b.alloc(element, n, out_of_memory_check(op.loc), hint);
+          break;
+        case SlotTape::Mode::None:
+          break;
+        case SlotTape::Mode::UndoLog: {
+          Value* m = b.op(OpKind::IMul, {n, b.const_i64(static_cast<int64_t>(tape.chain.size()))});
+          tape.values = b.alloc(element, m, out_of_memory_check(op.loc), hint);
+          tape.indices = b.alloc(Type::I64, m, out_of_memory_check(op.loc), hint + "_at");
+          break;
+        }
+        case SlotTape::Mode::Whole:
+          tape.size = scope.value(tensor_size(op.operands[k + 2]));
+          tape.values = b.alloc(element, b.op(OpKind::IMul, {n, tape.size}), out_of_memory_check(op.loc), hint);
+          break;
       }
+      tapes.push_back(std::move(tape));
     }
     std::vector<Value*> inits;
     for (size_t k = 2; k < op.operands.size(); ++k) inits.push_back(scope.value(op.operands[k]));
     Op* loop = b.create_for(lo, hi, inits, op.region(0).args[0]->hint);
     for (size_t k = 0; k < op.results.size(); ++k) scope.values[op.results[k]] = loop->results[k];
-    scope.tapes[&op] = tapes;
+    scope.tapes[&op] = std::move(tapes);
+    const std::vector<SlotTape>& recorded = scope.tapes[&op];
     Scope inner(&scope);
     const Block& body = op.region(0);
-    for (size_t a = 0; a < body.args.size(); ++a) inner.values[body.args[a]] = loop->region(0).args[a];
-    Builder in(target_, loop->region(0));
+    Block& new_body = loop->region(0);
+    for (size_t a = 0; a < body.args.size(); ++a) inner.values[body.args[a]] = new_body.args[a];
+    Builder in(target_, new_body);
     in.set_loc(op.loc);
-    Value* step = in.op(OpKind::ISub, {loop->region(0).args[0], lo});
-    for (size_t k = 0; k < tapes.size(); ++k) in.store(tapes[k], step, loop->region(0).args[k + 1]);
+    Value* step = in.op(OpKind::ISub, {new_body.args[0], lo});
+    for (size_t k = 0; k < recorded.size(); ++k) {
+      const SlotTape& tape = recorded[k];
+      Value* arg = new_body.args[k + 1];
+      if (tape.mode == SlotTape::Mode::Scalar) {
+        in.store(tape.values, step, arg);
+      } else if (tape.mode == SlotTape::Mode::Whole) {
+        Value* base = in.op(OpKind::IMul, {step, tape.size});
+        Op* copy = in.create_for(in.const_i64(0), tape.size, {}, "j");
+        Builder c(target_, copy->region(0));
+        Value* j = copy->region(0).args[0];
+        c.store(tape.values, c.op(OpKind::IAdd, {base, j}), c.extract(arg, j));
+        c.yield({});
+      } else if (tape.mode == SlotTape::Mode::UndoLog) {
+        for (size_t p = 0; p < tape.chain.size(); ++p) inner.undo_points[tape.chain[p]] = {&tape, p, step};
+      }
+    }
     forward(body, in, inner, region_root);
+  }
+
+  // Before an undo-logged insert: the element it overwrites, and where.
+  void record_overwritten(const Op& insert, const UndoPoint& undo, Builder& b, Scope& scope) {
+    Value* t = scope.value(insert.operands[0]);
+    Value* i = scope.value(insert.operands[1]);
+    int64_t m = static_cast<int64_t>(undo.tape->chain.size());
+    Value* at = b.op(OpKind::IAdd, {b.op(OpKind::IMul, {undo.step, b.const_i64(m)}),
+                                    b.const_i64(static_cast<int64_t>(undo.position))});
+    b.store(undo.tape->values, at, b.extract(t, i));
+    b.store(undo.tape->indices, at, i);
   }
 
   void forward_if(const Op& op, Builder& b, Scope& scope, const Block* region_root) {
     std::vector<Type> types;
     for (Value* r : op.results) types.push_back(r->type);
     Op* copy = b.create_if(scope.value(op.operands[0]), types);
-    for (size_t k = 0; k < op.results.size(); ++k) scope.values[op.results[k]] = copy->results[k];
+    for (size_t k = 0; k < op.results.size(); ++k) {
+      copy->results[k]->hint = op.results[k]->hint;
+      scope.values[op.results[k]] = copy->results[k];
+    }
     for (int r = 0; r < 2; ++r) {
       Scope inner(&scope);
       Builder in(target_, copy->region(r));
@@ -251,23 +419,54 @@ class ReverseMode {
     }
   }
 
+  void forward_generate(const Op& op, Builder& b, Scope& scope, const Block* region_root) {
+    const Block& body = op.region(0);
+    Op* copy = b.create_generate(scope.value(op.operands[0]), op.result()->type.scalar_type(), body.args[0]->hint);
+    copy->result()->hint = op.result()->hint;
+    scope.values[op.result()] = copy->result();
+    Scope inner(&scope);
+    inner.values[body.args[0]] = copy->region(0).args[0];
+    Builder in(target_, copy->region(0));
+    in.set_loc(op.loc);
+    forward(body, in, inner, region_root);
+  }
+
+  // A zero adjoint for `v` (a scalar or a tensor of v's size).
+  Value* zero(Builder& b, const Value* v, const Scope& scope) {
+    if (v->type.is_scalar()) return b.const_f64(0.0);
+    return b.splat(scope.value(tensor_size(v)), b.const_f64(0.0));
+  }
+
+  Value* adjoint_or_zero(Builder& b, Adjoints& adj, const Value* v, const Scope& scope) {
+    auto it = adj.find(v);
+    return it != adj.end() ? it->second : zero(b, v, scope);
+  }
+
   // adj[x] += c
   void accumulate(Builder& b, Adjoints& adj, const Value* x, Value* c) {
-    if (!c || !active(x) || x->type != Type::F64) return;
+    if (!c || !active(x) || !is_real(x->type)) return;
     auto it = adj.find(x);
     if (it == adj.end()) {
       adj[x] = c;
-    } else {
+    } else if (x->type.is_scalar()) {
       it->second = b.op(OpKind::FAdd, {it->second, c});
+    } else {
+      // Two adjoint tensors: their elementwise sum.
+      Value* sum_of = it->second;
+      Op* gen = b.create_generate(tensor_size(sum_of), Type::F64, "k");
+      Builder in(target_, gen->region(0));
+      Value* k = gen->region(0).args[0];
+      in.yield({in.op(OpKind::FAdd, {in.extract(sum_of, k), in.extract(c, k)})});
+      it->second = gen->result();
     }
   }
 
-  // The active f64 values from outside `region` that ops inside it read.
+  // The active values from outside `region` that ops inside it read.
   void outer_active_uses(const Block& block, const Block* region, std::vector<const Value*>& out,
                          std::unordered_set<const Value*>& seen) {
     for (const auto& op : block.ops) {
       for (const Value* x : op->operands) {
-        if (x->type == Type::F64 && active(x) && !defined_within(x, region) && seen.insert(x).second) out.push_back(x);
+        if (is_real(x->type) && active(x) && !defined_within(x, region) && seen.insert(x).second) out.push_back(x);
       }
       for (const auto& r : op->regions) outer_active_uses(*r, region, out, seen);
     }
@@ -284,24 +483,46 @@ class ReverseMode {
         case OpKind::If:
           reverse_if(op, b, scope, adj);
           break;
+        case OpKind::TensorGenerate:
+          reverse_generate(op, b, scope, adj);
+          break;
         case OpKind::Load: {
-          const Value* buffer = op.operands[0];
+          // Only the parameters are active buffers: grad[i] += a.
           auto a = adj.find(op.result());
-          if (!active(buffer) || a == adj.end()) break;
-          // adj_buffer[i] += a
-          Value* adjoint = scope.adjoint_buffer(buffer);
+          if (!active(op.operands[0]) || a == adj.end()) break;
+          VIC_CHECK(op.operands[0] == source_.arg(0)) << "AD: a load from an active buffer other than theta";
           Value* i = scope.value(op.operands[1]);
-          b.store(adjoint, i, b.op(OpKind::FAdd, {b.load(adjoint, i), a->second}));
+          b.store(grad_, i, b.op(OpKind::FAdd, {b.load(grad_, i), a->second}));
           break;
         }
-        case OpKind::Store: {
-          const Value* buffer = op.operands[0];
-          if (!active(buffer)) break;
-          // adj[value] += adj_buffer[i]; adj_buffer[i] = 0
-          Value* adjoint = scope.adjoint_buffer(buffer);
+        case OpKind::TensorExtract: {
+          // adj_t[i] += a
+          auto a = adj.find(op.result());
+          if (a == adj.end() || !active(op.operands[0])) break;
+          Value* t_adj = adjoint_or_zero(b, adj, op.operands[0], scope);
           Value* i = scope.value(op.operands[1]);
-          if (active(op.operands[2])) accumulate(b, adj, op.operands[2], b.load(adjoint, i));
-          b.store(adjoint, i, b.const_f64(0.0));
+          adj[op.operands[0]] = b.insert(t_adj, i, b.op(OpKind::FAdd, {b.extract(t_adj, i), a->second}));
+          break;
+        }
+        case OpKind::TensorInsert: {
+          // adj_x += adj_r[i]; adj_t += adj_r with element i zeroed
+          auto a = adj.find(op.result());
+          if (a == adj.end()) break;
+          Value* r_adj = a->second;
+          Value* i = scope.value(op.operands[1]);
+          if (active(op.operands[2])) accumulate(b, adj, op.operands[2], b.extract(r_adj, i));
+          if (active(op.operands[0])) accumulate(b, adj, op.operands[0], b.insert(r_adj, i, b.const_f64(0.0)));
+          break;
+        }
+        case OpKind::TensorSplat: {
+          // adj_x += sum(adj_r)
+          auto a = adj.find(op.result());
+          if (a == adj.end() || !active(op.operands[1])) break;
+          Value* r_adj = a->second;
+          Op* loop = b.create_for(b.const_i64(0), scope.value(op.operands[0]), {b.const_f64(0.0)}, "k");
+          Builder in(target_, loop->region(0));
+          in.yield({in.op(OpKind::FAdd, {loop->region(0).args[1], in.extract(r_adj, loop->region(0).args[0])})});
+          accumulate(b, adj, op.operands[1], loop->result());
           break;
         }
         default: {
@@ -320,23 +541,41 @@ class ReverseMode {
     }
   }
 
-  // The reverse of a loop: count down, recompute the body, run its reverse.
+  bool body_reads_parameters(const Block& block) const {
+    for (const auto& op : block.ops) {
+      if (op->kind == OpKind::Load && active(op->operands[0])) return true;
+      for (const auto& r : op->regions)
+        if (body_reads_parameters(*r)) return true;
+    }
+    return false;
+  }
+
+  // The reverse of a loop: count down, rebuild the carried values, recompute
+  // the body, run its reverse.
   void reverse_loop(const Op& op, Builder& b, Scope& scope, Adjoints& adj) {
     const Block& body = op.region(0);
     const Op* yield = body.terminator();
     std::vector<const Value*> outer;
     std::unordered_set<const Value*> seen;
     outer_active_uses(body, &body, outer, seen);
-    // Carried: the adjoints of outer values, then of the loop's carried values.
+    // Carried: the adjoints of outer values, of the loop's carried values,
+    // then the undo-logged tensors as they were at the end of the iteration.
     std::vector<Value*> inits;
-    for (const Value* u : outer) inits.push_back(adj.count(u) ? adj[u] : b.const_f64(0.0));
+    for (const Value* u : outer) inits.push_back(adjoint_or_zero(b, adj, u, scope));
     std::vector<size_t> carried;
     for (size_t k = 0; k < op.results.size(); ++k) {
       if (!active(op.results[k])) continue;
       carried.push_back(k);
-      inits.push_back(adj.count(op.results[k]) ? adj[op.results[k]] : b.const_f64(0.0));
+      inits.push_back(adjoint_or_zero(b, adj, op.results[k], scope));
     }
-    if (inits.empty() && !body_touches_active_buffer(body)) return;
+    if (inits.empty() && !body_reads_parameters(body)) return;
+    const std::vector<SlotTape>& tapes = scope.tape(&op);
+    std::vector<size_t> logged;
+    for (size_t k = 0; k < tapes.size(); ++k) {
+      if (tapes[k].mode != SlotTape::Mode::UndoLog) continue;
+      logged.push_back(k);
+      inits.push_back(scope.value(op.results[k]));
+    }
     Value* lo = scope.value(op.operands[0]);
     Value* hi = scope.value(op.operands[1]);
     Op* loop = b.create_for(lo, hi, inits, "r" + body.args[0]->hint);
@@ -348,9 +587,43 @@ class ReverseMode {
     Value* i = in.op(OpKind::ISub, {in.op(OpKind::ISub, {in.op(OpKind::IAdd, {hi, lo}), in.const_i64(1)}), j});
     Scope inner(&scope);
     inner.values[body.args[0]] = i;
-    const std::vector<Value*>& tapes = scope.tape(&op);
     Value* step = in.op(OpKind::ISub, {i, lo});
-    for (size_t k = 0; k < op.results.size(); ++k) inner.values[body.args[k + 1]] = in.load(tapes[k], step);
+    const size_t state_base = 1 + outer.size() + carried.size();
+    std::vector<Value*> rebuilt;
+    for (size_t k = 0; k < tapes.size(); ++k) {
+      const SlotTape& tape = tapes[k];
+      const Value* arg = body.args[k + 1];
+      switch (tape.mode) {
+        case SlotTape::Mode::Scalar:
+          inner.values[arg] = in.load(tape.values, step);
+          break;
+        case SlotTape::Mode::None:
+          // Its contents are never read: only inserts the clean-up removes use it.
+          inner.values[arg] = scope.value(op.results[k]);
+          break;
+        case SlotTape::Mode::UndoLog: {
+          size_t slot = std::find(logged.begin(), logged.end(), k) - logged.begin();
+          Value* t = rbody.args[state_base + slot];
+          int64_t m = static_cast<int64_t>(tape.chain.size());
+          Value* base = in.op(OpKind::IMul, {step, in.const_i64(m)});
+          for (int64_t p = m; p-- > 0;) {
+            Value* at = in.op(OpKind::IAdd, {base, in.const_i64(p)});
+            t = in.insert(t, in.load(tape.indices, at), in.load(tape.values, at));
+          }
+          inner.values[arg] = t;
+          rebuilt.push_back(t);
+          break;
+        }
+        case SlotTape::Mode::Whole: {
+          Value* base = in.op(OpKind::IMul, {step, tape.size});
+          Op* gen = in.create_generate(tape.size, arg->type.scalar_type(), "k");
+          Builder g(target_, gen->region(0));
+          g.yield({g.load(tape.values, g.op(OpKind::IAdd, {base, gen->region(0).args[0]}))});
+          inner.values[arg] = gen->result();
+          break;
+        }
+      }
+    }
     forward(body, in, inner, &body);
     // Drop the recomputed yield: the loop's own terminator comes last.
     if (in.block().terminator()) in.block().ops.pop_back();
@@ -364,8 +637,9 @@ class ReverseMode {
     for (const Value* u : outer) yields.push_back(local[u]);
     for (size_t k : carried) {
       const Value* arg = body.args[k + 1];
-      yields.push_back(local.count(arg) ? local[arg] : in.const_f64(0.0));
+      yields.push_back(local.count(arg) ? local[arg] : zero(in, arg, inner));
     }
+    for (Value* t : rebuilt) yields.push_back(t);
     in.yield(yields);
     for (size_t u = 0; u < outer.size(); ++u) adj[outer[u]] = loop->results[u];
     for (size_t c = 0; c < carried.size(); ++c) {
@@ -373,13 +647,35 @@ class ReverseMode {
     }
   }
 
-  bool body_touches_active_buffer(const Block& block) const {
-    for (const auto& op : block.ops) {
-      if ((op->kind == OpKind::Load || op->kind == OpKind::Store) && active(op->operands[0])) return true;
-      for (const auto& r : op->regions)
-        if (body_touches_active_buffer(*r)) return true;
-    }
-    return false;
+  // The reverse of a generate: a loop over its elements, each recomputed and
+  // reversed with its element's adjoint.
+  void reverse_generate(const Op& op, Builder& b, Scope& scope, Adjoints& adj) {
+    auto a = adj.find(op.result());
+    if (a == adj.end()) return;
+    Value* r_adj = a->second;
+    const Block& body = op.region(0);
+    std::vector<const Value*> outer;
+    std::unordered_set<const Value*> seen;
+    outer_active_uses(body, &body, outer, seen);
+    if (outer.empty() && !body_reads_parameters(body)) return;
+    std::vector<Value*> inits;
+    for (const Value* u : outer) inits.push_back(adjoint_or_zero(b, adj, u, scope));
+    Op* loop = b.create_for(b.const_i64(0), scope.value(op.operands[0]), inits, "r" + body.args[0]->hint);
+    Block& rbody = loop->region(0);
+    Builder in(target_, rbody);
+    in.set_loc(op.loc);
+    Scope inner(&scope);
+    inner.values[body.args[0]] = rbody.args[0];
+    forward(body, in, inner, &body);
+    if (in.block().terminator()) in.block().ops.pop_back();
+    Adjoints local;
+    for (size_t u = 0; u < outer.size(); ++u) local[outer[u]] = rbody.args[u + 1];
+    accumulate(in, local, body.terminator()->operands[0], in.extract(r_adj, rbody.args[0]));
+    reverse(body, in, inner, local);
+    std::vector<Value*> yields;
+    for (const Value* u : outer) yields.push_back(local[u]);
+    in.yield(yields);
+    for (size_t u = 0; u < outer.size(); ++u) adj[outer[u]] = loop->results[u];
   }
 
   void reverse_if(const Op& op, Builder& b, Scope& scope, Adjoints& adj) {
@@ -388,13 +684,17 @@ class ReverseMode {
     for (int r = 0; r < 2; ++r) outer_active_uses(op.region(r), &op.region(r), outer, seen);
     bool any_result = false;
     for (Value* res : op.results) any_result |= active(res) && adj.count(res);
-    if (outer.empty() && !any_result && !body_touches_active_buffer(op.region(0)) &&
-        !body_touches_active_buffer(op.region(1))) {
+    if (outer.empty() && !any_result && !body_reads_parameters(op.region(0)) &&
+        !body_reads_parameters(op.region(1))) {
       return;
     }
     std::vector<Value*> before;
-    for (const Value* u : outer) before.push_back(adj.count(u) ? adj[u] : b.const_f64(0.0));
-    Op* rif = b.create_if(scope.value(op.operands[0]), std::vector<Type>(outer.size(), Type::F64));
+    std::vector<Type> types;
+    for (const Value* u : outer) {
+      before.push_back(adjoint_or_zero(b, adj, u, scope));
+      types.push_back(u->type);
+    }
+    Op* rif = b.create_if(scope.value(op.operands[0]), types);
     for (int r = 0; r < 2; ++r) {
       const Block& region = op.region(r);
       Builder in(target_, rif->region(r));
@@ -420,7 +720,9 @@ class ReverseMode {
   Program& program_;  // for the checks of the buffers it allocates
   const Function& source_;
   Function& target_;
+  Uses uses_;
   Activity activity_;
+  Value* grad_ = nullptr;
 };
 
 }  // namespace

@@ -4,9 +4,12 @@
 //
 // Scalars become SSA values; mutable scalar variables (and `target`) are carried
 // through `for` and `if` as explicit region arguments and results. Containers
-// (vectors, arrays) live in buffers, read and written with load/store. A vector
-// expression is lowered lazily to an element generator, so `y ~ normal(mu + tau
-// * v, sigma)` becomes one loop with no temporary vector.
+// (vectors, arrays) are tensor values with value semantics: an assignment to
+// an element yields a new tensor, and a container a loop or branch assigns is
+// carried like a scalar (bufferization maps them to memory after AD). The data
+// and the unconstrained parameters are read-only buffers. A vector expression
+// is lowered lazily to an element generator, so `y ~ normal(mu + tau * v,
+// sigma)` becomes one loop with no temporary vector.
 #include "ir/lower/lower.h"
 
 #include "ir/lower/lower_internal.h"
@@ -152,8 +155,11 @@ void FunctionLowering::declare_local(const ast::VarDecl& d) {
     View view;
     view.dims = lower_dims(d.type);
     view.element = t;
-    view.buffer = b_->alloc(t, checked_size(view.dims, d), add_check("out of memory: cannot allocate '" + d.name + "'", d.loc), d.name);
+    view.root = &d;
     view.offset = b_->const_i64(0);
+    view.tensor = b_->splat(checked_size(view.dims, d), t == Type::F64 ? b_->const_f64(0.0) : b_->const_i64(0),
+                            add_check("out of memory: cannot allocate '" + d.name + "'", d.loc));
+    view.tensor->hint = d.name;
     binding.view = view;
   }
   if (d.init) {
@@ -217,19 +223,32 @@ void FunctionLowering::declare_parameter(const ast::VarDecl& d, Value*& offset) 
     view.buffer = theta_;
     view.offset = offset;
   } else {
-    view.buffer = b_->alloc(Type::F64, size, add_check("out of memory: cannot allocate '" + d.name + "'", d.loc), d.name);
+    // The constrained values, then the log-Jacobian summed in a second loop:
+    // a tensor is made by a generate, which yields one element and nothing else.
+    view.root = &d;
     view.offset = b_->const_i64(0);
     Value* base = offset;
-    Op* loop = b_->create_for(b_->const_i64(0), size, {env_[&kTargetDecl].scalar}, "i");
-    Value* i = loop->region(0).args[0];
-    env_[&kTargetDecl].scalar = loop->region(0).args[1];
+    Op* gen = b_->create_generate(size, Type::F64, "i",
+                                  add_check("out of memory: cannot allocate '" + d.name + "'", d.loc));
     {
-      RegionScope scope(b_, loop->region(0));
-      Value* u = b_->load(theta_, b_->op(OpKind::IAdd, {base, i}));
-      b_->store(view.buffer, i, bounded(u, d, lower, upper, jacobian));
-      b_->yield({env_[&kTargetDecl].scalar});
+      RegionScope scope(b_, gen->region(0));
+      Value* u = b_->load(theta_, b_->op(OpKind::IAdd, {base, gen->region(0).args[0]}));
+      b_->yield({bounded(u, d, lower, upper, /*add_jacobian=*/false)});
     }
-    env_[&kTargetDecl].scalar = loop->results[0];
+    view.tensor = gen->result();
+    view.tensor->hint = d.name;
+    if (jacobian) {
+      Op* loop = b_->create_for(b_->const_i64(0), size, {env_[&kTargetDecl].scalar}, "i");
+      Value* i = loop->region(0).args[0];
+      env_[&kTargetDecl].scalar = loop->region(0).args[1];
+      {
+        RegionScope scope(b_, loop->region(0));
+        Value* u = b_->load(theta_, b_->op(OpKind::IAdd, {base, i}));
+        bounded(u, d, lower, upper, /*add_jacobian=*/true);
+        b_->yield({env_[&kTargetDecl].scalar});
+      }
+      env_[&kTargetDecl].scalar = loop->results[0];
+    }
   }
   binding.view = view;
   offset = b_->op(OpKind::IAdd, {offset, size});
@@ -286,7 +305,7 @@ void FunctionLowering::write_output(const ast::VarDecl& d, Value*& out_offset) {
   }
   Value* col = in.const_i64(0);
   for (size_t k = view.dims.size(); k-- > 0;) col = in.op(OpKind::IAdd, {in.op(OpKind::IMul, {col, view.dims[k]}), idx[k]});
-  Value* x = in.load(view.buffer, in.op(OpKind::IAdd, {view.offset, r}));
+  Value* x = view.read(in, in.op(OpKind::IAdd, {view.offset, r}));
   if (x->type != Type::F64) x = in.op(OpKind::IToF, {x});
   in.store(out_buffer_, in.op(OpKind::IAdd, {out_offset, col}), x);
   in.yield({});

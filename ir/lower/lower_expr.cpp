@@ -13,12 +13,12 @@ LExpr FunctionLowering::view_expr(const View& view, bool parameter) {
   l.view = view;
   l.parameter = parameter;
   if (view.dims.empty()) {
-    l.scalar = b_->load(view.buffer, view.offset);
+    l.scalar = view.read(*b_, view.offset);
     l.view = view;
     return l;
   }
   l.size = product(view.dims);
-  l.element = [view](Builder& b, Value* i) { return b.load(view.buffer, b.op(OpKind::IAdd, {view.offset, i})); };
+  l.element = [view](Builder& b, Value* i) { return view.read(b, b.op(OpKind::IAdd, {view.offset, i})); };
   return l;
 }
 
@@ -343,15 +343,20 @@ LExpr FunctionLowering::lower_expr(const ast::Expr& e) {
     case ast::ExprKind::Call:
       return lower_call(e.as<ast::Call>());
     case ast::ExprKind::Conditional: {
-      // Both branches are evaluated; the condition selects (scalars only).
+      // Only the branch taken is evaluated (Stan's semantics), so neither its
+      // value nor its gradient sees the other branch's NaN (scalars only).
       const auto& c = e.as<ast::Conditional>();
       Value* cond = to_bool(lower_scalar(*c.cond));
       Type t = element_type(e.type);
-      Value* x = to_type(lower_scalar(*c.then_expr), t);
-      Value* y = to_type(lower_scalar(*c.else_expr), t);
+      b_->set_loc(e.loc);
+      Op* branch = b_->create_if(cond, {t});
+      for (int r = 0; r < 2; ++r) {
+        RegionScope scope(b_, branch->region(r));
+        b_->yield({to_type(lower_scalar(r == 0 ? *c.then_expr : *c.else_expr), t)});
+      }
       LExpr l;
       l.parameter = parameter;
-      l.scalar = b_->op(OpKind::Select, {cond, x, y});
+      l.scalar = branch->result();
       return l;
     }
   }

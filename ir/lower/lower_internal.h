@@ -25,12 +25,20 @@ using ir::OpKind;
 using ir::Type;
 using ir::Value;
 
-// A view of a buffer: element r (row-major over dims) is buffer[offset + r].
+// A view of a container: element r (row-major over dims) is element
+// offset + r of a read-only buffer (the parameters, a data field) or of the
+// tensor value a mutable variable (`root`) held when the view was taken.
 struct View {
   Value* buffer = nullptr;
+  Value* tensor = nullptr;
+  const ast::VarDecl* root = nullptr;
   Value* offset = nullptr;
   std::vector<Value*> dims;  // array dims then vector dims
   Type element = Type::F64;
+
+  Value* read(Builder& b, Value* index) const {
+    return buffer ? b.load(buffer, index) : b.extract(tensor, index);
+  }
 };
 
 // What a variable stands for in the function being built.
@@ -138,6 +146,25 @@ class FunctionLowering {
   void lower_if(const ast::IfStmt& s);
   void add_to_target(Value* v);
   void assign_container(const View& dest, const LExpr& value, const std::function<Value*(Value*, Value*)>& combine);
+  // The new value of a mutable container variable.
+  void set_tensor(const ast::VarDecl* root, Value* tensor) {
+    env_[root].view->tensor = tensor;
+    tensor->hint = root->name;
+  }
+  static const ast::VarDecl* assigned_variable(const ast::Expr& lhs);
+  // The current value of a variable a region carries: a scalar or a tensor.
+  Value* carried_value(const ast::VarDecl* d) {
+    const Binding& b = env_[d];
+    return b.scalar ? b.scalar : b.view->tensor;
+  }
+  void set_carried_value(const ast::VarDecl* d, Value* v) {
+    Binding& b = env_[d];
+    if (b.scalar) {
+      b.scalar = v;
+    } else {
+      b.view->tensor = v;
+    }
+  }
   void collect_assigned(const ast::Stmt& s, std::vector<const ast::VarDecl*>& out,
                         std::unordered_set<const ast::VarDecl*>& declared_inside);
 

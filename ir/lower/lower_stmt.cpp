@@ -50,21 +50,50 @@ void FunctionLowering::lower_stmt(const ast::Stmt& s) {
   }
 }
 
+// dest = value, or dest = combine(dest, value) elementwise. The whole of a
+// variable becomes a new tensor (a generate reading the old value, if at
+// all, as it was); a part of one is updated element by element.
 void FunctionLowering::assign_container(const View& dest, const LExpr& value,
                                         const std::function<Value*(Value*, Value*)>& combine) {
+  VIC_CHECK(dest.root) << "assignment to a read-only container";
   Value* size = product(dest.dims);
   if (!value.is_scalar()) {
     b_->check(b_->cmp(CmpPredicate::Eq, size, value.size),
               add_check("assignment: the sizes of the two sides differ", b_->loc()));
   }
-  Op* loop = b_->create_for(b_->const_i64(0), size, {}, "i");
+  const bool whole = dest.dims.size() == env_[dest.root].view->dims.size();
+  auto element = [&](Value* i, Value* old) {
+    Value* x = value.is_scalar() ? value.scalar : value.element(*b_, i);
+    if (combine) x = combine(to_type(old, dest.element), x);
+    return to_type(x, dest.element);
+  };
+  if (whole) {
+    Op* gen = b_->create_generate(size, dest.element, "i");
+    Value* i = gen->region(0).args[0];
+    {
+      RegionScope scope(b_, gen->region(0));
+      b_->yield({element(i, combine ? b_->extract(dest.tensor, i) : nullptr)});
+    }
+    set_tensor(dest.root, gen->result());
+    return;
+  }
+  Op* loop = b_->create_for(b_->const_i64(0), size, {dest.tensor}, "i");
   Value* i = loop->region(0).args[0];
-  RegionScope scope(b_, loop->region(0));
-  Value* x = value.is_scalar() ? value.scalar : value.element(*b_, i);
-  Value* where = b_->op(OpKind::IAdd, {dest.offset, i});
-  if (combine) x = combine(to_type(b_->load(dest.buffer, where), dest.element), x);
-  b_->store(dest.buffer, where, to_type(x, dest.element));
-  b_->yield({});
+  Value* t = loop->region(0).args[1];
+  {
+    RegionScope scope(b_, loop->region(0));
+    Value* where = b_->op(OpKind::IAdd, {dest.offset, i});
+    b_->yield({b_->insert(t, where, element(i, combine ? b_->extract(t, where) : nullptr))});
+  }
+  set_tensor(dest.root, loop->result());
+}
+
+// The variable an assignment's left side names, through its indices.
+const ast::VarDecl* FunctionLowering::assigned_variable(const ast::Expr& lhs) {
+  const ast::Expr* e = &lhs;
+  while (const auto* index = e->dyn<ast::Index>()) e = index->base.get();
+  const auto* var = e->dyn<ast::Variable>();
+  return var ? var->decl : nullptr;
 }
 
 void FunctionLowering::lower_assign(const ast::AssignStmt& s) {
@@ -99,12 +128,12 @@ void FunctionLowering::lower_assign(const ast::AssignStmt& s) {
   }
   // An indexed element or sub-container: lower the target as a view.
   LExpr target = lower_expr(*s.lhs);
-  VIC_CHECK(target.view) << "assignment target is not stored";
+  VIC_CHECK(target.view && target.view->root) << "assignment target is not a variable";
   const View& view = *target.view;
   if (view.dims.empty()) {
     Value* x = value.scalar;
-    if (combine) x = combine(to_type(b_->load(view.buffer, view.offset), view.element), x);
-    b_->store(view.buffer, view.offset, to_type(x, view.element));
+    if (combine) x = combine(to_type(target.scalar, view.element), x);
+    set_tensor(view.root, b_->insert(view.tensor, view.offset, to_type(x, view.element)));
   } else {
     assign_container(view, value, combine);
   }
@@ -123,8 +152,9 @@ void FunctionLowering::lower_tilde(const ast::TildeStmt& s) {
   }));
 }
 
-// The scalar variables a statement assigns that were declared outside it, and
-// `target` when it adds to it: the values a loop or branch must carry.
+// The variables a statement assigns that were declared outside it (scalars
+// and containers), and `target` when it adds to it: the values a loop or
+// branch must carry.
 void FunctionLowering::collect_assigned(const ast::Stmt& s, std::vector<const ast::VarDecl*>& out,
                                         std::unordered_set<const ast::VarDecl*>& inside) {
   auto add = [&](const ast::VarDecl* d) {
@@ -138,10 +168,7 @@ void FunctionLowering::collect_assigned(const ast::Stmt& s, std::vector<const as
       inside.insert(s.as<ast::DeclStmt>().decl.get());
       break;
     case ast::StmtKind::Assign: {
-      const auto& a = s.as<ast::AssignStmt>();
-      if (const auto* v = a.lhs->dyn<ast::Variable>()) {
-        if (v->decl && v->decl->type.type().is_scalar()) add(v->decl);
-      }
+      if (const ast::VarDecl* d = assigned_variable(*s.as<ast::AssignStmt>().lhs)) add(d);
       break;
     }
     case ast::StmtKind::Tilde:
@@ -174,20 +201,20 @@ void FunctionLowering::lower_for(const ast::ForStmt& s) {
   std::unordered_set<const ast::VarDecl*> inside;
   collect_assigned(*s.body, carried, inside);
   std::vector<Value*> inits;
-  for (const ast::VarDecl* d : carried) inits.push_back(env_[d].scalar);
+  for (const ast::VarDecl* d : carried) inits.push_back(carried_value(d));
   b_->set_loc(s.loc);
   Op* loop = b_->create_for(lo, hi, inits, s.index->name);
   Block& body = loop->region(0);
   env_[s.index.get()].scalar = body.args[0];
-  for (size_t k = 0; k < carried.size(); ++k) env_[carried[k]].scalar = body.args[k + 1];
+  for (size_t k = 0; k < carried.size(); ++k) set_carried_value(carried[k], body.args[k + 1]);
   {
     RegionScope scope(b_, body);
     lower_stmt(*s.body);
     std::vector<Value*> yields;
-    for (const ast::VarDecl* d : carried) yields.push_back(env_[d].scalar);
+    for (const ast::VarDecl* d : carried) yields.push_back(carried_value(d));
     b_->yield(yields);
   }
-  for (size_t k = 0; k < carried.size(); ++k) env_[carried[k]].scalar = loop->results[k];
+  for (size_t k = 0; k < carried.size(); ++k) set_carried_value(carried[k], loop->results[k]);
 }
 
 void FunctionLowering::lower_if(const ast::IfStmt& s) {
@@ -198,21 +225,24 @@ void FunctionLowering::lower_if(const ast::IfStmt& s) {
   std::vector<Value*> before;
   std::vector<Type> types;
   for (const ast::VarDecl* d : carried) {
-    before.push_back(env_[d].scalar);
-    types.push_back(env_[d].scalar->type);
+    before.push_back(carried_value(d));
+    types.push_back(before.back()->type);
   }
   b_->set_loc(s.loc);
   Op* op = b_->create_if(cond, types);
   for (int branch = 0; branch < 2; ++branch) {
-    for (size_t k = 0; k < carried.size(); ++k) env_[carried[k]].scalar = before[k];
+    for (size_t k = 0; k < carried.size(); ++k) set_carried_value(carried[k], before[k]);
     RegionScope scope(b_, op->region(branch));
     const ast::Stmt* stmt = branch == 0 ? s.then_stmt.get() : s.else_stmt.get();
     if (stmt) lower_stmt(*stmt);
     std::vector<Value*> yields;
-    for (const ast::VarDecl* d : carried) yields.push_back(env_[d].scalar);
+    for (const ast::VarDecl* d : carried) yields.push_back(carried_value(d));
     b_->yield(yields);
   }
-  for (size_t k = 0; k < carried.size(); ++k) env_[carried[k]].scalar = op->results[k];
+  for (size_t k = 0; k < carried.size(); ++k) {
+    set_carried_value(carried[k], op->results[k]);
+    op->results[k]->hint = before[k]->hint;
+  }
 }
 
 }  // namespace vic::lower::internal

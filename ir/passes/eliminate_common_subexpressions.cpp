@@ -16,7 +16,7 @@ using Key = std::tuple<OpKind, std::vector<const Value*>, uint64_t, int64_t, std
 
 void collect_stored_buffers(const Block& block, std::unordered_set<const Value*>& stored) {
   for (const auto& op : block.ops) {
-    if (op->kind == OpKind::Store) stored.insert(op->operands[0]);
+    if (op->kind == OpKind::Store || op->kind == OpKind::Copy) stored.insert(op->operands[0]);
     for (const auto& r : op->regions) collect_stored_buffers(*r, stored);
   }
 }
@@ -50,7 +50,9 @@ class EliminateCommonSubexpressions : public Rewriter {
       copy_op(op, b);
       return;
     }
-    bool mergeable = op.is_pure() && op.results.size() == 1 &&
+    // Two equal tensors stay two: merged, they would share one buffer, and
+    // updating one in place would need a copy of the other.
+    bool mergeable = op.is_pure() && op.results.size() == 1 && !op.result()->type.is_tensor() &&
                      !(op.kind == OpKind::Load && stored_.count(op.operands[0]));
     if (!mergeable) {
       copy_op(op, b);

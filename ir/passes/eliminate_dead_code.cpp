@@ -52,6 +52,9 @@ class Liveness {
         case OpKind::RngCall:
           mark_op(op, changed);
           break;
+        case OpKind::Copy:
+          if (live(op) && loaded_.insert(op->operands[1]).second) changed = true;
+          [[fallthrough]];
         case OpKind::Store: {
           const Value* buffer = op->operands[0];
           if (is_argument_buffer(buffer) || (buffer->def && buffer->def->kind == OpKind::DataBuf) ||

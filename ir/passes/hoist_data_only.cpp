@@ -90,7 +90,7 @@ class Planner {
 
  private:
   static void collect_stores(const Op& op, std::unordered_set<const Value*>& out) {
-    if (op.kind == OpKind::Store) out.insert(op.operands[0]);
+    if (op.kind == OpKind::Store || op.kind == OpKind::Copy) out.insert(op.operands[0]);
     for (const auto& r : op.regions)
       for (const auto& inner : r->ops) collect_stores(*inner, out);
   }
@@ -125,6 +125,10 @@ class Planner {
         break;
       case OpKind::Store:
         if (!buffers.count(op.operands[0])) return false;
+        break;
+      case OpKind::Copy:
+        if (!buffers.count(op.operands[0])) return false;
+        if (!is_data_buffer(op.operands[1]) && !buffers.count(op.operands[1])) return false;
         break;
       default:
         break;
@@ -271,6 +275,7 @@ Program hoist_data_only(const Program& program) {
   Program out;
   out.checks = program.checks;
   out.scratch_buffers = program.scratch_buffers;
+  out.statistics = program.statistics;
   for (const auto& f : program.functions) {
     Planner plan(*f);
     plan.run();

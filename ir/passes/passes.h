@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ir/passes/bind_data_sizes.h"
+#include "ir/passes/bufferize.h"
 #include "ir/passes/eliminate_common_subexpressions.h"
 #include "ir/passes/eliminate_dead_code.h"
 #include "ir/passes/fold_constants.h"

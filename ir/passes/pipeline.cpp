@@ -19,6 +19,7 @@ constexpr const char* kCse = "cse";
 constexpr const char* kDce = "dce";
 constexpr const char* kHoistDataOnly = "hoist-data-only";
 constexpr const char* kReverseModeAd = "reverse-mode-ad";
+constexpr const char* kBufferize = "bufferize";
 
 class Runner {
  public:
@@ -30,9 +31,11 @@ class Runner {
     auto start = std::chrono::steady_clock::now();
     Program out = pass(in);
     if (s_.time_passes && s_.dump) {
+      if (std::string(name) == "bufferize") *s_.dump << "bufferize: " << out.statistics["bufferize.copies"] << " copies\n";
       double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       *s_.dump << "pass " << name << ": " << ms << " ms\n";
     }
+    if (s_.after_pass) s_.after_pass(name, out);
     if (s_.dump && (s_.dump_ir_after == name || s_.dump_ir_after == "all")) {
       std::string before = print_program(in);
       std::string after = print_program(out);
@@ -48,7 +51,7 @@ class Runner {
 }  // namespace
 
 std::vector<std::string> pipeline_pass_names() {
-  return {kBindDataSizes, kFoldConstants, kSimplifyAlgebra, kCse, kDce, kHoistDataOnly, kReverseModeAd};
+  return {kBindDataSizes, kFoldConstants, kSimplifyAlgebra, kCse, kDce, kReverseModeAd, kBufferize, kHoistDataOnly};
 }
 
 Program simplify_program(const Program& program, const PipelineSettings& s) {
@@ -66,14 +69,17 @@ Program run_pipeline(const Program& lowered, const PipelineSettings& s,
   Program p = lookup_size ? r.run(kBindDataSizes, true, lowered,
                                   [&](const Program& in) { return bind_data_sizes(in, *lookup_size); })
                           : clone_program(lowered);
-  p = simplify_program(p, s);
-  p = r.run(kHoistDataOnly, s.hoist_data_only, p, hoist_data_only);
+  // Differentiate while containers are values; then give them memory; then
+  // move what depends on the data alone (in buffer form) to the bind step.
   p = simplify_program(p, s);
   p = r.run(kReverseModeAd, true, p, [](const Program& in) {
     Program out = clone_program(in);
     add_gradient_function(out, "lp_propto", "lp_grad");
     return out;
   });
+  p = simplify_program(p, s);
+  p = r.run(kBufferize, true, p, bufferize);
+  p = r.run(kHoistDataOnly, s.hoist_data_only, p, hoist_data_only);
   return simplify_program(p, s);
 }
 

@@ -23,6 +23,9 @@ struct PipelineSettings {
   std::ostream* dump = nullptr;
   // Print each pass's time.
   bool time_passes = false;
+  // Called after every pass that ran, in order, with its name and its output
+  // (the golden tests record each stage through it).
+  std::function<void(const std::string& pass, const Program& after)> after_pass;
 };
 
 // The names of the passes run_pipeline runs, in their first order, as
@@ -33,8 +36,9 @@ std::vector<std::string> pipeline_pass_names();
 Program simplify_program(const Program& program, const PipelineSettings& settings);
 
 // The whole pipeline for a lowered program: bind the data sizes (when
-// `lookup_size` is given), simplify, hoist data-only work, simplify again,
-// differentiate `@lp_propto` into `@lp_grad`, simplify the gradient.
+// `lookup_size` is given), simplify, differentiate `@lp_propto` into
+// `@lp_grad` (containers are still values), simplify, bufferize, hoist
+// data-only work, simplify again.
 Program run_pipeline(const Program& lowered, const PipelineSettings& settings,
                      const std::function<std::optional<int64_t>(const std::string&)>* lookup_size);
 

@@ -1,0 +1,335 @@
+// bufferize: tensors become buffers, after AD. Each tensor value gets a buffer:
+// a splat or a generate allocates one; an insert writes into its operand's
+// buffer in place when no value sharing that buffer is read afterwards (in
+// execution order: later in the block, after the enclosing branch, and never
+// across the iterations of a loop the buffer comes from outside of), and
+// otherwise copies it first; a loop's carried tensor lives in one buffer for
+// all iterations (its initial value's, when that is dead after the loop), and
+// a branch's tensor result in the buffer its `then` side yields when that one
+// is free. Every copy this needs is counted in the program's statistics
+// ("bufferize.copies"), so a silent fallback to copying shows in the tests.
+#include "ir/passes/bufferize.h"
+
+#include <cmath>
+#include <functional>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "ir/rewriter.h"
+
+namespace vic::ir {
+namespace {
+
+class Bufferize : public Rewriter {
+ public:
+  Bufferize(int64_t& copies, std::vector<CheckInfo>& checks) : copies_(copies), checks_(checks) {}
+
+  std::unique_ptr<Function> run(const Function& f) {
+    index(f.body);
+    return rewrite(f);
+  }
+
+ protected:
+  void rewrite_op(const Op& op, Builder& b) override {
+    switch (op.kind) {
+      case OpKind::TensorSplat: {
+        Value* buf = b.alloc(op.operands[1]->type, get(op.operands[0]), out_of_memory_check(op), op.result()->hint);
+        const Op* x = op.operands[1]->def;
+        const bool zero = x && ((x->kind == OpKind::ConstF64 && x->number == 0.0 && !std::signbit(x->number)) ||
+                                (x->kind == OpKind::ConstI64 && x->integer == 0));
+        if (!zero) fill(b, buf, get(op.operands[0]), [&](Builder&, Value*) { return get(op.operands[1]); });
+        bind(op.result(), buf);
+        return;
+      }
+      case OpKind::TensorGenerate: {
+        Value* n = get(op.operands[0]);
+        Value* buf = b.alloc(op.result()->type.scalar_type(), n, out_of_memory_check(op), op.result()->hint);
+        Op* loop = b.create_for(b.const_i64(0), n, {}, op.region(0).args[0]->hint);
+        map(op.region(0).args[0], loop->region(0).args[0]);
+        Builder in(*target_, loop->region(0));
+        yield_handlers_[&op.region(0)] = [&](const Op& yield, Builder& yb) {
+          yb.store(buf, loop->region(0).args[0], get(yield.operands[0]));
+          yb.yield({});
+        };
+        rewrite_block(op.region(0), loop->region(0), in);
+        bind(op.result(), buf);
+        return;
+      }
+      case OpKind::TensorExtract:
+        map(op.result(), b.load(get(op.operands[0]), get(op.operands[1])));
+        return;
+      case OpKind::TensorInsert: {
+        Value* buf = get(op.operands[0]);
+        if (!free_after(buf, &op)) buf = copy_of(b, op.operands[0], op);
+        b.store(buf, get(op.operands[1]), get(op.operands[2]));
+        bind(op.result(), buf);
+        return;
+      }
+      case OpKind::For:
+        rewrite_for(op, b);
+        return;
+      case OpKind::If:
+        rewrite_if(op, b);
+        return;
+      case OpKind::Yield:
+        if (auto handler = yield_handlers_.find(op.parent); handler != yield_handlers_.end()) {
+          handler->second(op, b);
+          return;
+        }
+        break;
+      default:
+        break;
+    }
+    copy_op(op, b);
+  }
+
+ private:
+  // Positions and uses in the source function, for the in-place decisions.
+  void index(const Block& block) {
+    for (size_t i = 0; i < block.ops.size(); ++i) {
+      const Op* op = block.ops[i].get();
+      position_[op] = i;
+      for (const Value* x : op->operands) uses_[x].push_back(op);
+      for (const auto& r : op->regions) index(*r);
+    }
+  }
+
+  static const Block* block_of(const Value* v) { return v->def ? v->def->parent : v->owner; }
+
+  // The op in `block` that is `op` or contains it, or null.
+  static const Op* ancestor_in(const Op* op, const Block* block) {
+    while (op && op->parent != block) op = op->parent->parent;
+    return op;
+  }
+
+  static bool encloses(const Block* outer, const Block* inner) {
+    for (const Block* b = inner; b; b = b->parent ? b->parent->parent : nullptr)
+      if (b == outer) return true;
+    return false;
+  }
+
+  // Whether `w` is read after `at` runs (at may be the op that consumes w).
+  bool read_after(const Value* w, const Op* at) const {
+    const Block* home = block_of(w);
+    if (!encloses(home, at->parent)) return false;  // out of scope at `at`
+    auto uses = uses_.find(w);
+    if (uses == uses_.end()) return false;
+    const Op* cur = at;
+    for (;;) {
+      const Block* block = cur->parent;
+      for (const Op* use : uses->second) {
+        if (use == at) continue;
+        const Op* a = ancestor_in(use, block);
+        if (!a) continue;
+        if (a == cur) {
+          if (cur == at) return true;                   // read inside the loop that takes it
+          if (cur->kind == OpKind::If) continue;        // the other branch, or before `at`
+          if (use == cur) continue;                     // the loop that carries it, in place
+          return true;
+        }
+        if (position_.at(a) > position_.at(cur)) return true;
+      }
+      if (block == home) return false;
+      const Op* owner = block->parent;
+      if (!owner) return true;
+      // A value from outside a loop that the loop reads (`at` included) is
+      // needed again by the next iteration.
+      if (owner->kind != OpKind::If) {
+        for (const Op* use : uses->second)
+          if (use != owner && ancestor_in(use, owner->parent) == owner) return true;
+      }
+      cur = owner;
+    }
+  }
+
+  // Whether `at` may overwrite `buf`: no value living in it is read later.
+  bool free_after(Value* buf, const Op* at) const {
+    auto it = aliases_.find(buf);
+    if (it == aliases_.end()) return false;  // not a tensor's buffer
+    for (const Value* w : it->second)
+      if (read_after(w, at)) return false;
+    return true;
+  }
+
+  void bind(const Value* tensor, Value* buf) {
+    map(tensor, buf);
+    aliases_[buf].push_back(tensor);
+  }
+
+  // The check an allocation for `op` reports when memory runs out: one per
+  // source place.
+  int64_t out_of_memory_check(const Op& op) {
+    if ((op.kind == OpKind::TensorSplat || op.kind == OpKind::TensorGenerate) && op.integer >= 0) return op.integer;
+    auto key = std::make_pair(op.loc.line, op.loc.column);
+    auto it = oom_checks_.find(key);
+    if (it != oom_checks_.end()) return it->second;
+    checks_.push_back({"out of memory: cannot allocate a container", op.loc});
+    int64_t id = static_cast<int64_t>(checks_.size() - 1);
+    oom_checks_[key] = id;
+    return id;
+  }
+
+  void fill(Builder& b, Value* buf, Value* n, const std::function<Value*(Builder&, Value*)>& element) {
+    Op* loop = b.create_for(b.const_i64(0), n, {}, "i");
+    Builder in(*target_, loop->region(0));
+    in.store(buf, loop->region(0).args[0], element(in, loop->region(0).args[0]));
+    in.yield({});
+  }
+
+  // A fresh buffer holding the tensor's current contents.
+  Value* copy_of(Builder& b, const Value* tensor, const Op& at) {
+    Value* n = get(tensor_size(tensor));
+    Value* buf = b.alloc(tensor->type.scalar_type(), n, out_of_memory_check(at), tensor->hint + ".copy");
+    b.copy(buf, get(tensor), n);
+    ++copies_;
+    return buf;
+  }
+
+  // dst[k] = src[k] for each k as one parallel assignment: a source that is
+  // also another destination is read before it is overwritten.
+  void parallel_copy(Builder& b, const Op& at, const std::vector<Value*>& dst, std::vector<Value*> src,
+                     const std::vector<Value*>& sizes) {
+    for (size_t k = 0; k < dst.size(); ++k) {
+      if (dst[k] == src[k]) continue;
+      for (size_t j = 0; j < dst.size(); ++j) {
+        if (j == k || dst[j] != src[k] || dst[j] == src[j]) continue;
+        Value* tmp = b.alloc(src[k]->type.scalar_type(), sizes[k], out_of_memory_check(at), "swap");
+        b.copy(tmp, src[k], sizes[k]);
+        ++copies_;
+        src[k] = tmp;
+        break;
+      }
+    }
+    for (size_t k = 0; k < dst.size(); ++k) {
+      if (dst[k] == src[k]) continue;
+      b.copy(dst[k], src[k], sizes[k]);
+      ++copies_;
+    }
+  }
+
+  void rewrite_for(const Op& op, Builder& b) {
+    const Block& body = op.region(0);
+    std::vector<Value*> inits;
+    std::vector<int> scalar_slot(op.results.size(), -1);
+    std::vector<Value*> slot_buffer(op.results.size(), nullptr);
+    std::vector<Value*> slot_size(op.results.size(), nullptr);
+    std::unordered_set<Value*> taken;
+    for (size_t k = 0; k < op.results.size(); ++k) {
+      const Value* init = op.operands[k + 2];
+      if (!init->type.is_tensor()) {
+        scalar_slot[k] = static_cast<int>(inits.size());
+        inits.push_back(get(init));
+        continue;
+      }
+      Value* buf = get(init);
+      if (taken.count(buf) || !free_after(buf, &op)) buf = copy_of(b, init, op);
+      taken.insert(buf);
+      slot_buffer[k] = buf;
+      slot_size[k] = get(tensor_size(init));
+    }
+    Op* loop = b.create_for(get(op.operands[0]), get(op.operands[1]), inits, body.args[0]->hint);
+    Block& new_body = loop->region(0);
+    map(body.args[0], new_body.args[0]);
+    for (size_t k = 0; k < op.results.size(); ++k) {
+      if (scalar_slot[k] >= 0) {
+        map(body.args[k + 1], new_body.args[scalar_slot[k] + 1]);
+        map(op.results[k], loop->results[scalar_slot[k]]);
+      } else {
+        bind(body.args[k + 1], slot_buffer[k]);
+      }
+    }
+    Builder in(*target_, new_body);
+    yield_handlers_[&body] = [&](const Op& yield, Builder& yb) {
+      std::vector<Value*> scalars, dst, src, sizes;
+      for (size_t k = 0; k < yield.operands.size(); ++k) {
+        if (scalar_slot[k] >= 0) {
+          scalars.push_back(get(yield.operands[k]));
+        } else {
+          dst.push_back(slot_buffer[k]);
+          src.push_back(get(yield.operands[k]));
+          sizes.push_back(slot_size[k]);
+        }
+      }
+      parallel_copy(yb, op, dst, src, sizes);
+      yb.yield(scalars);
+    };
+    rewrite_block(body, new_body, in);
+    for (size_t k = 0; k < op.results.size(); ++k)
+      if (scalar_slot[k] < 0) bind(op.results[k], slot_buffer[k]);
+  }
+
+  void rewrite_if(const Op& op, Builder& b) {
+    std::vector<Type> types;
+    std::vector<int> scalar_slot(op.results.size(), -1);
+    std::vector<Value*> fresh(op.results.size(), nullptr), sizes(op.results.size(), nullptr);
+    for (size_t k = 0; k < op.results.size(); ++k) {
+      if (!op.results[k]->type.is_tensor()) {
+        scalar_slot[k] = static_cast<int>(types.size());
+        types.push_back(op.results[k]->type);
+        continue;
+      }
+      // Used only if the `then` side's buffer cannot be the result (dead otherwise).
+      sizes[k] = get(tensor_size(op.results[k]));
+      fresh[k] = b.alloc(op.results[k]->type.scalar_type(), sizes[k], out_of_memory_check(op), op.results[k]->hint);
+    }
+    Op* copy = b.create_if(get(op.operands[0]), types);
+    std::vector<Value*> result(op.results.size(), nullptr);
+    for (int r = 0; r < 2; ++r) {
+      Builder in(*target_, copy->region(r));
+      yield_handlers_[&op.region(r)] = [&, r](const Op& yield, Builder& yb) {
+        std::vector<Value*> scalars, dst, src, dst_sizes;
+        for (size_t k = 0; k < yield.operands.size(); ++k) {
+          if (scalar_slot[k] >= 0) {
+            scalars.push_back(get(yield.operands[k]));
+            continue;
+          }
+          Value* from = get(yield.operands[k]);
+          if (r == 0) {
+            // The `then` side's buffer, when it comes from outside and nothing
+            // living in it is read after the branch, is the result's.
+            const bool outside = from->def && !encloses(&copy->region(0), from->def->parent);
+            result[k] = outside && free_after(from, &op) ? from : fresh[k];
+          }
+          dst.push_back(result[k]);
+          src.push_back(from);
+          dst_sizes.push_back(sizes[k]);
+        }
+        parallel_copy(yb, op, dst, src, dst_sizes);
+        yb.yield(scalars);
+      };
+      rewrite_block(op.region(r), copy->region(r), in);
+    }
+    for (size_t k = 0; k < op.results.size(); ++k) {
+      if (scalar_slot[k] >= 0) {
+        map(op.results[k], copy->results[scalar_slot[k]]);
+      } else {
+        bind(op.results[k], result[k]);
+      }
+    }
+  }
+
+  int64_t& copies_;
+  std::vector<CheckInfo>& checks_;
+  std::map<std::pair<int, int>, int64_t> oom_checks_;
+  std::unordered_map<const Op*, size_t> position_;
+  std::unordered_map<const Value*, std::vector<const Op*>> uses_;
+  std::unordered_map<Value*, std::vector<const Value*>> aliases_;
+  // What a yield of each source region becomes.
+  std::unordered_map<const Block*, std::function<void(const Op&, Builder&)>> yield_handlers_;
+};
+
+}  // namespace
+
+Program bufferize(const Program& program) {
+  Program out;
+  out.checks = program.checks;
+  out.scratch_buffers = program.scratch_buffers;
+  out.statistics = program.statistics;
+  int64_t copies = 0;
+  for (const auto& f : program.functions) out.functions.push_back(Bufferize(copies, out.checks).run(*f));
+  out.statistics["bufferize.copies"] += copies;
+  return out;
+}
+
+}  // namespace vic::ir

@@ -451,13 +451,14 @@ class ReverseMode {
     } else if (x->type.is_scalar()) {
       it->second = b.op(OpKind::FAdd, {it->second, c});
     } else {
-      // Two adjoint tensors: their elementwise sum.
-      Value* sum_of = it->second;
-      Op* gen = b.create_generate(tensor_size(sum_of), Type::F64, "k");
-      Builder in(target_, gen->region(0));
-      Value* k = gen->region(0).args[0];
-      in.yield({in.op(OpKind::FAdd, {in.extract(sum_of, k), in.extract(c, k)})});
-      it->second = gen->result();
+      // Two adjoint tensors: c added into the old one, element by element
+      // (in place once bufferized: the old sum is not read again).
+      Op* loop = b.create_for(b.const_i64(0), tensor_size(it->second), {it->second}, "k");
+      Builder in(target_, loop->region(0));
+      Value* k = loop->region(0).args[0];
+      Value* sum = loop->region(0).args[1];
+      in.yield({in.insert(sum, k, in.op(OpKind::FAdd, {in.extract(sum, k), in.extract(c, k)}))});
+      it->second = loop->result();
     }
   }
 

@@ -84,6 +84,7 @@ class Printer {
         out_ << " " << name(op.operands[2]) << ", " << name(op.operands[0]) << "[" << name(op.operands[1]) << "]";
         break;
       case OpKind::Check:
+      case OpKind::Alloc:  // its check reports running out of memory
         out_ << " ";
         operands(op);
         out_ << ", #" << op.integer;
@@ -127,7 +128,8 @@ class Printer {
         }
         break;
     }
-    if (op.kind == OpKind::Alloc) out_ << " : " << type_name(op.result()->type);
+    // The buffer types that the operands do not tell, for ir/parse_ir.cpp.
+    if (op.kind == OpKind::Alloc || op.kind == OpKind::DataBuf) out_ << " : " << type_name(op.result()->type);
     out_ << "\n";
   }
 

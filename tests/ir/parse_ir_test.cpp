@@ -5,17 +5,18 @@
 //    text on both;
 //  - the attributes the text spells in several ways (inf, nan, -0, i64 limits);
 //  - malformed text is an error naming file:line:col and what is wrong.
+#include "ir/parse_ir.h"
+
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
 
-#include <gtest/gtest.h>
-
 #include "ir/ad/reverse_mode.h"
 #include "ir/lower/lower.h"
-#include "ir/parse_ir.h"
 #include "ir/passes/passes.h"
 #include "ir/printer.h"
 #include "ir/rewriter.h"
@@ -265,19 +266,20 @@ TEST(ParseIr, MalformedTextIsAnErrorAtItsPlace) {
       {"  %3 = fadd %1, %9\n", "t.ir:4:17: error: undefined value %9"},
       {"  %3 = fadd %1, %2\n", "t.ir:4:13: error: type mismatch: 'fadd' takes (f64, f64), not (f64, i64)"},
       {"  %3 = exp %1, %1\n", "t.ir:4:12: error: type mismatch: 'exp' takes (f64), not (f64, f64)"},
-      {"  %3 = select %1, %1, %1\n", "t.ir:4:15: error: type mismatch: 'select' takes (i1, f64, f64), not (f64, f64, f64)"},
+      {"  %3 = select %1, %1, %1\n",
+       "t.ir:4:15: error: type mismatch: 'select' takes (i1, f64, f64), not (f64, f64, f64)"},
       {"  %3 = icmp lt %1, %2\n", "t.ir:4:16: error: type mismatch: 'icmp' takes (i64, i64), not (f64, i64)"},
       {"  %3 = fcmp less %1, %1\n", "t.ir:4:13: error: expected a predicate (eq, ne, lt, le, gt, ge), found 'less'"},
       {"  %3 = load %1[%2]\n", "t.ir:4:13: error: type mismatch: 'load' takes (buf<T>, i64), not (f64, i64)"},
-      {"  store %2, %p.0[%2]\n", "t.ir:4:9: error: type mismatch: 'store' takes (T, buf<T>, i64), not (i64, buf<f64>, i64)"},
+      {"  store %2, %p.0[%2]\n",
+       "t.ir:4:9: error: type mismatch: 'store' takes (T, buf<T>, i64), not (i64, buf<f64>, i64)"},
       {"  check %1, #0\n", "t.ir:4:9: error: type mismatch: 'check' takes (i1), not (f64)"},
       {"  %3 = alloc %2, #0 : buf<i1>\n", "t.ir:4:23: error: 'alloc' makes a buf<f64> or buf<i64>, not buf<i1>"},
       {"  %3 = data.buf \"y\" : f64\n", "t.ir:4:23: error: 'data.buf' reads a buf<f64> or buf<i64>, not f64"},
       {"  %3 = data.buf \"y\"\n", "t.ir:4:20: error: expected ':', found end of line"},
       {"  %3 = data.int \"N\n", "t.ir:4:17: error: unterminated string"},
       {"  %3 = const.f64 1.5x\n", "t.ir:4:18: error: expected an f64 number, found '1.5x'"},
-      {"  %3 = const.i64 9223372036854775808\n",
-       "t.ir:4:18: error: the integer 9223372036854775808 is not an i64"},
+      {"  %3 = const.i64 9223372036854775808\n", "t.ir:4:18: error: the integer 9223372036854775808 is not an i64"},
       {"  %3 = const.i1 yes\n", "t.ir:4:17: error: expected true or false, found 'yes'"},
       {"  %3 = fneg %1 %1\n", "t.ir:4:16: error: expected the end of the line, found '%1'"},
       {"  %3, %4 = fneg %1\n", "t.ir:4:3: error: 'fneg' has 1 result, but 2 are named"},

@@ -88,12 +88,15 @@ class Printer {
         out_ << " " << name(op.operands[2]) << ", " << name(op.operands[0]) << "[" << name(op.operands[1]) << "]";
         break;
       case OpKind::TensorGenerate:
-        out_ << " " << name(op.region(0).args[0]) << " < " << name(op.operands[0]) << " {\n";
+        out_ << " " << name(op.region(0).args[0]) << " < " << name(op.operands[0]) << ", #" << op.integer << " : "
+             << type_name(op.result()->type) << " {\n";
         print_block(op.region(0), depth + 1);
         indent(depth);
         out_ << "}";
         break;
       case OpKind::Check:
+      case OpKind::Alloc:        // its check reports running out of memory
+      case OpKind::TensorSplat:  // likewise, once bufferized (-1: a generic message)
         out_ << " ";
         operands(op);
         out_ << ", #" << op.integer;
@@ -137,7 +140,8 @@ class Printer {
         }
         break;
     }
-    if (op.kind == OpKind::Alloc || op.kind == OpKind::TensorGenerate || op.kind == OpKind::TensorSplat)
+    // The types that the operands do not tell, for ir/parse_ir.cpp.
+    if (op.kind == OpKind::Alloc || op.kind == OpKind::DataBuf || op.kind == OpKind::TensorSplat)
       out_ << " : " << type_name(op.result()->type);
     out_ << "\n";
   }

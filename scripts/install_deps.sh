@@ -2,7 +2,7 @@
 # Installs the Debian packages vic builds against, when any is missing.
 # Idempotent and quiet when everything is already there; called by both README commands.
 #   install_deps.sh           what building and running vic needs
-#   install_deps.sh --tests   also GoogleTest (the tests and benchmarks)
+#   install_deps.sh --tests   also GoogleTest and LLVM's FileCheck (the tests and benchmarks)
 #   install_deps.sh --fuzz    also clang-19 with libFuzzer (scripts/fuzz.sh; optional)
 set -euo pipefail
 
@@ -15,7 +15,7 @@ packages=(
 )
 for arg in "$@"; do
   case "$arg" in
-    --tests) packages+=(libgtest-dev) ;;
+    --tests) packages+=(libgtest-dev llvm-19-tools) ;;  # llvm-19-tools: FileCheck for tests/ir/filecheck
     --fuzz) packages+=(libgtest-dev clang-19 libclang-rt-19-dev) ;;
     *) echo "install_deps.sh: unknown option '$arg' (--tests, --fuzz)" >&2; exit 2 ;;
   esac

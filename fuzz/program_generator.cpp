@@ -313,6 +313,11 @@ class Generator {
     return o_.out_of_domain && want != Domain::Any && c_.chance(3) ? Domain::Any : want;
   }
 
+  // The domain of a divisor and of a power's base: any value only when
+  // out-of-domain arguments are wanted (a zero divisor or a negative base
+  // makes an infinity or a NaN, whose zero adjoint still poisons gradients).
+  Domain divisor_domain() const { return o_.out_of_domain ? Domain::Any : Domain::Positive; }
+
   std::string real_literal(Domain domain) {
     static const char* const kAny[] = {"0", "1", "2.5", "0.5", "-1.5", "1e-1", "3.0", ".25", "2", "1.5e0", "-0.75"};
     static const char* const kPositive[] = {"0.5", "1", "2.5", "1e-1", "3.0", ".75", "2", "1.5e0"};
@@ -371,10 +376,11 @@ class Generator {
                          o_.lazy_conditionals ? 3 : 0, rng ? 5 : 0})) {
       case 0: {
         static const char* const kOps[] = {"+", "-", "*", "/"};
-        return parenthesised(real_expr(depth - 1), kOps[c_.pick(4)], real_expr(depth - 1));
+        const char* op = kOps[c_.pick(4)];
+        return parenthesised(real_expr(depth - 1), op, real_expr(depth - 1, op[0] == '/' ? divisor_domain() : Domain::Any));
       }
       case 1:
-        return parenthesised(real_expr(depth - 1), "^", real_expr(depth - 1));
+        return parenthesised(real_expr(depth - 1, divisor_domain()), "^", real_expr(depth - 1));
       case 2:
         return "(-" + real_expr(depth - 1) + ")";
       case 3:
@@ -580,7 +586,8 @@ class Generator {
         switch (c_.weighted({25, 15, 15, 5, 10, 10, 10})) {
           case 0: {
             static const char* const kOps[] = {"+", "-", ".*", "./"};
-            return parenthesised(vec(Domain::Any), kOps[c_.pick(4)], vec(Domain::Any));
+            const char* op = kOps[c_.pick(4)];
+            return parenthesised(vec(Domain::Any), op, vec(op[0] == '.' && op[1] == '/' ? divisor_domain() : Domain::Any));
           }
           case 1: {
             static const char* const kOps[] = {"+", "-", "*", ".*"};
@@ -588,7 +595,9 @@ class Generator {
           }
           case 2: {
             static const char* const kOps[] = {"+", "-", "*", "/", ".*", "./"};
-            return parenthesised(vec(Domain::Any), kOps[c_.pick(6)], real_expr(depth - 1));
+            const char* op = kOps[c_.pick(6)];
+            const bool divides = op[0] == '/' || op[1] == '/';
+            return parenthesised(vec(Domain::Any), op, real_expr(depth - 1, divides ? divisor_domain() : Domain::Any));
           }
           case 3:
             return "(-" + vec(Domain::Any) + ")";
@@ -936,7 +945,8 @@ class Generator {
       }
       case Kind::Real: {
         static const char* const kOps[] = {"+=", "-=", "*=", "/="};
-        line(lhs + " " + (compound ? kOps[c_.pick(4)] : "=") + " " + real_expr(d) + ";");
+        const char* op = compound ? kOps[c_.pick(4)] : "=";
+        line(lhs + " " + op + " " + real_expr(d, op[0] == '/' ? divisor_domain() : Domain::Any) + ";");
         return;
       }
       case Kind::Vector: {
@@ -950,7 +960,9 @@ class Generator {
           const char* op = kOps[c_.pick(4)];
           const bool scalar_only = op[0] == '*' || op[0] == '/';
           line(lhs + " " + op + " " +
-               (scalar_only || c_.chance(40) ? real_expr(d) : vector_of(t.length, d, Domain::Any)) + ";");
+               (scalar_only || c_.chance(40) ? real_expr(d, op[0] == '/' ? divisor_domain() : Domain::Any)
+                                             : vector_of(t.length, d, Domain::Any)) +
+               ";");
           return;
         }
         line(lhs + " = " + vector_of(t.length, d, Domain::Any) + ";");

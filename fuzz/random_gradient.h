@@ -39,8 +39,8 @@ using FiniteDifference = std::array<double, kSteps.size()>;
 
 // The components of `analytic` that match no step's difference, within 1e-5
 // relative plus the round-off a difference of a function of size
-// |log_density| carries. Components whose differences are all non-finite
-// (an overflow near the point) are not judged.
+// |log_density| carries. Components whose differences disagree with each
+// other (a noisy or overflowing log density near the point) are not judged.
 std::vector<size_t> disagreeing_components(double log_density, const std::vector<double>& analytic,
                                            const std::vector<FiniteDifference>& numeric);
 

@@ -377,7 +377,8 @@ class Generator {
       case 0: {
         static const char* const kOps[] = {"+", "-", "*", "/"};
         const char* op = kOps[c_.pick(4)];
-        return parenthesised(real_expr(depth - 1), op, real_expr(depth - 1, op[0] == '/' ? divisor_domain() : Domain::Any));
+        return parenthesised(real_expr(depth - 1), op,
+                             real_expr(depth - 1, op[0] == '/' ? divisor_domain() : Domain::Any));
       }
       case 1:
         return parenthesised(real_expr(depth - 1, divisor_domain()), "^", real_expr(depth - 1));
@@ -587,7 +588,8 @@ class Generator {
           case 0: {
             static const char* const kOps[] = {"+", "-", ".*", "./"};
             const char* op = kOps[c_.pick(4)];
-            return parenthesised(vec(Domain::Any), op, vec(op[0] == '.' && op[1] == '/' ? divisor_domain() : Domain::Any));
+            return parenthesised(vec(Domain::Any), op,
+                                 vec(op[0] == '.' && op[1] == '/' ? divisor_domain() : Domain::Any));
           }
           case 1: {
             static const char* const kOps[] = {"+", "-", "*", ".*"};
@@ -952,7 +954,8 @@ class Generator {
       case Kind::Vector: {
         if (o_.whole_container_updates && t.view.num_indices == 0 && c_.chance(25)) {
           // The vector read and rewritten whole.
-          line(lhs + " = " + (c_.chance(50) ? parenthesised(lhs, "*", real_expr(d)) : parenthesised(lhs, ".*", lhs)) + ";");
+          line(lhs + " = " + (c_.chance(50) ? parenthesised(lhs, "*", real_expr(d)) : parenthesised(lhs, ".*", lhs)) +
+               ";");
           return;
         }
         if (compound) {
@@ -1072,7 +1075,7 @@ class Generator {
     v.name = fresh(!local && block_ == Block::TransformedData         ? "td"
                    : !local && block_ == Block::TransformedParameters ? "tp"
                    : !local && block_ == Block::GeneratedQuantities   ? "g"
-                                                                       : "l");
+                                                                      : "l");
     v.block = block_;
     v.parameter_dependent = differentiated_block();
     return v;
@@ -1136,8 +1139,8 @@ class Generator {
     open_loop(1, size());
     switch (c_.pick(4)) {
       case 0:
-        line(name + " = " + parenthesised(parenthesised(name, "*", real_expr(d - 1, Domain::Unit)), "+", real_expr(d - 1)) +
-             ";");
+        line(name + " = " +
+             parenthesised(parenthesised(name, "*", real_expr(d - 1, Domain::Unit)), "+", real_expr(d - 1)) + ";");
         break;
       case 1:
         line(name + " += " + real_expr(d - 1) + ";");
@@ -1202,10 +1205,9 @@ class Generator {
     row.vector_size = width;
     declare(std::move(row));
     k = open_loop(1, width);
-    const std::string rhs =
-        parenthesised(parenthesised(real_expr(d - 1, Domain::Unit), "*", previous + "[" + k + "]"), "+",
-                      parenthesised("sum(" + vector_of(width.value, d - 2, Domain::Any) + ")", "*",
-                                    real_expr(d - 1, Domain::Unit)));
+    const std::string rhs = parenthesised(
+        parenthesised(real_expr(d - 1, Domain::Unit), "*", previous + "[" + k + "]"), "+",
+        parenthesised("sum(" + vector_of(width.value, d - 2, Domain::Any) + ")", "*", real_expr(d - 1, Domain::Unit)));
     line(a.name + "[" + t + "][" + k + "] = " + rhs + ";");
     close_loop();
     close_loop();
@@ -1302,13 +1304,13 @@ class Generator {
     const bool decl = top_level || o_.local_variables;
     const bool sequences = o_.vectors || o_.arrays;
     const bool carried = o_.carried_loops && o_.loops && nest && decl;
-    switch (c_.weighted({decl ? 15 : 0, assignable().empty() ? 0 : 30, o_.loops && nest ? 12 : 0,
-                         o_.conditionals && nest ? 10 : 0, nest ? 3 : 0, model && o_.tilde_statements ? 25 : 0,
-                         model && o_.target_statements ? 15 : 0, 1, carried ? 5 : 0, carried && sequences ? 5 : 0,
-                         carried && o_.vectors && o_.arrays ? 3 : 0,
-                         o_.container_swaps && o_.loops && o_.vectors && o_.local_variables && nest && decl ? 3 : 0,
-                         o_.branch_container_updates && o_.conditionals && o_.loops && sequences && nest && decl ? 3 : 0,
-                         o_.element_updates && o_.loops && nest && !updatable_sequences().empty() ? 4 : 0})) {
+    switch (c_.weighted(
+        {decl ? 15 : 0, assignable().empty() ? 0 : 30, o_.loops && nest ? 12 : 0, o_.conditionals && nest ? 10 : 0,
+         nest ? 3 : 0, model && o_.tilde_statements ? 25 : 0, model && o_.target_statements ? 15 : 0, 1,
+         carried ? 5 : 0, carried && sequences ? 5 : 0, carried && o_.vectors && o_.arrays ? 3 : 0,
+         o_.container_swaps && o_.loops && o_.vectors && o_.local_variables && nest && decl ? 3 : 0,
+         o_.branch_container_updates && o_.conditionals && o_.loops && sequences && nest && decl ? 3 : 0,
+         o_.element_updates && o_.loops && nest && !updatable_sequences().empty() ? 4 : 0})) {
       case 0:
         variable_declaration(!top_level, block_ != Block::TransformedParameters || !top_level);
         return;

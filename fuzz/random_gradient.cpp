@@ -56,8 +56,7 @@ std::vector<size_t> disagreeing_components(double log_density, const std::vector
     // rounding to a few ulps), and the gradient may well be the better value.
     bool judged = false, matched = false;
     for (size_t j = 0; j < kSteps.size(); ++j) {
-      for (size_t i = 0; i < j; ++i)
-        judged = judged || matches(numeric[k][i], numeric[k][j], kSteps[i], log_density);
+      for (size_t i = 0; i < j; ++i) judged = judged || matches(numeric[k][i], numeric[k][j], kSteps[i], log_density);
       matched = matched || matches(analytic[k], numeric[k][j], kSteps[j], log_density);
     }
     if (judged && !matched) out.push_back(k);
@@ -121,8 +120,8 @@ bool check_point(const runtime::Model& optimised, const runtime::Model& referenc
   runtime::EvalError error = 0;
   const double reference_lp = reference.lp_grad(theta.data(), reference_gradient.data(), &error);
   if (error) {
-    mismatches.push_back({"unoptimised pipeline rejects the point: " + reference.describe_error(error), 0, lp,
-                          reference_lp});
+    mismatches.push_back(
+        {"unoptimised pipeline rejects the point: " + reference.describe_error(error), 0, lp, reference_lp});
     return true;
   }
   if (!same_value(lp, reference_lp)) mismatches.push_back({"unoptimised log density", 0, lp, reference_lp});

@@ -81,8 +81,9 @@ TEST(ProgramGenerator, WithoutContainerUpdatesNoDifferentiatedContainerIsUpdated
       const std::regex update("\\b" + name + "\\[[^;]*\\] [-+*/]= ");
       EXPECT_FALSE(std::regex_search(text, update)) << "seed " << seed << " updates " << name << ":\n" << text;
       const std::regex self_read("\\b" + name + "(\\[\\w+\\]) = .*\\b" + name + "\\1");
-      EXPECT_FALSE(std::regex_search(text, self_read)) << "seed " << seed << " reads " << name
-                                                       << " into its own update:\n" << text;
+      EXPECT_FALSE(std::regex_search(text, self_read))
+          << "seed " << seed << " reads " << name << " into its own update:\n"
+          << text;
     }
   }
 }

@@ -27,8 +27,9 @@ struct KnownFailure {
 };
 const KnownFailure kKnownFailures[] = {
     {34, "0 * inf: `1 ~ bernoulli(inv_logit(exp(x)))` with exp(x) overflowing gives a NaN gradient"},
-    {76, "sd of a one-element array in a transformed parameter the density does not read: the unoptimised "
-         "pipeline's gradient is NaN (a zero adjoint times a NaN partial)"},
+    {76,
+     "sd of a one-element array in a transformed parameter the density does not read: the unoptimised "
+     "pipeline's gradient is NaN (a zero adjoint times a NaN partial)"},
     {163, "the same as 76: `tp[1] = p * sd(exp(idx))` with one element, NaN only without optimisations"},
     {251, "not vic: log(1 - inv_logit(exp(x))) rounds, so two finite differences agree on a wrong slope"},
     {267, "cauchy_lpdf with scale exp(p ^ p) near overflow: the analytic gradient is NaN"},

@@ -53,6 +53,8 @@ struct Var {
   std::optional<int64_t> int_value;  // a data int scalar's value
   std::optional<double> real_value;  // a data scalar's value
   bool is_size = false;              // a data int that sizes containers
+  // A data int array whose elements all lie in [1, index_values_hi]: an index.
+  std::optional<int64_t> index_values_hi;
 
   int rank() const { return static_cast<int>(array_dims.size()); }
   int num_dims() const { return rank() + (is_vector ? 1 : 0); }
@@ -217,28 +219,41 @@ class Generator {
     return {std::to_string(n), n};
   }
 
+  // An index expression: its text, or (text empty) a literal chosen later, or
+  // an element of a data index array (`through`) at an index chosen later.
+  struct IndexOption {
+    std::string text;
+    const Var* through = nullptr;
+  };
+
   // Index expressions that are in range for a dimension of length `length`
-  // (a loop index over an empty range counts: its body never runs).
-  std::vector<std::string> index_options(int64_t length) const {
-    std::vector<std::string> out;
-    if (length >= 1) out.push_back("");  // a literal, chosen later
+  // (a loop index over an empty range counts: its body never runs). Index
+  // arrays are indexed by direct options only, so the nesting stays one deep.
+  std::vector<IndexOption> index_options(int64_t length, bool through_arrays = true) const {
+    std::vector<IndexOption> out;
+    if (length >= 1) out.push_back({});  // a literal, chosen later
     for (const Var* v : visible()) {
       if (v->is_loop_index) {
-        if (v->index_lo >= 1 && v->index_hi <= length) out.push_back(v->name);
-        if (v->index_lo >= 0 && v->index_hi + 1 <= length) out.push_back("(" + v->name + " + 1)");
+        if (v->index_lo >= 1 && v->index_hi <= length) out.push_back({v->name});
+        if (v->index_lo >= 0 && v->index_hi + 1 <= length) out.push_back({"(" + v->name + " + 1)"});
+        if (v->index_lo >= 2 && v->index_hi - 1 <= length) out.push_back({"(" + v->name + " - 1)"});
       } else if (v->int_value && v->num_dims() == 0 && *v->int_value >= 1 && *v->int_value <= length) {
-        out.push_back(v->name);
+        out.push_back({v->name});
+      } else if (through_arrays && v->index_values_hi && *v->index_values_hi <= length &&
+                 !index_options(v->dim(0), false).empty()) {
+        out.push_back({"", v});
       }
     }
     return out;
   }
 
-  std::string index(int64_t length) {
+  std::string index(int64_t length, bool through_arrays = true) {
     if (o_.wild_indices && c_.chance(2)) return int_expr(1, IntDomain::Any);
-    std::vector<std::string> options = index_options(length);
+    std::vector<IndexOption> options = index_options(length, through_arrays);
     if (options.empty()) return "1";
-    std::string chosen = options[c_.pick(options.size())];
-    return chosen.empty() ? std::to_string(c_.in_range(1, length)) : chosen;
+    const IndexOption chosen = options[c_.pick(options.size())];
+    if (chosen.through) return chosen.through->name + "[" + index(chosen.through->dim(0), false) + "]";
+    return chosen.text.empty() ? std::to_string(c_.in_range(1, length)) : chosen.text;
   }
 
   bool indexable(const Var& v, int k) const {
@@ -298,6 +313,11 @@ class Generator {
     return o_.out_of_domain && want != Domain::Any && c_.chance(3) ? Domain::Any : want;
   }
 
+  // The domain of a divisor and of a power's base: any value only when
+  // out-of-domain arguments are wanted (a zero divisor or a negative base
+  // makes an infinity or a NaN, whose zero adjoint still poisons gradients).
+  Domain divisor_domain() const { return o_.out_of_domain ? Domain::Any : Domain::Positive; }
+
   std::string real_literal(Domain domain) {
     static const char* const kAny[] = {"0", "1", "2.5", "0.5", "-1.5", "1e-1", "3.0", ".25", "2", "1.5e0", "-0.75"};
     static const char* const kPositive[] = {"0.5", "1", "2.5", "1e-1", "3.0", ".75", "2", "1.5e0"};
@@ -352,13 +372,16 @@ class Generator {
     const bool sequences = !sequence_lengths().empty();
     const bool rng = o_.rng_calls && in_generated_quantities();
     const bool cond = o_.conditional_expressions;
-    switch (c_.weighted({30, 5, 5, 15, sequences ? 8 : 0, o_.density_calls ? 5 : 0, cond ? 4 : 0, 8, 6, rng ? 5 : 0})) {
+    switch (c_.weighted({30, 5, 5, 15, sequences ? 8 : 0, o_.density_calls ? 5 : 0, cond ? 4 : 0, 8, 6,
+                         o_.lazy_conditionals ? 3 : 0, rng ? 5 : 0})) {
       case 0: {
         static const char* const kOps[] = {"+", "-", "*", "/"};
-        return parenthesised(real_expr(depth - 1), kOps[c_.pick(4)], real_expr(depth - 1));
+        const char* op = kOps[c_.pick(4)];
+        return parenthesised(real_expr(depth - 1), op,
+                             real_expr(depth - 1, op[0] == '/' ? divisor_domain() : Domain::Any));
       }
       case 1:
-        return parenthesised(real_expr(depth - 1), "^", real_expr(depth - 1));
+        return parenthesised(real_expr(depth - 1, divisor_domain()), "^", real_expr(depth - 1));
       case 2:
         return "(-" + real_expr(depth - 1) + ")";
       case 3:
@@ -373,8 +396,27 @@ class Generator {
         return int_expr(depth - 1, IntDomain::Any);
       case 8:
         return real_expr(depth, c_.chance(50) ? Domain::Positive : Domain::Unit);
+      case 9:
+        return lazy_conditional(depth);
       default:
         return rng_call(depth, Domain::Any);
+    }
+  }
+
+  // A conditional whose untaken branch is NaN or infinite: both branches are
+  // evaluated, so the value and the gradient must ignore the untaken one. The
+  // condition may read parameters (the kink is on its boundary only).
+  std::string lazy_conditional(int depth) {
+    const std::string x = real_expr(depth - 1);
+    switch (c_.pick(4)) {
+      case 0:
+        return "((" + x + " > 0) ? sqrt(" + x + ") : (-square(" + x + ")))";
+      case 1:
+        return "((" + x + " > 0) ? log(" + x + ") : " + x + ")";
+      case 2:
+        return "(((" + x + " > 0) && (" + x + " < 1)) ? logit(" + x + ") : " + x + ")";
+      default:
+        return "((" + x + " > -1) ? log1p(" + x + ") : " + x + ")";
     }
   }
 
@@ -545,7 +587,9 @@ class Generator {
         switch (c_.weighted({25, 15, 15, 5, 10, 10, 10})) {
           case 0: {
             static const char* const kOps[] = {"+", "-", ".*", "./"};
-            return parenthesised(vec(Domain::Any), kOps[c_.pick(4)], vec(Domain::Any));
+            const char* op = kOps[c_.pick(4)];
+            return parenthesised(vec(Domain::Any), op,
+                                 vec(op[0] == '.' && op[1] == '/' ? divisor_domain() : Domain::Any));
           }
           case 1: {
             static const char* const kOps[] = {"+", "-", "*", ".*"};
@@ -553,7 +597,9 @@ class Generator {
           }
           case 2: {
             static const char* const kOps[] = {"+", "-", "*", "/", ".*", "./"};
-            return parenthesised(vec(Domain::Any), kOps[c_.pick(6)], real_expr(depth - 1));
+            const char* op = kOps[c_.pick(6)];
+            const bool divides = op[0] == '/' || op[1] == '/';
+            return parenthesised(vec(Domain::Any), op, real_expr(depth - 1, divides ? divisor_domain() : Domain::Any));
           }
           case 3:
             return "(-" + vec(Domain::Any) + ")";
@@ -850,8 +896,10 @@ class Generator {
     }
     v.domain = domain;
     line(declaration(v, bounds) + (init ? " = " + *init : "") + ";");
+    // A real container that later statements may not update is filled now.
+    const bool fixed_after_declaration = !update_allowed(v, v.num_dims()) || !update_allowed(v, 0);
     // Declared after its fill, so that the fill reads none of its own (unset) elements.
-    if (!init && (!local || (v.is_int && !o_.uninitialized_ints))) fill(v);
+    if (!init && (!local || (v.is_int && !o_.uninitialized_ints) || fixed_after_declaration)) fill(v);
     declare(std::move(v));
   }
 
@@ -864,13 +912,22 @@ class Generator {
     int64_t length;
   };
 
+  // Whether the options allow assigning v with its first k dimensions
+  // indexed: real containers in differentiated blocks only under the
+  // container-update switches.
+  bool update_allowed(const Var& v, int k) const {
+    if (!differentiated_block() || v.is_int || v.num_dims() == 0) return true;
+    if (in_branch_ > 0 && !o_.branch_container_updates) return false;
+    return k == 0 ? o_.whole_container_updates : o_.element_updates;
+  }
+
   std::vector<Target> assignable() const {
     std::vector<Target> out;
     for (const Var* v : visible()) {
       if (v->block != block_ || v->is_loop_index || v->is_final) continue;
       for (int k = 0; k <= v->num_dims(); ++k) {
         auto vk = view_kind(*v, k);
-        if (vk && indexable(*v, k)) out.push_back({{v, k}, vk->first, vk->second});
+        if (vk && indexable(*v, k) && update_allowed(*v, k)) out.push_back({{v, k}, vk->first, vk->second});
       }
     }
     return out;
@@ -890,16 +947,25 @@ class Generator {
       }
       case Kind::Real: {
         static const char* const kOps[] = {"+=", "-=", "*=", "/="};
-        line(lhs + " " + (compound ? kOps[c_.pick(4)] : "=") + " " + real_expr(d) + ";");
+        const char* op = compound ? kOps[c_.pick(4)] : "=";
+        line(lhs + " " + op + " " + real_expr(d, op[0] == '/' ? divisor_domain() : Domain::Any) + ";");
         return;
       }
       case Kind::Vector: {
+        if (o_.whole_container_updates && t.view.num_indices == 0 && c_.chance(25)) {
+          // The vector read and rewritten whole.
+          line(lhs + " = " + (c_.chance(50) ? parenthesised(lhs, "*", real_expr(d)) : parenthesised(lhs, ".*", lhs)) +
+               ";");
+          return;
+        }
         if (compound) {
           static const char* const kOps[] = {"+=", "-=", "*=", "/="};
           const char* op = kOps[c_.pick(4)];
           const bool scalar_only = op[0] == '*' || op[0] == '/';
           line(lhs + " " + op + " " +
-               (scalar_only || c_.chance(40) ? real_expr(d) : vector_of(t.length, d, Domain::Any)) + ";");
+               (scalar_only || c_.chance(40) ? real_expr(d, op[0] == '/' ? divisor_domain() : Domain::Any)
+                                             : vector_of(t.length, d, Domain::Any)) +
+               ";");
           return;
         }
         line(lhs + " = " + vector_of(t.length, d, Domain::Any) + ";");
@@ -947,11 +1013,13 @@ class Generator {
 
   void if_statement(int depth) {
     line("if (" + condition(o_.max_expression_depth - 1) + ") {");
+    ++in_branch_;
     nested_body(depth);
     if (c_.chance(50)) {
       line("} else {");
       nested_body(depth);
     }
+    --in_branch_;
     line("}");
   }
 
@@ -989,6 +1057,240 @@ class Generator {
     line("target += " + value + ";");
   }
 
+  // -------------------------------------------------------------------------
+  // Loop-carried values and container updates, as statements of a fixed shape
+
+  // A size whose value is at least 1 (a recurrence writes element 1 first).
+  Size nonempty_size() {
+    Size s = size();
+    if (s.value >= 1) return s;
+    const int64_t n = c_.in_range(1, std::max(1, o_.max_size));
+    return {std::to_string(n), n};
+  }
+
+  // A real variable declared by a structured statement: a block output at the
+  // top of a block other than the model, a local elsewhere.
+  Var new_real_var(bool local) {
+    Var v;
+    v.name = fresh(!local && block_ == Block::TransformedData         ? "td"
+                   : !local && block_ == Block::TransformedParameters ? "tp"
+                   : !local && block_ == Block::GeneratedQuantities   ? "g"
+                                                                      : "l");
+    v.block = block_;
+    v.parameter_dependent = differentiated_block();
+    return v;
+  }
+
+  // A one-dimensional real container: a vector or a real array.
+  Var new_sequence_var(bool local, const Size& length) {
+    Var v = new_real_var(local);
+    if (o_.vectors && (!o_.arrays || c_.chance(50))) {
+      v.is_vector = true;
+      v.vector_size = length;
+    } else {
+      v.array_dims = {length};
+    }
+    return v;
+  }
+
+  // A value visible inside a loop under a name that is an expression (such as
+  // `x[(i - 1)]`, an element written by the iteration before): read only.
+  Var read_only_alias(const std::string& text) {
+    Var v;
+    v.name = text;
+    v.block = block_;
+    v.is_final = true;
+    v.parameter_dependent = differentiated_block();
+    return v;
+  }
+
+  // Writes `for (i in lo:upper) {`, opens its scope with the index declared
+  // and returns the index's name; close_loop ends it.
+  std::string open_loop(int64_t lo, const Size& upper) {
+    Var index;
+    index.name = fresh("i");
+    index.is_int = true;
+    index.is_loop_index = true;
+    index.block = block_;
+    index.index_lo = lo;
+    index.index_hi = upper.value;
+    index.int_domain = IntDomain::NonNegative;
+    line("for (" + index.name + " in " + std::to_string(lo) + ":" + upper.text + ") {");
+    scopes_.emplace_back();
+    const std::string name = index.name;
+    declare(std::move(index));
+    ++indent_;
+    return name;
+  }
+
+  void close_loop() {
+    --indent_;
+    scopes_.pop_back();
+    line("}");
+  }
+
+  // real s = e; for (i in 1:N) { s = (s * e1) + e2; ... }
+  void carried_scalar_loop(int depth, bool local) {
+    Var s = new_real_var(local);
+    const std::string name = s.name;
+    const int d = o_.max_expression_depth;
+    line("real " + name + " = " + real_expr(d) + ";");
+    declare(std::move(s));
+    open_loop(1, size());
+    switch (c_.pick(4)) {
+      case 0:
+        line(name + " = " +
+             parenthesised(parenthesised(name, "*", real_expr(d - 1, Domain::Unit)), "+", real_expr(d - 1)) + ";");
+        break;
+      case 1:
+        line(name + " += " + real_expr(d - 1) + ";");
+        break;
+      case 2:
+        // A running log-sum-exp, as an HMM's forward pass in log space.
+        line(name + " = log(" + parenthesised("exp(" + name + ")", "+", real_expr(d - 1, Domain::Positive)) + ");");
+        break;
+      default:
+        line(name + " = " + parenthesised(name, "*", real_expr(d - 1)) + ";");
+        break;
+    }
+    statements(c_.in_range(0, 1), depth + 1);
+    close_loop();
+  }
+
+  // x[1] = e; for (i in 2:N) x[i] = (x[(i - 1)] * e1) + e2;  each element written once.
+  void recurrence(int depth, bool local) {
+    Var x = new_sequence_var(local, nonempty_size());
+    const Size length = x.is_vector ? x.vector_size : x.array_dims[0];
+    const int d = o_.max_expression_depth;
+    line(declaration(x, "") + ";");
+    line(x.name + "[1] = " + real_expr(d) + ";");
+    const std::string i = open_loop(2, length);
+    const std::string previous = x.name + "[(" + i + " - 1)]";
+    declare(read_only_alias(previous));
+    std::string rhs;
+    switch (c_.pick(3)) {
+      case 0:
+        rhs = parenthesised(parenthesised(previous, "*", real_expr(d - 1)), "+", real_expr(d - 1));
+        break;
+      case 1:
+        rhs = parenthesised(previous, c_.chance(50) ? "+" : "-", real_expr(d - 1));
+        break;
+      default:
+        rhs = real_expr(d);  // reads the previous element or not
+        break;
+    }
+    line(x.name + "[" + i + "] = " + rhs + ";");
+    statements(c_.in_range(0, 1), depth + 1);
+    close_loop();
+    declare(std::move(x));
+  }
+
+  // array[T] vector[K] a; row 1 filled, then each row from the row before:
+  // a[t][k] = (e1 * a[(t - 1)][k]) + (sum(v) * e2), v possibly a[(t - 1)].
+  void forward_rows(bool local) {
+    Var a = new_real_var(local);
+    a.array_dims = {nonempty_size()};
+    a.is_vector = true;
+    a.vector_size = nonempty_size();
+    const Size rows = a.array_dims[0], width = a.vector_size;
+    const int d = o_.max_expression_depth;
+    line(declaration(a, "") + ";");
+    std::string k = open_loop(1, width);
+    line(a.name + "[1][" + k + "] = " + real_expr(d) + ";");
+    close_loop();
+    const std::string t = open_loop(2, rows);
+    const std::string previous = a.name + "[(" + t + " - 1)]";
+    Var row = read_only_alias(previous);
+    row.is_vector = true;
+    row.vector_size = width;
+    declare(std::move(row));
+    k = open_loop(1, width);
+    const std::string rhs = parenthesised(
+        parenthesised(real_expr(d - 1, Domain::Unit), "*", previous + "[" + k + "]"), "+",
+        parenthesised("sum(" + vector_of(width.value, d - 2, Domain::Any) + ")", "*", real_expr(d - 1, Domain::Unit)));
+    line(a.name + "[" + t + "][" + k + "] = " + rhs + ";");
+    close_loop();
+    close_loop();
+    declare(std::move(a));
+  }
+
+  // vector[K] alpha = ...; for (t in 1:T) { vector[K] nxt; for (k in 1:K)
+  // nxt[k] = ...alpha...; alpha = nxt; }: the forward pass of an HMM.
+  void swapped_rows(bool local) {
+    Var alpha = new_real_var(local);
+    alpha.is_vector = true;
+    alpha.vector_size = nonempty_size();
+    const Size width = alpha.vector_size;
+    const int d = o_.max_expression_depth;
+    line(declaration(alpha, "") + ";");
+    fill(alpha);
+    const std::string name = alpha.name;
+    declare(std::move(alpha));
+    open_loop(1, size());
+    Var next = new_real_var(true);
+    next.name = fresh("nxt");
+    next.is_vector = true;
+    next.vector_size = width;
+    line(declaration(next, "") + ";");
+    const std::string k = open_loop(1, width);
+    line(next.name + "[" + k + "] = " +
+         parenthesised(parenthesised(real_expr(d - 1, Domain::Unit), "*", name + "[" + k + "]"), "+",
+                       parenthesised("sum(" + name + ")", "*", real_expr(d - 1, Domain::Unit))) +
+         ";");
+    close_loop();
+    line(name + " = " + next.name + ";");
+    close_loop();
+  }
+
+  // vector[N] x; if (c) { fill } else { fill }: each element written once, in
+  // one branch or the other.
+  void filled_in_branches(bool local) {
+    Var x = new_sequence_var(local, size());
+    line(declaration(x, "") + ";");
+    line("if (" + condition(o_.max_expression_depth - 1) + ") {");
+    ++in_branch_;
+    ++indent_;
+    fill(x);
+    --indent_;
+    line("} else {");
+    ++indent_;
+    fill(x);
+    --indent_;
+    --in_branch_;
+    line("}");
+    declare(std::move(x));
+  }
+
+  // The one-dimensional real containers an element update may write.
+  std::vector<Target> updatable_sequences() const {
+    std::vector<Target> out;
+    for (const Target& t : assignable())
+      if (t.kind == Kind::Vector || t.kind == Kind::RealArray) out.push_back(t);
+    return out;
+  }
+
+  // for (i in 1:n) x[i] = (x[i] * e1) + e2;  (or *=, +=): each element read, then rewritten.
+  void element_update_loop() {
+    std::vector<Target> targets = updatable_sequences();
+    const Target t = targets[c_.pick(targets.size())];
+    const std::string x = view_text(t.view);
+    const int d = o_.max_expression_depth - 1;
+    const std::string i = open_loop(1, {std::to_string(t.length), t.length});
+    const std::string element = x + "[" + i + "]";
+    switch (c_.pick(3)) {
+      case 0:
+        line(element + " = " + parenthesised(parenthesised(element, "*", real_expr(d)), "+", real_expr(d)) + ";");
+        break;
+      case 1:
+        line(element + " *= " + real_expr(d) + ";");
+        break;
+      default:
+        line(element + " += " + real_expr(d) + ";");
+        break;
+    }
+    close_loop();
+  }
+
   void statements(int64_t count, int depth) {
     for (int64_t i = 0; i < count; ++i) statement(depth);
   }
@@ -1000,9 +1302,15 @@ class Generator {
     // quantities is an output; inside a statement it is a local.
     const bool top_level = depth == 0 && !model;
     const bool decl = top_level || o_.local_variables;
-    switch (c_.weighted({decl ? 15 : 0, assignable().empty() ? 0 : 30, o_.loops && nest ? 12 : 0,
-                         o_.conditionals && nest ? 10 : 0, nest ? 3 : 0, model && o_.tilde_statements ? 25 : 0,
-                         model && o_.target_statements ? 15 : 0, 1})) {
+    const bool sequences = o_.vectors || o_.arrays;
+    const bool carried = o_.carried_loops && o_.loops && nest && decl;
+    switch (c_.weighted(
+        {decl ? 15 : 0, assignable().empty() ? 0 : 30, o_.loops && nest ? 12 : 0, o_.conditionals && nest ? 10 : 0,
+         nest ? 3 : 0, model && o_.tilde_statements ? 25 : 0, model && o_.target_statements ? 15 : 0, 1,
+         carried ? 5 : 0, carried && sequences ? 5 : 0, carried && o_.vectors && o_.arrays ? 3 : 0,
+         o_.container_swaps && o_.loops && o_.vectors && o_.local_variables && nest && decl ? 3 : 0,
+         o_.branch_container_updates && o_.conditionals && o_.loops && sequences && nest && decl ? 3 : 0,
+         o_.element_updates && o_.loops && nest && !updatable_sequences().empty() ? 4 : 0})) {
       case 0:
         variable_declaration(!top_level, block_ != Block::TransformedParameters || !top_level);
         return;
@@ -1026,8 +1334,26 @@ class Generator {
       case 6:
         target_statement();
         return;
-      default:
+      case 7:
         line(";");
+        return;
+      case 8:
+        carried_scalar_loop(depth, !top_level);
+        return;
+      case 9:
+        recurrence(depth, !top_level);
+        return;
+      case 10:
+        forward_rows(!top_level);
+        return;
+      case 11:
+        swapped_rows(!top_level);
+        return;
+      case 12:
+        filled_in_branches(!top_level);
+        return;
+      default:
+        element_update_loop();
         return;
     }
   }
@@ -1185,6 +1511,25 @@ class Generator {
     declare(std::move(v));
   }
 
+  // `array[M] int<lower=1, upper=N> idx`: elements that index a dimension of length N.
+  void index_array_declaration() {
+    std::vector<const Var*> sizes;
+    for (const Var* v : visible())
+      if (v->is_size && *v->int_value >= 1) sizes.push_back(v);
+    if (sizes.empty()) return;
+    const Var* n = sizes[c_.pick(sizes.size())];
+    Var v;
+    v.name = fresh("idx");
+    v.block = Block::Data;
+    v.is_int = true;
+    v.array_dims = {size()};
+    v.int_domain = IntDomain::NonNegative;
+    v.index_values_hi = *n->int_value;
+    line(declaration(v, "<lower=1, upper=" + n->name + ">") + ";");
+    add_json(v.name, json_value(v, 0, 1, static_cast<double>(*n->int_value)));
+    declare(std::move(v));
+  }
+
   // -------------------------------------------------------------------------
   // Parameters
 
@@ -1257,6 +1602,7 @@ class Generator {
     open_block(Block::Data, "data");
     for (int64_t i = c_.in_range(1, 2); i > 0; --i) size_declaration();
     for (int64_t i = c_.in_range(0, 4); i > 0; --i) data_declaration();
+    if (o_.data_indices && c_.chance(50)) index_array_declaration();
     close_block();
   }
 
@@ -1300,6 +1646,7 @@ class Generator {
   std::vector<std::vector<Var>> scopes_;
   Block block_ = Block::Data;
   bool data_only_ = false;
+  int in_branch_ = 0;  // nesting of if bodies around the statement being written
   int indent_ = 0;
   int next_name_ = 1;
   std::string out_;

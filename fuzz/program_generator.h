@@ -5,9 +5,10 @@
 // program. The programs use the language subset vic compiles (README.md's
 // language section, stdlib/signatures.cpp): every block, int/real scalars,
 // vectors and arrays with data-dependent sizes, bounds (parameter-dependent
-// ones too), local variables, for loops, if/else, compound assignment,
-// indexing, `~` and `target +=` with every distribution, the elementwise and
-// reducing functions and `_rng` draws. Indices stay in range and density
+// ones too), local variables, for loops (loop-carried scalars and
+// recurrences among them), if/else, compound assignment and container
+// updates, indexing (by data index arrays too), `~` and `target +=` with
+// every distribution, the elementwise and reducing functions and `_rng` draws. Indices stay in range and density
 // arguments stay in their domains as far as the generator can see, so most
 // programs evaluate to a finite log density; none is meant to fail `vic check`.
 #pragma once
@@ -61,6 +62,34 @@ struct GeneratorOptions {
   // int variables declared without a value (they hold Stan's "not set" value,
   // the smallest int, until assigned).
   bool uninitialized_ints = true;
+
+  // Loops that carry values from one iteration to the next: a scalar
+  // accumulator (`s = (s * e1) + e2;`), a container filled by a recurrence
+  // (`x[1] = e; for (i in 2:N) x[i] = (x[(i - 1)] * e1) + e2;`) and nested
+  // loops filling `array[T] vector[K] a` row by row from the row before (the
+  // shape of an HMM's forward pass). Each element is written once.
+  bool carried_loops = true;
+  // Data int arrays whose elements are valid indices of a size
+  // (`array[M] int<lower=1, upper=N> idx`), used as indices: `x[idx[m]]`.
+  bool data_indices = true;
+  // Conditional expressions whose untaken branch is NaN or infinite
+  // (`(p > 0 ? sqrt(p) : (-square(p)))`), on parameters even when nonsmooth
+  // is off: they are smooth except on the boundary, which a random point misses.
+  bool lazy_conditionals = true;
+
+  // Updates of real containers in the blocks that are differentiated
+  // (transformed parameters, model): each switch below lets the generator
+  // write a container element that may already have been written or read.
+  // Element updates: `x[i] *= e;`, `x[i] += e;`, `for (i in 1:N) x[i] = (x[i] * e1) + e2;`.
+  bool element_updates = true;
+  // Whole-container updates: `x = (x * e);`, `x = (x .* x);`, `x *= e;`.
+  bool whole_container_updates = true;
+  // A container replaced by another each iteration, as an HMM's forward pass
+  // writes it: `for (t in 1:T) { vector[K] nxt; ... alpha = nxt; }`.
+  bool container_swaps = true;
+  // Container writes inside if/else: `vector[N] x; if (c) { x = ...; } else
+  // { for (i in 1:N) x[i] = ...; }`, and updates of containers in if bodies.
+  bool branch_container_updates = true;
 
   // Sizes.
   int max_size = 4;              // data sizes (N, K, ...) lie in [0, max_size]

@@ -126,6 +126,12 @@ int main(int argc, char** argv) {
   uint64_t programs = 0, checked = 0, skipped = 0, failed = 0;
   for (uint64_t seed = a.first;; ++seed) {
     const vic::fuzz::GeneratedProgram program = vic::fuzz::generate_program(seed, options);
+    if (!a.out.empty()) {
+      // The program being checked, so that a crash leaves it behind.
+      std::filesystem::create_directories(a.out);
+      std::ofstream(a.out + "/current.vmodel") << program.model;
+      std::ofstream(a.out + "/current.json") << program.data_json << "\n";
+    }
     const vic::fuzz::ProgramCheck c = vic::fuzz::check_program_gradient(program, point_seed(seed), a.points);
     ++programs;
     switch (c.outcome) {

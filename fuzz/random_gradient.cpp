@@ -11,18 +11,8 @@
 
 namespace vic::fuzz {
 
-const std::vector<bool GeneratorOptions::*> kFeaturesNotYetRight = {
-    // In-place element updates read after being overwritten: `x[i] *= p`.
-    &GeneratorOptions::element_updates,
-    // Whole-container reassignment: `x = x * p`, `x = x .* x`.
-    &GeneratorOptions::whole_container_updates,
-    // `alpha = nxt` in an HMM forward loop.
-    &GeneratorOptions::container_swaps,
-    // Container updates under branches.
-    &GeneratorOptions::branch_container_updates,
-    // Conditionals with a NaN branch: `p > 0 ? sqrt(p) : -square(p)`.
-    &GeneratorOptions::lazy_conditionals,
-};
+// Empty since IR 2 (containers as values, a lazy conditional) landed.
+const std::vector<bool GeneratorOptions::*> kFeaturesNotYetRight = {};
 
 GeneratorOptions gradient_test_options(bool all_features) {
   GeneratorOptions o;

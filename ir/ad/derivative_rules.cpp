@@ -35,7 +35,9 @@ Value* operand_adjoint(Builder& b, OpKind kind, size_t k, const std::vector<Valu
     // d/dx x^y = y x^(y - 1), d/dy = x^y log(x)
     case OpKind::FPow:
       if (k == 0) return mul(a, mul(x[1], b.op(OpKind::FPow, {x[0], b.op(OpKind::FSub, {x[1], one()})})));
-      return mul(a, mul(r, b.op(OpKind::Log, {x[0]})));
+      // A zero base has a zero partial in y (as Stan Math's pow), not 0 * log(0).
+      return b.op(OpKind::Select, {b.cmp(CmpPredicate::Eq, x[0], b.const_f64(0.0)), b.const_f64(0.0),
+                                   mul(a, mul(r, b.op(OpKind::Log, {x[0]})))});
     // d/dx -x = -1
     case OpKind::FNeg: return neg(a);
     // d/dx exp(x) = exp(x)

@@ -53,7 +53,10 @@ class Uses {
   std::unordered_map<const Value*, std::vector<const Op*>> uses_;
 };
 
-// Which values and buffers depend on the parameters.
+// Which values need an adjoint: those that depend on the parameters (varied)
+// and that the returned value depends on (useful). A value that is varied but
+// not useful gets no reverse code at all, so a dead computation's inf or NaN
+// partial never meets a zero adjoint (0 * inf = NaN).
 class Activity {
  public:
   explicit Activity(const Function& f) {
@@ -63,10 +66,61 @@ class Activity {
       changed = false;
       visit(f.body, changed);
     }
+    keep_useful(f);
   }
   bool active(const Value* v) const { return active_.count(v) != 0; }
 
  private:
+  // Intersects the varied values with those the return value depends on.
+  void keep_useful(const Function& f) {
+    std::unordered_set<const Value*> useful;
+    std::vector<const Value*> work;
+    auto need = [&](const Value* v) {
+      if (is_real(v->type) && active_.count(v) && useful.insert(v).second) work.push_back(v);
+    };
+    const Op* ret = f.body.terminator();
+    for (const Value* v : ret->operands) need(v);
+    while (!work.empty()) {
+      const Value* v = work.back();
+      work.pop_back();
+      if (!v->def) {
+        // A loop's carried argument: its initial value and what each iteration yields.
+        const Op* loop = v->owner->parent;
+        if (!loop || loop->kind != OpKind::For) continue;
+        size_t k = std::find(v->owner->args.begin(), v->owner->args.end(), v) - v->owner->args.begin();
+        if (k == 0) continue;
+        need(loop->operands[k + 1]);
+        need(v->owner->terminator()->operands[k - 1]);
+        continue;
+      }
+      const Op* op = v->def;
+      size_t k = std::find(op->results.begin(), op->results.end(), v) - op->results.begin();
+      switch (op->kind) {
+        case OpKind::For:
+          need(op->operands[k + 2]);
+          need(op->region(0).terminator()->operands[k]);
+          need(op->region(0).args[k + 1]);
+          break;
+        case OpKind::If:
+          for (int r = 0; r < 2; ++r) need(op->region(r).terminator()->operands[k]);
+          break;
+        case OpKind::TensorGenerate:
+          need(op->region(0).terminator()->operands[0]);
+          break;
+        default:
+          for (const Value* x : op->operands) need(x);
+          break;
+      }
+    }
+    for (auto it = active_.begin(); it != active_.end();) {
+      if (is_real((*it)->type) && !useful.count(*it)) {
+        it = active_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
   void mark(const Value* v, bool& changed) {
     if (!is_real(v->type)) return;
     if (active_.insert(v).second) changed = true;
@@ -565,7 +619,9 @@ class ReverseMode {
     for (const Value* u : outer) inits.push_back(adjoint_or_zero(b, adj, u, scope));
     std::vector<size_t> carried;
     for (size_t k = 0; k < op.results.size(); ++k) {
-      if (!active(op.results[k])) continue;
+      // A carried value may be needed by later iterations though the loop's
+      // result is not (GARCH's variance): its argument says.
+      if (!active(op.results[k]) && !active(body.args[k + 1])) continue;
       carried.push_back(k);
       inits.push_back(adjoint_or_zero(b, adj, op.results[k], scope));
     }

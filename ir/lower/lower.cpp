@@ -157,7 +157,8 @@ void FunctionLowering::declare_local(const ast::VarDecl& d) {
     view.element = t;
     view.root = &d;
     view.offset = b_->const_i64(0);
-    view.tensor = b_->splat(checked_size(view.dims, d), t == Type::F64 ? b_->const_f64(0.0) : b_->const_i64(0),
+    view.whole_size = checked_size(view.dims, d);
+    view.tensor = b_->splat(view.whole_size, t == Type::F64 ? b_->const_f64(0.0) : b_->const_i64(0),
                             add_check("out of memory: cannot allocate '" + d.name + "'", d.loc));
     view.tensor->hint = d.name;
     binding.view = view;
@@ -227,6 +228,7 @@ void FunctionLowering::declare_parameter(const ast::VarDecl& d, Value*& offset) 
     // a tensor is made by a generate, which yields one element and nothing else.
     view.root = &d;
     view.offset = b_->const_i64(0);
+    view.whole_size = size;
     Value* base = offset;
     Op* gen = b_->create_generate(size, Type::F64, "i",
                                   add_check("out of memory: cannot allocate '" + d.name + "'", d.loc));

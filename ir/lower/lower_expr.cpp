@@ -268,7 +268,18 @@ LExpr FunctionLowering::lower_call(const ast::Call& e) {
       Value* d = b_->op(OpKind::FSub, {to_real(x), mean});
       return b_->op(OpKind::FAdd, {acc, b_->op(OpKind::FMul, {d, d})});
     });
-    l.scalar = b_->op(OpKind::Sqrt, {b_->op(OpKind::FDiv, {ss, b_->op(OpKind::FSub, {n, b_->const_f64(1.0)})})});
+    // sd is 0 where the elements are equal; there sqrt's infinite slope would
+    // meet a zero adjoint, so that case is its own (lazy) branch.
+    Op* branch = b_->create_if(b_->cmp(CmpPredicate::Gt, ss, b_->const_f64(0.0)), {Type::F64});
+    {
+      RegionScope scope(b_, branch->region(0));
+      b_->yield({b_->op(OpKind::Sqrt, {b_->op(OpKind::FDiv, {ss, b_->op(OpKind::FSub, {n, b_->const_f64(1.0)})})})});
+    }
+    {
+      RegionScope scope(b_, branch->region(1));
+      b_->yield({b_->const_f64(0.0)});
+    }
+    l.scalar = branch->result();
     return l;
   }
   if (name == "dot_product") {

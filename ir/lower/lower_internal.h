@@ -35,6 +35,10 @@ struct View {
   Value* offset = nullptr;
   std::vector<Value*> dims;  // array dims then vector dims
   Type element = Type::F64;
+  // A mutable variable's element count, computed where it was declared: a
+  // new value of the whole variable takes this size, which every place the
+  // variable is visible can read.
+  Value* whole_size = nullptr;
 
   Value* read(Builder& b, Value* index) const {
     return buffer ? b.load(buffer, index) : b.extract(tensor, index);

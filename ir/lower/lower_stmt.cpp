@@ -68,7 +68,7 @@ void FunctionLowering::assign_container(const View& dest, const LExpr& value,
     return to_type(x, dest.element);
   };
   if (whole) {
-    Op* gen = b_->create_generate(size, dest.element, "i");
+    Op* gen = b_->create_generate(env_[dest.root].view->whole_size, dest.element, "i");
     Value* i = gen->region(0).args[0];
     {
       RegionScope scope(b_, gen->region(0));

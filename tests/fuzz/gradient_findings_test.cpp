@@ -30,6 +30,15 @@ const Finding kFindings[] = {
      "parameters {\n  real p;\n}\nmodel {\n  vector[1] t;\n  t[1] = p;\n  for (i in 1:1)\n    t[1] = p * t[1];\n"
      "  target += t[1];\n}\n",
      nullptr},
+    // From the random-program batch (fuzz/random_gradient.h), 5,000 seeds:
+    // 0^y's partial in y was 0 * log(0); sd of equal elements met sqrt's
+    // infinite slope with a zero adjoint.
+    {"PowerOfAZeroBase", "parameters {\n  real p;\n}\nmodel {\n  target += 0.0 ^ exp(p);\n  p ~ normal(0, 1);\n}\n",
+     nullptr},
+    {"SdOfEqualElements",
+     "parameters {\n  real p;\n}\nmodel {\n  vector[3] v;\n  for (k in 1:3) v[k] = p;\n  target += sd(v);\n"
+     "  p ~ normal(0, 1);\n}\n",
+     nullptr},
     {"ElementStoredAfterItsUseInALoop",
      "parameters {\n  real p;\n}\nmodel {\n  array[1] real y;\n  y[1] = 0;\n  for (i in 1:2) {\n"
      "    target += normal_lpdf(y[1] | p, 1);\n    y[1] = i;\n  }\n}\n",

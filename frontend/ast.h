@@ -103,7 +103,7 @@ struct Variable : Expr {
   const VarDecl* decl = nullptr;
 };
 
-enum class UnaryOp { Negate, Plus, Not };
+enum class UnaryOp { Negate, Plus, Not, Transpose };
 
 struct Unary : Expr {
   static constexpr ExprKind kKind = ExprKind::Unary;

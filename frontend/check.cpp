@@ -350,6 +350,18 @@ void Checker::check_unary(ast::Unary& e) {
     e.type = Type::poisoned();
     return;
   }
+  if (e.op == ast::UnaryOp::Transpose) {
+    // vector' is a row_vector, row_vector' a vector, matrix' a matrix.
+    if (t.array_rank == 0 && t.shape != Shape::Scalar) {
+      e.type = t;
+      if (t.shape == Shape::Vector) e.type.shape = Shape::RowVector;
+      if (t.shape == Shape::RowVector) e.type.shape = Shape::Vector;
+      return;
+    }
+    diags_.error(DiagnosticKind::TypeMismatch, e.loc, {"cannot transpose " + t.str()});
+    e.type = Type::poisoned();
+    return;
+  }
   if (e.op == ast::UnaryOp::Not ? t.is_scalar() : t.array_rank == 0) {
     e.type = e.op == ast::UnaryOp::Not ? Type::int_scalar() : t;
     return;

@@ -25,6 +25,8 @@ bool matches(ArgKind kind, const Type& t) {
       return t.shape == Shape::Scalar && t.base == BaseType::Int && (t.array_rank == 0 || t.array_rank == 1);
     case ArgKind::Reals: return t.is_scalar() || real_sequence;
     case ArgKind::RealVector: return real_sequence;
+    case ArgKind::Shaped: return t.array_rank == 0 && t.shape != Shape::Scalar;
+    case ArgKind::Elements: return real_sequence || (t.array_rank == 0 && t.shape == Shape::Matrix);
   }
   return false;
 }
@@ -204,6 +206,7 @@ void Checker::check_function_call(ast::Call& e) {
     switch (sig.result) {
       case stdlib::ReturnKind::Real: e.type = Type::real_scalar(); break;
       case stdlib::ReturnKind::Int: e.type = Type::int_scalar(); break;
+      case stdlib::ReturnKind::Vector: e.type = Type::vector(); break;
       case stdlib::ReturnKind::LikeArg:
         e.type = *types[0];
         e.type.base = BaseType::Real;

@@ -704,11 +704,16 @@ class AstBuilder {
 
   ast::ExprPtr postfix(VModelParser::PostfixExprContext* ctx) {
     ast::ExprPtr e = primary(ctx->primary());
-    for (VModelParser::IndexSuffixContext* suffix : ctx->indexSuffix()) {
-      std::vector<ast::ExprPtr> indices = expression_list(suffix->expressionList());
-      int d = depth(e);
-      for (const ast::ExprPtr& i : indices) d = std::max(d, depth(i));
-      e = finish(std::make_unique<ast::Index>(loc(suffix->getStart()), std::move(e), std::move(indices)), d);
+    for (VModelParser::PostfixOpContext* op : ctx->postfixOp()) {
+      if (auto* suffix = dynamic_cast<VModelParser::IndexSuffixContext*>(op)) {
+        std::vector<ast::ExprPtr> indices = expression_list(suffix->expressionList());
+        int d = depth(e);
+        for (const ast::ExprPtr& i : indices) d = std::max(d, depth(i));
+        e = finish(std::make_unique<ast::Index>(loc(suffix->getStart()), std::move(e), std::move(indices)), d);
+      } else {
+        int d = depth(e);
+        e = finish(std::make_unique<ast::Unary>(loc(op->getStart()), ast::UnaryOp::Transpose, std::move(e)), d);
+      }
     }
     return e;
   }

@@ -122,7 +122,10 @@ class Printer {
       case ast::ExprKind::Variable: s = "(var " + e.as<ast::Variable>().name; break;
       case ast::ExprKind::Unary: {
         const auto& u = e.as<ast::Unary>();
-        const char* op = u.op == ast::UnaryOp::Negate ? "neg" : u.op == ast::UnaryOp::Plus ? "plus" : "not";
+        const char* op = u.op == ast::UnaryOp::Negate  ? "neg"
+                         : u.op == ast::UnaryOp::Plus  ? "plus"
+                         : u.op == ast::UnaryOp::Not   ? "not"
+                                                       : "transpose";
         s = std::string("(") + op + " " + expr(*u.operand);
         break;
       }
@@ -165,7 +168,7 @@ class Printer {
 int precedence(const ast::Expr& e) {
   switch (e.kind) {
     case ast::ExprKind::Conditional: return 0;
-    case ast::ExprKind::Unary: return 8;
+    case ast::ExprKind::Unary: return e.as<ast::Unary>().op == ast::UnaryOp::Transpose ? 10 : 8;
     case ast::ExprKind::Binary:
       switch (e.as<ast::Binary>().op) {
         case ast::BinaryOp::Or: return 1;
@@ -207,6 +210,7 @@ std::string expr_to_source(const ast::Expr& e) {
     case ast::ExprKind::Variable: return e.as<ast::Variable>().name;
     case ast::ExprKind::Unary: {
       const auto& u = e.as<ast::Unary>();
+      if (u.op == ast::UnaryOp::Transpose) return source_at_least(*u.operand, 10) + "'";
       const char* op = u.op == ast::UnaryOp::Negate ? "-" : u.op == ast::UnaryOp::Plus ? "+" : "!";
       return op + source_at_least(*u.operand, 8);
     }

@@ -96,9 +96,13 @@ powerExpr : postfixExpr (powerTail)* ;
 
 powerTail : '^' ops+=('-' | '+' | '!')* postfixExpr ;
 
-postfixExpr : primary (indexSuffix)* ;
+postfixExpr : primary postfixOp* ;
 
-indexSuffix : '[' expressionList ']' ;
+// `x[i, j]` and the transpose `x'`, applied left to right.
+postfixOp
+  : '[' expressionList ']'    # indexSuffix
+  | '\''                      # transposeSuffix
+  ;
 
 primary
   : INT_LITERAL                                            # intLiteral

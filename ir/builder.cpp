@@ -44,6 +44,12 @@ Type infer_result_type(OpKind kind, const std::vector<Value*>& ops) {
     case OpKind::Not:
       expect(1, Type::I1);
       return Type::I1;
+    case OpKind::MatVec:
+    case OpKind::MatVecT:
+      VIC_CHECK(ops.size() == 4 && ops[0]->type == tensor_of(Type::F64) && ops[1]->type == tensor_of(Type::F64) &&
+                ops[2]->type == Type::I64 && ops[3]->type == Type::I64)
+          << op_spelling(kind) << " takes (tensor<f64>, tensor<f64>, i64, i64)";
+      return tensor_of(Type::F64);
     case OpKind::Select:
       VIC_CHECK(ops.size() == 3 && ops[0]->type == Type::I1 && ops[1]->type == ops[2]->type)
           << "select takes (i1, T, T)";

@@ -51,6 +51,8 @@ Value* tensor_size(const Value* t) {
         case OpKind::TensorSplat:
         case OpKind::TensorGenerate: return op->operands[0];
         case OpKind::TensorInsert: t = op->operands[0]; continue;
+        case OpKind::MatVec: return op->operands[2];
+        case OpKind::MatVecT: return op->operands[3];
         case OpKind::For:
         case OpKind::If: {
           size_t k = 0;

@@ -34,9 +34,13 @@ std::vector<FunctionInfo> make_functions() {
     fs.push_back({name, {{{A::Reals}, R::LikeArg}}});
   }
   for (const char* name : {"sum", "mean", "sd"}) {
-    fs.push_back({name, {{{A::RealVector}, R::Real}}});
+    fs.push_back({name, {{{A::Elements}, R::Real}}});
   }
   fs.push_back({"dot_product", {{{A::RealVector, A::RealVector}, R::Real}}});
+  fs.push_back({"rows", {{{A::Shaped}, R::Int}}});
+  fs.push_back({"cols", {{{A::Shaped}, R::Int}}});
+  fs.push_back({"rep_vector", {{{A::Real, A::Int}, R::Vector}}});
+  fs.push_back({"to_vector", {{{A::Elements}, R::Vector}}});
   return fs;
 }
 
@@ -49,6 +53,9 @@ const char* arg_kind_name(ArgKind kind) {
     case A::Ints: return "ints";
     case A::Reals: return "reals";
     case A::RealVector: return "vector";
+    // As for RealVector, the commonest spelling stands for the kind.
+    case A::Shaped: return "matrix";
+    case A::Elements: return "vector";
   }
   return "?";
 }

@@ -16,6 +16,8 @@ enum class ArgKind {
   Ints,        // int or array[] int
   Reals,       // real, int, vector, row_vector, array[] real, array[] int
   RealVector,  // vector, row_vector, array[] real, array[] int (a container of reals)
+  Shaped,      // vector, row_vector, matrix
+  Elements,    // vector, row_vector, matrix, array[] real, array[] int
 };
 // Stan's spelling of an argument kind ("reals", "vector", ...).
 const char* arg_kind_name(ArgKind kind);
@@ -25,6 +27,7 @@ enum class ReturnKind {
   Real,        // a real scalar
   Int,         // an int scalar
   LikeArg,     // elementwise: the type of its (single) argument, int promoted to real
+  Vector,      // a vector
   RealOrArray, // _rng: real when every argument is a scalar, else array[] real
   IntOrArray,  // _rng of a discrete distribution: int or array[] int
 };

@@ -8,7 +8,7 @@ bool is_differentiable(OpKind kind) {
     case OpKind::FAdd: case OpKind::FSub: case OpKind::FMul: case OpKind::FDiv: case OpKind::FPow:
     case OpKind::FNeg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt: case OpKind::Log1p:
     case OpKind::Expm1: case OpKind::Lgamma: case OpKind::Fabs: case OpKind::InvLogit:
-    case OpKind::Log1pExp: case OpKind::Select:
+    case OpKind::Log1pExp: case OpKind::Select: case OpKind::MatVec: case OpKind::MatVecT:
       return true;
     // Not differentiable: constants, integer and boolean ops, conversions,
     // comparisons, inputs, and digamma (it appears only in lgamma's rule, and
@@ -61,6 +61,22 @@ Value* operand_adjoint(Builder& b, OpKind kind, size_t k, const std::vector<Valu
     case OpKind::InvLogit: return mul(a, mul(r, b.op(OpKind::FSub, {one(), r})));
     // d/dx log(1 + exp(x)) = inv_logit(x)
     case OpKind::Log1pExp: return mul(a, b.op(OpKind::InvLogit, {x[0]}));
+    // r = A x (A m x n): adj_A = a x' (an outer product), adj_x = A' a.
+    // r = A' y:          adj_A = y a',                   adj_y = A a.
+    case OpKind::MatVec:
+    case OpKind::MatVecT: {
+      const bool t = kind == OpKind::MatVecT;
+      if (k == 1) return b.op(t ? OpKind::MatVec : OpKind::MatVecT, {x[0], a, x[2], x[3]});
+      if (k != 0) return nullptr;
+      Value* left = t ? x[1] : a;   // m elements
+      Value* right = t ? a : x[1];  // n elements
+      Op* outer = b.create_generate(b.op(OpKind::IMul, {x[2], x[3]}), Type::F64, "k");
+      Builder in(b.function(), outer->region(0));
+      Value* idx = outer->region(0).args[0];
+      in.yield({in.op(OpKind::FMul, {in.extract(left, in.op(OpKind::IDiv, {idx, x[3]})),
+                                     in.extract(right, in.op(OpKind::IMod, {idx, x[3]}))})});
+      return outer->result();
+    }
     // d/dx select(c, x, y) = c, d/dy = !c; the condition gets nothing
     case OpKind::Select:
       if (k == 0) return nullptr;

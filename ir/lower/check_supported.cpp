@@ -69,11 +69,12 @@ class SupportChecker {
         for (auto it = spine.rbegin(); it != spine.rend(); ++it) {
           const ast::Binary& b = **it;
           expr(*b.rhs);
-          bool product = b.op == ast::BinaryOp::Mul || b.op == ast::BinaryOp::Div;
-          if (product && is_container(*b.lhs) && is_container(*b.rhs)) {
+          // Products of containers lower to matrix-vector ops (lower_product);
+          // a division by a matrix (a solve) does not yet.
+          if (b.op == ast::BinaryOp::Div && is_container(*b.lhs) && is_container(*b.rhs)) {
             diags_.error(DiagnosticKind::NotSupportedYet, b.loc,
                          {"'" + std::string(ast::binary_op_spelling(b.op)) + "' between " + b.lhs->type.str() +
-                          " and " + b.rhs->type.str() + " (a matrix or row-vector product)"});
+                          " and " + b.rhs->type.str() + " (a matrix division)"});
           }
         }
         break;

@@ -18,6 +18,7 @@ LExpr FunctionLowering::view_expr(const View& view, bool parameter) {
     return l;
   }
   l.size = product(view.dims);
+  l.dims = view.dims;
   l.element = [view](Builder& b, Value* i) { return view.read(b, b.op(OpKind::IAdd, {view.offset, i})); };
   return l;
 }
@@ -163,6 +164,14 @@ LExpr FunctionLowering::lower_binary(const ast::Binary& top) {
     b_->set_loc(e.loc);
     ElementOp op = element_op(e);
     const bool parameter = e.dependence == ast::Dependence::Parameter;
+    if (e.op == ast::BinaryOp::Mul && !acc.is_scalar() && !rhs.is_scalar()) {
+      // A matrix or vector product ends the elementwise chain so far; the
+      // chain goes on from its result.
+      acc = lower_product(acc, rhs, e);
+      acc.parameter = parameter;
+      steps.reset();
+      continue;
+    }
     if (acc.is_scalar() && rhs.is_scalar()) {
       acc.scalar = op(*b_, acc.scalar, rhs.scalar);
       acc.parameter = parameter;
@@ -177,6 +186,7 @@ LExpr FunctionLowering::lower_binary(const ast::Binary& top) {
       LExpr first = acc;
       LExpr chain;
       chain.size = first.is_scalar() ? rhs.size : first.size;
+      chain.dims = first.is_scalar() ? rhs.dims : first.dims;
       chain.element = [first, steps](Builder& b, Value* i) {
         Value* x = first.is_scalar() ? first.scalar : first.element(b, i);
         for (const Step& step : *steps) x = step.op(b, x, step.rhs.is_scalar() ? step.rhs.scalar : step.rhs.element(b, i));
@@ -188,6 +198,117 @@ LExpr FunctionLowering::lower_binary(const ast::Binary& top) {
     acc.parameter = parameter;
   }
   return acc;
+}
+
+Value* FunctionLowering::materialize(const LExpr& x) {
+  if (x.view && x.view->tensor && x.view->root && x.view->dims.size() == env_[x.view->root].view->dims.size() &&
+      x.view->tensor == env_[x.view->root].view->tensor)
+    return x.view->tensor;
+  Op* gen = b_->create_generate(x.size, Type::F64, "k");
+  {
+    RegionScope scope(b_, gen->region(0));
+    b_->yield({to_real(x.element(*b_, gen->region(0).args[0]))});
+  }
+  return gen->result();
+}
+
+LExpr FunctionLowering::tensor_expr(Value* tensor, std::vector<Value*> dims, bool parameter) {
+  LExpr l;
+  l.size = product(dims);
+  l.dims = std::move(dims);
+  l.parameter = parameter;
+  l.element = [tensor](Builder& b, Value* i) { return b.extract(tensor, i); };
+  return l;
+}
+
+LExpr FunctionLowering::lower_transpose(const LExpr& x, const ast::Type& type) {
+  if (type.shape != ast::Shape::Matrix) return x;  // a vector's transpose has the same elements
+  VIC_CHECK(x.dims.size() == 2) << "transpose: a matrix of unknown sizes";
+  Value* m = x.dims[0];
+  Value* n = x.dims[1];
+  // Element (r, c) of the n x m result is element (c, r) of x.
+  LExpr l;
+  l.size = x.size;
+  l.dims = {n, m};
+  l.parameter = x.parameter;
+  l.element = [x, m, n](Builder& b, Value* k) {
+    Value* r = b.op(OpKind::IDiv, {k, m});
+    Value* c = b.op(OpKind::IMod, {k, m});
+    return x.element(b, b.op(OpKind::IAdd, {b.op(OpKind::IMul, {c, n}), r}));
+  };
+  return l;
+}
+
+LExpr FunctionLowering::lower_product(const LExpr& lhs, const LExpr& rhs, const ast::Binary& e) {
+  const ast::Shape ls = e.lhs->type.shape, rs = e.rhs->type.shape;
+  const bool parameter = e.dependence == ast::Dependence::Parameter;
+  auto sizes_agree = [&](Value* a, Value* b) {
+    b_->check(b_->cmp(CmpPredicate::Eq, a, b), add_check("multiplication: the operands' sizes do not match", e.loc));
+  };
+  auto last = [](const LExpr& x) { return x.dims.back(); };
+  VIC_CHECK(!lhs.dims.empty() && !rhs.dims.empty()) << "a product of containers of unknown sizes at " << e.loc.str();
+  if (ls == ast::Shape::RowVector && rs == ast::Shape::Vector) {
+    // A dot product.
+    sizes_agree(lhs.size, rhs.size);
+    LExpr l;
+    l.parameter = parameter;
+    l.scalar = sum_over({lhs, rhs}, [&](const std::vector<Value*>& xs) {
+      return b_->op(OpKind::FMul, {to_real(xs[0]), to_real(xs[1])});
+    });
+    return l;
+  }
+  if (ls == ast::Shape::Vector && rs == ast::Shape::RowVector) {
+    // An outer product, element by element.
+    Value* n = rhs.size;
+    LExpr l;
+    l.size = b_->op(OpKind::IMul, {lhs.size, n});
+    l.dims = {lhs.size, n};
+    l.parameter = parameter;
+    l.element = [lhs, rhs, n](Builder& b, Value* k) {
+      return b.op(OpKind::FMul, {lhs.element(b, b.op(OpKind::IDiv, {k, n})), rhs.element(b, b.op(OpKind::IMod, {k, n}))});
+    };
+    return l;
+  }
+  if (ls == ast::Shape::Matrix && rs == ast::Shape::Vector) {
+    Value* m = lhs.dims[lhs.dims.size() - 2];
+    Value* n = last(lhs);
+    sizes_agree(n, rhs.size);
+    return tensor_expr(b_->op(OpKind::MatVec, {materialize(lhs), materialize(rhs), m, n}), {m}, parameter);
+  }
+  if (ls == ast::Shape::RowVector && rs == ast::Shape::Matrix) {
+    // x' A = (A' x)'
+    Value* m = rhs.dims[rhs.dims.size() - 2];
+    Value* n = last(rhs);
+    sizes_agree(lhs.size, m);
+    return tensor_expr(b_->op(OpKind::MatVecT, {materialize(rhs), materialize(lhs), m, n}), {n}, parameter);
+  }
+  // A matrix product, column by column of the result: (A B)[, j] = A B[, j].
+  VIC_CHECK(ls == ast::Shape::Matrix && rs == ast::Shape::Matrix) << "unsupported product at " << e.loc.str();
+  Value* m = lhs.dims[lhs.dims.size() - 2];
+  Value* k = last(lhs);
+  Value* n = last(rhs);
+  sizes_agree(k, rhs.dims[rhs.dims.size() - 2]);
+  Value* a = materialize(lhs);
+  Value* bt = materialize(lower_transpose(rhs, e.rhs->type));  // n x k: row j is column j of B
+  // Row j of the n x m result (A B)' is A times column j of B.
+  Op* cols = b_->create_generate(b_->op(OpKind::IMul, {n, m}), Type::F64, "k");
+  {
+    RegionScope scope(b_, cols->region(0));
+    Value* idx = cols->region(0).args[0];
+    // (A B)[i, j] = sum_l A[i, l] B[l, j]: element idx = i * n + j of the result.
+    Value* i = b_->op(OpKind::IDiv, {idx, n});
+    Value* j = b_->op(OpKind::IMod, {idx, n});
+    Op* dot = b_->create_for(b_->const_i64(0), k, {b_->const_f64(0.0)}, "l");
+    {
+      RegionScope inner(b_, dot->region(0));
+      Value* l = dot->region(0).args[0];
+      Value* ail = b_->extract(a, b_->op(OpKind::IAdd, {b_->op(OpKind::IMul, {i, k}), l}));
+      Value* blj = b_->extract(bt, b_->op(OpKind::IAdd, {b_->op(OpKind::IMul, {j, k}), l}));
+      b_->yield({b_->op(OpKind::FAdd, {dot->region(0).args[1], b_->op(OpKind::FMul, {ail, blj})})});
+    }
+    b_->yield({dot->result()});
+  }
+  return tensor_expr(cols->result(), {m, n}, parameter);
 }
 
 Value* FunctionLowering::sum_over(const std::vector<LExpr>& args,
@@ -282,6 +403,41 @@ LExpr FunctionLowering::lower_call(const ast::Call& e) {
     l.scalar = branch->result();
     return l;
   }
+  if (name == "rows" || name == "cols") {
+    const ast::Type& t = e.args[0]->type;
+    const std::vector<Value*>& dims = args[0].dims;
+    VIC_CHECK(!dims.empty()) << name << " of a container of unknown sizes at " << e.loc.str();
+    if (t.shape == ast::Shape::Matrix) {
+      l.scalar = name == "rows" ? dims[dims.size() - 2] : dims.back();
+    } else {
+      const bool along = (t.shape == ast::Shape::Vector) == (name == "rows");
+      l.scalar = along ? dims.back() : b_->const_i64(1);
+    }
+    return l;
+  }
+  if (name == "rep_vector") {
+    Value* x = to_real(args[0].scalar);
+    Value* n = args[1].scalar;
+    b_->check(b_->cmp(CmpPredicate::Ge, n, b_->const_i64(0)), add_check("rep_vector: the size is negative", e.loc));
+    l.size = n;
+    l.dims = {n};
+    l.element = [x](Builder&, Value*) { return x; };
+    return l;
+  }
+  if (name == "to_vector") {
+    // A matrix is read column by column, as Stan's to_vector reads it.
+    LExpr a = args[0];
+    LExpr elements = e.args[0]->type.shape == ast::Shape::Matrix && e.args[0]->type.array_rank == 0
+                         ? lower_transpose(a, e.args[0]->type)
+                         : a;
+    l.size = a.size;
+    l.dims = {a.size};
+    l.element = [elements](Builder& b, Value* i) {
+      Value* x = elements.element(b, i);
+      return x->type == Type::F64 ? x : b.op(OpKind::IToF, {x});
+    };
+    return l;
+  }
   if (name == "dot_product") {
     l.scalar = sum_over(args, [&](const std::vector<Value*>& xs) {
       return b_->op(OpKind::FMul, {to_real(xs[0]), to_real(xs[1])});
@@ -296,6 +452,7 @@ LExpr FunctionLowering::lower_call(const ast::Call& e) {
   }
   LExpr a = args[0];
   l.size = a.size;
+  l.dims = a.dims;
   l.element = [a, fname](Builder& b, Value* i) { return stdlib::build_function(b, fname, a.element(b, i)); };
   return l;
 }
@@ -320,6 +477,7 @@ LExpr FunctionLowering::lower_expr(const ast::Expr& e) {
       const auto& u = e.as<ast::Unary>();
       LExpr x = lower_expr(*u.operand);
       if (u.op == ast::UnaryOp::Plus) return x;
+      if (u.op == ast::UnaryOp::Transpose) return lower_transpose(x, u.operand->type);
       bool is_int = u.operand->type.base == ast::BaseType::Int;
       std::function<Value*(Builder&, Value*)> f;
       if (u.op == ast::UnaryOp::Negate && is_int) {
@@ -344,6 +502,7 @@ LExpr FunctionLowering::lower_expr(const ast::Expr& e) {
         return l;
       }
       l.size = x.size;
+      l.dims = x.dims;
       l.element = [x, f](Builder& b, Value* i) { return f(b, x.element(b, i)); };
       return l;
     }

@@ -56,6 +56,8 @@ struct Binding {
 struct LExpr {
   Value* scalar = nullptr;
   Value* size = nullptr;
+  // Its sizes when known: array dims then vector dims (a matrix's rows, cols).
+  std::vector<Value*> dims;
   std::function<Value*(Builder&, Value*)> element;  // element at a 0-based i64 index
   std::optional<View> view;
   bool parameter = false;
@@ -200,6 +202,14 @@ class FunctionLowering {
   IntChecks int_checks(OpKind kind, const std::string& spelling, SourceLoc loc);
   Value* checked_int_op(Builder& b, OpKind kind, Value* x, Value* y, const IntChecks& checks);
   LExpr lower_call(const ast::Call& e);
+  // A matrix or vector product (`*` between two containers).
+  LExpr lower_product(const LExpr& lhs, const LExpr& rhs, const ast::Binary& e);
+  LExpr lower_transpose(const LExpr& x, const ast::Type& type);
+  // The elements of a container as one tensor value (the variable's own
+  // value when it is a whole variable, else a generate).
+  Value* materialize(const LExpr& x);
+  // A container expression over an existing tensor.
+  LExpr tensor_expr(Value* tensor, std::vector<Value*> dims, bool parameter);
   LExpr view_expr(const View& view, bool parameter);
   Value* index_value(const ast::Expr& index, Value* dim);
   // A loop over the elements of `args` (scalars broadcast) summing f(elements).

@@ -66,6 +66,10 @@ class Bufferize : public Rewriter {
         bind(op.result(), buf);
         return;
       }
+      case OpKind::MatVec:
+      case OpKind::MatVecT:
+        bind(op.result(), matvec(op, b));
+        return;
       case OpKind::For:
         rewrite_for(op, b);
         return;
@@ -206,6 +210,39 @@ class Bufferize : public Rewriter {
       b.copy(dst[k], src[k], sizes[k]);
       ++copies_;
     }
+  }
+
+  // A x as a loop over rows of dot products; A' y as rows of A scaled by y
+  // added into the result (both read A row by row, as it is stored).
+  Value* matvec(const Op& op, Builder& b) {
+    Value* A = get(op.operands[0]);
+    Value* x = get(op.operands[1]);
+    Value* m = get(op.operands[2]);
+    Value* n = get(op.operands[3]);
+    const bool transposed = op.kind == OpKind::MatVecT;
+    Value* r = b.alloc(Type::F64, transposed ? n : m, out_of_memory_check(op), "matvec");
+    Op* rows = b.create_for(b.const_i64(0), m, {}, "i");
+    Builder in(*target_, rows->region(0));
+    Value* i = rows->region(0).args[0];
+    Value* row = in.op(OpKind::IMul, {i, n});
+    if (transposed) {
+      Value* yi = in.load(x, i);
+      Op* cols = in.create_for(in.const_i64(0), n, {}, "j");
+      Builder c(*target_, cols->region(0));
+      Value* j = cols->region(0).args[0];
+      Value* aij = c.load(A, c.op(OpKind::IAdd, {row, j}));
+      c.store(r, j, c.op(OpKind::FAdd, {c.load(r, j), c.op(OpKind::FMul, {aij, yi})}));
+      c.yield({});
+    } else {
+      Op* cols = in.create_for(in.const_i64(0), n, {in.const_f64(0.0)}, "j");
+      Builder c(*target_, cols->region(0));
+      Value* j = cols->region(0).args[0];
+      Value* aij = c.load(A, c.op(OpKind::IAdd, {row, j}));
+      c.yield({c.op(OpKind::FAdd, {cols->region(0).args[1], c.op(OpKind::FMul, {aij, c.load(x, j)})})});
+      in.store(r, i, cols->result());
+    }
+    in.yield({});
+    return r;
   }
 
   void rewrite_for(const Op& op, Builder& b) {

@@ -772,8 +772,8 @@ TEST(FrontendDiagnostics, EveryKindIsProduced) {
       {DiagnosticKind::LpdfMisuse, "parameters { real a; } model { target += normal_lpdf(a, 0, 1); }"},
       {DiagnosticKind::AssignToLoopIndex, "model { for (i in 1:3) { i = 2; } }"},
       {DiagnosticKind::ConditionalBarMisuse, "model { target += exp(1 | 2); }"},
-      {DiagnosticKind::NotSupportedYet, "data { matrix[2, 2] X; vector[2] v; } parameters { real a; } "
-                                        "model { target += sum(X * v) * a; }"},
+      {DiagnosticKind::NotSupportedYet, "data { matrix[2, 2] X; row_vector[2] v; } parameters { real a; } "
+                                        "model { target += sum(v / X) * a; }"},
   };
   std::vector<bool> produced(num_diagnostic_kinds(), false);
   {
@@ -804,18 +804,18 @@ TEST(FrontendDiagnostics, EveryKindIsProduced) {
 namespace vic {
 namespace {
 
-TEST(FrontendDiagnostics, MatrixProductNotSupportedYet) {
+TEST(FrontendDiagnostics, MatrixDivisionNotSupportedYet) {
   SourceFile file("m.vmodel",
-                  "data { int N; matrix[N, 2] X; vector[2] b; }\n"
+                  "data { int N; matrix[N, 2] X; matrix[2, 2] B; }\n"
                   "parameters { real a; }\n"
-                  "model { target += a * sum(X * b); }\n");
+                  "model { target += a * sum(X / B); }\n");
   Diagnostics diags;
   std::unique_ptr<ast::Program> program = frontend::parse_and_check(file, diags);
   ASSERT_TRUE(program);
   lower::check_supported(*program, diags);
   EXPECT_EQ(diags.str(),
-            "m.vmodel:3:29: error: '*' between matrix and vector (a matrix or row-vector product) is not supported yet\n"
-            "    model { target += a * sum(X * b); }\n"
+            "m.vmodel:3:29: error: '/' between matrix and matrix (a matrix division) is not supported yet\n"
+            "    model { target += a * sum(X / B); }\n"
             "                                ^\n");
 }
 

@@ -1,6 +1,8 @@
 // Builder: typed construction of IR operations.
 #include "ir/builder.h"
 
+#include "ir/op_table.h"
+
 namespace vic::ir {
 namespace {
 
@@ -13,50 +15,12 @@ bool all_of_type(const std::vector<Value*>& vs, Type t) {
 }  // namespace
 
 Type infer_result_type(OpKind kind, const std::vector<Value*>& ops) {
-  auto expect = [&](size_t n, Type t) {
-    VIC_CHECK(ops.size() == n) << op_spelling(kind) << " takes " << n << " operands, got " << ops.size();
-    VIC_CHECK(all_of_type(ops, t)) << op_spelling(kind) << " takes " << type_name(t) << " operands";
-  };
-  switch (kind) {
-    case OpKind::FAdd: case OpKind::FSub: case OpKind::FMul: case OpKind::FDiv: case OpKind::FPow:
-      expect(2, Type::F64);
-      return Type::F64;
-    case OpKind::FNeg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt: case OpKind::Log1p:
-    case OpKind::Expm1: case OpKind::Lgamma: case OpKind::Digamma: case OpKind::Fabs:
-    case OpKind::InvLogit: case OpKind::Log1pExp:
-      expect(1, Type::F64);
-      return Type::F64;
-    case OpKind::IAdd: case OpKind::ISub: case OpKind::IMul: case OpKind::IDiv: case OpKind::IMod:
-      expect(2, Type::I64);
-      return Type::I64;
-    case OpKind::IAddOverflows: case OpKind::ISubOverflows: case OpKind::IMulOverflows:
-      expect(2, Type::I64);
-      return Type::I1;
-    case OpKind::IToF:
-      expect(1, Type::I64);
-      return Type::F64;
-    case OpKind::FToI:
-      expect(1, Type::F64);
-      return Type::I64;
-    case OpKind::And: case OpKind::Or:
-      expect(2, Type::I1);
-      return Type::I1;
-    case OpKind::Not:
-      expect(1, Type::I1);
-      return Type::I1;
-    case OpKind::MatVec:
-    case OpKind::MatVecT:
-      VIC_CHECK(ops.size() == 4 && ops[0]->type == tensor_of(Type::F64) && ops[1]->type == tensor_of(Type::F64) &&
-                ops[2]->type == Type::I64 && ops[3]->type == Type::I64)
-          << op_spelling(kind) << " takes (tensor<f64>, tensor<f64>, i64, i64)";
-      return tensor_of(Type::F64);
-    case OpKind::Select:
-      VIC_CHECK(ops.size() == 3 && ops[0]->type == Type::I1 && ops[1]->type == ops[2]->type)
-          << "select takes (i1, T, T)";
-      return ops[1]->type;
-    default:
-      VIC_UNREACHABLE() << "no inferred type for " << op_spelling(kind);
-  }
+  std::vector<Type> types;
+  for (const Value* v : ops) types.push_back(v->type);
+  std::string expected;
+  std::optional<Type> result = signature_result(kind, types, &expected);
+  VIC_CHECK(result) << op_spelling(kind) << " takes " << expected;
+  return *result;
 }
 
 Op* Builder::append(OpKind kind, std::vector<Value*> operands, const std::vector<Type>& result_types) {

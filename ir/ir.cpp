@@ -1,15 +1,11 @@
 // IR data structures: names of kinds and types, functions, programs.
 #include "ir/ir.h"
 
+#include "ir/op_table.h"
+
 namespace vic::ir {
 
-const char* op_spelling(OpKind kind) {
-  static constexpr const char* kSpellings[] = {
-#define OP(Name, Spelling) Spelling,
-#include "ir/ops.def"
-  };
-  return kSpellings[static_cast<int>(kind)];
-}
+const char* op_spelling(OpKind kind) { return op_info(kind).spelling; }
 
 std::string type_name(Type type) {
   const char* element = "?";
@@ -85,21 +81,8 @@ const char* predicate_name(CmpPredicate p) {
 }
 
 bool Op::is_pure() const {
-  switch (kind) {
-    case OpKind::Store:
-    case OpKind::For:
-    case OpKind::If:
-    case OpKind::Yield:
-    case OpKind::Return:
-    case OpKind::Check:
-    case OpKind::RngCall:
-    case OpKind::Alloc:  // each alloc is a distinct buffer: never merged
-    case OpKind::TensorGenerate:  // a region op, like for
-    case OpKind::Copy:
-      return false;
-    default:
-      return true;
-  }
+  const Effect e = op_info(kind).effect;
+  return e == Effect::Pure || e == Effect::Input;
 }
 
 Op* Block::terminator() const {

@@ -21,7 +21,7 @@
 namespace vic::ir {
 
 enum class OpKind {
-#define OP(Name, Spelling) Name,
+#define OP(Name) Name,
 #include "ir/ops.def"
 };
 const char* op_spelling(OpKind kind);

@@ -8,6 +8,8 @@
 // checks abort: they guard vic's own code, not text a person wrote.
 #include "ir/parse_ir.h"
 
+#include "ir/op_table.h"
+
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -28,7 +30,7 @@ constexpr int64_t kMaxCheckId = 1 << 20;
 std::optional<OpKind> op_kind_named(std::string_view spelling) {
   static const std::unordered_map<std::string_view, OpKind> kinds = [] {
     std::unordered_map<std::string_view, OpKind> m;
-#define OP(Name, Spelling) m.emplace(Spelling, OpKind::Name);
+#define OP(Name) m.emplace(op_spelling(OpKind::Name), OpKind::Name);
 #include "ir/ops.def"
     return m;
   }();
@@ -76,37 +78,6 @@ std::vector<Type> types_of(const std::vector<Value*>& values) {
   std::vector<Type> types;
   for (const Value* v : values) types.push_back(v->type);
   return types;
-}
-
-// The operand types and result type of an op whose result type Builder
-// infers (infer_result_type in ir/builder.cpp, which aborts on a mismatch
-// instead of saying what is wrong). Null for a kind not listed: Builder then
-// decides alone.
-std::optional<std::pair<std::vector<Type>, Type>> plain_signature(OpKind kind, const std::vector<Value*>& operands) {
-  using Sig = std::pair<std::vector<Type>, Type>;
-  const Type f = Type::F64, i = Type::I64, b = Type::I1;
-  switch (kind) {
-    case OpKind::FAdd: case OpKind::FSub: case OpKind::FMul: case OpKind::FDiv: case OpKind::FPow:
-      return Sig{{f, f}, f};
-    case OpKind::FNeg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt: case OpKind::Log1p:
-    case OpKind::Expm1: case OpKind::Lgamma: case OpKind::Digamma: case OpKind::Fabs:
-    case OpKind::InvLogit: case OpKind::Log1pExp:
-      return Sig{{f}, f};
-    case OpKind::IAdd: case OpKind::ISub: case OpKind::IMul: case OpKind::IDiv: case OpKind::IMod:
-      return Sig{{i, i}, i};
-    case OpKind::IAddOverflows: case OpKind::ISubOverflows: case OpKind::IMulOverflows:
-      return Sig{{i, i}, b};
-    case OpKind::IToF: return Sig{{i}, f};
-    case OpKind::FToI: return Sig{{f}, i};
-    case OpKind::And: case OpKind::Or: return Sig{{b, b}, b};
-    case OpKind::Not: return Sig{{b}, b};
-    case OpKind::Select: {
-      // (i1, T, T) -> T, T being the second operand's type.
-      Type t = operands.size() > 1 ? operands[1]->type : f;
-      return Sig{{b, t, t}, t};
-    }
-    default: return std::nullopt;
-  }
 }
 
 // What a block must end with, and the types its terminator must give.
@@ -676,8 +647,11 @@ class Parser {
         // The plain form `%r = spelling %a, %b`, its result type inferred.
         std::vector<Value*> operands;
         if (!expect_result_count(at, *kind, results, 1) || !use_list(operands) || !expect_line_end()) return false;
-        if (auto signature = plain_signature(*kind, operands); signature && types_of(operands) != signature->first)
-          return mismatch(operands_at, *kind, type_list(signature->first), operands);
+        if (op_info(*kind).signature == Signature::Special)
+          return fail(spelling_at, "'" + std::string(spelling) + "' is not written in the plain form");
+        std::string expected;
+        if (!signature_result(*kind, types_of(operands), &expected))
+          return mismatch(operands_at, *kind, expected, operands);
         op = b.op(*kind, operands)->def;
         break;
       }

@@ -9,7 +9,7 @@
 //             for one replaced wholesale (`alpha = nxt`), the whole tensor; for
 //             one whose contents the body never reads, nothing.
 //   reverse:  the ops walked backwards. A pure op adds a * df/dx to each active
-//             operand's adjoint (derivative_rules.cpp); an extract adds into
+//             operand's adjoint (its VJP in ir/op_table.cpp); an extract adds into
 //             its tensor's adjoint, an insert moves the adjoint of the element
 //             out of it; a load from the parameters adds into `grad`. A `for`
 //             becomes a loop counting down that rebuilds the carried values,
@@ -25,7 +25,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "ir/ad/derivative_rules.h"
+#include "ir/op_table.h"
 #include "ir/builder.h"
 
 namespace vic::ir {
@@ -165,7 +165,7 @@ class Activity {
           }
           break;
         default:
-          if (is_differentiable(op->kind) && op->results.size() == 1) {
+          if ((op_info(op->kind).vjp != nullptr) && op->results.size() == 1) {
             for (Value* x : op->operands)
               if (active(x)) mark(op->result(), changed);
           }
@@ -581,14 +581,14 @@ class ReverseMode {
           break;
         }
         default: {
-          if (!is_differentiable(op.kind) || op.results.size() != 1) break;
+          if (!(op_info(op.kind).vjp != nullptr) || op.results.size() != 1) break;
           auto a = adj.find(op.result());
           if (a == adj.end()) break;
           std::vector<Value*> xs = values(op.operands, scope);
-          Value* r = scope.value(op.result());
+          const DerivativeSite site{b, op.kind, xs, scope.value(op.result())};
           for (size_t k = 0; k < op.operands.size(); ++k) {
             if (!active(op.operands[k])) continue;
-            accumulate(b, adj, op.operands[k], operand_adjoint(b, op.kind, k, xs, r, a->second));
+            accumulate(b, adj, op.operands[k], op_info(op.kind).vjp(site, k, a->second));
           }
           break;
         }

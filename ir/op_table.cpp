@@ -1,0 +1,236 @@
+// The op table (op_table.h): one row per op, in ops.def's order, each
+// derivative rule one line of maths.
+#include "ir/op_table.h"
+
+#include "ir/builder.h"
+
+namespace vic::ir {
+namespace {
+
+using S = Signature;
+using E = Effect;
+using D = DerivativeSite;
+using Tangents = std::vector<Value*>;
+
+Value* mul(Builder& b, Value* p, Value* q) { return b.op(OpKind::FMul, {p, q}); }
+Value* div(Builder& b, Value* p, Value* q) { return b.op(OpKind::FDiv, {p, q}); }
+Value* neg(Builder& b, Value* p) { return b.op(OpKind::FNeg, {p}); }
+Value* one(Builder& b) { return b.const_f64(1.0); }
+
+// Tangent arithmetic, a null tangent being zero.
+Value* t_add(Builder& b, Value* p, Value* q) {
+  if (!p) return q;
+  if (!q) return p;
+  return b.op(OpKind::FAdd, {p, q});
+}
+Value* t_scale(Builder& b, Value* t, Value* factor) { return t ? mul(b, t, factor) : nullptr; }
+
+// The JVP of an op of one operand whose derivative is `slope`, from its VJP
+// with a unit adjoint: the two rules cannot disagree.
+Value* jvp_from_vjp(const D& d, const Tangents& t) {
+  Value* sum = nullptr;
+  for (size_t k = 0; k < t.size(); ++k) {
+    if (!t[k]) continue;
+    Value* slope = op_info(d.kind).vjp(d, k, one(d.b));
+    if (slope) sum = t_add(d.b, sum, mul(d.b, t[k], slope));
+  }
+  return sum;
+}
+
+// r = A x (A m x n): adj_A = a x' (an outer product), adj_x = A' a.
+// r = A' y:          adj_A = y a',                   adj_y = A a.
+Value* matvec_vjp(const D& d, size_t k, Value* a) {
+  const bool transposed = d.kind == OpKind::MatVecT;
+  if (k == 1) return d.b.op(transposed ? OpKind::MatVec : OpKind::MatVecT, {d.x[0], a, d.x[2], d.x[3]});
+  if (k != 0) return nullptr;
+  Value* left = transposed ? d.x[1] : a;   // m elements
+  Value* right = transposed ? a : d.x[1];  // n elements
+  Op* outer = d.b.create_generate(d.b.op(OpKind::IMul, {d.x[2], d.x[3]}), Type::F64, "k");
+  Builder in(d.b.function(), outer->region(0));
+  Value* idx = outer->region(0).args[0];
+  in.yield({in.op(OpKind::FMul, {in.extract(left, in.op(OpKind::IDiv, {idx, d.x[3]})),
+                                 in.extract(right, in.op(OpKind::IMod, {idx, d.x[3]}))})});
+  return outer->result();
+}
+
+// d(A x) = dA x + A dx, the same for A' y: linear in each operand.
+Value* matvec_jvp(const D& d, const Tangents& t) {
+  Value* sum = nullptr;
+  auto add = [&](Value* v) {
+    if (!sum) {
+      sum = v;
+      return;
+    }
+    Op* gen = d.b.create_generate(tensor_size(v), Type::F64, "k");
+    Builder in(d.b.function(), gen->region(0));
+    Value* k = gen->region(0).args[0];
+    in.yield({in.op(OpKind::FAdd, {in.extract(sum, k), in.extract(v, k)})});
+    sum = gen->result();
+  };
+  if (t[0]) add(d.b.op(d.kind, {t[0], d.x[1], d.x[2], d.x[3]}));
+  if (t[1]) add(d.b.op(d.kind, {d.x[0], t[1], d.x[2], d.x[3]}));
+  return sum;
+}
+
+#define NO_RULES nullptr, nullptr
+
+const OpInfo kTable[] = {
+    {OpKind::ConstF64, "const.f64", S::Special, E::Input, NO_RULES},
+    {OpKind::ConstI64, "const.i64", S::Special, E::Input, NO_RULES},
+    {OpKind::ConstBool, "const.i1", S::Special, E::Input, NO_RULES},
+    // d(x + y) = dx + dy
+    {OpKind::FAdd, "fadd", S::FF_F, E::Pure, [](const D&, size_t, Value* a) { return a; },
+     [](const D& d, const Tangents& t) { return t_add(d.b, t[0], t[1]); }},
+    // d(x - y) = dx - dy
+    {OpKind::FSub, "fsub", S::FF_F, E::Pure, [](const D& d, size_t k, Value* a) { return k == 0 ? a : neg(d.b, a); },
+     [](const D& d, const Tangents& t) { return t_add(d.b, t[0], t[1] ? neg(d.b, t[1]) : nullptr); }},
+    // d(x y) = y dx + x dy
+    {OpKind::FMul, "fmul", S::FF_F, E::Pure, [](const D& d, size_t k, Value* a) { return mul(d.b, a, d.x[1 - k]); },
+     [](const D& d, const Tangents& t) { return t_add(d.b, t_scale(d.b, t[0], d.x[1]), t_scale(d.b, t[1], d.x[0])); }},
+    // d(x / y) = dx / y - (x / y) dy / y
+    {OpKind::FDiv, "fdiv", S::FF_F, E::Pure,
+     [](const D& d, size_t k, Value* a) {
+       return k == 0 ? div(d.b, a, d.x[1]) : neg(d.b, div(d.b, mul(d.b, a, d.r), d.x[1]));
+     },
+     jvp_from_vjp},
+    // d x^y = y x^(y - 1) dx + x^y log(x) dy; a zero base has a zero partial in
+    // y (as Stan Math's pow), not 0 * log(0)
+    {OpKind::FPow, "pow", S::FF_F, E::Pure,
+     [](const D& d, size_t k, Value* a) {
+       Builder& b = d.b;
+       if (k == 0) return mul(b, a, mul(b, d.x[1], b.op(OpKind::FPow, {d.x[0], b.op(OpKind::FSub, {d.x[1], one(b)})})));
+       return b.op(OpKind::Select, {b.cmp(CmpPredicate::Eq, d.x[0], b.const_f64(0.0)), b.const_f64(0.0),
+                                    mul(b, a, mul(b, d.r, b.op(OpKind::Log, {d.x[0]})))});
+     },
+     jvp_from_vjp},
+    // d(-x) = -dx
+    {OpKind::FNeg, "fneg", S::F_F, E::Pure, [](const D& d, size_t, Value* a) { return neg(d.b, a); },
+     [](const D& d, const Tangents& t) { return t[0] ? neg(d.b, t[0]) : nullptr; }},
+    // d exp(x) = exp(x) dx
+    {OpKind::Exp, "exp", S::F_F, E::Pure, [](const D& d, size_t, Value* a) { return mul(d.b, a, d.r); }, jvp_from_vjp},
+    // d log(x) = dx / x
+    {OpKind::Log, "log", S::F_F, E::Pure, [](const D& d, size_t, Value* a) { return div(d.b, a, d.x[0]); },
+     jvp_from_vjp},
+    // d sqrt(x) = dx / (2 sqrt(x))
+    {OpKind::Sqrt, "sqrt", S::F_F, E::Pure,
+     [](const D& d, size_t, Value* a) { return div(d.b, a, mul(d.b, d.b.const_f64(2.0), d.r)); }, jvp_from_vjp},
+    // d log1p(x) = dx / (1 + x)
+    {OpKind::Log1p, "log1p", S::F_F, E::Pure,
+     [](const D& d, size_t, Value* a) { return div(d.b, a, d.b.op(OpKind::FAdd, {one(d.b), d.x[0]})); }, jvp_from_vjp},
+    // d expm1(x) = exp(x) dx = (expm1(x) + 1) dx
+    {OpKind::Expm1, "expm1", S::F_F, E::Pure,
+     [](const D& d, size_t, Value* a) { return mul(d.b, a, d.b.op(OpKind::FAdd, {d.r, one(d.b)})); }, jvp_from_vjp},
+    // d lgamma(x) = digamma(x) dx
+    {OpKind::Lgamma, "lgamma", S::F_F, E::Pure,
+     [](const D& d, size_t, Value* a) { return mul(d.b, a, d.b.op(OpKind::Digamma, {d.x[0]})); }, jvp_from_vjp},
+    // digamma appears only in lgamma's rule, and vic differentiates once.
+    {OpKind::Digamma, "digamma", S::F_F, E::Pure, NO_RULES},
+    // d |x| = sign(x) dx
+    {OpKind::Fabs, "fabs", S::F_F, E::Pure,
+     [](const D& d, size_t, Value* a) {
+       return d.b.op(OpKind::Select, {d.b.cmp(CmpPredicate::Lt, d.x[0], d.b.const_f64(0.0)), neg(d.b, a), a});
+     },
+     jvp_from_vjp},
+    // d inv_logit(x) = inv_logit(x) (1 - inv_logit(x)) dx
+    {OpKind::InvLogit, "inv_logit", S::F_F, E::Pure,
+     [](const D& d, size_t, Value* a) { return mul(d.b, a, mul(d.b, d.r, d.b.op(OpKind::FSub, {one(d.b), d.r}))); },
+     jvp_from_vjp},
+    // d log(1 + exp(x)) = inv_logit(x) dx
+    {OpKind::Log1pExp, "log1p_exp", S::F_F, E::Pure,
+     [](const D& d, size_t, Value* a) { return mul(d.b, a, d.b.op(OpKind::InvLogit, {d.x[0]})); }, jvp_from_vjp},
+    {OpKind::IAdd, "iadd", S::II_I, E::Pure, NO_RULES},
+    {OpKind::ISub, "isub", S::II_I, E::Pure, NO_RULES},
+    {OpKind::IMul, "imul", S::II_I, E::Pure, NO_RULES},
+    {OpKind::IDiv, "idiv", S::II_I, E::Pure, NO_RULES},
+    {OpKind::IMod, "imod", S::II_I, E::Pure, NO_RULES},
+    {OpKind::IAddOverflows, "iadd.ovf", S::II_B, E::Pure, NO_RULES},
+    {OpKind::ISubOverflows, "isub.ovf", S::II_B, E::Pure, NO_RULES},
+    {OpKind::IMulOverflows, "imul.ovf", S::II_B, E::Pure, NO_RULES},
+    {OpKind::IToF, "itof", S::I_F, E::Pure, NO_RULES},
+    {OpKind::FToI, "ftoi", S::F_I, E::Pure, NO_RULES},
+    {OpKind::FCmp, "fcmp", S::Special, E::Pure, NO_RULES},
+    {OpKind::ICmp, "icmp", S::Special, E::Pure, NO_RULES},
+    {OpKind::And, "and", S::BB_B, E::Pure, NO_RULES},
+    {OpKind::Or, "or", S::BB_B, E::Pure, NO_RULES},
+    {OpKind::Not, "not", S::B_B, E::Pure, NO_RULES},
+    // d select(c, x, y) = c ? dx : dy; the condition gets nothing
+    {OpKind::Select, "select", S::Select, E::Pure,
+     [](const D& d, size_t k, Value* a) -> Value* {
+       if (k == 0) return nullptr;
+       Value* zero = d.b.const_f64(0.0);
+       return d.b.op(OpKind::Select, {d.x[0], k == 1 ? a : zero, k == 1 ? zero : a});
+     },
+     [](const D& d, const Tangents& t) -> Value* {
+       if (!t[1] && !t[2]) return nullptr;
+       Value* zero = d.b.const_f64(0.0);
+       return d.b.op(OpKind::Select, {d.x[0], t[1] ? t[1] : zero, t[2] ? t[2] : zero});
+     }},
+    {OpKind::Alloc, "alloc", S::Special, E::Allocates, NO_RULES},
+    {OpKind::Load, "load", S::Special, E::Pure, NO_RULES},
+    {OpKind::Store, "store", S::Special, E::Writes, NO_RULES},
+    // The tensor ops' adjoints move whole elements (reverse_mode.cpp).
+    {OpKind::TensorSplat, "tensor.splat", S::Special, E::Pure, NO_RULES},
+    {OpKind::TensorGenerate, "tensor.generate", S::Special, E::Region, NO_RULES},
+    {OpKind::TensorExtract, "tensor.extract", S::Special, E::Pure, NO_RULES},
+    {OpKind::TensorInsert, "tensor.insert", S::Special, E::Pure, NO_RULES},
+    {OpKind::MatVec, "matvec", S::MatVec, E::Pure, matvec_vjp, matvec_jvp},
+    {OpKind::MatVecT, "matvec.t", S::MatVec, E::Pure, matvec_vjp, matvec_jvp},
+    {OpKind::Copy, "copy", S::Special, E::Writes, NO_RULES},
+    {OpKind::DataInt, "data.int", S::Special, E::Input, NO_RULES},
+    {OpKind::DataReal, "data.real", S::Special, E::Input, NO_RULES},
+    {OpKind::DataBuf, "data.buf", S::Special, E::Input, NO_RULES},
+    {OpKind::For, "for", S::Special, E::Region, NO_RULES},
+    {OpKind::If, "if", S::Special, E::Region, NO_RULES},
+    {OpKind::Yield, "yield", S::Special, E::Terminator, NO_RULES},
+    {OpKind::Return, "return", S::Special, E::Terminator, NO_RULES},
+    {OpKind::Check, "check", S::Special, E::Checks, NO_RULES},
+    {OpKind::RngCall, "rng", S::Special, E::Random, NO_RULES},
+};
+
+#undef NO_RULES
+
+constexpr size_t kNumOps = 0
+#define OP(Name) +1
+#include "ir/ops.def"
+    ;
+static_assert(sizeof(kTable) / sizeof(kTable[0]) == kNumOps, "the op table needs one row per op in ops.def");
+
+}  // namespace
+
+const OpInfo& op_info(OpKind kind) {
+  const OpInfo& info = kTable[static_cast<size_t>(kind)];
+  VIC_CHECK(info.kind == kind) << "the op table's rows are out of ops.def's order at " << info.spelling;
+  return info;
+}
+
+std::optional<Type> signature_result(OpKind kind, const std::vector<Type>& ops, std::string* expected) {
+  const Type f = Type::F64, i = Type::I64, b = Type::I1, t = tensor_of(Type::F64);
+  std::vector<Type> takes;
+  Type result = f;
+  switch (op_info(kind).signature) {
+    case S::Special: VIC_UNREACHABLE() << op_spelling(kind) << " has a Builder method of its own";
+    case S::F_F: takes = {f}; break;
+    case S::FF_F: takes = {f, f}; break;
+    case S::I_F: takes = {i}; break;
+    case S::F_I: takes = {f}, result = i; break;
+    case S::II_I: takes = {i, i}, result = i; break;
+    case S::II_B: takes = {i, i}, result = b; break;
+    case S::B_B: takes = {b}, result = b; break;
+    case S::BB_B: takes = {b, b}, result = b; break;
+    case S::Select: {
+      const Type x = ops.size() > 1 ? ops[1] : f;
+      takes = {b, x, x}, result = x;
+      break;
+    }
+    case S::MatVec: takes = {t, t, i, i}, result = t; break;
+  }
+  if (ops == takes) return result;
+  if (expected) {
+    *expected = "(";
+    for (size_t k = 0; k < takes.size(); ++k) *expected += (k ? ", " : "") + type_name(takes[k]);
+    *expected += ")";
+  }
+  return std::nullopt;
+}
+
+}  // namespace vic::ir

@@ -221,21 +221,30 @@ LExpr FunctionLowering::tensor_expr(Value* tensor, std::vector<Value*> dims, boo
   return l;
 }
 
+stdlib::ContainerArg FunctionLowering::container_arg(const LExpr& x, const ast::Type& type) {
+  stdlib::ContainerArg a;
+  if (x.is_scalar()) {
+    a.shape = stdlib::ArgShape::Scalar;
+    a.scalar = x.scalar;
+    return a;
+  }
+  a.shape = type.array_rank > 0                        ? stdlib::ArgShape::Array
+            : type.shape == ast::Shape::Vector         ? stdlib::ArgShape::Vector
+            : type.shape == ast::Shape::RowVector      ? stdlib::ArgShape::RowVector
+                                                       : stdlib::ArgShape::Matrix;
+  a.elements = {x.size, x.dims, x.element};
+  return a;
+}
+
 LExpr FunctionLowering::lower_transpose(const LExpr& x, const ast::Type& type) {
   if (type.shape != ast::Shape::Matrix) return x;  // a vector's transpose has the same elements
-  VIC_CHECK(x.dims.size() == 2) << "transpose: a matrix of unknown sizes";
-  Value* m = x.dims[0];
-  Value* n = x.dims[1];
-  // Element (r, c) of the n x m result is element (c, r) of x.
+  // Row r of the transpose is column r of x: x's elements column by column.
+  stdlib::Elements t = stdlib::column_major({x.size, x.dims, x.element});
   LExpr l;
-  l.size = x.size;
-  l.dims = {n, m};
+  l.size = t.size;
+  l.dims = t.dims;
   l.parameter = x.parameter;
-  l.element = [x, m, n](Builder& b, Value* k) {
-    Value* r = b.op(OpKind::IDiv, {k, m});
-    Value* c = b.op(OpKind::IMod, {k, m});
-    return x.element(b, b.op(OpKind::IAdd, {b.op(OpKind::IMul, {c, n}), r}));
-  };
+  l.element = t.element;
   return l;
 }
 
@@ -371,77 +380,16 @@ LExpr FunctionLowering::lower_call(const ast::Call& e) {
     return l;
   }
   const std::string& name = e.name;
-  auto add = [&](Value* acc, Value* x) { return b_->op(OpKind::FAdd, {acc, to_real(x)}); };
-  if (name == "sum") {
-    if (args[0].is_scalar()) return args[0];
-    l.scalar = reduce(args[0], b_->const_f64(0.0), add);
-    return l;
-  }
-  if (name == "mean" || name == "sd") {
-    Value* n = to_real(args[0].size);
-    Value* mean = b_->op(OpKind::FDiv, {reduce(args[0], b_->const_f64(0.0), add), n});
-    if (name == "mean") {
-      l.scalar = mean;
-      return l;
+  // The functions of whole containers are stdlib's (stdlib/container_functions.h).
+  std::vector<stdlib::ContainerArg> cargs;
+  for (size_t i = 0; i < args.size(); ++i) cargs.push_back(container_arg(args[i], e.args[i]->type));
+  if (auto r = stdlib::build_container_function(*b_, name, cargs, check_adder())) {
+    l.scalar = r->scalar;
+    if (!l.scalar) {
+      l.size = r->elements.size;
+      l.dims = r->elements.dims;
+      l.element = r->elements.element;
     }
-    // sd = sqrt(sum (x - mean)^2 / (n - 1))
-    Value* ss = reduce(args[0], b_->const_f64(0.0), [&](Value* acc, Value* x) {
-      Value* d = b_->op(OpKind::FSub, {to_real(x), mean});
-      return b_->op(OpKind::FAdd, {acc, b_->op(OpKind::FMul, {d, d})});
-    });
-    // sd is 0 where the elements are equal; there sqrt's infinite slope would
-    // meet a zero adjoint, so that case is its own (lazy) branch.
-    Op* branch = b_->create_if(b_->cmp(CmpPredicate::Gt, ss, b_->const_f64(0.0)), {Type::F64});
-    {
-      RegionScope scope(b_, branch->region(0));
-      b_->yield({b_->op(OpKind::Sqrt, {b_->op(OpKind::FDiv, {ss, b_->op(OpKind::FSub, {n, b_->const_f64(1.0)})})})});
-    }
-    {
-      RegionScope scope(b_, branch->region(1));
-      b_->yield({b_->const_f64(0.0)});
-    }
-    l.scalar = branch->result();
-    return l;
-  }
-  if (name == "rows" || name == "cols") {
-    const ast::Type& t = e.args[0]->type;
-    const std::vector<Value*>& dims = args[0].dims;
-    VIC_CHECK(!dims.empty()) << name << " of a container of unknown sizes at " << e.loc.str();
-    if (t.shape == ast::Shape::Matrix) {
-      l.scalar = name == "rows" ? dims[dims.size() - 2] : dims.back();
-    } else {
-      const bool along = (t.shape == ast::Shape::Vector) == (name == "rows");
-      l.scalar = along ? dims.back() : b_->const_i64(1);
-    }
-    return l;
-  }
-  if (name == "rep_vector") {
-    Value* x = to_real(args[0].scalar);
-    Value* n = args[1].scalar;
-    b_->check(b_->cmp(CmpPredicate::Ge, n, b_->const_i64(0)), add_check("rep_vector: the size is negative", e.loc));
-    l.size = n;
-    l.dims = {n};
-    l.element = [x](Builder&, Value*) { return x; };
-    return l;
-  }
-  if (name == "to_vector") {
-    // A matrix is read column by column, as Stan's to_vector reads it.
-    LExpr a = args[0];
-    LExpr elements = e.args[0]->type.shape == ast::Shape::Matrix && e.args[0]->type.array_rank == 0
-                         ? lower_transpose(a, e.args[0]->type)
-                         : a;
-    l.size = a.size;
-    l.dims = {a.size};
-    l.element = [elements](Builder& b, Value* i) {
-      Value* x = elements.element(b, i);
-      return x->type == Type::F64 ? x : b.op(OpKind::IToF, {x});
-    };
-    return l;
-  }
-  if (name == "dot_product") {
-    l.scalar = sum_over(args, [&](const std::vector<Value*>& xs) {
-      return b_->op(OpKind::FMul, {to_real(xs[0]), to_real(xs[1])});
-    });
     return l;
   }
   // Elementwise functions of one argument.

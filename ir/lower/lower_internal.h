@@ -12,6 +12,7 @@
 
 #include "frontend/ast.h"
 #include "ir/builder.h"
+#include "stdlib/container_functions.h"
 #include "stdlib/distributions.h"
 
 namespace vic::lower::internal {
@@ -205,6 +206,8 @@ class FunctionLowering {
   // A matrix or vector product (`*` between two containers).
   LExpr lower_product(const LExpr& lhs, const LExpr& rhs, const ast::Binary& e);
   LExpr lower_transpose(const LExpr& x, const ast::Type& type);
+  // A lowered argument as stdlib's container functions take it.
+  static stdlib::ContainerArg container_arg(const LExpr& x, const ast::Type& type);
   // The elements of a container as one tensor value (the variable's own
   // value when it is a whole variable, else a generate).
   Value* materialize(const LExpr& x);

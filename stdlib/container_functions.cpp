@@ -1,0 +1,139 @@
+// Functions of whole containers as IR (container_functions.h).
+#include "stdlib/container_functions.h"
+
+namespace vic::stdlib {
+namespace {
+
+using ir::Builder;
+using ir::CmpPredicate;
+using ir::Op;
+using ir::OpKind;
+using ir::Type;
+using ir::Value;
+
+Value* real(Builder& b, Value* v) {
+  if (v->type == Type::I64) return b.op(OpKind::IToF, {v});
+  if (v->type == Type::I1) return b.op(OpKind::Select, {v, b.const_f64(1.0), b.const_f64(0.0)});
+  return v;
+}
+
+// A loop over the elements of `x` folding them into `init` with f.
+Value* fold(Builder& b, const Elements& x, Value* init,
+            const std::function<Value*(Builder&, Value* acc, Value* element)>& f) {
+  Op* loop = b.create_for(b.const_i64(0), x.size, {init}, "i");
+  Builder in(b.function(), loop->region(0));
+  in.set_loc(b.loc());
+  in.yield({f(in, loop->region(0).args[1], x.element(in, loop->region(0).args[0]))});
+  return loop->result();
+}
+
+Value* sum(Builder& b, const Elements& x) {
+  return fold(b, x, b.const_f64(0.0), [](Builder& in, Value* acc, Value* e) {
+    return in.op(OpKind::FAdd, {acc, real(in, e)});
+  });
+}
+
+// sd = sqrt(sum (x - mean)^2 / (n - 1)); 0 where the elements are equal, a
+// branch of its own so that sqrt's infinite slope there meets no zero adjoint.
+Value* sd(Builder& b, const Elements& x) {
+  Value* n = b.op(OpKind::IToF, {x.size});
+  Value* mean = b.op(OpKind::FDiv, {sum(b, x), n});
+  Value* ss = fold(b, x, b.const_f64(0.0), [mean](Builder& in, Value* acc, Value* e) {
+    Value* d = in.op(OpKind::FSub, {real(in, e), mean});
+    return in.op(OpKind::FAdd, {acc, in.op(OpKind::FMul, {d, d})});
+  });
+  Op* branch = b.create_if(b.cmp(CmpPredicate::Gt, ss, b.const_f64(0.0)), {Type::F64});
+  Builder then_b(b.function(), branch->region(0)), else_b(b.function(), branch->region(1));
+  then_b.yield({then_b.op(OpKind::Sqrt, {then_b.op(OpKind::FDiv, {ss, then_b.op(OpKind::FSub, {n, then_b.const_f64(1.0)})})})});
+  else_b.yield({else_b.const_f64(0.0)});
+  return branch->result();
+}
+
+}  // namespace
+
+Elements column_major(const Elements& matrix) {
+  VIC_CHECK(matrix.dims.size() >= 2) << "a matrix of unknown sizes";
+  Value* rows = matrix.dims[matrix.dims.size() - 2];
+  Value* cols = matrix.dims.back();
+  Elements out;
+  out.size = matrix.size;
+  out.dims = {cols, rows};
+  // Element k of the column-major order is (row k % rows, column k / rows).
+  out.element = [matrix, rows, cols](Builder& b, Value* k) {
+    Value* r = b.op(OpKind::IMod, {k, rows});
+    Value* c = b.op(OpKind::IDiv, {k, rows});
+    return matrix.element(b, b.op(OpKind::IAdd, {b.op(OpKind::IMul, {r, cols}), c}));
+  };
+  return out;
+}
+
+Value* sum_over(Builder& b, const std::vector<ContainerArg>& args,
+                const std::function<Value*(Builder&, const std::vector<Value*>&)>& f, const AddCheck& add_check) {
+  const Elements* container = nullptr;
+  for (const ContainerArg& a : args) {
+    if (a.shape == ArgShape::Scalar) continue;
+    if (container) {
+      b.check(b.cmp(CmpPredicate::Eq, container->size, a.elements.size), add_check("vectorised arguments differ in size"));
+    } else {
+      container = &a.elements;
+    }
+  }
+  if (!container) {
+    std::vector<Value*> xs;
+    for (const ContainerArg& a : args) xs.push_back(a.scalar);
+    return f(b, xs);
+  }
+  Op* loop = b.create_for(b.const_i64(0), container->size, {b.const_f64(0.0)}, "i");
+  Builder in(b.function(), loop->region(0));
+  in.set_loc(b.loc());
+  std::vector<Value*> xs;
+  for (const ContainerArg& a : args)
+    xs.push_back(a.shape == ArgShape::Scalar ? a.scalar : a.elements.element(in, loop->region(0).args[0]));
+  in.yield({in.op(OpKind::FAdd, {loop->region(0).args[1], f(in, xs)})});
+  return loop->result();
+}
+
+std::optional<ContainerResult> build_container_function(Builder& b, const std::string& name,
+                                                        const std::vector<ContainerArg>& args,
+                                                        const AddCheck& add_check) {
+  ContainerResult r;
+  const ContainerArg& x = args[0];
+  if (name == "sum") {
+    r.scalar = x.shape == ArgShape::Scalar ? x.scalar : sum(b, x.elements);
+  } else if (name == "mean") {
+    r.scalar = b.op(OpKind::FDiv, {sum(b, x.elements), b.op(OpKind::IToF, {x.elements.size})});
+  } else if (name == "sd") {
+    r.scalar = sd(b, x.elements);
+  } else if (name == "dot_product") {
+    r.scalar = sum_over(b, args, [](Builder& in, const std::vector<Value*>& xs) {
+      return in.op(OpKind::FMul, {real(in, xs[0]), real(in, xs[1])});
+    }, add_check);
+  } else if (name == "rows" || name == "cols") {
+    const std::vector<Value*>& dims = x.elements.dims;
+    VIC_CHECK(!dims.empty()) << name << " of a container of unknown sizes";
+    if (x.shape == ArgShape::Matrix) {
+      r.scalar = name == "rows" ? dims[dims.size() - 2] : dims.back();
+    } else {
+      const bool along = (x.shape == ArgShape::Vector) == (name == "rows");
+      r.scalar = along ? dims.back() : b.const_i64(1);
+    }
+  } else if (name == "rep_vector") {
+    Value* value = real(b, x.scalar);
+    Value* n = args[1].scalar;
+    b.check(b.cmp(CmpPredicate::Ge, n, b.const_i64(0)), add_check("rep_vector: the size is negative"));
+    r.elements.size = n;
+    r.elements.dims = {n};
+    r.elements.element = [value](Builder&, Value*) { return value; };
+  } else if (name == "to_vector") {
+    // A matrix is read column by column, as Stan's to_vector reads it.
+    Elements elements = x.shape == ArgShape::Matrix ? column_major(x.elements) : x.elements;
+    r.elements.size = x.elements.size;
+    r.elements.dims = {x.elements.size};
+    r.elements.element = [elements](Builder& in, Value* i) { return real(in, elements.element(in, i)); };
+  } else {
+    return std::nullopt;
+  }
+  return r;
+}
+
+}  // namespace vic::stdlib

@@ -1,0 +1,56 @@
+// The functions of whole containers (sum, mean, sd, dot_product, rows, cols,
+// rep_vector, to_vector), written once as IR over the elements of their
+// arguments. The lowering hands each argument over as an element generator,
+// so `sum(mu + tau * v)` is one loop with no temporary vector.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ir/builder.h"
+#include "stdlib/distributions.h"
+
+namespace vic::stdlib {
+
+// How an argument is shaped, in Stan's terms.
+enum class ArgShape { Scalar, Vector, RowVector, Matrix, Array };
+
+// A container argument: its element count, its sizes when known (array dims
+// then vector dims: a matrix's rows and columns), and element i (row-major).
+struct Elements {
+  ir::Value* size = nullptr;
+  std::vector<ir::Value*> dims;
+  std::function<ir::Value*(ir::Builder&, ir::Value*)> element;
+};
+
+struct ContainerArg {
+  ArgShape shape;
+  ir::Value* scalar = nullptr;  // when shape is Scalar
+  Elements elements;            // otherwise
+};
+
+// A call's value: a scalar, or a container given by its elements.
+struct ContainerResult {
+  ir::Value* scalar = nullptr;
+  Elements elements;
+};
+
+// The call of `name` on `args`, or nullopt when `name` is not one of these
+// functions.
+std::optional<ContainerResult> build_container_function(ir::Builder& b, const std::string& name,
+                                                        const std::vector<ContainerArg>& args,
+                                                        const AddCheck& add_check);
+
+// sum over i of f(element i of each container argument, scalars repeated),
+// the containers' sizes checked equal.
+ir::Value* sum_over(ir::Builder& b, const std::vector<ContainerArg>& args,
+                    const std::function<ir::Value*(ir::Builder&, const std::vector<ir::Value*>&)>& f,
+                    const AddCheck& add_check);
+
+// The elements of a matrix (rows x cols, row-major) read column by column:
+// the transpose's order, and to_vector's.
+Elements column_major(const Elements& matrix);
+
+}  // namespace vic::stdlib

@@ -1,6 +1,8 @@
 // Functions of whole containers as IR (container_functions.h).
 #include "stdlib/container_functions.h"
 
+#include <limits>
+
 namespace vic::stdlib {
 namespace {
 
@@ -46,6 +48,29 @@ Value* sd(Builder& b, const Elements& x) {
   Builder then_b(b.function(), branch->region(0)), else_b(b.function(), branch->region(1));
   then_b.yield({then_b.op(OpKind::Sqrt, {then_b.op(OpKind::FDiv, {ss, then_b.op(OpKind::FSub, {n, then_b.const_f64(1.0)})})})});
   else_b.yield({else_b.const_f64(0.0)});
+  return branch->result();
+}
+
+// The largest element; -inf for none.
+Value* max(Builder& b, const Elements& x) {
+  return fold(b, x, b.const_f64(-std::numeric_limits<double>::infinity()), [](Builder& in, Value* acc, Value* e) {
+    Value* v = real(in, e);
+    return in.op(OpKind::Select, {in.cmp(CmpPredicate::Gt, v, acc), v, acc});
+  });
+}
+
+// log(sum(exp(x))) = m + log(sum(exp(x - m))) with m the largest element, so
+// that nothing overflows; -inf when m is (no element, or all -inf).
+Value* log_sum_exp(Builder& b, const Elements& x) {
+  Value* m = max(b, x);
+  Op* branch = b.create_if(b.cmp(CmpPredicate::Eq, m, b.const_f64(-std::numeric_limits<double>::infinity())),
+                           {Type::F64});
+  Builder none(b.function(), branch->region(0)), some(b.function(), branch->region(1));
+  none.yield({m});
+  Value* s = fold(some, x, some.const_f64(0.0), [m](Builder& in, Value* acc, Value* e) {
+    return in.op(OpKind::FAdd, {acc, in.op(OpKind::Exp, {in.op(OpKind::FSub, {real(in, e), m})})});
+  });
+  some.yield({some.op(OpKind::FAdd, {m, some.op(OpKind::Log, {s})})});
   return branch->result();
 }
 
@@ -104,6 +129,22 @@ std::optional<ContainerResult> build_container_function(Builder& b, const std::s
     r.scalar = b.op(OpKind::FDiv, {sum(b, x.elements), b.op(OpKind::IToF, {x.elements.size})});
   } else if (name == "sd") {
     r.scalar = sd(b, x.elements);
+  } else if (name == "max") {
+    r.scalar = max(b, x.elements);
+  } else if (name == "log_sum_exp" && args.size() == 2) {
+    // log(exp(a) + exp(b)) = max + log1p(exp(-|a - b|)); -inf when both are.
+    Value* a = real(b, args[0].scalar);
+    Value* c = real(b, args[1].scalar);
+    Value* m = b.op(OpKind::Select, {b.cmp(CmpPredicate::Gt, a, c), a, c});
+    Op* branch = b.create_if(b.cmp(CmpPredicate::Eq, m, b.const_f64(-std::numeric_limits<double>::infinity())),
+                             {Type::F64});
+    Builder none(b.function(), branch->region(0)), some(b.function(), branch->region(1));
+    none.yield({m});
+    Value* gap = some.op(OpKind::FNeg, {some.op(OpKind::Fabs, {some.op(OpKind::FSub, {a, c})})});
+    some.yield({some.op(OpKind::FAdd, {m, some.op(OpKind::Log1p, {some.op(OpKind::Exp, {gap})})})});
+    r.scalar = branch->result();
+  } else if (name == "log_sum_exp") {
+    r.scalar = log_sum_exp(b, x.elements);
   } else if (name == "dot_product") {
     r.scalar = sum_over(b, args, [](Builder& in, const std::vector<Value*>& xs) {
       return in.op(OpKind::FMul, {real(in, xs[0]), real(in, xs[1])});

@@ -1,5 +1,5 @@
-// The functions of whole containers (sum, mean, sd, dot_product, rows, cols,
-// rep_vector, to_vector), written once as IR over the elements of their
+// The functions of whole containers (sum, mean, sd, max, log_sum_exp,
+// dot_product, rows, cols, rep_vector, to_vector), written once as IR over the elements of their
 // arguments. The lowering hands each argument over as an element generator,
 // so `sum(mu + tau * v)` is one loop with no temporary vector.
 #pragma once

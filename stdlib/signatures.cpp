@@ -37,6 +37,8 @@ std::vector<FunctionInfo> make_functions() {
     fs.push_back({name, {{{A::Elements}, R::Real}}});
   }
   fs.push_back({"dot_product", {{{A::RealVector, A::RealVector}, R::Real}}});
+  fs.push_back({"log_sum_exp", {{{A::Elements}, R::Real}, {{A::Real, A::Real}, R::Real}}});
+  fs.push_back({"max", {{{A::Elements}, R::Real}}});
   fs.push_back({"rows", {{{A::Shaped}, R::Int}}});
   fs.push_back({"cols", {{{A::Shaped}, R::Int}}});
   fs.push_back({"rep_vector", {{{A::Real, A::Int}, R::Vector}}});

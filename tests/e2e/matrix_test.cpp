@@ -101,6 +101,9 @@ generated quantities {
   int c = cols(A);
   int rv = rows(w);
   int cv = cols(w);
+  real biggest = max(v);                // 3
+  real lse = log_sum_exp(v);            // log(e + e^2 + e^3)
+  real lse2 = log_sum_exp(1, 2);        // log(e + e^2)
 }
 )";
   auto m = compile_source("matrix_expressions", model, R"({"A": [[1, 2, 3], [4, 5, 6]], "v": [1, 2, 3], "w": [1, 2]})");
@@ -132,6 +135,9 @@ generated quantities {
   EXPECT_EQ(values["c"], 3);
   EXPECT_EQ(values["rv"], 1);
   EXPECT_EQ(values["cv"], 2);
+  EXPECT_EQ(values["biggest"], 3);
+  EXPECT_NEAR(values["lse"], std::log(std::exp(1) + std::exp(2) + std::exp(3)), 1e-14);
+  EXPECT_NEAR(values["lse2"], std::log(std::exp(1) + std::exp(2)), 1e-14);
 }
 
 // Products with parameters on both sides: the gradient of every operand.

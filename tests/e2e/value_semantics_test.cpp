@@ -76,9 +76,11 @@ TEST(ValueSemantics, HmmForwardAlgorithmWithAlphaEqualsNxt) {
   std::string data = read_file(hmm_path("data.json"));
   auto reused = compile_source("reused_vector", read_file(hmm_path("reused_vector.vmodel")), data);
   auto fresh = compile_source("fresh_vectors", read_file(hmm_path("fresh_vectors.vmodel")), data);
-  ASSERT_TRUE(reused && fresh);
+  auto logs = compile_source("log_space", read_file(hmm_path("log_space.vmodel")), data);
+  ASSERT_TRUE(reused && fresh && logs);
   expect_gradcheck_passes(reused->model(), 5, "HMM, alpha = nxt");
   expect_gradcheck_passes(fresh->model(), 5, "HMM, fresh vectors");
+  expect_gradcheck_passes(logs->model(), 5, "HMM in log space");
 
   const size_t dim = reused->model().dim();
   ASSERT_EQ(dim, fresh->model().dim());
@@ -86,12 +88,20 @@ TEST(ValueSemantics, HmmForwardAlgorithmWithAlphaEqualsNxt) {
   for (int point = 0; point < 5; ++point) {
     for (size_t k = 0; k < dim; ++k) theta[k] = std::sin(1.3 * point + 0.7 * static_cast<double>(k));
     runtime::EvalError e1 = 0, e2 = 0;
+    std::vector<double> g3(dim);
+    runtime::EvalError e3 = 0;
     double lp1 = reused->model().lp_grad(theta.data(), g1.data(), &e1);
     double lp2 = fresh->model().lp_grad(theta.data(), g2.data(), &e2);
+    double lp3 = logs->model().lp_grad(theta.data(), g3.data(), &e3);
     ASSERT_EQ(e1, 0);
     ASSERT_EQ(e2, 0);
+    ASSERT_EQ(e3, 0);
     EXPECT_NEAR(lp1, lp2, 1e-9 * std::fabs(lp2));
-    for (size_t k = 0; k < dim; ++k) EXPECT_NEAR(g1[k], g2[k], 1e-8 * std::max(1.0, std::fabs(g2[k]))) << k;
+    EXPECT_NEAR(lp3, lp2, 1e-9 * std::fabs(lp2));
+    for (size_t k = 0; k < dim; ++k) {
+      EXPECT_NEAR(g1[k], g2[k], 1e-8 * std::max(1.0, std::fabs(g2[k]))) << k;
+      EXPECT_NEAR(g3[k], g2[k], 1e-8 * std::max(1.0, std::fabs(g2[k]))) << k;
+    }
   }
 
   Rng rng_a(7), rng_b(7);

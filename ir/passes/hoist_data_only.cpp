@@ -34,6 +34,16 @@ bool is_input(OpKind k) {
 
 bool is_data_buffer(const Value* v) { return v->def && v->def->kind == OpKind::DataBuf; }
 
+// Integer and boolean work (a comparison, a size): cheap, so a hoisted one is
+// also kept where it was, for whatever stays there to read.
+bool is_cheap(const Op& op) {
+  if (!op.is_pure() || !op.regions.empty() || op.results.size() != 1 || op.kind == OpKind::Load) return false;
+  const Type t = op.result()->type;
+  return t == Type::I64 || t == Type::I1;
+}
+
+bool kept_in_function(const Op& op) { return is_input(op.kind) || is_cheap(op); }
+
 class Planner {
  public:
   explicit Planner(const Function& f) : f_(f) {}
@@ -95,11 +105,10 @@ class Planner {
       for (const auto& inner : r->ops) collect_stores(*inner, out);
   }
 
-  // Inputs stay cheap to repeat; otherwise only ops whose results are reals
-  // or buffers move (integer and boolean work is cheap and folds to constants
-  // once the sizes are bound).
+  // Inputs and integer or boolean work stay cheap to repeat (both copies are
+  // kept); otherwise only ops whose results are reals or buffers move.
   static bool hoistable_results(const Op& op) {
-    if (is_input(op.kind)) return true;
+    if (kept_in_function(op)) return true;
     for (const Value* r : op.results)
       if (r->type != Type::F64 && !is_buffer(r->type)) return false;
     return true;
@@ -170,7 +179,7 @@ Exports find_exports(const Function& f, const Planner& p, const std::string& scr
   std::unordered_set<const Value*> seen;
   std::function<void(const Block&)> scan = [&](const Block& block) {
     for (const auto& op : block.ops) {
-      if (&block == &f.body && p.ops.count(op.get())) continue;
+      if (&block == &f.body && p.ops.count(op.get()) && !kept_in_function(*op)) continue;
       for (const Value* x : op->operands) {
         if (!p.values.count(x) || !seen.insert(x).second) continue;
         if (p.buffers.count(x)) {
@@ -198,8 +207,8 @@ class ReadHoisted : public Rewriter {
       copy_op(op, b);
       return;
     }
-    // Inputs are cheap and may be needed by what stays: keep them.
-    if (is_input(op.kind)) {
+    // Inputs and cheap integer work may be needed by what stays: keep them.
+    if (kept_in_function(op)) {
       copy_op(op, b);
       return;
     }

@@ -17,7 +17,7 @@ SizeScalar truth(bool b) { return SizeScalar{int64_t{b}}; }
 
 Expected<SizeScalar> binary(const SizeExpr::Step& e, const SizeScalar& a, const SizeScalar& b) {
   using Op = SizeExpr::Op;
-  const std::string at = e.loc.str() + ": ";
+  auto at = [&e] { return e.loc.str() + ": "; };
   if (is_int(a) && is_int(b) && (e.op == Op::Add || e.op == Op::Sub || e.op == Op::Mul || e.op == Op::Div ||
                                  e.op == Op::IntDiv || e.op == Op::Mod)) {
     const int64_t x = std::get<int64_t>(a), y = std::get<int64_t>(b);
@@ -27,12 +27,12 @@ Expected<SizeScalar> binary(const SizeExpr::Step& e, const SizeScalar& a, const 
       case Op::Sub: r = limits::checked_sub(x, y); break;
       case Op::Mul: r = limits::checked_mul(x, y); break;
       default:
-        if (y == 0) return Error{at + (e.op == Op::Mod ? "integer modulus by zero" : "integer division by zero")};
+        if (y == 0) return Error{at() + (e.op == Op::Mod ? "integer modulus by zero" : "integer division by zero")};
         // The one quotient that does not fit: INT64_MIN / -1.
         if (!(x == std::numeric_limits<int64_t>::min() && y == -1)) r = e.op == Op::Mod ? x % y : x / y;
         break;
     }
-    if (!r) return Error{at + "integer overflow in " + std::to_string(x) + " " + e.spelling + " " + std::to_string(y)};
+    if (!r) return Error{at() + "integer overflow in " + std::to_string(x) + " " + e.spelling + " " + std::to_string(y)};
     return SizeScalar{*r};
   }
   const double x = to_double(a), y = to_double(b);
@@ -50,7 +50,7 @@ Expected<SizeScalar> binary(const SizeExpr::Step& e, const SizeScalar& a, const 
     case Op::Ne: return truth(x != y);
     case Op::And: return truth(x != 0 && y != 0);
     case Op::Or: return truth(x != 0 || y != 0);
-    default: return Error{at + "cannot evaluate this operator here"};
+    default: return Error{at() + "cannot evaluate this operator here"};
   }
 }
 
@@ -116,14 +116,14 @@ int64_t unconstrained_size(Transform t, const std::vector<int64_t>& dims) {
 Expected<ResolvedLayout> resolve_layout(const ProgramLayout& layout, const SizeLookup& lookup) {
   ResolvedLayout out;
   for (const LayoutVariable& v : layout.variables) {
-    const std::string at = v.loc.str() + ": ";
+    auto at = [&v] { return v.loc.str() + ": "; };
     ResolvedVariable r{v.name, v.block, v.transform, {}, 1, 0, 0, 0};
     for (const SizeExpr& dim : v.dims) {
       Expected<SizeScalar> n = evaluate_size(dim, lookup);
       if (!n) return Error{n.error()};
-      if (!is_int(*n)) return Error{at + "the size of '" + v.name + "' is not an int"};
+      if (!is_int(*n)) return Error{at() + "the size of '" + v.name + "' is not an int"};
       if (std::get<int64_t>(*n) < 0) {
-        return Error{at + "the size of '" + v.name + "' is negative (" + std::to_string(std::get<int64_t>(*n)) + ")"};
+        return Error{at() + "the size of '" + v.name + "' is negative (" + std::to_string(std::get<int64_t>(*n)) + ")"};
       }
       r.dims.push_back(std::get<int64_t>(*n));
     }
@@ -133,7 +133,7 @@ Expected<ResolvedLayout> resolve_layout(const ProgramLayout& layout, const SizeL
       if (!product || *product > limits::kMaxContainerElements) {
         std::string spelled;
         for (int64_t x : r.dims) spelled += (spelled.empty() ? "" : " x ") + std::to_string(x);
-        return Error{at + "'" + v.name + "' would hold " + spelled + " elements, more than the " +
+        return Error{at() + "'" + v.name + "' would hold " + spelled + " elements, more than the " +
                      std::to_string(limits::kMaxContainerElements) + " one container may hold"};
       }
       r.size = *product;

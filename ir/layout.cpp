@@ -12,45 +12,69 @@ namespace vic::ir {
 namespace {
 
 bool is_int(const SizeScalar& s) { return std::holds_alternative<int64_t>(s); }
-double to_double(const SizeScalar& s) { return is_int(s) ? static_cast<double>(std::get<int64_t>(s)) : std::get<double>(s); }
+double to_double(const SizeScalar& s) {
+  return is_int(s) ? static_cast<double>(std::get<int64_t>(s)) : std::get<double>(s);
+}
 SizeScalar truth(bool b) { return SizeScalar{int64_t{b}}; }
 
 Expected<SizeScalar> binary(const SizeExpr::Step& e, const SizeScalar& a, const SizeScalar& b) {
   using Op = SizeExpr::Op;
   auto at = [&e] { return e.loc.str() + ": "; };
-  if (is_int(a) && is_int(b) && (e.op == Op::Add || e.op == Op::Sub || e.op == Op::Mul || e.op == Op::Div ||
-                                 e.op == Op::IntDiv || e.op == Op::Mod)) {
+  if (is_int(a) && is_int(b) &&
+      (e.op == Op::Add || e.op == Op::Sub || e.op == Op::Mul || e.op == Op::Div || e.op == Op::IntDiv ||
+       e.op == Op::Mod)) {
     const int64_t x = std::get<int64_t>(a), y = std::get<int64_t>(b);
     std::optional<int64_t> r;
     switch (e.op) {
-      case Op::Add: r = limits::checked_add(x, y); break;
-      case Op::Sub: r = limits::checked_sub(x, y); break;
-      case Op::Mul: r = limits::checked_mul(x, y); break;
+      case Op::Add:
+        r = limits::checked_add(x, y);
+        break;
+      case Op::Sub:
+        r = limits::checked_sub(x, y);
+        break;
+      case Op::Mul:
+        r = limits::checked_mul(x, y);
+        break;
       default:
         if (y == 0) return Error{at() + (e.op == Op::Mod ? "integer modulus by zero" : "integer division by zero")};
         // The one quotient that does not fit: INT64_MIN / -1.
         if (!(x == std::numeric_limits<int64_t>::min() && y == -1)) r = e.op == Op::Mod ? x % y : x / y;
         break;
     }
-    if (!r) return Error{at() + "integer overflow in " + std::to_string(x) + " " + e.spelling + " " + std::to_string(y)};
+    if (!r)
+      return Error{at() + "integer overflow in " + std::to_string(x) + " " + e.spelling + " " + std::to_string(y)};
     return SizeScalar{*r};
   }
   const double x = to_double(a), y = to_double(b);
   switch (e.op) {
-    case Op::Add: return SizeScalar{x + y};
-    case Op::Sub: return SizeScalar{x - y};
-    case Op::Mul: return SizeScalar{x * y};
-    case Op::Div: return SizeScalar{x / y};
-    case Op::Pow: return SizeScalar{std::pow(x, y)};
-    case Op::Lt: return truth(x < y);
-    case Op::Le: return truth(x <= y);
-    case Op::Gt: return truth(x > y);
-    case Op::Ge: return truth(x >= y);
-    case Op::Eq: return truth(x == y);
-    case Op::Ne: return truth(x != y);
-    case Op::And: return truth(x != 0 && y != 0);
-    case Op::Or: return truth(x != 0 || y != 0);
-    default: return Error{at() + "cannot evaluate this operator here"};
+    case Op::Add:
+      return SizeScalar{x + y};
+    case Op::Sub:
+      return SizeScalar{x - y};
+    case Op::Mul:
+      return SizeScalar{x * y};
+    case Op::Div:
+      return SizeScalar{x / y};
+    case Op::Pow:
+      return SizeScalar{std::pow(x, y)};
+    case Op::Lt:
+      return truth(x < y);
+    case Op::Le:
+      return truth(x <= y);
+    case Op::Gt:
+      return truth(x > y);
+    case Op::Ge:
+      return truth(x >= y);
+    case Op::Eq:
+      return truth(x == y);
+    case Op::Ne:
+      return truth(x != y);
+    case Op::And:
+      return truth(x != 0 && y != 0);
+    case Op::Or:
+      return truth(x != 0 || y != 0);
+    default:
+      return Error{at() + "cannot evaluate this operator here"};
   }
 }
 
@@ -58,8 +82,10 @@ Expected<SizeScalar> binary(const SizeExpr::Step& e, const SizeScalar& a, const 
 
 Expected<SizeScalar> evaluate_size(const SizeExpr& e, const SizeLookup& lookup) {
   switch (e.kind) {
-    case SizeExpr::Kind::Int: return SizeScalar{e.integer};
-    case SizeExpr::Kind::Real: return SizeScalar{e.real};
+    case SizeExpr::Kind::Int:
+      return SizeScalar{e.integer};
+    case SizeExpr::Kind::Real:
+      return SizeScalar{e.real};
     case SizeExpr::Kind::Data: {
       std::optional<SizeScalar> v = lookup(e.text);
       if (!v) return Error{e.loc.str() + ": the value of '" + e.text + "' is not known here"};
@@ -90,17 +116,22 @@ Expected<SizeScalar> evaluate_size(const SizeExpr& e, const SizeLookup& lookup) 
       if (!cond) return cond;
       return evaluate_size(e.operands.at(to_double(*cond) != 0 ? 1 : 2), lookup);
     }
-    case SizeExpr::Kind::Unknown: return Error{e.loc.str() + ": " + e.text};
+    case SizeExpr::Kind::Unknown:
+      return Error{e.loc.str() + ": " + e.text};
   }
   return Error{e.loc.str() + ": cannot evaluate this size"};
 }
 
 const char* transform_name(Transform t) {
   switch (t) {
-    case Transform::Identity: return "identity";
-    case Transform::Lower: return "lower";
-    case Transform::Upper: return "upper";
-    case Transform::LowerUpper: return "lower-upper";
+    case Transform::Identity:
+      return "identity";
+    case Transform::Lower:
+      return "lower";
+    case Transform::Upper:
+      return "upper";
+    case Transform::LowerUpper:
+      return "lower-upper";
   }
   return "?";
 }

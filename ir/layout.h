@@ -66,7 +66,7 @@ struct LayoutVariable {
   std::string name;
   OutputBlock block = OutputBlock::Parameters;
   Transform transform = Transform::Identity;  // Identity outside the parameters
-  std::vector<SizeExpr> dims;  // array dims then vector/matrix dims; empty for a scalar
+  std::vector<SizeExpr> dims;                 // array dims then vector/matrix dims; empty for a scalar
   SourceLoc loc;
 };
 

@@ -35,7 +35,8 @@ frontend::ScalarLookup data_lookup(const runtime::DataSet& data) {
   };
 }
 
-// The sizes of a declaration, from the data; an error names the declaration's place.
+// The sizes of a data declaration, for the JSON loader (the outputs' sizes are
+// the program's layout, ir/layout.h); an error names the declaration's place.
 Expected<std::vector<int64_t>> evaluate_dims(const ast::VarDecl& decl, const runtime::DataSet& data) {
   const ast::SizedType& t = decl.type;
   const std::string& name = decl.name;

@@ -21,21 +21,38 @@ std::optional<SizeExpr::Op> size_op(ast::BinaryOp op) {
   using B = ast::BinaryOp;
   using S = SizeExpr::Op;
   switch (op) {
-    case B::Add: return S::Add;
-    case B::Sub: return S::Sub;
-    case B::Mul: case B::EltMul: return S::Mul;
-    case B::Div: case B::EltDiv: return S::Div;
-    case B::IntDiv: return S::IntDiv;
-    case B::Mod: return S::Mod;
-    case B::Pow: return S::Pow;
-    case B::Less: return S::Lt;
-    case B::LessEq: return S::Le;
-    case B::Greater: return S::Gt;
-    case B::GreaterEq: return S::Ge;
-    case B::Equal: return S::Eq;
-    case B::NotEqual: return S::Ne;
-    case B::And: return S::And;
-    case B::Or: return S::Or;
+    case B::Add:
+      return S::Add;
+    case B::Sub:
+      return S::Sub;
+    case B::Mul:
+    case B::EltMul:
+      return S::Mul;
+    case B::Div:
+    case B::EltDiv:
+      return S::Div;
+    case B::IntDiv:
+      return S::IntDiv;
+    case B::Mod:
+      return S::Mod;
+    case B::Pow:
+      return S::Pow;
+    case B::Less:
+      return S::Lt;
+    case B::LessEq:
+      return S::Le;
+    case B::Greater:
+      return S::Gt;
+    case B::GreaterEq:
+      return S::Ge;
+    case B::Equal:
+      return S::Eq;
+    case B::NotEqual:
+      return S::Ne;
+    case B::And:
+      return S::And;
+    case B::Or:
+      return S::Or;
   }
   return std::nullopt;
 }
@@ -99,9 +116,12 @@ SizeExpr size_expr(const ast::Expr& e) {
 
 ir::OutputBlock output_block(BlockKind kind) {
   switch (kind) {
-    case BlockKind::Parameters: return ir::OutputBlock::Parameters;
-    case BlockKind::TransformedParameters: return ir::OutputBlock::TransformedParameters;
-    default: return ir::OutputBlock::GeneratedQuantities;
+    case BlockKind::Parameters:
+      return ir::OutputBlock::Parameters;
+    case BlockKind::TransformedParameters:
+      return ir::OutputBlock::TransformedParameters;
+    default:
+      return ir::OutputBlock::GeneratedQuantities;
   }
 }
 

@@ -3,10 +3,10 @@
 //   mu ~ normal(0, 1);  y ~ normal(mu, sigma);  sigma > 0 as sigma = exp(u)
 // and compared with the closed form: the Jacobian adds log|dsigma/du| = u,
 // `propto` drops the two -log(sqrt(2 pi)) constants and nothing else.
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <numbers>
-
-#include <gtest/gtest.h>
 
 #include "codegen/jit.h"
 #include "ir/entry_points.h"
@@ -88,9 +88,8 @@ TEST_F(LogProbVariants, MatchTheClosedForms) {
       for (const auto& theta : points) {
         double expected_grad[2];
         const double expected = closed_form(theta[0], theta[1], propto, jacobian, expected_grad);
-        const std::string what = std::string("propto=") + (propto ? "1" : "0") + " jacobian=" +
-                                 (jacobian ? "1" : "0") + " at (" + std::to_string(theta[0]) + ", " +
-                                 std::to_string(theta[1]) + ")";
+        const std::string what = std::string("propto=") + (propto ? "1" : "0") + " jacobian=" + (jacobian ? "1" : "0") +
+                                 " at (" + std::to_string(theta[0]) + ", " + std::to_string(theta[1]) + ")";
         codegen::VicJitContext ctx{no_data, 0, 0, nullptr};
         EXPECT_NEAR(value(theta, &ctx), expected, 1e-12 * std::max(1.0, std::fabs(expected))) << what;
         double grad[2] = {0, 0};

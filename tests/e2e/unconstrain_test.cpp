@@ -3,10 +3,10 @@
 // on scalars, vectors and two-dimensional arrays (CmdStan's column-major
 // order against theta's row-major one), unconstrain(constrain(theta)) gives
 // theta back; a value outside its bounds is an error naming the parameter.
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <random>
-
-#include <gtest/gtest.h>
 
 #include "test_util.h"
 
@@ -79,8 +79,8 @@ TEST(Unconstrain, ReadsColumnMajorOutputs) {
   const runtime::Model& model = m->model();
   const std::vector<std::string>& names = model.output_names();
   std::vector<double> values(model.num_parameter_outputs(), 0.5);
-  values[1] = 0.0;  // a > lo
-  values[2] = 1.0;  // b < 3
+  values[1] = 0.0;      // a > lo
+  values[2] = 1.0;      // b < 3
   values.back() = 0.5;  // a < d < a + e
   for (size_t k = 0; k < names.size(); ++k)
     if (names[k] == "w.1.2") values[k] = 0.25;

@@ -2,12 +2,12 @@
 // parameters with their transforms and places in theta, its outputs with
 // CmdStan's names; sizes computed from the data (arithmetic, conditionals,
 // long chains) and the errors for sizes that cannot be.
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "ir/ir.h"
 #include "ir/lower/lower.h"
@@ -93,8 +93,9 @@ TEST(Layout, EightSchools) {
 
 // The layout is program data: every pass carries it, and the entry points with it.
 TEST(Layout, SurvivesThePipeline) {
-  Lowered p = lower_source("data { int N; }\nparameters { vector<lower=0, upper=1>[N] x; }\n"
-                               "model { x ~ normal(0, 1); }\n");
+  Lowered p = lower_source(
+      "data { int N; }\nparameters { vector<lower=0, upper=1>[N] x; }\n"
+      "model { x ~ normal(0, 1); }\n");
   std::function<std::optional<int64_t>(const std::string&)> lookup = [](const std::string&) -> std::optional<int64_t> {
     return 4;
   };
@@ -110,11 +111,13 @@ TEST(Layout, SurvivesThePipeline) {
 
 // CmdStan's order: the first index fastest, array dimensions before vector ones.
 TEST(Layout, ColumnMajorNames) {
-  Lowered p = lower_source("parameters { array[2] vector[3] w; real<upper=0> s; }\n"
-                               "model { s ~ normal(0, 1); }\n");
+  Lowered p = lower_source(
+      "parameters { array[2] vector[3] w; real<upper=0> s; }\n"
+      "model { s ~ normal(0, 1); }\n");
   Expected<ir::ResolvedLayout> layout = ir::resolve_layout(p.program.layout, ints({}));
   ASSERT_TRUE(layout) << layout.error();
-  EXPECT_EQ(layout->output_names(), (std::vector<std::string>{"w.1.1", "w.2.1", "w.1.2", "w.2.2", "w.1.3", "w.2.3", "s"}));
+  EXPECT_EQ(layout->output_names(),
+            (std::vector<std::string>{"w.1.1", "w.2.1", "w.1.2", "w.2.2", "w.1.3", "w.2.3", "s"}));
   EXPECT_EQ(layout->variables[1].transform, ir::Transform::Upper);
   EXPECT_EQ(layout->variables[1].unconstrained_offset, 6);
 }
@@ -123,8 +126,8 @@ TEST(Layout, SizesFromTheData) {
   Lowered p = lower_source(
       "data { int N; int K; real x; }\nparameters { vector[N - 1] a; array[K > 2 ? K : 2, N * K % 5] real b; "
       "vector[x > 0 ? 1 : 3] c; }\nmodel { }\n");
-  Expected<ir::ResolvedLayout> layout = ir::resolve_layout(
-      p.program.layout, [](const std::string& name) -> std::optional<ir::SizeScalar> {
+  Expected<ir::ResolvedLayout> layout =
+      ir::resolve_layout(p.program.layout, [](const std::string& name) -> std::optional<ir::SizeScalar> {
         if (name == "N") return ir::SizeScalar{int64_t{4}};
         if (name == "K") return ir::SizeScalar{int64_t{1}};
         if (name == "x") return ir::SizeScalar{-0.5};
@@ -148,8 +151,9 @@ TEST(Layout, LongSizeExpression) {
 }
 
 TEST(Layout, SizesThatCannotBeComputed) {
-  Lowered p = lower_source("data { int N; }\ntransformed data { int M = N; }\n"
-                               "parameters { vector[N] a; }\ngenerated quantities { vector[M] g; }\n");
+  Lowered p = lower_source(
+      "data { int N; }\ntransformed data { int M = N; }\n"
+      "parameters { vector[N] a; }\ngenerated quantities { vector[M] g; }\n");
   Expected<ir::ResolvedLayout> negative = ir::resolve_layout(p.program.layout, ints({{"N", -2}}));
   ASSERT_FALSE(negative);
   EXPECT_EQ(negative.error(), "m.vmodel:3:24: the size of 'a' is negative (-2)");
@@ -163,8 +167,9 @@ TEST(Layout, SizesThatCannotBeComputed) {
   Lowered big = lower_source("data { int N; }\nparameters { array[N, N] real a; }\nmodel { }\n");
   Expected<ir::ResolvedLayout> too_big = ir::resolve_layout(big.program.layout, ints({{"N", 100000}}));
   ASSERT_FALSE(too_big);
-  EXPECT_EQ(too_big.error(), "m.vmodel:2:31: 'a' would hold 100000 x 100000 elements, more than the 2147483647 one "
-                             "container may hold");
+  EXPECT_EQ(too_big.error(),
+            "m.vmodel:2:31: 'a' would hold 100000 x 100000 elements, more than the 2147483647 one "
+            "container may hold");
   Expected<ir::ResolvedLayout> overflow = ir::resolve_layout(big.program.layout, ints({{"N", int64_t{1} << 62}}));
   ASSERT_FALSE(overflow);
   EXPECT_NE(overflow.error().find("would hold 4611686018427387904 x 4611686018427387904 elements"), std::string::npos);

@@ -220,11 +220,12 @@ Expected<CompiledModel> compile_model(const ast::Program& program, const runtime
     timings->optimize_ms = jit_timings.optimize_ms;
     timings->jit_ms = jit_timings.jit_ms;
   }
-  auto model = codegen::make_jit_model(module.take(), optimized, layout.take(), data);
+  auto model = codegen::make_jit_model(module.take(), optimized, *layout, data);
   if (!model) return Error{model.error()};
   CompiledModel out;
   out.model = model.take();
   out.program = std::move(optimized);
+  out.layout = layout.take();
   return out;
 }
 

@@ -107,5 +107,44 @@ TEST(Unconstrain, AValueOutsideItsBoundsIsAnError) {
   EXPECT_EQ(model.describe_error(error), "unconstrain:7:18: parameter 'a' is outside its declared bounds");
 }
 
+// The layout says where each parameter lives: moving theta within one
+// parameter's unconstrained range changes that parameter's outputs and no
+// other parameter's (none of these bounds depends on another parameter).
+TEST(Unconstrain, TheLayoutPlacesEachParameter) {
+  auto m = testing_util::compile_source("placed",
+                                        "data { int K; }\nparameters { real mu; array[2, K] real<lower=0> w; "
+                                        "vector<upper=1>[K] v; real<lower=0, upper=1> p; }\nmodel { }\n",
+                                        R"({"K": 3})");
+  ASSERT_TRUE(m);
+  const ir::ResolvedLayout& layout = m->compiled.layout;
+  ASSERT_EQ(layout.variables.size(), 4u);
+  ASSERT_EQ(static_cast<size_t>(layout.unconstrained_size), m->model().dim());
+  ASSERT_EQ(layout.output_names(), m->model().output_names());
+  Rng draws(1);
+  std::vector<double> theta(m->model().dim(), 0.1), base(m->model().output_names().size());
+  runtime::EvalError error = 0;
+  m->model().constrain(theta.data(), draws, base.data(), &error);
+  ASSERT_EQ(error, 0);
+  for (const ir::ResolvedVariable& moved : layout.variables) {
+    std::vector<double> shifted = theta;
+    for (int64_t k = 0; k < moved.unconstrained_size; ++k) shifted[moved.unconstrained_offset + k] += 0.5;
+    std::vector<double> out(base.size());
+    m->model().constrain(shifted.data(), draws, out.data(), &error);
+    ASSERT_EQ(error, 0);
+    for (const ir::ResolvedVariable& v : layout.variables) {
+      for (int64_t k = 0; k < v.size; ++k) {
+        const size_t column = static_cast<size_t>(v.output_offset + k);
+        if (&v == &moved) {
+          EXPECT_NE(out[column], base[column])
+              << "moving " << moved.name << " leaves " << layout.output_names()[column];
+        } else {
+          EXPECT_EQ(out[column], base[column])
+              << "moving " << moved.name << " changes " << layout.output_names()[column];
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace vic

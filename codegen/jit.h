@@ -15,6 +15,7 @@ namespace vic::codegen {
 using LogDensityFn = double (*)(const double* theta, VicJitContext* ctx);
 using GradientFn = double (*)(const double* theta, double* grad, VicJitContext* ctx);
 using ConstrainFn = void (*)(const double* theta, double* out, VicJitContext* ctx);
+using UnconstrainFn = void (*)(const double* values, double* theta, VicJitContext* ctx);
 
 // Compiled code and the JIT that owns it.
 class JitModule {

@@ -32,7 +32,7 @@ void collect_data_reads(const ir::Block& block, std::vector<std::string>& names)
 // buffers that hoisted data-only work fills.
 std::vector<std::string> density_data_reads(const ir::Program& program) {
   std::vector<std::string> names;
-  if (const ir::Function* lp = program.find("lp")) collect_data_reads(lp->body, names);
+  if (const ir::Function* lp = program.find(ir::EntryPoint::LogDensityJacobian)) collect_data_reads(lp->body, names);
   for (const ir::ScratchBuffer& buffer : program.scratch_buffers) {
     if (std::find(names.begin(), names.end(), buffer.name) == names.end()) continue;
     if (const ir::Function* filler = program.find(buffer.filler)) collect_data_reads(filler->body, names);
@@ -65,8 +65,12 @@ std::string first_non_finite(const runtime::DataSet& data, const std::vector<std
 
 class JitModel : public runtime::Model {
  public:
-  JitModel(std::unique_ptr<JitModule> module, std::vector<ir::CheckInfo> checks, ModelLayout layout)
-      : module_(std::move(module)), checks_(std::move(checks)), layout_(std::move(layout)) {}
+  JitModel(std::unique_ptr<JitModule> module, std::vector<ir::CheckInfo> checks, ir::ResolvedLayout layout)
+      : module_(std::move(module)),
+        checks_(std::move(checks)),
+        layout_(std::move(layout)),
+        dim_(static_cast<size_t>(layout_.unconstrained_size)),
+        output_names_(layout_.output_names()) {}
 
   Status bind(const runtime::DataSet& data, const std::vector<ir::ScratchBuffer>& scratch) {
     for (const std::string& name : module_->data_names()) {
@@ -90,10 +94,12 @@ class JitModel : public runtime::Model {
         pointers_.push_back(storage_.back()->data());
       }
     }
-    lp_ = reinterpret_cast<LogDensityFn>(module_->lookup("lp"));
-    lp_grad_ = reinterpret_cast<GradientFn>(module_->lookup("lp_grad"));
-    constrain_ = reinterpret_cast<ConstrainFn>(module_->lookup("constrain"));
-    if (!lp_ || !lp_grad_ || !constrain_) return Error{"compiled model lacks an entry point"};
+    auto entry = [&](ir::EntryPoint e) { return module_->lookup(ir::entry_point_symbol(e)); };
+    lp_ = reinterpret_cast<LogDensityFn>(entry(ir::EntryPoint::LogDensityJacobian));
+    lp_grad_ = reinterpret_cast<GradientFn>(entry(ir::EntryPoint::GradientProptoJacobian));
+    constrain_ = reinterpret_cast<ConstrainFn>(entry(ir::EntryPoint::Constrain));
+    unconstrain_ = reinterpret_cast<UnconstrainFn>(entry(ir::EntryPoint::Unconstrain));
+    if (!lp_ || !lp_grad_ || !constrain_ || !unconstrain_) return Error{"compiled model lacks an entry point"};
     // Fill the scratch buffers: the data-only work hoisted out of the densities.
     std::vector<std::string> fillers;
     for (const ir::ScratchBuffer& b : scratch)
@@ -112,7 +118,7 @@ class JitModel : public runtime::Model {
   // Evaluates the density at the origin: a failed check that depends on the data
   // alone would fail at every point, so it is an error now.
   Status check_data_only_conditions(const std::unordered_set<int64_t>& data_only_checks) const {
-    std::vector<double> theta(layout_.dim, 0.0);
+    std::vector<double> theta(dim_, 0.0);
     runtime::EvalError error = 0;
     lp(theta.data(), &error);
     if (error > 0 && data_only_checks.count(error - 1)) {
@@ -124,14 +130,14 @@ class JitModel : public runtime::Model {
   void set_non_finite_data(std::string description) { non_finite_data_ = std::move(description); }
   std::string non_finite_data() const override { return non_finite_data_; }
 
-  size_t dim() const override { return layout_.dim; }
-  const std::vector<std::string>& output_names() const override { return layout_.output_names; }
-  size_t num_parameter_outputs() const override { return layout_.num_parameter_outputs; }
-  size_t num_transformed_outputs() const override { return layout_.num_transformed_outputs; }
+  size_t dim() const override { return dim_; }
+  const std::vector<std::string>& output_names() const override { return output_names_; }
+  size_t num_parameter_outputs() const override { return static_cast<size_t>(layout_.num_parameter_outputs); }
+  size_t num_transformed_outputs() const override { return static_cast<size_t>(layout_.num_transformed_outputs); }
 
   double lp_grad(const double* theta, double* grad, runtime::EvalError* error) const override {
     // fill_n, not memset: grad may be null when the model has no parameters.
-    std::fill_n(grad, layout_.dim, 0.0);
+    std::fill_n(grad, dim_, 0.0);
     VicJitContext ctx = context(nullptr);
     double lp = lp_grad_(theta, grad, &ctx);
     return finish(lp, ctx, error);
@@ -146,6 +152,12 @@ class JitModel : public runtime::Model {
   void constrain(const double* theta, Rng& rng, double* out, runtime::EvalError* error) const override {
     VicJitContext ctx = context(&rng);
     constrain_(theta, out, &ctx);
+    if (error) *error = ctx.error;
+  }
+
+  void unconstrain(const double* values, double* theta, runtime::EvalError* error) const override {
+    VicJitContext ctx = context(nullptr);
+    unconstrain_(values, theta, &ctx);
     if (error) *error = ctx.error;
   }
 
@@ -165,23 +177,26 @@ class JitModel : public runtime::Model {
 
   std::unique_ptr<JitModule> module_;
   std::vector<ir::CheckInfo> checks_;
-  ModelLayout layout_;
+  ir::ResolvedLayout layout_;
+  size_t dim_;
+  std::vector<std::string> output_names_;
   std::vector<std::unique_ptr<std::vector<double>>> storage_;
   std::vector<std::unique_ptr<std::vector<int64_t>>> int_storage_;
   std::vector<const void*> pointers_;
   LogDensityFn lp_ = nullptr;
   GradientFn lp_grad_ = nullptr;
   ConstrainFn constrain_ = nullptr;
+  UnconstrainFn unconstrain_ = nullptr;
   std::string non_finite_data_;
 };
 
 }  // namespace
 
 Expected<std::unique_ptr<runtime::Model>> make_jit_model(std::unique_ptr<JitModule> module, const ir::Program& program,
-                                                         ModelLayout layout, const runtime::DataSet& data) {
+                                                         ir::ResolvedLayout layout, const runtime::DataSet& data) {
   auto model = std::make_unique<JitModel>(std::move(module), program.checks, std::move(layout));
   if (Status s = model->bind(data, program.scratch_buffers); !s) return Error{s.error()};
-  if (const ir::Function* lp = program.find("lp")) {
+  if (const ir::Function* lp = program.find(ir::EntryPoint::LogDensityJacobian)) {
     if (Status s = model->check_data_only_conditions(ir::data_only_checks(*lp)); !s) return Error{s.error()};
   }
   model->set_non_finite_data(first_non_finite(data, density_data_reads(program)));

@@ -2,8 +2,10 @@
 // structured `for` / `if` regions whose loop-carried values are explicit region
 // arguments and `yield` operands (as MLIR's scf dialect).
 //
-// A Program holds the functions lowering produced (the log density, its
-// gradient after AD, constrain) plus the table of domain-check messages. Values
+// A Program holds the functions lowering produced (the entry points of
+// ir/entry_points.def it was asked for, and after AD their gradients), the
+// table of domain-check messages, and the layout of the parameters and
+// outputs (ir/layout.h). Values
 // and operations are owned by their Function; passes never edit a Program in
 // place: they build a new one (ir/rewrite.h helps).
 #pragma once
@@ -15,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "ir/entry_points.h"
+#include "ir/layout.h"
 #include "support/check.h"
 #include "support/source.h"
 
@@ -156,9 +160,31 @@ struct Program {
   std::vector<ScratchBuffer> scratch_buffers;
   // Counters the passes keep ("bufferize.copies"), for tests and --time-passes.
   std::map<std::string, int64_t> statistics;
+  // The parameters' transforms and places in theta, the outputs' sizes and names.
+  ProgramLayout layout;
+  // The entry points the program exports, as lowering was asked for them. A
+  // gradient's value function (lp_propto for lp_grad) is in `functions` as
+  // AD's input without being exported unless it is listed here too.
+  std::vector<EntryPoint> entry_points;
 
   Function* find(const std::string& name) const;
+  Function* find(EntryPoint e) const { return find(entry_point_symbol(e)); }
+  bool exports(EntryPoint e) const {
+    for (EntryPoint x : entry_points)
+      if (x == e) return true;
+    return false;
+  }
   Function& add(std::unique_ptr<Function> f);
+  // A program with everything but the functions: what a pass carries over.
+  Program without_functions() const {
+    Program out;
+    out.checks = checks;
+    out.scratch_buffers = scratch_buffers;
+    out.statistics = statistics;
+    out.layout = layout;
+    out.entry_points = entry_points;
+    return out;
+  }
 };
 
 }  // namespace vic::ir

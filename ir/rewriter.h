@@ -41,13 +41,10 @@ class Rewriter {
 };
 
 // A program whose functions are `rewrite_function(f)` of this one's, with its
-// checks and scratch buffers carried over.
+// checks, scratch buffers, statistics, layout and entry points carried over.
 template <typename RewriteFunction>
 Program map_functions(const Program& program, RewriteFunction rewrite_function) {
-  Program out;
-  out.checks = program.checks;
-  out.scratch_buffers = program.scratch_buffers;
-  out.statistics = program.statistics;
+  Program out = program.without_functions();
   for (const auto& f : program.functions) out.functions.push_back(rewrite_function(*f));
   return out;
 }

@@ -42,6 +42,12 @@ class Model {
   // quantities (which may draw from rng) into out[0..output_names().size()).
   virtual void constrain(const double* theta, Rng& rng, double* out, EvalError* error) const = 0;
 
+  // The inverse of constrain's first num_parameter_outputs() values: writes
+  // into theta[0..dim()) the unconstrained point whose constrained parameters
+  // are values[0..num_parameter_outputs()) (in output_names() order), as
+  // initial values from a file need. A value outside its bounds sets *error.
+  virtual void unconstrain(const double* values, double* theta, EvalError* error) const = 0;
+
   // "file:line:col: normal_lpdf: Scale parameter is -1, but must be positive".
   virtual std::string describe_error(EvalError error) const = 0;
 

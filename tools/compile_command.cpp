@@ -48,15 +48,14 @@ int run_compile(const CompileOptions& o) {
     // With data: the lowered IR, sizes bound and simplified, before AD.
     settings.hoist_data_only = true;
     ir::Program p = optimized_program(*m->ast, *data, settings);
-    p.functions.erase(
-        std::remove_if(p.functions.begin(), p.functions.end(), [](const auto& f) { return f->name == "lp_grad"; }),
-        p.functions.end());
+    const std::string gradient = ir::entry_point_symbol(ir::EntryPoint::GradientProptoJacobian);
+    std::erase_if(p.functions, [&](const auto& f) { return f->name == gradient; });
     std::cout << ir::print_program(p);
     return kExitOk;
   }
   ir::Program p = optimized_program(*m->ast, *data, settings);
   if (o.emit == "grad-ir") {
-    std::cout << ir::print_function(*p.find("lp_grad"));
+    std::cout << ir::print_function(*p.find(ir::EntryPoint::GradientProptoJacobian));
     return kExitOk;
   }
   std::cout << codegen::emit_llvm_text(p);

@@ -35,7 +35,8 @@ frontend::ScalarLookup data_lookup(const runtime::DataSet& data) {
   };
 }
 
-// The sizes of a declaration, from the data; an error names the declaration's place.
+// The sizes of a data declaration, for the JSON loader (the outputs' sizes are
+// the program's layout, ir/layout.h); an error names the declaration's place.
 Expected<std::vector<int64_t>> evaluate_dims(const ast::VarDecl& decl, const runtime::DataSet& data) {
   const ast::SizedType& t = decl.type;
   const std::string& name = decl.name;
@@ -77,57 +78,32 @@ std::vector<const ast::VarDecl*> block_decls(const ast::Program& program, ast::B
   return out;
 }
 
-// CmdStan's names: "theta.1", "Sigma.1.2", first index fastest.
-void append_output_names(const std::string& name, const std::vector<int64_t>& dims, std::vector<std::string>& out) {
-  int64_t total = 1;
-  for (int64_t d : dims) total *= d;
-  for (int64_t col = 0; col < total; ++col) {
-    std::string n = name;
-    int64_t rest = col;
-    for (int64_t d : dims) {
-      n += "." + std::to_string(rest % d + 1);
-      rest /= d;
-    }
-    out.push_back(n);
-  }
-}
-
 // The bytes the outputs' names and one row of values take, roughly.
 constexpr uint64_t kBytesPerOutput = 64;
 
-Expected<codegen::ModelLayout> model_layout(const ast::Program& program, const runtime::DataSet& data) {
-  codegen::ModelLayout layout;
-  // Count the outputs before naming them: each takes memory per draw too.
-  uint64_t outputs = 0;
-  for (ast::BlockKind kind : {ast::BlockKind::Parameters, ast::BlockKind::TransformedParameters,
-                              ast::BlockKind::GeneratedQuantities}) {
-    for (const ast::VarDecl* d : block_decls(program, kind)) {
-      Expected<std::vector<int64_t>> dims = evaluate_dims(*d, data);
-      if (!dims) return Error{dims.error()};
-      uint64_t elements = 1;
-      for (int64_t n : *dims) elements *= static_cast<uint64_t>(n);  // each container is checked above
-      outputs += elements;
-    }
-  }
+// The scalar data fields sizes may read, ints and reals.
+ir::SizeLookup scalar_data_lookup(const runtime::DataSet& data) {
+  return [&data](const std::string& name) -> std::optional<ir::SizeScalar> {
+    const runtime::DataValue* v = data.find(name);
+    if (!v || !v->dims.empty() || v->size() != 1) return std::nullopt;
+    if (v->is_int) return ir::SizeScalar{static_cast<int64_t>(v->ints[0])};
+    return ir::SizeScalar{v->reals[0]};
+  };
+}
+
+// The program's layout with the data's sizes, refused when naming its outputs
+// alone would take more memory than the budget.
+Expected<ir::ResolvedLayout> resolved_layout(const ir::Program& program, const std::string& model_name,
+                                             const runtime::DataSet& data) {
+  Expected<ir::ResolvedLayout> layout = ir::resolve_layout(program.layout, scalar_data_lookup(data));
+  if (!layout) return layout;
+  const uint64_t outputs = static_cast<uint64_t>(layout->num_outputs);
   if (outputs > static_cast<uint64_t>(limits::kMaxContainerElements) ||
       outputs * kBytesPerOutput > limits::memory_budget_bytes()) {
-    return Error{program.file->name() + ": the model has " + std::to_string(outputs) + " output values (parameters, transformed "
+    return Error{model_name + ": the model has " + std::to_string(outputs) + " output values (parameters, transformed "
                  "parameters and generated quantities); naming them alone needs about " +
                  limits::format_bytes(outputs * kBytesPerOutput) + ", more than " +
                  limits::describe_memory_budget()};
-  }
-  for (ast::BlockKind kind : {ast::BlockKind::Parameters, ast::BlockKind::TransformedParameters,
-                              ast::BlockKind::GeneratedQuantities}) {
-    for (const ast::VarDecl* d : block_decls(program, kind)) {
-      Expected<std::vector<int64_t>> dims = evaluate_dims(*d, data);
-      if (!dims) return Error{dims.error()};
-      size_t before = layout.output_names.size();
-      append_output_names(d->name, *dims, layout.output_names);
-      if (kind == ast::BlockKind::Parameters) layout.dim += layout.output_names.size() - before;
-    }
-    if (kind == ast::BlockKind::Parameters) layout.num_parameter_outputs = layout.output_names.size();
-    if (kind == ast::BlockKind::TransformedParameters)
-      layout.num_transformed_outputs = layout.output_names.size() - layout.num_parameter_outputs;
   }
   return layout;
 }
@@ -222,16 +198,19 @@ ir::Program optimized_program(const ast::Program& program, const runtime::DataSe
 
 Expected<CompiledModel> compile_model(const ast::Program& program, const runtime::DataSet& data,
                                       const ir::PipelineSettings& settings, StageTimings* timings) {
-  Expected<codegen::ModelLayout> layout = model_layout(program, data);
-  if (!layout) return Error{layout.error()};
   auto start = std::chrono::steady_clock::now();
   ir::Program lowered = lower::lower_program(program);
   if (timings) timings->lower_ms = ms_since(start);
+  Expected<ir::ResolvedLayout> layout = resolved_layout(lowered, program.file->name(), data);
+  if (!layout) return Error{layout.error()};
   start = std::chrono::steady_clock::now();
   auto lookup = size_lookup(data);
   ir::Program optimized = ir::run_pipeline(lowered, settings, &lookup);
-  // @lp_propto was the input of AD; nothing calls it without its gradient.
-  std::erase_if(optimized.functions, [](const auto& f) { return f->name == "lp_propto"; });
+  // A log density that was only AD's input (@lp_propto for @lp_grad) is not exported.
+  std::erase_if(optimized.functions, [&](const auto& f) {
+    std::optional<ir::EntryPoint> e = ir::find_entry_point(f->name);
+    return e && !optimized.exports(*e);
+  });
   if (timings) timings->passes_ms = ms_since(start);
   codegen::CompileTimings jit_timings;
   auto module = codegen::jit_compile(optimized, 2, &jit_timings);
@@ -246,6 +225,7 @@ Expected<CompiledModel> compile_model(const ast::Program& program, const runtime
   CompiledModel out;
   out.model = model.take();
   out.program = std::move(optimized);
+  out.layout = layout.take();
   return out;
 }
 

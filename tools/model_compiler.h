@@ -44,7 +44,8 @@ struct StageTimings {
 
 struct CompiledModel {
   std::unique_ptr<runtime::Model> model;
-  ir::Program program;  // the optimised IR that was compiled
+  ir::Program program;        // the optimised IR that was compiled
+  ir::ResolvedLayout layout;  // its layout with the data's sizes
 };
 
 // Lowers, binds `data`, runs the pipeline and JIT-compiles.

@@ -54,14 +54,16 @@ Expected<runtime::DataSet> load_sizes(const ir::Program& program, const std::str
 // reverse-mode-ad as the pipeline runs it: @lp_propto differentiated into
 // @lp_grad, after checking what add_gradient_function assumes.
 Expected<ir::Program> differentiate(const ir::Program& in) {
-  const ir::Function* f = in.find("lp_propto");
+  constexpr ir::EntryPoint kGradient = ir::EntryPoint::GradientProptoJacobian;
+  const ir::Function* f = in.find(ir::entry_point_value(kGradient));
   if (!f) return Error{"reverse-mode-ad differentiates @lp_propto, which the input does not define"};
-  if (in.find("lp_grad")) return Error{"reverse-mode-ad writes @lp_grad, which the input already defines"};
+  if (in.find(kGradient)) return Error{"reverse-mode-ad writes @lp_grad, which the input already defines"};
   if (f->result_types != std::vector<ir::Type>{ir::Type::F64} || f->body.args.empty() ||
       f->arg(0)->type != ir::Type::BufF64)
     return Error{"reverse-mode-ad needs @lp_propto(buf<f64>, ...) -> (f64)"};
   ir::Program out = ir::clone_program(in);
-  ir::add_gradient_function(out, "lp_propto", "lp_grad");
+  ir::add_gradient_function(out, ir::entry_point_symbol(ir::entry_point_value(kGradient)),
+                            ir::entry_point_symbol(kGradient));
   return out;
 }
 

@@ -17,36 +17,68 @@
 #include "support/limits.h"
 
 namespace vic::lower::internal {
+namespace {
+
+// Whether x lies within the bounds that are given (true when neither is).
+Value* within_bounds(Builder& b, Value* x, Value* lower, Value* upper) {
+  Value* ok = b.const_bool(true);
+  if (lower) ok = b.op(OpKind::And, {ok, b.cmp(CmpPredicate::Ge, x, lower)});
+  if (upper) ok = b.op(OpKind::And, {ok, b.cmp(CmpPredicate::Le, x, upper)});
+  return ok;
+}
+
+// The position in CmdStan's column-major order (first index fastest) of the
+// element at row-major position r of a container with these sizes.
+Value* column_major_position(Builder& b, Value* r, const std::vector<Value*>& dims) {
+  Value* rest = r;
+  std::vector<Value*> idx(dims.size());
+  for (size_t k = dims.size(); k-- > 0;) {
+    idx[k] = b.op(OpKind::IMod, {rest, dims[k]});
+    rest = b.op(OpKind::IDiv, {rest, dims[k]});
+  }
+  Value* col = b.const_i64(0);
+  for (size_t k = dims.size(); k-- > 0;) col = b.op(OpKind::IAdd, {b.op(OpKind::IMul, {col, dims[k]}), idx[k]});
+  return col;
+}
+
+}  // namespace
 
 // ---------------------------------------------------------------------------
 // Functions
 
 std::unique_ptr<ir::Function> FunctionLowering::run() {
   std::unique_ptr<ir::Function> f;
-  switch (kind_) {
-    case FunctionKind::LogDensity:
-      f = std::make_unique<ir::Function>("lp_propto", std::vector<ir::FunctionArg>{{"theta", Type::BufF64}},
+  switch (entry_.role) {
+    case ir::EntryRole::LogDensity:
+      VIC_CHECK(!entry_.gradient) << "lowering builds value functions; AD builds @" << entry_.symbol;
+      f = std::make_unique<ir::Function>(entry_.symbol, std::vector<ir::FunctionArg>{{"theta", Type::BufF64}},
                                          std::vector<Type>{Type::F64});
+      theta_ = f->arg(0);
       break;
-    case FunctionKind::LogDensityFull:
-      f = std::make_unique<ir::Function>("lp", std::vector<ir::FunctionArg>{{"theta", Type::BufF64}},
-                                         std::vector<Type>{Type::F64});
-      break;
-    case FunctionKind::Constrain:
+    case ir::EntryRole::Constrain:
       f = std::make_unique<ir::Function>(
-          "constrain", std::vector<ir::FunctionArg>{{"theta", Type::BufF64}, {"out", Type::BufF64}},
+          entry_.symbol, std::vector<ir::FunctionArg>{{"theta", Type::BufF64}, {"out", Type::BufF64}},
           std::vector<Type>{});
+      theta_ = f->arg(0);
       out_buffer_ = f->arg(1);
+      break;
+    case ir::EntryRole::Unconstrain:
+      f = std::make_unique<ir::Function>(
+          entry_.symbol, std::vector<ir::FunctionArg>{{"values", Type::BufF64}, {"theta", Type::BufF64}},
+          std::vector<Type>{});
+      values_ = f->arg(0);
+      theta_ = f->arg(1);
       break;
   }
   function_ = f.get();
-  theta_ = f->arg(0);
   root_builder_ = std::make_unique<Builder>(*f, f->body);
   b_ = root_builder_.get();
   env_[&kTargetDecl].scalar = b_->const_f64(0.0);
 
-  bool log_density = kind_ != FunctionKind::Constrain;
+  const bool log_density = entry_.role == ir::EntryRole::LogDensity;
+  const bool unconstrain = entry_.role == ir::EntryRole::Unconstrain;
   Value* offset = b_->const_i64(0);
+  Value* in_offset = unconstrain ? b_->const_i64(0) : nullptr;
   for (const ast::ProgramBlock& block : program_.blocks) {
     switch (block.kind) {
       case BlockKind::Data:
@@ -58,9 +90,16 @@ std::unique_ptr<ir::Function> FunctionLowering::run() {
           if (s->kind == ast::StmtKind::Decl) check_bounds(*s->as<ast::DeclStmt>().decl, "transformed data");
         break;
       case BlockKind::Parameters:
-        for (const auto& s : block.stmts) declare_parameter(*s->as<ast::DeclStmt>().decl, offset);
+        for (const auto& s : block.stmts) {
+          if (unconstrain) {
+            unconstrain_parameter(*s->as<ast::DeclStmt>().decl, in_offset, offset);
+          } else {
+            declare_parameter(*s->as<ast::DeclStmt>().decl, offset);
+          }
+        }
         break;
       case BlockKind::TransformedParameters:
+        if (unconstrain) break;
         lower_stmts(block.stmts);
         for (const auto& s : block.stmts)
           if (s->kind == ast::StmtKind::Decl) check_bounds(*s->as<ast::DeclStmt>().decl, "transformed parameter");
@@ -69,12 +108,14 @@ std::unique_ptr<ir::Function> FunctionLowering::run() {
         if (log_density) lower_stmts(block.stmts);
         break;
       case BlockKind::GeneratedQuantities:
-        if (!log_density) lower_stmts(block.stmts);
+        if (entry_.role == ir::EntryRole::Constrain) lower_stmts(block.stmts);
         break;
     }
   }
   if (log_density) {
     b_->ret({env_[&kTargetDecl].scalar});
+  } else if (unconstrain) {
+    b_->ret({});
   } else {
     Value* out_offset = b_->const_i64(0);
     for (BlockKind k : {BlockKind::Parameters, BlockKind::TransformedParameters, BlockKind::GeneratedQuantities}) {
@@ -199,16 +240,21 @@ Value* FunctionLowering::bounded(Value* u, const ast::VarDecl& d, Value* lower, 
   return u;
 }
 
-void FunctionLowering::declare_parameter(const ast::VarDecl& d, Value*& offset) {
-  b_->set_loc(d.loc);
-  Binding& binding = env_[&d];
+std::pair<Value*, Value*> FunctionLowering::parameter_bounds(const ast::VarDecl& d) {
   Value* lower = d.type.lower ? to_real(lower_scalar(*d.type.lower)) : nullptr;
   Value* upper = d.type.upper ? to_real(lower_scalar(*d.type.upper)) : nullptr;
   if (lower && upper) {
     b_->check(b_->cmp(CmpPredicate::Lt, lower, upper),
               add_check("parameter '" + d.name + "': lower bound must be less than the upper bound", d.loc));
   }
-  bool jacobian = kind_ != FunctionKind::Constrain;
+  return {lower, upper};
+}
+
+void FunctionLowering::declare_parameter(const ast::VarDecl& d, Value*& offset) {
+  b_->set_loc(d.loc);
+  Binding& binding = env_[&d];
+  auto [lower, upper] = parameter_bounds(d);
+  const bool jacobian = entry_.role == ir::EntryRole::LogDensity && entry_.jacobian;
   if (d.type.type().is_scalar()) {
     Value* u = b_->load(theta_, offset);
     binding.scalar = bounded(u, d, lower, upper, jacobian);
@@ -256,6 +302,71 @@ void FunctionLowering::declare_parameter(const ast::VarDecl& d, Value*& offset) 
   offset = b_->op(OpKind::IAdd, {offset, size});
 }
 
+// The inverse transforms: x = lb + exp(u) gives u = log(x - lb); x = ub - exp(u)
+// gives u = log(ub - x); x = lb + (ub - lb) inv_logit(u) gives
+// u = logit((x - lb) / (ub - lb)) = log(x - lb) - log(ub - x).
+Value* FunctionLowering::unbounded(Builder& b, Value* x, Value* lower, Value* upper) {
+  if (lower && upper) {
+    return b.op(OpKind::FSub, {b.op(OpKind::Log, {b.op(OpKind::FSub, {x, lower})}),
+                               b.op(OpKind::Log, {b.op(OpKind::FSub, {upper, x})})});
+  }
+  if (lower) return b.op(OpKind::Log, {b.op(OpKind::FSub, {x, lower})});
+  if (upper) return b.op(OpKind::Log, {b.op(OpKind::FSub, {upper, x})});
+  return x;
+}
+
+void FunctionLowering::unconstrain_parameter(const ast::VarDecl& d, Value*& in_offset, Value*& offset) {
+  b_->set_loc(d.loc);
+  Binding& binding = env_[&d];
+  Value* lower = nullptr;
+  Value* upper = nullptr;
+  std::tie(lower, upper) = parameter_bounds(d);
+  // A value outside its bounds has no unconstrained value (Stan rejects it too).
+  const int64_t outside =
+      lower || upper ? add_check("parameter '" + d.name + "' is outside its declared bounds", d.loc) : -1;
+  auto store_unconstrained = [&](Builder& b, Value* x, Value* at) {
+    if (outside >= 0) b.check(within_bounds(b, x, lower, upper), outside);
+    b.store(theta_, at, unbounded(b, x, lower, upper));
+  };
+  if (d.type.type().is_scalar()) {
+    Value* x = b_->load(values_, in_offset);
+    binding.scalar = x;
+    x->hint = d.name;
+    store_unconstrained(*b_, x, offset);
+    in_offset = b_->op(OpKind::IAdd, {in_offset, b_->const_i64(1)});
+    offset = b_->op(OpKind::IAdd, {offset, b_->const_i64(1)});
+    return;
+  }
+  View view;
+  view.dims = lower_dims(d.type);
+  Value* size = product(view.dims);
+  // The values in theta's row-major order, read from CmdStan's column-major
+  // one: a tensor, as declare_parameter binds it, for later bounds to read.
+  view.root = &d;
+  view.offset = b_->const_i64(0);
+  view.whole_size = size;
+  Value* base = in_offset;
+  Op* gen = b_->create_generate(size, Type::F64, "i",
+                                add_check("out of memory: cannot allocate '" + d.name + "'", d.loc));
+  {
+    RegionScope scope(b_, gen->region(0));
+    Value* col = column_major_position(*b_, gen->region(0).args[0], view.dims);
+    b_->yield({b_->load(values_, b_->op(OpKind::IAdd, {base, col}))});
+  }
+  view.tensor = gen->result();
+  view.tensor->hint = d.name;
+  binding.view = view;
+  Op* loop = b_->create_for(b_->const_i64(0), size, {}, "r");
+  {
+    RegionScope scope(b_, loop->region(0));
+    Value* r = loop->region(0).args[0];
+    store_unconstrained(*b_, b_->extract(view.tensor, r), b_->op(OpKind::IAdd, {offset, r}));
+    b_->yield({});
+  }
+  in_offset = b_->op(OpKind::IAdd, {in_offset, size});
+  offset = b_->op(OpKind::IAdd, {offset, size});
+}
+
 // Rejects the point when a transformed parameter breaks its declared bounds.
 void FunctionLowering::check_bounds(const ast::VarDecl& d, const char* what) {
   if (!d.type.lower && !d.type.upper) return;
@@ -263,12 +374,7 @@ void FunctionLowering::check_bounds(const ast::VarDecl& d, const char* what) {
   Value* lower = d.type.lower ? to_real(lower_scalar(*d.type.lower)) : nullptr;
   Value* upper = d.type.upper ? to_real(lower_scalar(*d.type.upper)) : nullptr;
   int64_t id = add_check(std::string(what) + " '" + d.name + "' is outside its declared bounds", d.loc);
-  auto within = [&](Builder& b, Value* x) {
-    Value* ok = b.const_bool(true);
-    if (lower) ok = b.op(OpKind::And, {ok, b.cmp(CmpPredicate::Ge, x, lower)});
-    if (upper) ok = b.op(OpKind::And, {ok, b.cmp(CmpPredicate::Le, x, upper)});
-    return ok;
-  };
+  auto within = [&](Builder& b, Value* x) { return within_bounds(b, x, lower, upper); };
   const Binding& binding = env_[&d];
   if (binding.scalar) {
     b_->check(within(*b_, to_real(binding.scalar)), id);
@@ -298,15 +404,7 @@ void FunctionLowering::write_output(const ast::VarDecl& d, Value*& out_offset) {
   Op* loop = b_->create_for(b_->const_i64(0), size, {}, "r");
   Builder in(*function_, loop->region(0));
   Value* r = loop->region(0).args[0];
-  // Row-major index r -> indices (i_1 .. i_k) -> column-major position.
-  Value* rest = r;
-  std::vector<Value*> idx(view.dims.size());
-  for (size_t k = view.dims.size(); k-- > 0;) {
-    idx[k] = in.op(OpKind::IMod, {rest, view.dims[k]});
-    rest = in.op(OpKind::IDiv, {rest, view.dims[k]});
-  }
-  Value* col = in.const_i64(0);
-  for (size_t k = view.dims.size(); k-- > 0;) col = in.op(OpKind::IAdd, {in.op(OpKind::IMul, {col, view.dims[k]}), idx[k]});
+  Value* col = column_major_position(in, r, view.dims);
   Value* x = view.read(in, in.op(OpKind::IAdd, {view.offset, r}));
   if (x->type != Type::F64) x = in.op(OpKind::IToF, {x});
   in.store(out_buffer_, in.op(OpKind::IAdd, {out_offset, col}), x);
@@ -318,11 +416,15 @@ void FunctionLowering::write_output(const ast::VarDecl& d, Value*& out_offset) {
 
 namespace vic::lower {
 
-ir::Program lower_program(const ast::Program& program) {
-  using internal::FunctionKind;
+ir::Program lower_program(const ast::Program& program, std::span<const ir::EntryPoint> entry_points) {
   ir::Program out;
-  for (FunctionKind kind : {FunctionKind::LogDensity, FunctionKind::LogDensityFull, FunctionKind::Constrain}) {
-    out.add(internal::FunctionLowering(program, out, kind).run());
+  out.layout = internal::lower_layout(program);
+  for (ir::EntryPoint e : entry_points) {
+    VIC_CHECK(!out.exports(e)) << "entry point @" << ir::entry_point_symbol(e) << " asked for twice";
+    out.entry_points.push_back(e);
+    // A gradient is AD's work: lowering gives it the log density to differentiate.
+    ir::EntryPoint lowered = ir::entry_point_value(e);
+    if (!out.find(lowered)) out.add(internal::FunctionLowering(program, out, lowered).run());
   }
   return out;
 }

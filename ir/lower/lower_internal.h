@@ -13,6 +13,8 @@
 #include "frontend/ast.h"
 #include "ir/builder.h"
 #include "stdlib/container_functions.h"
+#include "ir/entry_points.h"
+#include "ir/layout.h"
 #include "stdlib/distributions.h"
 
 namespace vic::lower::internal {
@@ -68,7 +70,10 @@ struct LExpr {
 // The key under which `target` is kept among the scalar variables.
 inline const ast::VarDecl kTargetDecl{};
 
-enum class FunctionKind { LogDensity, LogDensityFull, Constrain };
+// The program's layout from its declarations (lower_layout.cpp).
+ir::ProgramLayout lower_layout(const ast::Program& program);
+// The transform a parameter's bounds ask for.
+ir::Transform parameter_transform(const ast::SizedType& t);
 
 // Points the lowering's current builder at a region for the life of the scope.
 class RegionScope {
@@ -89,13 +94,15 @@ class RegionScope {
 
 class FunctionLowering {
  public:
-  FunctionLowering(const ast::Program& program, ir::Program& out, FunctionKind kind)
-      : program_(program), out_(out), kind_(kind) {}
+  // Lowers the function of `entry`: a log density without gradient (AD makes
+  // gradients), constrain or unconstrain.
+  FunctionLowering(const ast::Program& program, ir::Program& out, ir::EntryPoint entry)
+      : program_(program), out_(out), entry_(ir::entry_point_info(entry)) {}
 
   std::unique_ptr<ir::Function> run();
 
  private:
-  bool propto() const { return kind_ == FunctionKind::LogDensity; }
+  bool propto() const { return entry_.propto; }
 
   int64_t add_check(const std::string& message, SourceLoc loc) {
     out_.checks.push_back({message, loc});
@@ -140,8 +147,15 @@ class FunctionLowering {
   void declare_data(const ast::VarDecl& d);
   void declare_local(const ast::VarDecl& d);
   void declare_parameter(const ast::VarDecl& d, Value*& offset);
+  // unconstrain: reads a parameter's constrained values (CmdStan's order) at
+  // `in_offset`, binds them, and writes their unconstrained values into theta.
+  void unconstrain_parameter(const ast::VarDecl& d, Value*& in_offset, Value*& offset);
+  // A parameter's bounds (null when absent), checked to be ordered.
+  std::pair<Value*, Value*> parameter_bounds(const ast::VarDecl& d);
   void check_bounds(const ast::VarDecl& d, const char* what);
   Value* bounded(Value* u, const ast::VarDecl& d, Value* lower, Value* upper, bool add_jacobian);
+  // The inverse of `bounded`: the unconstrained value of x.
+  Value* unbounded(Builder& b, Value* x, Value* lower, Value* upper);
   void write_output(const ast::VarDecl& d, Value*& out_offset);
 
   // Statements.
@@ -221,12 +235,13 @@ class FunctionLowering {
 
   const ast::Program& program_;
   ir::Program& out_;
-  FunctionKind kind_;
+  const ir::EntryPointInfo& entry_;
   ir::Function* function_ = nullptr;
   std::unique_ptr<Builder> root_builder_;
   Builder* b_ = nullptr;
   Value* theta_ = nullptr;
   Value* out_buffer_ = nullptr;
+  Value* values_ = nullptr;  // unconstrain's input
   std::unordered_map<const ast::VarDecl*, Binding> env_;
 };
 

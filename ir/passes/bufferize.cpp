@@ -359,10 +359,7 @@ class Bufferize : public Rewriter {
 }  // namespace
 
 Program bufferize(const Program& program) {
-  Program out;
-  out.checks = program.checks;
-  out.scratch_buffers = program.scratch_buffers;
-  out.statistics = program.statistics;
+  Program out = program.without_functions();
   int64_t copies = 0;
   for (const auto& f : program.functions) out.functions.push_back(Bufferize(copies, out.checks).run(*f));
   out.statistics["bufferize.copies"] += copies;

@@ -241,7 +241,7 @@ class WriteHoisted : public Rewriter {
   WriteHoisted(const Planner& plan, const Exports& exports) : plan_(plan), exports_(exports) {}
 
   std::unique_ptr<Function> build(const Function& source, const std::string& scratch) {
-    auto bind = std::make_unique<Function>("bind." + source.name, std::vector<FunctionArg>{}, std::vector<Type>{});
+    auto bind = std::make_unique<Function>(bind_function_name(source.name), std::vector<FunctionArg>{}, std::vector<Type>{});
     target_ = bind.get();
     Builder b(*bind, bind->body);
     for (const auto& op : source.body.ops) {
@@ -281,10 +281,7 @@ int64_t constant_size(const Value* buffer) { return buffer->def->operands[0]->de
 }  // namespace
 
 Program hoist_data_only(const Program& program) {
-  Program out;
-  out.checks = program.checks;
-  out.scratch_buffers = program.scratch_buffers;
-  out.statistics = program.statistics;
+  Program out = program.without_functions();
   for (const auto& f : program.functions) {
     Planner plan(*f);
     plan.run();

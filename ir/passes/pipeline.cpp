@@ -74,7 +74,10 @@ Program run_pipeline(const Program& lowered, const PipelineSettings& s,
   p = simplify_program(p, s);
   p = r.run(kReverseModeAd, true, p, [](const Program& in) {
     Program out = clone_program(in);
-    add_gradient_function(out, "lp_propto", "lp_grad");
+    for (EntryPoint e : in.entry_points) {
+      if (!entry_point_info(e).gradient) continue;
+      add_gradient_function(out, entry_point_symbol(entry_point_value(e)), entry_point_symbol(e));
+    }
     return out;
   });
   p = simplify_program(p, s);

@@ -40,6 +40,7 @@ Compiled compile(size_t dim, const std::function<Value*(Builder&, const std::vec
   Value* result = body(b, theta, program);
   b.ret({result});
   program.add(std::move(f));
+  program.entry_points = {ir::EntryPoint::GradientProptoJacobian};
   ir::PipelineSettings settings;
   ir::Program optimized = ir::run_pipeline(program, settings, nullptr);
   auto module = codegen::jit_compile(optimized);

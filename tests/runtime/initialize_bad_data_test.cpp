@@ -35,6 +35,7 @@ class FixedDensity : public Model {
     return lp_;
   }
   void constrain(const double*, Rng&, double* out, EvalError*) const override { out[0] = 0; }
+  void unconstrain(const double* values, double* theta, EvalError*) const override { theta[0] = values[0]; }
   std::string describe_error(EvalError) const override {
     return "m.vmodel:2:7: normal_lpdf: Scale parameter must be positive";
   }

@@ -48,6 +48,9 @@ class IndependentNormals : public Model {
   void constrain(const double* theta, Rng& rng, double* out, EvalError* error) const override {
     for (size_t d = 0; d < dim(); ++d) out[d] = theta[d];
   }
+  void unconstrain(const double* values, double* theta, EvalError*) const override {
+    for (size_t d = 0; d < dim(); ++d) theta[d] = values[d];
+  }
   std::string describe_error(EvalError error) const override { return "no error"; }
 
  private:
@@ -83,6 +86,10 @@ class LogScale : public Model {
     boost::random::normal_distribution<double> normal(0.0, out[0]);
     out[2] = normal(rng);
   }
+  void unconstrain(const double* values, double* theta, EvalError* error) const override {
+    if (!(values[0] > 0)) *error = 1;
+    theta[0] = std::log(values[0]);
+  }
   std::string describe_error(EvalError error) const override { return "no error"; }
 
  private:
@@ -110,6 +117,7 @@ class Tiny : public Model {
     out[0] = theta[0];
     out[1] = theta[0] * theta[0];
   }
+  void unconstrain(const double* values, double* theta, EvalError*) const override { theta[0] = values[0]; }
   std::string describe_error(EvalError error) const override { return "no error"; }
 
  private:
@@ -134,6 +142,7 @@ class AlwaysFails : public Model {
   void constrain(const double* theta, Rng& rng, double* out, EvalError* error) const override {
     *error = 1;
   }
+  void unconstrain(const double*, double*, EvalError* error) const override { *error = 1; }
   std::string describe_error(EvalError error) const override {
     return "m.vmodel:3:5: normal_lpdf: Scale parameter is -1, but must be positive";
   }

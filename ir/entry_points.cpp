@@ -1,0 +1,55 @@
+// The entry-point table (ir/entry_points.def) and its look-ups.
+#include "ir/entry_points.h"
+
+#include "support/check.h"
+
+namespace vic::ir {
+namespace {
+
+constexpr EntryPointInfo kTable[] = {
+#define ENTRY_POINT(Name, Symbol, Role, Propto, Jacobian, Gradient) \
+  {EntryPoint::Name, Symbol, EntryRole::Role, Propto, Jacobian, Gradient},
+#include "ir/entry_points.def"
+};
+
+constexpr EntryPoint kDefault[] = {EntryPoint::GradientProptoJacobian, EntryPoint::LogDensityJacobian,
+                                   EntryPoint::Constrain, EntryPoint::Unconstrain};
+
+}  // namespace
+
+std::span<const EntryPointInfo> all_entry_points() { return kTable; }
+
+const EntryPointInfo& entry_point_info(EntryPoint e) {
+  const EntryPointInfo& info = kTable[static_cast<size_t>(e)];
+  VIC_CHECK(info.id == e) << "entry_points.def is out of order";
+  return info;
+}
+
+EntryPoint log_density_entry_point(bool propto, bool jacobian, bool gradient) {
+  for (const EntryPointInfo& info : kTable) {
+    if (info.role == EntryRole::LogDensity && info.propto == propto && info.jacobian == jacobian &&
+        info.gradient == gradient) {
+      return info.id;
+    }
+  }
+  VIC_CHECK(false) << "entry_points.def lacks a log density";
+  return EntryPoint::LogDensity;
+}
+
+EntryPoint entry_point_value(EntryPoint e) {
+  const EntryPointInfo& info = entry_point_info(e);
+  if (!info.gradient) return e;
+  return log_density_entry_point(info.propto, info.jacobian, false);
+}
+
+std::optional<EntryPoint> find_entry_point(const std::string& symbol) {
+  for (const EntryPointInfo& info : kTable)
+    if (symbol == info.symbol) return info.id;
+  return std::nullopt;
+}
+
+std::span<const EntryPoint> default_entry_points() { return kDefault; }
+
+std::string bind_function_name(const std::string& source) { return "bind." + source; }
+
+}  // namespace vic::ir

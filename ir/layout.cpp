@@ -1,0 +1,214 @@
+// Evaluating the layout's sizes once the data are bound, and CmdStan's names.
+// The arithmetic is Stan's on ints and reals, as the frontend's constant
+// evaluator does it (frontend/const_eval.cpp), with the same messages.
+#include "ir/layout.h"
+
+#include <cmath>
+#include <limits>
+
+#include "support/limits.h"
+
+namespace vic::ir {
+namespace {
+
+bool is_int(const SizeScalar& s) { return std::holds_alternative<int64_t>(s); }
+double to_double(const SizeScalar& s) {
+  return is_int(s) ? static_cast<double>(std::get<int64_t>(s)) : std::get<double>(s);
+}
+SizeScalar truth(bool b) { return SizeScalar{int64_t{b}}; }
+
+Expected<SizeScalar> binary(const SizeExpr::Step& e, const SizeScalar& a, const SizeScalar& b) {
+  using Op = SizeExpr::Op;
+  auto at = [&e] { return e.loc.str() + ": "; };
+  if (is_int(a) && is_int(b) &&
+      (e.op == Op::Add || e.op == Op::Sub || e.op == Op::Mul || e.op == Op::Div || e.op == Op::IntDiv ||
+       e.op == Op::Mod)) {
+    const int64_t x = std::get<int64_t>(a), y = std::get<int64_t>(b);
+    std::optional<int64_t> r;
+    switch (e.op) {
+      case Op::Add:
+        r = limits::checked_add(x, y);
+        break;
+      case Op::Sub:
+        r = limits::checked_sub(x, y);
+        break;
+      case Op::Mul:
+        r = limits::checked_mul(x, y);
+        break;
+      default:
+        if (y == 0) return Error{at() + (e.op == Op::Mod ? "integer modulus by zero" : "integer division by zero")};
+        // The one quotient that does not fit: INT64_MIN / -1.
+        if (!(x == std::numeric_limits<int64_t>::min() && y == -1)) r = e.op == Op::Mod ? x % y : x / y;
+        break;
+    }
+    if (!r)
+      return Error{at() + "integer overflow in " + std::to_string(x) + " " + e.spelling + " " + std::to_string(y)};
+    return SizeScalar{*r};
+  }
+  const double x = to_double(a), y = to_double(b);
+  switch (e.op) {
+    case Op::Add:
+      return SizeScalar{x + y};
+    case Op::Sub:
+      return SizeScalar{x - y};
+    case Op::Mul:
+      return SizeScalar{x * y};
+    case Op::Div:
+      return SizeScalar{x / y};
+    case Op::Pow:
+      return SizeScalar{std::pow(x, y)};
+    case Op::Lt:
+      return truth(x < y);
+    case Op::Le:
+      return truth(x <= y);
+    case Op::Gt:
+      return truth(x > y);
+    case Op::Ge:
+      return truth(x >= y);
+    case Op::Eq:
+      return truth(x == y);
+    case Op::Ne:
+      return truth(x != y);
+    case Op::And:
+      return truth(x != 0 && y != 0);
+    case Op::Or:
+      return truth(x != 0 || y != 0);
+    default:
+      return Error{at() + "cannot evaluate this operator here"};
+  }
+}
+
+}  // namespace
+
+Expected<SizeScalar> evaluate_size(const SizeExpr& e, const SizeLookup& lookup) {
+  switch (e.kind) {
+    case SizeExpr::Kind::Int:
+      return SizeScalar{e.integer};
+    case SizeExpr::Kind::Real:
+      return SizeScalar{e.real};
+    case SizeExpr::Kind::Data: {
+      std::optional<SizeScalar> v = lookup(e.text);
+      if (!v) return Error{e.loc.str() + ": the value of '" + e.text + "' is not known here"};
+      return *v;
+    }
+    case SizeExpr::Kind::Unary: {
+      Expected<SizeScalar> x = evaluate_size(e.operands.at(0), lookup);
+      if (!x) return x;
+      if (e.op == SizeExpr::Op::Not) return truth(to_double(*x) == 0);
+      if (!is_int(*x)) return SizeScalar{-std::get<double>(*x)};
+      const int64_t n = std::get<int64_t>(*x);
+      if (n == std::numeric_limits<int64_t>::min()) {
+        return Error{e.loc.str() + ": integer overflow in -(" + std::to_string(n) + ")"};
+      }
+      return SizeScalar{-n};
+    }
+    case SizeExpr::Kind::Binary: {
+      Expected<SizeScalar> acc = evaluate_size(e.operands.at(0), lookup);
+      for (size_t k = 0; k < e.steps.size() && acc; ++k) {
+        Expected<SizeScalar> y = evaluate_size(e.operands.at(k + 1), lookup);
+        if (!y) return y;
+        acc = binary(e.steps[k], *acc, *y);
+      }
+      return acc;
+    }
+    case SizeExpr::Kind::Select: {
+      Expected<SizeScalar> cond = evaluate_size(e.operands.at(0), lookup);
+      if (!cond) return cond;
+      return evaluate_size(e.operands.at(to_double(*cond) != 0 ? 1 : 2), lookup);
+    }
+    case SizeExpr::Kind::Unknown:
+      return Error{e.loc.str() + ": " + e.text};
+  }
+  return Error{e.loc.str() + ": cannot evaluate this size"};
+}
+
+const char* transform_name(Transform t) {
+  switch (t) {
+    case Transform::Identity:
+      return "identity";
+    case Transform::Lower:
+      return "lower";
+    case Transform::Upper:
+      return "upper";
+    case Transform::LowerUpper:
+      return "lower-upper";
+  }
+  return "?";
+}
+
+int64_t unconstrained_size(Transform t, const std::vector<int64_t>& dims) {
+  // Each of today's transforms maps one real to one real.
+  (void)t;
+  int64_t n = 1;
+  for (int64_t d : dims) n *= d;
+  return n;
+}
+
+Expected<ResolvedLayout> resolve_layout(const ProgramLayout& layout, const SizeLookup& lookup) {
+  ResolvedLayout out;
+  for (const LayoutVariable& v : layout.variables) {
+    auto at = [&v] { return v.loc.str() + ": "; };
+    ResolvedVariable r{v.name, v.block, v.transform, {}, 1, 0, 0, 0};
+    for (const SizeExpr& dim : v.dims) {
+      Expected<SizeScalar> n = evaluate_size(dim, lookup);
+      if (!n) return Error{n.error()};
+      if (!is_int(*n)) return Error{at() + "the size of '" + v.name + "' is not an int"};
+      if (std::get<int64_t>(*n) < 0) {
+        return Error{at() + "the size of '" + v.name + "' is negative (" + std::to_string(std::get<int64_t>(*n)) + ")"};
+      }
+      r.dims.push_back(std::get<int64_t>(*n));
+    }
+    // All dimensions together, checked before anything is allocated.
+    for (int64_t d : r.dims) {
+      std::optional<int64_t> product = limits::checked_mul(r.size, d);
+      if (!product || *product > limits::kMaxContainerElements) {
+        std::string spelled;
+        for (int64_t x : r.dims) spelled += (spelled.empty() ? "" : " x ") + std::to_string(x);
+        return Error{at() + "'" + v.name + "' would hold " + spelled + " elements, more than the " +
+                     std::to_string(limits::kMaxContainerElements) + " one container may hold"};
+      }
+      r.size = *product;
+    }
+    r.output_offset = out.num_outputs;
+    out.num_outputs += r.size;  // at most (variables) x 2^31: no overflow
+    if (v.block == OutputBlock::Parameters) {
+      r.unconstrained_offset = out.unconstrained_size;
+      r.unconstrained_size = unconstrained_size(v.transform, r.dims);
+      out.unconstrained_size += r.unconstrained_size;
+      out.num_parameter_outputs += r.size;
+    } else if (v.block == OutputBlock::TransformedParameters) {
+      out.num_transformed_outputs += r.size;
+    }
+    out.variables.push_back(std::move(r));
+  }
+  return out;
+}
+
+const ResolvedVariable* ResolvedLayout::find(const std::string& name) const {
+  for (const ResolvedVariable& v : variables)
+    if (v.name == name) return &v;
+  return nullptr;
+}
+
+std::vector<std::string> ResolvedLayout::output_names() const {
+  std::vector<std::string> names;
+  names.reserve(static_cast<size_t>(num_outputs));
+  for (const ResolvedVariable& v : variables) append_cmdstan_names(v.name, v.dims, names);
+  return names;
+}
+
+void append_cmdstan_names(const std::string& name, const std::vector<int64_t>& dims, std::vector<std::string>& out) {
+  int64_t total = 1;
+  for (int64_t d : dims) total *= d;
+  for (int64_t col = 0; col < total; ++col) {
+    std::string n = name;
+    int64_t rest = col;
+    for (int64_t d : dims) {
+      n += "." + std::to_string(rest % d + 1);
+      rest /= d;
+    }
+    out.push_back(std::move(n));
+  }
+}
+
+}  // namespace vic::ir

@@ -1,0 +1,116 @@
+// The program's layout: each parameter with its constraint transform and its
+// place in the unconstrained vector theta, and each output (parameters,
+// transformed parameters, generated quantities) with its sizes and CmdStan
+// column names. Lowering records it symbolically (sizes are expressions over
+// scalar data fields, as `vector[N - 1]` declares them); resolve_layout gives
+// the numbers once the data are known.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "support/expected.h"
+#include "support/source.h"
+
+namespace vic::ir {
+
+// A scalar a size expression computes with: sizes are ints, but a condition
+// inside one may compare reals (`array[x > 0 ? 1 : 2]`).
+using SizeScalar = std::variant<int64_t, double>;
+
+// A size before the data are bound: constants, scalar data fields, and the
+// arithmetic, comparisons and conditionals Stan allows in a declaration's sizes.
+struct SizeExpr {
+  enum class Kind : uint8_t { Int, Real, Data, Unary, Binary, Select, Unknown };
+  enum class Op : uint8_t { Neg, Not, Add, Sub, Mul, Div, IntDiv, Mod, Pow, Lt, Le, Gt, Ge, Eq, Ne, And, Or };
+  // One operator of a left-associative chain, with its spelling and place for messages.
+  struct Step {
+    Op op;
+    std::string spelling;
+    SourceLoc loc;
+  };
+
+  Kind kind = Kind::Int;
+  Op op = Op::Neg;      // Unary: Neg or Not
+  int64_t integer = 0;  // Int
+  double real = 0;      // Real
+  std::string text;     // Data: the field's name; Unknown: why it cannot be evaluated
+  // Unary: 1. Select: 3 (condition, then, else). Binary: a chain
+  // `operands[0] steps[0] operands[1] steps[1] ...`, kept flat so that a sum of
+  // 10^5 terms is not 10^5 levels deep.
+  std::vector<SizeExpr> operands;
+  std::vector<Step> steps;  // Binary: operands.size() - 1 of them
+  SourceLoc loc;
+};
+
+// The value of a scalar data field, or nullopt when it is not bound.
+using SizeLookup = std::function<std::optional<SizeScalar>(const std::string& field)>;
+
+// The value of `e`; an error starts with the source place it concerns.
+Expected<SizeScalar> evaluate_size(const SizeExpr& e, const SizeLookup& lookup);
+
+// How a parameter's unconstrained values become its constrained ones. The
+// unconstrained size equals the constrained one for these; transforms such as
+// simplex (K values from K - 1) add a case to unconstrained_size.
+enum class Transform : uint8_t { Identity, Lower, Upper, LowerUpper };
+const char* transform_name(Transform t);  // "identity", "lower", "upper", "lower-upper"
+
+enum class OutputBlock : uint8_t { Parameters, TransformedParameters, GeneratedQuantities };
+
+// One output variable as lowering records it.
+struct LayoutVariable {
+  std::string name;
+  OutputBlock block = OutputBlock::Parameters;
+  Transform transform = Transform::Identity;  // Identity outside the parameters
+  std::vector<SizeExpr> dims;                 // array dims then vector/matrix dims; empty for a scalar
+  SourceLoc loc;
+};
+
+// Every output variable in constrain's order: parameters (also theta's order),
+// then transformed parameters, then generated quantities.
+struct ProgramLayout {
+  std::vector<LayoutVariable> variables;
+};
+
+// One variable with its sizes known.
+struct ResolvedVariable {
+  std::string name;
+  OutputBlock block = OutputBlock::Parameters;
+  Transform transform = Transform::Identity;
+  std::vector<int64_t> dims;
+  int64_t size = 1;                  // constrained elements
+  int64_t output_offset = 0;         // first column in constrain's output
+  int64_t unconstrained_offset = 0;  // parameters: first element in theta
+  int64_t unconstrained_size = 0;    // parameters: elements in theta; 0 otherwise
+};
+
+// The layout with the data's sizes: what the runtime and the CSV writer need.
+struct ResolvedLayout {
+  std::vector<ResolvedVariable> variables;
+  int64_t unconstrained_size = 0;  // the dimension of theta
+  int64_t num_outputs = 0;
+  int64_t num_parameter_outputs = 0;
+  int64_t num_transformed_outputs = 0;
+
+  const ResolvedVariable* find(const std::string& name) const;
+  // CmdStan's column names of every output, in order ("mu", "theta.1", "Sigma.1.2").
+  std::vector<std::string> output_names() const;
+};
+
+// The elements of theta a parameter with this transform and these constrained
+// sizes takes.
+int64_t unconstrained_size(Transform t, const std::vector<int64_t>& dims);
+
+// Evaluates every size. Errors name the declaration's place: a size that is
+// not an int, negative, or a container over limits::kMaxContainerElements.
+Expected<ResolvedLayout> resolve_layout(const ProgramLayout& layout, const SizeLookup& lookup);
+
+// CmdStan's names for a variable: "theta.1", "Sigma.1.2", the first index
+// fastest (column-major), appended to `out`.
+void append_cmdstan_names(const std::string& name, const std::vector<int64_t>& dims, std::vector<std::string>& out);
+
+}  // namespace vic::ir

@@ -1,0 +1,159 @@
+// The program's layout (ir/layout.h) from the declarations: each parameter's
+// transform, each output's sizes as expressions over scalar data fields. The
+// functions lowering builds read theta and write `out` in this order
+// (declare_parameter, write_output in lower.cpp).
+#include "ir/lower/lower_internal.h"
+
+namespace vic::lower::internal {
+namespace {
+
+using ir::SizeExpr;
+
+SizeExpr unknown(const ast::Expr& e, std::string why) {
+  SizeExpr s;
+  s.kind = SizeExpr::Kind::Unknown;
+  s.text = std::move(why);
+  s.loc = e.loc;
+  return s;
+}
+
+std::optional<SizeExpr::Op> size_op(ast::BinaryOp op) {
+  using B = ast::BinaryOp;
+  using S = SizeExpr::Op;
+  switch (op) {
+    case B::Add:
+      return S::Add;
+    case B::Sub:
+      return S::Sub;
+    case B::Mul:
+    case B::EltMul:
+      return S::Mul;
+    case B::Div:
+    case B::EltDiv:
+      return S::Div;
+    case B::IntDiv:
+      return S::IntDiv;
+    case B::Mod:
+      return S::Mod;
+    case B::Pow:
+      return S::Pow;
+    case B::Less:
+      return S::Lt;
+    case B::LessEq:
+      return S::Le;
+    case B::Greater:
+      return S::Gt;
+    case B::GreaterEq:
+      return S::Ge;
+    case B::Equal:
+      return S::Eq;
+    case B::NotEqual:
+      return S::Ne;
+    case B::And:
+      return S::And;
+    case B::Or:
+      return S::Or;
+  }
+  return std::nullopt;
+}
+
+// A size expression; recursion is bounded by the frontend's expression depth
+// (a left-associative chain is one level, kept flat).
+SizeExpr size_expr(const ast::Expr& e) {
+  SizeExpr s;
+  s.loc = e.loc;
+  switch (e.kind) {
+    case ast::ExprKind::IntLiteral:
+      s.kind = SizeExpr::Kind::Int;
+      s.integer = e.as<ast::IntLiteral>().value;
+      return s;
+    case ast::ExprKind::RealLiteral:
+      s.kind = SizeExpr::Kind::Real;
+      s.real = e.as<ast::RealLiteral>().value;
+      return s;
+    case ast::ExprKind::Variable: {
+      const auto& v = e.as<ast::Variable>();
+      // Only scalar data is known before the model runs.
+      if (!v.decl || v.decl->block != BlockKind::Data || v.decl->is_local || !v.decl->type.type().is_scalar()) {
+        return unknown(e, "the value of '" + v.name + "' is not known here");
+      }
+      s.kind = SizeExpr::Kind::Data;
+      s.text = v.name;
+      return s;
+    }
+    case ast::ExprKind::Unary: {
+      const auto& u = e.as<ast::Unary>();
+      if (u.op == ast::UnaryOp::Plus) return size_expr(*u.operand);
+      s.kind = SizeExpr::Kind::Unary;
+      s.op = u.op == ast::UnaryOp::Not ? SizeExpr::Op::Not : SizeExpr::Op::Neg;
+      s.operands.push_back(size_expr(*u.operand));
+      return s;
+    }
+    case ast::ExprKind::Binary: {
+      std::vector<const ast::Binary*> spine = ast::left_spine(e.as<ast::Binary>());
+      s.kind = SizeExpr::Kind::Binary;
+      s.operands.push_back(size_expr(*spine.back()->lhs));
+      for (auto it = spine.rbegin(); it != spine.rend(); ++it) {
+        std::optional<SizeExpr::Op> op = size_op((*it)->op);
+        if (!op) return unknown(**it, "cannot evaluate this operator here");
+        s.steps.push_back({*op, ast::binary_op_spelling((*it)->op), (*it)->loc});
+        s.operands.push_back(size_expr(*(*it)->rhs));
+      }
+      return s;
+    }
+    case ast::ExprKind::Conditional: {
+      const auto& c = e.as<ast::Conditional>();
+      s.kind = SizeExpr::Kind::Select;
+      s.operands.push_back(size_expr(*c.cond));
+      s.operands.push_back(size_expr(*c.then_expr));
+      s.operands.push_back(size_expr(*c.else_expr));
+      return s;
+    }
+    default:
+      return unknown(e, "cannot evaluate this expression before the model runs");
+  }
+}
+
+ir::OutputBlock output_block(BlockKind kind) {
+  switch (kind) {
+    case BlockKind::Parameters:
+      return ir::OutputBlock::Parameters;
+    case BlockKind::TransformedParameters:
+      return ir::OutputBlock::TransformedParameters;
+    default:
+      return ir::OutputBlock::GeneratedQuantities;
+  }
+}
+
+}  // namespace
+
+ir::Transform parameter_transform(const ast::SizedType& t) {
+  if (t.lower && t.upper) return ir::Transform::LowerUpper;
+  if (t.lower) return ir::Transform::Lower;
+  if (t.upper) return ir::Transform::Upper;
+  return ir::Transform::Identity;
+}
+
+ir::ProgramLayout lower_layout(const ast::Program& program) {
+  ir::ProgramLayout layout;
+  for (BlockKind kind : {BlockKind::Parameters, BlockKind::TransformedParameters, BlockKind::GeneratedQuantities}) {
+    const ast::ProgramBlock* block = program.block(kind);
+    if (!block) continue;
+    for (const auto& s : block->stmts) {
+      if (s->kind != ast::StmtKind::Decl) continue;
+      const ast::VarDecl& d = *s->as<ast::DeclStmt>().decl;
+      ir::LayoutVariable v;
+      v.name = d.name;
+      v.block = output_block(kind);
+      // Bounds on transformed parameters and generated quantities are checks, not transforms.
+      v.transform = kind == BlockKind::Parameters ? parameter_transform(d.type) : ir::Transform::Identity;
+      for (const auto& dim : d.type.array_dims) v.dims.push_back(size_expr(*dim));
+      for (const auto& dim : d.type.shape_dims) v.dims.push_back(size_expr(*dim));
+      v.loc = d.loc;
+      layout.variables.push_back(std::move(v));
+    }
+  }
+  return layout;
+}
+
+}  // namespace vic::lower::internal

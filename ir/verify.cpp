@@ -500,13 +500,19 @@ class FunctionVerifier {
     }
   }
 
-  // tensor_size's walk (ir.h), failing where tensor_size would abort.
+  // tensor_size's walk (ir.h), failing where tensor_size would abort. The
+  // tensors met on a successful walk are remembered, so a chain of n inserts
+  // costs O(n), not O(n^2).
   void verify_tensor_size(const Op& at, const Value* tensor) {
     const Value* t = tensor;
     auto unresolved = [&](const std::string& why) {
       fail_at(&at, "the size of " + name(tensor) + " cannot be resolved: " + why);
     };
+    std::vector<const Value*> walked;
+    auto resolved = [&] { sized_.insert(walked.begin(), walked.end()); };
     for (size_t steps = 0;; ++steps) {
+      if (sized_.count(t)) return resolved();
+      walked.push_back(t);
       if (steps > f_.num_values()) unresolved("its sources form a cycle");
       if (!t->type.is_tensor()) unresolved(name(t) + " is " + type_name(t->type));
       if (const Op* op = t->def) {
@@ -515,7 +521,7 @@ class FunctionVerifier {
           case OpKind::TensorGenerate:
             if (op->operands.empty() || op->operands[0]->type != Type::I64)
               unresolved(std::string(op_spelling(op->kind)) + " has no i64 size");
-            return;
+            return resolved();
           case OpKind::TensorInsert: t = op->operands[0]; continue;
           case OpKind::For:
           case OpKind::If: {
@@ -548,6 +554,7 @@ class FunctionVerifier {
   std::unique_ptr<ValueNamer> namer_;
   std::unordered_set<const Value*> visible_;
   std::unordered_set<const Value*> ever_defined_;
+  std::unordered_set<const Value*> sized_;  // tensors whose size resolves
   std::string error_;
 };
 

@@ -82,5 +82,41 @@ TEST(IndexCheck, InRangeRunsClean) {
   EXPECT_EQ(r.err, "");
 }
 
+// The index check under a branch on a parameter: it passes at the origin,
+// where the data are bound, and fails during the fit and the gradient check,
+// in the log density and its gradient, thousands of times without an invalid
+// access (valgrind's status would be 99, a bounds assertion's a signal).
+constexpr const char* kBranchModel = R"(data { int N; array[N] int idx; vector[2] y; }
+parameters { vector[2] b; }
+model {
+  b ~ normal(0, 1);
+  for (n in 1:N) if (b[1] > 0.5) y[idx[n]] ~ normal(b[idx[n]], 1);
+}
+)";
+
+VicRun run_branch_model(const std::vector<std::string>& args) {
+  std::vector<std::string> all = args;
+  all.insert(all.begin() + 1, {"m.vmodel", "--data", "d.json"});
+  return testing_util::run_vic_with_files(
+      all, {{"m.vmodel", kBranchModel}, {"d.json", R"({"N": 2, "idx": [1, 100000000], "y": [0.5, 1.5]})"}}, {},
+      memory_checker());
+}
+
+TEST(IndexCheck, UnderAParameterBranchStopsGradcheck) {
+  VicRun r = run_branch_model({"gradcheck"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "error: the log density cannot be evaluated at the random point: m.vmodel:5:39: index out of range\n");
+}
+
+TEST(IndexCheck, UnderAParameterBranchIsReportedByFit) {
+  VicRun r = run_branch_model({"fit", "--quiet", "--iter", "1000"});
+  // The fit runs to its end (3: not converged), dropping the evaluations the check rejects.
+  EXPECT_EQ(r.signal, 0);
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_NE(r.err.find("dropped ELBO evaluations has reached its maximum (100): m.vmodel:5:39: index out of range"),
+            std::string::npos)
+      << r.err;
+}
+
 }  // namespace
 }  // namespace vic

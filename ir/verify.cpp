@@ -5,6 +5,7 @@
 // problem; only then are values named, as the printer would name them.
 #include "ir/verify.h"
 
+#include <algorithm>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -112,14 +113,15 @@ struct Stop {};
 class FunctionVerifier {
  public:
   FunctionVerifier(const Program& program, const Function& f, IrStage stage)
-      : program_(program), f_(f), stage_(stage) {}
+      : program_(program), f_(f), stage_(stage), by_id_(f.num_values()) {}
 
   // The first problem, or "".
   std::string run() {
     try {
       for (const Value* a : f_.body.args) {
         if (a->owner != &f_.body) fail_at(nullptr, "argument " + namer()(a) + " is not owned by the function body");
-        if (!a->type.is_buffer()) fail_at(nullptr, "argument " + namer()(a) + " is " + type_name(a->type) + ", not a buffer");
+        if (!a->type.is_buffer())
+          fail_at(nullptr, "argument " + namer()(a) + " is " + type_name(a->type) + ", not a buffer");
         define(nullptr, a);
       }
       verify_block(f_.body, nullptr);
@@ -150,10 +152,32 @@ class FunctionVerifier {
 
   std::string name(const Value* v) { return namer()(v); }
 
+  // What the walk knows of a value of this function, by its id.
+  struct ValueState {
+    const Value* value = nullptr;  // set when defined: a value of another function with the same id differs
+    bool visible = false;
+    bool sized = false;  // a tensor whose size resolves
+  };
+
+  // The state of `v`, or null when `v` is not one of this function's values.
+  ValueState* state(const Value* v) {
+    if (v->id >= by_id_.size()) return nullptr;
+    ValueState& s = by_id_[v->id];
+    return s.value == v || !s.value ? &s : nullptr;
+  }
+
+  bool visible(const Value* v) {
+    ValueState* s = state(v);
+    return s && s->value == v && s->visible;
+  }
+
   // Makes `v` visible from here to the end of the block that defines it.
   void define(const Op* op, const Value* v) {
-    if (!ever_defined_.insert(v).second) fail_at(op, name(v) + " is defined twice");
-    visible_.insert(v);
+    ValueState* s = state(v);
+    if (!s) fail_at(op, name(v) + " is not a value of this function");
+    if (s->value) fail_at(op, name(v) + " is defined twice");
+    s->value = v;
+    s->visible = true;
   }
 
   void verify_block(const Block& block, const Op* region_op) {
@@ -206,17 +230,19 @@ class FunctionVerifier {
         fail_at(t, "returns " + types_text(types_of(t->operands)) + ", but the function declares " +
                        types_text(f_.result_types));
     }
-    for (const Value* v : defined_here) visible_.erase(v);
+    for (const Value* v : defined_here) state(v)->visible = false;
   }
 
   void verify_operands(const Op& op) {
     for (size_t i = 0; i < op.operands.size(); ++i) {
       const Value* v = op.operands[i];
       if (!v) fail_at(&op, "operand " + std::to_string(i) + " is null");
-      if (!visible_.count(v)) {
+      if (!state(v)) fail_at(&op, "operand " + name(v) + " is a value of another function");
+      if (!visible(v)) {
         bool region_arg = !v->def && v->owner && v->owner->parent;
-        fail_at(&op, "operand " + name(v) + (region_arg ? " is a region argument used outside its region"
-                                                         : " is not defined before this use"));
+        fail_at(&op,
+                "operand " + name(v) +
+                    (region_arg ? " is a region argument used outside its region" : " is not defined before this use"));
       }
     }
   }
@@ -262,38 +288,72 @@ class FunctionVerifier {
     int64_t id = op.integer;
     if (may_be_generic && id == -1) return;
     if (id < 0 || static_cast<size_t>(id) >= program_.checks.size())
-      fail_at(&op, "check #" + std::to_string(id) + " is not in the program's " + std::to_string(program_.checks.size()) +
-                       " checks");
+      fail_at(&op, "check #" + std::to_string(id) + " is not in the program's " +
+                       std::to_string(program_.checks.size()) + " checks");
   }
 
   void verify_types(const Op& op) {
     switch (op.kind) {
-      case OpKind::ConstF64: expect_signature(op, 0, Type::F64, Type::F64); break;
-      case OpKind::ConstI64: expect_signature(op, 0, Type::I64, Type::I64); break;
-      case OpKind::ConstBool: expect_signature(op, 0, Type::I1, Type::I1); break;
-      case OpKind::FAdd: case OpKind::FSub: case OpKind::FMul: case OpKind::FDiv: case OpKind::FPow:
+      case OpKind::ConstF64:
+        expect_signature(op, 0, Type::F64, Type::F64);
+        break;
+      case OpKind::ConstI64:
+        expect_signature(op, 0, Type::I64, Type::I64);
+        break;
+      case OpKind::ConstBool:
+        expect_signature(op, 0, Type::I1, Type::I1);
+        break;
+      case OpKind::FAdd:
+      case OpKind::FSub:
+      case OpKind::FMul:
+      case OpKind::FDiv:
+      case OpKind::FPow:
         expect_signature(op, 2, Type::F64, Type::F64);
         break;
-      case OpKind::FNeg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt: case OpKind::Log1p:
-      case OpKind::Expm1: case OpKind::Lgamma: case OpKind::Digamma: case OpKind::Fabs:
-      case OpKind::InvLogit: case OpKind::Log1pExp:
+      case OpKind::FNeg:
+      case OpKind::Exp:
+      case OpKind::Log:
+      case OpKind::Sqrt:
+      case OpKind::Log1p:
+      case OpKind::Expm1:
+      case OpKind::Lgamma:
+      case OpKind::Digamma:
+      case OpKind::Fabs:
+      case OpKind::InvLogit:
+      case OpKind::Log1pExp:
         expect_signature(op, 1, Type::F64, Type::F64);
         break;
-      case OpKind::IAdd: case OpKind::ISub: case OpKind::IMul: case OpKind::IDiv: case OpKind::IMod:
+      case OpKind::IAdd:
+      case OpKind::ISub:
+      case OpKind::IMul:
+      case OpKind::IDiv:
+      case OpKind::IMod:
         expect_signature(op, 2, Type::I64, Type::I64);
         break;
-      case OpKind::IAddOverflows: case OpKind::ISubOverflows: case OpKind::IMulOverflows:
+      case OpKind::IAddOverflows:
+      case OpKind::ISubOverflows:
+      case OpKind::IMulOverflows:
         expect_signature(op, 2, Type::I64, Type::I1);
         break;
-      case OpKind::IToF: expect_signature(op, 1, Type::I64, Type::F64); break;
-      case OpKind::FToI: expect_signature(op, 1, Type::F64, Type::I64); break;
-      case OpKind::FCmp: case OpKind::ICmp:
+      case OpKind::IToF:
+        expect_signature(op, 1, Type::I64, Type::F64);
+        break;
+      case OpKind::FToI:
+        expect_signature(op, 1, Type::F64, Type::I64);
+        break;
+      case OpKind::FCmp:
+      case OpKind::ICmp:
         expect_signature(op, 2, op.kind == OpKind::FCmp ? Type::F64 : Type::I64, Type::I1);
         if (op.integer < static_cast<int64_t>(CmpPredicate::Eq) || op.integer > static_cast<int64_t>(CmpPredicate::Ge))
           fail_at(&op, "predicate " + std::to_string(op.integer) + " is not a comparison");
         break;
-      case OpKind::And: case OpKind::Or: expect_signature(op, 2, Type::I1, Type::I1); break;
-      case OpKind::Not: expect_signature(op, 1, Type::I1, Type::I1); break;
+      case OpKind::And:
+      case OpKind::Or:
+        expect_signature(op, 2, Type::I1, Type::I1);
+        break;
+      case OpKind::Not:
+        expect_signature(op, 1, Type::I1, Type::I1);
+        break;
       case OpKind::Select:
         expect_arity(op, 3, 1);
         expect_operand(op, 0, Type::I1);
@@ -330,7 +390,8 @@ class FunctionVerifier {
         expect_arity(op, 2, 1);
         expect_operand(op, 0, Type::I64);
         if (!op.operands[1]->type.is_scalar())
-          fail_at(&op, "operand " + name(op.operands[1]) + " is " + type_name(op.operands[1]->type) + ", expected a scalar");
+          fail_at(&op,
+                  "operand " + name(op.operands[1]) + " is " + type_name(op.operands[1]->type) + ", expected a scalar");
         expect_result(op, tensor_of(op.operands[1]->type));
         expect_check_id(op, true);
         break;
@@ -354,11 +415,16 @@ class FunctionVerifier {
         expect_operand(op, 2, op.operands[0]->type.scalar_type());
         expect_result(op, op.operands[0]->type);
         break;
-      case OpKind::DataInt: expect_signature(op, 0, Type::I64, Type::I64); break;
-      case OpKind::DataReal: expect_signature(op, 0, Type::F64, Type::F64); break;
+      case OpKind::DataInt:
+        expect_signature(op, 0, Type::I64, Type::I64);
+        break;
+      case OpKind::DataReal:
+        expect_signature(op, 0, Type::F64, Type::F64);
+        break;
       case OpKind::DataBuf:
         expect_arity(op, 0, 1);
-        if (!op.results[0]->type.is_buffer()) fail_at(&op, "result is " + type_name(op.results[0]->type) + ", expected a buffer");
+        if (!op.results[0]->type.is_buffer())
+          fail_at(&op, "result is " + type_name(op.results[0]->type) + ", expected a buffer");
         break;
       case OpKind::For:
         if (op.operands.size() < 2) fail_at(&op, "needs a lower and an upper bound");
@@ -369,14 +435,16 @@ class FunctionVerifier {
                            std::to_string(op.results.size()) + " results");
         for (size_t k = 0; k < op.results.size(); ++k)
           if (op.results[k]->type != op.operands[k + 2]->type)
-            fail_at(&op, "result " + name(op.results[k]) + " is " + type_name(op.results[k]->type) + ", but its initial value " +
-                             name(op.operands[k + 2]) + " is " + type_name(op.operands[k + 2]->type));
+            fail_at(&op, "result " + name(op.results[k]) + " is " + type_name(op.results[k]->type) +
+                             ", but its initial value " + name(op.operands[k + 2]) + " is " +
+                             type_name(op.operands[k + 2]->type));
         break;
       case OpKind::If:
         if (op.operands.size() != 1) fail_at(&op, "takes 1 operand, has " + std::to_string(op.operands.size()));
         expect_operand(op, 0, Type::I1);
         break;
-      case OpKind::Yield: case OpKind::Return:
+      case OpKind::Yield:
+      case OpKind::Return:
         if (!op.results.empty()) fail_at(&op, "has results");
         break;
       case OpKind::Check:
@@ -400,12 +468,13 @@ class FunctionVerifier {
     auto expect_region = [&](size_t r, const std::vector<Type>& args, const std::vector<Type>& yields) {
       const Block& block = *op.regions[r];
       if (types_of(block.args) != args)
-        fail_at(&op, "region " + std::to_string(r) + " has arguments " + types_text(types_of(block.args)) + ", expected " +
-                         types_text(args));
+        fail_at(&op, "region " + std::to_string(r) + " has arguments " + types_text(types_of(block.args)) +
+                         ", expected " + types_text(args));
       // verify_block has checked that the region ends in yield.
       std::vector<Type> yielded = types_of(block.terminator()->operands);
       if (yielded != yields)
-        fail_at(&op, "region " + std::to_string(r) + " yields " + types_text(yielded) + ", expected " + types_text(yields));
+        fail_at(&op,
+                "region " + std::to_string(r) + " yields " + types_text(yielded) + ", expected " + types_text(yields));
     };
     auto expect_regions = [&](size_t n) {
       if (op.regions.size() != n)
@@ -429,7 +498,8 @@ class FunctionVerifier {
         expect_regions(1);
         expect_region(0, {Type::I64}, {op.results[0]->type.scalar_type()});
         break;
-      default: break;
+      default:
+        break;
     }
   }
 
@@ -446,12 +516,14 @@ class FunctionVerifier {
   // The buffers `v` may be: through loops' carried values, ifs and selects
   // back to allocs, data buffers and function arguments.
   std::vector<const Value*> buffer_roots(const Value* v) {
-    std::vector<const Value*> roots, work{v};
-    std::unordered_set<const Value*> seen;
+    // The walks are short (a buffer passes through a few loops and ifs), so
+    // `seen` is a vector, not a set that would allocate per store.
+    std::vector<const Value*> roots, work{v}, seen;
     while (!work.empty()) {
       const Value* x = work.back();
       work.pop_back();
-      if (!x || !seen.insert(x).second) continue;
+      if (!x || std::find(seen.begin(), seen.end(), x) != seen.end()) continue;
+      seen.push_back(x);
       if (const Op* d = x->def) {
         size_t k = 0;
         while (k < d->results.size() && d->results[k] != x) ++k;
@@ -509,9 +581,12 @@ class FunctionVerifier {
       fail_at(&at, "the size of " + name(tensor) + " cannot be resolved: " + why);
     };
     std::vector<const Value*> walked;
-    auto resolved = [&] { sized_.insert(walked.begin(), walked.end()); };
+    auto resolved = [&] {
+      for (const Value* w : walked)
+        if (ValueState* s = state(w)) s->sized = true;
+    };
     for (size_t steps = 0;; ++steps) {
-      if (sized_.count(t)) return resolved();
+      if (ValueState* s = state(t); s && s->sized) return resolved();
       walked.push_back(t);
       if (steps > f_.num_values()) unresolved("its sources form a cycle");
       if (!t->type.is_tensor()) unresolved(name(t) + " is " + type_name(t->type));
@@ -522,7 +597,9 @@ class FunctionVerifier {
             if (op->operands.empty() || op->operands[0]->type != Type::I64)
               unresolved(std::string(op_spelling(op->kind)) + " has no i64 size");
             return resolved();
-          case OpKind::TensorInsert: t = op->operands[0]; continue;
+          case OpKind::TensorInsert:
+            t = op->operands[0];
+            continue;
           case OpKind::For:
           case OpKind::If: {
             size_t k = 0;
@@ -536,7 +613,8 @@ class FunctionVerifier {
             }
             continue;
           }
-          default: unresolved(std::string(op_spelling(op->kind)) + " makes no tensor");
+          default:
+            unresolved(std::string(op_spelling(op->kind)) + " makes no tensor");
         }
       }
       const Op* loop = t->owner ? t->owner->parent : nullptr;
@@ -552,9 +630,7 @@ class FunctionVerifier {
   const Function& f_;
   IrStage stage_;
   std::unique_ptr<ValueNamer> namer_;
-  std::unordered_set<const Value*> visible_;
-  std::unordered_set<const Value*> ever_defined_;
-  std::unordered_set<const Value*> sized_;  // tensors whose size resolves
+  std::vector<ValueState> by_id_;
   std::string error_;
 };
 

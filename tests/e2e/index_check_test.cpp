@@ -3,12 +3,12 @@
 // check with its source line. Run under valgrind when it is installed, which
 // sees any invalid read or write (ASan cannot see into JIT-compiled code); the
 // JIT's bounds assertions, on in every ctest run, catch one otherwise.
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "vic_process.h"
 
@@ -105,7 +105,8 @@ VicRun run_branch_model(const std::vector<std::string>& args) {
 TEST(IndexCheck, UnderAParameterBranchStopsGradcheck) {
   VicRun r = run_branch_model({"gradcheck"});
   EXPECT_EQ(r.status, 1);
-  EXPECT_EQ(r.err, "error: the log density cannot be evaluated at the random point: m.vmodel:5:39: index out of range\n");
+  EXPECT_EQ(r.err,
+            "error: the log density cannot be evaluated at the random point: m.vmodel:5:39: index out of range\n");
 }
 
 TEST(IndexCheck, UnderAParameterBranchIsReportedByFit) {

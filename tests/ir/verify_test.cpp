@@ -137,6 +137,19 @@ TEST(Verify, UseBeforeDefinition) {
   EXPECT_EQ(verify_error(q), "@lp: fneg %i0.1: operand %zero.2 is not defined before this use");
 }
 
+TEST(Verify, ValuesStayInTheirFunction) {
+  Program p = parse(std::string(kLoopSum) + R"(
+func @other(%theta: buf<f64>) -> (f64) {
+  %i0 = const.i64 0
+  %x = load %theta[%i0]
+  return %x
+}
+)");
+  // @other returns @lp's %zero.
+  body_op(p, 2, 1).operands[0] = body_op(p, 2, 0).results[0];
+  EXPECT_EQ(verify_error(p), "@other: return: operand %zero.3 is a value of another function");
+}
+
 TEST(Verify, RegionArgumentsStayInTheirRegion) {
   Program p = parse(kLoopSum);
   Op& loop = body_op(p, 3);
@@ -319,8 +332,8 @@ TEST(Verify, StoresGoIntoBuffers) {
 TEST(Verify, MessagesNameValuesAsThePrinterDoes) {
   // A builder-made program with a hint-less value: names are numbers.
   Program p;
-  auto f = std::make_unique<Function>("lp", std::vector<FunctionArg>{{"theta", Type::BufF64}},
-                                      std::vector<Type>{Type::F64});
+  auto f =
+      std::make_unique<Function>("lp", std::vector<FunctionArg>{{"theta", Type::BufF64}}, std::vector<Type>{Type::F64});
   Builder b(*f, f->body);
   Value* i = b.const_i64(0);
   Value* x = b.load(f->arg(0), i);

@@ -4,7 +4,9 @@
 // at the end of the block that allocated them. A failed check, or a calloc
 // that returns null, ends the evaluation: it records the error in the context
 // and branches to the function's abort block, which frees every heap buffer
-// still held and returns (-inf for a log density).
+// still held and returns (-inf for a log density). With bounds assertions on,
+// each buffer value also carries its size (an i64 beside the pointer, through
+// loops and branches) and every access is checked against it first.
 #include "codegen/emit_llvm.h"
 
 #include <map>
@@ -39,8 +41,10 @@ void collect_data_names(const ir::Block& block, std::vector<std::string>& names)
 
 class FunctionEmitter {
  public:
-  FunctionEmitter(llvm::Module& module, const ir::Function& function, const std::vector<std::string>& data_names)
-      : module_(module), ctx_(module.getContext()), b_(ctx_), function_(function), data_names_(data_names) {}
+  FunctionEmitter(llvm::Module& module, const ir::Function& function, const std::vector<std::string>& data_names,
+                  bool bounds_checks)
+      : module_(module), ctx_(module.getContext()), b_(ctx_), function_(function), data_names_(data_names),
+        bounds_checks_(bounds_checks) {}
 
   void emit() {
     llvm::Type* f64 = b_.getDoubleTy();
@@ -62,6 +66,13 @@ class FunctionEmitter {
     b_.SetInsertPoint(entry_);
     // ctx->data, loaded once.
     data_array_ = b_.CreateLoad(ptr, context_arg_, "data");
+    if (bounds_checks_) {
+      llvm::Value* arg_sizes = context_field(offsetof(VicJitContext, arg_sizes), "arg_sizes");
+      for (size_t i = 0; i < function_.body.args.size(); ++i) {
+        llvm::Value* slot = b_.CreateConstInBoundsGEP1_64(b_.getInt64Ty(), arg_sizes, i);
+        sizes_[function_.body.args[i]] = b_.CreateLoad(b_.getInt64Ty(), slot, function_.body.args[i]->hint + ".size");
+      }
+    }
     emit_block(function_.body);
     finish_abort_block();
   }
@@ -85,11 +96,65 @@ class FunctionEmitter {
     return nullptr;
   }
 
-  llvm::Value* data_pointer(const std::string& name) {
+  size_t data_index(const std::string& name) {
     auto it = std::find(data_names_.begin(), data_names_.end(), name);
     VIC_CHECK(it != data_names_.end()) << "codegen: unknown data buffer " << name;
-    llvm::Value* slot = b_.CreateConstGEP1_64(b_.getPtrTy(), data_array_, it - data_names_.begin());
+    return it - data_names_.begin();
+  }
+
+  llvm::Value* data_pointer(const std::string& name) {
+    llvm::Value* slot = b_.CreateConstGEP1_64(b_.getPtrTy(), data_array_, data_index(name));
     return b_.CreateLoad(b_.getPtrTy(), slot, name);
+  }
+
+  // A pointer field of *ctx.
+  llvm::Value* context_field(size_t offset, const char* name) {
+    return b_.CreateLoad(b_.getPtrTy(), b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), context_arg_, offset), name);
+  }
+
+  // The number of elements of data buffer `name`: ctx->data_sizes[k].
+  llvm::Value* data_size(const std::string& name) {
+    llvm::Value* sizes = context_field(offsetof(VicJitContext, data_sizes), "data_sizes");
+    llvm::Value* slot = b_.CreateConstInBoundsGEP1_64(b_.getInt64Ty(), sizes, data_index(name));
+    return b_.CreateLoad(b_.getInt64Ty(), slot, name + ".size");
+  }
+
+  // The size a buffer value carries (bounds assertions only).
+  llvm::Value* size_of(const ir::Value* buffer) {
+    auto it = sizes_.find(buffer);
+    VIC_CHECK(it != sizes_.end()) << "codegen: no size for buffer %" << buffer->id << " in @" << function_.name;
+    return it->second;
+  }
+
+  // "@lp_grad: store into 'grad' (model.vmodel:3:29) at index", a constant
+  // string; vic_bounds_failure appends the index and the buffer's size.
+  llvm::Value* describe_access(const ir::Op& op, const char* what, const ir::Value* buffer) {
+    std::string name = buffer->hint.empty() ? "%" + std::to_string(buffer->id) : buffer->hint;
+    std::string text = "@" + function_.name + ": " + what + " '" + name + "'";
+    if (op.loc.valid()) text += " (" + op.loc.str() + ")";
+    text += op.kind == OpKind::Copy ? ", element count" : " at index";
+    return b_.CreateGlobalStringPtr(text, "access");
+  }
+
+  // Continues when 0 <= index < size, or for a copy 0 <= index <= size;
+  // otherwise calls vic_bounds_failure, which aborts.
+  void assert_in_bounds(const ir::Op& op, const char* what, const ir::Value* buffer, llvm::Value* index,
+                        bool inclusive = false) {
+    if (!bounds_checks_) return;
+    llvm::Value* size = size_of(buffer);
+    // Unsigned, so a negative index is out of bounds too.
+    llvm::Value* ok = inclusive ? b_.CreateICmpULE(index, size) : b_.CreateICmpULT(index, size);
+    llvm::BasicBlock* fail = llvm::BasicBlock::Create(ctx_, "bounds.fail", fn_);
+    llvm::BasicBlock* cont = llvm::BasicBlock::Create(ctx_, "bounds.ok", fn_);
+    b_.CreateCondBr(ok, cont, fail, llvm::MDBuilder(ctx_).createLikelyBranchWeights());
+    b_.SetInsertPoint(fail);
+    auto callee = module_.getOrInsertFunction(
+        "vic_bounds_failure",
+        llvm::FunctionType::get(b_.getVoidTy(), {b_.getPtrTy(), b_.getInt64Ty(), b_.getInt64Ty()}, false));
+    llvm::cast<llvm::Function>(callee.getCallee())->setDoesNotReturn();
+    b_.CreateCall(callee, {describe_access(op, what, buffer), index, size});
+    b_.CreateUnreachable();
+    b_.SetInsertPoint(cont);
   }
 
   llvm::Function* kernel(const std::string& name, unsigned num_args, bool takes_rng = false) {
@@ -280,25 +345,41 @@ class FunctionEmitter {
       case OpKind::And: set(b_.CreateAnd(x(0), x(1))); break;
       case OpKind::Or: set(b_.CreateOr(x(0), x(1))); break;
       case OpKind::Not: set(b_.CreateNot(x(0))); break;
-      case OpKind::Select: set(b_.CreateSelect(x(0), x(1), x(2))); break;
-      case OpKind::Alloc: set(emit_alloc(op, heap_buffers)); break;
+      case OpKind::Select:
+        set(b_.CreateSelect(x(0), x(1), x(2)));
+        if (bounds_checks_ && op.result()->type.is_buffer())
+          sizes_[op.result()] = b_.CreateSelect(x(0), size_of(op.operands[1]), size_of(op.operands[2]));
+        break;
+      case OpKind::Alloc:
+        set(emit_alloc(op, heap_buffers));
+        // A negative count allocates nothing usable.
+        if (bounds_checks_)
+          sizes_[op.result()] = b_.CreateSelect(b_.CreateICmpSLT(x(0), b_.getInt64(0)), b_.getInt64(0), x(0));
+        break;
       case OpKind::Load: {
+        assert_in_bounds(op, "load from", op.operands[0], x(1));
         llvm::Type* t = llvm_type(op.result()->type);
         set(b_.CreateLoad(t, b_.CreateInBoundsGEP(t, x(0), {x(1)})));
         break;
       }
       case OpKind::Store: {
+        assert_in_bounds(op, "store into", op.operands[0], x(1));
         llvm::Type* t = llvm_type(op.operands[2]->type);
         b_.CreateStore(x(2), b_.CreateInBoundsGEP(t, x(0), {x(1)}));
         break;
       }
       case OpKind::Copy: {
+        assert_in_bounds(op, "copy into", op.operands[0], x(2), /*inclusive=*/true);
+        assert_in_bounds(op, "copy from", op.operands[1], x(2), /*inclusive=*/true);
         // Buffers hold 8-byte elements (f64, i64).
         llvm::Value* bytes = b_.CreateMul(x(2), b_.getInt64(8));
         b_.CreateMemCpy(x(0), llvm::MaybeAlign(8), x(1), llvm::MaybeAlign(8), bytes);
         break;
       }
-      case OpKind::DataBuf: set(data_pointer(op.name)); break;
+      case OpKind::DataBuf:
+        set(data_pointer(op.name));
+        if (bounds_checks_) sizes_[op.result()] = data_size(op.name);
+        break;
       case OpKind::DataReal: set(b_.CreateLoad(b_.getDoubleTy(), data_pointer(op.name), op.name)); break;
       case OpKind::DataInt: set(b_.CreateLoad(b_.getInt64Ty(), data_pointer(op.name), op.name)); break;
       case OpKind::Check: emit_check(x(0), op.integer); break;
@@ -312,7 +393,12 @@ class FunctionEmitter {
       case OpKind::If: emit_if(op); break;
       case OpKind::Yield:
         yielded_.clear();
-        for (size_t i = 0; i < op.operands.size(); ++i) yielded_.push_back(x(i));
+        yielded_sizes_.clear();
+        for (size_t i = 0; i < op.operands.size(); ++i) {
+          yielded_.push_back(x(i));
+          bool sized = bounds_checks_ && op.operands[i]->type.is_buffer();
+          yielded_sizes_.push_back(sized ? size_of(op.operands[i]) : nullptr);
+        }
         break;
       case OpKind::Return:
         if (op.operands.empty()) {
@@ -340,12 +426,22 @@ class FunctionEmitter {
     llvm::PHINode* index = b_.CreatePHI(b_.getInt64Ty(), 2, body.args[0]->hint);
     index->addIncoming(lo, pre);
     std::vector<llvm::PHINode*> carried;
+    // A carried buffer's size, beside it (bounds assertions only).
+    std::vector<llvm::PHINode*> carried_sizes;
     for (size_t k = 0; k < op.results.size(); ++k) {
       llvm::PHINode* phi = b_.CreatePHI(llvm_type(op.results[k]->type), 2, op.results[k]->hint);
       phi->addIncoming(v(op.operands[k + 2]), pre);
       carried.push_back(phi);
       values_[body.args[k + 1]] = phi;
       values_[op.results[k]] = phi;
+      llvm::PHINode* size = nullptr;
+      if (bounds_checks_ && op.results[k]->type.is_buffer()) {
+        size = b_.CreatePHI(b_.getInt64Ty(), 2, op.results[k]->hint + ".size");
+        size->addIncoming(size_of(op.operands[k + 2]), pre);
+        sizes_[body.args[k + 1]] = size;
+        sizes_[op.results[k]] = size;
+      }
+      carried_sizes.push_back(size);
     }
     values_[body.args[0]] = index;
     b_.CreateCondBr(b_.CreateICmpSLT(index, hi), body_bb, exit);
@@ -353,7 +449,10 @@ class FunctionEmitter {
     emit_block(body);
     llvm::BasicBlock* latch = b_.GetInsertBlock();
     index->addIncoming(b_.CreateAdd(index, b_.getInt64(1), "", /*HasNUW=*/false, /*HasNSW=*/true), latch);
-    for (size_t k = 0; k < carried.size(); ++k) carried[k]->addIncoming(yielded_[k], latch);
+    for (size_t k = 0; k < carried.size(); ++k) {
+      carried[k]->addIncoming(yielded_[k], latch);
+      if (carried_sizes[k]) carried_sizes[k]->addIncoming(yielded_sizes_[k], latch);
+    }
     b_.CreateBr(header);
     b_.SetInsertPoint(exit);
   }
@@ -363,12 +462,13 @@ class FunctionEmitter {
     llvm::BasicBlock* else_bb = llvm::BasicBlock::Create(ctx_, "if.else", fn_);
     llvm::BasicBlock* merge = llvm::BasicBlock::Create(ctx_, "if.end", fn_);
     b_.CreateCondBr(v(op.operands[0]), then_bb, else_bb);
-    std::vector<std::vector<llvm::Value*>> results(2);
+    std::vector<std::vector<llvm::Value*>> results(2), result_sizes(2);
     std::vector<llvm::BasicBlock*> ends(2);
     for (int r = 0; r < 2; ++r) {
       b_.SetInsertPoint(r == 0 ? then_bb : else_bb);
       emit_block(op.region(r));
       results[r] = yielded_;
+      result_sizes[r] = yielded_sizes_;
       ends[r] = b_.GetInsertBlock();
       b_.CreateBr(merge);
     }
@@ -378,6 +478,12 @@ class FunctionEmitter {
       phi->addIncoming(results[0][k], ends[0]);
       phi->addIncoming(results[1][k], ends[1]);
       values_[op.results[k]] = phi;
+      if (bounds_checks_ && op.results[k]->type.is_buffer()) {
+        llvm::PHINode* size = b_.CreatePHI(b_.getInt64Ty(), 2);
+        size->addIncoming(result_sizes[0][k], ends[0]);
+        size->addIncoming(result_sizes[1][k], ends[1]);
+        sizes_[op.results[k]] = size;
+      }
     }
   }
 
@@ -386,6 +492,7 @@ class FunctionEmitter {
   llvm::IRBuilder<> b_;
   const ir::Function& function_;
   const std::vector<std::string>& data_names_;
+  const bool bounds_checks_;
   llvm::Function* fn_ = nullptr;
   llvm::BasicBlock* entry_ = nullptr;
   llvm::Value* context_arg_ = nullptr;
@@ -394,6 +501,9 @@ class FunctionEmitter {
   std::vector<llvm::Value*> heap_slots_;
   std::unordered_map<const ir::Value*, llvm::Value*> values_;
   std::vector<llvm::Value*> yielded_;
+  // Per yielded value: its size when it is a buffer and bounds are checked.
+  std::vector<llvm::Value*> yielded_sizes_;
+  std::unordered_map<const ir::Value*, llvm::Value*> sizes_;
 };
 
 }  // namespace
@@ -405,9 +515,9 @@ std::vector<std::string> data_buffer_names(const ir::Program& program) {
 }
 
 std::unique_ptr<llvm::Module> emit_module(const ir::Program& program, llvm::LLVMContext& context,
-                                          const std::vector<std::string>& data_names) {
+                                          const std::vector<std::string>& data_names, bool bounds_checks) {
   auto module = std::make_unique<llvm::Module>("vic_model", context);
-  for (const auto& f : program.functions) FunctionEmitter(*module, *f, data_names).emit();
+  for (const auto& f : program.functions) FunctionEmitter(*module, *f, data_names, bounds_checks).emit();
   std::string errors;
   llvm::raw_string_ostream os(errors);
   VIC_CHECK(!llvm::verifyModule(*module, &os)) << "codegen produced invalid LLVM IR: " << os.str();

@@ -3,6 +3,8 @@
 // symbols from the process.
 #include "codegen/jit.h"
 
+#include "codegen/bounds_checks.h"
+
 #include <algorithm>
 #include <chrono>
 #include <mutex>
@@ -134,7 +136,7 @@ Expected<std::unique_ptr<JitModule>> jit_compile_here(const ir::Program& program
 
   auto context = std::make_unique<llvm::LLVMContext>();
   std::vector<std::string> names = data_buffer_names(program);
-  std::unique_ptr<llvm::Module> module = emit_module(program, *context, names);
+  std::unique_ptr<llvm::Module> module = emit_module(program, *context, names, bounds_checks_by_default());
   module->setDataLayout((*machine)->createDataLayout());
   module->setTargetTriple((*machine)->getTargetTriple().str());
   if (timings) timings->emit_ms = ms_since(start);
@@ -155,6 +157,8 @@ Expected<std::unique_ptr<JitModule>> jit_compile_here(const ir::Program& program
                                                llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
   symbols[(*jit)->mangleAndIntern("free")] = {llvm::orc::ExecutorAddr::fromPtr(&free),
                                              llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
+  symbols[(*jit)->mangleAndIntern("vic_bounds_failure")] = {
+      llvm::orc::ExecutorAddr::fromPtr(&vic_bounds_failure), llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
   symbols[(*jit)->mangleAndIntern("memset")] = {llvm::orc::ExecutorAddr::fromPtr(&memset),
                                                llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
   if (auto err = (*jit)->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(symbols)))) {
@@ -178,7 +182,7 @@ std::string emit_llvm_text_here(const ir::Program& program, int opt_level) {
   auto machine = machine_builder->createTargetMachine();
   VIC_CHECK(static_cast<bool>(machine)) << "no host target machine";
   llvm::LLVMContext context;
-  std::unique_ptr<llvm::Module> module = emit_module(program, context, data_buffer_names(program));
+  std::unique_ptr<llvm::Module> module = emit_module(program, context, data_buffer_names(program), bounds_checks_by_default());
   module->setDataLayout((*machine)->createDataLayout());
   module->setTargetTriple((*machine)->getTargetTriple().str());
   optimize(*module, machine->get(), effective_opt_level(program, opt_level));

@@ -81,9 +81,12 @@ class JitModel : public runtime::Model {
       if (s != scratch.end()) {
         storage_.back()->assign(std::max<int64_t>(s->size, 1), 0.0);
         pointers_.push_back(storage_.back()->data());
+        data_sizes_.push_back(s->size);
         continue;
       }
       if (!value) return Error{"data field '" + name + "' is needed by the compiled model but was not read"};
+      // The bounds assertions' sizes: the data's own, before the padding below.
+      data_sizes_.push_back(static_cast<int64_t>(value->is_int ? value->ints.size() : value->reals.size()));
       if (value->is_int) {
         *int_storage_.back() = value->ints;
         if (int_storage_.back()->empty()) int_storage_.back()->push_back(0);
@@ -139,24 +142,32 @@ class JitModel : public runtime::Model {
     // fill_n, not memset: grad may be null when the model has no parameters.
     std::fill_n(grad, dim_, 0.0);
     VicJitContext ctx = context(nullptr);
+    const int64_t sizes[] = {dim_size(), dim_size()};
+    ctx.arg_sizes = sizes;
     double lp = lp_grad_(theta, grad, &ctx);
     return finish(lp, ctx, error);
   }
 
   double lp(const double* theta, runtime::EvalError* error) const override {
     VicJitContext ctx = context(nullptr);
+    const int64_t sizes[] = {dim_size()};
+    ctx.arg_sizes = sizes;
     double lp = lp_(theta, &ctx);
     return finish(lp, ctx, error);
   }
 
   void constrain(const double* theta, Rng& rng, double* out, runtime::EvalError* error) const override {
     VicJitContext ctx = context(&rng);
+    const int64_t sizes[] = {dim_size(), layout_.num_outputs};
+    ctx.arg_sizes = sizes;
     constrain_(theta, out, &ctx);
     if (error) *error = ctx.error;
   }
 
   void unconstrain(const double* values, double* theta, runtime::EvalError* error) const override {
     VicJitContext ctx = context(nullptr);
+    const int64_t sizes[] = {layout_.num_parameter_outputs, dim_size()};
+    ctx.arg_sizes = sizes;
     unconstrain_(values, theta, &ctx);
     if (error) *error = ctx.error;
   }
@@ -168,7 +179,11 @@ class JitModel : public runtime::Model {
   }
 
  private:
-  VicJitContext context(Rng* rng) const { return VicJitContext{pointers_.data(), 0, 0, rng}; }
+  // The sizes of the functions' buffer arguments are set by each caller.
+  VicJitContext context(Rng* rng) const {
+    return VicJitContext{pointers_.data(), 0, 0, rng, data_sizes_.data(), nullptr};
+  }
+  int64_t dim_size() const { return layout_.unconstrained_size; }
 
   static double finish(double lp, const VicJitContext& ctx, runtime::EvalError* error) {
     if (error) *error = ctx.error;
@@ -183,6 +198,7 @@ class JitModel : public runtime::Model {
   std::vector<std::unique_ptr<std::vector<double>>> storage_;
   std::vector<std::unique_ptr<std::vector<int64_t>>> int_storage_;
   std::vector<const void*> pointers_;
+  std::vector<int64_t> data_sizes_;  // elements of each of pointers_
   LogDensityFn lp_ = nullptr;
   GradientFn lp_grad_ = nullptr;
   ConstrainFn constrain_ = nullptr;

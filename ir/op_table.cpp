@@ -203,31 +203,33 @@ const OpInfo& op_info(OpKind kind) {
   return info;
 }
 
-std::optional<Type> signature_result(OpKind kind, const std::vector<Type>& ops, std::string* expected) {
+SignatureTypes signature_types(OpKind kind, const std::vector<Type>& ops) {
   const Type f = Type::F64, i = Type::I64, b = Type::I1, t = tensor_of(Type::F64);
-  std::vector<Type> takes;
-  Type result = f;
   switch (op_info(kind).signature) {
     case S::Special: VIC_UNREACHABLE() << op_spelling(kind) << " has a Builder method of its own";
-    case S::F_F: takes = {f}; break;
-    case S::FF_F: takes = {f, f}; break;
-    case S::I_F: takes = {i}; break;
-    case S::F_I: takes = {f}, result = i; break;
-    case S::II_I: takes = {i, i}, result = i; break;
-    case S::II_B: takes = {i, i}, result = b; break;
-    case S::B_B: takes = {b}, result = b; break;
-    case S::BB_B: takes = {b, b}, result = b; break;
+    case S::F_F: return {{f}, f};
+    case S::FF_F: return {{f, f}, f};
+    case S::I_F: return {{i}, f};
+    case S::F_I: return {{f}, i};
+    case S::II_I: return {{i, i}, i};
+    case S::II_B: return {{i, i}, b};
+    case S::B_B: return {{b}, b};
+    case S::BB_B: return {{b, b}, b};
     case S::Select: {
       const Type x = ops.size() > 1 ? ops[1] : f;
-      takes = {b, x, x}, result = x;
-      break;
+      return {{b, x, x}, x};
     }
-    case S::MatVec: takes = {t, t, i, i}, result = t; break;
+    case S::MatVec: return {{t, t, i, i}, t};
   }
-  if (ops == takes) return result;
+  VIC_UNREACHABLE();
+}
+
+std::optional<Type> signature_result(OpKind kind, const std::vector<Type>& ops, std::string* expected) {
+  const SignatureTypes sig = signature_types(kind, ops);
+  if (ops == sig.operands) return sig.result;
   if (expected) {
     *expected = "(";
-    for (size_t k = 0; k < takes.size(); ++k) *expected += (k ? ", " : "") + type_name(takes[k]);
+    for (size_t k = 0; k < sig.operands.size(); ++k) *expected += (k ? ", " : "") + type_name(sig.operands[k]);
     *expected += ")";
   }
   return std::nullopt;

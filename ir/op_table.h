@@ -71,6 +71,14 @@ struct OpInfo {
 
 const OpInfo& op_info(OpKind kind);
 
+// The operand types an op of a non-Special signature takes (a select's
+// follow its second operand) and the type it returns.
+struct SignatureTypes {
+  std::vector<Type> operands;
+  Type result;
+};
+SignatureTypes signature_types(OpKind kind, const std::vector<Type>& operands);
+
 // The result type of an op of a non-Special signature on these operands, or
 // nullopt with what it takes in `expected` ("(f64, f64)").
 std::optional<Type> signature_result(OpKind kind, const std::vector<Type>& operands, std::string* expected = nullptr);

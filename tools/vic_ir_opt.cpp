@@ -18,6 +18,7 @@
 #include "ir/passes/pipeline.h"
 #include "ir/printer.h"
 #include "ir/rewriter.h"
+#include "ir/verify.h"
 #include "runtime/data.h"
 #include "tools/exit_status.h"
 
@@ -148,7 +149,18 @@ int run(int argc, char** argv) {
       return kExitUsage;
     }
   }
+  // As the pipeline does (PipelineSettings::verify): the input and each
+  // pass's output are verified when VIC_VERIFY_IR is on, as in every ctest.
+  const bool verify = ir::verify_ir_by_default();
+  ir::IrStage stage = ir::IrStage::Tensors;
+  auto verified = [&](const ir::Program& p, const std::string& where) {
+    if (!verify) return true;
+    Status status = ir::verify(p, stage);
+    if (!status) std::cerr << "error: invalid IR " << where << ": " << status.error() << "\n";
+    return static_cast<bool>(status);
+  };
   ir::Program p = program.take();
+  if (!verified(p, "in " + input)) return kExitError;
   for (const std::string& name : pass_names) {
     Expected<ir::Program> next = table.at(name)(p);
     if (!next) {
@@ -156,6 +168,8 @@ int run(int argc, char** argv) {
       return kExitError;
     }
     p = next.take();
+    if (name == "bufferize") stage = ir::IrStage::Buffers;
+    if (!verified(p, "after pass " + name)) return kExitError;
   }
   std::cout << ir::print_program(p);
   return kExitOk;

@@ -2,11 +2,13 @@
 #include "ir/passes/pipeline.h"
 
 #include <chrono>
+#include <cstdlib>
 
 #include "ir/ad/reverse_mode.h"
 #include "ir/passes/passes.h"
 #include "ir/printer.h"
 #include "ir/rewriter.h"
+#include "ir/verify.h"
 
 namespace vic::ir {
 namespace {
@@ -25,6 +27,9 @@ class Runner {
  public:
   explicit Runner(const PipelineSettings& s) : s_(s) {}
 
+  // Verifies the program a pass received from outside the pipeline.
+  void verify_input(const Program& in) const { verify_at("given to the pipeline", in); }
+
   template <typename Pass>
   Program run(const char* name, bool enabled, const Program& in, Pass pass) {
     if (!enabled) return clone_program(in);
@@ -35,6 +40,9 @@ class Runner {
       double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       *s_.dump << "pass " << name << ": " << ms << " ms\n";
     }
+    // Containers are buffers from bufferize on.
+    if (std::string(name) == kBufferize) stage_ = IrStage::Buffers;
+    verify_at("after pass " + std::string(name), out);
     if (s_.after_pass) s_.after_pass(name, out);
     if (s_.dump && (s_.dump_ir_after == name || s_.dump_ir_after == "all")) {
       std::string before = print_program(in);
@@ -45,10 +53,34 @@ class Runner {
   }
 
  private:
+  void verify_at(const std::string& where, const Program& p) const {
+    if (!s_.verify) return;
+    Status status = verify(p, stage_);
+    VIC_CHECK(status) << "invalid IR " << where << ": " << status.error();
+  }
+
   const PipelineSettings& s_;
+  IrStage stage_ = IrStage::Tensors;
 };
 
+// The cleanup passes, in order, run by `r` (which knows the stage).
+Program simplify_with(Runner& r, const Program& program, const PipelineSettings& s) {
+  Program p = r.run(kFoldConstants, s.fold_constants, program, fold_constants);
+  p = r.run(kSimplifyAlgebra, s.simplify_algebra, p, simplify_algebra);
+  p = r.run(kCse, s.eliminate_common_subexpressions, p, eliminate_common_subexpressions);
+  return r.run(kDce, s.eliminate_dead_code, p, eliminate_dead_code);
+}
+
 }  // namespace
+
+bool verify_ir_by_default() {
+  if (const char* env = std::getenv("VIC_VERIFY_IR"); env && *env) return std::string(env) != "0";
+#ifdef NDEBUG
+  return false;
+#else
+  return true;
+#endif
+}
 
 std::vector<std::string> pipeline_pass_names() {
   return {kBindDataSizes, kFoldConstants, kSimplifyAlgebra, kCse, kDce, kReverseModeAd, kBufferize, kHoistDataOnly};
@@ -56,22 +88,19 @@ std::vector<std::string> pipeline_pass_names() {
 
 Program simplify_program(const Program& program, const PipelineSettings& s) {
   Runner r(s);
-  Program p = r.run(kFoldConstants, s.fold_constants, program, fold_constants);
-  p = r.run(kSimplifyAlgebra, s.simplify_algebra, p, simplify_algebra);
-  p = r.run(kCse, s.eliminate_common_subexpressions, p, eliminate_common_subexpressions);
-  p = r.run(kDce, s.eliminate_dead_code, p, eliminate_dead_code);
-  return p;
+  return simplify_with(r, program, s);
 }
 
 Program run_pipeline(const Program& lowered, const PipelineSettings& s,
                      const std::function<std::optional<int64_t>(const std::string&)>* lookup_size) {
   Runner r(s);
+  r.verify_input(lowered);
   Program p = lookup_size ? r.run(kBindDataSizes, true, lowered,
                                   [&](const Program& in) { return bind_data_sizes(in, *lookup_size); })
                           : clone_program(lowered);
   // Differentiate while containers are values; then give them memory; then
   // move what depends on the data alone (in buffer form) to the bind step.
-  p = simplify_program(p, s);
+  p = simplify_with(r, p, s);
   p = r.run(kReverseModeAd, true, p, [](const Program& in) {
     Program out = clone_program(in);
     for (EntryPoint e : in.entry_points) {
@@ -80,10 +109,10 @@ Program run_pipeline(const Program& lowered, const PipelineSettings& s,
     }
     return out;
   });
-  p = simplify_program(p, s);
+  p = simplify_with(r, p, s);
   p = r.run(kBufferize, true, p, bufferize);
   p = r.run(kHoistDataOnly, s.hoist_data_only, p, hoist_data_only);
-  return simplify_program(p, s);
+  return simplify_with(r, p, s);
 }
 
 }  // namespace vic::ir

@@ -12,12 +12,20 @@
 
 namespace vic::ir {
 
+// Whether PipelineSettings::verify is on by default: the environment variable
+// VIC_VERIFY_IR when set ("0" is off, anything else on), else on in debug
+// builds (NDEBUG unset). ctest sets it for every test (tests/CMakeLists.txt).
+bool verify_ir_by_default();
+
 struct PipelineSettings {
   bool fold_constants = true;
   bool simplify_algebra = true;
   bool eliminate_common_subexpressions = true;
   bool eliminate_dead_code = true;
   bool hoist_data_only = true;
+  // Run the verifier (ir/verify.h) on the input and after every pass that
+  // ran; an invalid program is a bug in vic, so it aborts naming the pass.
+  bool verify = verify_ir_by_default();
   // Print the program after this pass ("all" for every pass), or "(unchanged)".
   std::string dump_ir_after;
   std::ostream* dump = nullptr;

@@ -66,7 +66,9 @@ Value* constrain(Builder& b, Value* u, Domain d) {
 void expect_gradient_matches(const Compiled& c, size_t dim, int points, uint64_t seed, const std::string& what) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> uniform(-1.5, 1.5);
-  codegen::VicJitContext ctx{nullptr, 0, 0, nullptr};
+  // lp reads the first size (theta), lp_grad both (theta, grad): the bounds assertions' sizes.
+  const int64_t arg_sizes[] = {static_cast<int64_t>(dim), static_cast<int64_t>(dim)};
+  codegen::VicJitContext ctx{nullptr, 0, 0, nullptr, nullptr, arg_sizes};
   for (int p = 0; p < points; ++p) {
     std::vector<double> theta(dim), grad(dim, 0.0);
     for (double& t : theta) t = uniform(rng);

@@ -85,6 +85,9 @@ TEST_P(OpRules, JvpMatchesFiniteDifferencesAndTheVjp) {
   Compiled rules = compile_rules(c.kind, c.arity);
   ASSERT_TRUE(rules.fn);
   codegen::VicJitContext ctx{};
+  // The buffer arguments' sizes, for the bounds assertions the tests compile in.
+  const int64_t sizes[] = {static_cast<int64_t>(2 * c.arity), static_cast<int64_t>(2 + c.arity)};
+  ctx.arg_sizes = sizes;
   std::mt19937_64 rng(static_cast<uint64_t>(c.kind) + 1);
   std::uniform_real_distribution<double> point(c.lo, c.hi), tangent(-1, 1);
   const size_t n = c.arity;

@@ -99,5 +99,51 @@ TEST(LogDensity, KidiqInteractionZMatchesSpec) {
   }, 3);
 }
 
+// lp's absolute value, constants included (Stan's log_prob<false, true>):
+// normal and beta densities with every normalising constant, plus the
+// log-Jacobians of a lower bound (sigma = exp(u): u) and of a lower-upper
+// bound (p = inv_logit(v): log p + log(1 - p)). A dropped or doubled constant
+// changes no difference of two points, so only this catches it.
+TEST(LogDensity, AbsoluteValueIncludesEveryConstant) {
+  auto m = testing_util::compile_source("normal_beta", R"(data {
+  int N;
+  vector[N] y;
+}
+parameters {
+  real mu;
+  real<lower=0> sigma;
+  real<lower=0, upper=1> p;
+}
+model {
+  y ~ normal(mu, sigma);
+  p ~ beta(2, 3);
+}
+)",
+                                        R"({"N": 3, "y": [0.5, -1.25, 2.0]})");
+  ASSERT_TRUE(m);
+  const std::vector<double> y{0.5, -1.25, 2.0};
+  auto closed_form = [&](const std::vector<double>& t) {
+    double mu = t[0], u = t[1], sigma = std::exp(u), p = 1 / (1 + std::exp(-t[2]));
+    double lp = 0;
+    for (double yn : y) {
+      double z = (yn - mu) / sigma;
+      lp += -0.5 * std::log(2 * M_PI) - std::log(sigma) - 0.5 * z * z;
+    }
+    // beta_lpdf(p | 2, 3) = log(Gamma(5) / (Gamma(2) Gamma(3))) + log p + 2 log(1 - p), with Gamma(5)/(Gamma(2)Gamma(3)) = 12.
+    lp += std::log(12.0) + std::log(p) + 2 * std::log1p(-p);
+    return lp + u + std::log(p) + std::log1p(-p);
+  };
+  std::mt19937_64 rng(4);
+  std::uniform_real_distribution<double> uniform(-2.0, 2.0);
+  for (int point = 0; point < 10; ++point) {
+    std::vector<double> t{uniform(rng), uniform(rng), uniform(rng)};
+    runtime::EvalError error = 0;
+    double lp = m->model().lp(t.data(), &error);
+    ASSERT_EQ(error, 0);
+    double expected = closed_form(t);
+    EXPECT_NEAR(lp, expected, 1e-12 * std::max(1.0, std::fabs(expected))) << "point " << point;
+  }
+}
+
 }  // namespace
 }  // namespace vic

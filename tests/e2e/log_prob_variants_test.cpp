@@ -90,7 +90,9 @@ TEST_F(LogProbVariants, MatchTheClosedForms) {
         const double expected = closed_form(theta[0], theta[1], propto, jacobian, expected_grad);
         const std::string what = std::string("propto=") + (propto ? "1" : "0") + " jacobian=" + (jacobian ? "1" : "0") +
                                  " at (" + std::to_string(theta[0]) + ", " + std::to_string(theta[1]) + ")";
-        codegen::VicJitContext ctx{no_data, 0, 0, nullptr};
+        // theta and grad hold 2 elements (for the bounds assertions of a test build).
+        const int64_t sizes[] = {2, 2};
+        codegen::VicJitContext ctx{no_data, 0, 0, nullptr, nullptr, sizes};
         EXPECT_NEAR(value(theta, &ctx), expected, 1e-12 * std::max(1.0, std::fabs(expected))) << what;
         double grad[2] = {0, 0};
         EXPECT_NEAR(gradient(theta, grad, &ctx), expected, 1e-12 * std::max(1.0, std::fabs(expected))) << what;
@@ -108,7 +110,8 @@ TEST_F(LogProbVariants, FlagsDifferByTheJacobianAndTheConstants) {
   const void* no_data[1] = {nullptr};
   auto lp = [&](bool propto, bool jacobian, const double* theta) {
     auto f = reinterpret_cast<codegen::LogDensityFn>(lookup(ir::log_density_entry_point(propto, jacobian, false)));
-    codegen::VicJitContext ctx{no_data, 0, 0, nullptr};
+    const int64_t sizes[] = {2, 2};
+    codegen::VicJitContext ctx{no_data, 0, 0, nullptr, nullptr, sizes};
     return f(theta, &ctx);
   };
   const double theta[2] = {0.8, -1.3};

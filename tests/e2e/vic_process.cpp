@@ -25,9 +25,11 @@ std::string read_path(const fs::path& file) {
   return text.str();
 }
 
-// In the child: cd to `dir`, redirect stdout and stderr, exec vic.
+// In the child: cd to `dir`, redirect stdout and stderr, exec vic (through
+// `launcher`, a program and its options, when one is given).
 [[noreturn]] void exec_vic(const fs::path& dir, const std::vector<std::string>& args, const std::string& stdout_path,
-                           const std::string& stderr_path, const ProcessLimits& limits = {}) {
+                           const std::string& stderr_path, const ProcessLimits& limits = {},
+                           const std::vector<std::string>& launcher = {}) {
   if (::chdir(dir.c_str()) != 0) ::_exit(126);
   auto set_limit = [](int resource, uint64_t bytes) {
     struct rlimit limit {};
@@ -42,13 +44,13 @@ std::string read_path(const fs::path& file) {
   int out = ::open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (out < 0 || err < 0 || ::dup2(out, STDOUT_FILENO) < 0 || ::dup2(err, STDERR_FILENO) < 0) ::_exit(126);
+  std::vector<std::string> copies = launcher;
+  copies.push_back(VIC_BINARY);
+  copies.insert(copies.end(), args.begin(), args.end());
   std::vector<char*> argv;
-  std::string binary = VIC_BINARY;
-  argv.push_back(binary.data());
-  std::vector<std::string> copies = args;
   for (std::string& arg : copies) argv.push_back(arg.data());
   argv.push_back(nullptr);
-  ::execv(binary.c_str(), argv.data());
+  ::execv(copies[0].c_str(), argv.data());
   ::_exit(127);
 }
 
@@ -85,14 +87,14 @@ std::vector<std::string> ScratchDir::entries() const {
 }
 
 VicRun run_vic(const fs::path& dir, const std::vector<std::string>& args, const std::string& stdout_path,
-               const ProcessLimits& limits) {
+               const ProcessLimits& limits, const std::vector<std::string>& launcher) {
   // The captured streams live beside the scratch directory, not in it, so
   // tests can list the directory's files.
   std::string capture = dir.string() + ".capture";
   std::string out_path = stdout_path.empty() ? capture + ".out" : stdout_path;
   std::string err_path = capture + ".err";
   pid_t pid = ::fork();
-  if (pid == 0) exec_vic(dir, args, out_path, err_path, limits);
+  if (pid == 0) exec_vic(dir, args, out_path, err_path, limits, launcher);
   VicRun run = wait_for_vic(pid);
   if (stdout_path.empty()) run.out = read_path(out_path);
   run.err = read_path(err_path);
@@ -118,10 +120,11 @@ VicRun wait_for_vic(pid_t pid) {
 }
 
 VicRun run_vic_with_files(const std::vector<std::string>& args,
-                          const std::vector<std::pair<std::string, std::string>>& files, const ProcessLimits& limits) {
+                          const std::vector<std::pair<std::string, std::string>>& files, const ProcessLimits& limits,
+                          const std::vector<std::string>& launcher) {
   ScratchDir dir("vic_run");
   for (const auto& [name, text] : files) dir.write(name, text);
-  return run_vic(dir.path(), args, "", limits);
+  return run_vic(dir.path(), args, "", limits, launcher);
 }
 
 }  // namespace vic::testing_util

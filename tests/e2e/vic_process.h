@@ -54,14 +54,16 @@ struct ProcessLimits {
 };
 
 // Runs `vic args...` in `dir`. Stdout goes to `stdout_path` when given (then
-// `out` stays empty), else it is captured.
+// `out` stays empty), else it is captured. A `launcher` (an absolute path and
+// options, e.g. valgrind's) runs vic when given.
 VicRun run_vic(const std::filesystem::path& dir, const std::vector<std::string>& args,
-               const std::string& stdout_path = "", const ProcessLimits& limits = {});
+               const std::string& stdout_path = "", const ProcessLimits& limits = {},
+               const std::vector<std::string>& launcher = {});
 
 // Runs `vic args...` in a fresh scratch directory holding `files` (name, text).
 VicRun run_vic_with_files(const std::vector<std::string>& args,
                           const std::vector<std::pair<std::string, std::string>>& files,
-                          const ProcessLimits& limits = {});
+                          const ProcessLimits& limits = {}, const std::vector<std::string>& launcher = {});
 
 // A model that converges (its ELBO is far from 0, so Stan's relative
 // tolerance can be met) and fits in milliseconds.

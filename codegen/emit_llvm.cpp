@@ -407,6 +407,13 @@ class FunctionEmitter {
           b_.CreateRet(x(0));
         }
         break;
+      case OpKind::TensorSplat:
+      case OpKind::TensorGenerate:
+      case OpKind::TensorExtract:
+      case OpKind::TensorInsert:
+      case OpKind::MatVec:
+      case OpKind::MatVecT:
+        VIC_UNREACHABLE() << "codegen: " << ir::op_spelling(op.kind) << " is bufferized before code generation";
     }
   }
 

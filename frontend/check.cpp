@@ -410,7 +410,9 @@ void Checker::check_index(ast::Index& e) {
     e.dependence = join(e.dependence, index->dependence);
     if (index->type.error) {
       ok = false;
-    } else if (!index->type.is_int_scalar()) {
+    } else if (!index->type.is_int_scalar() &&
+               !(e.indices.size() == 1 && index->type.base == BaseType::Int && index->type.array_rank == 1 &&
+                 index->type.shape == Shape::Scalar)) {
       diags_.error(DiagnosticKind::NonIntIndex, index->loc, {index->type.str()});
       ok = false;
     }
@@ -421,6 +423,15 @@ void Checker::check_index(ast::Index& e) {
   }
   const Type& base = e.base->type;
   int n = static_cast<int>(e.indices.size());
+  // A multi-index: `x[idx]` with an array of ints gathers x[idx[1]], x[idx[2]], ...
+  // (one index, on a vector, a row_vector or a one-dimensional array).
+  const bool multi = n == 1 && e.indices[0]->type.base == BaseType::Int && e.indices[0]->type.array_rank == 1 &&
+                     e.indices[0]->type.shape == Shape::Scalar;
+  if (multi && ((base.array_rank == 0 && (base.shape == Shape::Vector || base.shape == Shape::RowVector)) ||
+                (base.array_rank == 1 && base.shape == Shape::Scalar))) {
+    e.type = base;
+    return;
+  }
   if (n > base.num_dims()) {
     diags_.error(DiagnosticKind::WrongIndexCount, e.loc,
                  {expr_to_source(*e.base), std::to_string(base.num_dims()), std::to_string(n)});

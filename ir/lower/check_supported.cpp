@@ -17,6 +17,12 @@ class SupportChecker {
         const auto& a = s.as<ast::AssignStmt>();
         expr(*a.lhs);
         expr(*a.rhs);
+        for (const ast::Expr* l = a.lhs.get(); const auto* i = l->dyn<ast::Index>(); l = i->base.get()) {
+          if (is_multi_index(*i)) {
+            diags_.error(DiagnosticKind::NotSupportedYet, i->loc, {"assigning to a multi-indexed variable"});
+            break;
+          }
+        }
         break;
       }
       case ast::StmtKind::Tilde: {
@@ -59,6 +65,10 @@ class SupportChecker {
   }
 
   static bool is_container(const ast::Expr& e) { return !e.type.error && !e.type.is_scalar(); }
+  // `x[idx]` with an array of ints.
+  static bool is_multi_index(const ast::Index& i) {
+    return i.indices.size() == 1 && !i.indices[0]->type.error && i.indices[0]->type.array_rank == 1;
+  }
 
   void expr(const ast::Expr& e) {
     switch (e.kind) {
@@ -83,6 +93,8 @@ class SupportChecker {
         const auto& i = e.as<ast::Index>();
         if (i.base->kind != ast::ExprKind::Variable && i.base->kind != ast::ExprKind::Index) {
           diags_.error(DiagnosticKind::NotSupportedYet, e.loc, {"indexing an expression other than a variable"});
+        } else if (const auto* inner = i.base->dyn<ast::Index>(); inner && is_multi_index(*inner)) {
+          diags_.error(DiagnosticKind::NotSupportedYet, e.loc, {"indexing a multi-indexed expression"});
         }
         expr(*i.base);
         for (const auto& x : i.indices) expr(*x);

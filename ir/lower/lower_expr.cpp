@@ -50,6 +50,24 @@ LExpr FunctionLowering::lower_index(const ast::Index& e) {
   LExpr base = lower_expr(*e.base);
   VIC_CHECK(base.view) << "indexing a value that is not stored, at " << e.loc.str();
   View view = *base.view;
+  if (!e.indices[0]->type.is_int_scalar()) {
+    // A multi-index: element i is base[idx[i]], each index range-checked
+    // where it is read.
+    LExpr idx = lower_expr(*e.indices[0]);
+    Value* n = view.dims[0];
+    int64_t out_of_range = add_check("index out of range", e.indices[0]->loc);
+    LExpr l;
+    l.size = idx.size;
+    l.dims = {idx.size};
+    l.parameter = e.dependence == ast::Dependence::Parameter;
+    l.element = [view, idx, n, out_of_range](Builder& b, Value* i) {
+      Value* k = idx.element(b, i);
+      b.check(b.op(OpKind::And, {b.cmp(CmpPredicate::Ge, k, b.const_i64(1)), b.cmp(CmpPredicate::Le, k, n)}),
+              out_of_range);
+      return view.read(b, b.op(OpKind::IAdd, {view.offset, b.op(OpKind::ISub, {k, b.const_i64(1)})}));
+    };
+    return l;
+  }
   for (const auto& index : e.indices) {
     VIC_CHECK(!view.dims.empty()) << "too many indices at " << e.loc.str();
     Value* i = index_value(*index, view.dims[0]);

@@ -413,6 +413,9 @@ class FunctionEmitter {
       case OpKind::TensorInsert:
       case OpKind::MatVec:
       case OpKind::MatVecT:
+      case OpKind::MatMul:
+      case OpKind::MatMulNT:
+      case OpKind::MatMulTN:
         VIC_UNREACHABLE() << "codegen: " << ir::op_spelling(op.kind) << " is bufferized before code generation";
     }
   }

@@ -49,6 +49,9 @@ Value* tensor_size(const Value* t) {
         case OpKind::TensorInsert: t = op->operands[0]; continue;
         case OpKind::MatVec: return op->operands[2];
         case OpKind::MatVecT: return op->operands[3];
+        case OpKind::MatMul:
+        case OpKind::MatMulNT:
+        case OpKind::MatMulTN: return op->operands[5];
         case OpKind::For:
         case OpKind::If: {
           size_t k = 0;

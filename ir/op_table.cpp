@@ -72,6 +72,41 @@ Value* matvec_jvp(const D& d, const Tangents& t) {
   return sum;
 }
 
+// C = A B (A m x k, B k x n):  adj_A = adj_C B'  (matmul.nt),  adj_B = A' adj_C (matmul.tn).
+// C = A B' (B n x k):          adj_A = adj_C B   (matmul),     adj_B = adj_C' A (matmul.tn).
+// C = A' B (A k x m):          adj_A = B adj_C'  (matmul.nt),  adj_B = A adj_C  (matmul).
+Value* matmul(Builder& b, OpKind kind, Value* x, Value* y, Value* m, Value* k, Value* n) {
+  return b.op(kind, {x, y, m, k, n, b.op(OpKind::IMul, {m, n})});
+}
+
+Value* matmul_vjp(const D& d, size_t operand, Value* a) {
+  Builder& b = d.b;
+  Value *A = d.x[0], *B = d.x[1], *m = d.x[2], *k = d.x[3], *n = d.x[4];
+  if (operand > 1) return nullptr;
+  switch (d.kind) {
+    case OpKind::MatMul:
+      return operand == 0 ? matmul(b, OpKind::MatMulNT, a, B, m, n, k) : matmul(b, OpKind::MatMulTN, A, a, k, m, n);
+    case OpKind::MatMulNT:
+      return operand == 0 ? matmul(b, OpKind::MatMul, a, B, m, n, k) : matmul(b, OpKind::MatMulTN, a, A, n, m, k);
+    default:  // MatMulTN
+      return operand == 0 ? matmul(b, OpKind::MatMulNT, B, a, k, n, m) : matmul(b, OpKind::MatMul, A, a, k, m, n);
+  }
+}
+
+// d(op(A) op(B)) = op(dA) op(B) + op(A) op(dB): the same kind of product.
+Value* matmul_jvp(const D& d, const Tangents& t) {
+  std::vector<Value*> terms;
+  if (t[0]) terms.push_back(d.b.op(d.kind, {t[0], d.x[1], d.x[2], d.x[3], d.x[4], d.x[5]}));
+  if (t[1]) terms.push_back(d.b.op(d.kind, {d.x[0], t[1], d.x[2], d.x[3], d.x[4], d.x[5]}));
+  if (terms.empty()) return nullptr;
+  if (terms.size() == 1) return terms[0];
+  Op* gen = d.b.create_generate(d.x[5], Type::F64, "k");
+  Builder in(d.b.function(), gen->region(0));
+  Value* i = gen->region(0).args[0];
+  in.yield({in.op(OpKind::FAdd, {in.extract(terms[0], i), in.extract(terms[1], i)})});
+  return gen->result();
+}
+
 #define NO_RULES nullptr, nullptr
 
 const OpInfo kTable[] = {
@@ -175,6 +210,9 @@ const OpInfo kTable[] = {
     {OpKind::TensorInsert, "tensor.insert", S::Special, E::Pure, NO_RULES},
     {OpKind::MatVec, "matvec", S::MatVec, E::Pure, matvec_vjp, matvec_jvp},
     {OpKind::MatVecT, "matvec.t", S::MatVec, E::Pure, matvec_vjp, matvec_jvp},
+    {OpKind::MatMul, "matmul", S::MatMul, E::Pure, matmul_vjp, matmul_jvp},
+    {OpKind::MatMulNT, "matmul.nt", S::MatMul, E::Pure, matmul_vjp, matmul_jvp},
+    {OpKind::MatMulTN, "matmul.tn", S::MatMul, E::Pure, matmul_vjp, matmul_jvp},
     {OpKind::Copy, "copy", S::Special, E::Writes, NO_RULES},
     {OpKind::DataInt, "data.int", S::Special, E::Input, NO_RULES},
     {OpKind::DataReal, "data.real", S::Special, E::Input, NO_RULES},
@@ -220,6 +258,7 @@ SignatureTypes signature_types(OpKind kind, const std::vector<Type>& ops) {
       return {{b, x, x}, x};
     }
     case S::MatVec: return {{t, t, i, i}, t};
+    case S::MatMul: return {{t, t, i, i, i, i}, t};
   }
   VIC_UNREACHABLE();
 }

@@ -30,6 +30,7 @@ enum class Signature : uint8_t {
   BB_B,    // (i1, i1) -> i1
   Select,  // (i1, T, T) -> T
   MatVec,  // (tensor<f64>, tensor<f64>, i64, i64) -> tensor<f64>
+  MatMul,  // (tensor<f64>, tensor<f64>, i64, i64, i64, i64) -> tensor<f64>
 };
 
 // What running an op may do besides computing its results.

@@ -566,6 +566,9 @@ class FunctionVerifier {
             continue;
           case OpKind::MatVec:
           case OpKind::MatVecT:
+          case OpKind::MatMul:
+          case OpKind::MatMulNT:
+          case OpKind::MatMulTN:
             return resolved();
           case OpKind::For:
           case OpKind::If: {

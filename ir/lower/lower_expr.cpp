@@ -309,33 +309,14 @@ LExpr FunctionLowering::lower_product(const LExpr& lhs, const LExpr& rhs, const 
     sizes_agree(lhs.size, m);
     return tensor_expr(b_->op(OpKind::MatVecT, {materialize(rhs), materialize(lhs), m, n}), {n}, parameter);
   }
-  // A matrix product, column by column of the result: (A B)[, j] = A B[, j].
+  // A matrix product, with its own adjoints (ir/op_table.cpp).
   VIC_CHECK(ls == ast::Shape::Matrix && rs == ast::Shape::Matrix) << "unsupported product at " << e.loc.str();
   Value* m = lhs.dims[lhs.dims.size() - 2];
   Value* k = last(lhs);
   Value* n = last(rhs);
   sizes_agree(k, rhs.dims[rhs.dims.size() - 2]);
-  Value* a = materialize(lhs);
-  Value* bt = materialize(lower_transpose(rhs, e.rhs->type));  // n x k: row j is column j of B
-  // Row j of the n x m result (A B)' is A times column j of B.
-  Op* cols = b_->create_generate(b_->op(OpKind::IMul, {n, m}), Type::F64, "k");
-  {
-    RegionScope scope(b_, cols->region(0));
-    Value* idx = cols->region(0).args[0];
-    // (A B)[i, j] = sum_l A[i, l] B[l, j]: element idx = i * n + j of the result.
-    Value* i = b_->op(OpKind::IDiv, {idx, n});
-    Value* j = b_->op(OpKind::IMod, {idx, n});
-    Op* dot = b_->create_for(b_->const_i64(0), k, {b_->const_f64(0.0)}, "l");
-    {
-      RegionScope inner(b_, dot->region(0));
-      Value* l = dot->region(0).args[0];
-      Value* ail = b_->extract(a, b_->op(OpKind::IAdd, {b_->op(OpKind::IMul, {i, k}), l}));
-      Value* blj = b_->extract(bt, b_->op(OpKind::IAdd, {b_->op(OpKind::IMul, {j, k}), l}));
-      b_->yield({b_->op(OpKind::FAdd, {dot->region(0).args[1], b_->op(OpKind::FMul, {ail, blj})})});
-    }
-    b_->yield({dot->result()});
-  }
-  return tensor_expr(cols->result(), {m, n}, parameter);
+  Value* product = b_->op(OpKind::MatMul, {materialize(lhs), materialize(rhs), m, k, n, b_->op(OpKind::IMul, {m, n})});
+  return tensor_expr(product, {m, n}, parameter);
 }
 
 Value* FunctionLowering::sum_over(const std::vector<LExpr>& args,

@@ -70,6 +70,11 @@ class Bufferize : public Rewriter {
       case OpKind::MatVecT:
         bind(op.result(), matvec(op, b));
         return;
+      case OpKind::MatMul:
+      case OpKind::MatMulNT:
+      case OpKind::MatMulTN:
+        bind(op.result(), matmul(op, b));
+        return;
       case OpKind::For:
         rewrite_for(op, b);
         return;
@@ -243,6 +248,34 @@ class Bufferize : public Rewriter {
     }
     in.yield({});
     return r;
+  }
+
+  // C[i, j] = sum_l op(A)[i, l] op(B)[l, j], one dot product per element.
+  Value* matmul(const Op& op, Builder& b) {
+    Value* A = get(op.operands[0]);
+    Value* B = get(op.operands[1]);
+    Value* m = get(op.operands[2]);
+    Value* k = get(op.operands[3]);
+    Value* n = get(op.operands[4]);
+    Value* c = b.alloc(Type::F64, get(op.operands[5]), out_of_memory_check(op), "matmul");
+    Op* rows = b.create_for(b.const_i64(0), m, {}, "i");
+    Builder r(*target_, rows->region(0));
+    Value* i = rows->region(0).args[0];
+    Op* cols = r.create_for(r.const_i64(0), n, {}, "j");
+    Builder c_b(*target_, cols->region(0));
+    Value* j = cols->region(0).args[0];
+    Op* dot = c_b.create_for(c_b.const_i64(0), k, {c_b.const_f64(0.0)}, "l");
+    Builder d(*target_, dot->region(0));
+    Value* l = dot->region(0).args[0];
+    auto at = [&](Value* row, Value* col, Value* width) { return d.op(OpKind::IAdd, {d.op(OpKind::IMul, {row, width}), col}); };
+    // A is m x k (or k x m for .tn), B is k x n (or n x k for .nt), row-major.
+    Value* a = op.kind == OpKind::MatMulTN ? d.load(A, at(l, i, m)) : d.load(A, at(i, l, k));
+    Value* bb = op.kind == OpKind::MatMulNT ? d.load(B, at(j, l, k)) : d.load(B, at(l, j, n));
+    d.yield({d.op(OpKind::FAdd, {dot->region(0).args[1], d.op(OpKind::FMul, {a, bb})})});
+    c_b.store(c, c_b.op(OpKind::IAdd, {c_b.op(OpKind::IMul, {i, n}), j}), dot->result());
+    c_b.yield({});
+    r.yield({});
+    return c;
   }
 
   void rewrite_for(const Op& op, Builder& b) {

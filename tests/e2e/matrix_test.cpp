@@ -154,7 +154,10 @@ parameters {
 model {
   vector[3] mu = X * (B * b);
   row_vector[2] cX = c * X;
+  matrix[2, 2] C = B * B';             // matmul of a parameter with its transpose
+  matrix[3, 2] XB = X * B;              // data times a parameter
   target += -dot_product(mu, mu) - 0.5 * (cX * B) * b;
+  target += -0.1 * sum(C .* C) - 0.05 * sum(XB' * XB);
   to_vector(B) ~ normal(0, 1);
   b ~ normal(0, 1);
   c ~ normal(0, 1);

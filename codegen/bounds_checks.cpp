@@ -9,10 +9,10 @@ namespace vic::codegen {
 
 bool bounds_checks_by_default() {
   if (const char* env = std::getenv("VIC_BOUNDS_CHECKS"); env && *env) return std::string(env) != "0";
-#ifdef NDEBUG
-  return false;
-#else
+#ifdef VIC_DEBUG_CHECKS
   return true;
+#else
+  return false;
 #endif
 }
 

@@ -11,7 +11,7 @@ namespace vic::codegen {
 
 // Whether jit_compile emits the assertions: the environment variable
 // VIC_BOUNDS_CHECKS when set ("0" is off, anything else on), else on in debug
-// builds (NDEBUG unset). ctest sets it for every test (tests/CMakeLists.txt).
+// builds (-DVIC_DEBUG_CHECKS=ON, or a Debug build). ctest sets it for every test (tests/CMakeLists.txt).
 bool bounds_checks_by_default();
 
 }  // namespace vic::codegen

@@ -305,6 +305,13 @@ class FunctionEmitter {
       case OpKind::ConstI64: set(b_.getInt64(op.integer)); break;
       case OpKind::ConstBool: set(b_.getInt1(op.integer != 0)); break;
       case OpKind::FAdd: set(b_.CreateFAdd(x(0), x(1))); break;
+      case OpKind::FAddReassoc: {
+        // A reduction the pipeline was told it may reorder: LLVM may vectorise it.
+        llvm::Value* sum = b_.CreateFAdd(x(0), x(1));
+        if (auto* inst = llvm::dyn_cast<llvm::Instruction>(sum)) inst->setHasAllowReassoc(true);
+        set(sum);
+        break;
+      }
       case OpKind::FSub: set(b_.CreateFSub(x(0), x(1))); break;
       case OpKind::FMul: set(b_.CreateFMul(x(0), x(1))); break;
       case OpKind::FDiv: set(b_.CreateFDiv(x(0), x(1))); break;
@@ -416,6 +423,9 @@ class FunctionEmitter {
       case OpKind::MatMul:
       case OpKind::MatMulNT:
       case OpKind::MatMulTN:
+      case OpKind::ReduceAdd:
+      case OpKind::ReduceMax:
+      case OpKind::ReduceLogSumExp:
         VIC_UNREACHABLE() << "codegen: " << ir::op_spelling(op.kind) << " is bufferized before code generation";
     }
   }

@@ -70,7 +70,10 @@ class JitModel : public runtime::Model {
         checks_(std::move(checks)),
         layout_(std::move(layout)),
         dim_(static_cast<size_t>(layout_.unconstrained_size)),
-        output_names_(layout_.output_names()) {}
+        output_names_(layout_.output_names()) {
+    const int64_t dim = layout_.unconstrained_size;
+    sizes_ = {{dim}, {dim, dim}, {dim, layout_.num_outputs}, {layout_.num_parameter_outputs, dim}};
+  }
 
   Status bind(const runtime::DataSet& data, const std::vector<ir::ScratchBuffer>& scratch) {
     for (const std::string& name : module_->data_names()) {
@@ -110,7 +113,7 @@ class JitModel : public runtime::Model {
     for (const std::string& name : fillers) {
       auto fill = reinterpret_cast<void (*)(VicJitContext*)>(module_->lookup(name));
       if (!fill) return Error{"compiled model lacks @" + name};
-      VicJitContext ctx = context(nullptr);
+      VicJitContext ctx = context(nullptr, nullptr);  // bind functions take no buffers
       fill(&ctx);
       // The hoisted work and the data-only checks that guard it (ir/passes/hoist_data_only.cpp).
       if (ctx.error) return Error{describe_error(ctx.error) + kFailsEverywhere};
@@ -141,33 +144,25 @@ class JitModel : public runtime::Model {
   double lp_grad(const double* theta, double* grad, runtime::EvalError* error) const override {
     // fill_n, not memset: grad may be null when the model has no parameters.
     std::fill_n(grad, dim_, 0.0);
-    VicJitContext ctx = context(nullptr);
-    const int64_t sizes[] = {dim_size(), dim_size()};
-    ctx.arg_sizes = sizes;
+    VicJitContext ctx = context(nullptr, sizes_.lp_grad);
     double lp = lp_grad_(theta, grad, &ctx);
     return finish(lp, ctx, error);
   }
 
   double lp(const double* theta, runtime::EvalError* error) const override {
-    VicJitContext ctx = context(nullptr);
-    const int64_t sizes[] = {dim_size()};
-    ctx.arg_sizes = sizes;
+    VicJitContext ctx = context(nullptr, sizes_.lp);
     double lp = lp_(theta, &ctx);
     return finish(lp, ctx, error);
   }
 
   void constrain(const double* theta, Rng& rng, double* out, runtime::EvalError* error) const override {
-    VicJitContext ctx = context(&rng);
-    const int64_t sizes[] = {dim_size(), layout_.num_outputs};
-    ctx.arg_sizes = sizes;
+    VicJitContext ctx = context(&rng, sizes_.constrain);
     constrain_(theta, out, &ctx);
     if (error) *error = ctx.error;
   }
 
   void unconstrain(const double* values, double* theta, runtime::EvalError* error) const override {
-    VicJitContext ctx = context(nullptr);
-    const int64_t sizes[] = {layout_.num_parameter_outputs, dim_size()};
-    ctx.arg_sizes = sizes;
+    VicJitContext ctx = context(nullptr, sizes_.unconstrain);
     unconstrain_(values, theta, &ctx);
     if (error) *error = ctx.error;
   }
@@ -179,9 +174,10 @@ class JitModel : public runtime::Model {
   }
 
  private:
-  // The sizes of the functions' buffer arguments are set by each caller.
-  VicJitContext context(Rng* rng) const {
-    return VicJitContext{pointers_.data(), 0, 0, rng, data_sizes_.data(), nullptr};
+  // `arg_sizes`: the sizes of the called function's buffer arguments, for the
+  // bounds assertions of a test build (fixed per model, so set up once).
+  VicJitContext context(Rng* rng, const int64_t* arg_sizes) const {
+    return VicJitContext{pointers_.data(), 0, 0, rng, data_sizes_.data(), arg_sizes};
   }
   int64_t dim_size() const { return layout_.unconstrained_size; }
 
@@ -199,6 +195,13 @@ class JitModel : public runtime::Model {
   std::vector<std::unique_ptr<std::vector<int64_t>>> int_storage_;
   std::vector<const void*> pointers_;
   std::vector<int64_t> data_sizes_;  // elements of each of pointers_
+  // Each entry point's buffer argument sizes, in argument order.
+  struct ArgSizes {
+    int64_t lp[1];
+    int64_t lp_grad[2];
+    int64_t constrain[2];
+    int64_t unconstrain[2];
+  } sizes_{};
   LogDensityFn lp_ = nullptr;
   GradientFn lp_grad_ = nullptr;
   ConstrainFn constrain_ = nullptr;

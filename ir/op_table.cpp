@@ -2,6 +2,9 @@
 // derivative rule one line of maths.
 #include "ir/op_table.h"
 
+#include <cmath>
+#include <functional>
+
 #include "ir/builder.h"
 
 namespace vic::ir {
@@ -107,6 +110,46 @@ Value* matmul_jvp(const D& d, const Tangents& t) {
   return gen->result();
 }
 
+// A tensor of t's size whose element i is f(t[i]).
+Value* elementwise(Builder& b, Value* t, const std::function<Value*(Builder&, Value*)>& f) {
+  Op* gen = b.create_generate(tensor_size(t), Type::F64, "k");
+  Builder in(b.function(), gen->region(0));
+  in.yield({f(in, in.extract(t, gen->region(0).args[0]))});
+  return gen->result();
+}
+
+// r = sum t: adj_t = a everywhere.  r = max t: a where t[i] = r.
+// r = log sum exp t: a exp(t[i] - r) (0 when r = -inf: no element counts).
+Value* reduce_vjp(const D& d, size_t, Value* a) {
+  Builder& b = d.b;
+  Value* r = d.r;
+  switch (d.kind) {
+    case OpKind::ReduceAdd: return b.splat(tensor_size(d.x[0]), a);
+    case OpKind::ReduceMax:
+      return elementwise(b, d.x[0], [&](Builder& in, Value* x) {
+        return in.op(OpKind::Select, {in.cmp(CmpPredicate::Eq, x, r), a, in.const_f64(0.0)});
+      });
+    default:
+      return elementwise(b, d.x[0], [&](Builder& in, Value* x) {
+        Value* none = in.cmp(CmpPredicate::Eq, r, in.const_f64(-HUGE_VAL));
+        Value* share = in.op(OpKind::Exp, {in.op(OpKind::FSub, {x, r})});
+        return in.op(OpKind::Select, {none, in.const_f64(0.0), in.op(OpKind::FMul, {a, share})});
+      });
+  }
+}
+
+// d(reduce t) = sum_i (d reduce / d t[i]) dt[i]: the VJP's weights with a unit adjoint.
+Value* reduce_jvp(const D& d, const Tangents& t) {
+  if (!t[0]) return nullptr;
+  if (d.kind == OpKind::ReduceAdd) return d.b.op(OpKind::ReduceAdd, {t[0]});
+  Value* weights = reduce_vjp(d, 0, one(d.b));
+  Op* gen = d.b.create_generate(tensor_size(t[0]), Type::F64, "k");
+  Builder in(d.b.function(), gen->region(0));
+  Value* i = gen->region(0).args[0];
+  in.yield({in.op(OpKind::FMul, {in.extract(weights, i), in.extract(t[0], i)})});
+  return d.b.op(OpKind::ReduceAdd, {gen->result()});
+}
+
 #define NO_RULES nullptr, nullptr
 
 const OpInfo kTable[] = {
@@ -138,9 +181,12 @@ const OpInfo kTable[] = {
                                     mul(b, a, mul(b, d.r, b.op(OpKind::Log, {d.x[0]})))});
      },
      jvp_from_vjp},
-    // d(-x) = -dx
+    // d(-x) = -dx (fadd.reassoc below, after fneg in ops.def)
     {OpKind::FNeg, "fneg", S::F_F, E::Pure, [](const D& d, size_t, Value* a) { return neg(d.b, a); },
      [](const D& d, const Tangents& t) { return t[0] ? neg(d.b, t[0]) : nullptr; }},
+    // d(x + y) = dx + dy, in any order
+    {OpKind::FAddReassoc, "fadd.reassoc", S::FF_F, E::Pure, [](const D&, size_t, Value* a) { return a; },
+     [](const D& d, const Tangents& t) { return t_add(d.b, t[0], t[1]); }},
     // d exp(x) = exp(x) dx
     {OpKind::Exp, "exp", S::F_F, E::Pure, [](const D& d, size_t, Value* a) { return mul(d.b, a, d.r); }, jvp_from_vjp},
     // d log(x) = dx / x
@@ -213,6 +259,9 @@ const OpInfo kTable[] = {
     {OpKind::MatMul, "matmul", S::MatMul, E::Pure, matmul_vjp, matmul_jvp},
     {OpKind::MatMulNT, "matmul.nt", S::MatMul, E::Pure, matmul_vjp, matmul_jvp},
     {OpKind::MatMulTN, "matmul.tn", S::MatMul, E::Pure, matmul_vjp, matmul_jvp},
+    {OpKind::ReduceAdd, "tensor.reduce.add", S::T_F, E::Pure, reduce_vjp, reduce_jvp},
+    {OpKind::ReduceMax, "tensor.reduce.max", S::T_F, E::Pure, reduce_vjp, reduce_jvp},
+    {OpKind::ReduceLogSumExp, "tensor.reduce.lse", S::T_F, E::Pure, reduce_vjp, reduce_jvp},
     {OpKind::Copy, "copy", S::Special, E::Writes, NO_RULES},
     {OpKind::DataInt, "data.int", S::Special, E::Input, NO_RULES},
     {OpKind::DataReal, "data.real", S::Special, E::Input, NO_RULES},
@@ -259,6 +308,7 @@ SignatureTypes signature_types(OpKind kind, const std::vector<Type>& ops) {
     }
     case S::MatVec: return {{t, t, i, i}, t};
     case S::MatMul: return {{t, t, i, i, i, i}, t};
+    case S::T_F: return {{t}, f};
   }
   VIC_UNREACHABLE();
 }

@@ -31,6 +31,7 @@ enum class Signature : uint8_t {
   Select,  // (i1, T, T) -> T
   MatVec,  // (tensor<f64>, tensor<f64>, i64, i64) -> tensor<f64>
   MatMul,  // (tensor<f64>, tensor<f64>, i64, i64, i64, i64) -> tensor<f64>
+  T_F,     // (tensor<f64>) -> f64
 };
 
 // What running an op may do besides computing its results.

@@ -30,6 +30,7 @@ Value* fold(Builder& b, const Elements& x, Value* init,
 }
 
 Value* sum(Builder& b, const Elements& x) {
+  if (x.tensor && x.tensor->type == ir::tensor_of(Type::F64)) return b.op(OpKind::ReduceAdd, {x.tensor});
   return fold(b, x, b.const_f64(0.0), [](Builder& in, Value* acc, Value* e) {
     return in.op(OpKind::FAdd, {acc, real(in, e)});
   });
@@ -53,6 +54,7 @@ Value* sd(Builder& b, const Elements& x) {
 
 // The largest element; -inf for none.
 Value* max(Builder& b, const Elements& x) {
+  if (x.tensor && x.tensor->type == ir::tensor_of(Type::F64)) return b.op(OpKind::ReduceMax, {x.tensor});
   return fold(b, x, b.const_f64(-std::numeric_limits<double>::infinity()), [](Builder& in, Value* acc, Value* e) {
     Value* v = real(in, e);
     return in.op(OpKind::Select, {in.cmp(CmpPredicate::Gt, v, acc), v, acc});
@@ -62,6 +64,7 @@ Value* max(Builder& b, const Elements& x) {
 // log(sum(exp(x))) = m + log(sum(exp(x - m))) with m the largest element, so
 // that nothing overflows; -inf when m is (no element, or all -inf).
 Value* log_sum_exp(Builder& b, const Elements& x) {
+  if (x.tensor && x.tensor->type == ir::tensor_of(Type::F64)) return b.op(OpKind::ReduceLogSumExp, {x.tensor});
   Value* m = max(b, x);
   Op* branch = b.create_if(b.cmp(CmpPredicate::Eq, m, b.const_f64(-std::numeric_limits<double>::infinity())),
                            {Type::F64});

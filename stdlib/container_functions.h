@@ -23,6 +23,9 @@ struct Elements {
   ir::Value* size = nullptr;
   std::vector<ir::Value*> dims;
   std::function<ir::Value*(ir::Builder&, ir::Value*)> element;
+  // The tensor whose elements these are, in order, when there is one (a
+  // whole variable, a product): reductions of it are tensor.reduce ops.
+  ir::Value* tensor = nullptr;
 };
 
 struct ContainerArg {

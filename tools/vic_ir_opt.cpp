@@ -79,7 +79,7 @@ std::map<std::string, Pass> passes(const SizeLookup* lookup) {
       {"cse", plain(ir::eliminate_common_subexpressions)},
       {"dce", plain(ir::eliminate_dead_code)},
       {"hoist-data-only", plain(ir::hoist_data_only)},
-      {"bufferize", plain(ir::bufferize)},
+      {"bufferize", [](const ir::Program& p) -> Expected<ir::Program> { return ir::bufferize(p); }},
       {"reverse-mode-ad", differentiate},
       {"bind-data-sizes",
        [lookup](const ir::Program& p) -> Expected<ir::Program> {

@@ -19,6 +19,7 @@ LExpr FunctionLowering::view_expr(const View& view, bool parameter) {
   }
   l.size = product(view.dims);
   l.dims = view.dims;
+  if (view.tensor && view.root && view.dims.size() == env_[view.root].view->dims.size()) l.tensor = view.tensor;
   l.element = [view](Builder& b, Value* i) { return view.read(b, b.op(OpKind::IAdd, {view.offset, i})); };
   return l;
 }
@@ -219,9 +220,7 @@ LExpr FunctionLowering::lower_binary(const ast::Binary& top) {
 }
 
 Value* FunctionLowering::materialize(const LExpr& x) {
-  if (x.view && x.view->tensor && x.view->root && x.view->dims.size() == env_[x.view->root].view->dims.size() &&
-      x.view->tensor == env_[x.view->root].view->tensor)
-    return x.view->tensor;
+  if (x.tensor && x.tensor->type == ir::tensor_of(Type::F64)) return x.tensor;
   Op* gen = b_->create_generate(x.size, Type::F64, "k");
   {
     RegionScope scope(b_, gen->region(0));
@@ -235,6 +234,7 @@ LExpr FunctionLowering::tensor_expr(Value* tensor, std::vector<Value*> dims, boo
   l.size = product(dims);
   l.dims = std::move(dims);
   l.parameter = parameter;
+  l.tensor = tensor;
   l.element = [tensor](Builder& b, Value* i) { return b.extract(tensor, i); };
   return l;
 }
@@ -250,7 +250,7 @@ stdlib::ContainerArg FunctionLowering::container_arg(const LExpr& x, const ast::
             : type.shape == ast::Shape::Vector         ? stdlib::ArgShape::Vector
             : type.shape == ast::Shape::RowVector      ? stdlib::ArgShape::RowVector
                                                        : stdlib::ArgShape::Matrix;
-  a.elements = {x.size, x.dims, x.element};
+  a.elements = {x.size, x.dims, x.element, x.tensor};
   return a;
 }
 

@@ -62,6 +62,8 @@ struct LExpr {
   // Its sizes when known: array dims then vector dims (a matrix's rows, cols).
   std::vector<Value*> dims;
   std::function<Value*(Builder&, Value*)> element;  // element at a 0-based i64 index
+  // The tensor whose elements these are, in order, when there is one.
+  Value* tensor = nullptr;
   std::optional<View> view;
   bool parameter = false;
   bool is_scalar() const { return scalar != nullptr; }

@@ -23,7 +23,8 @@ namespace {
 
 class Bufferize : public Rewriter {
  public:
-  Bufferize(int64_t& copies, std::vector<CheckInfo>& checks) : copies_(copies), checks_(checks) {}
+  Bufferize(int64_t& copies, std::vector<CheckInfo>& checks, bool reorder)
+      : copies_(copies), checks_(checks), reorder_(reorder) {}
 
   std::unique_ptr<Function> run(const Function& f) {
     index(f.body);
@@ -74,6 +75,11 @@ class Bufferize : public Rewriter {
       case OpKind::MatMulNT:
       case OpKind::MatMulTN:
         bind(op.result(), matmul(op, b));
+        return;
+      case OpKind::ReduceAdd:
+      case OpKind::ReduceMax:
+      case OpKind::ReduceLogSumExp:
+        map(op.result(), reduce(op, b));
         return;
       case OpKind::For:
         rewrite_for(op, b);
@@ -250,6 +256,35 @@ class Bufferize : public Rewriter {
     return r;
   }
 
+  // A loop over the buffer; a sum the pipeline may reorder adds with
+  // fadd.reassoc, which lets LLVM split it into vector lanes.
+  Value* reduce(const Op& op, Builder& b) {
+    Value* t = get(op.operands[0]);
+    Value* n = get(tensor_size(op.operands[0]));
+    auto fold = [&](Builder& at, Value* init, const std::function<Value*(Builder&, Value*, Value*)>& f) {
+      Op* loop = at.create_for(at.const_i64(0), n, {init}, "i");
+      Builder in(*target_, loop->region(0));
+      in.yield({f(in, loop->region(0).args[1], in.load(t, loop->region(0).args[0]))});
+      return loop->result();
+    };
+    const OpKind add = reorder_ ? OpKind::FAddReassoc : OpKind::FAdd;
+    auto sum = [&](Builder& at, const std::function<Value*(Builder&, Value*)>& term) {
+      return fold(at, at.const_f64(0.0), [&](Builder& in, Value* acc, Value* x) { return in.op(add, {acc, term(in, x)}); });
+    };
+    if (op.kind == OpKind::ReduceAdd) return sum(b, [](Builder&, Value* x) { return x; });
+    Value* m = fold(b, b.const_f64(-HUGE_VAL), [](Builder& in, Value* acc, Value* x) {
+      return in.op(OpKind::Select, {in.cmp(CmpPredicate::Gt, x, acc), x, acc});
+    });
+    if (op.kind == OpKind::ReduceMax) return m;
+    // log sum exp(x) = m + log(sum exp(x - m)); -inf when m is.
+    Op* branch = b.create_if(b.cmp(CmpPredicate::Eq, m, b.const_f64(-HUGE_VAL)), {Type::F64});
+    Builder none(*target_, branch->region(0)), some(*target_, branch->region(1));
+    none.yield({m});
+    Value* s = sum(some, [m](Builder& in, Value* x) { return in.op(OpKind::Exp, {in.op(OpKind::FSub, {x, m})}); });
+    some.yield({some.op(OpKind::FAdd, {m, some.op(OpKind::Log, {s})})});
+    return branch->result();
+  }
+
   // C[i, j] = sum_l op(A)[i, l] op(B)[l, j], one dot product per element.
   Value* matmul(const Op& op, Builder& b) {
     Value* A = get(op.operands[0]);
@@ -381,6 +416,7 @@ class Bufferize : public Rewriter {
 
   int64_t& copies_;
   std::vector<CheckInfo>& checks_;
+  const bool reorder_;  // reductions may be reassociated
   std::map<std::pair<int, int>, int64_t> oom_checks_;
   std::unordered_map<const Op*, size_t> position_;
   std::unordered_map<const Value*, std::vector<const Op*>> uses_;
@@ -391,10 +427,10 @@ class Bufferize : public Rewriter {
 
 }  // namespace
 
-Program bufferize(const Program& program) {
+Program bufferize(const Program& program, bool reorder_reductions) {
   Program out = program.without_functions();
   int64_t copies = 0;
-  for (const auto& f : program.functions) out.functions.push_back(Bufferize(copies, out.checks).run(*f));
+  for (const auto& f : program.functions) out.functions.push_back(Bufferize(copies, out.checks, reorder_reductions).run(*f));
   out.statistics["bufferize.copies"] += copies;
   return out;
 }

@@ -75,10 +75,10 @@ Program simplify_with(Runner& r, const Program& program, const PipelineSettings&
 
 bool verify_ir_by_default() {
   if (const char* env = std::getenv("VIC_VERIFY_IR"); env && *env) return std::string(env) != "0";
-#ifdef NDEBUG
-  return false;
-#else
+#ifdef VIC_DEBUG_CHECKS
   return true;
+#else
+  return false;
 #endif
 }
 
@@ -110,7 +110,7 @@ Program run_pipeline(const Program& lowered, const PipelineSettings& s,
     return out;
   });
   p = simplify_with(r, p, s);
-  p = r.run(kBufferize, true, p, bufferize);
+  p = r.run(kBufferize, true, p, [&](const Program& in) { return bufferize(in, s.reorder_reductions); });
   p = r.run(kHoistDataOnly, s.hoist_data_only, p, hoist_data_only);
   return simplify_with(r, p, s);
 }

@@ -14,7 +14,7 @@ namespace vic::ir {
 
 // Whether PipelineSettings::verify is on by default: the environment variable
 // VIC_VERIFY_IR when set ("0" is off, anything else on), else on in debug
-// builds (NDEBUG unset). ctest sets it for every test (tests/CMakeLists.txt).
+// builds (-DVIC_DEBUG_CHECKS=ON, or a Debug build). ctest sets it for every test (tests/CMakeLists.txt).
 bool verify_ir_by_default();
 
 struct PipelineSettings {
@@ -23,6 +23,9 @@ struct PipelineSettings {
   bool eliminate_common_subexpressions = true;
   bool eliminate_dead_code = true;
   bool hoist_data_only = true;
+  // Sums of tensor.reduce ops may be reassociated (vectorised); off, they add
+  // in index order and reproduce Stan's arithmetic.
+  bool reorder_reductions = false;
   // Run the verifier (ir/verify.h) on the input and after every pass that
   // ran; an invalid program is a bug in vic, so it aborts naming the pass.
   bool verify = verify_ir_by_default();

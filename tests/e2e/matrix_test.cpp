@@ -8,6 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "codegen/jit.h"
+#include "ir/lower/lower.h"
+#include "ir/passes/pipeline.h"
+#include "ir/printer.h"
 #include "runtime/advi.h"
 #include "test_util.h"
 
@@ -166,6 +170,37 @@ model {
   auto m = compile_source("products", model, R"({"X": [[1, 0.5], [-0.3, 2], [0.7, -1]]})");
   ASSERT_TRUE(m);
   testing_util::expect_gradcheck_passes(m->model(), 5, "products of parameters");
+}
+
+// sum, max and log_sum_exp of a tensor are tensor.reduce ops with their own
+// adjoints; told it may, bufferize reassociates the sums (LLVM's reassoc flag).
+TEST(Matrix, ReductionsOfTensorsAreOpsWithTheirOwnAdjoints) {
+  const char* model = R"(
+parameters {
+  vector[4] b;
+}
+model {
+  vector[4] v = exp(b);
+  target += sum(v) - 2 * max(v) + log_sum_exp(v) - 0.5 * dot_product(b, b);
+}
+)";
+  auto m = compile_source("reductions", model, "{}");
+  ASSERT_TRUE(m);
+  testing_util::expect_gradcheck_passes(m->model(), 5, "tensor reductions");
+  ir::Program lowered = lower::lower_program(*m->checked.ast);
+  std::string text = ir::print_program(lowered);
+  for (const char* op : {"tensor.reduce.add", "tensor.reduce.max", "tensor.reduce.lse"})
+    EXPECT_NE(text.find(op), std::string::npos) << op;
+
+  auto lookup = [](const std::string&) -> std::optional<int64_t> { return std::nullopt; };
+  std::function<std::optional<int64_t>(const std::string&)> sizes = lookup;
+  for (bool reorder : {false, true}) {
+    ir::PipelineSettings s;
+    s.reorder_reductions = reorder;
+    ir::Program p = ir::run_pipeline(lowered, s, &sizes);
+    const std::string llvm = codegen::emit_llvm_text(p);
+    EXPECT_EQ(llvm.find("fadd reassoc") != std::string::npos, reorder) << "reorder_reductions = " << reorder;
+  }
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include "ir/kernels.h"
 #include "stdlib/kernels.h"
 
 namespace vic::codegen {
@@ -383,6 +384,23 @@ class FunctionEmitter {
         b_.CreateMemCpy(x(0), llvm::MaybeAlign(8), x(1), llvm::MaybeAlign(8), bytes);
         break;
       }
+      case OpKind::KernelRun: {
+        // int64_t symbol(double* out, const double* inputs..., int64_t sizes...)
+        const ir::KernelInfo* info = ir::find_kernel(op.name);
+        VIC_CHECK(info) << "codegen: no kernel '" << op.name << "'";
+        const size_t last = op.operands.size() - 1;
+        assert_in_bounds(op, "kernel output", op.operands[0], x(last), /*inclusive=*/true);
+        std::vector<llvm::Type*> params;
+        std::vector<llvm::Value*> args;
+        for (size_t k = 0; k < op.operands.size(); ++k) {
+          params.push_back(k <= info->num_tensors ? static_cast<llvm::Type*>(b_.getPtrTy()) : b_.getInt64Ty());
+          args.push_back(x(k));
+        }
+        auto callee = module_.getOrInsertFunction(info->symbol, llvm::FunctionType::get(b_.getInt64Ty(), params, false));
+        llvm::cast<llvm::Function>(callee.getCallee())->addFnAttr(llvm::Attribute::NoUnwind);
+        set(b_.CreateCall(callee, args));
+        break;
+      }
       case OpKind::DataBuf:
         set(data_pointer(op.name));
         if (bounds_checks_) sizes_[op.result()] = data_size(op.name);
@@ -426,6 +444,9 @@ class FunctionEmitter {
       case OpKind::ReduceAdd:
       case OpKind::ReduceMax:
       case OpKind::ReduceLogSumExp:
+      case OpKind::TensorSlice:
+      case OpKind::TensorConcat:
+      case OpKind::KernelCall:
         VIC_UNREACHABLE() << "codegen: " << ir::op_spelling(op.kind) << " is bufferized before code generation";
     }
   }

@@ -27,6 +27,8 @@ bool matches(ArgKind kind, const Type& t) {
     case ArgKind::RealVector: return real_sequence;
     case ArgKind::Shaped: return t.array_rank == 0 && t.shape != Shape::Scalar;
     case ArgKind::Elements: return real_sequence || (t.array_rank == 0 && t.shape == Shape::Matrix);
+    case ArgKind::Vector: return t.array_rank == 0 && t.shape == Shape::Vector;
+    case ArgKind::Matrix: return t.array_rank == 0 && t.shape == Shape::Matrix;
   }
   return false;
 }
@@ -207,6 +209,7 @@ void Checker::check_function_call(ast::Call& e) {
       case stdlib::ReturnKind::Real: e.type = Type::real_scalar(); break;
       case stdlib::ReturnKind::Int: e.type = Type::int_scalar(); break;
       case stdlib::ReturnKind::Vector: e.type = Type::vector(); break;
+      case stdlib::ReturnKind::Matrix: e.type = {BaseType::Real, Shape::Matrix, 0, false}; break;
       case stdlib::ReturnKind::LikeArg:
         e.type = *types[0];
         e.type.base = BaseType::Real;

@@ -1,6 +1,7 @@
 // Builder: typed construction of IR operations.
 #include "ir/builder.h"
 
+#include "ir/kernels.h"
 #include "ir/op_table.h"
 
 namespace vic::ir {
@@ -199,6 +200,28 @@ void Builder::check(Value* ok, int64_t check_id) {
 Value* Builder::rng_call(const std::string& kernel, const std::vector<Value*>& args) {
   VIC_CHECK(all_of_type(args, Type::F64)) << "rng kernels take f64 arguments";
   Op* op = append(OpKind::RngCall, args, {Type::F64});
+  op->name = kernel;
+  return op->result();
+}
+
+Op* Builder::kernel_call(const std::string& kernel, const std::vector<Value*>& args) {
+  const KernelInfo* info = find_kernel(kernel);
+  VIC_CHECK(info) << "no kernel '" << kernel << "'";
+  VIC_CHECK(args.size() == info->num_tensors + info->num_sizes + 1) << kernel << ": wrong operand count";
+  for (size_t k = 0; k < args.size(); ++k)
+    VIC_CHECK(args[k]->type == (k < info->num_tensors ? tensor_of(Type::F64) : Type::I64)) << kernel << ": operand " << k;
+  Op* op = append(OpKind::KernelCall, args, {tensor_of(Type::F64), Type::I64});
+  op->name = kernel;
+  return op;
+}
+
+Value* Builder::kernel_run(const std::string& kernel, const std::vector<Value*>& args) {
+  const KernelInfo* info = find_kernel(kernel);
+  VIC_CHECK(info) << "no kernel '" << kernel << "'";
+  VIC_CHECK(args.size() == 1 + info->num_tensors + info->num_sizes + 1) << kernel << ": wrong operand count";
+  for (size_t k = 0; k < args.size(); ++k)
+    VIC_CHECK(args[k]->type == (k <= info->num_tensors ? Type::BufF64 : Type::I64)) << kernel << ": operand " << k;
+  Op* op = append(OpKind::KernelRun, args, {Type::I64});
   op->name = kernel;
   return op->result();
 }

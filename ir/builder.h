@@ -61,6 +61,11 @@ class Builder {
   void ret(const std::vector<Value*>& values);
   void check(Value* ok, int64_t check_id);
   Value* rng_call(const std::string& kernel, const std::vector<Value*>& args);
+  // A linear-algebra kernel (ir/kernels.h) on tensors: its results are the
+  // tensor and the i64 status. kernel_run is the call on buffers (after
+  // bufferization), `out` first; it returns the status.
+  Op* kernel_call(const std::string& kernel, const std::vector<Value*>& args);
+  Value* kernel_run(const std::string& kernel, const std::vector<Value*>& args);
 
   // Low level: appends an op with the given fields; used by the rewriter.
   Op* append(OpKind kind, std::vector<Value*> operands, const std::vector<Type>& result_types);

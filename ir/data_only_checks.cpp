@@ -58,6 +58,16 @@ class ParameterDependence {
         // operands: destination, source, size
         if (dependent_control || depends(op.operands[1]) || depends(op.operands[2])) mark(op.operands[0]);
         return;
+      case OpKind::KernelRun: {
+        // operands: destination, inputs and sizes; result: the status
+        bool dependent = dependent_control;
+        for (size_t k = 1; k < op.operands.size(); ++k) dependent = dependent || depends(op.operands[k]);
+        if (dependent) {
+          mark(op.operands[0]);
+          mark(op.result());
+        }
+        return;
+      }
       case OpKind::For:
         visit_for(op, dependent_control);
         return;

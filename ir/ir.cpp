@@ -38,20 +38,32 @@ Type tensor_of(Type element) {
   return Type::tensor(element.element, 1);
 }
 
+std::optional<size_t> tensor_size_operand(const Op& op) {
+  switch (op.kind) {
+    case OpKind::TensorSplat:
+    case OpKind::TensorGenerate: return 0;
+    case OpKind::MatVec: return 2;
+    case OpKind::MatVecT: return 3;
+    case OpKind::MatMul:
+    case OpKind::MatMulNT:
+    case OpKind::MatMulTN: return 5;
+    case OpKind::TensorSlice:
+    case OpKind::TensorConcat: return 2;
+    case OpKind::KernelCall:
+      if (op.operands.empty()) return std::nullopt;
+      return op.operands.size() - 1;
+    default: return std::nullopt;
+  }
+}
+
 Value* tensor_size(const Value* t) {
   for (;;) {
     VIC_CHECK(t->type.is_tensor()) << "tensor_size of a " << type_name(t->type);
     if (t->def) {
       const Op* op = t->def;
+      if (std::optional<size_t> k = tensor_size_operand(*op)) return op->operands[*k];
       switch (op->kind) {
-        case OpKind::TensorSplat:
-        case OpKind::TensorGenerate: return op->operands[0];
         case OpKind::TensorInsert: t = op->operands[0]; continue;
-        case OpKind::MatVec: return op->operands[2];
-        case OpKind::MatVecT: return op->operands[3];
-        case OpKind::MatMul:
-        case OpKind::MatMulNT:
-        case OpKind::MatMulTN: return op->operands[5];
         case OpKind::For:
         case OpKind::If: {
           size_t k = 0;

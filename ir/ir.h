@@ -14,6 +14,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -150,9 +151,19 @@ struct ScratchBuffer {
   std::string filler;
 };
 
-// The size (an i64 value) of a tensor value: the size operand of the splat or
-// generate it descends from through inserts, loops and branches.
+// The size (an i64 value) of a tensor value: the size operand of the op that
+// made it (splat, generate, a product, ...) it descends from through inserts,
+// loops and branches.
 Value* tensor_size(const Value* tensor);
+// Whether `op` writes memory through its first operand (store, copy, kernel.run).
+inline bool writes_first_operand(const Op& op) {
+  return op.kind == OpKind::Store || op.kind == OpKind::Copy || op.kind == OpKind::KernelRun;
+}
+
+// Which operand of `op` is the size of the tensor it makes, for the ops that
+// make one of a size they are given; nullopt for the others (insert, for and
+// if pass a tensor through).
+std::optional<size_t> tensor_size_operand(const Op& op);
 
 struct Program {
   std::vector<std::unique_ptr<Function>> functions;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "support/check.h"
 #include "support/limits.h"
 
 namespace vic::ir {
@@ -146,9 +147,26 @@ int64_t unconstrained_size(Transform t, const std::vector<int64_t>& dims) {
 
 Expected<ResolvedLayout> resolve_layout(const ProgramLayout& layout, const SizeLookup& lookup) {
   ResolvedLayout out;
+  for (const Plate& p : layout.plates) {
+    auto count = [&](const SizeExpr& e, const char* what) -> Expected<int64_t> {
+      Expected<SizeScalar> n = evaluate_size(e, lookup);
+      if (!n) return Error{n.error()};
+      if (!is_int(*n) || std::get<int64_t>(*n) < 0)
+        return Error{e.loc.str() + ": the " + what + " of plate '" + p.name + "' is not a non-negative int"};
+      return std::get<int64_t>(*n);
+    };
+    Expected<int64_t> size = count(p.size, "size");
+    if (!size) return Error{size.error()};
+    Expected<int64_t> batch = p.batch_size ? count(*p.batch_size, "batch size") : *size;
+    if (!batch) return Error{batch.error()};
+    if (*batch > *size)
+      return Error{p.batch_size->loc.str() + ": the batch size of plate '" + p.name + "' (" + std::to_string(*batch) +
+                   ") is larger than the plate (" + std::to_string(*size) + ")"};
+    out.plates.push_back({p.name, *size, *batch});
+  }
   for (const LayoutVariable& v : layout.variables) {
     auto at = [&v] { return v.loc.str() + ": "; };
-    ResolvedVariable r{v.name, v.block, v.transform, {}, 1, 0, 0, 0};
+    ResolvedVariable r{v.name, v.block, v.transform, {}, 1, 0, 0, 0, v.plate};
     for (const SizeExpr& dim : v.dims) {
       Expected<SizeScalar> n = evaluate_size(dim, lookup);
       if (!n) return Error{n.error()};
@@ -157,6 +175,13 @@ Expected<ResolvedLayout> resolve_layout(const ProgramLayout& layout, const SizeL
         return Error{at() + "the size of '" + v.name + "' is negative (" + std::to_string(std::get<int64_t>(*n)) + ")"};
       }
       r.dims.push_back(std::get<int64_t>(*n));
+    }
+    if (v.plate >= 0) {
+      VIC_CHECK(static_cast<size_t>(v.plate) < out.plates.size()) << v.name << ": no plate " << v.plate;
+      const ResolvedPlate& plate = out.plates[static_cast<size_t>(v.plate)];
+      if (r.dims.empty() || r.dims[0] != plate.size)
+        return Error{at() + "'" + v.name + "' is local to plate '" + plate.name + "' of " + std::to_string(plate.size) +
+                     " items, but its first size is not that"};
     }
     // All dimensions together, checked before anything is allocated.
     for (int64_t d : r.dims) {

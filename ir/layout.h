@@ -61,6 +61,19 @@ const char* transform_name(Transform t);  // "identity", "lower", "upper", "lowe
 
 enum class OutputBlock : uint8_t { Parameters, TransformedParameters, GeneratedQuantities };
 
+// A plate: data items that are conditionally independent given the global
+// parameters (Pyro's `plate`), `size` of them. A variable over a plate is
+// local, one per item: its first dimension runs over the items. Amortized
+// inference (the VAE work) keeps local latents out of theta (a guide produces
+// them) and evaluates the density on minibatches of `batch_size` items, the
+// plate's sums scaled by size / batch_size. Nothing in the language declares
+// plates yet; this is the room the layout keeps for them.
+struct Plate {
+  std::string name;
+  SizeExpr size;
+  std::optional<SizeExpr> batch_size;  // none: every item at every step
+};
+
 // One output variable as lowering records it.
 struct LayoutVariable {
   std::string name;
@@ -68,12 +81,14 @@ struct LayoutVariable {
   Transform transform = Transform::Identity;  // Identity outside the parameters
   std::vector<SizeExpr> dims;                 // array dims then vector/matrix dims; empty for a scalar
   SourceLoc loc;
+  int plate = -1;  // the ProgramLayout::plates entry its first dimension runs over; -1: global
 };
 
 // Every output variable in constrain's order: parameters (also theta's order),
 // then transformed parameters, then generated quantities.
 struct ProgramLayout {
   std::vector<LayoutVariable> variables;
+  std::vector<Plate> plates;
 };
 
 // One variable with its sizes known.
@@ -86,11 +101,19 @@ struct ResolvedVariable {
   int64_t output_offset = 0;         // first column in constrain's output
   int64_t unconstrained_offset = 0;  // parameters: first element in theta
   int64_t unconstrained_size = 0;    // parameters: elements in theta; 0 otherwise
+  int plate = -1;                    // as LayoutVariable::plate
+};
+
+struct ResolvedPlate {
+  std::string name;
+  int64_t size = 0;
+  int64_t batch_size = 0;  // size when not subsampled
 };
 
 // The layout with the data's sizes: what the runtime and the CSV writer need.
 struct ResolvedLayout {
   std::vector<ResolvedVariable> variables;
+  std::vector<ResolvedPlate> plates;
   int64_t unconstrained_size = 0;  // the dimension of theta
   int64_t num_outputs = 0;
   int64_t num_parameter_outputs = 0;

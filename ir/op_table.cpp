@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "ir/builder.h"
+#include "ir/kernels.h"
 
 namespace vic::ir {
 namespace {
@@ -40,6 +41,20 @@ Value* jvp_from_vjp(const D& d, const Tangents& t) {
   return sum;
 }
 
+}  // namespace
+
+Value* tensor_add(Builder& b, Value* p, Value* q) {
+  if (!p) return q;
+  if (!q) return p;
+  Op* gen = b.create_generate(tensor_size(p), Type::F64, "k");
+  Builder in(b.function(), gen->region(0));
+  Value* k = gen->region(0).args[0];
+  in.yield({in.op(OpKind::FAdd, {in.extract(p, k), in.extract(q, k)})});
+  return gen->result();
+}
+
+namespace {
+
 // r = A x (A m x n): adj_A = a x' (an outer product), adj_x = A' a.
 // r = A' y:          adj_A = y a',                   adj_y = A a.
 Value* matvec_vjp(const D& d, size_t k, Value* a) {
@@ -58,21 +73,8 @@ Value* matvec_vjp(const D& d, size_t k, Value* a) {
 
 // d(A x) = dA x + A dx, the same for A' y: linear in each operand.
 Value* matvec_jvp(const D& d, const Tangents& t) {
-  Value* sum = nullptr;
-  auto add = [&](Value* v) {
-    if (!sum) {
-      sum = v;
-      return;
-    }
-    Op* gen = d.b.create_generate(tensor_size(v), Type::F64, "k");
-    Builder in(d.b.function(), gen->region(0));
-    Value* k = gen->region(0).args[0];
-    in.yield({in.op(OpKind::FAdd, {in.extract(sum, k), in.extract(v, k)})});
-    sum = gen->result();
-  };
-  if (t[0]) add(d.b.op(d.kind, {t[0], d.x[1], d.x[2], d.x[3]}));
-  if (t[1]) add(d.b.op(d.kind, {d.x[0], t[1], d.x[2], d.x[3]}));
-  return sum;
+  Value* sum = t[0] ? d.b.op(d.kind, {t[0], d.x[1], d.x[2], d.x[3]}) : nullptr;
+  return t[1] ? tensor_add(d.b, sum, d.b.op(d.kind, {d.x[0], t[1], d.x[2], d.x[3]})) : sum;
 }
 
 // C = A B (A m x k, B k x n):  adj_A = adj_C B'  (matmul.nt),  adj_B = A' adj_C (matmul.tn).
@@ -98,16 +100,50 @@ Value* matmul_vjp(const D& d, size_t operand, Value* a) {
 
 // d(op(A) op(B)) = op(dA) op(B) + op(A) op(dB): the same kind of product.
 Value* matmul_jvp(const D& d, const Tangents& t) {
-  std::vector<Value*> terms;
-  if (t[0]) terms.push_back(d.b.op(d.kind, {t[0], d.x[1], d.x[2], d.x[3], d.x[4], d.x[5]}));
-  if (t[1]) terms.push_back(d.b.op(d.kind, {d.x[0], t[1], d.x[2], d.x[3], d.x[4], d.x[5]}));
-  if (terms.empty()) return nullptr;
-  if (terms.size() == 1) return terms[0];
-  Op* gen = d.b.create_generate(d.x[5], Type::F64, "k");
-  Builder in(d.b.function(), gen->region(0));
-  Value* i = gen->region(0).args[0];
-  in.yield({in.op(OpKind::FAdd, {in.extract(terms[0], i), in.extract(terms[1], i)})});
-  return gen->result();
+  Value* sum = t[0] ? d.b.op(d.kind, {t[0], d.x[1], d.x[2], d.x[3], d.x[4], d.x[5]}) : nullptr;
+  return t[1] ? tensor_add(d.b, sum, d.b.op(d.kind, {d.x[0], t[1], d.x[2], d.x[3], d.x[4], d.x[5]})) : sum;
+}
+
+// r = t[o .. o + s): adj_t is the adjoint placed at o, zeros around it.
+Value* slice_vjp(const D& d, size_t k, Value* a) {
+  if (k != 0) return nullptr;
+  Builder& b = d.b;
+  Value *offset = d.x[1], *size = d.x[2], *n = tensor_size(d.x[0]);
+  Value* zero = b.const_f64(0.0);
+  Value* end = b.op(OpKind::IAdd, {offset, size});
+  Value* head = b.op(OpKind::TensorConcat, {b.splat(offset, zero), a, end});
+  return b.op(OpKind::TensorConcat, {head, b.splat(b.op(OpKind::ISub, {n, end}), zero), n});
+}
+
+Value* slice_jvp(const D& d, const Tangents& t) {
+  return t[0] ? d.b.op(OpKind::TensorSlice, {t[0], d.x[1], d.x[2]}) : nullptr;
+}
+
+// r = a ++ b: adj_a and adj_b are the adjoint's two parts.
+Value* concat_vjp(const D& d, size_t k, Value* a) {
+  if (k > 1) return nullptr;
+  Value* first = tensor_size(d.x[0]);
+  if (k == 0) return d.b.op(OpKind::TensorSlice, {a, d.b.const_i64(0), first});
+  return d.b.op(OpKind::TensorSlice, {a, first, tensor_size(d.x[1])});
+}
+
+Value* concat_jvp(const D& d, const Tangents& t) {
+  if (!t[0] && !t[1]) return nullptr;
+  auto part = [&](size_t k) { return t[k] ? t[k] : d.b.splat(tensor_size(d.x[k]), d.b.const_f64(0.0)); };
+  return d.b.op(OpKind::TensorConcat, {part(0), part(1), d.x[2]});
+}
+
+// A kernel's rules are its own (ir/kernels.cpp).
+Value* kernel_vjp(const D& d, size_t k, Value* a) {
+  const KernelInfo* info = find_kernel(d.name);
+  VIC_CHECK(info) << "no kernel '" << d.name << "'";
+  return k < info->num_tensors && info->vjp ? info->vjp(d, k, a) : nullptr;
+}
+
+Value* kernel_jvp(const D& d, const Tangents& t) {
+  const KernelInfo* info = find_kernel(d.name);
+  VIC_CHECK(info && info->jvp) << "kernel '" << d.name << "' has no forward rule";
+  return info->jvp(d, t);
 }
 
 // A tensor of t's size whose element i is f(t[i]).
@@ -254,6 +290,8 @@ const OpInfo kTable[] = {
     {OpKind::TensorGenerate, "tensor.generate", S::Special, E::Region, NO_RULES},
     {OpKind::TensorExtract, "tensor.extract", S::Special, E::Pure, NO_RULES},
     {OpKind::TensorInsert, "tensor.insert", S::Special, E::Pure, NO_RULES},
+    {OpKind::TensorSlice, "tensor.slice", S::Slice, E::Pure, slice_vjp, slice_jvp},
+    {OpKind::TensorConcat, "tensor.concat", S::Concat, E::Pure, concat_vjp, concat_jvp},
     {OpKind::MatVec, "matvec", S::MatVec, E::Pure, matvec_vjp, matvec_jvp},
     {OpKind::MatVecT, "matvec.t", S::MatVec, E::Pure, matvec_vjp, matvec_jvp},
     {OpKind::MatMul, "matmul", S::MatMul, E::Pure, matmul_vjp, matmul_jvp},
@@ -262,6 +300,8 @@ const OpInfo kTable[] = {
     {OpKind::ReduceAdd, "tensor.reduce.add", S::T_F, E::Pure, reduce_vjp, reduce_jvp},
     {OpKind::ReduceMax, "tensor.reduce.max", S::T_F, E::Pure, reduce_vjp, reduce_jvp},
     {OpKind::ReduceLogSumExp, "tensor.reduce.lse", S::T_F, E::Pure, reduce_vjp, reduce_jvp},
+    {OpKind::KernelCall, "kernel.call", S::Special, E::Pure, kernel_vjp, kernel_jvp},
+    {OpKind::KernelRun, "kernel.run", S::Special, E::Writes, NO_RULES},
     {OpKind::Copy, "copy", S::Special, E::Writes, NO_RULES},
     {OpKind::DataInt, "data.int", S::Special, E::Input, NO_RULES},
     {OpKind::DataReal, "data.real", S::Special, E::Input, NO_RULES},
@@ -309,6 +349,8 @@ SignatureTypes signature_types(OpKind kind, const std::vector<Type>& ops) {
     case S::MatVec: return {{t, t, i, i}, t};
     case S::MatMul: return {{t, t, i, i, i, i}, t};
     case S::T_F: return {{t}, f};
+    case S::Slice: return {{t, i, i}, t};
+    case S::Concat: return {{t, t, i}, t};
   }
   VIC_UNREACHABLE();
 }

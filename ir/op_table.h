@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ir/ir.h"
@@ -32,6 +33,8 @@ enum class Signature : uint8_t {
   MatVec,  // (tensor<f64>, tensor<f64>, i64, i64) -> tensor<f64>
   MatMul,  // (tensor<f64>, tensor<f64>, i64, i64, i64, i64) -> tensor<f64>
   T_F,     // (tensor<f64>) -> f64
+  Slice,   // (tensor<f64>, i64, i64) -> tensor<f64>
+  Concat,  // (tensor<f64>, tensor<f64>, i64) -> tensor<f64>
 };
 
 // What running an op may do besides computing its results.
@@ -52,7 +55,8 @@ struct DerivativeSite {
   Builder& b;
   OpKind kind;
   const std::vector<Value*>& x;
-  Value* r;
+  Value* r;  // the result (a kernel.call's tensor)
+  std::string_view name = {};  // a kernel.call's kernel
 };
 
 // adjoint * d r / d x_k, the contribution to operand k's adjoint, or null
@@ -84,5 +88,9 @@ SignatureTypes signature_types(OpKind kind, const std::vector<Type>& operands);
 // The result type of an op of a non-Special signature on these operands, or
 // nullopt with what it takes in `expected` ("(f64, f64)").
 std::optional<Type> signature_result(OpKind kind, const std::vector<Type>& operands, std::string* expected = nullptr);
+
+// p + q element by element (tensors of one size), a null one being zero:
+// how tangents and adjoints of tensors add.
+Value* tensor_add(Builder& b, Value* p, Value* q);
 
 }  // namespace vic::ir

@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "ir/builder.h"
+#include "ir/kernels.h"
 
 namespace vic::ir {
 namespace {
@@ -512,8 +513,11 @@ class Parser {
         op = b.data_buf(name, type.scalar_type())->def;
         break;
       }
-      case OpKind::RngCall: {
-        if (!expect_result_count(at, *kind, results, 1) || !expect("@")) return false;
+      case OpKind::RngCall:
+      case OpKind::KernelCall:
+      case OpKind::KernelRun: {
+        const size_t count = *kind == OpKind::KernelCall ? 2 : 1;
+        if (!expect_result_count(at, *kind, results, count) || !expect("@")) return false;
         std::string kernel(read_word());
         if (kernel.empty()) return fail(pos_, "expected the kernel's name, found " + found());
         std::vector<Value*> args;
@@ -527,9 +531,20 @@ class Parser {
           } while (accept(","));
           if (!expect(")")) return false;
         }
-        for (const Value* v : args)
-          if (v->type != Type::F64) return mismatch(args_at, *kind, "f64 operands", args);
-        op = b.rng_call(kernel, args)->def;
+        if (*kind == OpKind::RngCall) {
+          for (const Value* v : args)
+            if (v->type != Type::F64) return mismatch(args_at, *kind, "f64 operands", args);
+          op = b.rng_call(kernel, args)->def;
+          break;
+        }
+        const KernelInfo* info = find_kernel(kernel);
+        if (!info) return fail(args_at, "unknown kernel '" + kernel + "'");
+        const size_t buffers = info->num_tensors + (*kind == OpKind::KernelRun ? 1 : 0);
+        std::vector<Type> expected;
+        for (size_t k = 0; k < buffers + info->num_sizes + 1; ++k)
+          expected.push_back(k >= buffers ? Type::I64 : *kind == OpKind::KernelRun ? Type::BufF64 : tensor_of(Type::F64));
+        if (types_of(args) != expected) return mismatch(args_at, *kind, type_list(expected), args);
+        op = *kind == OpKind::KernelCall ? b.kernel_call(kernel, args) : b.kernel_run(kernel, args)->def;
         break;
       }
       case OpKind::Load: {

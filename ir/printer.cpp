@@ -75,6 +75,8 @@ class Printer {
       case OpKind::DataReal:
       case OpKind::DataBuf: out_ << " \"" << op.name << "\""; break;
       case OpKind::RngCall:
+      case OpKind::KernelCall:
+      case OpKind::KernelRun:
         out_ << " @" << op.name << "(";
         operands(op);
         out_ << ")";

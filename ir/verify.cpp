@@ -5,6 +5,7 @@
 // problem; only then are values named, as the printer would name them.
 #include "ir/verify.h"
 
+#include "ir/kernels.h"
 #include "ir/op_table.h"
 
 #include <algorithm>
@@ -106,7 +107,8 @@ std::vector<Type> types_of(const std::vector<Value*>& values) {
 
 bool is_tensor_op(OpKind k) {
   return k == OpKind::TensorSplat || k == OpKind::TensorGenerate || k == OpKind::TensorExtract ||
-         k == OpKind::TensorInsert;
+         k == OpKind::TensorInsert || k == OpKind::TensorSlice || k == OpKind::TensorConcat ||
+         k == OpKind::KernelCall;
 }
 
 // Thrown internally to stop the walk at the first problem.
@@ -417,6 +419,22 @@ class FunctionVerifier {
         expect_signature(op, op.operands.size(), Type::F64, Type::F64);
         if (op.name.empty()) fail_at(&op, "names no kernel");
         break;
+      case OpKind::KernelCall:
+      case OpKind::KernelRun: {
+        const KernelInfo* kernel = find_kernel(op.name);
+        if (!kernel) fail_at(&op, "names no kernel ('" + op.name + "')");
+        const bool run = op.kind == OpKind::KernelRun;
+        const size_t buffers = kernel->num_tensors + (run ? 1 : 0);
+        expect_arity(op, buffers + kernel->num_sizes + 1, run ? 1 : 2);
+        for (size_t k = 0; k < op.operands.size(); ++k)
+          expect_operand(op, k, k >= buffers ? Type::I64 : run ? Type::BufF64 : tensor_of(Type::F64));
+        if (run) {
+          expect_result(op, Type::I64);
+        } else if (op.results[0]->type != tensor_of(Type::F64) || op.results[1]->type != Type::I64) {
+          fail_at(&op, "results are " + types_text(types_of(op.results)) + ", expected (tensor<f64, 1>, i64)");
+        }
+        break;
+      }
       default:  // a plain signature, checked above
         break;
     }
@@ -521,7 +539,7 @@ class FunctionVerifier {
   }
 
   void verify_effects(const Op& op) {
-    if (op.kind != OpKind::Store && op.kind != OpKind::Copy) return;
+    if (!writes_first_operand(op)) return;
     for (const Value* root : buffer_roots(op.operands[0])) {
       // theta as an input (the first argument); @unconstrain writes its theta.
       if (!root->def && root->owner == &f_.body && root == f_.body.args[0] && root->hint == "theta")
@@ -555,21 +573,15 @@ class FunctionVerifier {
       if (steps > f_.num_values()) unresolved("its sources form a cycle");
       if (!t->type.is_tensor()) unresolved(name(t) + " is " + type_name(t->type));
       if (const Op* op = t->def) {
+        if (std::optional<size_t> k = tensor_size_operand(*op)) {
+          if (*k >= op->operands.size() || op->operands[*k]->type != Type::I64)
+            unresolved(std::string(op_spelling(op->kind)) + " has no i64 size");
+          return resolved();
+        }
         switch (op->kind) {
-          case OpKind::TensorSplat:
-          case OpKind::TensorGenerate:
-            if (op->operands.empty() || op->operands[0]->type != Type::I64)
-              unresolved(std::string(op_spelling(op->kind)) + " has no i64 size");
-            return resolved();
           case OpKind::TensorInsert:
             t = op->operands[0];
             continue;
-          case OpKind::MatVec:
-          case OpKind::MatVecT:
-          case OpKind::MatMul:
-          case OpKind::MatMulNT:
-          case OpKind::MatMulTN:
-            return resolved();
           case OpKind::For:
           case OpKind::If: {
             size_t k = 0;

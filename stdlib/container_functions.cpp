@@ -2,6 +2,9 @@
 #include "stdlib/container_functions.h"
 
 #include <limits>
+#include <utility>
+
+#include "ir/kernels.h"
 
 namespace vic::stdlib {
 namespace {
@@ -75,6 +78,73 @@ Value* log_sum_exp(Builder& b, const Elements& x) {
   });
   some.yield({some.op(OpKind::FAdd, {m, some.op(OpKind::Log, {s})})});
   return branch->result();
+}
+
+// The elements as a tensor: the one they come from, or a generate of them.
+Value* as_tensor(Builder& b, const Elements& x) {
+  if (x.tensor && x.tensor->type == ir::tensor_of(Type::F64)) return x.tensor;
+  Op* gen = b.create_generate(x.size, Type::F64, "k");
+  Builder in(b.function(), gen->region(0));
+  in.set_loc(b.loc());
+  in.yield({real(in, x.element(in, gen->region(0).args[0]))});
+  return gen->result();
+}
+
+Elements of_tensor(Value* tensor, Value* size, std::vector<Value*> dims) {
+  return {size, std::move(dims), [tensor](Builder& b, Value* i) { return b.extract(tensor, i); }, tensor};
+}
+
+Value* in_range(Builder& b, Value* lo, Value* x, Value* hi) {
+  return b.op(OpKind::And, {b.cmp(CmpPredicate::Le, lo, x), b.cmp(CmpPredicate::Le, x, hi)});
+}
+
+// Elements offset .. offset + n - 1 of a vector, the range checked first.
+Elements segment(Builder& b, const std::string& name, const Elements& x, Value* offset, Value* n,
+                 const AddCheck& add_check) {
+  Value* zero = b.const_i64(0);
+  Value* ok = b.op(OpKind::And, {in_range(b, zero, n, x.size), in_range(b, zero, offset, b.op(OpKind::ISub, {x.size, n}))});
+  b.check(ok, add_check(name + ": the elements asked for are outside the vector"));
+  return of_tensor(b.op(OpKind::TensorSlice, {as_tensor(b, x), offset, n}), n, {n});
+}
+
+// The rows and columns of a matrix argument.
+std::pair<Value*, Value*> matrix_sizes(const Elements& m) {
+  VIC_CHECK(m.dims.size() >= 2) << "a matrix of unknown sizes";
+  return {m.dims[m.dims.size() - 2], m.dims.back()};
+}
+
+Value* square_size(Builder& b, const std::string& name, const Elements& m, const AddCheck& add_check) {
+  auto [rows, cols] = matrix_sizes(m);
+  b.check(b.cmp(CmpPredicate::Eq, rows, cols), add_check(name + ": the matrix is not square"));
+  return rows;
+}
+
+// L = cholesky_decompose(A): LAPACK's factorisation as a kernel call, its
+// failures Stan's errors.
+Elements cholesky_decompose(Builder& b, const Elements& a, const AddCheck& add_check) {
+  Value* n = square_size(b, "cholesky_decompose", a, add_check);
+  Value* nn = b.op(OpKind::IMul, {n, n});
+  Op* call = b.kernel_call("cholesky", {as_tensor(b, a), n, nn});
+  Value* status = call->results[1];
+  b.check(b.cmp(CmpPredicate::Ne, status, b.const_i64(ir::kKernelNotSymmetric)),
+          add_check("cholesky_decompose: Matrix m is not symmetric"));
+  b.check(b.cmp(CmpPredicate::Ne, status, b.const_i64(ir::kKernelNotPositiveDefinite)),
+          add_check("cholesky_decompose: Matrix m is not positive definite"));
+  return of_tensor(call->results[0], nn, {n, n});
+}
+
+// mdivide_left_tri_low(L, B) = L^-1 B, reading L's lower triangle; B a vector
+// or a matrix.
+Elements tri_solve(Builder& b, const Elements& l, const ContainerArg& rhs, const AddCheck& add_check) {
+  const std::string name = "mdivide_left_tri_low";
+  Value* n = square_size(b, name, l, add_check);
+  const bool matrix = rhs.shape == ArgShape::Matrix;
+  Value* rows = matrix ? matrix_sizes(rhs.elements).first : rhs.elements.size;
+  Value* cols = matrix ? matrix_sizes(rhs.elements).second : b.const_i64(1);
+  b.check(b.cmp(CmpPredicate::Eq, rows, n), add_check(name + ": the sizes of the matrix and the right side do not match"));
+  Value* size = rhs.elements.size;
+  Op* call = b.kernel_call("tri_solve", {as_tensor(b, l), as_tensor(b, rhs.elements), n, cols, size});
+  return of_tensor(call->results[0], size, matrix ? std::vector<Value*>{n, cols} : std::vector<Value*>{n});
 }
 
 }  // namespace
@@ -174,6 +244,23 @@ std::optional<ContainerResult> build_container_function(Builder& b, const std::s
     r.elements.size = x.elements.size;
     r.elements.dims = {x.elements.size};
     r.elements.element = [elements](Builder& in, Value* i) { return real(in, elements.element(in, i)); };
+  } else if (name == "head") {
+    r.elements = segment(b, name, x.elements, b.const_i64(0), args[1].scalar, add_check);
+  } else if (name == "tail") {
+    Value* n = args[1].scalar;
+    r.elements = segment(b, name, x.elements, b.op(OpKind::ISub, {x.elements.size, n}), n, add_check);
+  } else if (name == "segment") {
+    // segment(v, i, n): n elements from the i-th (1-based).
+    Value* offset = b.op(OpKind::ISub, {args[1].scalar, b.const_i64(1)});
+    r.elements = segment(b, name, x.elements, offset, args[2].scalar, add_check);
+  } else if (name == "append_row") {
+    Value* n = b.op(OpKind::IAdd, {x.elements.size, args[1].elements.size});
+    r.elements = of_tensor(b.op(OpKind::TensorConcat, {as_tensor(b, x.elements), as_tensor(b, args[1].elements), n}),
+                           n, {n});
+  } else if (name == "cholesky_decompose") {
+    r.elements = cholesky_decompose(b, x.elements, add_check);
+  } else if (name == "mdivide_left_tri_low") {
+    r.elements = tri_solve(b, x.elements, args[1], add_check);
   } else {
     return std::nullopt;
   }

@@ -1,5 +1,6 @@
-// Run-time kernels: special functions and random draws. Each is a C function
-// taking and returning doubles; the rng ones take the caller's vic::Rng first.
+// Run-time kernels: special functions and random draws, each a C function
+// taking and returning doubles (the rng ones take the caller's vic::Rng
+// first); and the linear-algebra kernels of linear_algebra_kernels.cpp.
 #include "stdlib/kernels.h"
 
 #include <cmath>
@@ -112,6 +113,12 @@ VIC_RNG(poisson_log)(void* rng, double alpha) {
   return boost::random::poisson_distribution<long long, double>(lambda)(*static_cast<Rng*>(rng));
 }
 #undef VIC_RNG
+
+// The linear-algebra kernels (linear_algebra_kernels.cpp).
+int64_t vic_kernel_cholesky(double*, const double*, int64_t, int64_t);
+int64_t vic_kernel_cholesky_adjoint(double*, const double*, const double*, int64_t, int64_t);
+int64_t vic_kernel_tri_solve(double*, const double*, const double*, int64_t, int64_t, int64_t);
+int64_t vic_kernel_tri_solve_t(double*, const double*, const double*, int64_t, int64_t, int64_t);
 }
 
 namespace vic::stdlib {
@@ -140,6 +147,10 @@ const std::vector<KernelSymbol>& runtime_kernels() {
       {"vic_binomial_rng", reinterpret_cast<void*>(&vic_binomial_rng)},
       {"vic_poisson_rng", reinterpret_cast<void*>(&vic_poisson_rng)},
       {"vic_poisson_log_rng", reinterpret_cast<void*>(&vic_poisson_log_rng)},
+      {"vic_kernel_cholesky", reinterpret_cast<void*>(&vic_kernel_cholesky)},
+      {"vic_kernel_cholesky_adjoint", reinterpret_cast<void*>(&vic_kernel_cholesky_adjoint)},
+      {"vic_kernel_tri_solve", reinterpret_cast<void*>(&vic_kernel_tri_solve)},
+      {"vic_kernel_tri_solve_t", reinterpret_cast<void*>(&vic_kernel_tri_solve_t)},
   };
   return table;
 }

@@ -43,6 +43,12 @@ std::vector<FunctionInfo> make_functions() {
   fs.push_back({"cols", {{{A::Shaped}, R::Int}}});
   fs.push_back({"rep_vector", {{{A::Real, A::Int}, R::Vector}}});
   fs.push_back({"to_vector", {{{A::Elements}, R::Vector}}});
+  fs.push_back({"head", {{{A::Vector, A::Int}, R::Vector}}});
+  fs.push_back({"tail", {{{A::Vector, A::Int}, R::Vector}}});
+  fs.push_back({"segment", {{{A::Vector, A::Int, A::Int}, R::Vector}}});
+  fs.push_back({"append_row", {{{A::Vector, A::Vector}, R::Vector}}});
+  fs.push_back({"cholesky_decompose", {{{A::Matrix}, R::Matrix}}});
+  fs.push_back({"mdivide_left_tri_low", {{{A::Matrix, A::Vector}, R::Vector}, {{A::Matrix, A::Matrix}, R::Matrix}}});
   return fs;
 }
 
@@ -58,6 +64,8 @@ const char* arg_kind_name(ArgKind kind) {
     // As for RealVector, the commonest spelling stands for the kind.
     case A::Shaped: return "matrix";
     case A::Elements: return "vector";
+    case A::Vector: return "vector";
+    case A::Matrix: return "matrix";
   }
   return "?";
 }

@@ -18,6 +18,8 @@ enum class ArgKind {
   RealVector,  // vector, row_vector, array[] real, array[] int (a container of reals)
   Shaped,      // vector, row_vector, matrix
   Elements,    // vector, row_vector, matrix, array[] real, array[] int
+  Vector,      // a vector
+  Matrix,      // a matrix
 };
 // Stan's spelling of an argument kind ("reals", "vector", ...).
 const char* arg_kind_name(ArgKind kind);
@@ -28,6 +30,7 @@ enum class ReturnKind {
   Int,         // an int scalar
   LikeArg,     // elementwise: the type of its (single) argument, int promoted to real
   Vector,      // a vector
+  Matrix,      // a matrix
   RealOrArray, // _rng: real when every argument is a scalar, else array[] real
   IntOrArray,  // _rng of a discrete distribution: int or array[] int
 };

@@ -165,9 +165,11 @@ class Activity {
           }
           break;
         default:
-          if ((op_info(op->kind).vjp != nullptr) && op->results.size() == 1) {
+          // A differentiable op's real results (a kernel.call's tensor, not its status).
+          if (op_info(op->kind).vjp != nullptr) {
             for (Value* x : op->operands)
-              if (active(x)) mark(op->result(), changed);
+              if (active(x))
+                for (const Value* r : op->results) mark(r, changed);
           }
           break;
       }
@@ -569,6 +571,22 @@ class ReverseMode {
           if (active(op.operands[0])) accumulate(b, adj, op.operands[0], b.insert(r_adj, i, b.const_f64(0.0)));
           break;
         }
+        case OpKind::TensorSlice: {
+          // adj_t[offset + j] += a[j], in place: a slice inside a loop costs
+          // its own size, not t's.
+          auto a = adj.find(op.result());
+          if (a == adj.end() || !active(op.operands[0])) break;
+          Value* offset = scope.value(op.operands[1]);
+          Op* loop = b.create_for(b.const_i64(0), scope.value(op.operands[2]),
+                                  {adjoint_or_zero(b, adj, op.operands[0], scope)}, "j");
+          Builder in(target_, loop->region(0));
+          Value* j = loop->region(0).args[0];
+          Value* t_adj = loop->region(0).args[1];
+          Value* i = in.op(OpKind::IAdd, {offset, j});
+          in.yield({in.insert(t_adj, i, in.op(OpKind::FAdd, {in.extract(t_adj, i), in.extract(a->second, j)}))});
+          adj[op.operands[0]] = loop->result();
+          break;
+        }
         case OpKind::TensorSplat: {
           // adj_x += sum(adj_r)
           auto a = adj.find(op.result());
@@ -581,11 +599,13 @@ class ReverseMode {
           break;
         }
         default: {
-          if (!(op_info(op.kind).vjp != nullptr) || op.results.size() != 1) break;
-          auto a = adj.find(op.result());
+          // The adjoint flows back from the first result (a kernel.call's
+          // second is its status).
+          if (op_info(op.kind).vjp == nullptr || op.results.empty()) break;
+          auto a = adj.find(op.results[0]);
           if (a == adj.end()) break;
           std::vector<Value*> xs = values(op.operands, scope);
-          const DerivativeSite site{b, op.kind, xs, scope.value(op.result())};
+          const DerivativeSite site{b, op.kind, xs, scope.value(op.results[0]), op.name};
           for (size_t k = 0; k < op.operands.size(); ++k) {
             if (!active(op.operands[k])) continue;
             accumulate(b, adj, op.operands[k], op_info(op.kind).vjp(site, k, a->second));

@@ -382,12 +382,14 @@ LExpr FunctionLowering::lower_call(const ast::Call& e) {
   // The functions of whole containers are stdlib's (stdlib/container_functions.h).
   std::vector<stdlib::ContainerArg> cargs;
   for (size_t i = 0; i < args.size(); ++i) cargs.push_back(container_arg(args[i], e.args[i]->type));
+  b_->set_loc(e.loc);  // the call's checks name the call, not its last argument
   if (auto r = stdlib::build_container_function(*b_, name, cargs, check_adder())) {
     l.scalar = r->scalar;
     if (!l.scalar) {
       l.size = r->elements.size;
       l.dims = r->elements.dims;
       l.element = r->elements.element;
+      l.tensor = r->elements.tensor;
     }
     return l;
   }

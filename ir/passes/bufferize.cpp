@@ -81,6 +81,29 @@ class Bufferize : public Rewriter {
       case OpKind::ReduceLogSumExp:
         map(op.result(), reduce(op, b));
         return;
+      case OpKind::TensorSlice: {
+        Value* r = b.alloc(Type::F64, get(op.operands[2]), out_of_memory_check(op), "slice");
+        copy_range(b, r, b.const_i64(0), get(op.operands[0]), get(op.operands[1]), get(op.operands[2]));
+        bind(op.result(), r);
+        return;
+      }
+      case OpKind::TensorConcat: {
+        Value* r = b.alloc(Type::F64, get(op.operands[2]), out_of_memory_check(op), "concat");
+        Value* first = get(tensor_size(op.operands[0]));
+        copy_range(b, r, b.const_i64(0), get(op.operands[0]), b.const_i64(0), first);
+        copy_range(b, r, first, get(op.operands[1]), b.const_i64(0), get(tensor_size(op.operands[1])));
+        bind(op.result(), r);
+        return;
+      }
+      case OpKind::KernelCall: {
+        // The kernel writes a new buffer; its inputs are only read.
+        Value* r = b.alloc(Type::F64, get(op.operands.back()), out_of_memory_check(op), op.name);
+        std::vector<Value*> args{r};
+        for (Value* x : op.operands) args.push_back(get(x));
+        map(op.results[1], b.kernel_run(op.name, args));
+        bind(op.results[0], r);
+        return;
+      }
       case OpKind::For:
         rewrite_for(op, b);
         return;
@@ -254,6 +277,15 @@ class Bufferize : public Rewriter {
     }
     in.yield({});
     return r;
+  }
+
+  // dst[dst_at + j] = src[src_at + j] for j < n.
+  void copy_range(Builder& b, Value* dst, Value* dst_at, Value* src, Value* src_at, Value* n) {
+    Op* loop = b.create_for(b.const_i64(0), n, {}, "j");
+    Builder in(*target_, loop->region(0));
+    Value* j = loop->region(0).args[0];
+    in.store(dst, in.op(OpKind::IAdd, {dst_at, j}), in.load(src, in.op(OpKind::IAdd, {src_at, j})));
+    in.yield({});
   }
 
   // A loop over the buffer; a sum the pipeline may reorder adds with

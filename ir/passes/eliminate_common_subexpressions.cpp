@@ -16,7 +16,7 @@ using Key = std::tuple<OpKind, std::vector<const Value*>, uint64_t, int64_t, std
 
 void collect_stored_buffers(const Block& block, std::unordered_set<const Value*>& stored) {
   for (const auto& op : block.ops) {
-    if (op->kind == OpKind::Store || op->kind == OpKind::Copy) stored.insert(op->operands[0]);
+    if (writes_first_operand(*op)) stored.insert(op->operands[0]);
     for (const auto& r : op->regions) collect_stored_buffers(*r, stored);
   }
 }

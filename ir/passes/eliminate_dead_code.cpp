@@ -52,8 +52,14 @@ class Liveness {
         case OpKind::RngCall:
           mark_op(op, changed);
           break;
+        case OpKind::KernelRun:
+          // Live when its status is read (below) or its output is; then it reads its inputs.
+          if (live(op))
+            for (size_t k = 1; k < op->operands.size(); ++k)
+              if (is_buffer(op->operands[k]->type) && loaded_.insert(op->operands[k]).second) changed = true;
+          [[fallthrough]];
         case OpKind::Copy:
-          if (live(op) && loaded_.insert(op->operands[1]).second) changed = true;
+          if (op->kind == OpKind::Copy && live(op) && loaded_.insert(op->operands[1]).second) changed = true;
           [[fallthrough]];
         case OpKind::Store: {
           const Value* buffer = op->operands[0];

@@ -8,8 +8,9 @@
 // constant and every store into it is hoisted.
 //
 // `@bind.<name>` runs the hoisted ops once. Hoisted f64 values the remaining
-// code reads are stored into the scratch buffer `__hoisted.<name>`; a hoisted
-// buffer becomes the scratch buffer `__hoisted.<name>.<k>` itself.
+// code reads are stored into the scratch buffer `__hoisted.<name>` (as is a
+// kernel's status, as an f64, for the check that stays); a hoisted buffer
+// becomes the scratch buffer `__hoisted.<name>.<k>` itself.
 //
 // A hoisted load must not run before the check that guards it (an index read
 // from the data, out of range): the top-level checks whose conditions depend
@@ -100,7 +101,7 @@ class Planner {
 
  private:
   static void collect_stores(const Op& op, std::unordered_set<const Value*>& out) {
-    if (op.kind == OpKind::Store || op.kind == OpKind::Copy) out.insert(op.operands[0]);
+    if (writes_first_operand(op)) out.insert(op.operands[0]);
     for (const auto& r : op.regions)
       for (const auto& inner : r->ops) collect_stores(*inner, out);
   }
@@ -108,7 +109,7 @@ class Planner {
   // Inputs and integer or boolean work stay cheap to repeat (both copies are
   // kept); otherwise only ops whose results are reals or buffers move.
   static bool hoistable_results(const Op& op) {
-    if (kept_in_function(op)) return true;
+    if (kept_in_function(op) || op.kind == OpKind::KernelRun) return true;
     for (const Value* r : op.results)
       if (r->type != Type::F64 && !is_buffer(r->type)) return false;
     return true;
@@ -136,8 +137,11 @@ class Planner {
         if (!buffers.count(op.operands[0])) return false;
         break;
       case OpKind::Copy:
+      case OpKind::KernelRun:
         if (!buffers.count(op.operands[0])) return false;
-        if (!is_data_buffer(op.operands[1]) && !buffers.count(op.operands[1])) return false;
+        for (size_t k = 1; k < op.operands.size(); ++k)
+          if (is_buffer(op.operands[k]->type) && !is_data_buffer(op.operands[k]) && !buffers.count(op.operands[k]))
+            return false;
         break;
       default:
         break;
@@ -184,7 +188,7 @@ Exports find_exports(const Function& f, const Planner& p, const std::string& scr
         if (!p.values.count(x) || !seen.insert(x).second) continue;
         if (p.buffers.count(x)) {
           e.buffers[x] = scratch + "." + std::to_string(e.buffers.size());
-        } else if (x->type == Type::F64 && !is_input(x->def->kind)) {
+        } else if ((x->type == Type::F64 && !is_input(x->def->kind)) || x->def->kind == OpKind::KernelRun) {
           e.scalars.push_back(x);
         }
       }
@@ -221,7 +225,8 @@ class ReadHoisted : public Rewriter {
       auto it = std::find(exports_.scalars.begin(), exports_.scalars.end(), r);
       if (it != exports_.scalars.end()) {
         if (!scalars_) scalars_ = b.data_buf(scratch_, Type::F64);
-        map(r, b.load(scalars_, b.const_i64(it - exports_.scalars.begin())));
+        Value* x = b.load(scalars_, b.const_i64(it - exports_.scalars.begin()));
+        map(r, r->type == Type::I64 ? b.op(OpKind::FToI, {x}) : x);
       }
     }
   }
@@ -252,7 +257,8 @@ class WriteHoisted : public Rewriter {
     if (!exports_.scalars.empty()) {
       Value* buffer = b.data_buf(scratch, Type::F64);
       for (size_t k = 0; k < exports_.scalars.size(); ++k) {
-        b.store(buffer, b.const_i64(static_cast<int64_t>(k)), get(exports_.scalars[k]));
+        Value* x = get(exports_.scalars[k]);
+        b.store(buffer, b.const_i64(static_cast<int64_t>(k)), x->type == Type::I64 ? b.op(OpKind::IToF, {x}) : x);
       }
     }
     b.ret({});

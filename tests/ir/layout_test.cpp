@@ -140,6 +140,48 @@ TEST(Layout, SizesFromTheData) {
   EXPECT_EQ(layout->unconstrained_size, 3 + 8 + 3);
 }
 
+// Room for local variables: a plate of N data items, subsampled by B, and a
+// latent z with one entry per item. Nothing declares plates yet (the VAE work
+// will); the layout resolves them and checks a local variable runs over its plate.
+TEST(Layout, PlatesAndLocalVariables) {
+  auto data = [](const char* name) {
+    ir::SizeExpr e;
+    e.kind = ir::SizeExpr::Kind::Data;
+    e.text = name;
+    return e;
+  };
+  ir::ProgramLayout layout;
+  layout.plates.push_back({"items", data("N"), data("B")});
+  ir::LayoutVariable z{"z", ir::OutputBlock::Parameters, ir::Transform::Identity, {data("N"), data("K")}, {}, 0};
+  ir::LayoutVariable mu{"mu", ir::OutputBlock::Parameters, ir::Transform::Identity, {data("K")}, {}, -1};
+  layout.variables = {mu, z};
+  auto sizes = [](int64_t n, int64_t b) {
+    return [n, b](const std::string& name) -> std::optional<ir::SizeScalar> {
+      if (name == "N") return ir::SizeScalar{n};
+      if (name == "B") return ir::SizeScalar{b};
+      if (name == "K") return ir::SizeScalar{int64_t{2}};
+      return std::nullopt;
+    };
+  };
+  Expected<ir::ResolvedLayout> resolved = ir::resolve_layout(layout, sizes(100, 10));
+  ASSERT_TRUE(resolved) << resolved.error();
+  ASSERT_EQ(resolved->plates.size(), 1u);
+  EXPECT_EQ(resolved->plates[0].size, 100);
+  EXPECT_EQ(resolved->plates[0].batch_size, 10);
+  EXPECT_EQ(resolved->find("z")->plate, 0);
+  EXPECT_EQ(resolved->find("mu")->plate, -1);
+  EXPECT_EQ(resolved->unconstrained_size, 2 + 200);
+
+  resolved = ir::resolve_layout(layout, sizes(5, 10));
+  ASSERT_FALSE(resolved);
+  EXPECT_EQ(resolved.error(), "<unknown>: the batch size of plate 'items' (10) is larger than the plate (5)");
+
+  layout.variables[1].dims = {data("K"), data("N")};
+  resolved = ir::resolve_layout(layout, sizes(100, 10));
+  ASSERT_FALSE(resolved);
+  EXPECT_EQ(resolved.error(), "<unknown>: 'z' is local to plate 'items' of 100 items, but its first size is not that");
+}
+
 // A sum of 10^5 terms is one flat chain, not 10^5 levels of recursion.
 TEST(Layout, LongSizeExpression) {
   std::string size = "1";

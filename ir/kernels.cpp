@@ -1,0 +1,132 @@
+// The kernel table (kernels.h): each kernel's operands and its derivative
+// rules as IR, one line of maths above each.
+#include "ir/kernels.h"
+
+#include <functional>
+
+#include "ir/builder.h"
+
+namespace vic::ir {
+namespace {
+
+using D = DerivativeSite;
+using Tangents = std::vector<Value*>;
+
+Value* call(Builder& b, const char* kernel, const std::vector<Value*>& args) {
+  return b.kernel_call(kernel, args)->results[0];
+}
+
+Value* mul(Builder& b, Value* p, Value* q) { return b.op(OpKind::IMul, {p, q}); }
+
+// An n x n matrix whose element (i, j) is f(i, j, element (i, j) of m).
+Value* per_element(Builder& b, Value* m, Value* n,
+                   const std::function<Value*(Builder&, Value* i, Value* j, Value* x)>& f) {
+  Op* gen = b.create_generate(mul(b, n, n), Type::F64, "k");
+  Builder in(b.function(), gen->region(0));
+  Value* k = gen->region(0).args[0];
+  in.yield({f(in, in.op(OpKind::IDiv, {k, n}), in.op(OpKind::IMod, {k, n}), in.extract(m, k))});
+  return gen->result();
+}
+
+// scale * m on and below the diagonal, 0 above: what of a matrix (a tangent,
+// an adjoint) a kernel reading only its lower triangle sees.
+Value* lower(Builder& b, Value* m, Value* n, double scale = 1.0) {
+  return per_element(b, m, n, [scale](Builder& in, Value* i, Value* j, Value* x) {
+    Value* scaled = scale == 1.0 ? x : in.op(OpKind::FMul, {x, in.const_f64(scale)});
+    return in.op(OpKind::Select, {in.cmp(CmpPredicate::Le, j, i), scaled, in.const_f64(0.0)});
+  });
+}
+
+// p - q element by element, a null p being zero (q is not null).
+Value* subtract(Builder& b, Value* p, Value* q) {
+  if (!q) return p;
+  Op* gen = b.create_generate(tensor_size(q), Type::F64, "k");
+  Builder in(b.function(), gen->region(0));
+  Value* k = gen->region(0).args[0];
+  Value* qk = in.extract(q, k);
+  in.yield({p ? in.op(OpKind::FSub, {in.extract(p, k), qk}) : in.op(OpKind::FNeg, {qk})});
+  return gen->result();
+}
+
+// L = chol(A):  dL = L Phi(L^-1 dA L^-T), Phi taking the lower triangle with
+// the diagonal halved; A's adjoint is the kernel cholesky.adjoint.
+Value* cholesky_vjp(const D& d, size_t, Value* a) {
+  return call(d.b, "cholesky.adjoint", {d.r, a, d.x[1], d.x[2]});
+}
+
+Value* cholesky_jvp(const D& d, const Tangents& t) {
+  if (!t[0]) return nullptr;
+  Builder& b = d.b;
+  Value *L = d.r, *n = d.x[1], *nn = d.x[2];
+  Value* w = call(b, "tri_solve", {L, t[0], n, n, nn});  // L^-1 dA
+  Value* wt = per_element(b, w, n, [&](Builder& in, Value* i, Value* j, Value*) {
+    return in.extract(w, in.op(OpKind::IAdd, {in.op(OpKind::IMul, {j, n}), i}));
+  });
+  Value* m = call(b, "tri_solve", {L, wt, n, n, nn});  // L^-1 dA L^-T, dA being symmetric
+  Value* phi = per_element(b, m, n, [](Builder& in, Value* i, Value* j, Value* x) {
+    Value* half = in.op(OpKind::FMul, {x, in.const_f64(0.5)});
+    return in.op(OpKind::Select, {in.cmp(CmpPredicate::Lt, j, i), x,
+                                  in.op(OpKind::Select, {in.cmp(CmpPredicate::Eq, j, i), half, in.const_f64(0.0)})});
+  });
+  return b.op(OpKind::MatMul, {L, phi, n, n, n, nn});
+}
+
+// X = L^-1 B (L n x n lower, B n x k):  adj_B = L^-T a,  adj_L = -tril(adj_B X').
+// dX = L^-1 (dB - tril(dL) X).
+Value* tri_solve_vjp(const D& d, size_t k, Value* a) {
+  Builder& b = d.b;
+  Value *L = d.x[0], *n = d.x[2], *cols = d.x[3];
+  Value* g = call(b, "tri_solve.t", {L, a, n, cols, d.x[4]});
+  if (k == 1) return g;
+  return lower(b, b.op(OpKind::MatMulNT, {g, d.r, n, cols, n, mul(b, n, n)}), n, -1.0);
+}
+
+Value* tri_solve_jvp(const D& d, const Tangents& t) {
+  if (!t[0] && !t[1]) return nullptr;
+  Builder& b = d.b;
+  Value *L = d.x[0], *n = d.x[2], *cols = d.x[3];
+  Value* dl_x = t[0] ? b.op(OpKind::MatMul, {lower(b, t[0], n), d.r, n, n, cols, d.x[4]}) : nullptr;
+  return call(b, "tri_solve", {L, subtract(b, t[1], dl_x), n, cols, d.x[4]});
+}
+
+// X = L^-T B:  adj_B = L^-1 a,  adj_L = -tril(X adj_B').  dX = L^-T (dB - tril(dL)' X).
+Value* tri_solve_t_vjp(const D& d, size_t k, Value* a) {
+  Builder& b = d.b;
+  Value *L = d.x[0], *n = d.x[2], *cols = d.x[3];
+  Value* g = call(b, "tri_solve", {L, a, n, cols, d.x[4]});
+  if (k == 1) return g;
+  return lower(b, b.op(OpKind::MatMulNT, {d.r, g, n, cols, n, mul(b, n, n)}), n, -1.0);
+}
+
+Value* tri_solve_t_jvp(const D& d, const Tangents& t) {
+  if (!t[0] && !t[1]) return nullptr;
+  Builder& b = d.b;
+  Value *L = d.x[0], *n = d.x[2], *cols = d.x[3];
+  Value* dlt_x = t[0] ? b.op(OpKind::MatMulTN, {lower(b, t[0], n), d.r, n, n, cols, d.x[4]}) : nullptr;
+  return call(b, "tri_solve.t", {L, subtract(b, t[1], dlt_x), n, cols, d.x[4]});
+}
+
+const std::vector<KernelInfo> kKernels = {
+    // (A; n; n * n) -> the lower Cholesky factor L, zeros above; fails when
+    // A is not symmetric or not positive definite.
+    {"cholesky", "vic_kernel_cholesky", 1, 1, cholesky_vjp, cholesky_jvp},
+    // (L, adj_L; n; n * n) -> adj_A = sym(L^-T Phi(L' adj_L) L^-1); only in
+    // cholesky's rule, and vic differentiates once.
+    {"cholesky.adjoint", "vic_kernel_cholesky_adjoint", 2, 1, nullptr, nullptr},
+    // (L, B; n, k; n * k) -> L^-1 B, reading L's lower triangle.
+    {"tri_solve", "vic_kernel_tri_solve", 2, 2, tri_solve_vjp, tri_solve_jvp},
+    // (L, B; n, k; n * k) -> L^-T B.
+    {"tri_solve.t", "vic_kernel_tri_solve_t", 2, 2, tri_solve_t_vjp, tri_solve_t_jvp},
+};
+
+}  // namespace
+
+const KernelInfo* find_kernel(std::string_view name) {
+  for (const KernelInfo& k : kKernels)
+    if (name == k.name) return &k;
+  return nullptr;
+}
+
+const std::vector<KernelInfo>& all_kernels() { return kKernels; }
+
+}  // namespace vic::ir

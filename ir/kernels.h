@@ -1,0 +1,40 @@
+// The kernels `kernel.call` names: opaque linear-algebra routines (LAPACK's
+// Cholesky, BLAS's triangular solves) that the IR does not look into, each
+// with its operands and its own adjoint written as IR (more kernel calls and
+// tensor ops). Their C implementations are the runtime's
+// (stdlib/linear_algebra_kernels.cpp); codegen calls them by `symbol`.
+//
+// A kernel.call's operands are the kernel's tensors, then its i64 sizes, then
+// the result's element count; its results are the tensor and an i64 status
+// (0, or a failure the caller turns into a check). Matrices are row-major.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "ir/op_table.h"
+
+namespace vic::ir {
+
+struct KernelInfo {
+  const char* name;    // "cholesky", as kernel.call spells it
+  const char* symbol;  // "vic_kernel_cholesky": int64_t f(double* out, const double* tensors..., int64_t sizes...)
+  size_t num_tensors;  // tensor operands
+  size_t num_sizes;    // i64 operands after them, before the result's element count
+  // The adjoint of tensor operand k (site.r is the result tensor), or null
+  // when the kernel is never differentiated (an adjoint kernel).
+  Vjp vjp;
+  // The result's tangent given the tensors' tangents (null: zero); null when
+  // the kernel has no forward rule.
+  Jvp jvp;
+};
+
+// The kernel called `name`, or null.
+const KernelInfo* find_kernel(std::string_view name);
+const std::vector<KernelInfo>& all_kernels();
+
+// Statuses the kernels return besides 0.
+inline constexpr int64_t kKernelNotSymmetric = 1;
+inline constexpr int64_t kKernelNotPositiveDefinite = 2;
+
+}  // namespace vic::ir

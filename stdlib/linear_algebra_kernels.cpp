@@ -1,0 +1,93 @@
+// The linear-algebra kernels kernel.call names (ir/kernels.h): LAPACK's
+// Cholesky factorisation and BLAS's triangular products and solves, from
+// OpenBLAS. Matrices are row-major; each kernel writes its result into `out`
+// (never one of its inputs) and returns 0 or a failure status.
+#include <cblas.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "ir/kernels.h"
+
+extern "C" {
+// LAPACK's Cholesky factorisation (column-major, Fortran calling convention;
+// the trailing length of `uplo` is Fortran's hidden argument).
+void dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info, size_t uplo_length);
+}
+
+namespace {
+
+// Stan's tolerance for a symmetric matrix (CONSTRAINT_TOLERANCE).
+constexpr double kSymmetryTolerance = 1e-8;
+
+void copy(double* out, const double* in, int64_t n) {
+  if (n > 0) std::memcpy(out, in, static_cast<size_t>(n) * sizeof(double));
+}
+
+}  // namespace
+
+extern "C" {
+
+// L = chol(A), A n x n. Row-major A read as column-major is A' = A, whose
+// upper factor U (A = U'U) read back row-major is L, so LAPACK's 'U' case
+// writes L's lower triangle with no transposition.
+int64_t vic_kernel_cholesky(double* L, const double* A, int64_t n, int64_t) {
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      if (!std::isfinite(A[i * n + j])) return vic::ir::kKernelNotPositiveDefinite;
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < i; ++j)
+      if (!(std::fabs(A[i * n + j] - A[j * n + i]) <= kSymmetryTolerance)) return vic::ir::kKernelNotSymmetric;
+  if (n == 0) return 0;
+  copy(L, A, n * n);
+  const int size = static_cast<int>(n);
+  int info = 0;
+  dpotrf_("U", &size, L, &size, &info, 1);
+  if (info != 0) return vic::ir::kKernelNotPositiveDefinite;
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = i + 1; j < n; ++j) L[i * n + j] = 0.0;
+  return 0;
+}
+
+// adj_A = sym(L^-T Phi(L' adj_L) L^-1), Phi taking the lower triangle with its
+// diagonal halved (Murray 2016, "Differentiation of the Cholesky
+// decomposition"); sym(S) = (S + S') / 2, as A enters only through its
+// symmetric part.
+int64_t vic_kernel_cholesky_adjoint(double* adj_A, const double* L, const double* adj_L, int64_t n, int64_t) {
+  if (n == 0) return 0;
+  const int m = static_cast<int>(n);
+  copy(adj_A, adj_L, n * n);
+  cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, m, m, 1.0, L, m, adj_A, m);
+  for (int64_t i = 0; i < n; ++i) {
+    adj_A[i * n + i] *= 0.5;
+    for (int64_t j = i + 1; j < n; ++j) adj_A[i * n + j] = 0.0;
+  }
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, m, m, 1.0, L, m, adj_A, m);
+  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, m, m, 1.0, L, m, adj_A, m);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < i; ++j) {
+      const double s = 0.5 * (adj_A[i * n + j] + adj_A[j * n + i]);
+      adj_A[i * n + j] = adj_A[j * n + i] = s;
+    }
+  return 0;
+}
+
+// X = L^-1 B and X = L^-T B, L n x n (its lower triangle), B n x k.
+static int64_t tri_solve(double* X, const double* L, const double* B, int64_t n, int64_t k, CBLAS_TRANSPOSE trans) {
+  if (n == 0 || k == 0) return 0;
+  copy(X, B, n * k);
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, trans, CblasNonUnit, static_cast<int>(n), static_cast<int>(k), 1.0,
+              L, static_cast<int>(n), X, static_cast<int>(k));
+  return 0;
+}
+
+int64_t vic_kernel_tri_solve(double* X, const double* L, const double* B, int64_t n, int64_t k, int64_t) {
+  return tri_solve(X, L, B, n, k, CblasNoTrans);
+}
+
+int64_t vic_kernel_tri_solve_t(double* X, const double* L, const double* B, int64_t n, int64_t k, int64_t) {
+  return tri_solve(X, L, B, n, k, CblasTrans);
+}
+
+}  // extern "C"

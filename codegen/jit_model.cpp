@@ -167,6 +167,10 @@ class JitModel : public runtime::Model {
     if (error) *error = ctx.error;
   }
 
+  bool is_fatal(runtime::EvalError error) const override {
+    return error > 0 && static_cast<size_t>(error) <= checks_.size() && checks_[error - 1].fatal;
+  }
+
   std::string describe_error(runtime::EvalError error) const override {
     if (error <= 0 || static_cast<size_t>(error) > checks_.size()) return "unknown error";
     const ir::CheckInfo& c = checks_[error - 1];

@@ -584,7 +584,7 @@ class Generator {
     auto vec = [&](Domain d) { return vector_of(n, depth - 1, d); };
     switch (domain) {
       case Domain::Any:
-        switch (c_.weighted({25, 15, 15, 5, 10, 10, 10})) {
+        switch (c_.weighted({25, 15, 15, 5, 10, 10, 10, 8})) {
           case 0: {
             static const char* const kOps[] = {"+", "-", ".*", "./"};
             const char* op = kOps[c_.pick(4)];
@@ -609,8 +609,10 @@ class Generator {
           }
           case 5:
             return vec(Domain::Positive);
-          default:
+          case 6:
             return vec(Domain::Unit);
+          default:
+            return sliced_vector(n, depth);
         }
       case Domain::Positive:
         switch (c_.weighted({30, 15, 15, 15, 10})) {
@@ -630,6 +632,27 @@ class Generator {
         return parenthesised(vec(Domain::Unit), ".*", vec(Domain::Unit));
     }
     return vec(Domain::Any);
+  }
+
+  // n elements cut from a longer vector, or joined from two: head, tail,
+  // segment, append_row (the slicing and concatenation ops).
+  std::string sliced_vector(int64_t n, int depth) {
+    std::vector<int64_t> longer;
+    for (int64_t m : sequence_lengths())
+      if (m >= n && !views(Kind::Vector, m).empty()) longer.push_back(m);
+    if (longer.empty()) return vector_of(n, depth - 1, Domain::Any);
+    const int64_t m = longer[c_.pick(longer.size())];
+    auto source = [&] { return vector_of(m, depth - 1, Domain::Any); };
+    switch (c_.pick(n >= 2 ? 4 : 3)) {
+      case 0: return "head(" + source() + ", " + std::to_string(n) + ")";
+      case 1: return "tail(" + source() + ", " + std::to_string(n) + ")";
+      case 2: return "segment(" + source() + ", " + std::to_string(c_.in_range(1, m - n + 1)) + ", " + std::to_string(n) + ")";
+      default: {
+        const int64_t k = c_.in_range(1, n - 1);
+        return "append_row(head(" + source() + ", " + std::to_string(k) + "), tail(" + source() + ", " +
+               std::to_string(n - k) + "))";
+      }
+    }
   }
 
   // A one-dimensional real array of length n: a variable, or an elementwise

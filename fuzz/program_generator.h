@@ -8,7 +8,8 @@
 // ones too), local variables, for loops (loop-carried scalars and
 // recurrences among them), if/else, compound assignment and container
 // updates, indexing (by data index arrays too), `~` and `target +=` with
-// every distribution, the elementwise and reducing functions and `_rng` draws. Indices stay in range and density
+// every distribution, the elementwise and reducing functions, slices and
+// concatenations of vectors (head, tail, segment, append_row) and `_rng` draws. Indices stay in range and density
 // arguments stay in their domains as far as the generator can see, so most
 // programs evaluate to a finite log density; none is meant to fail `vic check`.
 #pragma once

@@ -141,6 +141,10 @@ struct Function {
 struct CheckInfo {
   std::string message;  // "normal_lpdf: Scale parameter must be positive"
   SourceLoc loc;
+  // Where Stan throws std::out_of_range or std::invalid_argument (an index out
+  // of range, sizes that do not match): the fit ends with the message. Other
+  // checks (Stan's domain errors) only reject the point.
+  bool fatal = false;
 };
 
 // A buffer of f64 the runtime allocates when it binds the data, filled once by

@@ -97,6 +97,7 @@ class Advi {
       EvalError error = 0;
       ++result_.num_lp_calls;
       double lp = model_.lp(zeta_.data(), &error);
+      if (ends_fit(error)) return Error{fatal_};
       if (error == 0 && std::isfinite(lp)) {
         elbo += lp;
         ++i;
@@ -127,6 +128,7 @@ class Advi {
       EvalError error = 0;
       ++result_.num_lp_grad_calls;
       double lp = model_.lp_grad(zeta_.data(), grad_.data(), &error);
+      if (ends_fit(error)) return Error{fatal_};
       bool finite = error == 0 && std::all_of(grad_.begin(), grad_.end(),
                                               [](double g) { return std::isfinite(g); });
       if (finite) {
@@ -169,6 +171,7 @@ class Advi {
     double elbo = -std::numeric_limits<double>::max();
     double elbo_best = -std::numeric_limits<double>::max();
     Expected<double> initial = calc_elbo(q);
+    if (!initial && !fatal_.empty()) return Error{fatal_};
     if (!initial) {
       return Error{"ADVI: cannot compute the ELBO at the initial variational distribution (" +
                    initial.error() + ")"};
@@ -185,11 +188,15 @@ class Advi {
         print_progress(index * adapt_iterations + iter_tune, adapt_iterations * kEtaSequenceSize,
                        adapt_iterations);
         // A diverging gradient is fine here: a smaller eta comes next.
-        if (!calc_elbo_grad(q, elbo_grad)) elbo_grad.set_to_zero();
+        if (!calc_elbo_grad(q, elbo_grad)) {
+          if (!fatal_.empty()) return Error{fatal_};
+          elbo_grad.set_to_zero();
+        }
         update_history(history, elbo_grad, iter_tune == 1);
         step(q, elbo_grad, history, eta / std::sqrt(static_cast<double>(iter_tune)));
       }
       Expected<double> tuned = calc_elbo(q);
+      if (!tuned && !fatal_.empty()) return Error{fatal_};
       elbo = tuned ? *tuned : -std::numeric_limits<double>::max();
 
       if (elbo < elbo_best && elbo_best > elbo_init) {
@@ -315,7 +322,17 @@ class Advi {
     return Status::ok();
   }
 
+  // The message of a fatal check that ended the fit, or "".
+  const std::string& fatal_error() const { return fatal_; }
+
  private:
+  // Whether `error` is a check that ends the fit (Model::is_fatal); keeps its message.
+  bool ends_fit(EvalError error) {
+    if (error == 0 || !model_.is_fatal(error)) return false;
+    fatal_ = model_.describe_error(error);
+    return true;
+  }
+
   // eta ~ N(0, I) into eta_draw_ (one boost normal per coordinate, in order, as
   // stan::math::normal_rng draws them), zeta = eta .* exp(omega) + mu into zeta_.
   void draw_zeta(const MeanField& q) {
@@ -404,6 +421,7 @@ class Advi {
   std::vector<double> eta_draw_;
   std::vector<double> zeta_;
   std::vector<double> grad_;
+  std::string fatal_;
 };
 
 // Settings Stan's check_positive calls would reject, and the ones that would
@@ -485,7 +503,8 @@ Expected<AdviResult> run_advi(const Model& model, const AdviSettings& settings, 
     if (status) break;
     // eta is one of Stan's candidates or the user's: the next smaller candidate.
     double smaller = eta / 10;
-    if (!settings.restart_on_divergence || !(smaller >= 0.01 * (1 - 1e-12))) return Error{status.error()};
+    if (!advi.fatal_error().empty() || !settings.restart_on_divergence || !(smaller >= 0.01 * (1 - 1e-12)))
+      return Error{status.error()};
     std::ostringstream line;
     line << "the ascent diverged at iteration " << result.iterations << " with eta = " << eta << " ("
          << status.error() << "); restarting with eta = " << smaller;

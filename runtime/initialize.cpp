@@ -50,6 +50,7 @@ Expected<std::vector<double>> initialize_unconstrained(const Model& model, Rng& 
     EvalError error = 0;
     if (num_lp_calls) ++*num_lp_calls;
     double lp = model.lp(theta.data(), &error);
+    if (error != 0 && model.is_fatal(error)) return Error{model.describe_error(error)};
     if (error != 0) {
       last_problem = "error evaluating the log density: " + model.describe_error(error);
       say("Rejecting initial value:");
@@ -66,6 +67,7 @@ Expected<std::vector<double>> initialize_unconstrained(const Model& model, Rng& 
     }
     if (num_lp_grad_calls) ++*num_lp_grad_calls;
     model.lp_grad(theta.data(), grad.data(), &error);
+    if (error != 0 && model.is_fatal(error)) return Error{model.describe_error(error)};
     double sum = 0;
     for (double g : grad) sum += g;
     if (error != 0 || !std::isfinite(sum)) {

@@ -50,6 +50,10 @@ class Model {
 
   // "file:line:col: normal_lpdf: Scale parameter is -1, but must be positive".
   virtual std::string describe_error(EvalError error) const = 0;
+  // Whether the error ends a fit rather than rejecting one point: an index
+  // out of range, sizes that do not match (where Stan throws std::out_of_range
+  // or std::invalid_argument, not std::domain_error).
+  virtual bool is_fatal(EvalError) const { return false; }
 
   // A data value the log density reads that is not finite, as "data field 'y':
   // element 3 is inf", or "" when there is none. Initialisation names it when

@@ -3,6 +3,7 @@
 #include "stdlib/distributions.h"
 
 #include <cmath>
+#include <functional>
 #include <numbers>
 
 namespace vic::stdlib {
@@ -79,6 +80,13 @@ class DensityBuilder {
   void require_positive(int i, const char* name) {
     require(b_.cmp(CmpPredicate::Gt, arg(i), o_.c(0.0)), std::string(name) + " must be positive");
   }
+  // Stan's check_positive_finite: an infinite scale or shape is rejected, not
+  // carried into a density that is then -inf (or, rewritten, finite).
+  void require_positive_finite(int i, const char* name) {
+    Value* x = arg(i);
+    require(b_.op(OpKind::And, {b_.cmp(CmpPredicate::Gt, x, o_.c(0.0)), b_.cmp(CmpPredicate::Lt, x, o_.c(HUGE_VAL))}),
+            std::string(name) + " must be positive finite");
+  }
   void require_nonnegative_int(int i, const char* name) {
     require(b_.cmp(CmpPredicate::Ge, int_arg(i), b_.const_i64(0)), std::string(name) + " must be non-negative");
   }
@@ -94,8 +102,24 @@ class DensityBuilder {
  private:
   // n * log(x), with 0 * log(0) = 0 (Stan's multiply_log).
   Value* multiply_log(Value* n, Value* x) {
-    Value* is_zero = b_.cmp(CmpPredicate::Eq, n, o_.c(0.0));
-    return b_.op(OpKind::Select, {is_zero, o_.c(0.0), o_.mul(n, o_.log(x))});
+    return either(b_.cmp(CmpPredicate::Eq, n, o_.c(0.0)), [](Ops& in) { return in.c(0.0); },
+                  [n, x](Ops& in) { return in.mul(n, in.log(x)); });
+  }
+
+  // c ? then_value : else_value, evaluating only the branch taken (an `if`,
+  // not a select): the other branch's infinite partial at a boundary (log(0)
+  // at theta = 1 in bernoulli's log(1 - theta)) never meets a zero adjoint,
+  // which would make the gradient NaN.
+  Value* either(Value* c, const std::function<Value*(Ops&)>& then_value,
+                const std::function<Value*(Ops&)>& else_value) {
+    ir::Op* branch = b_.create_if(c, {ir::Type::F64});
+    Builder then_b(b_.function(), branch->region(0)), else_b(b_.function(), branch->region(1));
+    then_b.set_loc(b_.loc());
+    else_b.set_loc(b_.loc());
+    Ops then_o{then_b}, else_o{else_b};
+    then_b.yield({then_value(then_o)});
+    else_b.yield({else_value(else_o)});
+    return branch->result();
   }
 
   Builder& b_;
@@ -119,8 +143,8 @@ Value* DensityBuilder::build() {
     t_.add({}, [&] { return o.c(-kLogSqrtTwoPi); });
     t_.add({0}, [&] { return o.mul(o.c(-0.5), o.square(arg(0))); });
   } else if (dist_ == "student_t") {
-    require_positive(1, "Degrees of freedom parameter");
-    require_positive(3, "Scale parameter");
+    require_positive_finite(1, "Degrees of freedom parameter");
+    require_positive_finite(3, "Scale parameter");
     // lgamma((nu + 1) / 2) - lgamma(nu / 2) - log(nu) / 2 - log(pi) / 2 - log(sigma)
     //   - (nu + 1) / 2 * log1p(((y - mu) / sigma)^2 / nu)
     t_.add({1}, [&] {
@@ -134,13 +158,13 @@ Value* DensityBuilder::build() {
       return o.mul(o.mul(o.c(-0.5), o.add(arg(1), o.c(1.0))), o.log1p(o.div(o.square(z), arg(1))));
     });
   } else if (dist_ == "cauchy") {
-    require_positive(2, "Scale parameter");
+    require_positive_finite(2, "Scale parameter");
     // -log(pi) - log(sigma) - log1p(((y - mu) / sigma)^2)
     t_.add({}, [&] { return o.c(-kLogPi); });
     t_.add({2}, [&] { return o.neg(o.log(arg(2))); });
     t_.add({0, 1, 2}, [&] { return o.neg(o.log1p(o.square(o.div(o.sub(arg(0), arg(1)), arg(2))))); });
   } else if (dist_ == "lognormal") {
-    require_positive(2, "Scale parameter");
+    require_positive_finite(2, "Scale parameter");
     require(b_.cmp(CmpPredicate::Ge, arg(0), o.c(0.0)), "Random variable must be non-negative");
     // -log(sqrt(2 pi)) - log(sigma) - log(y) - ((log(y) - mu) / sigma)^2 / 2
     t_.add({}, [&] { return o.c(-kLogSqrtTwoPi); });
@@ -148,14 +172,14 @@ Value* DensityBuilder::build() {
     t_.add({0}, [&] { return o.neg(o.log(arg(0))); });
     t_.add({0, 1, 2}, [&] { return o.mul(o.c(-0.5), o.square(o.div(o.sub(o.log(arg(0)), arg(1)), arg(2)))); });
   } else if (dist_ == "exponential") {
-    require_positive(1, "Inverse scale parameter");
+    require_positive_finite(1, "Inverse scale parameter");
     require(b_.cmp(CmpPredicate::Ge, arg(0), o.c(0.0)), "Random variable must be non-negative");
     // log(beta) - beta * y
     t_.add({1}, [&] { return o.log(arg(1)); });
     t_.add({0, 1}, [&] { return o.neg(o.mul(arg(1), arg(0))); });
   } else if (dist_ == "gamma") {
-    require_positive(1, "Shape parameter");
-    require_positive(2, "Inverse scale parameter");
+    require_positive_finite(1, "Shape parameter");
+    require_positive_finite(2, "Inverse scale parameter");
     require(b_.cmp(CmpPredicate::Ge, arg(0), o.c(0.0)), "Random variable must be non-negative");
     // -lgamma(a) + a log(b) + (a - 1) log(y) - b y
     t_.add({1}, [&] { return o.neg(o.lgamma(arg(1))); });
@@ -163,8 +187,8 @@ Value* DensityBuilder::build() {
     t_.add({0, 1}, [&] { return o.mul(o.sub(arg(1), o.c(1.0)), o.log(arg(0))); });
     t_.add({0, 2}, [&] { return o.neg(o.mul(arg(2), arg(0))); });
   } else if (dist_ == "inv_gamma") {
-    require_positive(1, "Shape parameter");
-    require_positive(2, "Scale parameter");
+    require_positive_finite(1, "Shape parameter");
+    require_positive_finite(2, "Scale parameter");
     require(b_.cmp(CmpPredicate::Ge, arg(0), o.c(0.0)), "Random variable must be non-negative");
     // -lgamma(a) + a log(b) - (a + 1) log(y) - b / y
     t_.add({1}, [&] { return o.neg(o.lgamma(arg(1))); });
@@ -172,8 +196,8 @@ Value* DensityBuilder::build() {
     t_.add({0, 1}, [&] { return o.neg(o.mul(o.add(arg(1), o.c(1.0)), o.log(arg(0)))); });
     t_.add({0, 2}, [&] { return o.neg(o.div(arg(2), arg(0))); });
   } else if (dist_ == "beta") {
-    require_positive(1, "First shape parameter");
-    require_positive(2, "Second shape parameter");
+    require_positive_finite(1, "First shape parameter");
+    require_positive_finite(2, "Second shape parameter");
     require(b_.op(OpKind::And, {b_.cmp(CmpPredicate::Ge, arg(0), o.c(0.0)), b_.cmp(CmpPredicate::Le, arg(0), o.c(1.0))}),
             "Random variable must be in [0, 1]");
     // lgamma(a + b) - lgamma(a) - lgamma(b) + (a - 1) log(y) + (b - 1) log(1 - y)
@@ -198,7 +222,8 @@ Value* DensityBuilder::build() {
     // n == 1 ? log(theta) : log(1 - theta)
     t_.add({0, 1}, [&] {
       Value* one = b_.cmp(CmpPredicate::Eq, int_arg(0), b_.const_i64(1));
-      return b_.op(OpKind::Select, {one, o.log(arg(1)), o.log1m(arg(1))});
+      Value* theta = arg(1);
+      return either(one, [theta](Ops& in) { return in.log(theta); }, [theta](Ops& in) { return in.log1m(theta); });
     });
   } else if (dist_ == "bernoulli_logit") {
     require(b_.op(OpKind::And, {b_.cmp(CmpPredicate::Ge, int_arg(0), b_.const_i64(0)),

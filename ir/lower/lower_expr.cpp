@@ -43,7 +43,7 @@ Value* FunctionLowering::index_value(const ast::Expr& index, Value* dim) {
   Value* i = to_int(lower_scalar(index));
   b_->set_loc(index.loc);
   Value* ok = b_->op(OpKind::And, {b_->cmp(CmpPredicate::Ge, i, b_->const_i64(1)), b_->cmp(CmpPredicate::Le, i, dim)});
-  b_->check(ok, add_check("index out of range", index.loc));
+  b_->check(ok, add_fatal_check("index out of range", index.loc));
   return b_->op(OpKind::ISub, {i, b_->const_i64(1)});
 }
 
@@ -56,7 +56,7 @@ LExpr FunctionLowering::lower_index(const ast::Index& e) {
     // where it is read.
     LExpr idx = lower_expr(*e.indices[0]);
     Value* n = view.dims[0];
-    int64_t out_of_range = add_check("index out of range", e.indices[0]->loc);
+    int64_t out_of_range = add_fatal_check("index out of range", e.indices[0]->loc);
     LExpr l;
     l.size = idx.size;
     l.dims = {idx.size};
@@ -198,7 +198,7 @@ LExpr FunctionLowering::lower_binary(const ast::Binary& top) {
       continue;
     }
     if (!acc.is_scalar() && !rhs.is_scalar()) {
-      b_->check(b_->cmp(CmpPredicate::Eq, acc.size, rhs.size), add_check("elementwise operands differ in size", e.loc));
+      b_->check(b_->cmp(CmpPredicate::Eq, acc.size, rhs.size), add_fatal_check("elementwise operands differ in size", e.loc));
     }
     if (!steps) {
       steps = std::make_shared<std::vector<Step>>();
@@ -270,7 +270,7 @@ LExpr FunctionLowering::lower_product(const LExpr& lhs, const LExpr& rhs, const 
   const ast::Shape ls = e.lhs->type.shape, rs = e.rhs->type.shape;
   const bool parameter = e.dependence == ast::Dependence::Parameter;
   auto sizes_agree = [&](Value* a, Value* b) {
-    b_->check(b_->cmp(CmpPredicate::Eq, a, b), add_check("multiplication: the operands' sizes do not match", e.loc));
+    b_->check(b_->cmp(CmpPredicate::Eq, a, b), add_fatal_check("multiplication: the operands' sizes do not match", e.loc));
   };
   auto last = [](const LExpr& x) { return x.dims.back(); };
   VIC_CHECK(!lhs.dims.empty() && !rhs.dims.empty()) << "a product of containers of unknown sizes at " << e.loc.str();
@@ -326,7 +326,7 @@ Value* FunctionLowering::sum_over(const std::vector<LExpr>& args,
     if (a.is_scalar()) continue;
     if (container) {
       b_->check(b_->cmp(CmpPredicate::Eq, container->size, a.size),
-                add_check("vectorised arguments differ in size", b_->loc()));
+                add_fatal_check("vectorised arguments differ in size", b_->loc()));
     } else {
       container = &a;
     }

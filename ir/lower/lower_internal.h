@@ -106,10 +106,12 @@ class FunctionLowering {
  private:
   bool propto() const { return entry_.propto; }
 
-  int64_t add_check(const std::string& message, SourceLoc loc) {
-    out_.checks.push_back({message, loc});
+  int64_t add_check(const std::string& message, SourceLoc loc, bool fatal = false) {
+    out_.checks.push_back({message, loc, fatal});
     return static_cast<int64_t>(out_.checks.size() - 1);
   }
+  // A check Stan throws a non-domain error for: it ends a fit (ir::CheckInfo::fatal).
+  int64_t add_fatal_check(const std::string& message, SourceLoc loc) { return add_check(message, loc, true); }
   stdlib::AddCheck check_adder() {
     return [this](const std::string& m) { return add_check(m, b_->loc()); };
   }

@@ -59,7 +59,7 @@ void FunctionLowering::assign_container(const View& dest, const LExpr& value,
   Value* size = product(dest.dims);
   if (!value.is_scalar()) {
     b_->check(b_->cmp(CmpPredicate::Eq, size, value.size),
-              add_check("assignment: the sizes of the two sides differ", b_->loc()));
+              add_fatal_check("assignment: the sizes of the two sides differ", b_->loc()));
   }
   const bool whole = dest.dims.size() == env_[dest.root].view->dims.size();
   auto element = [&](Value* i, Value* old) {

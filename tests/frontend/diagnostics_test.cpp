@@ -685,7 +685,7 @@ TEST(FrontendDiagnostics, LongElseIfChain) {
 TEST(FrontendDiagnostics, FlatOperatorChainsOfHundredThousandTermsAreFine) {
   EXPECT_EQ(diagnose("model { real y = " + repeat("1 + ", 100000) + "1; }\n").text, "");
   // Every left-associative operator (10^4 terms: far past the nesting limit, and quick).
-  for (const std::string& term : {"1 - ", "2 * ", "x / ", "1 && ", "0 || ", "1 == ", "1 < ", "x .* ", "5 % "}) {
+  for (const char* term : {"1 - ", "2 * ", "x / ", "1 && ", "0 || ", "1 == ", "1 < ", "x .* ", "5 % "}) {
     std::string source = "data { real x; }\nmodel { real y = " + repeat(term, 10000) + "1; }\n";
     EXPECT_EQ(diagnose(source).text, "") << term;
   }

@@ -6,7 +6,10 @@
 // `tol_rel_obj`, `eval_elbo` and `output_samples`.
 #include "runtime/csv_writer.h"
 
+#include <cmath>
+
 #include "runtime/format.h"
+#include "runtime/psis.h"
 #include "support/output_file.h"
 
 namespace vic::runtime {
@@ -83,6 +86,10 @@ void write_variational_csv(std::ostream& out, const CsvRunInfo& info, const Advi
       out << format_csv_value(draws.at(row, column));
     }
     out << "\n";
+  }
+  if (info.pareto_k_hat) {
+    out << "# Pareto k-hat = " << format_k_hat(*info.pareto_k_hat)
+        << ": " << describe_k_hat(*info.pareto_k_hat) << "\n";
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <ostream>
+#include <optional>
 #include <string>
 
 #include "runtime/advi.h"
@@ -31,6 +32,9 @@ struct CsvRunInfo {
   std::string output_file;
   // vic's version, e.g. "0.1.0".
   std::string vic_version;
+  // The draws' Pareto k-hat (runtime/psis.h), written as a closing comment
+  // when set; NaN when it could not be computed.
+  std::optional<double> pareto_k_hat;
 };
 
 // Spells one CSV value: the shortest decimal that reads back to the same double

@@ -11,6 +11,7 @@
 
 #include "runtime/csv_writer.h"
 #include "runtime/fit_assessment.h"
+#include "runtime/psis.h"
 #include "runtime/summary.h"
 #include "support/limits.h"
 #include "support/output_file.h"
@@ -112,7 +113,18 @@ int run_fit(const FitOptions& o) {
     std::cerr << "warning: " << draws->num_constrain_errors
               << " draws failed in generated quantities; first: " << draws->first_constrain_error << "\n";
   }
+  // How far the approximation is from the posterior: PSIS on the draws' log
+  // importance ratios log p - log q (up to a constant: CmdStan's log_g__ drops
+  // q's, which does not change k-hat).
+  std::vector<double> log_ratios;
+  for (size_t row = 1; row < draws->num_rows(); ++row) log_ratios.push_back(draws->at(row, 1) - draws->at(row, 2));
+  const double k_hat = runtime::pareto_smooth(log_ratios).k_hat;
+  if (k_hat > 0.7) {
+    std::cerr << "warning: Pareto k-hat = " << runtime::format_k_hat(k_hat)
+              << ": the approximation is far from the posterior (above 0.7); do not trust its means and sds\n";
+  }
   runtime::CsvRunInfo info;
+  info.pareto_k_hat = k_hat;
   info.model_name = std::filesystem::path(o.model).stem().string();
   if (info.model_name == "model") info.model_name = std::filesystem::path(o.model).parent_path().filename().string();
   info.settings = o.advi;
@@ -130,6 +142,7 @@ int run_fit(const FitOptions& o) {
 
   runtime::print_summary_table(std::cout, runtime::summarize_draws(*draws));
   runtime::print_elbo_line(std::cout, *fit);
+  std::cout << "Pareto k-hat = " << runtime::format_k_hat(k_hat) << ": " << runtime::describe_k_hat(k_hat) << "\n";
   std::cout << "draws written to " << o.output << "\n";
   if (o.timings) {
     char line[512];

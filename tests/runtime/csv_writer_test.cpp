@@ -126,6 +126,28 @@ TEST(CsvWriter, NoAdaptationCommentsWithoutAdaptation) {
   EXPECT_NE(out.str().find("lp__,log_p__,log_g__,mu,mu_sq\n0,0,0,0,0\n"), std::string::npos);
 }
 
+TEST(CsvWriter, ClosesWithTheParetoKHatWhenGiven) {
+  testing::Tiny model;
+  AdviResult result;
+  result.mu = {0.0};
+  result.omega = {0.0};
+  Rng rng(1);
+  Expected<Draws> draws = draw_approximation(model, result, 2, rng);
+  ASSERT_TRUE(draws) << draws.error();
+  CsvRunInfo info;
+  std::ostringstream without;
+  write_variational_csv(without, info, result, *draws);
+  EXPECT_EQ(without.str().find("k-hat"), std::string::npos);
+  info.pareto_k_hat = 0.764;
+  std::ostringstream with;
+  write_variational_csv(with, info, result, *draws);
+  const std::string last = "# Pareto k-hat = 0.76: do not trust the fit (above 0.7: the approximation is far from the "
+                           "posterior)\n";
+  ASSERT_GE(with.str().size(), last.size());
+  EXPECT_EQ(with.str().substr(with.str().size() - last.size()), last);
+  EXPECT_EQ(with.str().substr(0, without.str().size()), without.str());
+}
+
 TEST(CsvWriter, FormatsValuesForRoundTrip) {
   EXPECT_EQ(format_csv_value(0.1), "0.1");
   EXPECT_EQ(format_csv_value(-3), "-3");

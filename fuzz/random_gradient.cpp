@@ -69,17 +69,6 @@ ProgramCheck failure(std::string message) {
   return c;
 }
 
-// Every pass that may change a value off: the reference pipeline.
-ir::PipelineSettings unoptimised() {
-  ir::PipelineSettings s;
-  s.fold_constants = false;
-  s.simplify_algebra = false;
-  s.eliminate_common_subexpressions = false;
-  s.eliminate_dead_code = false;
-  s.hoist_data_only = false;
-  return s;
-}
-
 // Compares one point; false when the point is skipped.
 bool check_point(const runtime::Model& optimised, const runtime::Model& reference, uint64_t seed,
                  std::vector<GradientMismatch>& mismatches) {
@@ -141,7 +130,7 @@ ProgramCheck check_program_gradient(const GeneratedProgram& program, uint64_t po
     }
     return failure("compiling fails: " + optimised.error());
   }
-  Expected<tools::CompiledModel> reference = tools::compile_model(*m.ast, *data, unoptimised());
+  Expected<tools::CompiledModel> reference = tools::compile_model(*m.ast, *data, ir::PipelineSettings::unoptimised());
   if (!reference) return failure("compiling without optimisations fails: " + reference.error());
 
   ProgramCheck c;

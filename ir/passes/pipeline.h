@@ -37,6 +37,18 @@ struct PipelineSettings {
   // Called after every pass that ran, in order, with its name and its output
   // (the golden tests record each stage through it).
   std::function<void(const std::string& pass, const Program& after)> after_pass;
+
+  // Every pass that may change a value off: the reference the optimised
+  // pipeline is checked against (random programs, gradient findings).
+  static PipelineSettings unoptimised() {
+    PipelineSettings s;
+    s.fold_constants = false;
+    s.simplify_algebra = false;
+    s.eliminate_common_subexpressions = false;
+    s.eliminate_dead_code = false;
+    s.hoist_data_only = false;
+    return s;
+  }
 };
 
 // The names of the passes run_pipeline runs, in their first order, as

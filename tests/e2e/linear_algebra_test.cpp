@@ -28,18 +28,6 @@ TEST(LinearAlgebra, GradientsThroughCholeskySolvesSlicesAndConcatenation) {
   testing_util::expect_gradcheck_passes(m->model(), 5, "cholesky, solves, slices");
 }
 
-std::map<std::string, double> outputs(const testing_util::LoadedModel& m, std::vector<double> theta) {
-  const runtime::Model& model = m.model();
-  std::vector<double> out(model.output_names().size());
-  Rng rng(1);
-  runtime::EvalError error = 0;
-  model.constrain(theta.data(), rng, out.data(), &error);
-  EXPECT_EQ(error, 0) << model.describe_error(error);
-  std::map<std::string, double> values;
-  for (size_t i = 0; i < out.size(); ++i) values[model.output_names()[i]] = out[i];
-  return values;
-}
-
 TEST(LinearAlgebra, ValuesAreTheClosedForms) {
   auto m = compile_source("values", R"(
 data {
@@ -66,7 +54,7 @@ generated quantities {
 )",
                           R"({"A": [[4, 2], [2, 5]], "b": [2, 7], "v": [1, 2, 3, 4]})");
   ASSERT_TRUE(m);
-  std::map<std::string, double> o = outputs(*m, {0.0});
+  std::map<std::string, double> o = testing_util::constrained_outputs(m->model(), {0.0});
   // L = [[sqrt(a), 0], [c / sqrt(a), sqrt(d - c^2 / a)]] for A = [[a, c], [c, d]]: [[2, 0], [1, 2]].
   EXPECT_DOUBLE_EQ(o["L.1.1"], 2);
   EXPECT_DOUBLE_EQ(o["L.1.2"], 0);

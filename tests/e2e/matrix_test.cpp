@@ -112,14 +112,7 @@ generated quantities {
 )";
   auto m = compile_source("matrix_expressions", model, R"({"A": [[1, 2, 3], [4, 5, 6]], "v": [1, 2, 3], "w": [1, 2]})");
   ASSERT_TRUE(m);
-  const runtime::Model& model_ = m->model();
-  std::vector<double> theta{0.0}, out(model_.output_names().size());
-  Rng rng(1);
-  runtime::EvalError error = 0;
-  model_.constrain(theta.data(), rng, out.data(), &error);
-  ASSERT_EQ(error, 0) << model_.describe_error(error);
-  std::map<std::string, double> values;
-  for (size_t i = 0; i < out.size(); ++i) values[model_.output_names()[i]] = out[i];
+  std::map<std::string, double> values = testing_util::constrained_outputs(m->model(), {0.0});
   EXPECT_EQ(values["Av.1"], 14);
   EXPECT_EQ(values["Av.2"], 32);
   EXPECT_EQ(values["wA.1"], 9);

@@ -46,6 +46,17 @@ std::unique_ptr<LoadedModel> compile_example(const std::string& dir) {
   return compile_source(dir, read_file(example_path(dir + "/model.vmodel")), read_file(example_path(dir + "/data.json")));
 }
 
+std::map<std::string, double> constrained_outputs(const runtime::Model& model, std::vector<double> theta) {
+  std::vector<double> out(model.output_names().size());
+  Rng rng(1);
+  runtime::EvalError error = 0;
+  model.constrain(theta.data(), rng, out.data(), &error);
+  EXPECT_EQ(error, 0) << model.describe_error(error);
+  std::map<std::string, double> values;
+  for (size_t i = 0; i < out.size(); ++i) values[model.output_names()[i]] = out[i];
+  return values;
+}
+
 void expect_gradcheck_passes(const runtime::Model& model, int num_seeds, const std::string& what) {
   for (int seed = 1; seed <= num_seeds; ++seed) {
     tools::GradcheckSettings s;

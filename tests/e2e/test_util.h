@@ -1,8 +1,10 @@
 // Helpers for the end-to-end tests: compiling an example with its data.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "runtime/data.h"
 #include "runtime/model.h"
@@ -24,6 +26,9 @@ struct LoadedModel {
 std::unique_ptr<LoadedModel> compile_source(const std::string& name, const std::string& source,
                                             const std::string& json);
 std::unique_ptr<LoadedModel> compile_example(const std::string& dir);
+
+// constrain(theta) by output name ("L.2.1"); fails the test if constrain reports an error.
+std::map<std::string, double> constrained_outputs(const runtime::Model& model, std::vector<double> theta);
 
 // `vic gradcheck` (Stan's diagnose settings) at the random points of seeds
 // 1..num_seeds: no entry over the threshold.

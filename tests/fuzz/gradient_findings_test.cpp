@@ -58,35 +58,24 @@ void PrintTo(const Finding& f, std::ostream* out) { *out << f.name; }
 
 class GradientFinding : public testing::TestWithParam<Finding> {};
 
-// Every pass that may change a value off, as the random-program check's
-// reference pipeline: constants the optimiser would fold stay data.
-ir::PipelineSettings unoptimised() {
-  ir::PipelineSettings s;
-  s.fold_constants = false;
-  s.simplify_algebra = false;
-  s.eliminate_common_subexpressions = false;
-  s.eliminate_dead_code = false;
-  s.hoist_data_only = false;
-  return s;
-}
-
 TEST_P(GradientFinding, MatchesFiniteDifferences) {
   const Finding& f = GetParam();
   tools::CheckedModel m = tools::check_model_source(std::string(f.name) + ".vmodel", f.model);
   ASSERT_TRUE(m.ast) << m.diagnostics.str();
   int failures = 0;
   std::ostringstream tables;
-  for (const ir::PipelineSettings& settings : {ir::PipelineSettings{}, unoptimised()}) {
-  Expected<tools::CompiledModel> compiled = tools::compile_model(*m.ast, runtime::DataSet{}, settings);
-  ASSERT_TRUE(compiled) << compiled.error();
-  for (uint64_t seed = 1; seed <= 3; ++seed) {
-    tools::GradcheckSettings s;
-    s.seed = seed;
-    Expected<tools::GradcheckReport> report = tools::gradcheck(*compiled->model, s);
-    ASSERT_TRUE(report) << report.error();
-    failures += report->num_failures;
-    tools::print_gradcheck_report(tables, *report);
-  }
+  // Both pipelines: in the unoptimised one, constants the optimiser would fold stay values.
+  for (const ir::PipelineSettings& settings : {ir::PipelineSettings{}, ir::PipelineSettings::unoptimised()}) {
+    Expected<tools::CompiledModel> compiled = tools::compile_model(*m.ast, runtime::DataSet{}, settings);
+    ASSERT_TRUE(compiled) << compiled.error();
+    for (uint64_t seed = 1; seed <= 3; ++seed) {
+      tools::GradcheckSettings s;
+      s.seed = seed;
+      Expected<tools::GradcheckReport> report = tools::gradcheck(*compiled->model, s);
+      ASSERT_TRUE(report) << report.error();
+      failures += report->num_failures;
+      tools::print_gradcheck_report(tables, *report);
+    }
   }
   if (f.not_fixed_yet) {
     EXPECT_GT(failures, 0) << f.name << " now matches finite differences: its fix (" << f.not_fixed_yet

@@ -393,7 +393,7 @@ class FunctionEmitter {
         std::vector<llvm::Type*> params;
         std::vector<llvm::Value*> args;
         for (size_t k = 0; k < op.operands.size(); ++k) {
-          params.push_back(k <= info->num_tensors ? static_cast<llvm::Type*>(b_.getPtrTy()) : b_.getInt64Ty());
+          params.push_back(op.operands[k]->type.is_buffer() ? static_cast<llvm::Type*>(b_.getPtrTy()) : b_.getInt64Ty());
           args.push_back(x(k));
         }
         auto callee = module_.getOrInsertFunction(info->symbol, llvm::FunctionType::get(b_.getInt64Ty(), params, false));

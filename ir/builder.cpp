@@ -207,9 +207,9 @@ Value* Builder::rng_call(const std::string& kernel, const std::vector<Value*>& a
 Op* Builder::kernel_call(const std::string& kernel, const std::vector<Value*>& args) {
   const KernelInfo* info = find_kernel(kernel);
   VIC_CHECK(info) << "no kernel '" << kernel << "'";
-  VIC_CHECK(args.size() == info->num_tensors + info->num_sizes + 1) << kernel << ": wrong operand count";
-  for (size_t k = 0; k < args.size(); ++k)
-    VIC_CHECK(args[k]->type == (k < info->num_tensors ? tensor_of(Type::F64) : Type::I64)) << kernel << ": operand " << k;
+  const std::vector<Type> types = kernel_operand_types(*info, /*run=*/false);
+  VIC_CHECK(args.size() == types.size()) << kernel << ": wrong operand count";
+  for (size_t k = 0; k < args.size(); ++k) VIC_CHECK(args[k]->type == types[k]) << kernel << ": operand " << k;
   Op* op = append(OpKind::KernelCall, args, {tensor_of(Type::F64), Type::I64});
   op->name = kernel;
   return op;
@@ -218,9 +218,9 @@ Op* Builder::kernel_call(const std::string& kernel, const std::vector<Value*>& a
 Value* Builder::kernel_run(const std::string& kernel, const std::vector<Value*>& args) {
   const KernelInfo* info = find_kernel(kernel);
   VIC_CHECK(info) << "no kernel '" << kernel << "'";
-  VIC_CHECK(args.size() == 1 + info->num_tensors + info->num_sizes + 1) << kernel << ": wrong operand count";
-  for (size_t k = 0; k < args.size(); ++k)
-    VIC_CHECK(args[k]->type == (k <= info->num_tensors ? Type::BufF64 : Type::I64)) << kernel << ": operand " << k;
+  const std::vector<Type> types = kernel_operand_types(*info, /*run=*/true);
+  VIC_CHECK(args.size() == types.size()) << kernel << ": wrong operand count";
+  for (size_t k = 0; k < args.size(); ++k) VIC_CHECK(args[k]->type == types[k]) << kernel << ": operand " << k;
   Op* op = append(OpKind::KernelRun, args, {Type::I64});
   op->name = kernel;
   return op->result();

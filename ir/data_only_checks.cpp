@@ -50,22 +50,15 @@ class ParameterDependence {
 
   void visit(const Op& op, bool dependent_control) {
     switch (op.kind) {
-      case OpKind::Store:
-        // operands: buffer, index, value
-        if (dependent_control || depends(op.operands[1]) || depends(op.operands[2])) mark(op.operands[0]);
-        return;
-      case OpKind::Copy:
-        // operands: destination, source, size
-        if (dependent_control || depends(op.operands[1]) || depends(op.operands[2])) mark(op.operands[0]);
-        return;
-      case OpKind::KernelRun: {
-        // operands: destination, inputs and sizes; result: the status
+      case OpKind::Store:      // buffer, index, value
+      case OpKind::Copy:       // destination, source, size
+      case OpKind::KernelRun: {  // destination, inputs and sizes; result: the status
+        // What is written into the first operand depends on the others.
         bool dependent = dependent_control;
         for (size_t k = 1; k < op.operands.size(); ++k) dependent = dependent || depends(op.operands[k]);
-        if (dependent) {
-          mark(op.operands[0]);
-          mark(op.result());
-        }
+        if (!dependent) return;
+        mark(op.operands[0]);
+        for (const Value* r : op.results) mark(r);
         return;
       }
       case OpKind::For:

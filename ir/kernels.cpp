@@ -71,39 +71,27 @@ Value* cholesky_jvp(const D& d, const Tangents& t) {
   return b.op(OpKind::MatMul, {L, phi, n, n, n, nn});
 }
 
-// X = L^-1 B (L n x n lower, B n x k):  adj_B = L^-T a,  adj_L = -tril(adj_B X').
-// dX = L^-1 (dB - tril(dL) X).
-Value* tri_solve_vjp(const D& d, size_t k, Value* a) {
+// X = op(L)^-1 B, op(L) being L (tri_solve) or L' (tri_solve.t), L n x n
+// lower, B n x k:
+//   adj_B = op(L)^-T a;  adj_L = -tril(adj_B X') for L, -tril(X adj_B') for L'.
+//   dX = op(L)^-1 (dB - op(tril(dL)) X).
+Value* solve_vjp(const D& d, size_t k, Value* a, bool transposed) {
   Builder& b = d.b;
   Value *L = d.x[0], *n = d.x[2], *cols = d.x[3];
-  Value* g = call(b, "tri_solve.t", {L, a, n, cols, d.x[4]});
+  Value* g = call(b, transposed ? "tri_solve" : "tri_solve.t", {L, a, n, cols, d.x[4]});
   if (k == 1) return g;
-  return lower(b, b.op(OpKind::MatMulNT, {g, d.r, n, cols, n, mul(b, n, n)}), n, -1.0);
+  Value* outer = transposed ? b.op(OpKind::MatMulNT, {d.r, g, n, cols, n, mul(b, n, n)})
+                            : b.op(OpKind::MatMulNT, {g, d.r, n, cols, n, mul(b, n, n)});
+  return lower(b, outer, n, -1.0);
 }
 
-Value* tri_solve_jvp(const D& d, const Tangents& t) {
+Value* solve_jvp(const D& d, const Tangents& t, bool transposed) {
   if (!t[0] && !t[1]) return nullptr;
   Builder& b = d.b;
   Value *L = d.x[0], *n = d.x[2], *cols = d.x[3];
-  Value* dl_x = t[0] ? b.op(OpKind::MatMul, {lower(b, t[0], n), d.r, n, n, cols, d.x[4]}) : nullptr;
-  return call(b, "tri_solve", {L, subtract(b, t[1], dl_x), n, cols, d.x[4]});
-}
-
-// X = L^-T B:  adj_B = L^-1 a,  adj_L = -tril(X adj_B').  dX = L^-T (dB - tril(dL)' X).
-Value* tri_solve_t_vjp(const D& d, size_t k, Value* a) {
-  Builder& b = d.b;
-  Value *L = d.x[0], *n = d.x[2], *cols = d.x[3];
-  Value* g = call(b, "tri_solve", {L, a, n, cols, d.x[4]});
-  if (k == 1) return g;
-  return lower(b, b.op(OpKind::MatMulNT, {d.r, g, n, cols, n, mul(b, n, n)}), n, -1.0);
-}
-
-Value* tri_solve_t_jvp(const D& d, const Tangents& t) {
-  if (!t[0] && !t[1]) return nullptr;
-  Builder& b = d.b;
-  Value *L = d.x[0], *n = d.x[2], *cols = d.x[3];
-  Value* dlt_x = t[0] ? b.op(OpKind::MatMulTN, {lower(b, t[0], n), d.r, n, n, cols, d.x[4]}) : nullptr;
-  return call(b, "tri_solve.t", {L, subtract(b, t[1], dlt_x), n, cols, d.x[4]});
+  const OpKind product = transposed ? OpKind::MatMulTN : OpKind::MatMul;
+  Value* dl_x = t[0] ? b.op(product, {lower(b, t[0], n), d.r, n, n, cols, d.x[4]}) : nullptr;
+  return call(b, transposed ? "tri_solve.t" : "tri_solve", {L, subtract(b, t[1], dl_x), n, cols, d.x[4]});
 }
 
 const std::vector<KernelInfo> kKernels = {
@@ -114,12 +102,21 @@ const std::vector<KernelInfo> kKernels = {
     // cholesky's rule, and vic differentiates once.
     {"cholesky.adjoint", "vic_kernel_cholesky_adjoint", 2, 1, nullptr, nullptr},
     // (L, B; n, k; n * k) -> L^-1 B, reading L's lower triangle.
-    {"tri_solve", "vic_kernel_tri_solve", 2, 2, tri_solve_vjp, tri_solve_jvp},
+    {"tri_solve", "vic_kernel_tri_solve", 2, 2, [](const D& d, size_t k, Value* a) { return solve_vjp(d, k, a, false); },
+     [](const D& d, const Tangents& t) { return solve_jvp(d, t, false); }},
     // (L, B; n, k; n * k) -> L^-T B.
-    {"tri_solve.t", "vic_kernel_tri_solve_t", 2, 2, tri_solve_t_vjp, tri_solve_t_jvp},
+    {"tri_solve.t", "vic_kernel_tri_solve_t", 2, 2,
+     [](const D& d, size_t k, Value* a) { return solve_vjp(d, k, a, true); },
+     [](const D& d, const Tangents& t) { return solve_jvp(d, t, true); }},
 };
 
 }  // namespace
+
+std::vector<Type> kernel_operand_types(const KernelInfo& kernel, bool run) {
+  std::vector<Type> types(run ? 1 + kernel.num_tensors : kernel.num_tensors, run ? Type::BufF64 : tensor_of(Type::F64));
+  types.insert(types.end(), kernel.num_sizes + 1, Type::I64);
+  return types;
+}
 
 const KernelInfo* find_kernel(std::string_view name) {
   for (const KernelInfo& k : kKernels)

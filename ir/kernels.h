@@ -29,6 +29,11 @@ struct KernelInfo {
   Jvp jvp;
 };
 
+// The operand types of a call of `kernel`: its tensors, its i64 sizes, the
+// result's i64 element count; `run` (kernel.run, after bufferization): an
+// output buffer first and buffers for the tensors.
+std::vector<Type> kernel_operand_types(const KernelInfo& kernel, bool run);
+
 // The kernel called `name`, or null.
 const KernelInfo* find_kernel(std::string_view name);
 const std::vector<KernelInfo>& all_kernels();

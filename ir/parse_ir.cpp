@@ -539,10 +539,7 @@ class Parser {
         }
         const KernelInfo* info = find_kernel(kernel);
         if (!info) return fail(args_at, "unknown kernel '" + kernel + "'");
-        const size_t buffers = info->num_tensors + (*kind == OpKind::KernelRun ? 1 : 0);
-        std::vector<Type> expected;
-        for (size_t k = 0; k < buffers + info->num_sizes + 1; ++k)
-          expected.push_back(k >= buffers ? Type::I64 : *kind == OpKind::KernelRun ? Type::BufF64 : tensor_of(Type::F64));
+        const std::vector<Type> expected = kernel_operand_types(*info, *kind == OpKind::KernelRun);
         if (types_of(args) != expected) return mismatch(args_at, *kind, type_list(expected), args);
         op = *kind == OpKind::KernelCall ? b.kernel_call(kernel, args) : b.kernel_run(kernel, args)->def;
         break;

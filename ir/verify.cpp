@@ -424,10 +424,9 @@ class FunctionVerifier {
         const KernelInfo* kernel = find_kernel(op.name);
         if (!kernel) fail_at(&op, "names no kernel ('" + op.name + "')");
         const bool run = op.kind == OpKind::KernelRun;
-        const size_t buffers = kernel->num_tensors + (run ? 1 : 0);
-        expect_arity(op, buffers + kernel->num_sizes + 1, run ? 1 : 2);
-        for (size_t k = 0; k < op.operands.size(); ++k)
-          expect_operand(op, k, k >= buffers ? Type::I64 : run ? Type::BufF64 : tensor_of(Type::F64));
+        const std::vector<Type> types = kernel_operand_types(*kernel, run);
+        expect_arity(op, types.size(), run ? 1 : 2);
+        for (size_t k = 0; k < op.operands.size(); ++k) expect_operand(op, k, types[k]);
         if (run) {
           expect_result(op, Type::I64);
         } else if (op.results[0]->type != tensor_of(Type::F64) || op.results[1]->type != Type::I64) {

@@ -80,16 +80,6 @@ Value* log_sum_exp(Builder& b, const Elements& x) {
   return branch->result();
 }
 
-// The elements as a tensor: the one they come from, or a generate of them.
-Value* as_tensor(Builder& b, const Elements& x) {
-  if (x.tensor && x.tensor->type == ir::tensor_of(Type::F64)) return x.tensor;
-  Op* gen = b.create_generate(x.size, Type::F64, "k");
-  Builder in(b.function(), gen->region(0));
-  in.set_loc(b.loc());
-  in.yield({real(in, x.element(in, gen->region(0).args[0]))});
-  return gen->result();
-}
-
 Elements of_tensor(Value* tensor, Value* size, std::vector<Value*> dims) {
   return {size, std::move(dims), [tensor](Builder& b, Value* i) { return b.extract(tensor, i); }, tensor};
 }
@@ -148,6 +138,15 @@ Elements tri_solve(Builder& b, const Elements& l, const ContainerArg& rhs, const
 }
 
 }  // namespace
+
+Value* as_tensor(Builder& b, const Elements& x) {
+  if (x.tensor && x.tensor->type == ir::tensor_of(Type::F64)) return x.tensor;
+  Op* gen = b.create_generate(x.size, Type::F64, "k");
+  Builder in(b.function(), gen->region(0));
+  in.set_loc(b.loc());
+  in.yield({real(in, x.element(in, gen->region(0).args[0]))});
+  return gen->result();
+}
 
 Elements column_major(const Elements& matrix) {
   VIC_CHECK(matrix.dims.size() >= 2) << "a matrix of unknown sizes";

@@ -54,6 +54,10 @@ ir::Value* sum_over(ir::Builder& b, const std::vector<ContainerArg>& args,
                     const std::function<ir::Value*(ir::Builder&, const std::vector<ir::Value*>&)>& f,
                     const AddCheck& add_check);
 
+// The elements as a tensor of reals: the tensor they come from, or a
+// tensor.generate of them (ints and booleans converted).
+ir::Value* as_tensor(ir::Builder& b, const Elements& x);
+
 // The elements of a matrix (rows x cols, row-major) read column by column:
 // the transpose's order, and to_vector's.
 Elements column_major(const Elements& matrix);

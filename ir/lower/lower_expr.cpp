@@ -220,13 +220,7 @@ LExpr FunctionLowering::lower_binary(const ast::Binary& top) {
 }
 
 Value* FunctionLowering::materialize(const LExpr& x) {
-  if (x.tensor && x.tensor->type == ir::tensor_of(Type::F64)) return x.tensor;
-  Op* gen = b_->create_generate(x.size, Type::F64, "k");
-  {
-    RegionScope scope(b_, gen->region(0));
-    b_->yield({to_real(x.element(*b_, gen->region(0).args[0]))});
-  }
-  return gen->result();
+  return stdlib::as_tensor(*b_, {x.size, x.dims, x.element, x.tensor});
 }
 
 LExpr FunctionLowering::tensor_expr(Value* tensor, std::vector<Value*> dims, bool parameter) {

@@ -52,14 +52,13 @@ class Liveness {
         case OpKind::RngCall:
           mark_op(op, changed);
           break;
+        case OpKind::Copy:
         case OpKind::KernelRun:
-          // Live when its status is read (below) or its output is; then it reads its inputs.
+          // Live when its output is read (below), or a kernel's status is;
+          // then it reads the buffers among its other operands.
           if (live(op))
             for (size_t k = 1; k < op->operands.size(); ++k)
               if (is_buffer(op->operands[k]->type) && loaded_.insert(op->operands[k]).second) changed = true;
-          [[fallthrough]];
-        case OpKind::Copy:
-          if (op->kind == OpKind::Copy && live(op) && loaded_.insert(op->operands[1]).second) changed = true;
           [[fallthrough]];
         case OpKind::Store: {
           const Value* buffer = op->operands[0];

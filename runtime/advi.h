@@ -119,4 +119,9 @@ Expected<AdviResult> run_advi(const Model& model, const AdviSettings& settings, 
 Expected<Draws> draw_approximation(const Model& model, const AdviResult& result, int num_draws,
                                    Rng& rng);
 
+// log p - log q of each draw (rows 1..n) of draw_approximation, with q's
+// normalising constant restored to log_g__ (-sum(omega) - dim/2 log(2 pi)):
+// their mean is an ELBO estimate on the same scale as Stan's.
+std::vector<double> advi_log_ratios(const Draws& draws, const AdviResult& result);
+
 }  // namespace vic::runtime

@@ -1,17 +1,21 @@
-// The CmdStan-style CSV for a variational fit: `#` comment lines with the settings
-// in CmdStan's layout (so cmdstanpy.from_csv, ArviZ and the R posterior package
-// read it as a CmdStan variational output), the header
-// `lp__,log_p__,log_g__,<outputs>`, the adaptation comments, the mean row and the
-// draws. Numbers are written in their shortest round-trip form.
+// The CmdStan-style CSV of a fit: `#` comment lines with the settings in
+// CmdStan's layout (so cmdstanpy.from_csv, ArviZ and the R posterior package
+// read it as a CmdStan variational or pathfinder output), the header, and the
+// draws: for ADVI `lp__,log_p__,log_g__,<outputs>`, the adaptation comments,
+// the mean row and the draws; for Pathfinder `lp_approx__,lp__,<outputs>` and
+// the draws. Closing comments give what vic's diagnostics say of the fit.
+// Numbers are written in their shortest round-trip form.
 #pragma once
 
 #include <cstdint>
 #include <ostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "runtime/advi.h"
 #include "runtime/draws.h"
+#include "runtime/pathfinder.h"
 #include "support/expected.h"
 
 namespace vic::runtime {
@@ -35,6 +39,13 @@ struct CsvRunInfo {
   // The draws' Pareto k-hat (runtime/psis.h), written as a closing comment
   // when set; NaN when it could not be computed.
   std::optional<double> pareto_k_hat;
+  // The ELBO of the draws and its Monte Carlo standard error, a closing
+  // comment when set.
+  std::optional<double> elbo;
+  double elbo_mcse = 0;
+  int elbo_draws = 0;
+  // Why the fit cannot be trusted (runtime/fit_assessment.h), the last comment.
+  std::vector<std::string> untrusted_reasons;
 };
 
 // Spells one CSV value: the shortest decimal that reads back to the same double
@@ -47,6 +58,11 @@ std::string format_csv_value(double value);
 // every row of `draws`. Deterministic: the same inputs give the same bytes.
 void write_variational_csv(std::ostream& out, const CsvRunInfo& info, const AdviResult& result,
                            const Draws& draws);
+
+// Pathfinder's CSV as CmdStan writes it (method = pathfinder with its
+// arguments), then every row of `draws`.
+void write_pathfinder_csv(std::ostream& out, const CsvRunInfo& info, const PathfinderSettings& settings,
+                          const Draws& draws);
 
 // The same into the file at `path`, atomically (support/output_file.h): the file
 // is replaced only once it is complete. An Error with errno's text if it cannot

@@ -6,6 +6,7 @@
 #include <boost/random/normal_distribution.hpp>
 #include <cmath>
 #include <limits>
+#include <numbers>
 
 #include "runtime/advi.h"
 
@@ -69,6 +70,15 @@ Expected<Draws> draw_approximation(const Model& model, const AdviResult& result,
     row[2] = log_g;
   }
   return draws;
+}
+
+std::vector<double> advi_log_ratios(const Draws& draws, const AdviResult& result) {
+  double log_q_constant = -0.5 * static_cast<double>(result.omega.size()) * std::log(2 * std::numbers::pi);
+  for (double w : result.omega) log_q_constant -= w;
+  std::vector<double> ratios;
+  for (size_t row = draws.first_draw_row; row < draws.num_rows(); ++row)
+    ratios.push_back(draws.at(row, 1) - (draws.at(row, 2) + log_q_constant));
+  return ratios;
 }
 
 }  // namespace vic::runtime

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "runtime/format.h"
+#include "runtime/psis.h"
 
 namespace vic::runtime {
 
@@ -44,6 +45,31 @@ std::vector<std::string> untrusted_fit_reasons(const AdviResult& result) {
     reasons.push_back("the ELBO at convergence (" + brief(last.elbo) + ") is more than 5% below the best seen (" +
                       brief(best) + ")");
   }
+  return reasons;
+}
+
+DrawsAssessment assess_draws(const std::vector<double>& log_ratios) {
+  DrawsAssessment a;
+  const double n = static_cast<double>(log_ratios.size());
+  double sum = 0;
+  for (double r : log_ratios) sum += r;
+  a.elbo = sum / n;
+  double squares = 0;
+  if (std::isfinite(a.elbo)) {
+    for (double r : log_ratios) squares += (r - a.elbo) * (r - a.elbo);
+  }
+  a.elbo_mcse = std::isfinite(a.elbo) && n > 1 ? std::sqrt(squares / (n - 1) / n) : std::nan("");
+  a.pareto_k_hat = pareto_smooth(log_ratios).k_hat;
+  return a;
+}
+
+std::vector<std::string> untrusted_draws_reasons(const DrawsAssessment& a) {
+  std::vector<std::string> reasons;
+  if (a.pareto_k_hat > 0.7) {
+    reasons.push_back("Pareto k-hat is " + format_k_hat(a.pareto_k_hat) +
+                      ", above 0.7: the approximation is far from the posterior");
+  }
+  if (!std::isfinite(a.elbo)) reasons.push_back("the ELBO of the draws is " + format_shortest(a.elbo));
   return reasons;
 }
 

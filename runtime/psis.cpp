@@ -2,6 +2,8 @@
 // implementation (R's loo package) computes it.
 #include "runtime/psis.h"
 
+#include <boost/random/discrete_distribution.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -132,6 +134,15 @@ std::string describe_k_hat(double k_hat) {
   if (k_hat < 0.5) return "good (below 0.5)";
   if (k_hat <= 0.7) return "usable (0.5 to 0.7: importance-sampling estimates converge slowly)";
   return "do not trust the fit (above 0.7: the approximation is far from the posterior)";
+}
+
+std::vector<size_t> psis_resample(const ParetoSmoothed& smoothed, size_t count, Rng& rng) {
+  std::vector<double> weights(smoothed.log_weights.size());
+  for (size_t i = 0; i < weights.size(); ++i) weights[i] = std::exp(smoothed.log_weights[i]);
+  boost::random::discrete_distribution<size_t, double> pick(weights.begin(), weights.end());
+  std::vector<size_t> indices(count);
+  for (size_t& index : indices) index = pick(rng);
+  return indices;
 }
 
 }  // namespace vic::runtime

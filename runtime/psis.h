@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "support/rng.h"
+
 namespace vic::runtime {
 
 // The generalized Pareto distribution of exceedances over a threshold: shape k
@@ -37,6 +39,10 @@ struct ParetoSmoothed {
 // PSIS of log importance ratios log p(theta_s) - log q(theta_s) (up to a
 // constant); -inf ratios (a draw the model rejects) get weight 0.
 ParetoSmoothed pareto_smooth(const std::vector<double>& log_ratios);
+
+// `count` indices into the ratios, drawn with replacement with the smoothed
+// weights (importance resampling).
+std::vector<size_t> psis_resample(const ParetoSmoothed& smoothed, size_t count, Rng& rng);
 
 // What k-hat says, for people: "good", "usable", or "do not trust the fit".
 std::string describe_k_hat(double k_hat);

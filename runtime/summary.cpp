@@ -48,14 +48,14 @@ double quantile_type7(const std::vector<double>& sorted, double p) {
 std::vector<ColumnSummary> summarize_draws(const Draws& draws) {
   std::vector<ColumnSummary> summaries;
   const size_t rows = draws.num_rows();
-  const size_t num_draws = rows > 0 ? rows - 1 : 0;
+  const size_t num_draws = draws.num_draws();
   std::vector<double> column;
-  for (size_t c = kNumDrawDiagnosticColumns; c < draws.num_columns(); ++c) {
+  for (size_t c = draws.num_diagnostic_columns; c < draws.num_columns(); ++c) {
     ColumnSummary s;
     s.name = draws.column_names[c];
     column.clear();
     bool has_nan = false;
-    for (size_t r = 1; r < rows; ++r) {
+    for (size_t r = draws.first_draw_row; r < rows; ++r) {
       double v = draws.at(r, c);
       has_nan = has_nan || std::isnan(v);
       column.push_back(v);

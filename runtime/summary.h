@@ -30,8 +30,9 @@ struct ColumnSummary {
 // NaN for an empty vector.
 double quantile_type7(const std::vector<double>& sorted, double p);
 
-// Summaries of every output column of `draws` (the columns after lp__, log_p__,
-// log_g__), over rows 1..n. A column holding any NaN summarises to NaN throughout.
+// Summaries of every output column of `draws` (the columns after the
+// diagnostic ones), over the draw rows (not ADVI's mean row). A column holding
+// any NaN summarises to NaN throughout.
 std::vector<ColumnSummary> summarize_draws(const Draws& draws);
 
 // Prints `name  mean  sd  5%  50%  95%` with a header row, names left-aligned and

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "runtime/advi.h"
+#include "runtime/pathfinder.h"
 #include "tools/gradcheck.h"
 
 namespace vic::tools {
@@ -19,12 +20,19 @@ struct FitOptions {
   std::string output = "output.csv";
   uint64_t seed = 1;
   int draws = 1000;
+  // "stan-meanfield" or "pathfinder" (tools/fit_command.cpp: kAlgorithms).
+  std::string algorithm = "stan-meanfield";
   runtime::AdviSettings advi;
+  runtime::PathfinderSettings pathfinder;
+  // Replace the draws by draws resampled with their PSIS weights.
+  bool psis_resample = false;
+  // Exit 0 even when the fit cannot be trusted (the reasons are still printed).
+  bool allow_poor_fit = false;
   bool quiet = false;
   bool timings = false;
 };
 
-// Fits the model with ADVI, writes the draws to the output file (complete or
+// Fits the model with the chosen algorithm, writes the draws to the output file (complete or
 // not at all) and prints the summary: 0, or 3 when the fit ran but cannot be
 // trusted, 1 on an error, 2 when the output file is one of the inputs.
 int run_fit(const FitOptions& options);

@@ -1,16 +1,19 @@
 // `vic fit`: refuses an output that is one of the inputs, reads the model and
 // the data, opens the output (a temporary file beside it, so the previous file
 // survives any failure), compiles, checks that the draws fit in memory, runs
-// ADVI (progress on a terminal, warnings always), draws, writes the CSV,
-// prints the summary, and exits 3 when the fit cannot be trusted.
+// the algorithm (progress on a terminal, warnings always), assesses the draws
+// (ELBO, Pareto k-hat), writes the CSV, prints the summary, and exits 3 when
+// the fit cannot be trusted unless --allow-poor-fit accepts it.
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 #include "runtime/csv_writer.h"
 #include "runtime/fit_assessment.h"
+#include "runtime/pathfinder.h"
 #include "runtime/psis.h"
 #include "runtime/summary.h"
 #include "support/limits.h"
@@ -47,6 +50,90 @@ std::optional<int64_t> draws_memory_bytes(int64_t num_draws, int64_t num_columns
   std::optional<int64_t> all_cells = limits::checked_add(*cells, *summary_cells);
   if (!all_cells) return std::nullopt;
   return limits::checked_mul(*all_cells, static_cast<int64_t>(sizeof(double)));
+}
+
+// What an algorithm hands to the rest of `vic fit`.
+struct FitRun {
+  runtime::Draws draws;
+  // log p - log q per draw (for Pathfinder, every path's before resampling).
+  std::vector<double> log_ratios;
+  // What the algorithm itself says against the fit (runtime/fit_assessment.h).
+  std::vector<std::string> untrusted_reasons;
+  // Printed after the summary table: how the algorithm ended.
+  std::string report;
+  // What to try when the fit cannot be trusted.
+  std::string advice;
+  int64_t num_lp_grad_calls = 0;
+  int64_t num_lp_calls = 0;
+  // Kept for the CSV's comments.
+  std::optional<runtime::AdviResult> advi;
+};
+
+Expected<FitRun> run_stan_meanfield(const runtime::Model& model, const FitOptions& o, Rng& rng,
+                                    const runtime::LogLine& progress, const runtime::LogLine& warn) {
+  Expected<runtime::AdviResult> fit = runtime::run_advi(model, o.advi, rng, {}, progress, warn);
+  if (!fit) return Error{fit.error()};
+  Expected<runtime::Draws> draws = runtime::draw_approximation(model, *fit, o.draws, rng);
+  if (!draws) return Error{draws.error()};
+  FitRun run;
+  run.log_ratios = runtime::advi_log_ratios(*draws, *fit);
+  run.untrusted_reasons = runtime::untrusted_fit_reasons(*fit);
+  std::ostringstream report;
+  runtime::print_elbo_line(report, *fit);
+  run.report = report.str();
+  run.advice = "--algorithm pathfinder, or a longer ascent (--iter, a smaller --tol-rel-obj)";
+  run.num_lp_grad_calls = fit->num_lp_grad_calls;
+  run.num_lp_calls = fit->num_lp_calls;
+  run.draws = draws.take();
+  run.advi = fit.take();
+  return run;
+}
+
+Expected<FitRun> run_pathfinder_fit(const runtime::Model& model, const FitOptions& o,
+                                    const runtime::LogLine& progress, const runtime::LogLine& warn) {
+  runtime::PathfinderSettings settings = o.pathfinder;
+  settings.num_draws = o.draws;
+  Expected<runtime::PathfinderResult> fit = runtime::run_pathfinder(model, settings, o.seed, progress, warn);
+  if (!fit) return Error{fit.error()};
+  FitRun run;
+  run.log_ratios = std::move(fit->log_ratios);
+  std::ostringstream report;
+  report << "Pathfinder: " << fit->paths.size() << (fit->paths.size() == 1 ? " path" : " paths")
+         << ", best ELBO along each at L-BFGS iteration";
+  for (size_t p = 0; p < fit->paths.size(); ++p) {
+    report << (p ? ", " : " ");
+    if (fit->paths[p].failure.empty()) {
+      report << fit->paths[p].best_iteration << " of " << fit->paths[p].lbfgs_iterations;
+    } else {
+      report << "(failed)";
+    }
+  }
+  if (fit->paths.size() > 1 && settings.psis_resample) report << "; draws resampled by PSIS";
+  report << "\n";
+  run.report = report.str();
+  run.advice = "more paths (--paths), or reparameterising the model (non-centred hierarchies, standardised "
+               "predictors)";
+  run.num_lp_grad_calls = fit->num_lp_grad_calls;
+  run.num_lp_calls = fit->num_lp_calls;
+  run.draws = std::move(fit->draws);
+  return run;
+}
+
+// Replaces the draws (after ADVI's mean row) by as many drawn with replacement
+// with their PSIS weights.
+void resample_draws(runtime::Draws& draws, const std::vector<double>& log_ratios, uint64_t seed) {
+  runtime::ParetoSmoothed smoothed = runtime::pareto_smooth(log_ratios);
+  // A stream of its own, so the algorithm's draws are unchanged by the option.
+  Rng rng(static_cast<uint32_t>(seed >> 32), 1, static_cast<uint32_t>(seed), 0);
+  std::vector<size_t> picks = runtime::psis_resample(smoothed, log_ratios.size(), rng);
+  const size_t columns = draws.num_columns();
+  std::vector<double> values(draws.values.begin(),
+                             draws.values.begin() + static_cast<std::ptrdiff_t>(draws.first_draw_row * columns));
+  for (size_t pick : picks) {
+    auto row = draws.values.begin() + static_cast<std::ptrdiff_t>((draws.first_draw_row + pick) * columns);
+    values.insert(values.end(), row, row + static_cast<std::ptrdiff_t>(columns));
+  }
+  draws.values = std::move(values);
 }
 
 }  // namespace
@@ -93,38 +180,36 @@ int run_fit(const FitOptions& o) {
 
   start = std::chrono::steady_clock::now();
   Rng rng(o.seed);
-  // Stan's progress lines go to stderr when it is a terminal; warnings always.
+  // Progress lines go to stderr when it is a terminal; warnings always.
   runtime::LogLine progress;
   if (!o.quiet && isatty(STDERR_FILENO)) progress = [](const std::string& line) { std::cerr << line << "\n"; };
   runtime::LogLine warn = [](const std::string& line) { std::cerr << "warning: " << line << "\n"; };
-  Expected<runtime::AdviResult> fit = runtime::run_advi(model, o.advi, rng, {}, progress, warn);
-  if (!fit) {
-    std::cerr << "error: " << fit.error() << "\n";
+  Expected<FitRun> run = o.algorithm == "pathfinder" ? run_pathfinder_fit(model, o, progress, warn)
+                                                     : run_stan_meanfield(model, o, rng, progress, warn);
+  if (!run) {
+    std::cerr << "error: " << run.error() << "\n";
     return kExitError;
   }
-  double advi_ms = ms_since(start);
+  double fit_ms = ms_since(start);
   start = std::chrono::steady_clock::now();
-  Expected<runtime::Draws> draws = runtime::draw_approximation(model, *fit, o.draws, rng);
-  if (!draws) {
-    std::cerr << "error: " << draws.error() << "\n";
-    return kExitError;
+  runtime::Draws& draws = run->draws;
+  if (draws.num_constrain_errors > 0) {
+    std::cerr << "warning: " << draws.num_constrain_errors
+              << " draws failed in generated quantities; first: " << draws.first_constrain_error << "\n";
   }
-  if (draws->num_constrain_errors > 0) {
-    std::cerr << "warning: " << draws->num_constrain_errors
-              << " draws failed in generated quantities; first: " << draws->first_constrain_error << "\n";
-  }
-  // How far the approximation is from the posterior: PSIS on the draws' log
-  // importance ratios log p - log q (up to a constant: CmdStan's log_g__ drops
-  // q's, which does not change k-hat).
-  std::vector<double> log_ratios;
-  for (size_t row = 1; row < draws->num_rows(); ++row) log_ratios.push_back(draws->at(row, 1) - draws->at(row, 2));
-  const double k_hat = runtime::pareto_smooth(log_ratios).k_hat;
-  if (k_hat > 0.7) {
-    std::cerr << "warning: Pareto k-hat = " << runtime::format_k_hat(k_hat)
-              << ": the approximation is far from the posterior (above 0.7); do not trust its means and sds\n";
-  }
+  // How far the approximation is from the posterior: the ELBO and the PSIS
+  // k-hat of the draws' log importance ratios log p - log q.
+  const runtime::DrawsAssessment assessment = runtime::assess_draws(run->log_ratios);
+  std::vector<std::string> reasons = run->untrusted_reasons;
+  for (std::string& reason : runtime::untrusted_draws_reasons(assessment)) reasons.push_back(std::move(reason));
+  if (o.psis_resample) resample_draws(draws, run->log_ratios, o.seed);
+
   runtime::CsvRunInfo info;
-  info.pareto_k_hat = k_hat;
+  info.pareto_k_hat = assessment.pareto_k_hat;
+  info.elbo = assessment.elbo;
+  info.elbo_mcse = assessment.elbo_mcse;
+  info.elbo_draws = static_cast<int>(run->log_ratios.size());
+  info.untrusted_reasons = reasons;
   info.model_name = std::filesystem::path(o.model).stem().string();
   if (info.model_name == "model") info.model_name = std::filesystem::path(o.model).parent_path().filename().string();
   info.settings = o.advi;
@@ -133,33 +218,48 @@ int run_fit(const FitOptions& o) {
   info.data_file = o.data;
   info.output_file = o.output;
   info.vic_version = kVersion;
-  runtime::write_variational_csv((*output)->stream(), info, *fit, *draws);
+  if (run->advi) {
+    runtime::write_variational_csv((*output)->stream(), info, *run->advi, draws);
+  } else {
+    runtime::PathfinderSettings settings = o.pathfinder;
+    settings.num_draws = o.draws;
+    runtime::write_pathfinder_csv((*output)->stream(), info, settings, draws);
+  }
   if (Status s = (*output)->commit(); !s) {
     std::cerr << "error: " << s.error() << "\n";
     return kExitError;
   }
   double draws_ms = ms_since(start);
 
-  runtime::print_summary_table(std::cout, runtime::summarize_draws(*draws));
-  runtime::print_elbo_line(std::cout, *fit);
-  std::cout << "Pareto k-hat = " << runtime::format_k_hat(k_hat) << ": " << runtime::describe_k_hat(k_hat) << "\n";
+  runtime::print_summary_table(std::cout, runtime::summarize_draws(draws));
+  std::cout << run->report;
+  char elbo_line[128];
+  std::snprintf(elbo_line, sizeof elbo_line, "ELBO of the draws = %.3f (Monte Carlo standard error %.2g)\n",
+                assessment.elbo, assessment.elbo_mcse);
+  std::cout << elbo_line;
+  std::cout << "Pareto k-hat = " << runtime::format_k_hat(assessment.pareto_k_hat) << ": "
+            << runtime::describe_k_hat(assessment.pareto_k_hat) << "\n";
   std::cout << "draws written to " << o.output << "\n";
   if (o.timings) {
     char line[512];
     std::snprintf(line, sizeof line,
                   "timings (ms): parse %.2f, data %.2f, lower %.2f, passes+AD %.2f, LLVM emit %.2f, optimise %.2f, "
-                  "JIT %.2f, ADVI %.2f (%lld gradients, %lld densities), draws+CSV %.2f, total %.2f\n",
-                  t.parse_ms, t.data_ms, t.lower_ms, t.passes_ms, t.emit_ms, t.optimize_ms, t.jit_ms, advi_ms,
-                  static_cast<long long>(fit->num_lp_grad_calls), static_cast<long long>(fit->num_lp_calls), draws_ms,
+                  "JIT %.2f, fit %.2f (%lld gradients, %lld densities), draws+CSV %.2f, total %.2f\n",
+                  t.parse_ms, t.data_ms, t.lower_ms, t.passes_ms, t.emit_ms, t.optimize_ms, t.jit_ms, fit_ms,
+                  static_cast<long long>(run->num_lp_grad_calls), static_cast<long long>(run->num_lp_calls), draws_ms,
                   ms_since(total_start));
     std::cout << line;
   }
 
-  std::vector<std::string> reasons = runtime::untrusted_fit_reasons(*fit);
   if (!reasons.empty()) {
     std::string why;
     for (const std::string& reason : reasons) why += (why.empty() ? "" : "; ") + reason;
-    std::cerr << "error: the fit cannot be trusted: " << why << "\n";
+    if (o.allow_poor_fit) {
+      std::cerr << "warning: the fit cannot be trusted: " << why << " (accepted: --allow-poor-fit)\n";
+      return kExitOk;
+    }
+    std::cerr << "error: the fit cannot be trusted: " << why << ". What to try: " << run->advice
+              << "; --allow-poor-fit accepts the fit as it is\n";
     return kExitUntrustedFit;
   }
   return kExitOk;

@@ -36,8 +36,12 @@ int run_command_line(int argc, char** argv) {
   app.footer(kExitStatusHelp);
 
   FitOptions fit;
-  CLI::App* fit_cmd = app.add_subcommand("fit", "fit a model with mean-field ADVI and write its draws");
+  CLI::App* fit_cmd = app.add_subcommand("fit", "fit a model with variational inference and write its draws");
   fit_cmd->add_option("model", fit.model, "the .vmodel file")->required();
+  fit_cmd->add_option("--algorithm", fit.algorithm,
+                      "stan-meanfield (Stan's ADVI, draw for draw) | pathfinder (Stan's multi-path Pathfinder)")
+      ->check(CLI::IsMember({"stan-meanfield", "pathfinder"}))
+      ->capture_default_str();
   fit_cmd->add_option("--data", fit.data, "Stan JSON data file");
   fit_cmd->add_option("--output", fit.output, "CSV file for the draws (replaced only once complete)")
       ->capture_default_str();
@@ -66,6 +70,18 @@ int run_command_line(int argc, char** argv) {
   fit_cmd->add_option("--adapt-iter", fit.advi.adapt_iterations, "iterations per step-size candidate")
       ->capture_default_str()
       ->check(positive_integer(kMaxInt));
+  fit_cmd->add_option("--paths", fit.pathfinder.num_paths, "Pathfinder: paths from different initial points")
+      ->capture_default_str()
+      ->check(positive_integer(1000));
+  fit_cmd->add_option("--threads", fit.pathfinder.threads, "Pathfinder: threads the paths run on (same result)")
+      ->capture_default_str()
+      ->check(positive_integer(1024));
+  fit_cmd->add_flag("--psis-resample", fit.psis_resample,
+                    "replace the draws by draws resampled with their Pareto-smoothed importance weights (multi-path "
+                    "Pathfinder always does)");
+  fit_cmd->add_flag("--allow-poor-fit", fit.allow_poor_fit,
+                    "exit 0 when the fit cannot be trusted (k-hat above 0.7, a diverging ELBO); the reasons are still "
+                    "printed");
   fit_cmd->add_flag("--quiet", fit.quiet,
                     "no progress lines (they go to stderr only when it is a terminal); warnings and errors still do");
   fit_cmd->add_flag("--timings", fit.timings, "print the time of each stage");

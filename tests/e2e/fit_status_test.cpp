@@ -25,10 +25,65 @@ TEST(FitStatus, TheIterationLimitExitsThreeWithTheReason) {
             "warning: ADVI: the maximum number of iterations (50) is reached; the algorithm may not have converged, "
             "and this variational approximation is not guaranteed to be meaningful\n"
             "error: the fit cannot be trusted: ADVI reached the maximum number of iterations (50) without "
-            "converging\n");
+            "converging. What to try: --algorithm pathfinder, or a longer ascent (--iter, a smaller --tol-rel-obj); "
+            "--allow-poor-fit accepts the fit as it is\n");
   // The draws are written and summarised all the same.
   EXPECT_NE(dir.read("fit.csv").find("lp__,log_p__,log_g__,mu\n"), std::string::npos);
   EXPECT_NE(r.out.find("draws written to fit.csv\n"), std::string::npos);
+}
+
+// The CSV's last comment line, without "# ".
+std::string last_comment(const std::string& csv) {
+  size_t end = csv.size() - 1;
+  size_t start = csv.rfind('\n', end - 1) + 1;
+  return csv.substr(start, end - start);
+}
+
+bool starts_with(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Stan's ADVI on kidiq momiq (uncentred predictor, posterior correlation
+// -0.99) stops far from the posterior; the draws' k-hat says so.
+TEST(FitStatus, AKHatAboveSevenTenthsExitsThreeAndSaysWhatToTry) {
+  ScratchDir dir("fit_status");
+  std::vector<std::string> args = {"fit", testing_util::example_path("kidiq_momiq/model.vmodel"), "--data",
+                                   testing_util::example_path("kidiq_momiq/data.json"), "--algorithm",
+                                   "stan-meanfield", "--seed", "1", "--quiet", "--output", "fit.csv"};
+  VicRun r = run_vic(dir.path(), args);
+  EXPECT_EQ(r.status, 3);
+  EXPECT_TRUE(starts_with(r.err, "error: the fit cannot be trusted: Pareto k-hat is ")) << r.err;
+  EXPECT_TRUE(ends_with(r.err, ", above 0.7: the approximation is far from the posterior. What to try: --algorithm "
+                               "pathfinder, or a longer ascent (--iter, a smaller --tol-rel-obj); --allow-poor-fit "
+                               "accepts the fit as it is\n"))
+      << r.err;
+  const std::string csv = dir.read("fit.csv");
+  EXPECT_TRUE(starts_with(last_comment(csv), "# the fit cannot be trusted: Pareto k-hat is ")) << last_comment(csv);
+  EXPECT_NE(r.out.find("Pareto k-hat = "), std::string::npos);
+
+  args.push_back("--allow-poor-fit");
+  VicRun allowed = run_vic(dir.path(), args);
+  EXPECT_EQ(allowed.status, 0);
+  EXPECT_TRUE(starts_with(allowed.err, "warning: the fit cannot be trusted: Pareto k-hat is ")) << allowed.err;
+  EXPECT_TRUE(ends_with(allowed.err, " (accepted: --allow-poor-fit)\n")) << allowed.err;
+  EXPECT_EQ(dir.read("fit.csv"), csv) << "the same seed writes the same draws, accepted or not";
+}
+
+// Neal's funnel defeats both algorithms: neither a mean-field normal nor
+// Pathfinder's normals reach into the neck, and the importance ratios' tail
+// shows it.
+TEST(FitStatus, TheFunnelIsFlaggedByEveryAlgorithm) {
+  ScratchDir dir("fit_status");
+  dir.write("funnel.vmodel",
+            "parameters {\n  real y;\n  vector[9] x;\n}\nmodel {\n  y ~ normal(0, 3);\n  x ~ normal(0, exp(y / 2));\n}\n");
+  for (const char* algorithm : {"stan-meanfield", "pathfinder"}) {
+    VicRun r = run_vic(dir.path(), {"fit", "funnel.vmodel", "--algorithm", algorithm, "--seed", "1", "--quiet",
+                                    "--output", "fit.csv"});
+    EXPECT_EQ(r.status, 3) << algorithm;
+    EXPECT_NE(r.err.find("Pareto k-hat is "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("What to try: "), std::string::npos) << r.err;
+  }
 }
 
 TEST(FitStatus, EightSchoolsExitsZeroQuietly) {

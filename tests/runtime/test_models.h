@@ -124,6 +124,69 @@ class Tiny : public Model {
   std::vector<std::string> names_ = {"mu", "mu_sq"};
 };
 
+// theta ~ multi_normal(mean, inverse(precision)) in `dim` dimensions, with a
+// constant offset in lp: a correlated Gaussian target whose answer every
+// algorithm should recover. `precision` is row-major dim x dim.
+class CorrelatedNormal : public Model {
+ public:
+  CorrelatedNormal(std::vector<double> mean, std::vector<double> precision, double log_det_precision)
+      : mean_(std::move(mean)), precision_(std::move(precision)), log_det_precision_(log_det_precision) {
+    for (size_t d = 0; d < mean_.size(); ++d) names_.push_back("theta." + std::to_string(d + 1));
+  }
+  size_t dim() const override { return mean_.size(); }
+  const std::vector<std::string>& output_names() const override { return names_; }
+  size_t num_parameter_outputs() const override { return names_.size(); }
+  size_t num_transformed_outputs() const override { return 0; }
+  double lp_grad(const double* theta, double* grad, EvalError*) const override {
+    double lp = 0;
+    for (size_t i = 0; i < dim(); ++i) {
+      grad[i] = 0;
+      for (size_t j = 0; j < dim(); ++j) grad[i] -= precision_[i * dim() + j] * (theta[j] - mean_[j]);
+      lp += 0.5 * (theta[i] - mean_[i]) * grad[i];
+    }
+    return lp;
+  }
+  double lp(const double* theta, EvalError* error) const override {
+    std::vector<double> grad(dim());
+    return -10 + lp_grad(theta, grad.data(), error) + 0.5 * log_det_precision_ -
+           static_cast<double>(dim()) * kHalfLog2Pi;
+  }
+  void constrain(const double* theta, Rng&, double* out, EvalError*) const override {
+    for (size_t d = 0; d < dim(); ++d) out[d] = theta[d];
+  }
+  void unconstrain(const double* values, double* theta, EvalError*) const override {
+    for (size_t d = 0; d < dim(); ++d) theta[d] = values[d];
+  }
+  std::string describe_error(EvalError) const override { return "no error"; }
+
+ private:
+  std::vector<double> mean_;
+  std::vector<double> precision_;
+  double log_det_precision_;
+  std::vector<std::string> names_;
+};
+
+// The 3-dimensional correlated target of the optimiser tests: mean (1, -2, 3),
+// covariance [[4, 1.8, -0.5], [1.8, 1, -0.3], [-0.5, -0.3, 0.25]] (sds 2, 1,
+// 0.5; correlations 0.9, -0.5, -0.6).
+inline const std::vector<double> kCorrelatedMean = {1, -2, 3};
+inline const std::vector<double> kCorrelatedCovariance = {4, 1.8, -0.5, 1.8, 1, -0.3, -0.5, -0.3, 0.25};
+
+inline CorrelatedNormal correlated_target() {
+  const std::vector<double>& c = kCorrelatedCovariance;
+  auto at = [&](int i, int j) { return c[i * 3 + j]; };
+  // The inverse by cofactors (symmetric, so the adjugate is the cofactor matrix).
+  std::vector<double> cofactor(9);
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) {
+      int i1 = (i + 1) % 3, i2 = (i + 2) % 3, j1 = (j + 1) % 3, j2 = (j + 2) % 3;
+      cofactor[i * 3 + j] = at(i1, j1) * at(i2, j2) - at(i1, j2) * at(i2, j1);
+    }
+  double det = at(0, 0) * cofactor[0] + at(0, 1) * cofactor[1] + at(0, 2) * cofactor[2];
+  for (double& v : cofactor) v /= det;
+  return CorrelatedNormal(kCorrelatedMean, cofactor, -std::log(det));
+}
+
 // Every evaluation is a domain error.
 class AlwaysFails : public Model {
  public:

@@ -275,7 +275,12 @@ class Minimizer {
       double alpha = 0;
       for (;;) {
         if (reset) {
-          for (size_t i = 0; i < n; ++i) p[i] = -current.grad[i];
+          // Steepest descent, normalised (as liblbfgs does, where Stan takes
+          // -g as it is): a first trial step of init_alpha in length, so that
+          // a badly scaled model whose initial gradient is 1e12 does not need
+          // a step below the search's smallest (1e-12).
+          const double length = norm(current.grad);
+          for (size_t i = 0; i < n; ++i) p[i] = -current.grad[i] / (length > 0 ? length : 1.0);
         }
         if (iteration > 1 && reset != 2) {
           alpha = std::min(1.0, 1.01 * cubic_minimizer(dot(previous_grad, previous_p), previous_alpha,

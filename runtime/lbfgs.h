@@ -4,7 +4,8 @@
 // strong Wolfe conditions (Nocedal and Wright's bracketing and zoom with cubic
 // interpolation) that steps back when the objective cannot be evaluated; a
 // reset to steepest descent when the line search fails; and Stan's six
-// convergence tests with its defaults.
+// convergence tests with its defaults. One departure: a steepest-descent step
+// (the first, and after a reset) goes along the normalised gradient.
 //
 // Not liblbfgs (Debian's liblbfgs-dev): its More-Thuente line search
 // interpolates through an objective of +inf and returns a NaN step, and a
@@ -25,7 +26,7 @@ namespace vic::runtime {
 struct LbfgsSettings {
   // Pairs of (step, gradient change) kept for the inverse-Hessian estimate.
   int history_size = 5;
-  // The first line search's first trial step (and after a reset).
+  // The length of the first line search's first trial step (and after a reset).
   double init_alpha = 1e-3;
   // Converged when the objective changes by less than tol_obj ...
   double tol_obj = 1e-12;

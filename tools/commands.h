@@ -9,6 +9,7 @@
 
 #include "runtime/advi.h"
 #include "runtime/pathfinder.h"
+#include "runtime/vi.h"
 #include "tools/gradcheck.h"
 
 namespace vic::tools {
@@ -20,9 +21,10 @@ struct FitOptions {
   std::string output = "output.csv";
   uint64_t seed = 1;
   int draws = 1000;
-  // "stan-meanfield" or "pathfinder" (tools/fit_command.cpp: kAlgorithms).
+  // "fullrank", "meanfield", "pathfinder" or "stan-meanfield".
   std::string algorithm = "stan-meanfield";
   runtime::AdviSettings advi;
+  runtime::ViSettings vi;
   runtime::PathfinderSettings pathfinder;
   // Replace the draws by draws resampled with their PSIS weights.
   bool psis_resample = false;

@@ -52,6 +52,9 @@ std::optional<int64_t> draws_memory_bytes(int64_t num_draws, int64_t num_columns
   return limits::checked_mul(*all_cells, static_cast<int64_t>(sizeof(double)));
 }
 
+// Draws at least for vic's VI's k-hat and ELBO (its own, apart from the output).
+constexpr int kAssessmentDraws = 4000;
+
 // What an algorithm hands to the rest of `vic fit`.
 struct FitRun {
   runtime::Draws draws;
@@ -116,6 +119,36 @@ Expected<FitRun> run_pathfinder_fit(const runtime::Model& model, const FitOption
   run.num_lp_grad_calls = fit->num_lp_grad_calls;
   run.num_lp_calls = fit->num_lp_calls;
   run.draws = std::move(fit->draws);
+  return run;
+}
+
+Expected<FitRun> run_vi_fit(const runtime::Model& model, const FitOptions& o, Rng& rng,
+                            const runtime::LogLine& progress, const runtime::LogLine& warn) {
+  runtime::ViSettings settings = o.vi;
+  settings.family = o.algorithm;
+  Expected<runtime::ViResult> fit = runtime::run_vi(model, settings, o.seed, progress, warn);
+  if (!fit) return Error{fit.error()};
+  FitRun run;
+  Expected<runtime::Draws> draws = runtime::draw_family(model, *fit, o.draws, rng, nullptr);
+  if (!draws) return Error{draws.error()};
+  Expected<std::vector<double>> ratios =
+      runtime::family_log_ratios(model, *fit, std::max(o.draws, kAssessmentDraws), rng);
+  if (!ratios) return Error{ratios.error()};
+  run.log_ratios = ratios.take();
+  if (!fit->converged) {
+    run.untrusted_reasons.push_back("VI reached the maximum number of iterations (" +
+                                    std::to_string(fit->iterations) + ") before its ELBO settled");
+  }
+  std::ostringstream report;
+  report << "VI (" << o.algorithm << "): " << fit->iterations << " iterations from " << fit->start
+         << (fit->converged ? ", converged" : ", not converged") << "\n";
+  run.report = report.str();
+  run.advice = o.algorithm == "meanfield" ? "--algorithm fullrank, or reparameterising the model"
+                                          : "reparameterising the model (non-centred hierarchies, standardised "
+                                            "predictors), or --algorithm pathfinder for a multimodal posterior";
+  run.num_lp_grad_calls = fit->num_lp_grad_calls;
+  run.num_lp_calls = fit->num_lp_calls;
+  run.draws = draws.take();
   return run;
 }
 
@@ -184,8 +217,9 @@ int run_fit(const FitOptions& o) {
   runtime::LogLine progress;
   if (!o.quiet && isatty(STDERR_FILENO)) progress = [](const std::string& line) { std::cerr << line << "\n"; };
   runtime::LogLine warn = [](const std::string& line) { std::cerr << "warning: " << line << "\n"; };
-  Expected<FitRun> run = o.algorithm == "pathfinder" ? run_pathfinder_fit(model, o, progress, warn)
-                                                     : run_stan_meanfield(model, o, rng, progress, warn);
+  Expected<FitRun> run = o.algorithm == "pathfinder"       ? run_pathfinder_fit(model, o, progress, warn)
+                         : o.algorithm == "stan-meanfield" ? run_stan_meanfield(model, o, rng, progress, warn)
+                                                           : run_vi_fit(model, o, rng, progress, warn);
   if (!run) {
     std::cerr << "error: " << run.error() << "\n";
     return kExitError;
@@ -220,6 +254,10 @@ int run_fit(const FitOptions& o) {
   info.vic_version = kVersion;
   if (run->advi) {
     runtime::write_variational_csv((*output)->stream(), info, *run->advi, draws);
+  } else if (o.algorithm != "pathfinder") {
+    info.algorithm = o.algorithm;
+    runtime::AdviResult no_adaptation;
+    runtime::write_variational_csv((*output)->stream(), info, no_adaptation, draws);
   } else {
     runtime::PathfinderSettings settings = o.pathfinder;
     settings.num_draws = o.draws;

@@ -39,8 +39,9 @@ int run_command_line(int argc, char** argv) {
   CLI::App* fit_cmd = app.add_subcommand("fit", "fit a model with variational inference and write its draws");
   fit_cmd->add_option("model", fit.model, "the .vmodel file")->required();
   fit_cmd->add_option("--algorithm", fit.algorithm,
-                      "stan-meanfield (Stan's ADVI, draw for draw) | pathfinder (Stan's multi-path Pathfinder)")
-      ->check(CLI::IsMember({"stan-meanfield", "pathfinder"}))
+                      "fullrank | meanfield (vic's ADVI: a Pathfinder start, Adam, averaged iterates) | pathfinder "
+                      "(Stan's multi-path Pathfinder) | stan-meanfield (Stan's ADVI, draw for draw)")
+      ->check(CLI::IsMember({"fullrank", "meanfield", "pathfinder", "stan-meanfield"}))
       ->capture_default_str();
   fit_cmd->add_option("--data", fit.data, "Stan JSON data file");
   fit_cmd->add_option("--output", fit.output, "CSV file for the draws (replaced only once complete)")

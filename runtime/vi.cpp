@@ -1,0 +1,386 @@
+// run_vi: a Pathfinder start, then Adam on the ELBO in coordinates scaled by
+// the start's marginal sds, windows of iterations judged by the ELBO of their
+// averaged parameters with fixed draws, the step halved when a window does not
+// improve on the best, and the best window's average as the result.
+#include "runtime/vi.h"
+
+#include <algorithm>
+#include <boost/random/normal_distribution.hpp>
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <sstream>
+
+#include "runtime/format.h"
+#include "runtime/pathfinder.h"
+
+extern "C" {
+void dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info, size_t uplo_length);
+}
+
+namespace vic::runtime {
+
+namespace {
+
+using Vector = std::vector<double>;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+// Adam's constants (Kingma and Ba; PyTorch's defaults).
+constexpr double kBeta1 = 0.9;
+constexpr double kBeta2 = 0.999;
+constexpr double kAdamEpsilon = 1e-8;
+// A gradient estimate gives up after this many failed draws per requested draw.
+constexpr int kGradRetries = 10;
+
+void standard_normals(Rng& rng, double* out, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    boost::random::normal_distribution<double> normal(0.0, 1.0);
+    out[i] = normal(rng);
+  }
+}
+
+class Fit {
+ public:
+  Fit(const Model& model, const ViSettings& settings, const VariationalFamily& family, Rng& rng, ViResult& result,
+      const LogLine& log)
+      : model_(model), settings_(settings), family_(family), rng_(rng), result_(result), log_(log), dim_(model.dim()) {}
+
+  // The start (centre, scale, and phi in scaled coordinates) from one Pathfinder path.
+  Status start(uint64_t seed, const LogLine& warn) {
+    const LogLine& log = log_;
+    PathfinderSettings ps;
+    ps.num_paths = 1;
+    ps.num_draws = ps.num_elbo_draws;
+    ps.init_radius = settings_.init_radius;
+    ps.lbfgs = settings_.start_lbfgs;
+    Expected<PathfinderResult> pathfinder = run_pathfinder(model_, ps, seed, log, LogLine{});
+    Vector covariance;
+    if (pathfinder) {
+      result_.num_lp_grad_calls += pathfinder->num_lp_grad_calls;
+      result_.num_lp_calls += pathfinder->num_lp_calls;
+      const NormalApproximation& q = pathfinder->paths[0].approximation;
+      centre_ = q.center;
+      covariance = q.covariance();
+      result_.start = "Pathfinder";
+    } else {
+      // A start as Stan's ADVI takes it: a random point, unit scales.
+      Expected<Vector> init = initialize_unconstrained(model_, rng_, settings_.init_radius, nullptr, log,
+                                                       &result_.num_lp_calls, &result_.num_lp_grad_calls);
+      if (!init) return Error{init.error()};
+      centre_ = init.take();
+      covariance.assign(dim_ * dim_, 0.0);
+      for (size_t i = 0; i < dim_; ++i) covariance[i + i * dim_] = 1.0;
+      result_.start = "a random point (Pathfinder failed: " + pathfinder.error() + ")";
+      if (warn) warn("VI: " + result_.start);
+    }
+    whiten(centre_, covariance);
+    return Status::ok();
+  }
+
+  // Works from now on in coordinates whitened by N(centre, covariance):
+  // zeta = centre + A z with A the covariance's Cholesky factor (a full-rank
+  // family), or its marginal sds (mean-field, or a covariance that is not
+  // positive definite); the family starts at N(0, I) there.
+  void whiten(const Vector& centre, const Vector& covariance) {
+    map_.shift = centre;
+    map_.matrix = covariance;
+    int n = static_cast<int>(dim_);
+    int info = 1;
+    if (family_.name() == "fullrank" && n > 0) dpotrf_("L", &n, map_.matrix.data(), &n, &info, 1);
+    if (info == 0) {
+      for (size_t j = 0; j < dim_; ++j)
+        for (size_t i = 0; i < j; ++i) map_.matrix[i + j * dim_] = 0.0;
+    } else {
+      map_.matrix.resize(dim_);
+      for (size_t i = 0; i < dim_; ++i) map_.matrix[i] = std::sqrt(covariance[i + i * dim_]);
+    }
+    Vector identity(dim_ * dim_, 0.0);
+    for (size_t i = 0; i < dim_; ++i) identity[i + i * dim_] = 1.0;
+    phi_ = family_.parameters_for(Vector(dim_, 0.0), identity);
+  }
+
+  // Stages of ascent, each in coordinates whitened by the previous stage's
+  // result. A stage ends when its step size has been halved max_halvings
+  // times, and another follows if it gained more than stage_gain nats; or it
+  // ends early when the approximation has moved or stretched beyond the
+  // whitening's scale (a mean one sd away, an sd halved or doubled), since
+  // Adam's steps are about the learning rate in whitened units whatever the
+  // approximation's scale, and a long ridge would otherwise be crossed at
+  // that fixed pace.
+  Status run() {
+    fixed_draws_.resize(static_cast<size_t>(settings_.elbo_samples) * dim_);
+    standard_normals(rng_, fixed_draws_.data(), fixed_draws_.size());
+    for (int stage = 1;; ++stage) {
+      Expected<StageEnd> end = run_stage();
+      if (!end) return Error{end.error()};
+      // The stage's best, back on the unconstrained scale.
+      result_.phi = phi_;
+      family_.map_affine(result_.phi.data(), map_);
+      if (result_.iterations >= settings_.max_iterations) break;
+      if (!end->drifted && !(end->gain > settings_.stage_gain)) break;
+      say("  stage " + std::to_string(stage) + (end->drifted ? " moved beyond its whitening" : " gained " + format_brief(end->gain) + " nats") +
+          ": whitening by its result and going on");
+      whiten(family_.mean(result_.phi.data()), family_.covariance(result_.phi.data()));
+    }
+    return Status::ok();
+  }
+
+  struct StageEnd {
+    double gain = 0;       // on the stage's starting ELBO
+    bool drifted = false;  // ended early, beyond the whitening's scale
+  };
+
+  // Whether q (in whitened coordinates) has a mean more than one unit from
+  // the origin or an sd outside (1/2, 2).
+  bool drifted(const Vector& phi) const {
+    for (double m : family_.mean(phi.data()))
+      if (std::fabs(m) > 1) return true;
+    for (double sd : family_.marginal_sds(phi.data()))
+      if (sd > 2 || sd < 0.5) return true;
+    return false;
+  }
+
+  // One stage from phi_; leaves its best averaged parameters in phi_.
+  Expected<StageEnd> run_stage() {
+    const size_t p = family_.num_parameters();
+    Vector m(p, 0.0), v(p, 0.0), grad(p), average(p);
+    double learning_rate = settings_.learning_rate;
+    Expected<double> initial = elbo_at(phi_);
+    if (!initial) return Error{initial.error()};
+    double best = *initial;
+    Vector best_phi = phi_;
+    int halvings = 0;
+    int windows_without_gain = 0;
+    int step = 0;
+    say("VI (" + family_.name() + ", started from " + result_.start + "): ELBO " + format_elbo(best));
+    while (true) {
+      std::fill(average.begin(), average.end(), 0.0);
+      for (int i = 0; i < settings_.window; ++i) {
+        if (Status s = gradient(phi_, grad); !s) return Error{s.error()};
+        ++step;
+        const double correction1 = 1 - std::pow(kBeta1, step);
+        const double correction2 = 1 - std::pow(kBeta2, step);
+        for (size_t k = 0; k < p; ++k) {
+          m[k] = kBeta1 * m[k] + (1 - kBeta1) * grad[k];
+          v[k] = kBeta2 * v[k] + (1 - kBeta2) * grad[k] * grad[k];
+          phi_[k] += learning_rate * (m[k] / correction1) / (std::sqrt(v[k] / correction2) + kAdamEpsilon);
+          average[k] += phi_[k] / settings_.window;
+        }
+      }
+      result_.iterations += settings_.window;
+      Expected<double> elbo = elbo_at(average);
+      if (!elbo) return Error{elbo.error()};
+      result_.trace.push_back({result_.iterations, *elbo + log_det_scale(), learning_rate});
+      std::ostringstream line;
+      line << "  iteration " << result_.iterations << ": ELBO " << format_elbo(*elbo) << ", step " << learning_rate;
+      if (*elbo > best + settings_.tol_elbo) {
+        best = *elbo;
+        best_phi = average;
+        windows_without_gain = 0;
+        if (drifted(average)) {
+          say(line.str() + " (beyond the whitening)");
+          phi_ = best_phi;
+          return StageEnd{best - *initial, true};
+        }
+      } else if (++windows_without_gain >= settings_.patience) {
+        // No progress at this step size: halve it and go on from the best
+        // average so far, with Adam's memory of it.
+        learning_rate /= 2;
+        ++halvings;
+        windows_without_gain = 0;
+        if (*elbo > best) {
+          best = *elbo;
+          best_phi = average;
+        }
+        phi_ = best_phi;
+        line << " (no gain: step halved)";
+      }
+      say(line.str());
+      if (halvings >= settings_.max_halvings) {
+        result_.converged = true;
+        break;
+      }
+      if (result_.iterations >= settings_.max_iterations) {
+        result_.converged = false;
+        break;
+      }
+    }
+    phi_ = best_phi;
+    return StageEnd{best - *initial, false};
+  }
+
+ private:
+  static std::string format_brief(double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3g", value);
+    return text;
+  }
+
+  double log_det_scale() const { return map_.log_det(); }
+
+  std::string format_elbo(double scaled_elbo) const {
+    char text[64];
+    std::snprintf(text, sizeof text, "%.3f", scaled_elbo + log_det_scale());
+    return text;
+  }
+
+  // zeta = centre + A T(phi, eta).
+  void draw(const Vector& phi, const double* eta, Vector& zeta) const {
+    Vector z(dim_);
+    family_.transform(phi.data(), eta, z.data());
+    map_.apply(z.data(), zeta.data());
+  }
+
+  // The ELBO in scaled coordinates (the log-determinant of the scaling left
+  // out) with the fixed draws; a draw the model rejects makes it -inf.
+  Expected<double> elbo_at(const Vector& phi) {
+    Vector zeta(dim_);
+    double sum = 0;
+    const int n = settings_.elbo_samples;
+    for (int d = 0; d < n; ++d) {
+      draw(phi, fixed_draws_.data() + static_cast<size_t>(d) * dim_, zeta);
+      EvalError error = 0;
+      ++result_.num_lp_calls;
+      const double lp = model_.lp(zeta.data(), &error);
+      if (error != 0 && model_.is_fatal(error)) return Error{model_.describe_error(error)};
+      sum += error == 0 && !std::isnan(lp) ? lp : -kInf;
+    }
+    return sum / n + family_.entropy(phi.data());
+  }
+
+  // The reparameterisation gradient of the ELBO with respect to phi (in
+  // scaled coordinates) from grad_samples draws; failed draws are redrawn.
+  Status gradient(const Vector& phi, Vector& grad) {
+    std::fill(grad.begin(), grad.end(), 0.0);
+    family_.add_entropy_gradient(phi.data(), grad.data());
+    Vector eta(dim_), zeta(dim_), g(dim_), g_z(dim_);
+    const int n = settings_.grad_samples;
+    int failed = 0;
+    for (int d = 0; d < n;) {
+      standard_normals(rng_, eta.data(), dim_);
+      draw(phi, eta.data(), zeta);
+      EvalError error = 0;
+      ++result_.num_lp_grad_calls;
+      model_.lp_grad(zeta.data(), g.data(), &error);
+      if (error != 0 && model_.is_fatal(error)) return Error{model_.describe_error(error)};
+      bool finite = error == 0 && std::all_of(g.begin(), g.end(), [](double x) { return std::isfinite(x); });
+      if (!finite) {
+        if (++failed >= kGradRetries * n) {
+          return Error{"VI: " + std::to_string(failed) + " draws in a row failed (" +
+                       (error != 0 ? model_.describe_error(error) : std::string("the gradient is not finite")) +
+                       "); the approximation has degenerated"};
+        }
+        continue;
+      }
+      // Chain rule through zeta = centre + A z, averaged over the draws.
+      map_.pull_back(g.data(), g_z.data());
+      for (double& v : g_z) v /= n;
+      family_.add_pullback(phi.data(), eta.data(), g_z.data(), grad.data());
+      ++d;
+    }
+    return Status::ok();
+  }
+
+  void say(const std::string& line) const {
+    if (log_) log_(line);
+  }
+
+  const Model& model_;
+  const ViSettings& settings_;
+  const VariationalFamily& family_;
+  Rng& rng_;
+  ViResult& result_;
+  const LogLine& log_;
+  size_t dim_;
+  Vector centre_;
+  AffineMap map_;
+  Vector phi_;
+  Vector fixed_draws_;
+};
+
+Status check_settings(const ViSettings& s) {
+  if (s.family != "meanfield" && s.family != "fullrank")
+    return Error{"VI: the family must be meanfield or fullrank, but is '" + s.family + "'"};
+  auto positive = [](const char* what, double value) -> Status {
+    if (value > 0 && std::isfinite(value)) return Status::ok();
+    return Error{std::string("VI: ") + what + " must be positive and finite, but is " + format_shortest(value)};
+  };
+  for (Status status : {positive("grad_samples", s.grad_samples), positive("elbo_samples", s.elbo_samples),
+                        positive("window", s.window), positive("iterations", s.max_iterations),
+                        positive("learning rate", s.learning_rate), positive("halvings", s.max_halvings),
+                        positive("ELBO tolerance", s.tol_elbo)}) {
+    if (!status) return status;
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Expected<ViResult> run_vi(const Model& model, const ViSettings& settings, uint64_t seed, const LogLine& log,
+                          const LogLine& warn) {
+  if (Status s = check_settings(settings); !s) return Error{s.error()};
+  ViResult result;
+  result.family = settings.family == "meanfield" ? make_meanfield_family(model.dim()) : make_fullrank_family(model.dim());
+  // Pathfinder draws from its own streams; the ascent from this one.
+  Rng rng(seed);
+  Fit fit(model, settings, *result.family, rng, result, log);
+  if (Status s = fit.start(seed, warn); !s) return Error{s.error()};
+  if (Status s = fit.run(); !s) return Error{s.error()};
+  return result;
+}
+
+Expected<Draws> draw_family(const Model& model, const ViResult& result, int num_draws, Rng& rng,
+                            std::vector<double>* log_ratios) {
+  const size_t dim = model.dim();
+  const VariationalFamily& family = *result.family;
+  Draws draws;
+  draws.column_names = {"lp__", "log_p__", "log_g__"};
+  const std::vector<std::string>& outputs = model.output_names();
+  draws.column_names.insert(draws.column_names.end(), outputs.begin(), outputs.end());
+  const size_t num_columns = draws.column_names.size();
+  draws.values.assign(num_columns * (static_cast<size_t>(num_draws) + 1), 0.0);
+  Vector mean = family.mean(result.phi.data());
+  EvalError error = 0;
+  model.constrain(mean.data(), rng, draws.values.data() + kNumDrawDiagnosticColumns, &error);
+  if (error != 0) return Error{"cannot compute the outputs at the approximation's mean: " + model.describe_error(error)};
+  Vector eta(dim), zeta(dim);
+  for (int n = 1; n <= num_draws; ++n) {
+    double* row = draws.values.data() + static_cast<size_t>(n) * num_columns;
+    standard_normals(rng, eta.data(), dim);
+    family.transform(result.phi.data(), eta.data(), zeta.data());
+    double eta_squared = 0;
+    for (double e : eta) eta_squared += e * e;
+    error = 0;
+    model.constrain(zeta.data(), rng, row + kNumDrawDiagnosticColumns, &error);
+    if (error != 0) {
+      if (draws.num_constrain_errors == 0) draws.first_constrain_error = model.describe_error(error);
+      ++draws.num_constrain_errors;
+      for (size_t c = kNumDrawDiagnosticColumns; c < num_columns; ++c) row[c] = std::nan("");
+    }
+    EvalError lp_error = 0;
+    double log_p = model.lp(zeta.data(), &lp_error);
+    if (lp_error != 0 && model.is_fatal(lp_error)) return Error{model.describe_error(lp_error)};
+    if (lp_error != 0 || std::isnan(log_p)) log_p = -kInf;
+    row[1] = log_p;
+    row[2] = -0.5 * eta_squared;
+    if (log_ratios) log_ratios->push_back(log_p - family.log_density(result.phi.data(), eta.data()));
+  }
+  return draws;
+}
+
+Expected<std::vector<double>> family_log_ratios(const Model& model, const ViResult& result, int count, Rng& rng) {
+  const size_t dim = model.dim();
+  std::vector<double> ratios;
+  Vector eta(dim), zeta(dim);
+  for (int n = 0; n < count; ++n) {
+    standard_normals(rng, eta.data(), dim);
+    result.family->transform(result.phi.data(), eta.data(), zeta.data());
+    EvalError error = 0;
+    double log_p = model.lp(zeta.data(), &error);
+    if (error != 0 && model.is_fatal(error)) return Error{model.describe_error(error)};
+    if (error != 0 || std::isnan(log_p)) log_p = -kInf;
+    ratios.push_back(log_p - result.family->log_density(result.phi.data(), eta.data()));
+  }
+  return ratios;
+}
+
+}  // namespace vic::runtime

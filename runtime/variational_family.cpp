@@ -38,6 +38,9 @@ class MeanField : public VariationalFamily {
       grad[dim_ + i] += g[i] * eta[i] * std::exp(phi[dim_ + i]);
     }
   }
+  void subtract_log_density_gradient(const double* phi, const double* eta, double* grad_zeta) const override {
+    for (size_t i = 0; i < dim_; ++i) grad_zeta[i] += eta[i] * std::exp(-phi[dim_ + i]);
+  }
   double entropy(const double* phi) const override {
     double sum = gaussian_entropy_constant(dim_);
     for (size_t i = 0; i < dim_; ++i) sum += phi[dim_ + i];
@@ -104,6 +107,19 @@ class FullRank : public VariationalFamily {
       double* row = lower + row_start(i);
       for (size_t j = 0; j < i; ++j) row[j] += g[i] * eta[j];
     }
+  }
+  void subtract_log_density_gradient(const double* phi, const double* eta, double* grad_zeta) const override {
+    // Solve L' x = eta (L' upper triangular, column-major: L row-major).
+    std::vector<double> l(dim_ * dim_, 0.0);
+    for (size_t i = 0; i < dim_; ++i) {
+      l[i * dim_ + i] = std::exp(phi[dim_ + i]);
+      const double* row = phi + 2 * dim_ + row_start(i);
+      for (size_t j = 0; j < i; ++j) l[i * dim_ + j] = row[j];
+    }
+    std::vector<double> x(eta, eta + dim_);
+    const int n = static_cast<int>(dim_);
+    if (n > 0) cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, n, l.data(), n, x.data(), 1);
+    for (size_t i = 0; i < dim_; ++i) grad_zeta[i] += x[i];
   }
   double entropy(const double* phi) const override {
     double sum = gaussian_entropy_constant(dim_);

@@ -41,6 +41,11 @@ class VariationalFamily {
   // grad_phi += (d zeta / d phi)' grad_zeta at eta: one draw's term of the
   // reparameterisation gradient of E_q[log p].
   virtual void add_pullback(const double* phi, const double* eta, const double* grad_zeta, double* grad_phi) const = 0;
+  // grad_zeta -= d log q(zeta) / d zeta at zeta = T(phi, eta), phi held
+  // fixed, which is -Sigma^-1 (zeta - mu) = -L^-T eta. Applied to d log p /
+  // d zeta it gives the "sticking the landing" gradient (Roeder, Wu and
+  // Duvenaud 2017), whose variance vanishes where q equals the posterior.
+  virtual void subtract_log_density_gradient(const double* phi, const double* eta, double* grad_zeta) const = 0;
   // The entropy of q, and grad_phi += its gradient.
   virtual double entropy(const double* phi) const = 0;
   virtual void add_entropy_gradient(const double* phi, double* grad_phi) const = 0;

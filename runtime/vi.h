@@ -10,7 +10,7 @@
 // - the ELBO that decides is estimated with one fixed set of draws (common
 //   random numbers) at the window's average parameters (Polyak averaging), so
 //   the convergence test compares like with like instead of stopping on noise;
-// - the result is the averaged parameters of the best window.
+// - the result is the last window's averaged parameters, at the smallest step.
 #pragma once
 
 #include <cstdint>

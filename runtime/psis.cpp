@@ -98,8 +98,9 @@ ParetoSmoothed pareto_smooth(const std::vector<double>& log_ratios) {
   } else {
     const double cutoff = lw[order[s - tail - 1]];
     const double lowest = lw[order[s - tail]];
-    if (lowest == 0.0) {
-      // Every tail ratio equals the largest: the weights have no tail at all.
+    if (lowest == 0.0 || -cutoff < 1e-9) {
+      // Every tail ratio equals the largest, to rounding: the weights have no
+      // tail at all (q is the posterior up to a constant).
       out.k_hat = 0;
     } else {
       const double exp_cutoff = std::exp(cutoff);

@@ -22,7 +22,7 @@ struct FitOptions {
   uint64_t seed = 1;
   int draws = 1000;
   // "fullrank", "meanfield", "pathfinder" or "stan-meanfield".
-  std::string algorithm = "stan-meanfield";
+  std::string algorithm = "fullrank";
   runtime::AdviSettings advi;
   runtime::ViSettings vi;
   runtime::PathfinderSettings pathfinder;

@@ -143,9 +143,11 @@ Expected<FitRun> run_vi_fit(const runtime::Model& model, const FitOptions& o, Rn
   report << "VI (" << o.algorithm << "): " << fit->iterations << " iterations from " << fit->start
          << (fit->converged ? ", converged" : ", not converged") << "\n";
   run.report = report.str();
-  run.advice = o.algorithm == "meanfield" ? "--algorithm fullrank, or reparameterising the model"
-                                          : "reparameterising the model (non-centred hierarchies, standardised "
-                                            "predictors), or --algorithm pathfinder for a multimodal posterior";
+  run.advice = o.algorithm == "meanfield"
+                   ? "--algorithm fullrank (a correlated posterior), more iterations (--iter), or reparameterising "
+                     "the model"
+                   : "more iterations (--iter), reparameterising the model (non-centred hierarchies, standardised "
+                     "predictors), or --algorithm pathfinder for a multimodal posterior";
   run.num_lp_grad_calls = fit->num_lp_grad_calls;
   run.num_lp_calls = fit->num_lp_calls;
   run.draws = draws.take();

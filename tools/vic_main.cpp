@@ -5,6 +5,7 @@
 #include "tools/vic_main.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstring>
 #include <iostream>
 #include <new>
@@ -50,31 +51,35 @@ int run_command_line(int argc, char** argv) {
   fit_cmd->add_option("--draws", fit.draws, "draws from the approximation")
       ->capture_default_str()
       ->check(positive_integer(kMaxInt));
-  fit_cmd->add_option("--iter", fit.advi.max_iterations, "maximum iterations")
-      ->capture_default_str()
+  CLI::Option* iter_option = fit_cmd->add_option("--iter", fit.advi.max_iterations, "maximum iterations (stan-meanfield: 10000; fullrank, meanfield: 20000)")
       ->check(positive_integer(kMaxInt));
-  fit_cmd->add_option("--grad-samples", fit.advi.grad_samples, "draws per gradient estimate")
-      ->capture_default_str()
+  CLI::Option* grad_samples_option =
+      fit_cmd->add_option("--grad-samples", fit.advi.grad_samples, "draws per gradient estimate (stan-meanfield: 1; fullrank, meanfield: 4)")
       ->check(positive_integer(kMaxInt / 10));
-  fit_cmd->add_option("--elbo-samples", fit.advi.elbo_samples, "draws per ELBO estimate")
+  CLI::Option* elbo_samples_option =
+      fit_cmd->add_option("--elbo-samples", fit.advi.elbo_samples, "draws per ELBO estimate (stan-meanfield: 100; fullrank, meanfield: 200, fixed)")
+      ->check(positive_integer(kMaxInt));
+  CLI::Option* eval_elbo_option =
+      fit_cmd->add_option("--eval-elbo", fit.advi.eval_elbo, "stan-meanfield: iterations between ELBO estimates")
       ->capture_default_str()
       ->check(positive_integer(kMaxInt));
-  fit_cmd->add_option("--eval-elbo", fit.advi.eval_elbo, "iterations between ELBO estimates")
-      ->capture_default_str()
-      ->check(positive_integer(kMaxInt));
-  fit_cmd->add_option("--tol-rel-obj", fit.advi.tol_rel_obj, "relative ELBO change for convergence")
+  CLI::Option* tol_rel_obj_option = fit_cmd->add_option("--tol-rel-obj", fit.advi.tol_rel_obj,
+                                                        "stan-meanfield: relative ELBO change for convergence")
       ->capture_default_str()
       ->check(positive_finite_number());
   double eta = 0;
   CLI::Option* eta_option =
-      fit_cmd->add_option("--eta", eta, "step size (default: adapted)")->check(positive_finite_number());
-  fit_cmd->add_option("--adapt-iter", fit.advi.adapt_iterations, "iterations per step-size candidate")
+      fit_cmd->add_option("--eta", eta, "stan-meanfield: step size (default: adapted)")->check(positive_finite_number());
+  CLI::Option* adapt_iter_option = fit_cmd->add_option("--adapt-iter", fit.advi.adapt_iterations,
+                                                       "stan-meanfield: iterations per step-size candidate")
       ->capture_default_str()
       ->check(positive_integer(kMaxInt));
-  fit_cmd->add_option("--paths", fit.pathfinder.num_paths, "Pathfinder: paths from different initial points")
+  CLI::Option* paths_option =
+      fit_cmd->add_option("--paths", fit.pathfinder.num_paths, "pathfinder: paths from different initial points")
       ->capture_default_str()
       ->check(positive_integer(1000));
-  fit_cmd->add_option("--threads", fit.pathfinder.threads, "Pathfinder: threads the paths run on (same result)")
+  CLI::Option* threads_option =
+      fit_cmd->add_option("--threads", fit.pathfinder.threads, "pathfinder: threads the paths run on (same result)")
       ->capture_default_str()
       ->check(positive_integer(1024));
   fit_cmd->add_flag("--psis-resample", fit.psis_resample,
@@ -130,6 +135,32 @@ int run_command_line(int argc, char** argv) {
     return kExitUsage;
   }
   if (*fit_cmd) {
+    // An option that the chosen algorithm would ignore is a mistake to say.
+    const std::vector<std::pair<CLI::Option*, std::vector<std::string>>> applies_to = {
+        {iter_option, {"stan-meanfield", "fullrank", "meanfield"}},
+        {grad_samples_option, {"stan-meanfield", "fullrank", "meanfield"}},
+        {elbo_samples_option, {"stan-meanfield", "fullrank", "meanfield"}},
+        {eval_elbo_option, {"stan-meanfield"}},
+        {tol_rel_obj_option, {"stan-meanfield"}},
+        {eta_option, {"stan-meanfield"}},
+        {adapt_iter_option, {"stan-meanfield"}},
+        {paths_option, {"pathfinder"}},
+        {threads_option, {"pathfinder"}},
+    };
+    for (const auto& [option, algorithms] : applies_to) {
+      if (!*option || std::find(algorithms.begin(), algorithms.end(), fit.algorithm) != algorithms.end()) continue;
+      std::string list;
+      for (size_t i = 0; i < algorithms.size(); ++i)
+        list += (i == 0 ? "" : i + 1 == algorithms.size() ? " or " : ", ") + algorithms[i];
+      std::cerr << "error: " << option->get_name() << " applies to --algorithm " << list << ", not "
+                << fit.algorithm << "\n";
+      return kExitUsage;
+    }
+    fit.vi.max_iterations = fit.advi.max_iterations;
+    fit.vi.grad_samples = fit.advi.grad_samples;
+    if (*elbo_samples_option) fit.vi.elbo_samples = fit.advi.elbo_samples;
+    if (!*iter_option) fit.vi.max_iterations = runtime::ViSettings{}.max_iterations;
+    if (!*grad_samples_option) fit.vi.grad_samples = runtime::ViSettings{}.grad_samples;
     if (*eta_option) {
       fit.advi.eta = eta;
       fit.advi.adapt_engaged = false;

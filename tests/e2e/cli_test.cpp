@@ -73,11 +73,26 @@ TEST(CommandLine, SeedMustFitIn32Bits) {
 TEST(CommandLine, TheLargestSeedAndAGivenEtaAreAccepted) {
   ScratchDir dir("cli");
   dir.write("m.vmodel", kModel);
-  VicRun r = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--seed", "4294967295", "--eta", "0.5", "--draws", "10",
+  VicRun r = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--algorithm", "stan-meanfield", "--seed", "4294967295", "--eta", "0.5", "--draws", "10",
                                   "--output", "fit.csv"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_NE(dir.read("fit.csv").find("# random\n#   seed = 4294967295\n"), std::string::npos);
   EXPECT_NE(dir.read("fit.csv").find("#     eta = 0.5\n"), std::string::npos);
+}
+
+TEST(CommandLine, AnOptionTheAlgorithmWouldIgnoreIsRefused) {
+  ScratchDir dir("cli");
+  dir.write("m.vmodel", kModel);
+  VicRun r = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--eta", "0.5"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "error: --eta applies to --algorithm stan-meanfield, not fullrank\n");
+  r = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--algorithm", "meanfield", "--paths", "2"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "error: --paths applies to --algorithm pathfinder, not meanfield\n");
+  r = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--algorithm", "pathfinder", "--iter", "5"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "error: --iter applies to --algorithm stan-meanfield, fullrank or meanfield, not pathfinder\n");
+  EXPECT_EQ(dir.entries(), std::vector<std::string>{"m.vmodel"});
 }
 
 TEST(CommandLine, GradcheckOptionsAreChecked) {

@@ -161,7 +161,7 @@ void expect_killed_fit_leaves_previous_file(int signal_number, int delay_ms) {
   FitDir dir;
   dir.write("slow.vmodel", kSlowModel);
   dir.write("d.json", "{\"n\": 200000}");
-  pid_t pid = testing_util::start_vic(dir.path(), {"fit", "slow.vmodel", "--data", "d.json", "--quiet", "--tol-rel-obj",
+  pid_t pid = testing_util::start_vic(dir.path(), {"fit", "slow.vmodel", "--data", "d.json", "--quiet", "--algorithm", "stan-meanfield", "--tol-rel-obj",
                                                    "1e-12", "--output", "fit.csv"});
   ASSERT_GT(pid, 0);
   bool started = wait_for_file_with_prefix(dir.path(), ".fit.csv.vic-", 60);

@@ -19,7 +19,7 @@ const char* const kModel = testing_util::kConvergingModel;
 TEST(FitStatus, TheIterationLimitExitsThreeWithTheReason) {
   ScratchDir dir("fit_status");
   dir.write("m.vmodel", kModel);
-  VicRun r = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--iter", "50", "--output", "fit.csv"});
+  VicRun r = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--algorithm", "stan-meanfield", "--iter", "50", "--output", "fit.csv"});
   EXPECT_EQ(r.status, 3);
   EXPECT_EQ(r.err,
             "warning: ADVI: the maximum number of iterations (50) is reached; the algorithm may not have converged, "
@@ -30,6 +30,19 @@ TEST(FitStatus, TheIterationLimitExitsThreeWithTheReason) {
   // The draws are written and summarised all the same.
   EXPECT_NE(dir.read("fit.csv").find("lp__,log_p__,log_g__,mu\n"), std::string::npos);
   EXPECT_NE(r.out.find("draws written to fit.csv\n"), std::string::npos);
+}
+
+TEST(FitStatus, VisIterationLimitExitsThreeWithTheReason) {
+  ScratchDir dir("fit_status");
+  dir.write("m.vmodel", kModel);
+  VicRun r = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--iter", "100", "--output", "fit.csv"});
+  EXPECT_EQ(r.status, 3);
+  EXPECT_EQ(r.err,
+            "error: the fit cannot be trusted: VI reached the maximum number of iterations (100) before its ELBO "
+            "settled. What to try: more iterations (--iter), reparameterising the model (non-centred hierarchies, "
+            "standardised predictors), or --algorithm pathfinder for a multimodal posterior; --allow-poor-fit accepts "
+            "the fit as it is\n");
+  EXPECT_NE(r.out.find("VI (fullrank): 100 iterations from Pathfinder, not converged\n"), std::string::npos) << r.out;
 }
 
 // The CSV's last comment line, without "# ".
@@ -98,7 +111,7 @@ TEST(FitStatus, EightSchoolsExitsZeroQuietly) {
 TEST(FitStatus, Arma11DivergesAndExitsThree) {
   ScratchDir dir("fit_status");
   std::string models = std::string(VIC_SOURCE_DIR) + "/tests/e2e/models/";
-  VicRun r = run_vic(dir.path(), {"fit", models + "arma11.vmodel", "--data", models + "arma11.json", "--seed", "1",
+  VicRun r = run_vic(dir.path(), {"fit", models + "arma11.vmodel", "--data", models + "arma11.json", "--algorithm", "stan-meanfield", "--seed", "1",
                                   "--quiet", "--output", "fit.csv"});
   EXPECT_EQ(r.status, 3) << r.err;
   const std::string verdict = "\nerror: the fit cannot be trusted: ";

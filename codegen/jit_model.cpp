@@ -103,6 +103,8 @@ class JitModel : public runtime::Model {
     auto entry = [&](ir::EntryPoint e) { return module_->lookup(ir::entry_point_symbol(e)); };
     lp_ = reinterpret_cast<LogDensityFn>(entry(ir::EntryPoint::LogDensityJacobian));
     lp_grad_ = reinterpret_cast<GradientFn>(entry(ir::EntryPoint::GradientProptoJacobian));
+    // Optional: only `vic optimize` compiles it.
+    lp_grad_without_jacobian_ = reinterpret_cast<GradientFn>(entry(ir::EntryPoint::GradientPropto));
     constrain_ = reinterpret_cast<ConstrainFn>(entry(ir::EntryPoint::Constrain));
     unconstrain_ = reinterpret_cast<UnconstrainFn>(entry(ir::EntryPoint::Unconstrain));
     if (!lp_ || !lp_grad_ || !constrain_ || !unconstrain_) return Error{"compiled model lacks an entry point"};
@@ -146,6 +148,14 @@ class JitModel : public runtime::Model {
     std::fill_n(grad, dim_, 0.0);
     VicJitContext ctx = context(nullptr, sizes_.lp_grad);
     double lp = lp_grad_(theta, grad, &ctx);
+    return finish(lp, ctx, error);
+  }
+
+  double lp_grad_without_jacobian(const double* theta, double* grad, runtime::EvalError* error) const override {
+    if (!lp_grad_without_jacobian_) return runtime::Model::lp_grad_without_jacobian(theta, grad, error);
+    std::fill_n(grad, dim_, 0.0);
+    VicJitContext ctx = context(nullptr, sizes_.lp_grad);
+    double lp = lp_grad_without_jacobian_(theta, grad, &ctx);
     return finish(lp, ctx, error);
   }
 
@@ -208,6 +218,7 @@ class JitModel : public runtime::Model {
   } sizes_{};
   LogDensityFn lp_ = nullptr;
   GradientFn lp_grad_ = nullptr;
+  GradientFn lp_grad_without_jacobian_ = nullptr;
   ConstrainFn constrain_ = nullptr;
   UnconstrainFn unconstrain_ = nullptr;
   std::string non_finite_data_;

@@ -110,6 +110,36 @@ void write_pathfinder_csv(std::ostream& out, const CsvRunInfo& info, const Pathf
   write_closing_comments(out, info);
 }
 
+void write_optimize_csv(std::ostream& out, const CsvRunInfo& info, const OptimizeSettings& s,
+                        const std::vector<std::string>& output_names, double log_density,
+                        const std::vector<double>& outputs) {
+  const OptimizeSettings d;
+  auto num = [](double v) { return format_shortest(v); };
+  write_setting(out, 0, "model", info.model_name, false);
+  write_setting(out, 0, "method", "optimize", false);
+  write_group(out, 1, "optimize");
+  write_setting(out, 2, "algorithm", "lbfgs", true);
+  write_group(out, 3, "lbfgs");
+  write_setting(out, 4, "init_alpha", num(s.lbfgs.init_alpha), s.lbfgs.init_alpha == d.lbfgs.init_alpha);
+  write_setting(out, 4, "tol_obj", num(s.lbfgs.tol_obj), s.lbfgs.tol_obj == d.lbfgs.tol_obj);
+  write_setting(out, 4, "tol_rel_obj", num(s.lbfgs.tol_rel_obj), s.lbfgs.tol_rel_obj == d.lbfgs.tol_rel_obj);
+  write_setting(out, 4, "tol_grad", num(s.lbfgs.tol_grad), s.lbfgs.tol_grad == d.lbfgs.tol_grad);
+  write_setting(out, 4, "tol_rel_grad", num(s.lbfgs.tol_rel_grad), s.lbfgs.tol_rel_grad == d.lbfgs.tol_rel_grad);
+  write_setting(out, 4, "tol_param", num(s.lbfgs.tol_param), s.lbfgs.tol_param == d.lbfgs.tol_param);
+  write_setting(out, 4, "history_size", std::to_string(s.lbfgs.history_size),
+                s.lbfgs.history_size == d.lbfgs.history_size);
+  write_setting(out, 2, "jacobian", s.jacobian ? "1" : "0", s.jacobian == d.jacobian);
+  write_setting(out, 2, "iter", std::to_string(s.lbfgs.max_iterations),
+                s.lbfgs.max_iterations == d.lbfgs.max_iterations);
+  write_common_settings(out, info, s.init_radius, d.init_radius);
+  out << "lp__";
+  for (const std::string& name : output_names) out << "," << name;
+  out << "\n" << format_csv_value(log_density);
+  for (double v : outputs) out << "," << format_csv_value(v);
+  out << "\n";
+  write_closing_comments(out, info);
+}
+
 void write_variational_csv(std::ostream& out, const CsvRunInfo& info, const AdviResult& result,
                            const Draws& draws) {
   const AdviSettings defaults;

@@ -15,6 +15,7 @@
 
 #include "runtime/advi.h"
 #include "runtime/draws.h"
+#include "runtime/optimize.h"
 #include "runtime/pathfinder.h"
 #include "support/expected.h"
 
@@ -63,6 +64,12 @@ void write_variational_csv(std::ostream& out, const CsvRunInfo& info, const Advi
 // arguments), then every row of `draws`.
 void write_pathfinder_csv(std::ostream& out, const CsvRunInfo& info, const PathfinderSettings& settings,
                           const Draws& draws);
+
+// `vic optimize`'s CSV as CmdStan writes an optimisation (method = optimize,
+// algorithm = lbfgs): the settings, `lp__,<outputs>` and one row, the mode.
+void write_optimize_csv(std::ostream& out, const CsvRunInfo& info, const OptimizeSettings& settings,
+                        const std::vector<std::string>& output_names, double log_density,
+                        const std::vector<double>& outputs);
 
 // The same into the file at `path`, atomically (support/output_file.h): the file
 // is replaced only once it is complete. An Error with errno's text if it cannot

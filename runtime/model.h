@@ -2,6 +2,7 @@
 // compiled model, and nothing about how it was compiled (codegen/ implements it).
 #pragma once
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,15 @@ class Model {
   // log_prob<true, true>); writes its gradient into grad[0..dim).
   // On a domain error returns -inf and sets *error.
   virtual double lp_grad(const double* theta, double* grad, EvalError* error) const = 0;
+
+  // The log density without the constraints' log-Jacobians, dropping
+  // constants (Stan's log_prob<true, false>), and its gradient: what MAP
+  // optimisation maximises. Only a model compiled with that entry point has
+  // it (`vic optimize` asks for it); others return NaN.
+  virtual double lp_grad_without_jacobian(const double* theta, double* grad, EvalError* error) const {
+    (void)theta, (void)grad, (void)error;
+    return std::numeric_limits<double>::quiet_NaN();
+  }
 
   // The same density with every constant kept (Stan's log_prob<false, true>);
   // no gradient. Stan's ADVI estimates the ELBO with it.

@@ -1,9 +1,21 @@
-// load_model and load_data (tools/command_support.h).
+// load_model, load_data and output_clash (tools/command_support.h).
 #include "tools/command_support.h"
 
+#include <filesystem>
 #include <iostream>
 
 namespace vic::tools {
+
+std::string output_clash(const std::string& output, const std::string& model, const std::string& data) {
+  namespace fs = std::filesystem;
+  auto same = [](const std::string& a, const std::string& b) {
+    std::error_code ec;
+    return !b.empty() && fs::equivalent(a, b, ec) && !ec;
+  };
+  if (same(output, model)) return "--output '" + output + "' is the model file; refusing to overwrite it";
+  if (same(output, data)) return "--output '" + output + "' is the data file; refusing to overwrite it";
+  return "";
+}
 
 double ms_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

@@ -19,6 +19,10 @@ std::optional<CheckedModel> load_model(const std::string& path);
 // declarations; prints the error on stderr. Empty on an error.
 std::optional<runtime::DataSet> load_data(const ast::Program& program, const std::string& path);
 
+// The usage error when `output` names the same file as the model or the data
+// (compared by device and inode, not by spelling); empty when it names neither.
+std::string output_clash(const std::string& output, const std::string& model, const std::string& data);
+
 // Milliseconds since `start`.
 double ms_since(std::chrono::steady_clock::time_point start);
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "runtime/advi.h"
+#include "runtime/optimize.h"
 #include "runtime/pathfinder.h"
 #include "runtime/vi.h"
 #include "tools/gradcheck.h"
@@ -21,7 +22,7 @@ struct FitOptions {
   std::string output = "output.csv";
   uint64_t seed = 1;
   int draws = 1000;
-  // "fullrank", "meanfield", "pathfinder" or "stan-meanfield".
+  // "fullrank", "meanfield", "pathfinder", "laplace" or "stan-meanfield".
   std::string algorithm = "fullrank";
   runtime::AdviSettings advi;
   runtime::ViSettings vi;
@@ -38,6 +39,22 @@ struct FitOptions {
 // not at all) and prints the summary: 0, or 3 when the fit ran but cannot be
 // trusted, 1 on an error, 2 when the output file is one of the inputs.
 int run_fit(const FitOptions& options);
+
+// `vic optimize MODEL [--data FILE] [--output FILE] ...`.
+struct OptimizeOptions {
+  std::string model;
+  std::string data;
+  std::string output = "output.csv";
+  uint64_t seed = 1;
+  runtime::OptimizeSettings settings;
+  bool allow_poor_fit = false;
+  bool quiet = false;
+};
+
+// Finds the posterior mode with L-BFGS, writes it as CmdStan's optimisation
+// CSV and prints it: 0, 3 when L-BFGS stopped without converging, 1 on an
+// error, 2 when the output file is one of the inputs.
+int run_optimize(const OptimizeOptions& options);
 
 // `vic check MODEL`: parses and type-checks; 0 or 1.
 int run_check(const std::string& model_path);

@@ -13,6 +13,8 @@
 
 #include "runtime/csv_writer.h"
 #include "runtime/fit_assessment.h"
+#include "runtime/laplace.h"
+#include "runtime/optimize.h"
 #include "runtime/pathfinder.h"
 #include "runtime/psis.h"
 #include "runtime/summary.h"
@@ -26,19 +28,6 @@
 namespace vic::tools {
 
 namespace {
-
-// The usage error when `output` names the same file as an input (compared by
-// device and inode, not by spelling); empty when it names neither.
-std::string output_clash(const FitOptions& o) {
-  namespace fs = std::filesystem;
-  auto same = [](const std::string& a, const std::string& b) {
-    std::error_code ec;
-    return !b.empty() && fs::equivalent(a, b, ec) && !ec;
-  };
-  if (same(o.output, o.model)) return "--output '" + o.output + "' is the model file; refusing to overwrite it";
-  if (same(o.output, o.data)) return "--output '" + o.output + "' is the data file; refusing to overwrite it";
-  return "";
-}
 
 // The bytes the draws need at their peak: the table of draws+1 rows (the mean
 // row first) and, while the summary runs, one column of draws with a growing
@@ -154,6 +143,33 @@ Expected<FitRun> run_vi_fit(const runtime::Model& model, const FitOptions& o, Rn
   return run;
 }
 
+// Laplace: the mode with the Jacobian, then N(mode, (-H)^-1) drawn as VI's family.
+Expected<FitRun> run_laplace_fit(const runtime::Model& model, const FitOptions& o, Rng& rng,
+                                 const runtime::LogLine& progress) {
+  runtime::OptimizeSettings settings;
+  settings.jacobian = true;
+  Expected<runtime::OptimizeResult> mode = runtime::find_mode(model, settings, rng, progress);
+  if (!mode) return Error{mode.error()};
+  Expected<runtime::ViResult> fit = runtime::laplace_approximation(model, mode->theta);
+  if (!fit) return Error{fit.error()};
+  FitRun run;
+  Expected<runtime::Draws> draws = runtime::draw_family(model, *fit, o.draws, rng, nullptr);
+  if (!draws) return Error{draws.error()};
+  Expected<std::vector<double>> ratios =
+      runtime::family_log_ratios(model, *fit, std::max(o.draws, kAssessmentDraws), rng);
+  if (!ratios) return Error{ratios.error()};
+  run.log_ratios = ratios.take();
+  if (!runtime::is_converged(mode->termination))
+    run.untrusted_reasons.push_back("L-BFGS did not converge to the mode: " + runtime::describe_termination(mode->termination));
+  run.report = "Laplace: the normal at the mode found by L-BFGS in " + std::to_string(mode->iterations) +
+               " iterations (" + runtime::describe_termination(mode->termination) + ")\n";
+  run.advice = "--algorithm fullrank, which fits the posterior's spread rather than its curvature at the mode";
+  run.num_lp_grad_calls = mode->num_lp_grad_calls + fit->num_lp_grad_calls;
+  run.num_lp_calls = mode->num_lp_calls;
+  run.draws = draws.take();
+  return run;
+}
+
 // Replaces the draws (after ADVI's mean row) by as many drawn with replacement
 // with their PSIS weights.
 void resample_draws(runtime::Draws& draws, const std::vector<double>& log_ratios, uint64_t seed) {
@@ -175,7 +191,7 @@ void resample_draws(runtime::Draws& draws, const std::vector<double>& log_ratios
 
 int run_fit(const FitOptions& o) {
   auto total_start = std::chrono::steady_clock::now();
-  if (std::string clash = output_clash(o); !clash.empty()) {
+  if (std::string clash = output_clash(o.output, o.model, o.data); !clash.empty()) {
     std::cerr << "error: " << clash << "\n";
     return kExitUsage;
   }
@@ -221,6 +237,7 @@ int run_fit(const FitOptions& o) {
   runtime::LogLine warn = [](const std::string& line) { std::cerr << "warning: " << line << "\n"; };
   Expected<FitRun> run = o.algorithm == "pathfinder"       ? run_pathfinder_fit(model, o, progress, warn)
                          : o.algorithm == "stan-meanfield" ? run_stan_meanfield(model, o, rng, progress, warn)
+                         : o.algorithm == "laplace"        ? run_laplace_fit(model, o, rng, progress)
                                                            : run_vi_fit(model, o, rng, progress, warn);
   if (!run) {
     std::cerr << "error: " << run.error() << "\n";

@@ -197,9 +197,12 @@ ir::Program optimized_program(const ast::Program& program, const runtime::DataSe
 }
 
 Expected<CompiledModel> compile_model(const ast::Program& program, const runtime::DataSet& data,
-                                      const ir::PipelineSettings& settings, StageTimings* timings) {
+                                      const ir::PipelineSettings& settings, StageTimings* timings,
+                                      std::span<const ir::EntryPoint> extra_entry_points) {
   auto start = std::chrono::steady_clock::now();
-  ir::Program lowered = lower::lower_program(program);
+  std::vector<ir::EntryPoint> entry_points(ir::default_entry_points().begin(), ir::default_entry_points().end());
+  entry_points.insert(entry_points.end(), extra_entry_points.begin(), extra_entry_points.end());
+  ir::Program lowered = lower::lower_program(program, entry_points);
   if (timings) timings->lower_ms = ms_since(start);
   Expected<ir::ResolvedLayout> layout = resolved_layout(lowered, program.file->name(), data);
   if (!layout) return Error{layout.error()};

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <ostream>
+#include <span>
 #include <string>
 
 #include "frontend/ast.h"
@@ -48,9 +49,12 @@ struct CompiledModel {
   ir::ResolvedLayout layout;  // its layout with the data's sizes
 };
 
-// Lowers, binds `data`, runs the pipeline and JIT-compiles.
+// Lowers, binds `data`, runs the pipeline and JIT-compiles the entry points
+// `vic fit` needs, and any of `extra_entry_points` (`vic optimize`'s density
+// without the Jacobian).
 Expected<CompiledModel> compile_model(const ast::Program& program, const runtime::DataSet& data,
-                                      const ir::PipelineSettings& settings, StageTimings* timings = nullptr);
+                                      const ir::PipelineSettings& settings, StageTimings* timings = nullptr,
+                                      std::span<const ir::EntryPoint> extra_entry_points = {});
 
 // The IR after the pipeline, with data sizes bound (for --emit grad-ir / llvm).
 ir::Program optimized_program(const ast::Program& program, const runtime::DataSet& data,

@@ -25,7 +25,7 @@ constexpr int kMaxInt = 2147483647;
 
 // Parses the command line and runs the command; returns the exit status.
 int run_command_line(int argc, char** argv) {
-  const std::vector<std::string> commands = {"fit", "check", "compile", "gradcheck"};
+  const std::vector<std::string> commands = {"fit", "optimize", "check", "compile", "gradcheck"};
   if (std::optional<std::string> error = command_name_error(argc, argv, commands)) {
     std::cerr << "error: " << *error << "\n";
     return kExitUsage;
@@ -41,8 +41,9 @@ int run_command_line(int argc, char** argv) {
   fit_cmd->add_option("model", fit.model, "the .vmodel file")->required();
   fit_cmd->add_option("--algorithm", fit.algorithm,
                       "fullrank | meanfield (vic's ADVI: a Pathfinder start, Adam, averaged iterates) | pathfinder "
-                      "(Stan's multi-path Pathfinder) | stan-meanfield (Stan's ADVI, draw for draw)")
-      ->check(CLI::IsMember({"fullrank", "meanfield", "pathfinder", "stan-meanfield"}))
+                      "(Stan's multi-path Pathfinder) | laplace (the normal at the mode) | stan-meanfield (Stan's "
+                      "ADVI, draw for draw)")
+      ->check(CLI::IsMember({"fullrank", "meanfield", "pathfinder", "laplace", "stan-meanfield"}))
       ->capture_default_str();
   fit_cmd->add_option("--data", fit.data, "Stan JSON data file");
   fit_cmd->add_option("--output", fit.output, "CSV file for the draws (replaced only once complete)")
@@ -91,6 +92,24 @@ int run_command_line(int argc, char** argv) {
   fit_cmd->add_flag("--quiet", fit.quiet,
                     "no progress lines (they go to stderr only when it is a terminal); warnings and errors still do");
   fit_cmd->add_flag("--timings", fit.timings, "print the time of each stage");
+
+  OptimizeOptions optimize;
+  CLI::App* optimize_cmd = app.add_subcommand("optimize", "find the posterior mode with L-BFGS and write it");
+  optimize_cmd->add_option("model", optimize.model, "the .vmodel file")->required();
+  optimize_cmd->add_option("--data", optimize.data, "Stan JSON data file");
+  optimize_cmd->add_option("--output", optimize.output, "CSV file for the mode (replaced only once complete)")
+      ->capture_default_str();
+  optimize_cmd->add_option("--seed", optimize.seed, "random seed of the initial point, 0 to 4294967295")
+      ->capture_default_str()
+      ->check(seed_value());
+  optimize_cmd->add_option("--iter", optimize.settings.lbfgs.max_iterations, "maximum L-BFGS iterations")
+      ->capture_default_str()
+      ->check(positive_integer(kMaxInt));
+  optimize_cmd->add_flag("--jacobian", optimize.settings.jacobian,
+                         "maximise the density on the unconstrained scale (with the constraints' log-Jacobians), "
+                         "not the posterior's mode (MAP)");
+  optimize_cmd->add_flag("--allow-poor-fit", optimize.allow_poor_fit, "exit 0 when L-BFGS stops before converging");
+  optimize_cmd->add_flag("--quiet", optimize.quiet, "no progress lines");
 
   std::string check_model;
   CLI::App* check_cmd = app.add_subcommand("check", "parse and type-check a model");
@@ -167,6 +186,7 @@ int run_command_line(int argc, char** argv) {
     }
     return run_fit(fit);
   }
+  if (*optimize_cmd) return run_optimize(optimize);
   if (*check_cmd) return run_check(check_model);
   if (*compile_cmd) return run_compile(compile);
   if (*gc_cmd) return run_gradcheck(gc_model, gc_data, gc);

@@ -48,6 +48,7 @@ class Fit {
   // The start (centre, scale, and phi in scaled coordinates) from one Pathfinder path.
   Status start(uint64_t seed, const LogLine& warn) {
     const LogLine& log = log_;
+    warn_ = warn;
     PathfinderSettings ps;
     ps.num_paths = 1;
     ps.num_draws = ps.num_elbo_draws;
@@ -63,16 +64,23 @@ class Fit {
       covariance = q.covariance();
       result_.start = "Pathfinder";
     } else {
-      // A start as Stan's ADVI takes it: a random point, unit scales.
-      Expected<Vector> init = initialize_unconstrained(model_, rng_, settings_.init_radius, nullptr, log,
-                                                       &result_.num_lp_calls, &result_.num_lp_grad_calls);
-      if (!init) return Error{init.error()};
-      centre_ = init.take();
-      covariance.assign(dim_ * dim_, 0.0);
-      for (size_t i = 0; i < dim_; ++i) covariance[i + i * dim_] = 1.0;
-      result_.start = "a random point (Pathfinder failed: " + pathfinder.error() + ")";
-      if (warn) warn("VI: " + result_.start);
+      warn_ = warn;
+      return start_at_random_point("it failed: " + pathfinder.error());
     }
+    whiten(centre_, covariance);
+    return Status::ok();
+  }
+
+  // A start as Stan's ADVI takes it: a random point, unit scales.
+  Status start_at_random_point(const std::string& why_not_pathfinder) {
+    Expected<Vector> init = initialize_unconstrained(model_, rng_, settings_.init_radius, nullptr, log_,
+                                                     &result_.num_lp_calls, &result_.num_lp_grad_calls);
+    if (!init) return Error{init.error()};
+    centre_ = init.take();
+    Vector covariance(dim_ * dim_, 0.0);
+    for (size_t i = 0; i < dim_; ++i) covariance[i + i * dim_] = 1.0;
+    result_.start = "a random point (Pathfinder: " + why_not_pathfinder + ")";
+    if (warn_) warn_("VI: started from " + result_.start);
     whiten(centre_, covariance);
     return Status::ok();
   }
@@ -112,6 +120,13 @@ class Fit {
     standard_normals(rng_, fixed_draws_.data(), fixed_draws_.size());
     for (int stage = 1;; ++stage) {
       Expected<StageEnd> end = run_stage();
+      if (!end && fatal_.empty() && stage == 1 && result_.start == "Pathfinder") {
+        // Pathfinder's approximation sits where the model fails (its centre
+        // is a Newton step from the last iterate): start again as Stan's
+        // ADVI does, from a random point with unit scales.
+        if (Status s = start_at_random_point("its approximation fails: " + end.error()); !s) return s;
+        end = run_stage();
+      }
       if (!end) return Error{end.error()};
       // The stage's best, back on the unconstrained scale.
       result_.phi = phi_;
@@ -156,8 +171,17 @@ class Fit {
     say("VI (" + family_.name() + ", started from " + result_.start + "): ELBO " + format_elbo(best));
     while (true) {
       std::fill(average.begin(), average.end(), 0.0);
+      bool degenerated = false;
       for (int i = 0; i < settings_.window; ++i) {
-        if (Status s = gradient(phi_, grad); !s) return Error{s.error()};
+        if (Status s = gradient(phi_, grad); !s) {
+          if (!fatal_.empty()) return Error{s.error()};
+          // The approximation reached where the model fails: back to the
+          // best average with half the step and a fresh Adam state ...
+          if (halvings + 1 >= settings_.max_halvings) return Error{s.error()};
+          say("  " + s.error() + ": back to the best average, step halved");
+          degenerated = true;
+          break;
+        }
         ++step;
         const double correction1 = 1 - std::pow(kBeta1, step);
         const double correction2 = 1 - std::pow(kBeta2, step);
@@ -167,6 +191,21 @@ class Fit {
           phi_[k] += learning_rate * (m[k] / correction1) / (std::sqrt(v[k] / correction2) + kAdamEpsilon);
           average[k] += phi_[k] / settings_.window;
         }
+      }
+      if (degenerated) {
+        learning_rate /= 2;
+        ++halvings;
+        windows_without_gain = 0;
+        // ... and the approximation narrowed by half about its mean, since
+        // its tails are where the model fails.
+        phi_ = best_phi;
+        AffineMap narrow{family_.mean(phi_.data()), Vector(dim_, 0.5)};
+        for (double& c : narrow.shift) c *= 0.5;
+        family_.map_affine(phi_.data(), narrow);
+        std::fill(m.begin(), m.end(), 0.0);
+        std::fill(v.begin(), v.end(), 0.0);
+        step = 0;
+        continue;
       }
       result_.iterations += settings_.window;
       update_control();
@@ -278,7 +317,10 @@ class Fit {
       EvalError error = 0;
       ++result_.num_lp_grad_calls;
       model_.lp_grad(zeta.data(), g.data(), &error);
-      if (error != 0 && model_.is_fatal(error)) return Error{model_.describe_error(error)};
+      if (error != 0 && model_.is_fatal(error)) {
+        fatal_ = model_.describe_error(error);
+        return Error{fatal_};
+      }
       bool finite = error == 0 && std::all_of(g.begin(), g.end(), [](double x) { return std::isfinite(x); });
       if (!finite) {
         if (++failed >= kGradRetries * n) {
@@ -326,12 +368,15 @@ class Fit {
   Rng& rng_;
   ViResult& result_;
   const LogLine& log_;
+  LogLine warn_;
   size_t dim_;
   Vector centre_;
   AffineMap map_;
   Vector phi_;
   Vector fixed_draws_;
   double control_ = 0;
+  // The message of a fatal check that ended the fit, or "".
+  std::string fatal_;
   double window_cross_ = 0;
   double window_squares_ = 0;
 };

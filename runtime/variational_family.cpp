@@ -22,11 +22,30 @@ double gaussian_entropy_constant(size_t dim) {
   return 0.5 * static_cast<double>(dim) * (1.0 + std::log(2.0 * std::numbers::pi));
 }
 
-class MeanField : public VariationalFamily {
+// What both Gaussian families share: phi = (mu, log of L's diagonal, ...),
+// so the entropy is 0.5 dim (1 + log 2 pi) + sum of phi[dim, 2 dim).
+class GaussianFamily : public VariationalFamily {
  public:
-  explicit MeanField(size_t dim) : dim_(dim) {}
-  std::string name() const override { return "meanfield"; }
+  explicit GaussianFamily(size_t dim) : dim_(dim) {}
   size_t dim() const override { return dim_; }
+  double entropy(const double* phi) const override {
+    double sum = gaussian_entropy_constant(dim_);
+    for (size_t i = 0; i < dim_; ++i) sum += phi[dim_ + i];
+    return sum;
+  }
+  void add_entropy_gradient(const double*, double* grad) const override {
+    for (size_t i = 0; i < dim_; ++i) grad[dim_ + i] += 1.0;
+  }
+  std::vector<double> mean(const double* phi) const override { return {phi, phi + dim_}; }
+
+ protected:
+  size_t dim_;
+};
+
+class MeanField : public GaussianFamily {
+ public:
+  explicit MeanField(size_t dim) : GaussianFamily(dim) {}
+  std::string name() const override { return "meanfield"; }
   size_t num_parameters() const override { return 2 * dim_; }
 
   void transform(const double* phi, const double* eta, double* zeta) const override {
@@ -40,14 +59,6 @@ class MeanField : public VariationalFamily {
   }
   void subtract_log_density_gradient(const double* phi, const double* eta, double* grad_zeta) const override {
     for (size_t i = 0; i < dim_; ++i) grad_zeta[i] += eta[i] * std::exp(-phi[dim_ + i]);
-  }
-  double entropy(const double* phi) const override {
-    double sum = gaussian_entropy_constant(dim_);
-    for (size_t i = 0; i < dim_; ++i) sum += phi[dim_ + i];
-    return sum;
-  }
-  void add_entropy_gradient(const double*, double* grad) const override {
-    for (size_t i = 0; i < dim_; ++i) grad[dim_ + i] += 1.0;
   }
   std::vector<double> parameters_for(const std::vector<double>& mean,
                                      const std::vector<double>& covariance) const override {
@@ -65,7 +76,6 @@ class MeanField : public VariationalFamily {
       phi[dim_ + i] += std::log(map.matrix[i]);
     }
   }
-  std::vector<double> mean(const double* phi) const override { return {phi, phi + dim_}; }
   std::vector<double> marginal_sds(const double* phi) const override {
     std::vector<double> sds(dim_);
     for (size_t i = 0; i < dim_; ++i) sds[i] = std::exp(phi[dim_ + i]);
@@ -77,17 +87,14 @@ class MeanField : public VariationalFamily {
     return c;
   }
 
- private:
-  size_t dim_;
 };
 
 // phi = (mu [dim], lambda [dim], the strictly lower part of L row by row:
 // L(1,0), L(2,0), L(2,1), ...).
-class FullRank : public VariationalFamily {
+class FullRank : public GaussianFamily {
  public:
-  explicit FullRank(size_t dim) : dim_(dim) {}
+  explicit FullRank(size_t dim) : GaussianFamily(dim) {}
   std::string name() const override { return "fullrank"; }
-  size_t dim() const override { return dim_; }
   size_t num_parameters() const override { return 2 * dim_ + row_start(dim_); }
 
   void transform(const double* phi, const double* eta, double* zeta) const override {
@@ -109,25 +116,12 @@ class FullRank : public VariationalFamily {
     }
   }
   void subtract_log_density_gradient(const double* phi, const double* eta, double* grad_zeta) const override {
-    // Solve L' x = eta (L' upper triangular, column-major: L row-major).
-    std::vector<double> l(dim_ * dim_, 0.0);
-    for (size_t i = 0; i < dim_; ++i) {
-      l[i * dim_ + i] = std::exp(phi[dim_ + i]);
-      const double* row = phi + 2 * dim_ + row_start(i);
-      for (size_t j = 0; j < i; ++j) l[i * dim_ + j] = row[j];
-    }
+    // Solve L' x = eta.
+    std::vector<double> l = lower_factor(phi);
     std::vector<double> x(eta, eta + dim_);
     const int n = static_cast<int>(dim_);
     if (n > 0) cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, n, l.data(), n, x.data(), 1);
     for (size_t i = 0; i < dim_; ++i) grad_zeta[i] += x[i];
-  }
-  double entropy(const double* phi) const override {
-    double sum = gaussian_entropy_constant(dim_);
-    for (size_t i = 0; i < dim_; ++i) sum += phi[dim_ + i];
-    return sum;
-  }
-  void add_entropy_gradient(const double*, double* grad) const override {
-    for (size_t i = 0; i < dim_; ++i) grad[dim_ + i] += 1.0;
   }
   std::vector<double> parameters_for(const std::vector<double>& mean,
                                      const std::vector<double>& covariance) const override {
@@ -148,29 +142,23 @@ class FullRank : public VariationalFamily {
     return phi;
   }
   void map_affine(double* phi, const AffineMap& map) const override {
-    // mu -> shift + A mu, L -> A L (lower triangular again).
-    std::vector<double> l(dim_ * dim_, 0.0);
-    for (size_t i = 0; i < dim_; ++i) {
-      l[i + i * dim_] = std::exp(phi[dim_ + i]);
-      const double* row = phi + 2 * dim_ + row_start(i);
-      for (size_t j = 0; j < i; ++j) l[i + j * dim_] = row[j];
-    }
+    // mu -> shift + A mu, L -> A L (lower triangular again), column by column.
+    std::vector<double> l = lower_factor(phi);
     std::vector<double> mu(phi, phi + dim_);
     map.apply(mu.data(), phi);
     std::vector<double> column(dim_), image(dim_);
     const AffineMap linear{std::vector<double>(dim_, 0.0), map.matrix};
     for (size_t j = 0; j < dim_; ++j) {
-      for (size_t i = 0; i < dim_; ++i) column[i] = l[i + j * dim_];
+      for (size_t i = 0; i < dim_; ++i) column[i] = l[i * dim_ + j];
       linear.apply(column.data(), image.data());
-      for (size_t i = 0; i < dim_; ++i) l[i + j * dim_] = image[i];
+      for (size_t i = 0; i < dim_; ++i) l[i * dim_ + j] = image[i];
     }
     for (size_t i = 0; i < dim_; ++i) {
-      phi[dim_ + i] = std::log(l[i + i * dim_]);
+      phi[dim_ + i] = std::log(l[i * dim_ + i]);
       double* row = phi + 2 * dim_ + row_start(i);
-      for (size_t j = 0; j < i; ++j) row[j] = l[i + j * dim_];
+      for (size_t j = 0; j < i; ++j) row[j] = l[i * dim_ + j];
     }
   }
-  std::vector<double> mean(const double* phi) const override { return {phi, phi + dim_}; }
   std::vector<double> marginal_sds(const double* phi) const override {
     std::vector<double> sds(dim_);
     const double* lower = phi + 2 * dim_;
@@ -183,14 +171,21 @@ class FullRank : public VariationalFamily {
     }
     return sds;
   }
-  std::vector<double> covariance(const double* phi) const override {
-    // L L' from L's rows.
+
+ private:
+  // L as a dense dim x dim matrix, row-major.
+  std::vector<double> lower_factor(const double* phi) const {
     std::vector<double> l(dim_ * dim_, 0.0);
     for (size_t i = 0; i < dim_; ++i) {
       l[i * dim_ + i] = std::exp(phi[dim_ + i]);
       const double* row = phi + 2 * dim_ + row_start(i);
       for (size_t j = 0; j < i; ++j) l[i * dim_ + j] = row[j];
     }
+    return l;
+  }
+  std::vector<double> covariance(const double* phi) const override {
+    // L L'.
+    std::vector<double> l = lower_factor(phi);
     std::vector<double> c(dim_ * dim_, 0.0);
     const int n = static_cast<int>(dim_);
     if (n > 0) cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, n, n, 1.0, l.data(), n, 0.0, c.data(), n);
@@ -199,8 +194,6 @@ class FullRank : public VariationalFamily {
     return c;
   }
 
- private:
-  size_t dim_;
 };
 
 }  // namespace

@@ -111,6 +111,20 @@ Expected<FitRun> run_pathfinder_fit(const runtime::Model& model, const FitOption
   return run;
 }
 
+// The output draws of a fitted family, and its log importance ratios from
+// draws of their own (at least kAssessmentDraws).
+Status draw_family_into(const runtime::Model& model, const runtime::ViResult& fit, const FitOptions& o, Rng& rng,
+                        FitRun& run) {
+  Expected<runtime::Draws> draws = runtime::draw_family(model, fit, o.draws, rng, nullptr);
+  if (!draws) return Error{draws.error()};
+  Expected<std::vector<double>> ratios =
+      runtime::family_log_ratios(model, fit, std::max(o.draws, kAssessmentDraws), rng);
+  if (!ratios) return Error{ratios.error()};
+  run.draws = draws.take();
+  run.log_ratios = ratios.take();
+  return Status::ok();
+}
+
 Expected<FitRun> run_vi_fit(const runtime::Model& model, const FitOptions& o, Rng& rng,
                             const runtime::LogLine& progress, const runtime::LogLine& warn) {
   runtime::ViSettings settings = o.vi;
@@ -118,12 +132,7 @@ Expected<FitRun> run_vi_fit(const runtime::Model& model, const FitOptions& o, Rn
   Expected<runtime::ViResult> fit = runtime::run_vi(model, settings, o.seed, progress, warn);
   if (!fit) return Error{fit.error()};
   FitRun run;
-  Expected<runtime::Draws> draws = runtime::draw_family(model, *fit, o.draws, rng, nullptr);
-  if (!draws) return Error{draws.error()};
-  Expected<std::vector<double>> ratios =
-      runtime::family_log_ratios(model, *fit, std::max(o.draws, kAssessmentDraws), rng);
-  if (!ratios) return Error{ratios.error()};
-  run.log_ratios = ratios.take();
+  if (Status s = draw_family_into(model, *fit, o, rng, run); !s) return Error{s.error()};
   if (!fit->converged) {
     run.untrusted_reasons.push_back("VI reached the maximum number of iterations (" +
                                     std::to_string(fit->iterations) + ") before its ELBO settled");
@@ -139,7 +148,6 @@ Expected<FitRun> run_vi_fit(const runtime::Model& model, const FitOptions& o, Rn
                      "predictors), or --algorithm pathfinder for a multimodal posterior";
   run.num_lp_grad_calls = fit->num_lp_grad_calls;
   run.num_lp_calls = fit->num_lp_calls;
-  run.draws = draws.take();
   return run;
 }
 
@@ -153,12 +161,7 @@ Expected<FitRun> run_laplace_fit(const runtime::Model& model, const FitOptions& 
   Expected<runtime::ViResult> fit = runtime::laplace_approximation(model, mode->theta);
   if (!fit) return Error{fit.error()};
   FitRun run;
-  Expected<runtime::Draws> draws = runtime::draw_family(model, *fit, o.draws, rng, nullptr);
-  if (!draws) return Error{draws.error()};
-  Expected<std::vector<double>> ratios =
-      runtime::family_log_ratios(model, *fit, std::max(o.draws, kAssessmentDraws), rng);
-  if (!ratios) return Error{ratios.error()};
-  run.log_ratios = ratios.take();
+  if (Status s = draw_family_into(model, *fit, o, rng, run); !s) return Error{s.error()};
   if (!runtime::is_converged(mode->termination))
     run.untrusted_reasons.push_back("L-BFGS did not converge to the mode: " + runtime::describe_termination(mode->termination));
   run.report = "Laplace: the normal at the mode found by L-BFGS in " + std::to_string(mode->iterations) +
@@ -166,7 +169,6 @@ Expected<FitRun> run_laplace_fit(const runtime::Model& model, const FitOptions& 
   run.advice = "--algorithm fullrank, which fits the posterior's spread rather than its curvature at the mode";
   run.num_lp_grad_calls = mode->num_lp_grad_calls + fit->num_lp_grad_calls;
   run.num_lp_calls = mode->num_lp_calls;
-  run.draws = draws.take();
   return run;
 }
 

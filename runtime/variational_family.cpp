@@ -60,6 +60,14 @@ class MeanField : public GaussianFamily {
   void subtract_log_density_gradient(const double* phi, const double* eta, double* grad_zeta) const override {
     for (size_t i = 0; i < dim_; ++i) grad_zeta[i] += eta[i] * std::exp(-phi[dim_ + i]);
   }
+  double squared_distance(const double* phi, const double* zeta) const override {
+    double sum = 0;
+    for (size_t i = 0; i < dim_; ++i) {
+      const double z = (zeta[i] - phi[i]) * std::exp(-phi[dim_ + i]);
+      sum += z * z;
+    }
+    return sum;
+  }
   std::vector<double> parameters_for(const std::vector<double>& mean,
                                      const std::vector<double>& covariance) const override {
     std::vector<double> phi(2 * dim_);
@@ -114,6 +122,17 @@ class FullRank : public GaussianFamily {
       double* row = lower + row_start(i);
       for (size_t j = 0; j < i; ++j) row[j] += g[i] * eta[j];
     }
+  }
+  double squared_distance(const double* phi, const double* zeta) const override {
+    // |L^-1 (zeta - mu)|^2.
+    std::vector<double> l = lower_factor(phi);
+    std::vector<double> x(dim_);
+    for (size_t i = 0; i < dim_; ++i) x[i] = zeta[i] - phi[i];
+    const int n = static_cast<int>(dim_);
+    if (n > 0) cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, n, l.data(), n, x.data(), 1);
+    double sum = 0;
+    for (double v : x) sum += v * v;
+    return sum;
   }
   void subtract_log_density_gradient(const double* phi, const double* eta, double* grad_zeta) const override {
     // Solve L' x = eta.

@@ -51,6 +51,8 @@ class VariationalFamily {
   virtual void add_entropy_gradient(const double* phi, double* grad_phi) const = 0;
   // log q(T(phi, eta)).
   double log_density(const double* phi, const double* eta) const;
+  // (zeta - mu)' Sigma^-1 (zeta - mu): how many sds (squared) zeta is from q's mean.
+  virtual double squared_distance(const double* phi, const double* zeta) const = 0;
 
   // phi for the Gaussian N(mean, covariance) (covariance dim x dim,
   // column-major, positive definite); a mean-field family keeps its diagonal.

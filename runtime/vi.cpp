@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "runtime/format.h"
+#include "runtime/optimize.h"
 #include "runtime/pathfinder.h"
 
 extern "C" {
@@ -381,6 +382,65 @@ class Fit {
   double window_squares_ = 0;
 };
 
+// L-BFGS (with the Jacobian: the density the fit approximates) from
+// settings.mode_checks random points, each with a stream of its own; sets
+// result.other_mode when one stops far outside the fit, with a log density
+// close to the highest of them (a minor mode, or a point L-BFGS gave up on,
+// does not count) and a valley between it and the fit.
+Status look_for_other_modes(const Model& model, const ViSettings& settings, uint64_t seed, ViResult& result) {
+  struct Found {
+    std::vector<double> theta;
+    double log_density;
+  };
+  std::vector<Found> modes;
+  for (int k = 0; k < settings.mode_checks; ++k) {
+    Rng rng(static_cast<uint32_t>(seed >> 32), 2, static_cast<uint32_t>(seed), static_cast<uint32_t>(k + 1));
+    OptimizeSettings os;
+    os.jacobian = true;
+    os.init_radius = settings.init_radius;
+    Expected<OptimizeResult> mode = find_mode(model, os, rng);
+    if (!mode) continue;  // a start the model rejects says nothing about modes
+    result.num_lp_grad_calls += mode->num_lp_grad_calls;
+    result.num_lp_calls += mode->num_lp_calls;
+    if (!is_converged(mode->termination)) continue;
+    modes.push_back({std::move(mode->theta), mode->log_density});
+  }
+  if (modes.empty()) return Status::ok();
+  double highest = -kInf;
+  for (const Found& m : modes) highest = std::max(highest, m.log_density);
+  // A separate mode has a valley between it and the fit: on the segment from
+  // the fit's mean the log density falls more than mode_log_density below
+  // both ends. (L-BFGS stopping early on a long, flat ridge also ends far
+  // from the fit, with no valley in between.)
+  const std::vector<double> centre = result.family->mean(result.phi.data());
+  auto log_density_at = [&](const std::vector<double>& x) {
+    EvalError error = 0;
+    const double lp = model.lp(x.data(), &error);
+    return error == 0 && !std::isnan(lp) ? lp : -kInf;
+  };
+  auto valley_between = [&](const std::vector<double>& far) {
+    const double floor = std::min(log_density_at(centre), log_density_at(far)) - settings.mode_log_density;
+    std::vector<double> x(centre.size());
+    for (int step = 1; step < 10; ++step) {
+      const double t = step / 10.0;
+      for (size_t i = 0; i < x.size(); ++i) x[i] = (1 - t) * centre[i] + t * far[i];
+      if (log_density_at(x) < floor) return true;
+    }
+    return false;
+  };
+  for (const Found& m : modes) {
+    if (m.log_density < highest - settings.mode_log_density) continue;
+    const double distance = std::sqrt(result.family->squared_distance(result.phi.data(), m.theta.data()));
+    if (distance <= settings.mode_distance || !valley_between(m.theta)) continue;
+    char text[160];
+    std::snprintf(text, sizeof text, "L-BFGS found a mode %.1f sds from the fit, its log density %.1f nats below the "
+                  "highest found", distance, highest - m.log_density);
+    result.other_mode = text;
+    return Status::ok();
+  }
+  return Status::ok();
+}
+
 Status check_settings(const ViSettings& s) {
   if (s.family != "meanfield" && s.family != "fullrank")
     return Error{"VI: the family must be meanfield or fullrank, but is '" + s.family + "'"};
@@ -409,6 +469,7 @@ Expected<ViResult> run_vi(const Model& model, const ViSettings& settings, uint64
   Fit fit(model, settings, *result.family, rng, result, log);
   if (Status s = fit.start(seed, warn); !s) return Error{s.error()};
   if (Status s = fit.run(); !s) return Error{s.error()};
+  if (Status s = look_for_other_modes(model, settings, seed, result); !s) return Error{s.error()};
   return result;
 }
 

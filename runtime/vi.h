@@ -53,6 +53,14 @@ struct ViSettings {
   // a start cut short on a long ridge (an uncentred predictor) leaves the
   // whitening too narrow along it.
   LbfgsSettings start_lbfgs{.history_size = 20, .tol_rel_obj = 10, .tol_rel_grad = 100};
+  // After the fit, L-BFGS from this many more random points looks for other
+  // modes: one far outside the fit (more than mode_distance sds) whose log
+  // density is within mode_log_density nats of the highest found, with a
+  // valley deeper than that between it and the fit, means the posterior is
+  // multimodal, which one Gaussian cannot represent.
+  int mode_checks = 3;
+  double mode_distance = 5;
+  double mode_log_density = 3;
 };
 
 struct ViTraceEntry {
@@ -72,6 +80,8 @@ struct ViResult {
   bool converged = false;
   // How the start was found: "Pathfinder", or why it was not and what was used.
   std::string start;
+  // When the mode checks found another mode: where, in words; else "".
+  std::string other_mode;
   int64_t num_lp_grad_calls = 0;
   int64_t num_lp_calls = 0;
 };

@@ -133,6 +133,10 @@ Expected<FitRun> run_vi_fit(const runtime::Model& model, const FitOptions& o, Rn
   if (!fit) return Error{fit.error()};
   FitRun run;
   if (Status s = draw_family_into(model, *fit, o, rng, run); !s) return Error{s.error()};
+  if (!fit->other_mode.empty()) {
+    run.untrusted_reasons.push_back("the posterior looks multimodal (" + fit->other_mode +
+                                    "), which one Gaussian cannot represent");
+  }
   if (!fit->converged) {
     run.untrusted_reasons.push_back("VI reached the maximum number of iterations (" +
                                     std::to_string(fit->iterations) + ") before its ELBO settled");
@@ -145,7 +149,8 @@ Expected<FitRun> run_vi_fit(const runtime::Model& model, const FitOptions& o, Rn
                    ? "--algorithm fullrank (a correlated posterior), more iterations (--iter), or reparameterising "
                      "the model"
                    : "more iterations (--iter), reparameterising the model (non-centred hierarchies, standardised "
-                     "predictors), or --algorithm pathfinder for a multimodal posterior";
+                     "predictors), or --algorithm pathfinder for a multimodal posterior (it weighs the modes its "
+                     "paths find)";
   run.num_lp_grad_calls = fit->num_lp_grad_calls;
   run.num_lp_calls = fit->num_lp_calls;
   return run;

@@ -3,6 +3,9 @@
 // limit or its ELBO went wrong; and the memory check for --draws.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <sstream>
+
 #include "support/limits.h"
 #include "test_util.h"
 #include "vic_process.h"
@@ -40,8 +43,8 @@ TEST(FitStatus, VisIterationLimitExitsThreeWithTheReason) {
   EXPECT_EQ(r.err,
             "error: the fit cannot be trusted: VI reached the maximum number of iterations (100) before its ELBO "
             "settled. What to try: more iterations (--iter), reparameterising the model (non-centred hierarchies, "
-            "standardised predictors), or --algorithm pathfinder for a multimodal posterior; --allow-poor-fit accepts "
-            "the fit as it is\n");
+            "standardised predictors), or --algorithm pathfinder for a multimodal posterior (it weighs the modes its "
+            "paths find); --allow-poor-fit accepts the fit as it is\n");
   EXPECT_NE(r.out.find("VI (fullrank): 100 iterations from Pathfinder, not converged\n"), std::string::npos) << r.out;
 }
 
@@ -96,6 +99,44 @@ TEST(FitStatus, TheFunnelIsFlaggedByEveryAlgorithm) {
     EXPECT_EQ(r.status, 3) << algorithm;
     EXPECT_NE(r.err.find("Pareto k-hat is "), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("What to try: "), std::string::npos) << r.err;
+  }
+}
+
+// Two equal modes at -5 and 5: a Gaussian covers one, with bounded
+// importance ratios (a low k-hat), so the default looks for other modes and
+// says so; multi-path Pathfinder, weighing its paths' draws against their
+// mixture, recovers both (mean 0, sd sqrt(26)).
+TEST(FitStatus, ABimodalPosteriorIsFlaggedAndPathfinderFindsBothModes) {
+  ScratchDir dir("fit_status");
+  dir.write("bimodal.vmodel",
+            "parameters {\n  real x;\n}\nmodel {\n  target += log(0.5 * exp(normal_lpdf(x | -5, 1)) + "
+            "0.5 * exp(normal_lpdf(x | 5, 1)));\n}\n");
+  for (const char* seed : {"1", "2", "3"}) {
+    VicRun r = run_vic(dir.path(), {"fit", "bimodal.vmodel", "--seed", seed, "--quiet", "--output", "fit.csv"});
+    EXPECT_EQ(r.status, 3) << seed;
+    EXPECT_TRUE(starts_with(r.err, "error: the fit cannot be trusted: the posterior looks multimodal (L-BFGS found a "
+                                   "mode 10.0 sds from the fit"))
+        << r.err;
+    EXPECT_NE(r.err.find("--algorithm pathfinder for a multimodal posterior"), std::string::npos) << r.err;
+
+    VicRun p = run_vic(dir.path(), {"fit", "bimodal.vmodel", "--algorithm", "pathfinder", "--seed", seed, "--quiet",
+                                    "--draws", "4000", "--output", "fit.csv"});
+    EXPECT_EQ(p.status, 0) << p.err;
+    std::istringstream csv(dir.read("fit.csv"));
+    std::string line;
+    double sum = 0, squares = 0;
+    int n = 0;
+    while (std::getline(csv, line)) {
+      if (line.empty() || line[0] == '#' || line[0] == 'l') continue;
+      const double x = std::stod(line.substr(line.rfind(',') + 1));
+      sum += x;
+      squares += x * x;
+      ++n;
+    }
+    ASSERT_EQ(n, 4000);
+    const double mean = sum / n, sd = std::sqrt(squares / n - mean * mean);
+    EXPECT_NEAR(mean, 0, 0.5) << seed;
+    EXPECT_NEAR(sd, std::sqrt(26.0), 0.25) << seed;
   }
 }
 

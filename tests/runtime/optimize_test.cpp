@@ -26,7 +26,9 @@ TEST(Optimize, FindsTheModeOfACorrelatedGaussian) {
 TEST(Optimize, AModelThatAlwaysFailsIsAnError) {
   testing::AlwaysFails model;
   Rng rng(1);
-  Expected<OptimizeResult> mode = find_mode(model, OptimizeSettings{.jacobian = true}, rng);
+  OptimizeSettings settings;
+  settings.jacobian = true;
+  Expected<OptimizeResult> mode = find_mode(model, settings, rng);
   ASSERT_FALSE(mode);
   EXPECT_EQ(mode.error().rfind("initialization between (-2, 2) failed after 100 attempts", 0), 0u) << mode.error();
 }

@@ -35,7 +35,11 @@ void write_group(std::ostream& out, int indent, const std::string& name) {
 void write_common_settings(std::ostream& out, const CsvRunInfo& info, double init_radius, double default_radius) {
   write_group(out, 0, "data");
   write_setting(out, 1, "file", info.data_file, info.data_file.empty());
-  write_setting(out, 0, "init", format_shortest(init_radius), init_radius == default_radius);
+  if (info.init_file.empty()) {
+    write_setting(out, 0, "init", format_shortest(init_radius), init_radius == default_radius);
+  } else {
+    write_setting(out, 0, "init", info.init_file, false);
+  }
   write_group(out, 0, "random");
   write_setting(out, 1, "seed", std::to_string(info.seed), false);
   write_group(out, 0, "output");

@@ -34,6 +34,7 @@ struct CsvRunInfo {
   uint64_t seed = 0;
   // Paths as the user gave them; empty when there is none.
   std::string data_file;
+  std::string init_file;
   std::string output_file;
   // vic's version, e.g. "0.1.0".
   std::string vic_version;

@@ -8,7 +8,8 @@ namespace vic::runtime {
 
 Expected<OptimizeResult> find_mode(const Model& model, const OptimizeSettings& settings, Rng& rng, const LogLine& log) {
   OptimizeResult result;
-  Expected<std::vector<double>> init = initialize_unconstrained(model, rng, settings.init_radius, nullptr, log,
+  Expected<std::vector<double>> init = initialize_unconstrained(
+      model, rng, settings.init_radius, settings.init.empty() ? nullptr : &settings.init, log,
                                                                 &result.num_lp_calls, &result.num_lp_grad_calls);
   if (!init) return Error{init.error()};
   std::string fatal;

@@ -21,6 +21,8 @@ struct OptimizeSettings {
   LbfgsSettings lbfgs;
   bool jacobian = false;
   double init_radius = 2.0;
+  // An initial unconstrained point (from --init), instead of a random one.
+  std::vector<double> init;
 };
 
 struct OptimizeResult {

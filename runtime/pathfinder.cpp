@@ -283,7 +283,8 @@ class Path {
   // a fatal check ended it (Error).
   Status run(int num_draws, const LogLine& log) {
     auto prefix = "Path [" + std::to_string(index_ + 1) + "]: ";
-    Expected<Vector> init = initialize_unconstrained(model_, rng_, settings_.init_radius, nullptr, log,
+    Expected<Vector> init = initialize_unconstrained(model_, rng_, settings_.init_radius,
+                                                     settings_.init.empty() ? nullptr : &settings_.init, log,
                                                      &summary.num_lp_calls, &summary.num_lp_grad_calls);
     if (!init) {
       summary.failure = init.error();

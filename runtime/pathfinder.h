@@ -39,6 +39,8 @@ struct PathfinderSettings {
   // Pool several paths by PSIS resampling; false returns every path's draws.
   bool psis_resample = true;
   double init_radius = 2.0;
+  // An initial unconstrained point (from --init), instead of a random one.
+  std::vector<double> init;
   // Threads the paths run on; the result does not depend on it.
   int threads = 1;
 };

@@ -10,6 +10,8 @@
 
 #include "runtime/format.h"
 
+#include <nlohmann/json.hpp>
+
 namespace vic::runtime {
 
 namespace {
@@ -112,6 +114,28 @@ void print_elbo_line(std::ostream& out, const AdviResult& result) {
   out << "ELBO = " << elbo << " at iteration " << at << " (" << result.convergence_message
       << "), eta = " << format_shortest(result.eta) << (result.eta_adapted ? " (adapted)" : "")
       << "\n";
+}
+
+void write_summary_json(std::ostream& out, const FitSummary& s) {
+  auto number = [](double v) { return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr); };
+  nlohmann::ordered_json json;
+  json["algorithm"] = s.algorithm;
+  json["seed"] = s.seed;
+  json["draws"] = s.num_draws;
+  json["elbo"] = number(s.elbo);
+  json["elbo_mcse"] = number(s.elbo_mcse);
+  json["pareto_k_hat"] = number(s.pareto_k_hat);
+  json["trusted"] = s.untrusted_reasons.empty();
+  json["untrusted_reasons"] = s.untrusted_reasons;
+  json["gradients"] = s.num_lp_grad_calls;
+  json["densities"] = s.num_lp_calls;
+  nlohmann::ordered_json columns = nlohmann::ordered_json::object();
+  for (const ColumnSummary& c : s.columns) {
+    columns[c.name] = {{"mean", number(c.mean)}, {"sd", number(c.sd)}, {"q5", number(c.q5)},
+                       {"q50", number(c.q50)}, {"q95", number(c.q95)}};
+  }
+  json["summary"] = std::move(columns);
+  out << json.dump(2) << "\n";
 }
 
 }  // namespace vic::runtime

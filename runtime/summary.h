@@ -4,6 +4,7 @@
 // fixed-width table and ELBO line `vic fit` prints.
 #pragma once
 
+#include <cstdint>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -38,6 +39,27 @@ std::vector<ColumnSummary> summarize_draws(const Draws& draws);
 // Prints `name  mean  sd  5%  50%  95%` with a header row, names left-aligned and
 // numbers right-aligned in fixed-width columns.
 void print_summary_table(std::ostream& out, const std::vector<ColumnSummary>& summaries);
+
+// What `vic fit --summary-json` writes: the fit's settings, diagnostics and
+// the summary of every output column.
+struct FitSummary {
+  std::string algorithm;
+  uint64_t seed = 0;
+  size_t num_draws = 0;
+  double elbo = 0;
+  double elbo_mcse = 0;
+  double pareto_k_hat = 0;
+  std::vector<std::string> untrusted_reasons;
+  int64_t num_lp_grad_calls = 0;
+  int64_t num_lp_calls = 0;
+  std::vector<ColumnSummary> columns;
+};
+
+// One JSON object: {"algorithm", "seed", "draws", "elbo", "elbo_mcse",
+// "pareto_k_hat", "trusted", "untrusted_reasons", "gradients", "densities",
+// "summary": {name: {"mean", "sd", "q5", "q50", "q95"}}} in output order;
+// a value that is not finite is null.
+void write_summary_json(std::ostream& out, const FitSummary& summary);
 
 // Prints the final ELBO, the iteration it was reached at and how the fit ended,
 // e.g. "ELBO = -123.456 at iteration 300 (MEAN ELBO CONVERGED), eta = 1 (adapted)".

@@ -54,6 +54,7 @@ class Fit {
     ps.num_paths = 1;
     ps.num_draws = ps.num_elbo_draws;
     ps.init_radius = settings_.init_radius;
+    ps.init = settings_.init;
     ps.lbfgs = settings_.start_lbfgs;
     Expected<PathfinderResult> pathfinder = run_pathfinder(model_, ps, seed, log, LogLine{});
     Vector covariance;
@@ -74,7 +75,8 @@ class Fit {
 
   // A start as Stan's ADVI takes it: a random point, unit scales.
   Status start_at_random_point(const std::string& why_not_pathfinder) {
-    Expected<Vector> init = initialize_unconstrained(model_, rng_, settings_.init_radius, nullptr, log_,
+    Expected<Vector> init = initialize_unconstrained(model_, rng_, settings_.init_radius,
+                                                     settings_.init.empty() ? nullptr : &settings_.init, log_,
                                                      &result_.num_lp_calls, &result_.num_lp_grad_calls);
     if (!init) return Error{init.error()};
     centre_ = init.take();

@@ -49,6 +49,8 @@ struct ViSettings {
   // whitened by its result.
   double stage_gain = 0.5;
   double init_radius = 2.0;
+  // An initial unconstrained point (from --init), instead of a random one.
+  std::vector<double> init;
   // L-BFGS for the Pathfinder start: tighter than Stan's defaults, because
   // a start cut short on a long ridge (an uncentred predictor) leaves the
   // whitening too narrow along it.

@@ -1,19 +1,43 @@
 // load_model, load_data and output_clash (tools/command_support.h).
 #include "tools/command_support.h"
 
+#include "runtime/initial_values.h"
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 namespace vic::tools {
 
-std::string output_clash(const std::string& output, const std::string& model, const std::string& data) {
+std::optional<std::vector<double>> load_initial_values(const runtime::Model& model, const std::string& path) {
+  if (path.empty()) return std::vector<double>{};
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  if (in) text << in.rdbuf();
+  if (!in || in.bad()) {
+    std::cerr << "error: cannot read init file '" << path << "': " << std::strerror(errno) << "\n";
+    return std::nullopt;
+  }
+  Expected<std::vector<double>> theta = runtime::read_initial_values(model, text.str(), path);
+  if (!theta) {
+    std::cerr << "error: " << theta.error() << "\n";
+    return std::nullopt;
+  }
+  return theta.take();
+}
+
+std::string output_clash(const std::string& option, const std::string& output, const std::string& model,
+                         const std::string& data) {
   namespace fs = std::filesystem;
   auto same = [](const std::string& a, const std::string& b) {
     std::error_code ec;
     return !b.empty() && fs::equivalent(a, b, ec) && !ec;
   };
-  if (same(output, model)) return "--output '" + output + "' is the model file; refusing to overwrite it";
-  if (same(output, data)) return "--output '" + output + "' is the data file; refusing to overwrite it";
+  if (same(output, model)) return option + " '" + output + "' is the model file; refusing to overwrite it";
+  if (same(output, data)) return option + " '" + output + "' is the data file; refusing to overwrite it";
   return "";
 }
 

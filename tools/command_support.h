@@ -5,8 +5,10 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "runtime/data.h"
+#include "runtime/model.h"
 #include "tools/model_compiler.h"
 
 namespace vic::tools {
@@ -19,9 +21,15 @@ std::optional<CheckedModel> load_model(const std::string& path);
 // declarations; prints the error on stderr. Empty on an error.
 std::optional<runtime::DataSet> load_data(const ast::Program& program, const std::string& path);
 
-// The usage error when `output` names the same file as the model or the data
-// (compared by device and inode, not by spelling); empty when it names neither.
-std::string output_clash(const std::string& output, const std::string& model, const std::string& data);
+// The unconstrained initial point from the Stan JSON file at `path` (none
+// when empty); prints the error on stderr. Empty on an error.
+std::optional<std::vector<double>> load_initial_values(const runtime::Model& model, const std::string& path);
+
+// The usage error when `output` (given as `option`) names the same file as the
+// model or the data (compared by device and inode, not by spelling); empty
+// when it names neither.
+std::string output_clash(const std::string& option, const std::string& output, const std::string& model,
+                         const std::string& data);
 
 // Milliseconds since `start`.
 double ms_since(std::chrono::steady_clock::time_point start);

@@ -27,8 +27,16 @@ struct FitOptions {
   runtime::AdviSettings advi;
   runtime::ViSettings vi;
   runtime::PathfinderSettings pathfinder;
+  // Initial values on the constrained scale (Stan JSON), and the radius of
+  // random ones on the unconstrained scale.
+  std::string init;
+  double init_radius = 2.0;
   // Replace the draws by draws resampled with their PSIS weights.
   bool psis_resample = false;
+  // Where to write the summary as JSON and the algorithm's trace as CSV
+  // (none when empty).
+  std::string summary_json;
+  std::string diagnostic_file;
   // Exit 0 even when the fit cannot be trusted (the reasons are still printed).
   bool allow_poor_fit = false;
   bool quiet = false;
@@ -47,6 +55,8 @@ struct OptimizeOptions {
   std::string output = "output.csv";
   uint64_t seed = 1;
   runtime::OptimizeSettings settings;
+  // Initial values on the constrained scale (Stan JSON).
+  std::string init;
   bool allow_poor_fit = false;
   bool quiet = false;
 };

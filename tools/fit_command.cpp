@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "runtime/csv_writer.h"
+#include "runtime/format.h"
 #include "runtime/fit_assessment.h"
 #include "runtime/laplace.h"
 #include "runtime/optimize.h"
@@ -59,11 +60,13 @@ struct FitRun {
   int64_t num_lp_calls = 0;
   // Kept for the CSV's comments.
   std::optional<runtime::AdviResult> advi;
+  // The algorithm's trace, as CSV (--diagnostic-file).
+  std::string trace_csv;
 };
 
-Expected<FitRun> run_stan_meanfield(const runtime::Model& model, const FitOptions& o, Rng& rng,
-                                    const runtime::LogLine& progress, const runtime::LogLine& warn) {
-  Expected<runtime::AdviResult> fit = runtime::run_advi(model, o.advi, rng, {}, progress, warn);
+Expected<FitRun> run_stan_meanfield(const runtime::Model& model, const FitOptions& o, const std::vector<double>& init,
+                                    Rng& rng, const runtime::LogLine& progress, const runtime::LogLine& warn) {
+  Expected<runtime::AdviResult> fit = runtime::run_advi(model, o.advi, rng, init, progress, warn);
   if (!fit) return Error{fit.error()};
   Expected<runtime::Draws> draws = runtime::draw_approximation(model, *fit, o.draws, rng);
   if (!draws) return Error{draws.error()};
@@ -74,6 +77,13 @@ Expected<FitRun> run_stan_meanfield(const runtime::Model& model, const FitOption
   runtime::print_elbo_line(report, *fit);
   run.report = report.str();
   run.advice = "--algorithm pathfinder, or a longer ascent (--iter, a smaller --tol-rel-obj)";
+  std::ostringstream trace;
+  trace << "iteration,elbo,rel_elbo_mean,rel_elbo_median\n";
+  for (const runtime::ElboTraceEntry& e : fit->elbo_trace) {
+    trace << e.iteration << "," << runtime::format_shortest(e.elbo) << "," << runtime::format_shortest(e.rel_mean)
+          << "," << runtime::format_shortest(e.rel_median) << "\n";
+  }
+  run.trace_csv = trace.str();
   run.num_lp_grad_calls = fit->num_lp_grad_calls;
   run.num_lp_calls = fit->num_lp_calls;
   run.draws = draws.take();
@@ -103,6 +113,15 @@ Expected<FitRun> run_pathfinder_fit(const runtime::Model& model, const FitOption
   if (fit->paths.size() > 1 && settings.psis_resample) report << "; draws resampled by PSIS";
   report << "\n";
   run.report = report.str();
+  std::ostringstream trace;
+  trace << "path,lbfgs_iterations,best_iteration,best_elbo,gradients,densities,failure\n";
+  for (size_t p = 0; p < fit->paths.size(); ++p) {
+    const runtime::PathSummary& path = fit->paths[p];
+    trace << p + 1 << "," << path.lbfgs_iterations << "," << path.best_iteration << ","
+          << runtime::format_shortest(path.best_elbo) << "," << path.num_lp_grad_calls << "," << path.num_lp_calls
+          << ",\"" << path.failure << "\"\n";
+  }
+  run.trace_csv = trace.str();
   run.advice = "more paths (--paths), or reparameterising the model (non-centred hierarchies, standardised "
                "predictors)";
   run.num_lp_grad_calls = fit->num_lp_grad_calls;
@@ -141,6 +160,11 @@ Expected<FitRun> run_vi_fit(const runtime::Model& model, const FitOptions& o, Rn
     run.untrusted_reasons.push_back("VI reached the maximum number of iterations (" +
                                     std::to_string(fit->iterations) + ") before its ELBO settled");
   }
+  std::ostringstream trace;
+  trace << "iteration,elbo,step\n";
+  for (const runtime::ViTraceEntry& e : fit->trace)
+    trace << e.iteration << "," << runtime::format_shortest(e.elbo) << "," << runtime::format_shortest(e.learning_rate) << "\n";
+  run.trace_csv = trace.str();
   std::ostringstream report;
   report << "VI (" << o.algorithm << "): " << fit->iterations << " iterations from " << fit->start
          << (fit->converged ? ", converged" : ", not converged") << "\n";
@@ -157,10 +181,12 @@ Expected<FitRun> run_vi_fit(const runtime::Model& model, const FitOptions& o, Rn
 }
 
 // Laplace: the mode with the Jacobian, then N(mode, (-H)^-1) drawn as VI's family.
-Expected<FitRun> run_laplace_fit(const runtime::Model& model, const FitOptions& o, Rng& rng,
-                                 const runtime::LogLine& progress) {
+Expected<FitRun> run_laplace_fit(const runtime::Model& model, const FitOptions& o, const std::vector<double>& init,
+                                 Rng& rng, const runtime::LogLine& progress) {
   runtime::OptimizeSettings settings;
   settings.jacobian = true;
+  settings.init = init;
+  settings.init_radius = o.init_radius;
   Expected<runtime::OptimizeResult> mode = runtime::find_mode(model, settings, rng, progress);
   if (!mode) return Error{mode.error()};
   Expected<runtime::ViResult> fit = runtime::laplace_approximation(model, mode->theta);
@@ -172,6 +198,9 @@ Expected<FitRun> run_laplace_fit(const runtime::Model& model, const FitOptions& 
   run.report = "Laplace: the normal at the mode found by L-BFGS in " + std::to_string(mode->iterations) +
                " iterations (" + runtime::describe_termination(mode->termination) + ")\n";
   run.advice = "--algorithm fullrank, which fits the posterior's spread rather than its curvature at the mode";
+  run.trace_csv = "lbfgs_iterations,log_density,termination\n" + std::to_string(mode->iterations) + "," +
+                  runtime::format_shortest(mode->log_density) + ",\"" +
+                  runtime::describe_termination(mode->termination) + "\"\n";
   run.num_lp_grad_calls = mode->num_lp_grad_calls + fit->num_lp_grad_calls;
   run.num_lp_calls = mode->num_lp_calls;
   return run;
@@ -198,9 +227,12 @@ void resample_draws(runtime::Draws& draws, const std::vector<double>& log_ratios
 
 int run_fit(const FitOptions& o) {
   auto total_start = std::chrono::steady_clock::now();
-  if (std::string clash = output_clash(o.output, o.model, o.data); !clash.empty()) {
-    std::cerr << "error: " << clash << "\n";
-    return kExitUsage;
+  for (auto [option, path] : {std::pair{"--output", &o.output}, std::pair{"--summary-json", &o.summary_json},
+                              std::pair{"--diagnostic-file", &o.diagnostic_file}}) {
+    if (std::string clash = output_clash(option, *path, o.model, o.data); !clash.empty()) {
+      std::cerr << "error: " << clash << "\n";
+      return kExitUsage;
+    }
   }
   std::optional<CheckedModel> m = load_model(o.model);
   if (!m) return kExitError;
@@ -218,6 +250,17 @@ int run_fit(const FitOptions& o) {
     std::cerr << "error: " << output.error() << "\n";
     return kExitError;
   }
+  // The optional outputs, opened now for the same reason.
+  std::unique_ptr<OutputFile> summary_json, diagnostic_file;
+  for (auto [path, file] : {std::pair{&o.summary_json, &summary_json}, std::pair{&o.diagnostic_file, &diagnostic_file}}) {
+    if (path->empty()) continue;
+    Expected<std::unique_ptr<OutputFile>> opened = OutputFile::open(*path);
+    if (!opened) {
+      std::cerr << "error: " << opened.error() << "\n";
+      return kExitError;
+    }
+    *file = opened.take();
+  }
 
   Expected<CompiledModel> compiled = compile_model(*m->ast, *data, ir::PipelineSettings{}, &t);
   if (!compiled) {
@@ -225,6 +268,12 @@ int run_fit(const FitOptions& o) {
     return kExitError;
   }
   const runtime::Model& model = *compiled->model;
+  std::optional<std::vector<double>> init = load_initial_values(model, o.init);
+  if (!init) return kExitError;
+  // Every algorithm starts from the same initial values or radius.
+  FitOptions settings = o;
+  settings.advi.init_radius = settings.vi.init_radius = settings.pathfinder.init_radius = o.init_radius;
+  settings.vi.init = settings.pathfinder.init = *init;
 
   const int64_t num_columns = static_cast<int64_t>(runtime::kNumDrawDiagnosticColumns + model.output_names().size());
   std::optional<int64_t> needed = draws_memory_bytes(o.draws, num_columns);
@@ -242,10 +291,10 @@ int run_fit(const FitOptions& o) {
   runtime::LogLine progress;
   if (!o.quiet && isatty(STDERR_FILENO)) progress = [](const std::string& line) { std::cerr << line << "\n"; };
   runtime::LogLine warn = [](const std::string& line) { std::cerr << "warning: " << line << "\n"; };
-  Expected<FitRun> run = o.algorithm == "pathfinder"       ? run_pathfinder_fit(model, o, progress, warn)
-                         : o.algorithm == "stan-meanfield" ? run_stan_meanfield(model, o, rng, progress, warn)
-                         : o.algorithm == "laplace"        ? run_laplace_fit(model, o, rng, progress)
-                                                           : run_vi_fit(model, o, rng, progress, warn);
+  Expected<FitRun> run = o.algorithm == "pathfinder"       ? run_pathfinder_fit(model, settings, progress, warn)
+                         : o.algorithm == "stan-meanfield" ? run_stan_meanfield(model, settings, *init, rng, progress, warn)
+                         : o.algorithm == "laplace"        ? run_laplace_fit(model, settings, *init, rng, progress)
+                                                           : run_vi_fit(model, settings, rng, progress, warn);
   if (!run) {
     std::cerr << "error: " << run.error() << "\n";
     return kExitError;
@@ -272,10 +321,11 @@ int run_fit(const FitOptions& o) {
   info.untrusted_reasons = reasons;
   info.model_name = std::filesystem::path(o.model).stem().string();
   if (info.model_name == "model") info.model_name = std::filesystem::path(o.model).parent_path().filename().string();
-  info.settings = o.advi;
+  info.settings = settings.advi;
   info.output_samples = o.draws;
   info.seed = o.seed;
   info.data_file = o.data;
+  info.init_file = o.init;
   info.output_file = o.output;
   info.vic_version = kVersion;
   if (run->advi) {
@@ -285,17 +335,40 @@ int run_fit(const FitOptions& o) {
     runtime::AdviResult no_adaptation;
     runtime::write_variational_csv((*output)->stream(), info, no_adaptation, draws);
   } else {
-    runtime::PathfinderSettings settings = o.pathfinder;
-    settings.num_draws = o.draws;
-    runtime::write_pathfinder_csv((*output)->stream(), info, settings, draws);
+    runtime::PathfinderSettings pathfinder = settings.pathfinder;
+    pathfinder.num_draws = o.draws;
+    runtime::write_pathfinder_csv((*output)->stream(), info, pathfinder, draws);
   }
   if (Status s = (*output)->commit(); !s) {
     std::cerr << "error: " << s.error() << "\n";
     return kExitError;
   }
+  const std::vector<runtime::ColumnSummary> columns = runtime::summarize_draws(draws);
+  if (summary_json) {
+    runtime::FitSummary summary;
+    summary.algorithm = o.algorithm;
+    summary.seed = o.seed;
+    summary.num_draws = draws.num_draws();
+    summary.elbo = assessment.elbo;
+    summary.elbo_mcse = assessment.elbo_mcse;
+    summary.pareto_k_hat = assessment.pareto_k_hat;
+    summary.untrusted_reasons = reasons;
+    summary.num_lp_grad_calls = run->num_lp_grad_calls;
+    summary.num_lp_calls = run->num_lp_calls;
+    summary.columns = columns;
+    runtime::write_summary_json(summary_json->stream(), summary);
+  }
+  if (diagnostic_file) diagnostic_file->stream() << run->trace_csv;
+  for (OutputFile* file : {summary_json.get(), diagnostic_file.get()}) {
+    if (!file) continue;
+    if (Status s = file->commit(); !s) {
+      std::cerr << "error: " << s.error() << "\n";
+      return kExitError;
+    }
+  }
   double draws_ms = ms_since(start);
 
-  runtime::print_summary_table(std::cout, runtime::summarize_draws(draws));
+  runtime::print_summary_table(std::cout, columns);
   std::cout << run->report;
   char elbo_line[128];
   std::snprintf(elbo_line, sizeof elbo_line, "ELBO of the draws = %.3f (Monte Carlo standard error %.2g)\n",

@@ -15,7 +15,7 @@
 namespace vic::tools {
 
 int run_optimize(const OptimizeOptions& o) {
-  if (std::string clash = output_clash(o.output, o.model, o.data); !clash.empty()) {
+  if (std::string clash = output_clash("--output", o.output, o.model, o.data); !clash.empty()) {
     std::cerr << "error: " << clash << "\n";
     return kExitUsage;
   }
@@ -36,10 +36,14 @@ int run_optimize(const OptimizeOptions& o) {
     return kExitError;
   }
   const runtime::Model& model = *compiled->model;
+  std::optional<std::vector<double>> init = load_initial_values(model, o.init);
+  if (!init) return kExitError;
+  runtime::OptimizeSettings settings = o.settings;
+  settings.init = *init;
   Rng rng(o.seed);
   runtime::LogLine progress;
   if (!o.quiet && isatty(STDERR_FILENO)) progress = [](const std::string& line) { std::cerr << line << "\n"; };
-  Expected<runtime::OptimizeResult> mode = runtime::find_mode(model, o.settings, rng, progress);
+  Expected<runtime::OptimizeResult> mode = runtime::find_mode(model, settings, rng, progress);
   if (!mode) {
     std::cerr << "error: " << mode.error() << "\n";
     return kExitError;
@@ -57,6 +61,7 @@ int run_optimize(const OptimizeOptions& o) {
   if (info.model_name == "model") info.model_name = std::filesystem::path(o.model).parent_path().filename().string();
   info.seed = o.seed;
   info.data_file = o.data;
+  info.init_file = o.init;
   info.output_file = o.output;
   info.vic_version = kVersion;
   if (!converged) info.untrusted_reasons.push_back("L-BFGS " + runtime::describe_termination(mode->termination));

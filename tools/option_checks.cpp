@@ -79,6 +79,19 @@ CLI::Validator positive_finite_number() {
       "");
 }
 
+CLI::Validator non_negative_finite_number() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        std::optional<double> value = parse_number(text);
+        if (!value || !(*value >= 0) || !std::isfinite(*value)) {
+          return "must be a non-negative finite number, but is " + shown(text, looks_numeric(text));
+        }
+        text = shortest(*value);
+        return "";
+      },
+      "");
+}
+
 CLI::Validator seed_value() {
   return CLI::Validator(
       [](std::string& text) -> std::string {

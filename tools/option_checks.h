@@ -19,6 +19,9 @@ CLI::Validator positive_integer(int64_t max);
 // A finite number above 0: "must be a positive finite number, but is inf".
 CLI::Validator positive_finite_number();
 
+// A finite number at or above 0: "must be a non-negative finite number, but is -1".
+CLI::Validator non_negative_finite_number();
+
 // A seed as CmdStan takes it, 0 to 4294967295 (32 bits):
 // "must be an integer from 0 to 4294967295, but is -1".
 CLI::Validator seed_value();

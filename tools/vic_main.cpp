@@ -83,6 +83,16 @@ int run_command_line(int argc, char** argv) {
       fit_cmd->add_option("--threads", fit.pathfinder.threads, "pathfinder: threads the paths run on (same result)")
       ->capture_default_str()
       ->check(positive_integer(1024));
+  fit_cmd->add_option("--init", fit.init, "initial values of the parameters (Stan JSON, constrained scale)");
+  fit_cmd->add_option("--init-radius", fit.init_radius,
+                      "random initial values uniform on (-R, R), unconstrained scale; 0 for all zeros")
+      ->capture_default_str()
+      ->check(non_negative_finite_number());
+  fit_cmd->add_option("--summary-json", fit.summary_json,
+                      "also write the summary and the diagnostics to this file as JSON");
+  fit_cmd->add_option("--diagnostic-file", fit.diagnostic_file,
+                      "also write the algorithm's trace to this file as CSV (the ELBO by iteration; Pathfinder: "
+                      "each path)");
   fit_cmd->add_flag("--psis-resample", fit.psis_resample,
                     "replace the draws by draws resampled with their Pareto-smoothed importance weights (multi-path "
                     "Pathfinder always does)");
@@ -105,6 +115,11 @@ int run_command_line(int argc, char** argv) {
   optimize_cmd->add_option("--iter", optimize.settings.lbfgs.max_iterations, "maximum L-BFGS iterations")
       ->capture_default_str()
       ->check(positive_integer(kMaxInt));
+  optimize_cmd->add_option("--init", optimize.init, "initial values of the parameters (Stan JSON, constrained scale)");
+  optimize_cmd->add_option("--init-radius", optimize.settings.init_radius,
+                           "random initial values uniform on (-R, R), unconstrained scale; 0 for all zeros")
+      ->capture_default_str()
+      ->check(non_negative_finite_number());
   optimize_cmd->add_flag("--jacobian", optimize.settings.jacobian,
                          "maximise the density on the unconstrained scale (with the constraints' log-Jacobians), "
                          "not the posterior's mode (MAP)");

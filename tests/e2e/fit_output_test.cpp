@@ -3,6 +3,9 @@
 // a kill leaves the previous file byte for byte and no temporary file, and
 // two fits writing one file never interleave.
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -101,6 +104,29 @@ TEST(FitOutput, AFailedFitLeavesThePreviousFile) {
             "it fails at every value of the parameters\n");
   EXPECT_EQ(dir.read("fit.csv"), kPrevious);
   EXPECT_EQ(dir.entries(), (std::vector<std::string>{"bad.vmodel", "d.json", "fit.csv", "m.vmodel"}));
+}
+
+TEST(FitOutput, SummaryJsonAndDiagnosticFile) {
+  FitDir dir;
+  VicRun r = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--output", "fit.csv", "--summary-json", "s.json",
+                                  "--diagnostic-file", "trace.csv"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  nlohmann::json summary = nlohmann::json::parse(dir.read("s.json"));
+  EXPECT_EQ(summary["algorithm"], "fullrank");
+  EXPECT_EQ(summary["draws"], 1000);
+  EXPECT_EQ(summary["trusted"], true);
+  EXPECT_TRUE(summary["untrusted_reasons"].empty());
+  EXPECT_LT(summary["pareto_k_hat"].get<double>(), 0.7);
+  // mu ~ normal(1, 2).
+  EXPECT_NEAR(summary["summary"]["mu"]["mean"].get<double>(), 1.0, 0.3);
+  EXPECT_NEAR(summary["summary"]["mu"]["sd"].get<double>(), 2.0, 0.2);
+  const std::string trace = dir.read("trace.csv");
+  EXPECT_EQ(trace.substr(0, trace.find('\n')), "iteration,elbo,step");
+  EXPECT_GT(std::count(trace.begin(), trace.end(), '\n'), 2);
+
+  VicRun clash = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--summary-json", "m.vmodel"});
+  EXPECT_EQ(clash.status, 2);
+  EXPECT_EQ(clash.err, "error: --summary-json 'm.vmodel' is the model file; refusing to overwrite it\n");
 }
 
 TEST(FitOutput, TheModelFileIsNotOverwritten) {

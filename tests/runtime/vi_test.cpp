@@ -30,7 +30,9 @@ TEST(Vi, FullRankRecoversACorrelatedGaussian) {
 
 TEST(Vi, MeanFieldRecoversIndependentNormals) {
   testing::IndependentNormals target({1, -3, 10}, {0.5, 2, 4});
-  Expected<ViResult> result = run_vi(target, ViSettings{.family = "meanfield"}, 1);
+  ViSettings settings;
+  settings.family = "meanfield";
+  Expected<ViResult> result = run_vi(target, settings, 1);
   ASSERT_TRUE(result) << result.error();
   std::vector<double> mean = result->family->mean(result->phi.data());
   std::vector<double> sds = result->family->marginal_sds(result->phi.data());
@@ -60,7 +62,9 @@ TEST(Vi, AModelThatAlwaysFailsIsAnError) {
 
 TEST(Vi, RejectsAnUnknownFamily) {
   testing::CorrelatedNormal target = testing::correlated_target();
-  Expected<ViResult> result = run_vi(target, ViSettings{.family = "flow"}, 1);
+  ViSettings settings;
+  settings.family = "flow";
+  Expected<ViResult> result = run_vi(target, settings, 1);
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error(), "VI: the family must be meanfield or fullrank, but is 'flow'");
 }

@@ -54,12 +54,17 @@ DrawsAssessment assess_draws(const std::vector<double>& log_ratios) {
   double sum = 0;
   for (double r : log_ratios) sum += r;
   a.elbo = sum / n;
-  double squares = 0;
+  double deviations = 0;
   if (std::isfinite(a.elbo)) {
-    for (double r : log_ratios) squares += (r - a.elbo) * (r - a.elbo);
+    for (double r : log_ratios) deviations += (r - a.elbo) * (r - a.elbo);
   }
-  a.elbo_mcse = std::isfinite(a.elbo) && n > 1 ? std::sqrt(squares / (n - 1) / n) : std::nan("");
-  a.pareto_k_hat = pareto_smooth(log_ratios).k_hat;
+  a.elbo_mcse = std::isfinite(a.elbo) && n > 1 ? std::sqrt(deviations / (n - 1) / n) : std::nan("");
+  const ParetoSmoothed smoothed = pareto_smooth(log_ratios);
+  a.pareto_k_hat = smoothed.k_hat;
+  double squares = 0;
+  for (double lw : smoothed.log_weights) squares += std::exp(2 * lw);
+  a.psis_ess = squares > 0 ? 1 / squares : 0;
+  a.num_ratios = log_ratios.size();
   return a;
 }
 

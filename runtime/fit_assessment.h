@@ -29,6 +29,11 @@ struct DrawsAssessment {
   // The ELBO's Monte Carlo standard error: the ratios' sd / sqrt(draws).
   double elbo_mcse = 0;
   double pareto_k_hat = 0;
+  // The importance weights' effective sample size, 1 / sum(w^2) with the
+  // Pareto-smoothed weights normalised: how many independent draws from the
+  // posterior the draws are worth when reweighted. Of `num_ratios`.
+  double psis_ess = 0;
+  size_t num_ratios = 0;
 };
 DrawsAssessment assess_draws(const std::vector<double>& log_ratios);
 

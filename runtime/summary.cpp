@@ -125,6 +125,7 @@ void write_summary_json(std::ostream& out, const FitSummary& s) {
   json["elbo"] = number(s.elbo);
   json["elbo_mcse"] = number(s.elbo_mcse);
   json["pareto_k_hat"] = number(s.pareto_k_hat);
+  json["psis_ess"] = number(s.psis_ess);
   json["trusted"] = s.untrusted_reasons.empty();
   json["untrusted_reasons"] = s.untrusted_reasons;
   json["gradients"] = s.num_lp_grad_calls;

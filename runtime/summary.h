@@ -49,6 +49,7 @@ struct FitSummary {
   double elbo = 0;
   double elbo_mcse = 0;
   double pareto_k_hat = 0;
+  double psis_ess = 0;
   std::vector<std::string> untrusted_reasons;
   int64_t num_lp_grad_calls = 0;
   int64_t num_lp_calls = 0;
@@ -56,7 +57,7 @@ struct FitSummary {
 };
 
 // One JSON object: {"algorithm", "seed", "draws", "elbo", "elbo_mcse",
-// "pareto_k_hat", "trusted", "untrusted_reasons", "gradients", "densities",
+// "pareto_k_hat", "psis_ess", "trusted", "untrusted_reasons", "gradients", "densities",
 // "summary": {name: {"mean", "sd", "q5", "q50", "q95"}}} in output order;
 // a value that is not finite is null.
 void write_summary_json(std::ostream& out, const FitSummary& summary);

@@ -352,6 +352,7 @@ int run_fit(const FitOptions& o) {
     summary.elbo = assessment.elbo;
     summary.elbo_mcse = assessment.elbo_mcse;
     summary.pareto_k_hat = assessment.pareto_k_hat;
+    summary.psis_ess = assessment.psis_ess;
     summary.untrusted_reasons = reasons;
     summary.num_lp_grad_calls = run->num_lp_grad_calls;
     summary.num_lp_calls = run->num_lp_calls;
@@ -376,6 +377,11 @@ int run_fit(const FitOptions& o) {
   std::cout << elbo_line;
   std::cout << "Pareto k-hat = " << runtime::format_k_hat(assessment.pareto_k_hat) << ": "
             << runtime::describe_k_hat(assessment.pareto_k_hat) << "\n";
+  char ess_line[128];
+  std::snprintf(ess_line, sizeof ess_line,
+                "importance-sampling effective sample size = %.0f of %zu draws (the draws reweighted by p/q)\n",
+                assessment.psis_ess, assessment.num_ratios);
+  std::cout << ess_line;
   std::cout << "draws written to " << o.output << "\n";
   if (o.timings) {
     char line[512];

@@ -117,6 +117,9 @@ TEST(FitOutput, SummaryJsonAndDiagnosticFile) {
   EXPECT_EQ(summary["trusted"], true);
   EXPECT_TRUE(summary["untrusted_reasons"].empty());
   EXPECT_LT(summary["pareto_k_hat"].get<double>(), 0.7);
+  // A Gaussian posterior fitted by a Gaussian: the weights are nearly equal.
+  EXPECT_GT(summary["psis_ess"].get<double>(), 3900);
+  EXPECT_LE(summary["psis_ess"].get<double>(), 4000 * (1 + 1e-12));
   // mu ~ normal(1, 2).
   EXPECT_NEAR(summary["summary"]["mu"]["mean"].get<double>(), 1.0, 0.3);
   EXPECT_NEAR(summary["summary"]["mu"]["sd"].get<double>(), 2.0, 0.2);

@@ -19,6 +19,7 @@
 #include "runtime/pathfinder.h"
 #include "runtime/psis.h"
 #include "runtime/summary.h"
+#include "support/check.h"
 #include "support/limits.h"
 #include "support/output_file.h"
 #include "tools/command_support.h"
@@ -48,8 +49,14 @@ constexpr int kAssessmentDraws = 4000;
 // What an algorithm hands to the rest of `vic fit`.
 struct FitRun {
   runtime::Draws draws;
-  // log p - log q per draw (for Pathfinder, every path's before resampling).
+  // log p - log q of the draws the diagnostics are computed from (for
+  // Pathfinder every path's, before resampling; for VI and Laplace draws of
+  // their own, more than the output's).
   std::vector<double> log_ratios;
+  // log p - log q of each output draw, row for row, for --psis-resample;
+  // empty when the draws are already importance-resampled (multi-path
+  // Pathfinder).
+  std::vector<double> draw_log_ratios;
   // What the algorithm itself says against the fit (runtime/fit_assessment.h).
   std::vector<std::string> untrusted_reasons;
   // Printed after the summary table: how the algorithm ended.
@@ -72,6 +79,7 @@ Expected<FitRun> run_stan_meanfield(const runtime::Model& model, const FitOption
   if (!draws) return Error{draws.error()};
   FitRun run;
   run.log_ratios = runtime::advi_log_ratios(*draws, *fit);
+  run.draw_log_ratios = run.log_ratios;
   run.untrusted_reasons = runtime::untrusted_fit_reasons(*fit);
   std::ostringstream report;
   runtime::print_elbo_line(report, *fit);
@@ -99,6 +107,8 @@ Expected<FitRun> run_pathfinder_fit(const runtime::Model& model, const FitOption
   if (!fit) return Error{fit.error()};
   FitRun run;
   run.log_ratios = std::move(fit->log_ratios);
+  // One path's draws are its own, in order; several paths' are resampled.
+  if (fit->paths.size() == 1) run.draw_log_ratios = run.log_ratios;
   std::ostringstream report;
   report << "Pathfinder: " << fit->paths.size() << (fit->paths.size() == 1 ? " path" : " paths")
          << ", best ELBO along each at L-BFGS iteration";
@@ -134,7 +144,7 @@ Expected<FitRun> run_pathfinder_fit(const runtime::Model& model, const FitOption
 // draws of their own (at least kAssessmentDraws).
 Status draw_family_into(const runtime::Model& model, const runtime::ViResult& fit, const FitOptions& o, Rng& rng,
                         FitRun& run) {
-  Expected<runtime::Draws> draws = runtime::draw_family(model, fit, o.draws, rng, nullptr);
+  Expected<runtime::Draws> draws = runtime::draw_family(model, fit, o.draws, rng, &run.draw_log_ratios);
   if (!draws) return Error{draws.error()};
   Expected<std::vector<double>> ratios =
       runtime::family_log_ratios(model, fit, std::max(o.draws, kAssessmentDraws), rng);
@@ -207,8 +217,9 @@ Expected<FitRun> run_laplace_fit(const runtime::Model& model, const FitOptions& 
 }
 
 // Replaces the draws (after ADVI's mean row) by as many drawn with replacement
-// with their PSIS weights.
+// with their PSIS weights; `log_ratios` holds one per draw, in row order.
 void resample_draws(runtime::Draws& draws, const std::vector<double>& log_ratios, uint64_t seed) {
+  VIC_CHECK(log_ratios.size() == draws.num_draws()) << "one log ratio per draw";
   runtime::ParetoSmoothed smoothed = runtime::pareto_smooth(log_ratios);
   // A stream of its own, so the algorithm's draws are unchanged by the option.
   Rng rng(static_cast<uint32_t>(seed >> 32), 1, static_cast<uint32_t>(seed), 0);
@@ -311,7 +322,7 @@ int run_fit(const FitOptions& o) {
   const runtime::DrawsAssessment assessment = runtime::assess_draws(run->log_ratios);
   std::vector<std::string> reasons = run->untrusted_reasons;
   for (std::string& reason : runtime::untrusted_draws_reasons(assessment)) reasons.push_back(std::move(reason));
-  if (o.psis_resample) resample_draws(draws, run->log_ratios, o.seed);
+  if (o.psis_resample && !run->draw_log_ratios.empty()) resample_draws(draws, run->draw_log_ratios, o.seed);
 
   runtime::CsvRunInfo info;
   info.pareto_k_hat = assessment.pareto_k_hat;

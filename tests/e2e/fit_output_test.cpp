@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -130,6 +132,36 @@ TEST(FitOutput, SummaryJsonAndDiagnosticFile) {
   VicRun clash = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--summary-json", "m.vmodel"});
   EXPECT_EQ(clash.status, 2);
   EXPECT_EQ(clash.err, "error: --summary-json 'm.vmodel' is the model file; refusing to overwrite it\n");
+}
+
+// --psis-resample: the draws become draws of the same rows, chosen by their
+// importance weights, for every algorithm (multi-path Pathfinder's already are).
+TEST(FitOutput, PsisResampleDrawsFromTheDrawsRows) {
+  FitDir dir;
+  auto rows = [](const std::string& csv) {
+    std::vector<std::string> out;
+    std::istringstream in(csv);
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty() && line[0] != '#') out.push_back(line);
+    return out;
+  };
+  for (std::vector<std::string> algorithm : {std::vector<std::string>{"--algorithm", "fullrank"},
+                                             {"--algorithm", "stan-meanfield"}, {"--algorithm", "laplace"},
+                                             {"--algorithm", "pathfinder", "--paths", "1"},
+                                             {"--algorithm", "pathfinder"}}) {
+    std::vector<std::string> args = {"fit", "m.vmodel", "--quiet", "--seed", "3", "--output", "plain.csv"};
+    args.insert(args.end(), algorithm.begin(), algorithm.end());
+    ASSERT_EQ(run_vic(dir.path(), args).status, 0) << algorithm[1];
+    args[6] = "resampled.csv";
+    args.push_back("--psis-resample");
+    VicRun r = run_vic(dir.path(), args);
+    ASSERT_EQ(r.status, 0) << algorithm[1] << ": " << r.err;
+    std::vector<std::string> plain = rows(dir.read("plain.csv")), resampled = rows(dir.read("resampled.csv"));
+    ASSERT_EQ(plain.size(), resampled.size()) << algorithm[1];
+    std::set<std::string> originals(plain.begin(), plain.end());
+    for (const std::string& row : resampled) EXPECT_TRUE(originals.count(row)) << algorithm[1] << ": " << row;
+    EXPECT_EQ(plain[0], resampled[0]) << "the header";
+  }
 }
 
 TEST(FitOutput, TheModelFileIsNotOverwritten) {

@@ -164,6 +164,19 @@ TEST(FitOutput, PsisResampleDrawsFromTheDrawsRows) {
   }
 }
 
+// Pathfinder's paths on one thread or two: the same draws, byte for byte.
+TEST(FitOutput, PathfinderThreadsDoNotChangeTheDraws) {
+  FitDir dir;
+  auto draws_of = [&](const std::string& threads) {
+    VicRun r = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--algorithm", "pathfinder", "--threads", threads,
+                                    "--seed", "7", "--output", "fit.csv"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    std::string csv = dir.read("fit.csv");
+    return csv.substr(csv.find("\nlp_approx__"));
+  };
+  EXPECT_EQ(draws_of("1"), draws_of("2"));
+}
+
 TEST(FitOutput, TheModelFileIsNotOverwritten) {
   FitDir dir;
   VicRun r = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--output", "./m.vmodel"});

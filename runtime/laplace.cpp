@@ -1,13 +1,10 @@
 // negative_hessian and laplace_approximation: finite differences of the
-// gradient, then LAPACK's Cholesky and inverse (OpenBLAS).
+// gradient, then the Cholesky factor and the inverse (runtime/dense_matrix.h).
 #include "runtime/laplace.h"
 
-#include <cmath>
+#include "runtime/dense_matrix.h"
 
-extern "C" {
-void dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info, size_t uplo_length);
-void dpotri_(const char* uplo, const int* n, double* a, const int* lda, int* info, size_t uplo_length);
-}
+#include <cmath>
 
 namespace vic::runtime {
 
@@ -39,16 +36,11 @@ Expected<ViResult> laplace_approximation(const Model& model, const std::vector<d
   Expected<std::vector<double>> precision = negative_hessian(model, mode);
   if (!precision) return Error{precision.error()};
   std::vector<double> covariance = precision.take();
-  int n = static_cast<int>(mode.size());
-  int info = 0;
-  if (n > 0) dpotrf_("L", &n, covariance.data(), &n, &info, 1);
-  if (info != 0) {
+  if (!cholesky_lower(mode.size(), covariance)) {
     return Error{"the negative Hessian at the mode is not positive definite: the point is not a mode, or the "
                  "posterior is improper or flat there"};
   }
-  if (n > 0) dpotri_("L", &n, covariance.data(), &n, &info, 1);
-  for (int j = 0; j < n; ++j)
-    for (int i = 0; i < j; ++i) covariance[i + j * n] = covariance[j + i * n];
+  inverse_from_cholesky(mode.size(), covariance);
   ViResult result;
   result.family = make_fullrank_family(mode.size());
   result.phi = result.family->parameters_for(mode, covariance);

@@ -19,17 +19,9 @@
 #include <sstream>
 #include <thread>
 
+#include "runtime/dense_matrix.h"
 #include "runtime/format.h"
 #include "runtime/psis.h"
-
-extern "C" {
-// LAPACK (OpenBLAS bundles it): Cholesky and QR, column-major.
-void dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info, size_t uplo_length);
-void dgeqrf_(const int* m, const int* n, double* a, const int* lda, double* tau, double* work, const int* lwork,
-             int* info);
-void dorgqr_(const int* m, const int* n, const int* k, double* a, const int* lda, const double* tau, double* work,
-             const int* lwork, int* info);
-}
 
 namespace vic::runtime {
 
@@ -49,38 +41,6 @@ double dot(const Vector& a, const Vector& b) {
 bool usable_pair(const Vector& s, const Vector& y) {
   const double sy = dot(y, s);
   return sy > 0 && std::fabs(dot(y, y) / sy) <= 1e12;
-}
-
-// The lower Cholesky factor of the k x k column-major `a`, in place (upper
-// part zeroed); false when it is not positive definite.
-bool cholesky_lower(int k, Vector& a) {
-  int info = 0;
-  if (k > 0) dpotrf_("L", &k, a.data(), &k, &info, 1);
-  for (int j = 0; j < k; ++j)
-    for (int i = 0; i < j; ++i) a[i + j * k] = 0;
-  return info == 0;
-}
-
-// The thin QR of the n x c column-major `a`: Q (n x k) and R (k x c, upper), k = min(n, c).
-void thin_qr(int n, int c, Vector a, Vector& q, Vector& r) {
-  const int k = std::min(n, c);
-  Vector tau(static_cast<size_t>(std::max(k, 1)));
-  int info = 0;
-  int lwork = -1;
-  double query = 0;
-  dgeqrf_(&n, &c, a.data(), &n, tau.data(), &query, &lwork, &info);
-  lwork = std::max(1, static_cast<int>(query));
-  Vector work(static_cast<size_t>(lwork));
-  dgeqrf_(&n, &c, a.data(), &n, tau.data(), work.data(), &lwork, &info);
-  r.assign(static_cast<size_t>(k) * c, 0.0);
-  for (int j = 0; j < c; ++j)
-    for (int i = 0; i <= std::min(j, k - 1); ++i) r[i + j * k] = a[i + j * n];
-  lwork = -1;
-  dorgqr_(&n, &k, &k, a.data(), &n, tau.data(), &query, &lwork, &info);
-  lwork = std::max(1, static_cast<int>(query));
-  work.assign(static_cast<size_t>(lwork), 0.0);
-  dorgqr_(&n, &k, &k, a.data(), &n, tau.data(), work.data(), &lwork, &info);
-  q.assign(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(n) * k);
 }
 
 }  // namespace
@@ -214,7 +174,7 @@ Expected<NormalApproximation> approximate_at(const std::vector<double>& x, const
       at(w, n, i, m + j) = at(nmat, m, j, i) / std::sqrt(alpha[i]);
     }
   Vector rbar;
-  thin_qr(n, c, std::move(w), a.q, rbar);
+  thin_qr(static_cast<size_t>(n), static_cast<size_t>(c), std::move(w), a.q, rbar);
   const int k = std::min(n, c);
   a.rank = static_cast<size_t>(k);
   // I + Rbar M Rbar' (k x k).
@@ -229,7 +189,7 @@ Expected<NormalApproximation> approximate_at(const std::vector<double>& x, const
   a.l.assign(static_cast<size_t>(k) * k, 0.0);
   for (int i = 0; i < k; ++i) at(a.l, k, i, i) = 1.0;
   cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, k, k, c, 1.0, rm.data(), k, rbar.data(), k, 1.0, a.l.data(), k);
-  if (!cholesky_lower(k, a.l)) return Error{"the inverse-Hessian estimate is not positive definite"};
+  if (!cholesky_lower(static_cast<size_t>(k), a.l)) return Error{"the inverse-Hessian estimate is not positive definite"};
   a.log_det_cholesky = half_log_det_alpha;
   for (int i = 0; i < k; ++i) a.log_det_cholesky += std::log(std::fabs(at(a.l, k, i, i)));
   // H g = alpha .* g + alpha .* (Y (N g)) + N' (Y' (alpha .* g) + yay (N g)).

@@ -2,14 +2,12 @@
 // pullback, and the entropy 0.5 dim (1 + log 2 pi) + log |det L|.
 #include "runtime/variational_family.h"
 
+#include "runtime/dense_matrix.h"
+
 #include <cblas.h>
 
 #include <cmath>
 #include <numbers>
-
-extern "C" {
-void dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info, size_t uplo_length);
-}
 
 namespace vic::runtime {
 
@@ -147,14 +145,12 @@ class FullRank : public GaussianFamily {
     // L from LAPACK's Cholesky (OpenBLAS); a covariance that is not positive
     // definite keeps only its diagonal.
     std::vector<double> l = covariance;
-    int n = static_cast<int>(dim_);
-    int info = 0;
-    if (n > 0) dpotrf_("L", &n, l.data(), &n, &info, 1);
+    const bool positive_definite = cholesky_lower(dim_, l);
     std::vector<double> phi(num_parameters(), 0.0);
     for (size_t i = 0; i < dim_; ++i) {
       phi[i] = mean[i];
-      phi[dim_ + i] = info == 0 ? std::log(l[i + i * dim_]) : 0.5 * std::log(covariance[i + i * dim_]);
-      if (info != 0) continue;
+      phi[dim_ + i] = positive_definite ? std::log(l[i + i * dim_]) : 0.5 * std::log(covariance[i + i * dim_]);
+      if (!positive_definite) continue;
       double* row = phi.data() + 2 * dim_ + row_start(i);
       for (size_t j = 0; j < i; ++j) row[j] = l[i + j * dim_];
     }

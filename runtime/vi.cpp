@@ -12,13 +12,10 @@
 #include <optional>
 #include <sstream>
 
+#include "runtime/dense_matrix.h"
 #include "runtime/format.h"
 #include "runtime/optimize.h"
 #include "runtime/pathfinder.h"
-
-extern "C" {
-void dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info, size_t uplo_length);
-}
 
 namespace vic::runtime {
 
@@ -95,13 +92,7 @@ class Fit {
   void whiten(const Vector& centre, const Vector& covariance) {
     map_.shift = centre;
     map_.matrix = covariance;
-    int n = static_cast<int>(dim_);
-    int info = 1;
-    if (family_.name() == "fullrank" && n > 0) dpotrf_("L", &n, map_.matrix.data(), &n, &info, 1);
-    if (info == 0) {
-      for (size_t j = 0; j < dim_; ++j)
-        for (size_t i = 0; i < j; ++i) map_.matrix[i + j * dim_] = 0.0;
-    } else {
+    if (family_.name() != "fullrank" || !cholesky_lower(dim_, map_.matrix)) {
       map_.matrix.resize(dim_);
       for (size_t i = 0; i < dim_; ++i) map_.matrix[i] = std::sqrt(covariance[i + i * dim_]);
     }

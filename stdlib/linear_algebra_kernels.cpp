@@ -9,12 +9,8 @@
 #include <cstring>
 
 #include "ir/kernels.h"
+#include "support/lapack.h"
 
-extern "C" {
-// LAPACK's Cholesky factorisation (column-major, Fortran calling convention;
-// the trailing length of `uplo` is Fortran's hidden argument).
-void dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info, size_t uplo_length);
-}
 
 namespace {
 

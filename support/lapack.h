@@ -1,0 +1,18 @@
+// LAPACK's routines that vic calls (OpenBLAS bundles LAPACK; Debian's
+// libopenblas-dev has no lapack.h), declared once: column-major, Fortran
+// calling convention, the trailing size_t the hidden length of `uplo`.
+#pragma once
+
+#include <cstddef>
+
+extern "C" {
+// Cholesky factorisation.
+void dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info, size_t uplo_length);
+// The inverse from a Cholesky factor.
+void dpotri_(const char* uplo, const int* n, double* a, const int* lda, int* info, size_t uplo_length);
+// QR factorisation, and the explicit Q from it.
+void dgeqrf_(const int* m, const int* n, double* a, const int* lda, double* tau, double* work, const int* lwork,
+             int* info);
+void dorgqr_(const int* m, const int* n, const int* k, double* a, const int* lda, const double* tau, double* work,
+             const int* lwork, int* info);
+}

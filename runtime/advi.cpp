@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <boost/circular_buffer.hpp>
-#include <boost/random/normal_distribution.hpp>
 #include <climits>
 #include <cmath>
 #include <cstdio>
@@ -336,10 +335,7 @@ class Advi {
   // eta ~ N(0, I) into eta_draw_ (one boost normal per coordinate, in order, as
   // stan::math::normal_rng draws them), zeta = eta .* exp(omega) + mu into zeta_.
   void draw_zeta(const MeanField& q) {
-    for (size_t d = 0; d < dim_; ++d) {
-      boost::random::normal_distribution<double> normal(0.0, 1.0);
-      eta_draw_[d] = normal(rng_);
-    }
+    standard_normals(rng_, eta_draw_.data(), dim_);
     for (size_t d = 0; d < dim_; ++d) zeta_[d] = eta_draw_[d] * std::exp(q.omega[d]) + q.mu[d];
   }
 

@@ -3,7 +3,6 @@
 // each with its constants-kept log density (log_p__) and the log density of eta
 // under q with constants dropped (log_g__), consuming the generator in Stan's order:
 // the mean row's constrain, then per draw the normals and the draw's constrain.
-#include <boost/random/normal_distribution.hpp>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -44,10 +43,7 @@ Expected<Draws> draw_approximation(const Model& model, const AdviResult& result,
   for (int n = 1; n <= num_draws; ++n) {
     double* row = draws.values.data() + static_cast<size_t>(n) * num_columns;
     // Stan's sample_log_g: the normals, log_g from them, then the transform.
-    for (size_t d = 0; d < dim; ++d) {
-      boost::random::normal_distribution<double> normal(0.0, 1.0);
-      eta[d] = normal(rng);
-    }
+    standard_normals(rng, eta.data(), dim);
     double log_g = 0.0;
     for (size_t d = 0; d < dim; ++d) log_g += -(eta[d] * eta[d]) * 0.5;
     for (size_t d = 0; d < dim; ++d) zeta[d] = eta[d] * std::exp(result.omega[d]) + result.mu[d];

@@ -11,7 +11,6 @@
 #include <cblas.h>
 
 #include <algorithm>
-#include <boost/random/normal_distribution.hpp>
 #include <cmath>
 #include <deque>
 #include <limits>
@@ -334,10 +333,7 @@ class Path {
     out.log_p.resize(static_cast<size_t>(count));
     Vector u(dim_);
     for (int d = 0; d < count; ++d) {
-      for (size_t i = 0; i < dim_; ++i) {
-        boost::random::normal_distribution<double> normal(0.0, 1.0);
-        u[i] = normal(rng_);
-      }
+      standard_normals(rng_, u.data(), dim_);
       double* x = out.points.data() + static_cast<size_t>(d) * dim_;
       q.transform(u.data(), x);
       out.log_q[d] = q.log_density(u.data());

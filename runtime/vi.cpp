@@ -5,7 +5,6 @@
 #include "runtime/vi.h"
 
 #include <algorithm>
-#include <boost/random/normal_distribution.hpp>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -29,13 +28,6 @@ constexpr double kBeta2 = 0.999;
 constexpr double kAdamEpsilon = 1e-8;
 // A gradient estimate gives up after this many failed draws per requested draw.
 constexpr int kGradRetries = 10;
-
-void standard_normals(Rng& rng, double* out, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    boost::random::normal_distribution<double> normal(0.0, 1.0);
-    out[i] = normal(rng);
-  }
-}
 
 class Fit {
  public:

@@ -11,6 +11,8 @@
 #pragma once
 
 #include <array>
+#include <boost/random/normal_distribution.hpp>
+#include <cstddef>
 #include <cstdint>
 
 namespace vic {
@@ -52,5 +54,14 @@ class Mixmax {
 };
 
 using Rng = Mixmax;
+
+// n standard normals into out[0..n), one boost normal per coordinate, in
+// order, as stan::math::normal_rng draws them (so ADVI follows Stan's draws).
+inline void standard_normals(Rng& rng, double* out, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    boost::random::normal_distribution<double> normal(0.0, 1.0);
+    out[i] = normal(rng);
+  }
+}
 
 }  // namespace vic

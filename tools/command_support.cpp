@@ -3,6 +3,8 @@
 
 #include "runtime/initial_values.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -39,6 +41,17 @@ std::string output_clash(const std::string& option, const std::string& output, c
   if (same(output, model)) return option + " '" + output + "' is the model file; refusing to overwrite it";
   if (same(output, data)) return option + " '" + output + "' is the data file; refusing to overwrite it";
   return "";
+}
+
+std::string csv_model_name(const std::string& model_path) {
+  const std::filesystem::path path(model_path);
+  std::string name = path.stem().string();
+  return name == "model" ? path.parent_path().filename().string() : name;
+}
+
+runtime::LogLine progress_lines(bool quiet) {
+  if (quiet || !isatty(STDERR_FILENO)) return {};
+  return [](const std::string& line) { std::cerr << line << "\n"; };
 }
 
 double ms_since(std::chrono::steady_clock::time_point start) {

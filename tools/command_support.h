@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runtime/data.h"
+#include "runtime/initialize.h"
 #include "runtime/model.h"
 #include "tools/model_compiler.h"
 
@@ -30,6 +31,14 @@ std::optional<std::vector<double>> load_initial_values(const runtime::Model& mod
 // when it names neither.
 std::string output_clash(const std::string& option, const std::string& output, const std::string& model,
                          const std::string& data);
+
+// The model's name as CmdStan's CSV records it (its executable's name): the
+// file's stem, or its folder's name for examples/<name>/model.vmodel.
+std::string csv_model_name(const std::string& model_path);
+
+// Where progress lines go: stderr when it is a terminal and not `quiet`,
+// else nowhere.
+runtime::LogLine progress_lines(bool quiet);
 
 // Milliseconds since `start`.
 double ms_since(std::chrono::steady_clock::time_point start);

@@ -4,10 +4,8 @@
 // the algorithm (progress on a terminal, warnings always), assesses the draws
 // (ELBO, Pareto k-hat), writes the CSV, prints the summary, and exits 3 when
 // the fit cannot be trusted unless --allow-poor-fit accepts it.
-#include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <sstream>
 
@@ -299,8 +297,7 @@ int run_fit(const FitOptions& o) {
   start = std::chrono::steady_clock::now();
   Rng rng(o.seed);
   // Progress lines go to stderr when it is a terminal; warnings always.
-  runtime::LogLine progress;
-  if (!o.quiet && isatty(STDERR_FILENO)) progress = [](const std::string& line) { std::cerr << line << "\n"; };
+  runtime::LogLine progress = progress_lines(o.quiet);
   runtime::LogLine warn = [](const std::string& line) { std::cerr << "warning: " << line << "\n"; };
   Expected<FitRun> run = o.algorithm == "pathfinder"       ? run_pathfinder_fit(model, settings, progress, warn)
                          : o.algorithm == "stan-meanfield" ? run_stan_meanfield(model, settings, *init, rng, progress, warn)
@@ -330,8 +327,7 @@ int run_fit(const FitOptions& o) {
   info.elbo_mcse = assessment.elbo_mcse;
   info.elbo_draws = static_cast<int>(run->log_ratios.size());
   info.untrusted_reasons = reasons;
-  info.model_name = std::filesystem::path(o.model).stem().string();
-  if (info.model_name == "model") info.model_name = std::filesystem::path(o.model).parent_path().filename().string();
+  info.model_name = csv_model_name(o.model);
   info.settings = settings.advi;
   info.output_samples = o.draws;
   info.seed = o.seed;

@@ -2,7 +2,6 @@
 // as CmdStan's optimisation CSV (one row) and printed as a table. Compiles the
 // log density without the Jacobian as well, which MAP maximises by default.
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 
 #include "runtime/csv_writer.h"
@@ -41,8 +40,7 @@ int run_optimize(const OptimizeOptions& o) {
   runtime::OptimizeSettings settings = o.settings;
   settings.init = *init;
   Rng rng(o.seed);
-  runtime::LogLine progress;
-  if (!o.quiet && isatty(STDERR_FILENO)) progress = [](const std::string& line) { std::cerr << line << "\n"; };
+  runtime::LogLine progress = progress_lines(o.quiet);
   Expected<runtime::OptimizeResult> mode = runtime::find_mode(model, settings, rng, progress);
   if (!mode) {
     std::cerr << "error: " << mode.error() << "\n";
@@ -57,8 +55,7 @@ int run_optimize(const OptimizeOptions& o) {
   }
   const bool converged = runtime::is_converged(mode->termination);
   runtime::CsvRunInfo info;
-  info.model_name = std::filesystem::path(o.model).stem().string();
-  if (info.model_name == "model") info.model_name = std::filesystem::path(o.model).parent_path().filename().string();
+  info.model_name = csv_model_name(o.model);
   info.seed = o.seed;
   info.data_file = o.data;
   info.init_file = o.init;

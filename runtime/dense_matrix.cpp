@@ -8,6 +8,12 @@
 
 namespace vic::runtime {
 
+double dot(const std::vector<double>& a, const std::vector<double>& b) {
+  double sum = 0;
+  for (size_t i = 0; i < a.size(); ++i) sum += a[i] * b[i];
+  return sum;
+}
+
 bool cholesky_lower(size_t n, std::vector<double>& a) {
   int size = static_cast<int>(n);
   int info = 0;

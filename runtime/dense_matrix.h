@@ -1,4 +1,4 @@
-// The runtime's dense linear algebra on small column-major matrices
+// The runtime's dense linear algebra on small vectors and column-major matrices
 // (covariances, Pathfinder's low-rank factors), over LAPACK.
 #pragma once
 
@@ -6,6 +6,9 @@
 #include <vector>
 
 namespace vic::runtime {
+
+// a . b over a's length.
+double dot(const std::vector<double>& a, const std::vector<double>& b);
 
 // The lower Cholesky factor of the n x n `a`, in place, its upper part
 // zeroed; false when `a` is not positive definite.

@@ -10,6 +10,7 @@
 #include <limits>
 #include <optional>
 
+#include "runtime/dense_matrix.h"
 #include "runtime/format.h"
 
 namespace vic::runtime {
@@ -41,12 +42,6 @@ bool is_converged(LbfgsTermination termination) {
 namespace {
 
 using Vector = std::vector<double>;
-
-double dot(const Vector& a, const Vector& b) {
-  double sum = 0;
-  for (size_t i = 0; i < a.size(); ++i) sum += a[i] * b[i];
-  return sum;
-}
 
 double norm(const Vector& a) { return std::sqrt(dot(a, a)); }
 

@@ -29,12 +29,6 @@ namespace {
 using Vector = std::vector<double>;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-double dot(const Vector& a, const Vector& b) {
-  double sum = 0;
-  for (size_t i = 0; i < a.size(); ++i) sum += a[i] * b[i];
-  return sum;
-}
-
 // Stan's check_curve: positive curvature, and not so sharp (y'y / s'y above
 // 1e12) that the estimate would be numerically singular.
 bool usable_pair(const Vector& s, const Vector& y) {

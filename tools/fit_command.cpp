@@ -99,9 +99,7 @@ Expected<FitRun> run_stan_meanfield(const runtime::Model& model, const FitOption
 
 Expected<FitRun> run_pathfinder_fit(const runtime::Model& model, const FitOptions& o,
                                     const runtime::LogLine& progress, const runtime::LogLine& warn) {
-  runtime::PathfinderSettings settings = o.pathfinder;
-  settings.num_draws = o.draws;
-  Expected<runtime::PathfinderResult> fit = runtime::run_pathfinder(model, settings, o.seed, progress, warn);
+  Expected<runtime::PathfinderResult> fit = runtime::run_pathfinder(model, o.pathfinder, o.seed, progress, warn);
   if (!fit) return Error{fit.error()};
   FitRun run;
   run.log_ratios = std::move(fit->log_ratios);
@@ -118,7 +116,7 @@ Expected<FitRun> run_pathfinder_fit(const runtime::Model& model, const FitOption
       report << "(failed)";
     }
   }
-  if (fit->paths.size() > 1 && settings.psis_resample) report << "; draws resampled by PSIS";
+  if (fit->paths.size() > 1 && o.pathfinder.psis_resample) report << "; draws resampled by PSIS";
   report << "\n";
   run.report = report.str();
   std::ostringstream trace;
@@ -283,6 +281,7 @@ int run_fit(const FitOptions& o) {
   FitOptions settings = o;
   settings.advi.init_radius = settings.vi.init_radius = settings.pathfinder.init_radius = o.init_radius;
   settings.vi.init = settings.pathfinder.init = *init;
+  settings.pathfinder.num_draws = o.draws;
 
   const int64_t num_columns = static_cast<int64_t>(runtime::kNumDrawDiagnosticColumns + model.output_names().size());
   std::optional<int64_t> needed = draws_memory_bytes(o.draws, num_columns);
@@ -342,9 +341,7 @@ int run_fit(const FitOptions& o) {
     runtime::AdviResult no_adaptation;
     runtime::write_variational_csv((*output)->stream(), info, no_adaptation, draws);
   } else {
-    runtime::PathfinderSettings pathfinder = settings.pathfinder;
-    pathfinder.num_draws = o.draws;
-    runtime::write_pathfinder_csv((*output)->stream(), info, pathfinder, draws);
+    runtime::write_pathfinder_csv((*output)->stream(), info, settings.pathfinder, draws);
   }
   if (Status s = (*output)->commit(); !s) {
     std::cerr << "error: " << s.error() << "\n";

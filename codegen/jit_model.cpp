@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <unordered_set>
 
 #include "ir/data_only_checks.h"
@@ -63,6 +64,22 @@ std::string first_non_finite(const runtime::DataSet& data, const std::vector<std
   return "";
 }
 
+class JitModel;
+
+// One family's compiled ELBO, calling into the model's module with its data.
+class JitElbo : public runtime::CompiledElbo {
+ public:
+  JitElbo(const JitModel& model, ElboGradientFn function, size_t num_parameters)
+      : model_(model), function_(function), num_parameters_(num_parameters) {}
+  double value_and_gradient(const double* phi, const double* draws, size_t num_draws, double* grad,
+                            runtime::EvalError* error) const override;
+
+ private:
+  const JitModel& model_;
+  ElboGradientFn function_;
+  size_t num_parameters_;
+};
+
 class JitModel : public runtime::Model {
  public:
   JitModel(std::unique_ptr<JitModule> module, std::vector<ir::CheckInfo> checks, ir::ResolvedLayout layout)
@@ -108,6 +125,12 @@ class JitModel : public runtime::Model {
     constrain_ = reinterpret_cast<ConstrainFn>(entry(ir::EntryPoint::Constrain));
     unconstrain_ = reinterpret_cast<UnconstrainFn>(entry(ir::EntryPoint::Unconstrain));
     if (!lp_ || !lp_grad_ || !constrain_ || !unconstrain_) return Error{"compiled model lacks an entry point"};
+    // Optional: the ELBOs a fitting algorithm asked to be compiled.
+    const size_t d = dim_;
+    if (auto f = reinterpret_cast<ElboGradientFn>(entry(ir::EntryPoint::ElboGradientMeanField)))
+      elbos_.emplace("meanfield", std::make_unique<JitElbo>(*this, f, 2 * d));
+    if (auto f = reinterpret_cast<ElboGradientFn>(entry(ir::EntryPoint::ElboGradientFullRank)))
+      elbos_.emplace("fullrank", std::make_unique<JitElbo>(*this, f, 2 * d + d * (d - (d > 0)) / 2));
     // Fill the scratch buffers: the data-only work hoisted out of the densities.
     std::vector<std::string> fillers;
     for (const ir::ScratchBuffer& b : scratch)
@@ -177,6 +200,22 @@ class JitModel : public runtime::Model {
     if (error) *error = ctx.error;
   }
 
+  const runtime::CompiledElbo* compiled_elbo(const std::string& family) const override {
+    auto it = elbos_.find(family);
+    return it == elbos_.end() ? nullptr : it->second.get();
+  }
+
+  double call_elbo(ElboGradientFn f, const double* phi, const double* draws, size_t num_draws, double* grad,
+                   size_t num_parameters, runtime::EvalError* error) const {
+    std::fill_n(grad, num_parameters, 0.0);
+    const int64_t shape[2] = {static_cast<int64_t>(num_draws), static_cast<int64_t>(dim_)};
+    const int64_t p = static_cast<int64_t>(num_parameters);
+    const int64_t arg_sizes[4] = {p, p, shape[0] * shape[1], 2};
+    VicJitContext ctx = context(nullptr, arg_sizes);
+    double value = f(phi, grad, draws, shape, &ctx);
+    return finish(value, ctx, error);
+  }
+
   bool is_fatal(runtime::EvalError error) const override {
     return error > 0 && static_cast<size_t>(error) <= checks_.size() && checks_[error - 1].fatal;
   }
@@ -222,7 +261,13 @@ class JitModel : public runtime::Model {
   ConstrainFn constrain_ = nullptr;
   UnconstrainFn unconstrain_ = nullptr;
   std::string non_finite_data_;
+  std::map<std::string, std::unique_ptr<JitElbo>> elbos_;
 };
+
+double JitElbo::value_and_gradient(const double* phi, const double* draws, size_t num_draws, double* grad,
+                                   runtime::EvalError* error) const {
+  return model_.call_elbo(function_, phi, draws, num_draws, grad, num_parameters_, error);
+}
 
 }  // namespace
 

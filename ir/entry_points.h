@@ -16,7 +16,7 @@ enum class EntryPoint : uint8_t {
 #include "ir/entry_points.def"
 };
 
-enum class EntryRole : uint8_t { LogDensity, Constrain, Unconstrain };
+enum class EntryRole : uint8_t { LogDensity, Constrain, Unconstrain, Elbo };
 
 struct EntryPointInfo {
   EntryPoint id;
@@ -34,7 +34,8 @@ inline const char* entry_point_symbol(EntryPoint e) { return entry_point_info(e)
 
 // The log density with these flags.
 EntryPoint log_density_entry_point(bool propto, bool jacobian, bool gradient);
-// The function a gradient entry point differentiates (itself when it has no gradient).
+// The function a gradient entry point differentiates (itself when it has no
+// gradient): the log density with the same flags, or the same family's ELBO.
 EntryPoint entry_point_value(EntryPoint e);
 // The entry point with this symbol, if any.
 std::optional<EntryPoint> find_entry_point(const std::string& symbol);

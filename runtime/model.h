@@ -14,6 +14,23 @@ namespace vic::runtime {
 // model's domain checks (describe_error gives the message with its source line).
 using EvalError = int;
 
+// The ELBO of a variational family and its gradient with respect to the
+// family's parameters, compiled with the model as one native function (ir/elbo.h):
+// the family's reparameterisation, the log density and its gradient at every
+// draw, and the entropy. Parameters as runtime/variational_family.h lays them
+// out for the family of the same name.
+class CompiledElbo {
+ public:
+  virtual ~CompiledElbo() = default;
+  // Over num_draws draws of dim standard normals (draw after draw in `draws`):
+  // returns (1/num_draws) sum lp(T(phi, eta)) + entropy(phi), lp being the
+  // log density lp_grad computes (constants `~` drops are dropped), and writes
+  // its gradient into grad[0..num_parameters). A failed check at any draw
+  // rejects the whole estimate: returns -inf and sets *error.
+  virtual double value_and_gradient(const double* phi, const double* draws, size_t num_draws, double* grad,
+                                    EvalError* error) const = 0;
+};
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -57,6 +74,13 @@ class Model {
   // are values[0..num_parameter_outputs()) (in output_names() order), as
   // initial values from a file need. A value outside its bounds sets *error.
   virtual void unconstrain(const double* values, double* theta, EvalError* error) const = 0;
+
+  // The compiled ELBO of the variational family named `family` ("meanfield",
+  // "fullrank"), or null when the model was compiled without it.
+  virtual const CompiledElbo* compiled_elbo(const std::string& family) const {
+    (void)family;
+    return nullptr;
+  }
 
   // "file:line:col: normal_lpdf: Scale parameter is -1, but must be positive".
   virtual std::string describe_error(EvalError error) const = 0;

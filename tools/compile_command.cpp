@@ -6,6 +6,7 @@
 
 #include "codegen/jit.h"
 #include "frontend/frontend.h"
+#include "ir/elbo.h"
 #include "ir/lower/lower.h"
 #include "ir/printer.h"
 #include "tools/command_support.h"
@@ -21,7 +22,7 @@ int run_compile(const CompileOptions& o) {
                                                          : nullptr;
   if (pipeline_option && (o.emit == "ast" || o.data.empty())) {
     std::cerr << "error: " << pipeline_option
-              << " needs the pass pipeline, which runs only with --data FILE and --emit ir, grad-ir or llvm\n";
+              << " needs the pass pipeline, which runs only with --data FILE and --emit ir, grad-ir, elbo-ir or llvm\n";
     return kExitUsage;
   }
   std::optional<CheckedModel> m = load_model(o.model);
@@ -32,6 +33,17 @@ int run_compile(const CompileOptions& o) {
   }
   if (o.emit == "ir" && o.data.empty()) {
     std::cout << ir::print_program(lower::lower_program(*m->ast));
+    return kExitOk;
+  }
+  // The ELBO of each family (ir/elbo.h): the template around @lp_propto, or
+  // with the data its gradient as the pipeline leaves it.
+  const bool with_data = !o.data.empty();
+  std::vector<ir::EntryPoint> elbos;
+  for (ir::ElboFamily family : {ir::ElboFamily::MeanField, ir::ElboFamily::FullRank})
+    elbos.push_back(ir::elbo_entry_point(family, with_data));
+  if (o.emit == "elbo-ir" && !with_data) {
+    ir::Program p = lower::lower_program(*m->ast, elbos);
+    for (ir::EntryPoint e : elbos) std::cout << ir::print_function(*p.find(e));
     return kExitOk;
   }
   if (o.data.empty()) {
@@ -51,6 +63,11 @@ int run_compile(const CompileOptions& o) {
     const std::string gradient = ir::entry_point_symbol(ir::EntryPoint::GradientProptoJacobian);
     std::erase_if(p.functions, [&](const auto& f) { return f->name == gradient; });
     std::cout << ir::print_program(p);
+    return kExitOk;
+  }
+  if (o.emit == "elbo-ir") {
+    ir::Program p = optimized_program(*m->ast, *data, settings, elbos);
+    for (ir::EntryPoint e : elbos) std::cout << ir::print_function(*p.find(e));
     return kExitOk;
   }
   ir::Program p = optimized_program(*m->ast, *data, settings);

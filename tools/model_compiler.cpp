@@ -190,8 +190,8 @@ std::vector<runtime::DataDecl> data_declarations(const ast::Program& program) {
 }
 
 ir::Program optimized_program(const ast::Program& program, const runtime::DataSet& data,
-                              const ir::PipelineSettings& settings) {
-  ir::Program lowered = lower::lower_program(program);
+                              const ir::PipelineSettings& settings, std::span<const ir::EntryPoint> entry_points) {
+  ir::Program lowered = lower::lower_program(program, entry_points);
   auto lookup = size_lookup(data);
   return ir::run_pipeline(lowered, settings, &lookup);
 }

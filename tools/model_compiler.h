@@ -56,8 +56,10 @@ Expected<CompiledModel> compile_model(const ast::Program& program, const runtime
                                       const ir::PipelineSettings& settings, StageTimings* timings = nullptr,
                                       std::span<const ir::EntryPoint> extra_entry_points = {});
 
-// The IR after the pipeline, with data sizes bound (for --emit grad-ir / llvm).
+// The IR after the pipeline, with data sizes bound (for --emit grad-ir / llvm),
+// for the default entry points or those given.
 ir::Program optimized_program(const ast::Program& program, const runtime::DataSet& data,
-                              const ir::PipelineSettings& settings);
+                              const ir::PipelineSettings& settings,
+                              std::span<const ir::EntryPoint> entry_points = ir::default_entry_points());
 
 }  // namespace vic::tools

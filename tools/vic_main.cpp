@@ -134,8 +134,8 @@ int run_command_line(int argc, char** argv) {
   CLI::App* compile_cmd = app.add_subcommand("compile", "print a compilation stage");
   compile_cmd->add_option("model", compile.model, "the .vmodel file")->required();
   compile_cmd->add_option("--data", compile.data, "Stan JSON data file (needed for grad-ir and llvm)");
-  compile_cmd->add_option("--emit", compile.emit, "ast | ir | grad-ir | llvm")
-      ->check(CLI::IsMember({"ast", "ir", "grad-ir", "llvm"}))
+  compile_cmd->add_option("--emit", compile.emit, "ast | ir | grad-ir | elbo-ir | llvm")
+      ->check(CLI::IsMember({"ast", "ir", "grad-ir", "elbo-ir", "llvm"}))
       ->capture_default_str();
   compile_cmd->add_option("--dump-ir-after", compile.dump_ir_after, "print the IR after a pass (or 'all') on stderr")
       ->check(pass_name(ir::pipeline_pass_names()));

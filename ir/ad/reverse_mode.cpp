@@ -240,6 +240,8 @@ class ReverseMode {
     Scope top;
     top.values[source_.arg(0)] = target_.arg(0);
     grad_ = target_.arg(1);
+    // The inactive inputs (an ELBO's draws) follow grad.
+    for (size_t k = 1; k < source_.body.args.size(); ++k) top.values[source_.arg(k)] = target_.arg(k + 1);
     const Op* ret = source_.body.terminator();
     VIC_CHECK(ret && ret->kind == OpKind::Return && ret->operands.size() == 1) << "AD needs a function returning one f64";
     forward(source_.body, b, top, nullptr);
@@ -807,9 +809,9 @@ class ReverseMode {
 void add_gradient_function(Program& program, const std::string& name, const std::string& gradient) {
   const Function* source = program.find(name);
   VIC_CHECK(source) << "no function @" << name << " to differentiate";
-  auto target = std::make_unique<Function>(
-      gradient, std::vector<FunctionArg>{{"theta", Type::BufF64}, {"grad", Type::BufF64}},
-      std::vector<Type>{Type::F64});
+  std::vector<FunctionArg> args{{source->arg(0)->hint, Type::BufF64}, {"grad", Type::BufF64}};
+  for (size_t k = 1; k < source->body.args.size(); ++k) args.push_back({source->arg(k)->hint, source->arg(k)->type});
+  auto target = std::make_unique<Function>(gradient, args, std::vector<Type>{Type::F64});
   ReverseMode(program, *source, *target).run();
   program.add(std::move(target));
 }

@@ -16,7 +16,9 @@
 namespace vic::ir {
 
 // Adds `@<gradient>` for the function `@<name>` (which returns one f64 and
-// whose first argument is the parameter buffer) to the program.
+// whose first argument is the parameter buffer) to the program. Its arguments
+// are the parameters, grad, then the source's other (inactive) arguments:
+// @elbo_meanfield(phi, draws, shape) gives @elbo_meanfield_grad(phi, grad, draws, shape).
 void add_gradient_function(Program& program, const std::string& name, const std::string& gradient);
 
 }  // namespace vic::ir

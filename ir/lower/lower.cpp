@@ -12,6 +12,7 @@
 // sigma)` becomes one loop with no temporary vector.
 #include "ir/lower/lower.h"
 
+#include "ir/elbo.h"
 #include "ir/lower/lower_internal.h"
 #include "stdlib/signatures.h"
 #include "support/limits.h"
@@ -69,6 +70,8 @@ std::unique_ptr<ir::Function> FunctionLowering::run() {
       values_ = f->arg(0);
       theta_ = f->arg(1);
       break;
+    case ir::EntryRole::Elbo:
+      VIC_UNREACHABLE() << "the ELBO is ir/elbo.h's template, not lowered from the AST";
   }
   function_ = f.get();
   root_builder_ = std::make_unique<Builder>(*f, f->body);
@@ -424,7 +427,16 @@ ir::Program lower_program(const ast::Program& program, std::span<const ir::Entry
     out.entry_points.push_back(e);
     // A gradient is AD's work: lowering gives it the log density to differentiate.
     ir::EntryPoint lowered = ir::entry_point_value(e);
-    if (!out.find(lowered)) out.add(internal::FunctionLowering(program, out, lowered).run());
+    if (out.find(lowered)) continue;
+    if (ir::entry_point_info(lowered).role == ir::EntryRole::Elbo) {
+      // The family's template around the density `~` defines.
+      const ir::EntryPoint density = ir::EntryPoint::LogDensityProptoJacobian;
+      if (!out.find(density)) out.add(internal::FunctionLowering(program, out, density).run());
+      ir::add_elbo_function(out, ir::elbo_family(lowered), ir::entry_point_symbol(density),
+                            ir::entry_point_symbol(lowered));
+      continue;
+    }
+    out.add(internal::FunctionLowering(program, out, lowered).run());
   }
   return out;
 }

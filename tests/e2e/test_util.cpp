@@ -20,7 +20,7 @@ std::string read_file(const std::string& path) {
 std::string example_path(const std::string& relative) { return std::string(VIC_SOURCE_DIR) + "/examples/" + relative; }
 
 std::unique_ptr<LoadedModel> compile_source(const std::string& name, const std::string& source,
-                                            const std::string& json) {
+                                            const std::string& json, std::span<const ir::EntryPoint> extra_entry_points) {
   auto m = std::make_unique<LoadedModel>();
   m->checked = tools::check_model_source(name, source);
   if (!m->checked.ast) {
@@ -33,7 +33,7 @@ std::unique_ptr<LoadedModel> compile_source(const std::string& name, const std::
     return nullptr;
   }
   m->data = data.take();
-  Expected<tools::CompiledModel> compiled = tools::compile_model(*m->checked.ast, m->data, ir::PipelineSettings{});
+  Expected<tools::CompiledModel> compiled = tools::compile_model(*m->checked.ast, m->data, ir::PipelineSettings{}, nullptr, extra_entry_points);
   if (!compiled) {
     ADD_FAILURE() << compiled.error();
     return nullptr;

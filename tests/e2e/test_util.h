@@ -3,6 +3,7 @@
 
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,8 @@ struct LoadedModel {
 
 // Parses, checks, reads the data (JSON text) and compiles; fails the test on error.
 std::unique_ptr<LoadedModel> compile_source(const std::string& name, const std::string& source,
-                                            const std::string& json);
+                                            const std::string& json,
+                                            std::span<const ir::EntryPoint> extra_entry_points = {});
 std::unique_ptr<LoadedModel> compile_example(const std::string& dir);
 
 // constrain(theta) by output name ("L.2.1"); fails the test if constrain reports an error.

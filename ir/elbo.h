@@ -1,0 +1,45 @@
+// The ELBO as IR: each variational family's reparameterisation and entropy,
+// written once here, around the model's own log density, so that AD turns the
+// whole into one native function returning the ELBO estimate and its gradient
+// with respect to the variational parameters (design: "The ELBO is compiled
+// too"). The runtime calls it through runtime::CompiledElbo and never sees this.
+//
+//   @elbo_<family>(phi: buf<f64>, draws: buf<f64>, shape: buf<i64>) -> (f64)
+//     shape = (B, D): B draws of D standard normals, draw-major in `draws`.
+//     Returns (1/B) sum_b lp(T(phi, eta_b)) + H(phi), with lp the log density
+//     `~` defines (constants dropped, log-Jacobians kept: @lp_propto), T the
+//     family's reparameterisation and H its entropy. A failed check in any
+//     draw rejects the whole evaluation, as it rejects one lp.
+//   @elbo_<family>_grad(phi, grad, draws, shape) -> (f64): the same, adding
+//     d ELBO / d phi into grad (reverse-mode AD, ir/ad).
+//
+// The draws are a loop dimension of the IR: the backend may vectorise or
+// thread it, or run it on a GPU, as it does any loop.
+#pragma once
+
+#include <string>
+
+#include "ir/entry_points.h"
+#include "ir/ir.h"
+
+namespace vic::ir {
+
+enum class ElboFamily : uint8_t {
+  // zeta = mu + exp(omega) .* eta; phi = (mu, omega), 2D values (Stan's normal_meanfield).
+  MeanField,
+  // zeta = mu + L eta, L lower triangular with diagonal exp(lambda); phi = (mu,
+  // lambda, L's strictly lower part row by row), 2D + D(D-1)/2 values.
+  FullRank,
+};
+
+const char* elbo_family_name(ElboFamily family);  // "meanfield", "fullrank"
+// The family of an ELBO entry point (ir/entry_points.def, role Elbo).
+ElboFamily elbo_family(EntryPoint e);
+// The ELBO entry point of a family, with or without the gradient.
+EntryPoint elbo_entry_point(ElboFamily family, bool gradient);
+
+// Adds `@<name>` for `family` around the log density `@<density>` (which takes
+// the parameter buffer theta and returns one f64) to the program.
+void add_elbo_function(Program& program, ElboFamily family, const std::string& density, const std::string& name);
+
+}  // namespace vic::ir

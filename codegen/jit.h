@@ -16,7 +16,7 @@ using LogDensityFn = double (*)(const double* theta, VicJitContext* ctx);
 using GradientFn = double (*)(const double* theta, double* grad, VicJitContext* ctx);
 // elbo_<family>_grad (ir/elbo.h): shape = {number of draws, dimension}.
 using ElboGradientFn = double (*)(const double* phi, double* grad, const double* draws, const int64_t* shape,
-                                  VicJitContext* ctx);
+                                  const double* shift, const double* scale, VicJitContext* ctx);
 using ConstrainFn = void (*)(const double* theta, double* out, VicJitContext* ctx);
 using UnconstrainFn = void (*)(const double* values, double* theta, VicJitContext* ctx);
 

@@ -69,15 +69,23 @@ class JitModel;
 // One family's compiled ELBO, calling into the model's module with its data.
 class JitElbo : public runtime::CompiledElbo {
  public:
-  JitElbo(const JitModel& model, ElboGradientFn function, size_t num_parameters)
-      : model_(model), function_(function), num_parameters_(num_parameters) {}
-  double value_and_gradient(const double* phi, const double* draws, size_t num_draws, double* grad,
+  // `dense`: the family's map is lower triangular (full-rank), else diagonal.
+  JitElbo(const JitModel& model, ElboGradientFn function, size_t dim, size_t num_parameters, bool dense)
+      : model_(model), function_(function), num_parameters_(num_parameters), dense_(dense) {
+    // The identity map (at least one element each: never a null buffer).
+    identity_shift_.assign(std::max<size_t>(dim, 1), 0.0);
+    identity_scale_.assign(std::max<size_t>(dense ? dim * dim : dim, 1), 0.0);
+    for (size_t i = 0; i < dim; ++i) identity_scale_[dense ? i + i * dim : i] = 1.0;
+  }
+  double value_and_gradient(const double* phi, const double* draws, size_t num_draws, const Map& map, double* grad,
                             runtime::EvalError* error) const override;
 
  private:
   const JitModel& model_;
   ElboGradientFn function_;
   size_t num_parameters_;
+  bool dense_;
+  std::vector<double> identity_shift_, identity_scale_;
 };
 
 class JitModel : public runtime::Model {
@@ -128,9 +136,9 @@ class JitModel : public runtime::Model {
     // Optional: the ELBOs a fitting algorithm asked to be compiled.
     const size_t d = dim_;
     if (auto f = reinterpret_cast<ElboGradientFn>(entry(ir::EntryPoint::ElboGradientMeanField)))
-      elbos_.emplace("meanfield", std::make_unique<JitElbo>(*this, f, 2 * d));
+      elbos_.emplace("meanfield", std::make_unique<JitElbo>(*this, f, d, 2 * d, false));
     if (auto f = reinterpret_cast<ElboGradientFn>(entry(ir::EntryPoint::ElboGradientFullRank)))
-      elbos_.emplace("fullrank", std::make_unique<JitElbo>(*this, f, 2 * d + d * (d - (d > 0)) / 2));
+      elbos_.emplace("fullrank", std::make_unique<JitElbo>(*this, f, d, 2 * d + d * (d - (d > 0)) / 2, true));
     // Fill the scratch buffers: the data-only work hoisted out of the densities.
     std::vector<std::string> fillers;
     for (const ir::ScratchBuffer& b : scratch)
@@ -205,14 +213,17 @@ class JitModel : public runtime::Model {
     return it == elbos_.end() ? nullptr : it->second.get();
   }
 
-  double call_elbo(ElboGradientFn f, const double* phi, const double* draws, size_t num_draws, double* grad,
-                   size_t num_parameters, runtime::EvalError* error) const {
+  double call_elbo(ElboGradientFn f, const double* phi, const double* draws, size_t num_draws,
+                   const runtime::CompiledElbo::Map& map, bool dense, double* grad, size_t num_parameters,
+                   runtime::EvalError* error) const {
     std::fill_n(grad, num_parameters, 0.0);
-    const int64_t shape[2] = {static_cast<int64_t>(num_draws), static_cast<int64_t>(dim_)};
+    const int64_t d = static_cast<int64_t>(dim_);
+    const int64_t shape[2] = {static_cast<int64_t>(num_draws), d};
     const int64_t p = static_cast<int64_t>(num_parameters);
-    const int64_t arg_sizes[4] = {p, p, shape[0] * shape[1], 2};
+    const int64_t arg_sizes[6] = {p, p, shape[0] * d, 2, d, dense ? d * d : d};
     VicJitContext ctx = context(nullptr, arg_sizes);
-    double value = f(phi, grad, draws, shape, &ctx);
+    VIC_CHECK(map.shift && map.scale) << "the compiled ELBO needs its map";
+    double value = f(phi, grad, draws, shape, map.shift, map.scale, &ctx);
     return finish(value, ctx, error);
   }
 
@@ -262,11 +273,13 @@ class JitModel : public runtime::Model {
   UnconstrainFn unconstrain_ = nullptr;
   std::string non_finite_data_;
   std::map<std::string, std::unique_ptr<JitElbo>> elbos_;
+
 };
 
-double JitElbo::value_and_gradient(const double* phi, const double* draws, size_t num_draws, double* grad,
-                                   runtime::EvalError* error) const {
-  return model_.call_elbo(function_, phi, draws, num_draws, grad, num_parameters_, error);
+double JitElbo::value_and_gradient(const double* phi, const double* draws, size_t num_draws, const Map& map,
+                                   double* grad, runtime::EvalError* error) const {
+  const Map mapped = map.shift ? map : Map{identity_shift_.data(), identity_scale_.data()};
+  return model_.call_elbo(function_, phi, draws, num_draws, mapped, dense_, grad, num_parameters_, error);
 }
 
 }  // namespace

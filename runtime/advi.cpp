@@ -117,8 +117,15 @@ class Advi {
   // Stan's normal_meanfield::calc_grad: the reparameterisation gradient averaged
   // over grad_samples draws; draws with a failed evaluation or a non-finite
   // gradient are dropped, up to 10 * grad_samples of them.
+  //
+  // With the model's compiled ELBO the whole estimate is one call, over the
+  // same draws; when a draw fails there, the draws are replayed one at a time
+  // so that the failed ones are dropped as Stan drops them. With one draw (Stan's
+  // default) the arithmetic is Stan's to the last bit (tests/e2e/posteriordb_fit_test.cpp).
   Status calc_elbo_grad(const MeanField& q, MeanField& elbo_grad) {
     const int n = settings_.grad_samples;
+    if (compiled_ && try_compiled_elbo_grad(q, elbo_grad)) return check_elbo_grad(elbo_grad);
+    if (!fatal_.empty()) return Error{fatal_};
     std::fill(elbo_grad.mu.begin(), elbo_grad.mu.end(), 0.0);
     std::fill(elbo_grad.omega.begin(), elbo_grad.omega.end(), 0.0);
     int dropped = 0;
@@ -152,12 +159,46 @@ class Advi {
       elbo_grad.omega[d] *= std::exp(q.omega[d]);
       // The entropy's gradient with respect to omega is 1.
       elbo_grad.omega[d] += 1.0;
-      // Stan's set_mu / set_omega reject NaN (e.g. inf * 0 when exp(omega) overflows).
+    }
+    return check_elbo_grad(elbo_grad);
+  }
+
+  // Stan's set_mu / set_omega reject NaN (e.g. inf * 0 when exp(omega) overflows).
+  static Status check_elbo_grad(const MeanField& elbo_grad) {
+    for (size_t d = 0; d < elbo_grad.mu.size(); ++d) {
       if (std::isnan(elbo_grad.mu[d]) || std::isnan(elbo_grad.omega[d])) {
         return Error{"ADVI: the ELBO gradient is NaN; the approximation has degenerated"};
       }
     }
     return Status::ok();
+  }
+
+  // The gradient estimate in one call of the compiled ELBO. False when a draw
+  // failed or the gradient is not finite: its draws are then queued for
+  // draw_zeta to replay (or, after a fatal check, fatal_ is set).
+  bool try_compiled_elbo_grad(const MeanField& q, MeanField& elbo_grad) {
+    const size_t n = static_cast<size_t>(settings_.grad_samples);
+    replay_.resize(n * dim_);
+    replay_next_ = 0;
+    standard_normals(rng_, replay_.data(), replay_.size());
+    phi_.assign(q.mu.begin(), q.mu.end());
+    phi_.insert(phi_.end(), q.omega.begin(), q.omega.end());
+    phi_grad_.resize(phi_.size());
+    EvalError error = 0;
+    result_.num_lp_grad_calls += n;
+    compiled_->value_and_gradient(phi_.data(), replay_.data(), n, CompiledElbo::Map{}, phi_grad_.data(), &error);
+    const bool finite = error == 0 && std::all_of(phi_grad_.begin(), phi_grad_.end(),
+                                                  [](double g) { return std::isfinite(g); });
+    if (!finite) {
+      // The loop evaluates these draws again, one by one.
+      result_.num_lp_grad_calls -= n;
+      if (ends_fit(error)) replay_.clear();
+      return false;
+    }
+    replay_.clear();
+    std::copy(phi_grad_.begin(), phi_grad_.begin() + static_cast<std::ptrdiff_t>(dim_), elbo_grad.mu.begin());
+    std::copy(phi_grad_.begin() + static_cast<std::ptrdiff_t>(dim_), phi_grad_.end(), elbo_grad.omega.begin());
+    return true;
   }
 
   // Stan's adapt_eta: adapt_iterations steps from the initial q for each eta in
@@ -334,8 +375,14 @@ class Advi {
 
   // eta ~ N(0, I) into eta_draw_ (one boost normal per coordinate, in order, as
   // stan::math::normal_rng draws them), zeta = eta .* exp(omega) + mu into zeta_.
+  // Draws the compiled ELBO could not use are replayed first, in order.
   void draw_zeta(const MeanField& q) {
-    standard_normals(rng_, eta_draw_.data(), dim_);
+    if (replay_next_ < replay_.size()) {
+      std::copy_n(replay_.begin() + static_cast<std::ptrdiff_t>(replay_next_), dim_, eta_draw_.begin());
+      replay_next_ += dim_;
+    } else {
+      standard_normals(rng_, eta_draw_.data(), dim_);
+    }
     for (size_t d = 0; d < dim_; ++d) zeta_[d] = eta_draw_[d] * std::exp(q.omega[d]) + q.mu[d];
   }
 
@@ -418,6 +465,12 @@ class Advi {
   std::vector<double> zeta_;
   std::vector<double> grad_;
   std::string fatal_;
+  // The model's compiled mean-field ELBO, when it was compiled with one.
+  const runtime::CompiledElbo* compiled_ = model_.compiled_elbo("meanfield");
+  std::vector<double> phi_, phi_grad_;
+  // Standard normals drawn for the compiled ELBO that draw_zeta replays.
+  std::vector<double> replay_;
+  size_t replay_next_ = 0;
 };
 
 // Settings Stan's check_positive calls would reject, and the ones that would

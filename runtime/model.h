@@ -21,14 +21,24 @@ using EvalError = int;
 // out for the family of the same name.
 class CompiledElbo {
  public:
+  // zeta = shift + A z, the fixed map a fit draws through (vic's VI whitens
+  // with it): A diagonal for the mean-field family (`scale` holds dim values),
+  // lower triangular for the full-rank one (dim x dim, column-major). Null
+  // pointers: the identity.
+  struct Map {
+    const double* shift = nullptr;
+    const double* scale = nullptr;
+  };
+
   virtual ~CompiledElbo() = default;
-  // Over num_draws draws of dim standard normals (draw after draw in `draws`):
-  // returns (1/num_draws) sum lp(T(phi, eta)) + entropy(phi), lp being the
-  // log density lp_grad computes (constants `~` drops are dropped), and writes
-  // its gradient into grad[0..num_parameters). A failed check at any draw
-  // rejects the whole estimate: returns -inf and sets *error.
-  virtual double value_and_gradient(const double* phi, const double* draws, size_t num_draws, double* grad,
-                                    EvalError* error) const = 0;
+  // Over num_draws draws of dim standard normals eta (draw after draw in
+  // `draws`), zeta = map(T(phi, eta)): returns (1/num_draws) sum lp(zeta) +
+  // entropy(phi), lp the log density lp_grad computes (constants `~` drops are
+  // dropped; log |A| left out), and writes its gradient into
+  // grad[0..num_parameters). A failed check at any draw rejects the whole
+  // estimate: returns -inf and sets *error.
+  virtual double value_and_gradient(const double* phi, const double* draws, size_t num_draws, const Map& map,
+                                    double* grad, EvalError* error) const = 0;
 };
 
 class Model {

@@ -91,6 +91,12 @@ class Fit {
     Vector identity(dim_ * dim_, 0.0);
     for (size_t i = 0; i < dim_; ++i) identity[i + i * dim_] = 1.0;
     phi_ = family_.parameters_for(Vector(dim_, 0.0), identity);
+    // The compiled full-rank ELBO takes its map as a lower-triangular matrix.
+    elbo_scale_ = map_.matrix;
+    if (family_.name() == "fullrank" && map_.is_diagonal()) {
+      elbo_scale_.assign(dim_ * dim_, 0.0);
+      for (size_t i = 0; i < dim_; ++i) elbo_scale_[i + i * dim_] = map_.matrix[i];
+    }
   }
 
   // Stages of ascent, each in coordinates whitened by the previous stage's
@@ -289,16 +295,26 @@ class Fit {
   // that it can be noisier. control_ is the variance-minimising weight
   // measured over the previous window (in [0, 1]), so it stays unbiased.
   // Failed draws are redrawn.
+  //
+  // The usual estimator is one call of the model's compiled ELBO when it has
+  // one; when a draw fails there, the draws are replayed one at a time below.
   Status gradient(const Vector& phi, Vector& grad) {
     const size_t p = grad.size();
     Vector usual(p, 0.0), difference(p, 0.0);
+    const int n = settings_.grad_samples;
+    if (compiled_) {
+      Expected<bool> done = compiled_gradient(phi, usual, difference);
+      if (!done) return Error{done.error()};
+      if (*done) return combine(usual, difference, grad);
+      std::fill(usual.begin(), usual.end(), 0.0);
+      std::fill(difference.begin(), difference.end(), 0.0);
+    }
     family_.add_entropy_gradient(phi.data(), usual.data());
     for (size_t k = 0; k < p; ++k) difference[k] = -usual[k];
     Vector eta(dim_), zeta(dim_), g(dim_), g_z(dim_), score(dim_);
-    const int n = settings_.grad_samples;
     int failed = 0;
     for (int d = 0; d < n;) {
-      standard_normals(rng_, eta.data(), dim_);
+      next_draw(eta);
       draw(phi, eta.data(), zeta);
       EvalError error = 0;
       ++result_.num_lp_grad_calls;
@@ -320,12 +336,59 @@ class Fit {
       map_.pull_back(g.data(), g_z.data());
       for (double& v : g_z) v /= n;
       family_.add_pullback(phi.data(), eta.data(), g_z.data(), usual.data());
-      std::fill(score.begin(), score.end(), 0.0);
-      family_.subtract_log_density_gradient(phi.data(), eta.data(), score.data());
-      for (double& v : score) v /= n;
-      family_.add_pullback(phi.data(), eta.data(), score.data(), difference.data());
+      add_score_term(phi, eta.data(), n, score, difference);
       ++d;
     }
+    return combine(usual, difference, grad);
+  }
+
+  // difference += the pulled-back d log q / d z at this draw (phi held
+  // fixed), over n: STL's term beyond the usual estimator, with no model in it.
+  void add_score_term(const Vector& phi, const double* eta, int n, Vector& score, Vector& difference) const {
+    std::fill(score.begin(), score.end(), 0.0);
+    family_.subtract_log_density_gradient(phi.data(), eta, score.data());
+    for (double& v : score) v /= n;
+    family_.add_pullback(phi.data(), eta, score.data(), difference.data());
+  }
+
+  // The usual estimator from the compiled ELBO (one call, the draws as a
+  // block) and STL's difference from the family. False when a draw failed:
+  // its draws are then queued for next_draw to replay.
+  Expected<bool> compiled_gradient(const Vector& phi, Vector& usual, Vector& difference) {
+    const int n = settings_.grad_samples;
+    replay_.resize(static_cast<size_t>(n) * dim_);
+    replay_next_ = 0;
+    standard_normals(rng_, replay_.data(), replay_.size());
+    const CompiledElbo::Map map{map_.shift.data(), elbo_scale_.data()};
+    EvalError error = 0;
+    compiled_->value_and_gradient(phi.data(), replay_.data(), static_cast<size_t>(n), map, usual.data(), &error);
+    if (error != 0 && model_.is_fatal(error)) {
+      fatal_ = model_.describe_error(error);
+      return Error{fatal_};
+    }
+    if (error != 0 || !std::all_of(usual.begin(), usual.end(), [](double x) { return std::isfinite(x); })) return false;
+    result_.num_lp_grad_calls += n;
+    family_.add_entropy_gradient(phi.data(), difference.data());
+    for (double& v : difference) v = -v;
+    Vector score(dim_);
+    for (int d = 0; d < n; ++d) add_score_term(phi, replay_.data() + static_cast<size_t>(d) * dim_, n, score, difference);
+    replay_.clear();
+    return true;
+  }
+
+  // The next standard-normal draw: one the compiled ELBO could not use, else a new one.
+  void next_draw(Vector& eta) {
+    if (replay_next_ < replay_.size()) {
+      std::copy_n(replay_.begin() + static_cast<std::ptrdiff_t>(replay_next_), dim_, eta.begin());
+      replay_next_ += dim_;
+      return;
+    }
+    standard_normals(rng_, eta.data(), dim_);
+  }
+
+  // grad = usual + control_ difference, keeping the window's statistics for update_control.
+  Status combine(const Vector& usual, const Vector& difference, Vector& grad) {
+    const size_t p = grad.size();
     double cross = 0, squares = 0;
     for (size_t k = 0; k < p; ++k) {
       grad[k] = usual[k] + control_ * difference[k];
@@ -365,6 +428,13 @@ class Fit {
   std::string fatal_;
   double window_cross_ = 0;
   double window_squares_ = 0;
+  // The model's compiled ELBO for this family, when it was compiled with one.
+  const CompiledElbo* compiled_ = model_.compiled_elbo(family_.name());
+  // map_'s matrix as the compiled ELBO takes it.
+  Vector elbo_scale_;
+  // Standard normals drawn for the compiled ELBO that next_draw replays.
+  Vector replay_;
+  size_t replay_next_ = 0;
 };
 
 // L-BFGS (with the Jacobian: the density the fit approximates) from

@@ -33,6 +33,10 @@ struct FitOptions {
   double init_radius = 2.0;
   // Replace the draws by draws resampled with their PSIS weights.
   bool psis_resample = false;
+  // Compile the family's ELBO with the model (ir/elbo.h) and estimate each
+  // gradient in one call of it. Off by default: today it costs compile time
+  // and runs no faster than lp_grad draw by draw (bench/elbo_bench).
+  bool compiled_elbo = false;
   // Where to write the summary as JSON and the algorithm's trace as CSV
   // (none when empty).
   std::string summary_json;

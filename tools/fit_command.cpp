@@ -269,7 +269,13 @@ int run_fit(const FitOptions& o) {
     *file = opened.take();
   }
 
-  Expected<CompiledModel> compiled = compile_model(*m->ast, *data, ir::PipelineSettings{}, &t);
+  // The ELBO the algorithm ascends, compiled with the model (ir/elbo.h) when asked for.
+  std::vector<ir::EntryPoint> elbo;
+  if (o.compiled_elbo) {
+    const bool fullrank = o.algorithm == "fullrank";
+    elbo.push_back(fullrank ? ir::EntryPoint::ElboGradientFullRank : ir::EntryPoint::ElboGradientMeanField);
+  }
+  Expected<CompiledModel> compiled = compile_model(*m->ast, *data, ir::PipelineSettings{}, &t, elbo);
   if (!compiled) {
     std::cerr << "error: " << compiled.error() << "\n";
     return kExitError;

@@ -83,6 +83,10 @@ int run_command_line(int argc, char** argv) {
       fit_cmd->add_option("--threads", fit.pathfinder.threads, "pathfinder: threads the paths run on (same result)")
       ->capture_default_str()
       ->check(positive_integer(1024));
+  CLI::Option* compiled_elbo_option = fit_cmd->add_flag(
+      "--compiled-elbo", fit.compiled_elbo,
+      "stan-meanfield, fullrank, meanfield: estimate each ELBO gradient in one call of an ELBO compiled with the "
+      "model (same draws; costs compile time, no faster yet)");
   fit_cmd->add_option("--init", fit.init, "initial values of the parameters (Stan JSON, constrained scale)");
   fit_cmd->add_option("--init-radius", fit.init_radius,
                       "random initial values uniform on (-R, R), unconstrained scale; 0 for all zeros")
@@ -180,6 +184,7 @@ int run_command_line(int argc, char** argv) {
         {adapt_iter_option, {"stan-meanfield"}},
         {paths_option, {"pathfinder"}},
         {threads_option, {"pathfinder"}},
+        {compiled_elbo_option, {"stan-meanfield", "fullrank", "meanfield"}},
     };
     for (const auto& [option, algorithms] : applies_to) {
       if (!*option || std::find(algorithms.begin(), algorithms.end(), fit.algorithm) != algorithms.end()) continue;

@@ -427,13 +427,17 @@ ir::Program lower_program(const ast::Program& program, std::span<const ir::Entry
     out.entry_points.push_back(e);
     // A gradient is AD's work: lowering gives it the log density to differentiate.
     ir::EntryPoint lowered = ir::entry_point_value(e);
-    if (out.find(lowered)) continue;
+    if (out.find(lowered) && ir::entry_point_info(lowered).role != ir::EntryRole::Elbo) continue;
     if (ir::entry_point_info(lowered).role == ir::EntryRole::Elbo) {
-      // The family's template around the density `~` defines.
+      // The family's template around the density `~` defines; for the
+      // gradient, the surrogate the pipeline completes (ir/elbo.h).
       const ir::EntryPoint density = ir::EntryPoint::LogDensityProptoJacobian;
       if (!out.find(density)) out.add(internal::FunctionLowering(program, out, density).run());
-      ir::add_elbo_function(out, ir::elbo_family(lowered), ir::entry_point_symbol(density),
-                            ir::entry_point_symbol(lowered));
+      if (ir::entry_point_info(e).gradient) {
+        ir::add_elbo_surrogate(out, ir::elbo_family(e));
+      } else {
+        ir::add_elbo_function(out, ir::elbo_family(e), ir::entry_point_symbol(density), ir::entry_point_symbol(e));
+      }
       continue;
     }
     out.add(internal::FunctionLowering(program, out, lowered).run());

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "ir/ad/reverse_mode.h"
+#include "ir/elbo.h"
 #include "ir/passes/passes.h"
 #include "ir/printer.h"
 #include "ir/rewriter.h"
@@ -105,7 +106,14 @@ Program run_pipeline(const Program& lowered, const PipelineSettings& s,
     Program out = clone_program(in);
     for (EntryPoint e : in.entry_points) {
       if (!entry_point_info(e).gradient) continue;
-      add_gradient_function(out, entry_point_symbol(entry_point_value(e)), entry_point_symbol(e));
+      if (entry_point_info(e).role == EntryRole::Elbo) {
+        const char* density = entry_point_symbol(EntryPoint::LogDensityProptoJacobian);
+        add_elbo_gradient(out, elbo_family(e), density, entry_point_symbol(e));
+        continue;
+      }
+      // (An ELBO's gradient may have added @lp_grad already.)
+      if (!out.find(entry_point_symbol(e)))
+        add_gradient_function(out, entry_point_symbol(entry_point_value(e)), entry_point_symbol(e));
     }
     return out;
   });

@@ -92,6 +92,10 @@ TEST(CommandLine, AnOptionTheAlgorithmWouldIgnoreIsRefused) {
   r = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--algorithm", "pathfinder", "--iter", "5"});
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err, "error: --iter applies to --algorithm stan-meanfield, fullrank or meanfield, not pathfinder\n");
+  r = run_vic(dir.path(), {"fit", "m.vmodel", "--quiet", "--algorithm", "laplace", "--compiled-elbo"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "error: --compiled-elbo applies to --algorithm stan-meanfield, fullrank or meanfield, not laplace\n");
   EXPECT_EQ(dir.entries(), std::vector<std::string>{"m.vmodel"});
 }
 
@@ -149,12 +153,12 @@ TEST(CommandLine, DumpingPassesNeedsThePipeline) {
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err,
             "error: --dump-ir-after needs the pass pipeline, which runs only with --data FILE and --emit ir, "
-            "grad-ir or llvm\n");
+            "grad-ir, elbo-ir or llvm\n");
   r = vic({"compile", "m.vmodel", "--emit", "ast", "--time-passes"});
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err,
             "error: --time-passes needs the pass pipeline, which runs only with --data FILE and --emit ir, "
-            "grad-ir or llvm\n");
+            "grad-ir, elbo-ir or llvm\n");
 }
 
 TEST(CommandLine, HelpListsTheExitStatuses) {

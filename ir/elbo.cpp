@@ -4,13 +4,51 @@
 
 #include <cmath>
 #include <numbers>
+#include <unordered_set>
 
 #include "ir/ad/reverse_mode.h"
 #include "ir/builder.h"
+#include "ir/op_table.h"
 #include "ir/rewriter.h"
 
 namespace vic::ir {
 namespace {
+
+// Whether `op` and everything in its regions reads only `outside` values (and
+// its own), with no effect but checks: it gives the same result wherever it runs.
+bool depends_only_on(const Op& op, const std::unordered_set<const Value*>& outside,
+                     std::unordered_set<const Value*>& inner) {
+  const Effect effect = op_info(op.kind).effect;
+  if (effect != Effect::Pure && effect != Effect::Input && effect != Effect::Region && effect != Effect::Checks &&
+      op.kind != OpKind::Yield)
+    return false;
+  for (const Value* x : op.operands)
+    if (!outside.count(x) && !inner.count(x)) return false;
+  for (const auto& region : op.regions) {
+    for (const Value* a : region->args) inner.insert(a);
+    for (const auto& nested : region->ops) {
+      if (!depends_only_on(*nested, outside, inner)) return false;
+      for (const Value* r : nested->results) inner.insert(r);
+    }
+  }
+  return true;
+}
+
+// The top-level ops of `f` that depend on none of its arguments (the data's
+// transformed values, data-only sums and their checks): an ELBO computes them
+// once, before its draws' loop, rather than at every draw.
+std::unordered_set<const Op*> argument_free_ops(const Function& f) {
+  std::unordered_set<const Op*> ops;
+  std::unordered_set<const Value*> free_values;
+  for (const auto& op : f.body.ops) {
+    if (op->kind == OpKind::Return) continue;
+    std::unordered_set<const Value*> inner;
+    if (!depends_only_on(*op, free_values, inner)) continue;
+    ops.insert(op.get());
+    for (const Value* r : op->results) free_values.insert(r);
+  }
+  return ops;
+}
 
 // How an inlined function's buffer argument is bound: its loads and stores
 // go to `buffer` at `offset` + their index, or (a parameter vector now held
@@ -33,6 +71,28 @@ class Inliner : public Rewriter {
 
   Value* inline_into(Builder& b) {
     rewrite_block(source_.body, b.block(), b);
+    VIC_CHECK(result_) << "inlining @" << source_.name << ": no return";
+    return result_;
+  }
+
+  // Copies the top-level ops in `ops` (with their regions) to the end of b's
+  // block, in order: the part of the function that can run elsewhere.
+  void inline_top_level(Builder& b, const std::unordered_set<const Op*>& ops) {
+    for (const auto& op : source_.body.ops) {
+      if (!ops.count(op.get())) continue;
+      b.set_loc(op->loc);
+      rewrite_op(*op, b);
+    }
+  }
+
+  // Then the rest: every other top-level op, binding the arguments now.
+  Value* inline_rest(Builder& b, const std::unordered_set<const Op*>& done, std::vector<ArgBinding> bindings) {
+    bindings_ = std::move(bindings);
+    for (const auto& op : source_.body.ops) {
+      if (done.count(op.get())) continue;
+      b.set_loc(op->loc);
+      rewrite_op(*op, b);
+    }
     VIC_CHECK(result_) << "inlining @" << source_.name << ": no return";
     return result_;
   }
@@ -130,9 +190,12 @@ class ElboBuilder {
     program_.checks.push_back({"out of memory: cannot allocate the ELBO's gradients at its draws", SourceLoc{}, true});
     Value* dlp = b_.alloc(Type::F64, b_.op(OpKind::IMul, {num_draws_, dim_}),
                           static_cast<int64_t>(program_.checks.size() - 1), "dlp");
+    // What the density computes from the data alone runs once, before the draws.
+    const std::unordered_set<const Op*> data_only = argument_free_ops(density_gradient);
+    Inliner density(density_gradient, f_, {ArgBinding{}, ArgBinding{}});
+    density.inline_top_level(b_, data_only);
     DrawsLoop loop = draws_loop();
-    Value* lp = Inliner(density_gradient, f_, {bind_tensor(loop.zeta), bind_buffer(dlp, loop.base)})
-                    .inline_into(loop.body);
+    Value* lp = density.inline_rest(loop.body, data_only, {bind_tensor(loop.zeta), bind_buffer(dlp, loop.base)});
     Op* draws = loop.op;
     loop.body.yield({loop.body.op(OpKind::FAdd, {draws->region(0).args[1], lp})});
     Inliner(surrogate_gradient, f_,
@@ -280,10 +343,17 @@ class ElboBuilder {
           Value* y = size(e.operands.at(k + 1));
           if (!y) return nullptr;
           switch (e.steps[k].op) {
-            case SizeExpr::Op::Add: acc = b_.op(OpKind::IAdd, {acc, y}); break;
-            case SizeExpr::Op::Sub: acc = b_.op(OpKind::ISub, {acc, y}); break;
-            case SizeExpr::Op::Mul: acc = b_.op(OpKind::IMul, {acc, y}); break;
-            default: return nullptr;
+            case SizeExpr::Op::Add:
+              acc = b_.op(OpKind::IAdd, {acc, y});
+              break;
+            case SizeExpr::Op::Sub:
+              acc = b_.op(OpKind::ISub, {acc, y});
+              break;
+            case SizeExpr::Op::Mul:
+              acc = b_.op(OpKind::IMul, {acc, y});
+              break;
+            default:
+              return nullptr;
           }
         }
         return acc;
@@ -354,19 +424,27 @@ void add_elbo_surrogate(Program& program, ElboFamily family) {
   program.add(std::move(f));
 }
 
-void add_elbo_gradient(Program& program, ElboFamily family, const std::string& density, const std::string& name) {
+void differentiate_elbo_surrogate(Program& program, ElboFamily family) {
   const std::string density_gradient = entry_point_symbol(EntryPoint::GradientProptoJacobian);
-  VIC_CHECK(density == entry_point_symbol(entry_point_value(EntryPoint::GradientProptoJacobian)))
-      << "the ELBO's gradient uses @" << density_gradient;
-  if (!program.find(density_gradient)) add_gradient_function(program, density, density_gradient);
+  if (!program.find(density_gradient))
+    add_gradient_function(program, entry_point_symbol(entry_point_value(EntryPoint::GradientProptoJacobian)),
+                          density_gradient);
+  const std::string surrogate = elbo_surrogate_name(family);
+  add_gradient_function(program, surrogate, surrogate + "_grad");
+}
+
+void add_elbo_gradient(Program& program, ElboFamily family, const std::string& name) {
+  const Function* density_gradient = program.find(entry_point_symbol(EntryPoint::GradientProptoJacobian));
   const std::string surrogate = elbo_surrogate_name(family);
   const std::string surrogate_gradient = surrogate + "_grad";
-  add_gradient_function(program, surrogate, surrogate_gradient);
+  VIC_CHECK(density_gradient && program.find(surrogate_gradient))
+      << "add_elbo_gradient runs after differentiate_elbo_surrogate";
   auto f = std::make_unique<Function>(name, elbo_args(true), std::vector<Type>{Type::F64});
-  ElboBuilder(program, family, *f).build_gradient(*program.find(density_gradient), *program.find(surrogate_gradient));
+  ElboBuilder(program, family, *f).build_gradient(*density_gradient, *program.find(surrogate_gradient));
   program.add(std::move(f));
   // Inlined: not compiled on their own.
-  std::erase_if(program.functions, [&](const auto& fn) { return fn->name == surrogate || fn->name == surrogate_gradient; });
+  std::erase_if(program.functions,
+                [&](const auto& fn) { return fn->name == surrogate || fn->name == surrogate_gradient; });
 }
 
 }  // namespace vic::ir

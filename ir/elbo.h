@@ -56,10 +56,16 @@ void add_elbo_function(Program& program, ElboFamily family, const std::string& d
 // d lp / d zeta per draw, and pulls those back to phi through AD of the
 // family's surrogate (1/B) sum_b dlp_b . zeta_b + H(phi).
 //
-// Lowering adds the surrogate, `@elbo_<family>.surrogate`; after AD,
-// add_elbo_gradient builds `@<name>` from the two and removes the surrogate.
+// Lowering adds the surrogate, `@elbo_<family>.surrogate`; the AD pass
+// differentiates it (differentiate_elbo_surrogate, which also adds @lp_grad
+// when the program lacks it); once the cleanup passes have removed what AD
+// left unread (tapes nothing reads keep a data-only loop from moving),
+// the build-elbo pass composes `@<name>` (add_elbo_gradient) and removes the
+// surrogate. The top-level work of @lp_grad that depends on the data alone
+// runs once, before the draws' loop.
 std::string elbo_surrogate_name(ElboFamily family);
 void add_elbo_surrogate(Program& program, ElboFamily family);
-void add_elbo_gradient(Program& program, ElboFamily family, const std::string& density, const std::string& name);
+void differentiate_elbo_surrogate(Program& program, ElboFamily family);
+void add_elbo_gradient(Program& program, ElboFamily family, const std::string& name);
 
 }  // namespace vic::ir

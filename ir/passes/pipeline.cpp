@@ -23,6 +23,7 @@ constexpr const char* kDce = "dce";
 constexpr const char* kHoistDataOnly = "hoist-data-only";
 constexpr const char* kReverseModeAd = "reverse-mode-ad";
 constexpr const char* kBufferize = "bufferize";
+constexpr const char* kBuildElbo = "build-elbo";
 
 class Runner {
  public:
@@ -37,7 +38,8 @@ class Runner {
     auto start = std::chrono::steady_clock::now();
     Program out = pass(in);
     if (s_.time_passes && s_.dump) {
-      if (std::string(name) == "bufferize") *s_.dump << "bufferize: " << out.statistics["bufferize.copies"] << " copies\n";
+      if (std::string(name) == "bufferize")
+        *s_.dump << "bufferize: " << out.statistics["bufferize.copies"] << " copies\n";
       double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       *s_.dump << "pass " << name << ": " << ms << " ms\n";
     }
@@ -84,7 +86,8 @@ bool verify_ir_by_default() {
 }
 
 std::vector<std::string> pipeline_pass_names() {
-  return {kBindDataSizes, kFoldConstants, kSimplifyAlgebra, kCse, kDce, kReverseModeAd, kBufferize, kHoistDataOnly};
+  return {kBindDataSizes, kFoldConstants, kSimplifyAlgebra, kCse,          kDce,
+          kReverseModeAd, kBuildElbo,     kBufferize,       kHoistDataOnly};
 }
 
 Program simplify_program(const Program& program, const PipelineSettings& s) {
@@ -107,8 +110,7 @@ Program run_pipeline(const Program& lowered, const PipelineSettings& s,
     for (EntryPoint e : in.entry_points) {
       if (!entry_point_info(e).gradient) continue;
       if (entry_point_info(e).role == EntryRole::Elbo) {
-        const char* density = entry_point_symbol(EntryPoint::LogDensityProptoJacobian);
-        add_elbo_gradient(out, elbo_family(e), density, entry_point_symbol(e));
+        differentiate_elbo_surrogate(out, elbo_family(e));
         continue;
       }
       // (An ELBO's gradient may have added @lp_grad already.)
@@ -118,6 +120,19 @@ Program run_pipeline(const Program& lowered, const PipelineSettings& s,
     return out;
   });
   p = simplify_with(r, p, s);
+  bool elbo = false;
+  for (EntryPoint e : p.entry_points)
+    elbo |= entry_point_info(e).role == EntryRole::Elbo && entry_point_info(e).gradient;
+  if (elbo) {
+    p = r.run(kBuildElbo, true, p, [](const Program& in) {
+      Program out = clone_program(in);
+      for (EntryPoint e : in.entry_points)
+        if (entry_point_info(e).role == EntryRole::Elbo && entry_point_info(e).gradient)
+          add_elbo_gradient(out, elbo_family(e), entry_point_symbol(e));
+      return out;
+    });
+    p = simplify_with(r, p, s);
+  }
   p = r.run(kBufferize, true, p, [&](const Program& in) { return bufferize(in, s.reorder_reductions); });
   p = r.run(kHoistDataOnly, s.hoist_data_only, p, hoist_data_only);
   return simplify_with(r, p, s);

@@ -61,8 +61,8 @@ Program simplify_program(const Program& program, const PipelineSettings& setting
 // The whole pipeline for a lowered program: bind the data sizes (when
 // `lookup_size` is given), simplify, differentiate the value function of each
 // gradient entry point the program exports (`@lp_propto` into `@lp_grad`;
-// containers are still values), simplify, bufferize, hoist
-// data-only work, simplify again.
+// containers are still values), simplify, build the ELBO gradients asked for
+// (ir/elbo.h) and simplify again, bufferize, hoist data-only work, simplify again.
 Program run_pipeline(const Program& lowered, const PipelineSettings& settings,
                      const std::function<std::optional<int64_t>(const std::string&)>* lookup_size);
 

@@ -329,6 +329,9 @@ class Advi {
         entry.may_be_diverging = diverging;
         if (diverging) add_note(entry.notes, kDivergingNote);
         say(format_trace_line(entry));
+        if (settings_.progress) {
+          settings_.progress({iter, settings_.max_iterations, elbo, elbo_diff.back(), eta / std::sqrt(static_cast<double>(iter))});
+        }
         result_.elbo_trace.push_back(entry);
         if (diverging && !warned_diverging) {
           warned_diverging = true;

@@ -14,6 +14,7 @@
 #include "runtime/draws.h"
 #include "runtime/initialize.h"
 #include "runtime/model.h"
+#include "runtime/progress.h"
 #include "support/expected.h"
 #include "support/rng.h"
 
@@ -44,6 +45,8 @@ struct AdviSettings {
   // approximation with eta ten times smaller, down to 0.01. A departure from
   // Stan, which gives up; false restores Stan's behaviour exactly.
   bool restart_on_divergence = true;
+  // Told at each ELBO evaluation of the ascent (a progress bar); may be empty.
+  ProgressFn progress;
 };
 
 // One ELBO evaluation during gradient ascent: one line of Stan's progress table.

@@ -205,6 +205,12 @@ class Fit {
       if (!elbo) return Error{elbo.error()};
       last_elbo = *elbo;
       result_.trace.push_back({result_.iterations, *elbo + log_det_scale(), learning_rate});
+      if (settings_.progress) {
+        const double previous = result_.trace.size() > 1 ? result_.trace[result_.trace.size() - 2].elbo : NAN;
+        const double now = result_.trace.back().elbo;
+        settings_.progress({result_.iterations, settings_.max_iterations, now,
+                            std::fabs((now - previous) / previous), learning_rate});
+      }
       std::ostringstream line;
       line << "  iteration " << result_.iterations << ": ELBO " << format_elbo(*elbo) << ", step " << learning_rate;
       if (*elbo > best + settings_.tol_elbo) {

@@ -21,6 +21,7 @@
 #include "runtime/initialize.h"
 #include "runtime/lbfgs.h"
 #include "runtime/model.h"
+#include "runtime/progress.h"
 #include "runtime/variational_family.h"
 #include "support/expected.h"
 #include "support/rng.h"
@@ -63,6 +64,8 @@ struct ViSettings {
   int mode_checks = 3;
   double mode_distance = 5;
   double mode_log_density = 3;
+  // Told at each window's end (a progress bar); may be empty.
+  ProgressFn progress;
 };
 
 struct ViTraceEntry {

@@ -21,6 +21,7 @@
 #include "support/limits.h"
 #include "support/output_file.h"
 #include "tools/command_support.h"
+#include "tools/progress_bar.h"
 #include "tools/commands.h"
 #include "tools/exit_status.h"
 #include "tools/version.h"
@@ -301,13 +302,24 @@ int run_fit(const FitOptions& o) {
 
   start = std::chrono::steady_clock::now();
   Rng rng(o.seed);
-  // Progress lines go to stderr when it is a terminal; warnings always.
-  runtime::LogLine progress = progress_lines(o.quiet);
-  runtime::LogLine warn = [](const std::string& line) { std::cerr << "warning: " << line << "\n"; };
+  // Progress lines, under a progress bar, go to stderr when it is a terminal;
+  // warnings always (above the bar).
+  std::optional<ProgressBar> bar;
+  if (progress_lines(o.quiet)) bar.emplace(std::cerr);
+  runtime::LogLine progress = bar ? bar->lines() : runtime::LogLine{};
+  runtime::LogLine warn = [&bar](const std::string& line) {
+    if (bar) {
+      bar->line("warning: " + line);
+    } else {
+      std::cerr << "warning: " << line << "\n";
+    }
+  };
+  if (bar) settings.advi.progress = settings.vi.progress = bar->updates();
   Expected<FitRun> run = o.algorithm == "pathfinder"       ? run_pathfinder_fit(model, settings, progress, warn)
                          : o.algorithm == "stan-meanfield" ? run_stan_meanfield(model, settings, *init, rng, progress, warn)
                          : o.algorithm == "laplace"        ? run_laplace_fit(model, settings, *init, rng, progress)
                                                            : run_vi_fit(model, settings, rng, progress, warn);
+  bar.reset();
   if (!run) {
     std::cerr << "error: " << run.error() << "\n";
     return kExitError;

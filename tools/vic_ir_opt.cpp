@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "ir/ad/reverse_mode.h"
+#include "ir/elbo.h"
 #include "ir/parse_ir.h"
 #include "ir/passes/passes.h"
 #include "ir/passes/pipeline.h"
@@ -68,6 +69,22 @@ Expected<ir::Program> differentiate(const ir::Program& in) {
   return out;
 }
 
+// build-elbo as the pipeline runs it, for each family whose surrogate the
+// input has differentiated (@elbo_<family>.surrogate_grad, with @lp_grad).
+Expected<ir::Program> build_elbo(const ir::Program& in) {
+  ir::Program out = ir::clone_program(in);
+  bool built = false;
+  for (ir::ElboFamily family : {ir::ElboFamily::MeanField, ir::ElboFamily::FullRank}) {
+    if (!in.find(ir::elbo_surrogate_name(family) + "_grad")) continue;
+    if (!in.find(ir::EntryPoint::GradientProptoJacobian))
+      return Error{"build-elbo inlines @lp_grad, which the input does not define"};
+    ir::add_elbo_gradient(out, family, ir::entry_point_symbol(ir::elbo_entry_point(family, true)));
+    built = true;
+  }
+  if (!built) return Error{"build-elbo needs @elbo_meanfield.surrogate_grad or @elbo_fullrank.surrogate_grad"};
+  return out;
+}
+
 // Every pass of ir::pipeline_pass_names(), by that name.
 std::map<std::string, Pass> passes(const SizeLookup* lookup) {
   auto plain = [](ir::Program (*pass)(const ir::Program&)) {
@@ -81,6 +98,7 @@ std::map<std::string, Pass> passes(const SizeLookup* lookup) {
       {"hoist-data-only", plain(ir::hoist_data_only)},
       {"bufferize", [](const ir::Program& p) -> Expected<ir::Program> { return ir::bufferize(p); }},
       {"reverse-mode-ad", differentiate},
+      {"build-elbo", build_elbo},
       {"bind-data-sizes",
        [lookup](const ir::Program& p) -> Expected<ir::Program> {
          if (!lookup) return Error{"bind-data-sizes needs the data: --data FILE"};

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "runtime/format.h"
+#include "runtime/psis.h"
 
 #include <nlohmann/json.hpp>
 
@@ -86,6 +87,27 @@ std::vector<ColumnSummary> summarize_draws(const Draws& draws) {
   return summaries;
 }
 
+void add_importance_ess(std::vector<ColumnSummary>& summaries, const Draws& draws,
+                        const std::vector<double>& log_ratios) {
+  if (log_ratios.size() != draws.num_draws() || log_ratios.empty()) return;
+  const ParetoSmoothed smoothed = pareto_smooth(log_ratios);
+  std::vector<double> w(log_ratios.size());
+  for (size_t i = 0; i < w.size(); ++i) w[i] = std::exp(smoothed.log_weights[i]);
+  for (size_t k = 0; k < summaries.size(); ++k) {
+    const size_t c = draws.num_diagnostic_columns + k;
+    double mean = 0;
+    for (size_t i = 0; i < w.size(); ++i) mean += w[i] * draws.at(draws.first_draw_row + i, c);
+    double spread = 0, weighted = 0;
+    for (size_t i = 0; i < w.size(); ++i) {
+      const double d = draws.at(draws.first_draw_row + i, c) - mean;
+      spread += w[i] * d * d;
+      weighted += w[i] * w[i] * d * d;
+    }
+    // A constant column: every draw tells its mean exactly.
+    summaries[k].n_eff = weighted > 0 ? spread / weighted : static_cast<double>(w.size());
+  }
+}
+
 void print_summary_table(std::ostream& out, const std::vector<ColumnSummary>& summaries) {
   size_t name_width = 4;
   for (const ColumnSummary& s : summaries) name_width = std::max(name_width, s.name.size());
@@ -96,12 +118,16 @@ void print_summary_table(std::ostream& out, const std::vector<ColumnSummary>& su
     return text.size() >= width ? text : text + std::string(width - text.size(), ' ');
   };
   const size_t w = kNumberWidth;
+  const bool n_eff = std::any_of(summaries.begin(), summaries.end(),
+                                 [](const ColumnSummary& s) { return !std::isnan(s.n_eff); });
   out << pad_right("name", name_width);
   for (const char* title : {"mean", "sd", "5%", "50%", "95%"}) out << "  " << pad_left(title, w);
+  if (n_eff) out << "  " << pad_left("n_eff", w);
   out << "\n";
   for (const ColumnSummary& s : summaries) {
     out << pad_right(s.name, name_width);
     for (double v : {s.mean, s.sd, s.q5, s.q50, s.q95}) out << "  " << pad_left(format_cell(v), w);
+    if (n_eff) out << "  " << pad_left(std::isnan(s.n_eff) ? "nan" : std::to_string(std::lround(s.n_eff)), w);
     out << "\n";
   }
 }
@@ -133,7 +159,7 @@ void write_summary_json(std::ostream& out, const FitSummary& s) {
   nlohmann::ordered_json columns = nlohmann::ordered_json::object();
   for (const ColumnSummary& c : s.columns) {
     columns[c.name] = {{"mean", number(c.mean)}, {"sd", number(c.sd)}, {"q5", number(c.q5)},
-                       {"q50", number(c.q50)}, {"q95", number(c.q95)}};
+                       {"q50", number(c.q50)}, {"q95", number(c.q95)}, {"n_eff", number(c.n_eff)}};
   }
   json["summary"] = std::move(columns);
   out << json.dump(2) << "\n";

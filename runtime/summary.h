@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -23,6 +24,9 @@ struct ColumnSummary {
   double q5 = 0;
   double q50 = 0;
   double q95 = 0;
+  // The importance-sampling effective sample size of the mean (see
+  // add_importance_ess); NaN when the draws have no importance weights.
+  double n_eff = std::numeric_limits<double>::quiet_NaN();
 };
 
 // The p-quantile of `sorted` (ascending, no NaN) by R's default definition
@@ -36,8 +40,18 @@ double quantile_type7(const std::vector<double>& sorted, double p);
 // any NaN summarises to NaN throughout.
 std::vector<ColumnSummary> summarize_draws(const Draws& draws);
 
-// Prints `name  mean  sd  5%  50%  95%` with a header row, names left-aligned and
-// numbers right-aligned in fixed-width columns.
+// Sets each summary's n_eff from the draws' log importance ratios log p - log q
+// (one per draw row, in order) smoothed by PSIS into normalised weights w: for
+// the column's values x with weighted mean m, sum w (x - m)^2 / sum w^2 (x - m)^2,
+// the number of independent posterior draws whose sample mean would be as
+// precise as the weighted mean (the draws' count when the weights are equal).
+// Nothing when the ratios do not match the draws.
+void add_importance_ess(std::vector<ColumnSummary>& summaries, const Draws& draws,
+                        const std::vector<double>& log_ratios);
+
+// Prints `name  mean  sd  5%  50%  95%` (and `n_eff` when any summary has
+// one) with a header row, names left-aligned and numbers right-aligned in
+// fixed-width columns.
 void print_summary_table(std::ostream& out, const std::vector<ColumnSummary>& summaries);
 
 // What `vic fit --summary-json` writes: the fit's settings, diagnostics and
@@ -58,7 +72,7 @@ struct FitSummary {
 
 // One JSON object: {"algorithm", "seed", "draws", "elbo", "elbo_mcse",
 // "pareto_k_hat", "psis_ess", "trusted", "untrusted_reasons", "gradients", "densities",
-// "summary": {name: {"mean", "sd", "q5", "q50", "q95"}}} in output order;
+// "summary": {name: {"mean", "sd", "q5", "q50", "q95", "n_eff"}}} in output order;
 // a value that is not finite is null.
 void write_summary_json(std::ostream& out, const FitSummary& summary);
 

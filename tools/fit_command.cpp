@@ -365,7 +365,10 @@ int run_fit(const FitOptions& o) {
     std::cerr << "error: " << s.error() << "\n";
     return kExitError;
   }
-  const std::vector<runtime::ColumnSummary> columns = runtime::summarize_draws(draws);
+  std::vector<runtime::ColumnSummary> columns = runtime::summarize_draws(draws);
+  // Draws with their own importance weights (not resampled ones) tell each
+  // mean's effective sample size.
+  if (!(o.psis_resample || run->draw_log_ratios.empty())) runtime::add_importance_ess(columns, draws, run->draw_log_ratios);
   if (summary_json) {
     runtime::FitSummary summary;
     summary.algorithm = o.algorithm;

@@ -66,6 +66,32 @@ TEST(Summary, PrintsFixedWidthTable) {
             "theta.10  -1.235e+07   1.234e-03      -3.000       0.000   1.000e-03\n");
 }
 
+TEST(Summary, ImportanceEffectiveSampleSizeOfEachMean) {
+  const Draws draws = column_draws({0, 1, 2, 3});
+  std::vector<ColumnSummary> s = summarize_draws(draws);
+  EXPECT_TRUE(std::isnan(s[0].n_eff));
+  // Equal weights: every draw counts.
+  add_importance_ess(s, draws, {0.5, 0.5, 0.5, 0.5});
+  EXPECT_DOUBLE_EQ(s[0].n_eff, 4.0);
+  // Weights 1/6, 1/6, 1/6, 1/2 (four draws: too few for PSIS to smooth): the
+  // weighted mean is 2, sum w d^2 = 4/3, sum w^2 d^2 = 14/36, n_eff = 24/7.
+  add_importance_ess(s, draws, {0, 0, 0, std::log(3.0)});
+  EXPECT_NEAR(s[0].n_eff, 24.0 / 7.0, 1e-12);
+  // Ratios that are not the draws': nothing.
+  std::vector<ColumnSummary> t = summarize_draws(draws);
+  add_importance_ess(t, draws, {0, 0});
+  EXPECT_TRUE(std::isnan(t[0].n_eff));
+}
+
+TEST(Summary, PrintsTheEffectiveSampleSizeWhenThereIsOne) {
+  std::vector<ColumnSummary> summaries = {{"mu", 1.5, 0.25, 1.0, 1.5, 2.0, 3977.4}};
+  std::ostringstream out;
+  print_summary_table(out, summaries);
+  EXPECT_EQ(out.str(),
+            "name        mean          sd          5%         50%         95%       n_eff\n"
+            "mu         1.500       0.250       1.000       1.500       2.000        3977\n");
+}
+
 TEST(Summary, PrintsElboLine) {
   AdviResult result;
   result.elbo_trace.push_back({300, -123.4564, 0.004, 0.002, "MEAN ELBO CONVERGED"});

@@ -391,6 +391,37 @@ def stan_version(work):
 
 # ---------------------------------------------------------------------------------------------
 
+# The posteriors of the anchors' NumPyro table, in its column order, as posteriordb names them.
+NUMPYRO_TABLE_POSTERIORS = ["eight_schools-eight_schools_noncentered", "kidiq-kidscore_momiq"]
+
+
+def numpyro_quoted(anchors, results, default):
+    """Lines quoting NumPyro's accuracy as ../shared/anchors/README.md measured it (its SVI
+    AutoNormal and AutoMultivariateNormal rows "worst z; sd ratio" and "draws; whole command"), beside
+    vic's default from this run, for when NumPyro could not run here."""
+    path = os.path.join(anchors, "README.md")
+    text = read_text(path)
+    if not text:
+        return []
+    rows = {"worst z; sd ratio": [], "draws; whole command": []}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and cells[0] in rows:
+            rows[cells[0]].append(cells[1:3])
+    z, times = rows["worst z; sd ratio"], rows["draws; whole command"]
+    if len(z) < 2 or len(times) < 2:
+        return [f"- NumPyro was not run, and {path} has no NumPyro table to quote."]
+    out = ["- NumPyro was not run here (its anchor pins need Python >= 3.12; this machine has "
+           f"{sys.version.split()[0]}). Quoted from the anchors' own measurement (`{path}`, seeds 1-3, "
+           "worst z per seed; sd ratio range; the whole command) beside vic's default from this run:"]
+    for k, post in enumerate(NUMPYRO_TABLE_POSTERIORS):
+        v = results.get(post, {}).get(default)
+        mine = f"vic's default: {short(v)}" if v else "vic's default: not run"
+        out.append(f"  - {post}: NumPyro AutoNormal {z[0][k]}, {times[0][k].split(';')[-1].strip()}; "
+                   f"AutoMVN {z[1][k]}, {times[1][k].split(';')[-1].strip()}; {mine}.")
+    return out
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--work", required=True)
@@ -405,6 +436,7 @@ def main():
     p.add_argument("--build-seconds", type=float, default=0.0, help="of it, Stan's builds")
     p.add_argument("--resumed", type=int, default=0, help="fits kept from an earlier run")
     p.add_argument("--note", action="append", default=[])
+    p.add_argument("--anchors", default="", help="../shared/anchors, for NumPyro's figures when it was not run")
     p.add_argument("posteriors", nargs="+")
     args = p.parse_args()
 
@@ -548,6 +580,8 @@ def main():
         posts = [q for q in args.posteriors
                  if all(results[q][m] is not None and results[q][m]["complete"] for m in methods)]
         S.append(average_line(posts, methods, "the posteriors NumPyro has, where every method completed every seed"))
+    if not npy and args.anchors:
+        S.extend(numpyro_quoted(args.anchors, results, default))
     failed = [(q, m) for q in args.posteriors for m in methods
               if results[q][m] is not None and not results[q][m]["complete"]]
     if failed:

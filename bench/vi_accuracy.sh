@@ -255,6 +255,6 @@ if [ $report_only -eq 0 ]; then
                --build-seconds "$(awk '{ s += $1 } END { printf "%.1f", s }' "$build_times")")
   [ $resume -eq 0 ] || seconds_arg+=(--resumed "$kept")
 fi
-python3 "$root/bench/vi_accuracy.py" --work "$work" --posteriordb "$pdb" --out "$report" \
+python3 "$root/bench/vi_accuracy.py" --work "$work" --posteriordb "$pdb" --out "$report" --anchors "$anchors" \
   --repo "$root" --vic "$vic" --seeds "$seeds" --methods "${methods[*]}" --command "$cmdline" \
   "${seconds_arg[@]}" "${note_args[@]}" -- "${posteriors[@]}"

@@ -2,7 +2,9 @@
 // with the same data (and constrain once per draw); what depends on the data alone is computed once, when
 // the data is bound. A top-level op is hoisted when everything it reads is a
 // constant, a data field or another hoisted op, and its only effects are
-// stores into hoisted buffers: data-only reductions such as mean(x) and sd(x),
+// stores into hoisted buffers and checks nested in it (an index into the data
+// inside a transformed-data loop: failing there, it fails when the data are
+// bound, as it would at every evaluation): data-only reductions such as mean(x) and sd(x),
 // and the buffers of transformed data (`vector[N] z = (x - mean(x)) / sd(x)`)
 // with the loops that fill them. A buffer is hoisted only when its size is a
 // constant and every store into it is hoisted.
@@ -77,8 +79,10 @@ class Planner {
   void run() {
     // Start from every constant-size top-level alloc and drop those that some
     // op left behind stores into, until nothing changes.
+    // Only f64 buffers: the scratch buffers that hold them after binding are f64.
     for (const auto& op : f_.body.ops)
-      if (op->kind == OpKind::Alloc && op->operands[0]->def && op->operands[0]->def->kind == OpKind::ConstI64)
+      if (op->kind == OpKind::Alloc && op->result()->type == Type::BufF64 && op->operands[0]->def &&
+          op->operands[0]->def->kind == OpKind::ConstI64)
         buffers.insert(op->result());
     for (;;) {
       plan();
@@ -124,6 +128,11 @@ class Planner {
   bool data_only(const Op& op, std::unordered_set<const Value*>& inner) const {
     switch (op.kind) {
       case OpKind::Check:
+        // A check inside a data-only loop or branch (an index into the data)
+        // moves with it: failing in @bind, it fails when the data are bound,
+        // as it would at every evaluation. Top-level checks are guards (below).
+        if (op.parent == &f_.body) return false;
+        break;
       case OpKind::RngCall:
       case OpKind::Return:
         return false;

@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "test_util.h"
 #include "vic_process.h"
 
 namespace vic {
@@ -132,6 +133,65 @@ generated quantities {
   EXPECT_EQ(r.err,
             "error: m.vmodel:13:5: index out of range; it depends on the data alone, so it fails at every value of "
             "the parameters\n");
+}
+
+// A transformed-data loop that indexes the data moves to the bind step with
+// its checks (it used to stay, recomputed at every evaluation, because of
+// them): an index out of range there is an error when the data are bound.
+TEST(HoistedAccess, AnIndexOutOfRangeInATransformedDataLoopIsAnError) {
+  VicResult r = fit(R"(data {
+  int k;
+  vector[3] v;
+}
+transformed data {
+  vector[5] w;
+  for (i in 1:k) {
+    w[i] = 2 * v[i];
+  }
+}
+parameters {
+  real x;
+}
+model {
+  x ~ normal(w[1], 1);
+}
+)",
+                    R"({"k": 5, "v": [1, 2, 3]})");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err,
+            "error: m.vmodel:8:18: index out of range; it depends on the data alone, so it fails at every value of "
+            "the parameters\n");
+}
+
+// An int array filled in a transformed-data loop keeps its values: only real
+// buffers move to the bind step's (real) scratch buffers.
+TEST(HoistedAccess, AnIntArrayFilledInALoopKeepsItsValues) {
+  auto m = testing_util::compile_source("ints", R"(data {
+  vector[3] v;
+}
+transformed data {
+  array[3] int c;
+  vector[3] w;
+  for (i in 1:3) {
+    c[i] = i * i;
+    w[i] = v[i] + c[i];
+  }
+}
+parameters {
+  real x;
+}
+model {
+  x ~ normal(c[3] + w[1], 1);
+}
+)",
+                                        R"({"v": [0.5, 1, 2]})");
+  ASSERT_TRUE(m);
+  double x = 3, grad = 0;
+  runtime::EvalError error = 0;
+  // d/dx of -(x - 10.5)^2 / 2 at 3: 7.5.
+  m->model().lp_grad(&x, &grad, &error);
+  EXPECT_EQ(error, 0);
+  EXPECT_DOUBLE_EQ(grad, 7.5);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <functional>
 
+#include "bench_model.h"
 #include "runtime/variational_family.h"
 #include "support/rng.h"
 #include "tools/model_compiler.h"
@@ -62,16 +63,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   const size_t num_draws = argc > 3 ? static_cast<size_t>(std::atol(argv[3])) : 4;
-  Expected<tools::CheckedModel> m = tools::check_model_file(argv[1]);
-  if (!m || !m->ast) {
-    std::fprintf(stderr, "%s\n", m ? m->diagnostics.str().c_str() : m.error().c_str());
-    return 1;
-  }
-  Expected<runtime::DataSet> data = runtime::load_stan_json_file(argv[2], tools::data_declarations(*m->ast));
-  if (!data) {
-    std::fprintf(stderr, "%s\n", data.error().c_str());
-    return 1;
-  }
+  std::optional<bench::BenchModel> loaded = bench::load_bench_model(argv[1], argv[2]);
+  if (!loaded) return 1;
+  const tools::CheckedModel* m = &loaded->checked;
+  const runtime::DataSet* data = &loaded->data;
   double plain_ms = 0;
   if (auto plain = compile(*m->ast, *data, {}, &plain_ms); !plain) {
     std::fprintf(stderr, "%s\n", plain.error().c_str());

@@ -10,6 +10,7 @@
 
 #include <boost/random/uniform_real_distribution.hpp>
 
+#include "bench_model.h"
 #include "tools/model_compiler.h"
 
 int main(int argc, char** argv) {
@@ -20,16 +21,10 @@ int main(int argc, char** argv) {
   }
   long evals = argc > 3 ? std::atol(argv[3]) : 100000;
   auto start = std::chrono::steady_clock::now();
-  Expected<tools::CheckedModel> m = tools::check_model_file(argv[1]);
-  if (!m || !m->ast) {
-    std::fprintf(stderr, "%s\n", m ? m->diagnostics.str().c_str() : m.error().c_str());
-    return 1;
-  }
-  Expected<runtime::DataSet> data = runtime::load_stan_json_file(argv[2], tools::data_declarations(*m->ast));
-  if (!data) {
-    std::fprintf(stderr, "%s\n", data.error().c_str());
-    return 1;
-  }
+  std::optional<bench::BenchModel> loaded = bench::load_bench_model(argv[1], argv[2]);
+  if (!loaded) return 1;
+  const tools::CheckedModel* m = &loaded->checked;
+  const runtime::DataSet* data = &loaded->data;
   Expected<tools::CompiledModel> compiled = tools::compile_model(*m->ast, *data, ir::PipelineSettings{});
   if (!compiled) {
     std::fprintf(stderr, "%s\n", compiled.error().c_str());

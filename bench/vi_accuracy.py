@@ -404,7 +404,11 @@ def numpyro_quoted(anchors, results, default):
     if not text:
         return []
     rows = {"worst z; sd ratio": [], "draws; whole command": []}
-    for line in text.splitlines():
+    # NumPyro's table is the first under the Python anchor's heading (Stan's comes before it).
+    start = text.find("## python/")
+    if start < 0:
+        return [f"- NumPyro was not run, and {path} has no NumPyro table to quote."]
+    for line in text[start:].splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) >= 3 and cells[0] in rows:
             rows[cells[0]].append(cells[1:3])

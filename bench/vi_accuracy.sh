@@ -34,6 +34,9 @@
 #   POSTERIORDB     data and references (default ../shared/posteriordb beside the repository)
 #   ANCHORS         the anchors (default ../shared/anchors beside the repository)
 #   VIC_ANCHORS_HOME  where the anchors' set-ups live (default ~/.cache/vic-anchors)
+#   NUMPYRO_PYTHON  the Python that runs NumPyro's fits, in place of the anchor's set-up
+#                   ($VIC_ANCHORS_HOME/py-venv, whose pins need Python >= 3.12); not checked against
+#                   the pins: the report names the NumPyro, JAX and Python versions it has
 set -euo pipefail
 export LC_ALL=C
 
@@ -129,9 +132,22 @@ if [ $use_stan -eq 1 ] && [ $report_only -eq 0 ]; then
   fi
 fi
 numpyro_python=$anchors_home/py-venv/bin/python
+if [ -n "${NUMPYRO_PYTHON:-}" ]; then   # a relative path as from where the script was started
+  numpyro_python=$NUMPYRO_PYTHON
+  [[ $numpyro_python != */* || $numpyro_python == /* ]] || numpyro_python=$invoked_from/$numpyro_python
+fi
 if [ $use_numpyro -eq 1 ] && [ $report_only -eq 0 ]; then
   if [ ! -f "$anchors/python/numpyro_run.py" ]; then
     use_numpyro=0; notes+=("NumPyro: skipped, no anchor at $anchors/python")
+  elif [ -n "${NUMPYRO_PYTHON:-}" ]; then
+    if v=$("$numpyro_python" -c 'import jax, numpyro, platform
+print(f"NumPyro {numpyro.__version__}, JAX {jax.__version__} on Python {platform.python_version()}")' 2>/dev/null)
+    then
+      pin=$(sed -n 's/^jax==//p' "$anchors/python/requirements.txt" 2>/dev/null || true)
+      notes+=("$v (NUMPYRO_PYTHON; the anchor pins JAX ${pin:-?} on Python >= 3.12)")
+    else
+      use_numpyro=0; notes+=("NumPyro: skipped, NUMPYRO_PYTHON ($NUMPYRO_PYTHON) cannot import jax and numpyro")
+    fi
   elif [ ! -x "$numpyro_python" ] || [ ! -f "$anchors_home/py-venv/requirements.installed" ]; then
     use_numpyro=0; notes+=("NumPyro: skipped, not set up (run with --setup, or $anchors/python/setup.sh)")
   fi
@@ -245,6 +261,7 @@ envs=
 [ "${VIC_ALGORITHMS:-fullrank stan-meanfield pathfinder}" != "fullrank stan-meanfield pathfinder" ] &&
   envs+="VIC_ALGORITHMS=\"$VIC_ALGORITHMS\" "
 [ "$fit_timeout" != 900 ] && envs+="FIT_TIMEOUT=$fit_timeout "
+[ -n "${NUMPYRO_PYTHON:-}" ] && envs+="NUMPYRO_PYTHON=${NUMPYRO_PYTHON/#$HOME/\~} "
 cmdline=$envs$cmdline
 
 note_args=()

@@ -326,6 +326,10 @@ class FunctionEmitter {
       case OpKind::Expm1: set(b_.CreateCall(kernel("vic_expm1", 1), {x(0)})); break;
       case OpKind::Lgamma: set(b_.CreateCall(kernel("vic_lgamma", 1), {x(0)})); break;
       case OpKind::Digamma: set(b_.CreateCall(kernel("vic_digamma", 1), {x(0)})); break;
+      case OpKind::Trigamma: set(b_.CreateCall(kernel("vic_trigamma", 1), {x(0)})); break;
+      case OpKind::Tgamma: set(b_.CreateCall(kernel("vic_tgamma", 1), {x(0)})); break;
+      case OpKind::Erf: set(b_.CreateCall(kernel("vic_erf", 1), {x(0)})); break;
+      case OpKind::Erfc: set(b_.CreateCall(kernel("vic_erfc", 1), {x(0)})); break;
       case OpKind::Log1pExp: set(b_.CreateCall(kernel("vic_log1p_exp", 1), {x(0)})); break;
       case OpKind::InvLogit: {
         // 1 / (1 + exp(-x))

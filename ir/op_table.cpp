@@ -18,6 +18,11 @@ using Tangents = std::vector<Value*>;
 
 Value* mul(Builder& b, Value* p, Value* q) { return b.op(OpKind::FMul, {p, q}); }
 Value* div(Builder& b, Value* p, Value* q) { return b.op(OpKind::FDiv, {p, q}); }
+constexpr double kTwoOverSqrtPi = 1.1283791670955126;  // 2 / sqrt(pi)
+// c exp(-x^2): the derivative of erf (c = 2 / sqrt(pi)) and of erfc (c = -2 / sqrt(pi)).
+Value* gaussian_kernel(Builder& b, Value* x, double c) {
+  return mul(b, b.const_f64(c), b.op(OpKind::Exp, {b.op(OpKind::FNeg, {mul(b, x, x)})}));
+}
 Value* neg(Builder& b, Value* p) { return b.op(OpKind::FNeg, {p}); }
 Value* one(Builder& b) { return b.const_f64(1.0); }
 
@@ -240,8 +245,22 @@ const OpInfo kTable[] = {
     // d lgamma(x) = digamma(x) dx
     {OpKind::Lgamma, "lgamma", S::F_F, E::Pure,
      [](const D& d, size_t, Value* a) { return mul(d.b, a, d.b.op(OpKind::Digamma, {d.x[0]})); }, jvp_from_vjp},
-    // digamma appears only in lgamma's rule, and vic differentiates once.
-    {OpKind::Digamma, "digamma", S::F_F, E::Pure, NO_RULES},
+    // d digamma(x) = trigamma(x) dx
+    {OpKind::Digamma, "digamma", S::F_F, E::Pure,
+     [](const D& d, size_t, Value* a) { return mul(d.b, a, d.b.op(OpKind::Trigamma, {d.x[0]})); }, jvp_from_vjp},
+    // trigamma appears only in digamma's rule, and vic differentiates once.
+    {OpKind::Trigamma, "trigamma", S::F_F, E::Pure, NO_RULES},
+    // d tgamma(x) = tgamma(x) digamma(x) dx
+    {OpKind::Tgamma, "tgamma", S::F_F, E::Pure,
+     [](const D& d, size_t, Value* a) { return mul(d.b, a, mul(d.b, d.r, d.b.op(OpKind::Digamma, {d.x[0]}))); },
+     jvp_from_vjp},
+    // d erf(x) = 2 / sqrt(pi) exp(-x^2) dx; d erfc(x) = -that
+    {OpKind::Erf, "erf", S::F_F, E::Pure,
+     [](const D& d, size_t, Value* a) { return mul(d.b, a, gaussian_kernel(d.b, d.x[0], kTwoOverSqrtPi)); },
+     jvp_from_vjp},
+    {OpKind::Erfc, "erfc", S::F_F, E::Pure,
+     [](const D& d, size_t, Value* a) { return mul(d.b, a, gaussian_kernel(d.b, d.x[0], -kTwoOverSqrtPi)); },
+     jvp_from_vjp},
     // d |x| = sign(x) dx
     {OpKind::Fabs, "fabs", S::F_F, E::Pure,
      [](const D& d, size_t, Value* a) {

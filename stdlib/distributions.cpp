@@ -1,10 +1,12 @@
-// Log densities of the standard distributions, as sums of tagged terms, and the
-// elementwise functions, in IR. The maths of each term is in its comment.
+// Log densities of the standard distributions, as sums of tagged terms, in IR.
+// The maths of each term is in its comment.
 #include "stdlib/distributions.h"
 
 #include <cmath>
 #include <functional>
 #include <numbers>
+
+#include "stdlib/ops.h"
 
 namespace vic::stdlib {
 namespace {
@@ -16,25 +18,6 @@ using ir::Value;
 
 constexpr double kLogSqrtTwoPi = 0.91893853320467274178;  // log(sqrt(2 pi))
 constexpr double kLogPi = 1.14472988584940017414;
-
-// Arithmetic shorthands over a builder.
-struct Ops {
-  Builder& b;
-  Value* c(double v) { return b.const_f64(v); }
-  Value* add(Value* x, Value* y) { return b.op(OpKind::FAdd, {x, y}); }
-  Value* sub(Value* x, Value* y) { return b.op(OpKind::FSub, {x, y}); }
-  Value* mul(Value* x, Value* y) { return b.op(OpKind::FMul, {x, y}); }
-  Value* div(Value* x, Value* y) { return b.op(OpKind::FDiv, {x, y}); }
-  Value* neg(Value* x) { return b.op(OpKind::FNeg, {x}); }
-  Value* log(Value* x) { return b.op(OpKind::Log, {x}); }
-  Value* log1p(Value* x) { return b.op(OpKind::Log1p, {x}); }
-  Value* lgamma(Value* x) { return b.op(OpKind::Lgamma, {x}); }
-  Value* exp(Value* x) { return b.op(OpKind::Exp, {x}); }
-  Value* square(Value* x) { return mul(x, x); }
-  Value* real(Value* x) { return x->type == ir::Type::I64 ? b.op(OpKind::IToF, {x}) : x; }
-  // log(1 - x)
-  Value* log1m(Value* x) { return log1p(neg(x)); }
-};
 
 // Accumulates the terms of one log density, dropping those that propto drops.
 class Terms {
@@ -268,23 +251,6 @@ Value* DensityBuilder::build() {
 Value* build_log_density(Builder& b, std::string_view dist, const std::vector<DensityArg>& args, bool propto,
                          const AddCheck& add_check) {
   return DensityBuilder(b, dist, args, propto, add_check).build();
-}
-
-Value* build_function(Builder& b, std::string_view name, Value* x) {
-  Ops o{b};
-  x = o.real(x);
-  if (name == "exp") return o.exp(x);
-  if (name == "log") return o.log(x);
-  if (name == "sqrt") return b.op(OpKind::Sqrt, {x});
-  if (name == "square") return o.square(x);
-  if (name == "fabs") return b.op(OpKind::Fabs, {x});
-  if (name == "inv_logit") return b.op(OpKind::InvLogit, {x});
-  // logit(x) = log(x) - log(1 - x)
-  if (name == "logit") return o.sub(o.log(x), o.log1m(x));
-  if (name == "log1p") return o.log1p(x);
-  if (name == "expm1") return b.op(OpKind::Expm1, {x});
-  if (name == "lgamma") return o.lgamma(x);
-  VIC_UNREACHABLE() << "no elementwise function '" << name << "'";
 }
 
 Value* build_rng(Builder& b, std::string_view dist, const std::vector<Value*>& params) {

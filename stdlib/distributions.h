@@ -29,8 +29,6 @@ using AddCheck = std::function<int64_t(const std::string& message)>;
 ir::Value* build_log_density(ir::Builder& b, std::string_view dist, const std::vector<DensityArg>& args,
                              bool propto, const AddCheck& add_check);
 
-// An elementwise function of one real (exp, log1p, inv_logit, ...).
-ir::Value* build_function(ir::Builder& b, std::string_view name, ir::Value* x);
 
 // A draw of `dist` (normal_rng etc.) given its parameters; f64 (integers for
 // discrete distributions are whole numbers in an f64).

@@ -7,6 +7,9 @@
 
 #include <boost/math/policies/policy.hpp>
 #include <boost/math/special_functions/digamma.hpp>
+#include <boost/math/special_functions/erf.hpp>
+#include <boost/math/special_functions/gamma.hpp>
+#include <boost/math/special_functions/trigamma.hpp>
 #include <boost/random/bernoulli_distribution.hpp>
 #include <boost/random/beta_distribution.hpp>
 #include <boost/random/binomial_distribution.hpp>
@@ -41,6 +44,10 @@ extern "C" {
 // lgamma from libm: +inf at the poles, as Stan returns.
 double vic_lgamma(double x) { return std::lgamma(x); }
 double vic_digamma(double x) { return boost::math::digamma(x, vic::stdlib::NoThrow()); }
+double vic_trigamma(double x) { return boost::math::trigamma(x, vic::stdlib::NoThrow()); }
+double vic_tgamma(double x) { return boost::math::tgamma(x, vic::stdlib::NoThrow()); }
+double vic_erf(double x) { return boost::math::erf(x, vic::stdlib::NoThrow()); }
+double vic_erfc(double x) { return boost::math::erfc(x, vic::stdlib::NoThrow()); }
 double vic_log1p(double x) { return std::log1p(x); }
 double vic_expm1(double x) { return std::expm1(x); }
 // log(1 + exp(x)) without overflow.
@@ -129,6 +136,10 @@ const std::vector<KernelSymbol>& runtime_kernels() {
   static const std::vector<KernelSymbol> table = {
       {"vic_lgamma", reinterpret_cast<void*>(&vic_lgamma)},
       {"vic_digamma", reinterpret_cast<void*>(&vic_digamma)},
+      {"vic_trigamma", reinterpret_cast<void*>(&vic_trigamma)},
+      {"vic_tgamma", reinterpret_cast<void*>(&vic_tgamma)},
+      {"vic_erf", reinterpret_cast<void*>(&vic_erf)},
+      {"vic_erfc", reinterpret_cast<void*>(&vic_erfc)},
       {"vic_log1p", reinterpret_cast<void*>(&vic_log1p)},
       {"vic_expm1", reinterpret_cast<void*>(&vic_expm1)},
       {"vic_log1p_exp", reinterpret_cast<void*>(&vic_log1p_exp)},

@@ -29,16 +29,35 @@ std::vector<DistributionInfo> make_distributions() {
 
 std::vector<FunctionInfo> make_functions() {
   std::vector<FunctionInfo> fs;
-  for (const char* name : {"exp", "log", "sqrt", "square", "fabs", "inv_logit", "logit", "log1p",
-                           "expm1", "lgamma"}) {
+  for (const char* name : {"exp", "log", "sqrt", "square", "fabs", "inv_logit", "logit", "log1p", "expm1", "lgamma",
+                           "digamma", "tgamma", "erf", "erfc", "log1m", "log1p_exp", "log1m_exp",
+                           "Phi", "Phi_approx", "inv_cloglog", "inv", "inv_sqrt", "inv_square", "step"}) {
     fs.push_back({name, {{{A::Reals}, R::LikeArg}}});
   }
+  // abs: an int's is an int.
+  fs.push_back({"abs", {{{A::Int}, R::Int}, {{A::Reals}, R::LikeArg}}});
+  // log2 and log10 of a value, and the constants of the same names.
+  fs.push_back({"log2", {{{A::Reals}, R::LikeArg}, {{}, R::Real}}});
+  fs.push_back({"log10", {{{A::Reals}, R::LikeArg}, {{}, R::Real}}});
+  for (const char* name : {"pi", "e", "sqrt2", "not_a_number", "positive_infinity", "negative_infinity",
+                           "machine_precision"}) {
+    fs.push_back({name, {{{}, R::Real}}});
+  }
+  // Functions of scalars (stdlib/scalar_functions.h).
+  for (const char* name : {"pow", "fmin", "fmax", "fdim", "log_diff_exp", "lbeta", "lchoose"}) {
+    fs.push_back({name, {{{A::Real, A::Real}, R::Real}}});
+  }
+  fs.push_back({"fma", {{{A::Real, A::Real, A::Real}, R::Real}}});
+  fs.push_back({"log_mix", {{{A::Real, A::Real, A::Real}, R::Real}}});
+  fs.push_back({"binary_log_loss", {{{A::Int, A::Real}, R::Real}}});
+  fs.push_back({"min", {{{A::Int, A::Int}, R::Int}, {{A::Real, A::Real}, R::Real}}});
+  for (const char* name : {"int_step", "is_inf", "is_nan"}) fs.push_back({name, {{{A::Real}, R::Int}}});
   for (const char* name : {"sum", "mean", "sd"}) {
     fs.push_back({name, {{{A::Elements}, R::Real}}});
   }
   fs.push_back({"dot_product", {{{A::RealVector, A::RealVector}, R::Real}}});
   fs.push_back({"log_sum_exp", {{{A::Elements}, R::Real}, {{A::Real, A::Real}, R::Real}}});
-  fs.push_back({"max", {{{A::Elements}, R::Real}}});
+  fs.push_back({"max", {{{A::Elements}, R::Real}, {{A::Int, A::Int}, R::Int}, {{A::Real, A::Real}, R::Real}}});
   fs.push_back({"rows", {{{A::Shaped}, R::Int}}});
   fs.push_back({"cols", {{{A::Shaped}, R::Int}}});
   fs.push_back({"rep_vector", {{{A::Real, A::Int}, R::Vector}}});

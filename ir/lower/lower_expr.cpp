@@ -373,6 +373,14 @@ LExpr FunctionLowering::lower_call(const ast::Call& e) {
     return l;
   }
   const std::string& name = e.name;
+  // Functions of scalars alone (pow, fmin, pi(), ...): stdlib/scalar_functions.h.
+  if (stdlib::is_scalar_function(name) && std::all_of(args.begin(), args.end(), [](const LExpr& a) { return a.is_scalar(); }) &&
+      !(args.size() == 1 && (name == "log2" || name == "log10"))) {
+    std::vector<Value*> xs;
+    for (const LExpr& a : args) xs.push_back(a.scalar);
+    l.scalar = stdlib::build_scalar_function(*b_, name, xs);
+    return l;
+  }
   // The functions of whole containers are stdlib's (stdlib/container_functions.h).
   std::vector<stdlib::ContainerArg> cargs;
   for (size_t i = 0; i < args.size(); ++i) cargs.push_back(container_arg(args[i], e.args[i]->type));
@@ -389,6 +397,13 @@ LExpr FunctionLowering::lower_call(const ast::Call& e) {
   }
   // Elementwise functions of one argument.
   std::string fname = name;
+  if (name == "abs" && args[0].is_scalar() && args[0].scalar->type == ir::Type::I64) {
+    // An int's absolute value, an int.
+    Value* x = args[0].scalar;
+    l.scalar = b_->op(OpKind::Select, {b_->cmp(ir::CmpPredicate::Lt, x, b_->const_i64(0)),
+                                       b_->op(OpKind::ISub, {b_->const_i64(0), x}), x});
+    return l;
+  }
   if (args[0].is_scalar()) {
     l.scalar = stdlib::build_function(*b_, fname, args[0].scalar);
     return l;

@@ -12,6 +12,7 @@
 #include "ir/builder.h"
 #include "ir/passes/pipeline.h"
 #include "stdlib/distributions.h"
+#include "stdlib/scalar_functions.h"
 
 namespace vic {
 namespace {

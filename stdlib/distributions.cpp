@@ -7,6 +7,7 @@
 #include <numbers>
 
 #include "stdlib/ops.h"
+#include "stdlib/signatures.h"
 
 namespace vic::stdlib {
 namespace {
@@ -74,10 +75,18 @@ class DensityBuilder {
     require(b_.cmp(CmpPredicate::Ge, int_arg(i), b_.const_i64(0)), std::string(name) + " must be non-negative");
   }
   const char* suffix() const {
-    return (dist_ == "bernoulli" || dist_ == "bernoulli_logit" || dist_ == "binomial" || dist_ == "poisson" ||
-            dist_ == "poisson_log")
-               ? "_lpmf"
-               : "_lpdf";
+    const DistributionInfo* info = find_distribution(dist_);
+    return info && info->discrete ? "_lpmf" : "_lpdf";
+  }
+  void require_finite(int i, const char* name) {
+    Value* x = arg(i);
+    require(b_.op(OpKind::And, {b_.cmp(CmpPredicate::Gt, x, o_.c(-HUGE_VAL)), b_.cmp(CmpPredicate::Lt, x, o_.c(HUGE_VAL))}),
+            std::string(name) + " must be finite");
+  }
+  // lchoose(n + phi - 1, n): the negative binomial's coefficient.
+  Value* negative_binomial_coefficient(Value* n, Value* phi) {
+    Ops& o = o_;
+    return o.sub(o.sub(o.lgamma(o.add(n, phi)), o.lgamma(o.add(n, o.c(1.0)))), o.lgamma(phi));
   }
 
   Value* build();
@@ -240,6 +249,87 @@ Value* DensityBuilder::build() {
     // n alpha - exp(alpha) - lgamma(n + 1)
     t_.add({0}, [&] { return o.neg(o.lgamma(o.add(arg(0), o.c(1.0)))); });
     t_.add({0, 1}, [&] { return o.sub(o.mul(arg(0), arg(1)), o.exp(arg(1))); });
+  } else if (dist_ == "binomial_logit") {
+    require_nonnegative_int(0, "Successes variable");
+    require(b_.cmp(CmpPredicate::Le, int_arg(0), int_arg(1)), "Successes variable must be at most the population size");
+    require_finite(2, "Probability parameter");
+    // lchoose(N, n) + n log(inv_logit(alpha)) + (N - n) log(1 - inv_logit(alpha))
+    //   = lchoose(N, n) - n log1p(exp(-alpha)) - (N - n) log1p(exp(alpha))
+    t_.add({0, 1}, [&] {
+      Value* n = arg(0);
+      Value* N = arg(1);
+      return o.sub(o.sub(o.lgamma(o.add(N, o.c(1.0))), o.lgamma(o.add(n, o.c(1.0)))),
+                   o.lgamma(o.add(o.sub(N, n), o.c(1.0))));
+    });
+    t_.add({0, 1, 2}, [&] {
+      Value* up = b_.op(OpKind::Log1pExp, {o.neg(arg(2))});
+      Value* down = b_.op(OpKind::Log1pExp, {arg(2)});
+      return o.neg(o.add(o.mul(arg(0), up), o.mul(o.sub(arg(1), arg(0)), down)));
+    });
+  } else if (dist_ == "neg_binomial_2" || dist_ == "neg_binomial_2_log") {
+    const bool log_mean = dist_ == "neg_binomial_2_log";
+    require_nonnegative_int(0, "Failures variable");
+    if (log_mean) {
+      require_finite(1, "Log location parameter");
+    } else {
+      require_positive_finite(1, "Location parameter");
+    }
+    require_positive_finite(2, "Precision parameter");
+    // lchoose(n + phi - 1, n) + n log(mu) + phi log(phi) - (n + phi) log(mu + phi),
+    // with log(mu) = eta and log(mu + phi) = log_sum_exp(eta, log(phi)) for _log.
+    t_.add({0, 2}, [&] { return negative_binomial_coefficient(arg(0), arg(2)); });
+    t_.add({0, 1}, [&] { return log_mean ? o.mul(arg(0), arg(1)) : multiply_log(arg(0), arg(1)); });
+    t_.add({2}, [&] { return o.mul(arg(2), o.log(arg(2))); });
+    t_.add({0, 1, 2}, [&] {
+      Value* log_sum = nullptr;
+      if (log_mean) {
+        // log(exp(eta) + phi) = max + log1p(exp(min - max))
+        Value* a = arg(1);
+        Value* c = o.log(arg(2));
+        Value* hi = o.select(b_.cmp(CmpPredicate::Gt, a, c), a, c);
+        Value* lo = o.select(b_.cmp(CmpPredicate::Gt, a, c), c, a);
+        log_sum = o.add(hi, b_.op(OpKind::Log1pExp, {o.sub(lo, hi)}));
+      } else {
+        log_sum = o.log(o.add(arg(1), arg(2)));
+      }
+      return o.neg(o.mul(o.add(arg(0), arg(2)), log_sum));
+    });
+  } else if (dist_ == "weibull") {
+    require(b_.cmp(CmpPredicate::Ge, arg(0), o.c(0.0)), "Random variable must be non-negative");
+    require_positive_finite(1, "Shape parameter");
+    require_positive_finite(2, "Scale parameter");
+    // log(alpha) - log(sigma) + (alpha - 1) log(y / sigma) - (y / sigma)^alpha
+    t_.add({1}, [&] { return o.log(arg(1)); });
+    t_.add({2}, [&] { return o.neg(o.log(arg(2))); });
+    t_.add({0, 1, 2}, [&] {
+      Value* ratio = o.div(arg(0), arg(2));
+      return o.sub(o.mul(o.sub(arg(1), o.c(1.0)), o.log(ratio)), b_.op(OpKind::FPow, {ratio, arg(1)}));
+    });
+  } else if (dist_ == "logistic") {
+    require_finite(1, "Location parameter");
+    require_positive_finite(2, "Scale parameter");
+    // -z - log(sigma) - 2 log1p(exp(-z)), z = (y - mu) / sigma
+    t_.add({2}, [&] { return o.neg(o.log(arg(2))); });
+    t_.add({0, 1, 2}, [&] {
+      Value* z = o.div(o.sub(arg(0), arg(1)), arg(2));
+      return o.sub(o.neg(z), o.mul(o.c(2.0), b_.op(OpKind::Log1pExp, {o.neg(z)})));
+    });
+  } else if (dist_ == "double_exponential") {
+    require_finite(1, "Location parameter");
+    require_positive_finite(2, "Scale parameter");
+    // -log(2) - log(sigma) - |y - mu| / sigma
+    t_.add({}, [&] { return o.c(-std::numbers::ln2); });
+    t_.add({2}, [&] { return o.neg(o.log(arg(2))); });
+    t_.add({0, 1, 2}, [&] { return o.neg(o.div(b_.op(OpKind::Fabs, {o.sub(arg(0), arg(1))}), arg(2))); });
+  } else if (dist_ == "gumbel") {
+    require_finite(1, "Location parameter");
+    require_positive_finite(2, "Scale parameter");
+    // -log(beta) - z - exp(-z), z = (y - mu) / beta
+    t_.add({2}, [&] { return o.neg(o.log(arg(2))); });
+    t_.add({0, 1, 2}, [&] {
+      Value* z = o.div(o.sub(arg(0), arg(1)), arg(2));
+      return o.sub(o.neg(z), o.exp(o.neg(z)));
+    });
   } else {
     VIC_UNREACHABLE() << "no density for distribution '" << dist_ << "'";
   }

@@ -15,12 +15,16 @@
 #include <boost/random/binomial_distribution.hpp>
 #include <boost/random/cauchy_distribution.hpp>
 #include <boost/random/exponential_distribution.hpp>
+#include <boost/random/extreme_value_distribution.hpp>
 #include <boost/random/gamma_distribution.hpp>
+#include <boost/random/laplace_distribution.hpp>
 #include <boost/random/lognormal_distribution.hpp>
 #include <boost/random/normal_distribution.hpp>
 #include <boost/random/poisson_distribution.hpp>
 #include <boost/random/student_t_distribution.hpp>
+#include <boost/random/uniform_01.hpp>
 #include <boost/random/uniform_real_distribution.hpp>
+#include <boost/random/weibull_distribution.hpp>
 
 #include "support/rng.h"
 
@@ -113,6 +117,38 @@ VIC_RNG(poisson)(void* rng, double lambda) {
   if (lambda == 0) return 0;
   return boost::random::poisson_distribution<long long, double>(lambda)(*static_cast<Rng*>(rng));
 }
+VIC_RNG(binomial_logit)(void* rng, double n, double alpha) {
+  if (!(n >= 0) || std::isnan(alpha)) return NAN;
+  return boost::random::binomial_distribution<long long, double>(static_cast<long long>(n),
+                                                                 1.0 / (1.0 + std::exp(-alpha)))(*static_cast<Rng*>(rng));
+}
+// A gamma-Poisson mixture: lambda ~ gamma(phi, rate phi / mu), n ~ poisson(lambda).
+VIC_RNG(neg_binomial_2)(void* rng, double mu, double phi) {
+  if (!positive(mu) || !positive(phi)) return NAN;
+  const double lambda = boost::random::gamma_distribution<double>(phi, mu / phi)(*static_cast<Rng*>(rng));
+  if (!(lambda < 1e9)) return NAN;
+  if (lambda == 0) return 0;
+  return boost::random::poisson_distribution<long long, double>(lambda)(*static_cast<Rng*>(rng));
+}
+VIC_RNG(neg_binomial_2_log)(void* rng, double eta, double phi) { return vic_neg_binomial_2_rng(rng, std::exp(eta), phi); }
+VIC_RNG(weibull)(void* rng, double alpha, double sigma) {
+  if (!positive(alpha) || !positive(sigma)) return NAN;
+  return boost::random::weibull_distribution<double>(alpha, sigma)(*static_cast<Rng*>(rng));
+}
+// The location plus the scale times a standard draw, by inverting the CDF at a uniform u in (0, 1).
+VIC_RNG(logistic)(void* rng, double mu, double sigma) {
+  if (!std::isfinite(mu) || !positive(sigma)) return NAN;
+  const double u = boost::random::uniform_01<double>()(*static_cast<Rng*>(rng));
+  return mu + sigma * std::log(u / (1 - u));
+}
+VIC_RNG(double_exponential)(void* rng, double mu, double sigma) {
+  if (!std::isfinite(mu) || !positive(sigma)) return NAN;
+  return boost::random::laplace_distribution<double>(mu, sigma)(*static_cast<Rng*>(rng));
+}
+VIC_RNG(gumbel)(void* rng, double mu, double beta) {
+  if (!std::isfinite(mu) || !positive(beta)) return NAN;
+  return boost::random::extreme_value_distribution<double>(mu, beta)(*static_cast<Rng*>(rng));
+}
 VIC_RNG(poisson_log)(void* rng, double alpha) {
   double lambda = std::exp(alpha);
   if (!std::isfinite(lambda) || lambda > 1e9) return NAN;
@@ -158,6 +194,13 @@ const std::vector<KernelSymbol>& runtime_kernels() {
       {"vic_binomial_rng", reinterpret_cast<void*>(&vic_binomial_rng)},
       {"vic_poisson_rng", reinterpret_cast<void*>(&vic_poisson_rng)},
       {"vic_poisson_log_rng", reinterpret_cast<void*>(&vic_poisson_log_rng)},
+      {"vic_binomial_logit_rng", reinterpret_cast<void*>(&vic_binomial_logit_rng)},
+      {"vic_neg_binomial_2_rng", reinterpret_cast<void*>(&vic_neg_binomial_2_rng)},
+      {"vic_neg_binomial_2_log_rng", reinterpret_cast<void*>(&vic_neg_binomial_2_log_rng)},
+      {"vic_weibull_rng", reinterpret_cast<void*>(&vic_weibull_rng)},
+      {"vic_logistic_rng", reinterpret_cast<void*>(&vic_logistic_rng)},
+      {"vic_double_exponential_rng", reinterpret_cast<void*>(&vic_double_exponential_rng)},
+      {"vic_gumbel_rng", reinterpret_cast<void*>(&vic_gumbel_rng)},
       {"vic_kernel_cholesky", reinterpret_cast<void*>(&vic_kernel_cholesky)},
       {"vic_kernel_cholesky_adjoint", reinterpret_cast<void*>(&vic_kernel_cholesky_adjoint)},
       {"vic_kernel_tri_solve", reinterpret_cast<void*>(&vic_kernel_tri_solve)},

@@ -24,6 +24,13 @@ std::vector<DistributionInfo> make_distributions() {
       {"binomial", true, A::Ints, {A::Ints, A::Reals}, {"N", "theta"}},
       {"poisson", true, A::Ints, {A::Reals}, {"lambda"}},
       {"poisson_log", true, A::Ints, {A::Reals}, {"alpha"}},
+      {"binomial_logit", true, A::Ints, {A::Ints, A::Reals}, {"N", "alpha"}},
+      {"neg_binomial_2", true, A::Ints, {A::Reals, A::Reals}, {"mu", "phi"}},
+      {"neg_binomial_2_log", true, A::Ints, {A::Reals, A::Reals}, {"eta", "phi"}},
+      {"weibull", false, A::Reals, {A::Reals, A::Reals}, {"alpha", "sigma"}},
+      {"logistic", false, A::Reals, {A::Reals, A::Reals}, {"mu", "sigma"}},
+      {"double_exponential", false, A::Reals, {A::Reals, A::Reals}, {"mu", "sigma"}},
+      {"gumbel", false, A::Reals, {A::Reals, A::Reals}, {"mu", "beta"}},
   };
 }
 

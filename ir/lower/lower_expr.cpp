@@ -355,6 +355,7 @@ LExpr FunctionLowering::lower_call(const ast::Call& e) {
   LExpr l;
   l.parameter = parameter;
   if (suffix == "_lpdf" || suffix == "_lpmf") {
+    b_->set_loc(e.loc);  // the density's checks name the call, not its last argument
     std::string dist(base);
     l.scalar = sum_over(args, [&](const std::vector<Value*>& xs) {
       std::vector<stdlib::DensityArg> dargs;

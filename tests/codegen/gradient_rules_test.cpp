@@ -134,7 +134,14 @@ INSTANTIATE_TEST_SUITE_P(
                     DensityCase{"bernoulli_logit", {D::Real}, {0}},
                     DensityCase{"binomial", {D::Unit}, {3, 10}},
                     DensityCase{"poisson", {D::Positive}, {4}},
-                    DensityCase{"poisson_log", {D::Real}, {2}}),
+                    DensityCase{"poisson_log", {D::Real}, {2}},
+                    DensityCase{"binomial_logit", {D::Real}, {3, 10}},
+                    DensityCase{"neg_binomial_2", {D::Positive, D::Positive}, {4}},
+                    DensityCase{"neg_binomial_2_log", {D::Real, D::Positive}, {4}},
+                    DensityCase{"weibull", {D::Positive, D::Positive, D::Positive}, {}},
+                    DensityCase{"logistic", {D::Real, D::Real, D::Positive}, {}},
+                    DensityCase{"double_exponential", {D::Real, D::Real, D::Positive}, {}},
+                    DensityCase{"gumbel", {D::Real, D::Real, D::Positive}, {}}),
     [](const testing::TestParamInfo<DensityCase>& info) { return info.param.name; });
 
 TEST(DensityGradient, UniformInsideItsBounds) {

@@ -171,7 +171,7 @@ model { target += normal_lpdf(1 | 0, sigma); }
   const double value = elbo->value_and_gradient(phi.data(), draws.data(), 3, identity, grad.data(), &error);
   EXPECT_EQ(value, -INFINITY);
   ASSERT_NE(error, 0);
-  EXPECT_EQ(m->model().describe_error(error), "bad_scale:3:38: normal_lpdf: Scale parameter must be positive");
+  EXPECT_EQ(m->model().describe_error(error), "bad_scale:3:19: normal_lpdf: Scale parameter must be positive");
 }
 
 TEST(CompiledElbo, OnlyTheFamiliesAskedForAreCompiled) {

@@ -1,0 +1,115 @@
+// The distributions added beyond the first set, through `target +=
+// NAME_lpdf/_lpmf(...)` in a compiled model: values against Boost.Math's
+// densities (the gradients are tests/codegen/gradient_rules_test.cpp's), a
+// parameter out of its domain rejected with Stan's message, and each _rng
+// drawing with the right mean.
+#include <gtest/gtest.h>
+
+#include <boost/math/distributions/binomial.hpp>
+#include <boost/math/distributions/extreme_value.hpp>
+#include <boost/math/distributions/laplace.hpp>
+#include <boost/math/distributions/logistic.hpp>
+#include <boost/math/distributions/negative_binomial.hpp>
+#include <boost/math/distributions/weibull.hpp>
+#include <cmath>
+#include <string>
+
+#include "test_util.h"
+
+namespace vic {
+namespace {
+
+// The value of `target += CALL;` in a model with one (unused) parameter.
+double log_density(const std::string& call, runtime::EvalError* error = nullptr) {
+  auto m =
+      testing_util::compile_source("d", "parameters {\n  real x;\n}\nmodel {\n  target += " + call + ";\n}\n", "{}");
+  EXPECT_TRUE(m);
+  if (!m) return NAN;
+  double x = 0, grad = 0;
+  runtime::EvalError e = 0;
+  const double lp = m->model().lp_grad(&x, &grad, &e);
+  if (error) *error = e;
+  if (e && !error) ADD_FAILURE() << m->model().describe_error(e);
+  return lp;
+}
+
+double inv_logit(double a) { return 1 / (1 + std::exp(-a)); }
+
+TEST(Distributions, ValuesMatchBoostMath) {
+  using namespace boost::math;
+  struct Case {
+    std::string call;
+    double expected;
+  };
+  const double mu = 3.5, phi = 2.25;
+  const Case cases[] = {
+      {"binomial_logit_lpmf(3 | 10, -0.4)", std::log(pdf(binomial_distribution<>(10, inv_logit(-0.4)), 3))},
+      {"neg_binomial_2_lpmf(4 | 3.5, 2.25)", std::log(pdf(negative_binomial_distribution<>(phi, phi / (mu + phi)), 4))},
+      {"neg_binomial_2_lpmf(0 | 3.5, 2.25)", std::log(pdf(negative_binomial_distribution<>(phi, phi / (mu + phi)), 0))},
+      {"neg_binomial_2_log_lpmf(4 | log(3.5), 2.25)",
+       std::log(pdf(negative_binomial_distribution<>(phi, phi / (mu + phi)), 4))},
+      {"weibull_lpdf(1.7 | 2.5, 1.2)", std::log(pdf(weibull_distribution<>(2.5, 1.2), 1.7))},
+      {"logistic_lpdf(0.3 | -1, 1.5)", std::log(pdf(logistic_distribution<>(-1, 1.5), 0.3))},
+      {"double_exponential_lpdf(0.3 | -1, 1.5)", std::log(pdf(laplace_distribution<>(-1, 1.5), 0.3))},
+      {"gumbel_lpdf(0.3 | -1, 1.5)", std::log(pdf(extreme_value_distribution<>(-1, 1.5), 0.3))},
+  };
+  for (const Case& c : cases) EXPECT_NEAR(log_density(c.call), c.expected, 1e-12 * std::fabs(c.expected)) << c.call;
+}
+
+TEST(Distributions, AParameterOutsideItsDomainIsRejected) {
+  // The call at the parameter x = -1 (a bad value that depends on the data
+  // alone is an error when the data are bound: tests/e2e/bad_data_test.cpp).
+  auto message = [](const std::string& call) {
+    auto m =
+        testing_util::compile_source("d", "parameters {\n  real x;\n}\nmodel {\n  target += " + call + ";\n}\n", "{}");
+    double x = -1, grad = 0;
+    runtime::EvalError e = 0;
+    m->model().lp_grad(&x, &grad, &e);
+    return e ? m->model().describe_error(e) : std::string("no error");
+  };
+  EXPECT_EQ(message("neg_binomial_2_lpmf(4 | x, 2)"),
+            "d:5:13: neg_binomial_2_lpmf: Location parameter must be positive finite");
+  EXPECT_EQ(message("neg_binomial_2_log_lpmf(4 | 0.5, x)"),
+            "d:5:13: neg_binomial_2_log_lpmf: Precision parameter must be positive finite");
+  EXPECT_EQ(message("weibull_lpdf(1 | x, 2)"), "d:5:13: weibull_lpdf: Shape parameter must be positive finite");
+  EXPECT_EQ(message("weibull_lpdf(x | 1, 2)"), "d:5:13: weibull_lpdf: Random variable must be non-negative");
+  EXPECT_EQ(message("gumbel_lpdf(1 | 0, x)"), "d:5:13: gumbel_lpdf: Scale parameter must be positive finite");
+  EXPECT_EQ(message("logistic_lpdf(1 | log(x), 1)"), "d:5:13: logistic_lpdf: Location parameter must be finite");
+}
+
+TEST(Distributions, RngDrawsHaveTheirMeans) {
+  // The mean of 4000 draws of each, in generated quantities, against the distribution's mean.
+  const std::pair<std::string, double> cases[] = {
+      {"binomial_logit_rng(10, 0.4)", 10 * inv_logit(0.4)},
+      {"neg_binomial_2_rng(3.5, 2.25)", 3.5},
+      {"neg_binomial_2_log_rng(log(3.5), 2.25)", 3.5},
+      {"weibull_rng(2.5, 1.2)", 1.2 * std::tgamma(1 + 1 / 2.5)},
+      {"logistic_rng(-1, 1.5)", -1},
+      {"double_exponential_rng(-1, 1.5)", -1},
+      {"gumbel_rng(-1, 1.5)", -1 + 1.5 * 0.5772156649015329},
+  };
+  for (const auto& [call, mean] : cases) {
+    auto m = testing_util::compile_source(
+        "r",
+        "parameters {\n  real x;\n}\nmodel {\n  x ~ normal(0, 1);\n}\ngenerated quantities {\n  real d = " + call +
+            ";\n}\n",
+        "{}");
+    ASSERT_TRUE(m) << call;
+    Rng rng(3);
+    std::vector<double> out(m->model().output_names().size());
+    double x = 0, sum = 0, squares = 0;
+    const int n = 4000;
+    for (int i = 0; i < n; ++i) {
+      runtime::EvalError e = 0;
+      m->model().constrain(&x, rng, out.data(), &e);
+      ASSERT_EQ(e, 0) << call;
+      sum += out.back();
+      squares += out.back() * out.back();
+    }
+    const double m1 = sum / n, sd = std::sqrt(squares / n - m1 * m1);
+    EXPECT_NEAR(m1, mean, 5 * sd / std::sqrt(n)) << call;
+  }
+}
+
+}  // namespace
+}  // namespace vic

@@ -89,8 +89,8 @@ DecodedSource decode_source(const std::string& bytes) {
 // Reports the first character the lexer could not place in a token (an invalid
 // byte, a stray '@', a control character) before the parser would report it as
 // some other mistake; false when there is one.
-bool check_characters(const SourceFile& file, const DecodedSource& source,
-                      const std::vector<antlr4::Token*>& tokens, Diagnostics& diags) {
+bool check_characters(const SourceFile& file, const DecodedSource& source, const std::vector<antlr4::Token*>& tokens,
+                      Diagnostics& diags) {
   for (const antlr4::Token* t : tokens) {
     if (t->getType() != VModelLexer::BAD_CHARACTER) continue;
     auto it = source.invalid_bytes.find({t->getLine(), t->getCharPositionInLine()});
@@ -98,6 +98,9 @@ bool check_characters(const SourceFile& file, const DecodedSource& source,
       char byte[8];
       std::snprintf(byte, sizeof byte, "0x%02X", it->second);
       diags.error(DiagnosticKind::InvalidUtf8, token_loc(file, t), {byte});
+    } else if (t->getText() == "\"") {
+      // A string: print, reject and fatal_error take them.
+      diags.error(DiagnosticKind::NotSupportedYet, token_loc(file, t), {"a string (print, reject, fatal_error)"});
     } else {
       // "character '@'" or "character U+001B".
       std::string what = describe_token(t);
@@ -196,9 +199,9 @@ class NestingScanner {
     if (expected != closer) {
       SourceLoc at = token_loc(file_, open);
       diags_.error(DiagnosticKind::SyntaxError, token_loc(file_, t),
-                   {"expected '" + std::string(1, expected) + "' to close the '" + open->getText() +
-                    "' at line " + std::to_string(at.line) + ", column " + std::to_string(at.column) +
-                    ", found '" + std::string(1, closer) + "'"});
+                   {"expected '" + std::string(1, expected) + "' to close the '" + open->getText() + "' at line " +
+                    std::to_string(at.line) + ", column " + std::to_string(at.column) + ", found '" +
+                    std::string(1, closer) + "'"});
       return false;
     }
     pop();
@@ -230,8 +233,8 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
 
   bool failed() const { return failed_; }
 
-  void syntaxError(antlr4::Recognizer* recognizer, antlr4::Token* offending, size_t line,
-                   size_t column, const std::string& /*antlr_message*/, std::exception_ptr e) override {
+  void syntaxError(antlr4::Recognizer* recognizer, antlr4::Token* offending, size_t line, size_t column,
+                   const std::string& /*antlr_message*/, std::exception_ptr e) override {
     if (failed_) return;
     failed_ = true;
     auto* parser = dynamic_cast<antlr4::Parser*>(recognizer);
@@ -259,7 +262,82 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
            word == "array";
   }
 
+  // A Stan construct vic does not parse yet, said as such rather than as the
+  // token the grammar did not expect: the first word of the statement (a
+  // constrained type, `while`, `print`, ...) or the offending token's
+  // context (`[a, b]`, `a[i:j]`, `T[L, U]`, `{a, b}`). Empty when none.
+  std::string unsupported_construct(antlr4::Token* offending, antlr4::Token* start) {
+    static const char* const kConstrainedTypes[] = {"simplex",
+                                                    "ordered",
+                                                    "positive_ordered",
+                                                    "unit_vector",
+                                                    "sum_to_zero_vector",
+                                                    "cholesky_factor_corr",
+                                                    "cholesky_factor_cov",
+                                                    "corr_matrix",
+                                                    "cov_matrix",
+                                                    "sum_to_zero_matrix",
+                                                    "column_stochastic_matrix",
+                                                    "row_stochastic_matrix"};
+    static const char* const kStatements[] = {"while",  "break",       "continue", "print",
+                                              "reject", "fatal_error", "profile"};
+    if (!start) start = statement_start(offending->getTokenIndex());
+    if (start) {
+      const std::string first = start->getText();
+      for (const char* t : kConstrainedTypes)
+        if (first == t) return "the constrained type '" + first + "'";
+      for (const char* w : kStatements)
+        if (first == w) return "the '" + first + "' statement";
+    }
+    const std::string text = offending->getText();
+    const size_t i = offending->getTokenIndex();
+    const std::string previous = i > 0 ? tokens_.get(i - 1)->getText() : "";
+    const std::string next = is_eof(offending) ? "" : tokens_.get(i + 1)->getText();
+    if (text == "T" && next == "[") return "truncation 'T[L, U]'";
+    if (text == ":" && inside_brackets(i)) return "slicing 'a[i:j]'";
+    if (text == "[" &&
+        (previous == "=" || previous == "(" || previous == "," || previous == "+=" || previous == "return"))
+      return "the row-vector literal '[a, b]'";
+    if (text == "{" && (previous == "=" || previous == "(" || previous == ",")) return "the array literal '{a, b}'";
+    return "";
+  }
+
+  // The first token of the statement the token at `index` is in: the one after
+  // the last ';', '{' or '}' before it (null at the file's start).
+  antlr4::Token* statement_start(size_t index) {
+    for (size_t k = index; k-- > 0;) {
+      const std::string t = tokens_.get(k)->getText();
+      if (t == ";" || t == "{" || t == "}") return k + 1 <= index ? tokens_.get(k + 1) : nullptr;
+    }
+    return nullptr;
+  }
+
+  // Whether the token at `index` is inside an unclosed '[' (of its statement).
+  bool inside_brackets(size_t index) {
+    int depth = 0;
+    for (size_t k = index; k-- > 0;) {
+      const std::string t = tokens_.get(k)->getText();
+      if (t == ";" || t == "{" || t == "}") return false;
+      if (t == "]" || t == ")") ++depth;
+      if (t == "[" || t == "(") {
+        if (depth == 0) return t == "[";
+        --depth;
+      }
+    }
+    return false;
+  }
+
   void report(antlr4::Parser& parser, antlr4::Token* offending, antlr4::Token* start, SourceLoc loc) {
+    if (std::string what = unsupported_construct(offending, start); !what.empty()) {
+      // A statement or a type is named where it starts.
+      SourceLoc at = loc;
+      if (what.find("' statement") != std::string::npos || what.rfind("the constrained type", 0) == 0) {
+        if (antlr4::Token* first = start ? start : statement_start(offending->getTokenIndex()))
+          at = token_loc(file_, first);
+      }
+      diags_.error(DiagnosticKind::NotSupportedYet, at, {what});
+      return;
+    }
     antlr4::misc::IntervalSet expected = parser.getExpectedTokens();
     const antlr4::dfa::Vocabulary& vocabulary = parser.getVocabulary();
     antlr4::ParserRuleContext* context = parser.getContext();
@@ -270,10 +348,11 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
       if (offending->getText() == "functions") {
         diags_.error(DiagnosticKind::SyntaxError, loc, {"the 'functions' block is not supported"});
       } else {
-        Diagnostic& d = diags_.error(
-            DiagnosticKind::SyntaxError, loc,
-            {"expected a block ('data', 'transformed data', 'parameters', 'transformed parameters', "
-             "'model' or 'generated quantities'), found " + found});
+        Diagnostic& d =
+            diags_.error(DiagnosticKind::SyntaxError, loc,
+                         {"expected a block ('data', 'transformed data', 'parameters', 'transformed parameters', "
+                          "'model' or 'generated quantities'), found " +
+                          found});
         if (!is_eof(offending)) {
           d.hints.push_back("statements and declarations must be inside a block, e.g. 'model { ... }'");
         }
@@ -366,8 +445,8 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
       if (name == op) return true;
     // Keywords that may also be names are covered by "a name".
     if (!wants_name) return false;
-    for (const char* word : {"'lower'", "'upper'", "'in'", "'data'", "'transformed'", "'parameters'",
-                             "'model'", "'generated'", "'quantities'"})
+    for (const char* word : {"'lower'", "'upper'", "'in'", "'data'", "'transformed'", "'parameters'", "'model'",
+                             "'generated'", "'quantities'"})
       if (name == word) return true;
     return false;
   }
@@ -433,8 +512,7 @@ class AstBuilder {
     if (block != ast::BlockKind::Data && block != ast::BlockKind::Parameters) return;
     const std::string name = ast::block_kind_name(block);
     if (stmt.kind != ast::StmtKind::Decl) {
-      diags_.error(DiagnosticKind::SyntaxError, stmt.loc,
-                   {"only declarations are allowed in the " + name + " block"});
+      diags_.error(DiagnosticKind::SyntaxError, stmt.loc, {"only declarations are allowed in the " + name + " block"});
       failed_ = true;
     } else if (const ast::VarDecl& d = *stmt.as<ast::DeclStmt>().decl; d.init) {
       diags_.error(DiagnosticKind::SyntaxError, d.init->loc,
@@ -494,8 +572,7 @@ class AstBuilder {
       ast::ExprPtr lower = expression(c->expression(0));
       ast::ExprPtr upper = expression(c->expression(1));
       ast::StmtPtr body = statement(c->statement(), false);
-      return std::make_unique<ast::ForStmt>(at, std::move(index), std::move(lower), std::move(upper),
-                                            std::move(body));
+      return std::make_unique<ast::ForStmt>(at, std::move(index), std::move(lower), std::move(upper), std::move(body));
     }
     if (auto* c = dynamic_cast<VModelParser::IfStatementContext*>(ctx)) {
       ast::ExprPtr cond = expression(c->expression());
@@ -611,12 +688,12 @@ class AstBuilder {
 
   static ast::BinaryOp binary_op(const std::string& op) {
     static const std::unordered_map<std::string, ast::BinaryOp> kOps = {
-        {"+", ast::BinaryOp::Add},       {"-", ast::BinaryOp::Sub},        {"*", ast::BinaryOp::Mul},
-        {"/", ast::BinaryOp::Div},       {"%/%", ast::BinaryOp::IntDiv},   {"%", ast::BinaryOp::Mod},
-        {"^", ast::BinaryOp::Pow},       {".*", ast::BinaryOp::EltMul},    {"./", ast::BinaryOp::EltDiv},
-        {"<", ast::BinaryOp::Less},      {"<=", ast::BinaryOp::LessEq},    {">", ast::BinaryOp::Greater},
-        {">=", ast::BinaryOp::GreaterEq}, {"==", ast::BinaryOp::Equal},    {"!=", ast::BinaryOp::NotEqual},
-        {"&&", ast::BinaryOp::And},      {"||", ast::BinaryOp::Or},
+        {"+", ast::BinaryOp::Add},        {"-", ast::BinaryOp::Sub},      {"*", ast::BinaryOp::Mul},
+        {"/", ast::BinaryOp::Div},        {"%/%", ast::BinaryOp::IntDiv}, {"%", ast::BinaryOp::Mod},
+        {"^", ast::BinaryOp::Pow},        {".*", ast::BinaryOp::EltMul},  {"./", ast::BinaryOp::EltDiv},
+        {"<", ast::BinaryOp::Less},       {"<=", ast::BinaryOp::LessEq},  {">", ast::BinaryOp::Greater},
+        {">=", ast::BinaryOp::GreaterEq}, {"==", ast::BinaryOp::Equal},   {"!=", ast::BinaryOp::NotEqual},
+        {"&&", ast::BinaryOp::And},       {"||", ast::BinaryOp::Or},
     };
     return kOps.at(op);
   }
@@ -625,8 +702,7 @@ class AstBuilder {
   // nesting however long it is (10^5 terms parse): its depth is one more than
   // its deepest operand's.
   template <typename Operand, typename Build>
-  ast::ExprPtr left_chain(const std::vector<Operand*>& operands, const std::vector<antlr4::Token*>& ops,
-                          Build build) {
+  ast::ExprPtr left_chain(const std::vector<Operand*>& operands, const std::vector<antlr4::Token*>& ops, Build build) {
     ast::ExprPtr result = build(operands[0]);
     int operand_depth = depth(result);
     for (size_t i = 1; i < operands.size(); ++i) {
@@ -684,9 +760,7 @@ class AstBuilder {
     return e;
   }
 
-  ast::ExprPtr prefix(VModelParser::PrefixExprContext* ctx) {
-    return apply_prefix(ctx->ops, power(ctx->powerExpr()));
-  }
+  ast::ExprPtr prefix(VModelParser::PrefixExprContext* ctx) { return apply_prefix(ctx->ops, power(ctx->powerExpr())); }
 
   // a ^ p1 b1 ^ p2 b2 ... (p = prefix operators): a ^ (p1 (b1 ^ (p2 (b2 ...)))).
   ast::ExprPtr power(VModelParser::PowerExprContext* ctx) {
@@ -776,8 +850,7 @@ std::unique_ptr<ast::Program> parse_program(const SourceFile& file, Diagnostics&
   const uint64_t needed = tokens.size() * kParseBytesPerToken;
   if (needed > limits::memory_budget_bytes()) {
     diags.error(DiagnosticKind::SourceTooLarge, SourceLoc{&file, 1, 1},
-                {std::to_string(tokens.size()), limits::format_bytes(needed),
-                 limits::describe_memory_budget()});
+                {std::to_string(tokens.size()), limits::format_bytes(needed), limits::describe_memory_budget()});
     return nullptr;
   }
 

@@ -839,3 +839,40 @@ TEST(FrontendDiagnostics, RngInTransformedDataNotSupportedYet) {
 
 }  // namespace
 }  // namespace vic
+
+namespace vic {
+namespace {
+
+// Stan constructs vic does not parse yet are named as such, where they start,
+// not reported as the token the grammar did not expect.
+TEST(FrontendDiagnostics, UnparsedStanConstructsAreNamed) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"parameters { simplex[3] theta; }", "m.vmodel:1:14: error: the constrained type 'simplex' is not supported yet"},
+      {"parameters { cholesky_factor_corr[3] L; }",
+       "m.vmodel:1:14: error: the constrained type 'cholesky_factor_corr' is not supported yet"},
+      {"parameters { real y; } model { while (1) { } }",
+       "m.vmodel:1:32: error: the 'while' statement is not supported yet"},
+      {"parameters { real y; } model { print(y); }", "m.vmodel:1:32: error: the 'print' statement is not supported yet"},
+      {"model { for (i in 1:3) { break; } }", "m.vmodel:1:26: error: the 'break' statement is not supported yet"},
+      {"model { reject(\"no\"); }",
+       "m.vmodel:1:16: error: a string (print, reject, fatal_error) is not supported yet"},
+      {"parameters { real y; } model { row_vector[2] r = [y, y]; }",
+       "m.vmodel:1:50: error: the row-vector literal '[a, b]' is not supported yet"},
+      {"parameters { real y; } model { array[2] real a = {y, y}; }",
+       "m.vmodel:1:50: error: the array literal '{a, b}' is not supported yet"},
+      {"parameters { vector[3] y; } model { target += sum(y[1:2]); }",
+       "m.vmodel:1:54: error: slicing 'a[i:j]' is not supported yet"},
+      {"parameters { real y; } model { y ~ normal(0, 1) T[0, ]; }",
+       "m.vmodel:1:49: error: truncation 'T[L, U]' is not supported yet"},
+  };
+  for (const auto& [source, message] : cases) {
+    SourceFile file("m.vmodel", source);
+    Diagnostics diags;
+    frontend::parse_and_check(file, diags);
+    const std::string text = diags.str();
+    EXPECT_EQ(text.substr(0, text.find('\n')), message) << source;
+  }
+}
+
+}  // namespace
+}  // namespace vic

@@ -196,7 +196,15 @@ std::optional<ContainerResult> build_container_function(Builder& b, const std::s
   ContainerResult r;
   const ContainerArg& x = args[0];
   if (name == "sum") {
-    r.scalar = x.shape == ArgShape::Scalar ? x.scalar : sum(b, x.elements);
+    if (x.shape == ArgShape::Scalar) {
+      r.scalar = x.scalar;
+    } else if (x.elements.element_type == Type::I64) {
+      // The sum of ints is an int, as in Stan.
+      r.scalar = fold(b, x.elements, b.const_i64(0),
+                      [](Builder& in, Value* acc, Value* e) { return in.op(OpKind::IAdd, {acc, e}); });
+    } else {
+      r.scalar = sum(b, x.elements);
+    }
   } else if (name == "mean") {
     r.scalar = b.op(OpKind::FDiv, {sum(b, x.elements), b.op(OpKind::IToF, {x.elements.size})});
   } else if (name == "sd") {

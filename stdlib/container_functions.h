@@ -28,6 +28,8 @@ struct Elements {
   // The tensor whose elements these are, in order, when there is one (a
   // whole variable, a product): reductions of it are tensor.reduce ops.
   ir::Value* tensor = nullptr;
+  // i64 for an int array's elements.
+  ir::Type element_type = ir::Type::F64;
 };
 
 struct ContainerArg {

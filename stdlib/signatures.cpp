@@ -59,7 +59,9 @@ std::vector<FunctionInfo> make_functions() {
   fs.push_back({"binary_log_loss", {{{A::Int, A::Real}, R::Real}}});
   fs.push_back({"min", {{{A::Int, A::Int}, R::Int}, {{A::Real, A::Real}, R::Real}}});
   for (const char* name : {"int_step", "is_inf", "is_nan"}) fs.push_back({name, {{{A::Real}, R::Int}}});
-  for (const char* name : {"sum", "mean", "sd"}) {
+  // sum of ints is an int.
+  fs.push_back({"sum", {{{A::Ints}, R::Int}, {{A::Elements}, R::Real}}});
+  for (const char* name : {"mean", "sd"}) {
     fs.push_back({name, {{{A::Elements}, R::Real}}});
   }
   fs.push_back({"dot_product", {{{A::RealVector, A::RealVector}, R::Real}}});

@@ -244,7 +244,7 @@ stdlib::ContainerArg FunctionLowering::container_arg(const LExpr& x, const ast::
             : type.shape == ast::Shape::Vector         ? stdlib::ArgShape::Vector
             : type.shape == ast::Shape::RowVector      ? stdlib::ArgShape::RowVector
                                                        : stdlib::ArgShape::Matrix;
-  a.elements = {x.size, x.dims, x.element, x.tensor};
+  a.elements = {x.size, x.dims, x.element, x.tensor, type.base == ast::BaseType::Int ? Type::I64 : Type::F64};
   return a;
 }
 

@@ -106,11 +106,12 @@ TEST(ScalarFunctions, IntValuedFunctionsAndConstants) {
   // Each term is 1 when the function is right, so the density is the count of them.
   auto m = testing_util::compile_source("ints", R"(data {
   int n;
+  array[3] int k;
 }
 transformed data {
   real inf = positive_infinity();
   real nan = not_a_number();
-  array[10] int ok;
+  array[11] int ok;
   ok[1] = abs(-n) == 3;
   ok[2] = max(n, -5) == 3 && max(-5, n) == 3;
   ok[3] = min(n, 7) == 3;
@@ -121,6 +122,9 @@ transformed data {
   ok[8] = machine_precision() == 2.0 ^ -52;
   ok[9] = abs(n - 10) == 7;
   ok[10] = lchoose(5, 2) > 2.302 && lchoose(5, 2) < 2.303;
+  // The sum of ints is an int (an int's declaration takes it; %/% needs ints).
+  int s = sum(k);
+  ok[11] = s %/% 2 == 3;
 }
 parameters {
   real x;
@@ -130,11 +134,11 @@ model {
   x ~ normal(0, 1);
 }
 )",
-                                        R"({"n": 3})");
+                                        R"({"n": 3, "k": [1, 2, 4]})");
   ASSERT_TRUE(m);
   double x = 0, grad = 0;
   runtime::EvalError error = 0;
-  EXPECT_EQ(m->model().lp_grad(&x, &grad, &error), 10.0);
+  EXPECT_EQ(m->model().lp_grad(&x, &grad, &error), 11.0);
 }
 
 }  // namespace

@@ -89,7 +89,7 @@ TEST(FrontendTypes, ComparisonsLogicAndConditionals) {
 
 TEST(FrontendTypes, Calls) {
   EXPECT_EQ(type_of("sum(y)"), "real data");
-  EXPECT_EQ(type_of("sum(counts)"), "real data");
+  EXPECT_EQ(type_of("sum(counts)"), "int data");  // as in Stan
   EXPECT_EQ(type_of("sum(theta)"), "real param");
   EXPECT_EQ(type_of("exp(k)"), "real data");
   EXPECT_EQ(type_of("exp(theta)"), "vector param");

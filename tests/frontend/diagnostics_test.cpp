@@ -345,7 +345,7 @@ TEST(FrontendDiagnostics, WrongArgumentTypeForFunction) {
             "model { target += sum(x); }\n");
   EXPECT_EQ(r.first_kind, "NoMatchingSignature");
   EXPECT_EQ(r.text,
-            "m.vmodel:2:19: error: no signature of 'sum' takes (real); expected sum(vector)\n"
+            "m.vmodel:2:19: error: no signature of 'sum' takes (real); expected sum(ints) or sum(vector)\n"
             "    model { target += sum(x); }\n"
             "                      ^\n");
 }

@@ -51,7 +51,7 @@ enum class Dependence { Data, Parameter };
 // ---------------------------------------------------------------------------
 // Expressions
 
-enum class ExprKind { IntLiteral, RealLiteral, Variable, Unary, Binary, Index, Call, Conditional };
+enum class ExprKind { IntLiteral, RealLiteral, Variable, Unary, Binary, Index, Call, Conditional, Range };
 
 struct VarDecl;
 
@@ -168,6 +168,14 @@ struct Conditional : Expr {
         then_expr(std::move(then_expr)),
         else_expr(std::move(else_expr)) {}
   ExprPtr cond, then_expr, else_expr;
+};
+
+// `lo:hi` inside an index: the ints lo, lo + 1, ..., hi (none when hi < lo),
+// an int array indexing as a multi-index does. `lo` or `hi` is null when left out.
+struct Range : Expr {
+  static constexpr ExprKind kKind = ExprKind::Range;
+  Range(SourceLoc loc, ExprPtr lo, ExprPtr hi) : Expr(kKind, loc), lo(std::move(lo)), hi(std::move(hi)) {}
+  ExprPtr lo, hi;
 };
 
 // ---------------------------------------------------------------------------

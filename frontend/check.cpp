@@ -30,23 +30,34 @@ Type container(Shape shape) { return {BaseType::Real, shape, 0, false}; }
 // The role of a block's variables, for "data variables are read-only".
 const char* variable_role(ast::BlockKind block) {
   switch (block) {
-    case ast::BlockKind::Data: return "data";
-    case ast::BlockKind::TransformedData: return "transformed data";
-    case ast::BlockKind::Parameters: return "parameter";
-    case ast::BlockKind::TransformedParameters: return "transformed parameter";
-    case ast::BlockKind::Model: return "model";
-    case ast::BlockKind::GeneratedQuantities: return "generated quantities";
+    case ast::BlockKind::Data:
+      return "data";
+    case ast::BlockKind::TransformedData:
+      return "transformed data";
+    case ast::BlockKind::Parameters:
+      return "parameter";
+    case ast::BlockKind::TransformedParameters:
+      return "transformed parameter";
+    case ast::BlockKind::Model:
+      return "model";
+    case ast::BlockKind::GeneratedQuantities:
+      return "generated quantities";
   }
   return "?";
 }
 
 const char* assign_op_spelling(ast::AssignOp op) {
   switch (op) {
-    case ast::AssignOp::Assign: return "=";
-    case ast::AssignOp::AddAssign: return "+=";
-    case ast::AssignOp::SubAssign: return "-=";
-    case ast::AssignOp::MulAssign: return "*=";
-    case ast::AssignOp::DivAssign: return "/=";
+    case ast::AssignOp::Assign:
+      return "=";
+    case ast::AssignOp::AddAssign:
+      return "+=";
+    case ast::AssignOp::SubAssign:
+      return "-=";
+    case ast::AssignOp::MulAssign:
+      return "*=";
+    case ast::AssignOp::DivAssign:
+      return "/=";
   }
   return "?";
 }
@@ -235,8 +246,7 @@ void Checker::check_decl(ast::VarDecl& d) {
     check_expr(*d.init);
     if (!d.init->type.error && !assignable(declared, d.init->type)) {
       diags_.error(DiagnosticKind::TypeMismatch, d.init->loc,
-                   {"cannot assign " + with_article(d.init->type) + " to '" + d.name + "' of type " +
-                    declared.str()});
+                   {"cannot assign " + with_article(d.init->type) + " to '" + d.name + "' of type " + declared.str()});
     }
   }
   // Which values can change with the parameters: parameters, transformed
@@ -251,7 +261,8 @@ void Checker::check_decl(ast::VarDecl& d) {
         dep = Dependence::Parameter;
       }
       break;
-    default: break;
+    default:
+      break;
   }
   dependence_[&d] = dep;
   declare(d);
@@ -281,16 +292,16 @@ void Checker::check_assign(ast::AssignStmt& s) {
     std::optional<Type> result = binary_result(kOps[static_cast<int>(s.op)], s.lhs->type, s.rhs->type);
     if (!result) {
       diags_.error(DiagnosticKind::TypeMismatch, s.loc,
-                   {std::string("cannot apply '") + assign_op_spelling(s.op) + "' to " + s.lhs->type.str() +
-                    " and " + s.rhs->type.str()});
+                   {std::string("cannot apply '") + assign_op_spelling(s.op) + "' to " + s.lhs->type.str() + " and " +
+                    s.rhs->type.str()});
       return;
     }
     value = *result;
   }
   if (!assignable(s.lhs->type, value)) {
-    diags_.error(DiagnosticKind::TypeMismatch, s.loc,
-                 {"cannot assign " + with_article(value) + " to '" + expr_to_source(*s.lhs) + "' of type " +
-                  s.lhs->type.str()});
+    diags_.error(
+        DiagnosticKind::TypeMismatch, s.loc,
+        {"cannot assign " + with_article(value) + " to '" + expr_to_source(*s.lhs) + "' of type " + s.lhs->type.str()});
   }
 }
 
@@ -321,12 +332,27 @@ void Checker::check_expr(ast::Expr& e) {
       e.type = Type::real_scalar();
       e.dependence = Dependence::Data;
       return;
-    case ast::ExprKind::Variable: check_variable(e.as<ast::Variable>()); return;
-    case ast::ExprKind::Unary: check_unary(e.as<ast::Unary>()); return;
-    case ast::ExprKind::Binary: check_binary(e.as<ast::Binary>()); return;
-    case ast::ExprKind::Index: check_index(e.as<ast::Index>()); return;
-    case ast::ExprKind::Call: check_call(e.as<ast::Call>()); return;
-    case ast::ExprKind::Conditional: check_conditional(e.as<ast::Conditional>()); return;
+    case ast::ExprKind::Variable:
+      check_variable(e.as<ast::Variable>());
+      return;
+    case ast::ExprKind::Unary:
+      check_unary(e.as<ast::Unary>());
+      return;
+    case ast::ExprKind::Binary:
+      check_binary(e.as<ast::Binary>());
+      return;
+    case ast::ExprKind::Index:
+      check_index(e.as<ast::Index>());
+      return;
+    case ast::ExprKind::Call:
+      check_call(e.as<ast::Call>());
+      return;
+    case ast::ExprKind::Conditional:
+      check_conditional(e.as<ast::Conditional>());
+      return;
+    case ast::ExprKind::Range:
+      check_range(e.as<ast::Range>());
+      return;
   }
 }
 
@@ -394,11 +420,29 @@ void Checker::type_binary(ast::Binary& e) {
   Diagnostic& d = diags_.error(DiagnosticKind::TypeMismatch, e.loc,
                                {std::string("cannot apply '") + ast::binary_op_spelling(e.op) + "' to " +
                                 e.lhs->type.str() + " and " + e.rhs->type.str()});
-  if ((e.op == BinaryOp::Mul || e.op == BinaryOp::Div) && is_container(e.lhs->type) &&
-      e.lhs->type == e.rhs->type) {
-    d.hints.push_back(std::string("for elementwise ") + (e.op == BinaryOp::Mul ? "multiplication use '.*'" : "division use './'"));
+  if ((e.op == BinaryOp::Mul || e.op == BinaryOp::Div) && is_container(e.lhs->type) && e.lhs->type == e.rhs->type) {
+    d.hints.push_back(std::string("for elementwise ") +
+                      (e.op == BinaryOp::Mul ? "multiplication use '.*'" : "division use './'"));
   }
   e.type = Type::poisoned();
+}
+
+// `lo:hi`: int ends; an int array (the checker of the index it is in says where it may be).
+void Checker::check_range(ast::Range& e) {
+  e.dependence = Dependence::Data;
+  bool ok = true;
+  for (ast::ExprPtr* end : {&e.lo, &e.hi}) {
+    if (!*end) continue;
+    check_expr(**end);
+    e.dependence = join(e.dependence, (*end)->dependence);
+    if ((*end)->type.error) {
+      ok = false;
+    } else if (!(*end)->type.is_int_scalar()) {
+      diags_.error(DiagnosticKind::NonIntIndex, (*end)->loc, {(*end)->type.str()});
+      ok = false;
+    }
+  }
+  e.type = ok ? Type{BaseType::Int, Shape::Scalar, 1, false} : Type::poisoned();
 }
 
 void Checker::check_index(ast::Index& e) {
@@ -410,9 +454,11 @@ void Checker::check_index(ast::Index& e) {
     e.dependence = join(e.dependence, index->dependence);
     if (index->type.error) {
       ok = false;
-    } else if (!index->type.is_int_scalar() &&
-               !(e.indices.size() == 1 && index->type.base == BaseType::Int && index->type.array_rank == 1 &&
-                 index->type.shape == Shape::Scalar)) {
+    } else if (index->kind == ast::ExprKind::Range && e.indices.size() > 1) {
+      diags_.error(DiagnosticKind::NotSupportedYet, index->loc, {"a slice beside another index ('x[i:j, k]')"});
+      ok = false;
+    } else if (!index->type.is_int_scalar() && !(e.indices.size() == 1 && index->type.base == BaseType::Int &&
+                                                 index->type.array_rank == 1 && index->type.shape == Shape::Scalar)) {
       diags_.error(DiagnosticKind::NonIntIndex, index->loc, {index->type.str()});
       ok = false;
     }
@@ -430,6 +476,13 @@ void Checker::check_index(ast::Index& e) {
   if (multi && ((base.array_rank == 0 && (base.shape == Shape::Vector || base.shape == Shape::RowVector)) ||
                 (base.array_rank == 1 && base.shape == Shape::Scalar))) {
     e.type = base;
+    return;
+  }
+  if (multi) {
+    diags_.error(DiagnosticKind::NotSupportedYet, e.indices[0]->loc,
+                 {std::string(e.indices[0]->kind == ast::ExprKind::Range ? "a slice" : "a multi-index") + " of " +
+                  base.str() + " (vic takes them of vectors and one-dimensional arrays)"});
+    e.type = Type::poisoned();
     return;
   }
   if (n > base.num_dims()) {

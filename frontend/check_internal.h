@@ -47,6 +47,7 @@ class Checker {
   void type_binary(ast::Binary& e);
   void check_index(ast::Index& e);
   void check_conditional(ast::Conditional& e);
+  void check_range(ast::Range& e);
 
   // --- calls (check_call.cpp) ---
   void check_call(ast::Call& e);

@@ -294,7 +294,14 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
     const std::string previous = i > 0 ? tokens_.get(i - 1)->getText() : "";
     const std::string next = is_eof(offending) ? "" : tokens_.get(i + 1)->getText();
     if (text == "T" && next == "[") return "truncation 'T[L, U]'";
-    if (text == ":" && inside_brackets(i)) return "slicing 'a[i:j]'";
+    if (text == "=" || text == "+=" || text == "-=" || text == "*=" || text == "/=") {
+      // `x[i:j] = ...`: the statement was read as an expression up to here.
+      for (size_t k = i; k-- > 0;) {
+        const std::string t = tokens_.get(k)->getText();
+        if (t == ";" || t == "{" || t == "}") break;
+        if (t == ":") return "assigning to a slice ('x[i:j] = ...')";
+      }
+    }
     if (text == "[" &&
         (previous == "=" || previous == "(" || previous == "," || previous == "+=" || previous == "return"))
       return "the row-vector literal '[a, b]'";
@@ -310,21 +317,6 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
       if (t == ";" || t == "{" || t == "}") return k + 1 <= index ? tokens_.get(k + 1) : nullptr;
     }
     return nullptr;
-  }
-
-  // Whether the token at `index` is inside an unclosed '[' (of its statement).
-  bool inside_brackets(size_t index) {
-    int depth = 0;
-    for (size_t k = index; k-- > 0;) {
-      const std::string t = tokens_.get(k)->getText();
-      if (t == ";" || t == "{" || t == "}") return false;
-      if (t == "]" || t == ")") ++depth;
-      if (t == "[" || t == "(") {
-        if (depth == 0) return t == "[";
-        --depth;
-      }
-    }
-    return false;
   }
 
   void report(antlr4::Parser& parser, antlr4::Token* offending, antlr4::Token* start, SourceLoc loc) {
@@ -648,6 +640,23 @@ class AstBuilder {
   // tracked so that no tree deeper than kMaxExpressionDepth is made (deeper
   // input is replaced by a literal after a NestingTooDeep diagnostic).
 
+  // The indices of `x[...]`: expressions, and slices `lo:hi` as Range nodes.
+  std::vector<ast::ExprPtr> index_list(VModelParser::IndexListContext* ctx) {
+    std::vector<ast::ExprPtr> out;
+    for (VModelParser::IndexItemContext* item : ctx->indexItem()) {
+      if (auto* single = dynamic_cast<VModelParser::SingleIndexContext*>(item)) {
+        out.push_back(expression(single->expression()));
+        continue;
+      }
+      auto* range = dynamic_cast<VModelParser::RangeIndexContext*>(item);
+      ast::ExprPtr lo = range->lo ? expression(range->lo) : nullptr;
+      ast::ExprPtr hi = range->hi ? expression(range->hi) : nullptr;
+      const int d = std::max(lo ? depth(lo) : 0, hi ? depth(hi) : 0);
+      out.push_back(finish(std::make_unique<ast::Range>(loc(item->getStart()), std::move(lo), std::move(hi)), d));
+    }
+    return out;
+  }
+
   std::vector<ast::ExprPtr> expression_list(VModelParser::ExpressionListContext* ctx) {
     std::vector<ast::ExprPtr> out;
     if (!ctx) return out;
@@ -780,7 +789,7 @@ class AstBuilder {
     ast::ExprPtr e = primary(ctx->primary());
     for (VModelParser::PostfixOpContext* op : ctx->postfixOp()) {
       if (auto* suffix = dynamic_cast<VModelParser::IndexSuffixContext*>(op)) {
-        std::vector<ast::ExprPtr> indices = expression_list(suffix->expressionList());
+        std::vector<ast::ExprPtr> indices = index_list(suffix->indexList());
         int d = depth(e);
         for (const ast::ExprPtr& i : indices) d = std::max(d, depth(i));
         e = finish(std::make_unique<ast::Index>(loc(suffix->getStart()), std::move(e), std::move(indices)), d);

@@ -62,7 +62,9 @@ class Printer {
 
   void stmt(const ast::Stmt& s, int indent) {
     switch (s.kind) {
-      case ast::StmtKind::Decl: decl(*s.as<ast::DeclStmt>().decl, indent); return;
+      case ast::StmtKind::Decl:
+        decl(*s.as<ast::DeclStmt>().decl, indent);
+        return;
       case ast::StmtKind::Assign: {
         const auto& a = s.as<ast::AssignStmt>();
         static const char* const kOps[] = {"=", "+=", "-=", "*=", "/="};
@@ -117,15 +119,21 @@ class Printer {
   std::string expr(const ast::Expr& e) {
     std::string s;
     switch (e.kind) {
-      case ast::ExprKind::IntLiteral: s = "(lit " + std::to_string(e.as<ast::IntLiteral>().value); break;
-      case ast::ExprKind::RealLiteral: s = "(lit " + real_spelling(e.as<ast::RealLiteral>().value); break;
-      case ast::ExprKind::Variable: s = "(var " + e.as<ast::Variable>().name; break;
+      case ast::ExprKind::IntLiteral:
+        s = "(lit " + std::to_string(e.as<ast::IntLiteral>().value);
+        break;
+      case ast::ExprKind::RealLiteral:
+        s = "(lit " + real_spelling(e.as<ast::RealLiteral>().value);
+        break;
+      case ast::ExprKind::Variable:
+        s = "(var " + e.as<ast::Variable>().name;
+        break;
       case ast::ExprKind::Unary: {
         const auto& u = e.as<ast::Unary>();
-        const char* op = u.op == ast::UnaryOp::Negate  ? "neg"
-                         : u.op == ast::UnaryOp::Plus  ? "plus"
-                         : u.op == ast::UnaryOp::Not   ? "not"
-                                                       : "transpose";
+        const char* op = u.op == ast::UnaryOp::Negate ? "neg"
+                         : u.op == ast::UnaryOp::Plus ? "plus"
+                         : u.op == ast::UnaryOp::Not  ? "not"
+                                                      : "transpose";
         s = std::string("(") + op + " " + expr(*u.operand);
         break;
       }
@@ -157,6 +165,11 @@ class Printer {
         s = "(?: " + expr(*c.cond) + " " + expr(*c.then_expr) + " " + expr(*c.else_expr);
         break;
       }
+      case ast::ExprKind::Range: {
+        const auto& r = e.as<ast::Range>();
+        s = "(range " + (r.lo ? expr(*r.lo) : std::string("_")) + " " + (r.hi ? expr(*r.hi) : std::string("_"));
+        break;
+      }
     }
     return s + annotation(e);
   }
@@ -167,30 +180,42 @@ class Printer {
 // Binding strength for expr_to_source: higher binds tighter.
 int precedence(const ast::Expr& e) {
   switch (e.kind) {
-    case ast::ExprKind::Conditional: return 0;
-    case ast::ExprKind::Unary: return e.as<ast::Unary>().op == ast::UnaryOp::Transpose ? 10 : 8;
+    case ast::ExprKind::Conditional:
+    case ast::ExprKind::Range:
+      return 0;
+    case ast::ExprKind::Unary:
+      return e.as<ast::Unary>().op == ast::UnaryOp::Transpose ? 10 : 8;
     case ast::ExprKind::Binary:
       switch (e.as<ast::Binary>().op) {
-        case ast::BinaryOp::Or: return 1;
-        case ast::BinaryOp::And: return 2;
+        case ast::BinaryOp::Or:
+          return 1;
+        case ast::BinaryOp::And:
+          return 2;
         case ast::BinaryOp::Equal:
-        case ast::BinaryOp::NotEqual: return 3;
+        case ast::BinaryOp::NotEqual:
+          return 3;
         case ast::BinaryOp::Less:
         case ast::BinaryOp::LessEq:
         case ast::BinaryOp::Greater:
-        case ast::BinaryOp::GreaterEq: return 4;
+        case ast::BinaryOp::GreaterEq:
+          return 4;
         case ast::BinaryOp::Add:
-        case ast::BinaryOp::Sub: return 5;
+        case ast::BinaryOp::Sub:
+          return 5;
         case ast::BinaryOp::Mul:
         case ast::BinaryOp::Div:
         case ast::BinaryOp::IntDiv:
-        case ast::BinaryOp::Mod: return 6;
+        case ast::BinaryOp::Mod:
+          return 6;
         case ast::BinaryOp::EltMul:
-        case ast::BinaryOp::EltDiv: return 7;
-        case ast::BinaryOp::Pow: return 9;
+        case ast::BinaryOp::EltDiv:
+          return 7;
+        case ast::BinaryOp::Pow:
+          return 9;
       }
       return 0;
-    default: return 10;
+    default:
+      return 10;
   }
 }
 
@@ -205,9 +230,12 @@ std::string print_ast(const ast::Program& program) { return Printer().print(prog
 
 std::string expr_to_source(const ast::Expr& e) {
   switch (e.kind) {
-    case ast::ExprKind::IntLiteral: return std::to_string(e.as<ast::IntLiteral>().value);
-    case ast::ExprKind::RealLiteral: return real_spelling(e.as<ast::RealLiteral>().value);
-    case ast::ExprKind::Variable: return e.as<ast::Variable>().name;
+    case ast::ExprKind::IntLiteral:
+      return std::to_string(e.as<ast::IntLiteral>().value);
+    case ast::ExprKind::RealLiteral:
+      return real_spelling(e.as<ast::RealLiteral>().value);
+    case ast::ExprKind::Variable:
+      return e.as<ast::Variable>().name;
     case ast::ExprKind::Unary: {
       const auto& u = e.as<ast::Unary>();
       if (u.op == ast::UnaryOp::Transpose) return source_at_least(*u.operand, 10) + "'";
@@ -226,7 +254,8 @@ std::string expr_to_source(const ast::Expr& e) {
       const bool right_assoc = chain[0]->op == ast::BinaryOp::Pow;
       std::string s = source_at_least(*chain.back()->lhs, right_assoc ? p + 1 : p);
       for (auto it = chain.rbegin(); it != chain.rend(); ++it)
-        s += std::string(" ") + ast::binary_op_spelling((*it)->op) + " " + source_at_least(*(*it)->rhs, right_assoc ? 8 : p + 1);
+        s += std::string(" ") + ast::binary_op_spelling((*it)->op) + " " +
+             source_at_least(*(*it)->rhs, right_assoc ? 8 : p + 1);
       return s;
     }
     case ast::ExprKind::Index: {
@@ -245,8 +274,11 @@ std::string expr_to_source(const ast::Expr& e) {
     }
     case ast::ExprKind::Conditional: {
       const auto& c = e.as<ast::Conditional>();
-      return source_at_least(*c.cond, 1) + " ? " + expr_to_source(*c.then_expr) + " : " +
-             expr_to_source(*c.else_expr);
+      return source_at_least(*c.cond, 1) + " ? " + expr_to_source(*c.then_expr) + " : " + expr_to_source(*c.else_expr);
+    }
+    case ast::ExprKind::Range: {
+      const auto& r = e.as<ast::Range>();
+      return (r.lo ? expr_to_source(*r.lo) : std::string()) + ":" + (r.hi ? expr_to_source(*r.hi) : std::string());
     }
   }
   return "?";

@@ -70,6 +70,13 @@ rangeBound : kind=('lower' | 'upper') '=' additiveExpr ;
 
 expressionList : expression (',' expression)* ;
 
+// An index: one expression, or the slice `lo:hi` (either end may be left out).
+indexList : indexItem (',' indexItem)* ;
+indexItem
+  : lo=expression? ':' hi=expression?   # rangeIndex
+  | expression                          # singleIndex
+  ;
+
 // `c1 ? a : c2 ? b : e`: right-associative, written as a loop over the else chain.
 expression : orExpr ('?' expression ':' orExpr)* ;
 
@@ -100,7 +107,7 @@ postfixExpr : primary postfixOp* ;
 
 // `x[i, j]` and the transpose `x'`, applied left to right.
 postfixOp
-  : '[' expressionList ']'    # indexSuffix
+  : '[' indexList ']'         # indexSuffix
   | '\''                      # transposeSuffix
   ;
 

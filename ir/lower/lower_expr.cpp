@@ -53,9 +53,21 @@ LExpr FunctionLowering::lower_index(const ast::Index& e) {
   View view = *base.view;
   if (!e.indices[0]->type.is_int_scalar()) {
     // A multi-index: element i is base[idx[i]], each index range-checked
-    // where it is read.
-    LExpr idx = lower_expr(*e.indices[0]);
+    // where it is read. A slice lo:hi is the multi-index lo, ..., hi, its
+    // ends 1 and the size where left out.
     Value* n = view.dims[0];
+    LExpr idx;
+    if (e.indices[0]->kind == ast::ExprKind::Range) {
+      const auto& range = e.indices[0]->as<ast::Range>();
+      Value* lo = range.lo ? to_int(lower_scalar(*range.lo)) : b_->const_i64(1);
+      Value* hi = range.hi ? to_int(lower_scalar(*range.hi)) : n;
+      Value* count = b_->op(OpKind::IAdd, {b_->op(OpKind::ISub, {hi, lo}), b_->const_i64(1)});
+      idx.size = b_->op(OpKind::Select, {b_->cmp(CmpPredicate::Lt, count, b_->const_i64(0)), b_->const_i64(0), count});
+      idx.dims = {idx.size};
+      idx.element = [lo](Builder& b, Value* i) { return b.op(OpKind::IAdd, {lo, i}); };
+    } else {
+      idx = lower_expr(*e.indices[0]);
+    }
     int64_t out_of_range = add_fatal_check("index out of range", e.indices[0]->loc);
     LExpr l;
     l.size = idx.size;
@@ -85,9 +97,15 @@ LExpr FunctionLowering::lower_index(const ast::Index& e) {
 // the operator's place, as Stan rejects an integer division by zero.
 Value* FunctionLowering::checked_int_op(Builder& b, OpKind kind, Value* x, Value* y, const IntChecks& checks) {
   switch (kind) {
-    case OpKind::IAdd: b.check(b.op(OpKind::Not, {b.op(OpKind::IAddOverflows, {x, y})}), checks.overflow); break;
-    case OpKind::ISub: b.check(b.op(OpKind::Not, {b.op(OpKind::ISubOverflows, {x, y})}), checks.overflow); break;
-    case OpKind::IMul: b.check(b.op(OpKind::Not, {b.op(OpKind::IMulOverflows, {x, y})}), checks.overflow); break;
+    case OpKind::IAdd:
+      b.check(b.op(OpKind::Not, {b.op(OpKind::IAddOverflows, {x, y})}), checks.overflow);
+      break;
+    case OpKind::ISub:
+      b.check(b.op(OpKind::Not, {b.op(OpKind::ISubOverflows, {x, y})}), checks.overflow);
+      break;
+    case OpKind::IMul:
+      b.check(b.op(OpKind::Not, {b.op(OpKind::IMulOverflows, {x, y})}), checks.overflow);
+      break;
     case OpKind::IDiv:
     case OpKind::IMod: {
       b.check(b.cmp(CmpPredicate::Ne, y, b.const_i64(0)), checks.by_zero);
@@ -96,7 +114,8 @@ Value* FunctionLowering::checked_int_op(Builder& b, OpKind kind, Value* x, Value
       b.check(b.op(OpKind::Not, {b.op(OpKind::And, {min, minus_one})}), checks.overflow);
       break;
     }
-    default: VIC_UNREACHABLE() << "not a checked integer op: " << ir::op_spelling(kind);
+    default:
+      VIC_UNREACHABLE() << "not a checked integer op: " << ir::op_spelling(kind);
   }
   return b.op(kind, {x, y});
 }
@@ -123,7 +142,9 @@ FunctionLowering::ElementOp FunctionLowering::element_op(const ast::Binary& e) {
   auto arith = [&](OpKind f, OpKind i) -> ElementOp {
     if (!ints) return [=](Builder& b, Value* x, Value* y) { return b.op(f, {real(b, x), real(b, y)}); };
     IntChecks checks = int_checks(i, ast::binary_op_spelling(e.op), e.loc);
-    return [=, this](Builder& b, Value* x, Value* y) { return checked_int_op(b, i, integer(b, x), integer(b, y), checks); };
+    return [=, this](Builder& b, Value* x, Value* y) {
+      return checked_int_op(b, i, integer(b, x), integer(b, y), checks);
+    };
   };
   auto compare = [&](CmpPredicate p) -> ElementOp {
     return [=](Builder& b, Value* x, Value* y) {
@@ -142,24 +163,37 @@ FunctionLowering::ElementOp FunctionLowering::element_op(const ast::Binary& e) {
     };
   };
   switch (e.op) {
-    case ast::BinaryOp::Add: return arith(OpKind::FAdd, OpKind::IAdd);
-    case ast::BinaryOp::Sub: return arith(OpKind::FSub, OpKind::ISub);
+    case ast::BinaryOp::Add:
+      return arith(OpKind::FAdd, OpKind::IAdd);
+    case ast::BinaryOp::Sub:
+      return arith(OpKind::FSub, OpKind::ISub);
     case ast::BinaryOp::Mul:
-    case ast::BinaryOp::EltMul: return arith(OpKind::FMul, OpKind::IMul);
+    case ast::BinaryOp::EltMul:
+      return arith(OpKind::FMul, OpKind::IMul);
     case ast::BinaryOp::Div:
     case ast::BinaryOp::EltDiv:
-    case ast::BinaryOp::IntDiv: return arith(OpKind::FDiv, OpKind::IDiv);
-    case ast::BinaryOp::Mod: return arith(OpKind::FDiv, OpKind::IMod);
+    case ast::BinaryOp::IntDiv:
+      return arith(OpKind::FDiv, OpKind::IDiv);
+    case ast::BinaryOp::Mod:
+      return arith(OpKind::FDiv, OpKind::IMod);
     case ast::BinaryOp::Pow:
       return [=](Builder& b, Value* x, Value* y) { return b.op(OpKind::FPow, {real(b, x), real(b, y)}); };
-    case ast::BinaryOp::Less: return compare(CmpPredicate::Lt);
-    case ast::BinaryOp::LessEq: return compare(CmpPredicate::Le);
-    case ast::BinaryOp::Greater: return compare(CmpPredicate::Gt);
-    case ast::BinaryOp::GreaterEq: return compare(CmpPredicate::Ge);
-    case ast::BinaryOp::Equal: return compare(CmpPredicate::Eq);
-    case ast::BinaryOp::NotEqual: return compare(CmpPredicate::Ne);
-    case ast::BinaryOp::And: return logic(OpKind::And);
-    case ast::BinaryOp::Or: return logic(OpKind::Or);
+    case ast::BinaryOp::Less:
+      return compare(CmpPredicate::Lt);
+    case ast::BinaryOp::LessEq:
+      return compare(CmpPredicate::Le);
+    case ast::BinaryOp::Greater:
+      return compare(CmpPredicate::Gt);
+    case ast::BinaryOp::GreaterEq:
+      return compare(CmpPredicate::Ge);
+    case ast::BinaryOp::Equal:
+      return compare(CmpPredicate::Eq);
+    case ast::BinaryOp::NotEqual:
+      return compare(CmpPredicate::Ne);
+    case ast::BinaryOp::And:
+      return logic(OpKind::And);
+    case ast::BinaryOp::Or:
+      return logic(OpKind::Or);
   }
   VIC_UNREACHABLE();
 }
@@ -198,7 +232,8 @@ LExpr FunctionLowering::lower_binary(const ast::Binary& top) {
       continue;
     }
     if (!acc.is_scalar() && !rhs.is_scalar()) {
-      b_->check(b_->cmp(CmpPredicate::Eq, acc.size, rhs.size), add_fatal_check("elementwise operands differ in size", e.loc));
+      b_->check(b_->cmp(CmpPredicate::Eq, acc.size, rhs.size),
+                add_fatal_check("elementwise operands differ in size", e.loc));
     }
     if (!steps) {
       steps = std::make_shared<std::vector<Step>>();
@@ -208,7 +243,8 @@ LExpr FunctionLowering::lower_binary(const ast::Binary& top) {
       chain.dims = first.is_scalar() ? rhs.dims : first.dims;
       chain.element = [first, steps](Builder& b, Value* i) {
         Value* x = first.is_scalar() ? first.scalar : first.element(b, i);
-        for (const Step& step : *steps) x = step.op(b, x, step.rhs.is_scalar() ? step.rhs.scalar : step.rhs.element(b, i));
+        for (const Step& step : *steps)
+          x = step.op(b, x, step.rhs.is_scalar() ? step.rhs.scalar : step.rhs.element(b, i));
         return x;
       };
       acc = std::move(chain);
@@ -240,10 +276,10 @@ stdlib::ContainerArg FunctionLowering::container_arg(const LExpr& x, const ast::
     a.scalar = x.scalar;
     return a;
   }
-  a.shape = type.array_rank > 0                        ? stdlib::ArgShape::Array
-            : type.shape == ast::Shape::Vector         ? stdlib::ArgShape::Vector
-            : type.shape == ast::Shape::RowVector      ? stdlib::ArgShape::RowVector
-                                                       : stdlib::ArgShape::Matrix;
+  a.shape = type.array_rank > 0                   ? stdlib::ArgShape::Array
+            : type.shape == ast::Shape::Vector    ? stdlib::ArgShape::Vector
+            : type.shape == ast::Shape::RowVector ? stdlib::ArgShape::RowVector
+                                                  : stdlib::ArgShape::Matrix;
   a.elements = {x.size, x.dims, x.element, x.tensor, type.base == ast::BaseType::Int ? Type::I64 : Type::F64};
   return a;
 }
@@ -264,7 +300,8 @@ LExpr FunctionLowering::lower_product(const LExpr& lhs, const LExpr& rhs, const 
   const ast::Shape ls = e.lhs->type.shape, rs = e.rhs->type.shape;
   const bool parameter = e.dependence == ast::Dependence::Parameter;
   auto sizes_agree = [&](Value* a, Value* b) {
-    b_->check(b_->cmp(CmpPredicate::Eq, a, b), add_fatal_check("multiplication: the operands' sizes do not match", e.loc));
+    b_->check(b_->cmp(CmpPredicate::Eq, a, b),
+              add_fatal_check("multiplication: the operands' sizes do not match", e.loc));
   };
   auto last = [](const LExpr& x) { return x.dims.back(); };
   VIC_CHECK(!lhs.dims.empty() && !rhs.dims.empty()) << "a product of containers of unknown sizes at " << e.loc.str();
@@ -286,7 +323,8 @@ LExpr FunctionLowering::lower_product(const LExpr& lhs, const LExpr& rhs, const 
     l.dims = {lhs.size, n};
     l.parameter = parameter;
     l.element = [lhs, rhs, n](Builder& b, Value* k) {
-      return b.op(OpKind::FMul, {lhs.element(b, b.op(OpKind::IDiv, {k, n})), rhs.element(b, b.op(OpKind::IMod, {k, n}))});
+      return b.op(OpKind::FMul,
+                  {lhs.element(b, b.op(OpKind::IDiv, {k, n})), rhs.element(b, b.op(OpKind::IMod, {k, n}))});
     };
     return l;
   }
@@ -375,7 +413,8 @@ LExpr FunctionLowering::lower_call(const ast::Call& e) {
   }
   const std::string& name = e.name;
   // Functions of scalars alone (pow, fmin, pi(), ...): stdlib/scalar_functions.h.
-  if (stdlib::is_scalar_function(name) && std::all_of(args.begin(), args.end(), [](const LExpr& a) { return a.is_scalar(); }) &&
+  if (stdlib::is_scalar_function(name) &&
+      std::all_of(args.begin(), args.end(), [](const LExpr& a) { return a.is_scalar(); }) &&
       !(args.size() == 1 && (name == "log2" || name == "log10"))) {
     std::vector<Value*> xs;
     for (const LExpr& a : args) xs.push_back(a.scalar);
@@ -488,6 +527,8 @@ LExpr FunctionLowering::lower_expr(const ast::Expr& e) {
       l.scalar = branch->result();
       return l;
     }
+    case ast::ExprKind::Range:
+      VIC_UNREACHABLE() << "a slice outside an index, at " << e.loc.str();
   }
   VIC_UNREACHABLE();
 }

@@ -66,3 +66,69 @@ TEST(MultiIndex, AnIndexOutOfRangeIsRejectedWithItsPlace) {
 
 }  // namespace
 }  // namespace vic
+
+namespace vic {
+namespace {
+
+// Slices `lo:hi` (either end left out) of vectors and arrays, in densities,
+// in `~` and in sums: the log density against the same sums written out, and
+// the gradient against finite differences.
+TEST(Slicing, SlicesOfVectorsAndArrays) {
+  auto m = compile_source("slices", R"(data {
+  int N;
+  vector[N] y;
+  array[N] real z;
+}
+parameters {
+  vector[N] b;
+  real mu;
+}
+model {
+  b[1:3] ~ normal(mu, 1);
+  b[4:] ~ normal(0, 2);
+  y[:N - 1] ~ normal(b[2:], 1);
+  target += sum(z[2:3]) * mu + sum(b[:]) - sum(b[3:2]);
+}
+)",
+                          R"({"N": 5, "y": [1, 2, 3, 4, 5], "z": [0.5, 1, 1.5, 2, 2.5]})");
+  ASSERT_TRUE(m);
+  const std::vector<double> theta = {0.3, -0.2, 0.5, 1.1, -0.7, 0.4};  // b[1..5], mu
+  std::vector<double> grad(6);
+  runtime::EvalError error = 0;
+  const double lp = m->model().lp_grad(theta.data(), grad.data(), &error);
+  ASSERT_EQ(error, 0);
+  const double mu = theta[5];
+  double expected = 0;
+  for (int i = 0; i < 3; ++i) expected += -0.5 * (theta[i] - mu) * (theta[i] - mu);
+  for (int i = 3; i < 5; ++i) expected += -0.5 * (theta[i] / 2) * (theta[i] / 2);  // -log(2) is a constant ~ drops
+  const double y[] = {1, 2, 3, 4};
+  for (int i = 0; i < 4; ++i) expected += -0.5 * (y[i] - theta[i + 1]) * (y[i] - theta[i + 1]);
+  expected += (1 + 1.5) * mu;
+  for (int i = 0; i < 5; ++i) expected += theta[i];
+  EXPECT_NEAR(lp, expected, 1e-12);
+  testing_util::expect_gradcheck_passes(m->model(), 3, "slices");
+}
+
+TEST(Slicing, AnEndOutOfRangeIsAnError) {
+  tools::CheckedModel m = tools::check_model_source("slices", R"(data {
+  int k;
+}
+parameters {
+  vector[3] b;
+}
+model {
+  target += sum(b[2:k]);
+}
+)");
+  ASSERT_TRUE(m.ast) << m.diagnostics.str();
+  Expected<runtime::DataSet> data = runtime::read_stan_json(R"({"k": 4})", "d.json", tools::data_declarations(*m.ast));
+  ASSERT_TRUE(data) << data.error();
+  Expected<tools::CompiledModel> compiled = tools::compile_model(*m.ast, *data, ir::PipelineSettings{});
+  ASSERT_FALSE(compiled);
+  EXPECT_EQ(compiled.error(),
+            "slices:8:19: index out of range; it depends on the data alone, so it fails at every value of the "
+            "parameters");
+}
+
+}  // namespace
+}  // namespace vic

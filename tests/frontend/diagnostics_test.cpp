@@ -860,8 +860,11 @@ TEST(FrontendDiagnostics, UnparsedStanConstructsAreNamed) {
        "m.vmodel:1:50: error: the row-vector literal '[a, b]' is not supported yet"},
       {"parameters { real y; } model { array[2] real a = {y, y}; }",
        "m.vmodel:1:50: error: the array literal '{a, b}' is not supported yet"},
-      {"parameters { vector[3] y; } model { target += sum(y[1:2]); }",
-       "m.vmodel:1:54: error: slicing 'a[i:j]' is not supported yet"},
+      {"parameters { vector[3] y; } model { y[1:2] = y[2:3]; }",
+       "m.vmodel:1:44: error: assigning to a slice ('x[i:j] = ...') is not supported yet"},
+      {"parameters { matrix[2, 2] X; } model { target += sum(X[1:2]); }",
+       "m.vmodel:1:56: error: a slice of matrix (vic takes them of vectors and one-dimensional arrays) is not "
+       "supported yet"},
       {"parameters { real y; } model { y ~ normal(0, 1) T[0, ]; }",
        "m.vmodel:1:49: error: truncation 'T[L, U]' is not supported yet"},
   };

@@ -51,7 +51,7 @@ enum class Dependence { Data, Parameter };
 // ---------------------------------------------------------------------------
 // Expressions
 
-enum class ExprKind { IntLiteral, RealLiteral, Variable, Unary, Binary, Index, Call, Conditional, Range };
+enum class ExprKind { IntLiteral, RealLiteral, Variable, Unary, Binary, Index, Call, Conditional, Range, ContainerLiteral };
 
 struct VarDecl;
 
@@ -176,6 +176,15 @@ struct Range : Expr {
   static constexpr ExprKind kKind = ExprKind::Range;
   Range(SourceLoc loc, ExprPtr lo, ExprPtr hi) : Expr(kKind, loc), lo(std::move(lo)), hi(std::move(hi)) {}
   ExprPtr lo, hi;
+};
+
+// `[a, b, c]` (a row_vector) or `{a, b, c}` (an array), of scalars.
+struct ContainerLiteral : Expr {
+  static constexpr ExprKind kKind = ExprKind::ContainerLiteral;
+  ContainerLiteral(SourceLoc loc, bool array, std::vector<ExprPtr> elements)
+      : Expr(kKind, loc), array(array), elements(std::move(elements)) {}
+  bool array;
+  std::vector<ExprPtr> elements;
 };
 
 // ---------------------------------------------------------------------------

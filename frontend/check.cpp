@@ -353,6 +353,9 @@ void Checker::check_expr(ast::Expr& e) {
     case ast::ExprKind::Range:
       check_range(e.as<ast::Range>());
       return;
+    case ast::ExprKind::ContainerLiteral:
+      check_container_literal(e.as<ast::ContainerLiteral>());
+      return;
   }
 }
 
@@ -425,6 +428,33 @@ void Checker::type_binary(ast::Binary& e) {
                       (e.op == BinaryOp::Mul ? "multiplication use '.*'" : "division use './'"));
   }
   e.type = Type::poisoned();
+}
+
+// `[a, b]` is a row_vector, `{a, b}` an array of ints when every element is
+// an int, else of reals; the elements are scalars.
+void Checker::check_container_literal(ast::ContainerLiteral& e) {
+  e.dependence = Dependence::Data;
+  bool ok = true, ints = true;
+  for (ast::ExprPtr& element : e.elements) {
+    check_expr(*element);
+    e.dependence = join(e.dependence, element->dependence);
+    if (element->type.error) {
+      ok = false;
+    } else if (!element->type.is_scalar()) {
+      diags_.error(DiagnosticKind::NotSupportedYet, element->loc,
+                   {std::string(e.array ? "an array literal" : "a row-vector literal") + " of " + element->type.str() +
+                    " (vic takes them of scalars)"});
+      ok = false;
+    } else {
+      ints = ints && element->type.base == BaseType::Int;
+    }
+  }
+  if (!ok) {
+    e.type = Type::poisoned();
+    return;
+  }
+  e.type = e.array ? Type{ints ? BaseType::Int : BaseType::Real, Shape::Scalar, 1, false}
+                   : Type{BaseType::Real, Shape::RowVector, 0, false};
 }
 
 // `lo:hi`: int ends; an int array (the checker of the index it is in says where it may be).

@@ -48,6 +48,7 @@ class Checker {
   void check_index(ast::Index& e);
   void check_conditional(ast::Conditional& e);
   void check_range(ast::Range& e);
+  void check_container_literal(ast::ContainerLiteral& e);
 
   // --- calls (check_call.cpp) ---
   void check_call(ast::Call& e);

@@ -266,7 +266,7 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
   // token the grammar did not expect: the first word of the statement (a
   // constrained type, `while`, `print`, ...) or the offending token's
   // context (`[a, b]`, `a[i:j]`, `T[L, U]`, `{a, b}`). Empty when none.
-  std::string unsupported_construct(antlr4::Token* offending, antlr4::Token* start) {
+  std::string unsupported_construct(antlr4::Token* offending, antlr4::Token* start, antlr4::Token** where) {
     static const char* const kConstrainedTypes[] = {"simplex",
                                                     "ordered",
                                                     "positive_ordered",
@@ -281,13 +281,16 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
                                                     "row_stochastic_matrix"};
     static const char* const kStatements[] = {"while",  "break",       "continue", "print",
                                               "reject", "fatal_error", "profile"};
-    if (!start) start = statement_start(offending->getTokenIndex());
-    if (start) {
-      const std::string first = start->getText();
+    // The statement's first word: where the parser began predicting, or after the last ';', '{' or '}'.
+    for (antlr4::Token* first : {start, statement_start(offending->getTokenIndex())}) {
+      if (!first) continue;
+      const std::string word = first->getText();
+      *where = first;
       for (const char* t : kConstrainedTypes)
-        if (first == t) return "the constrained type '" + first + "'";
+        if (word == t) return "the constrained type '" + word + "'";
       for (const char* w : kStatements)
-        if (first == w) return "the '" + first + "' statement";
+        if (word == w) return "the '" + word + "' statement";
+      *where = nullptr;
     }
     const std::string text = offending->getText();
     const size_t i = offending->getTokenIndex();
@@ -302,10 +305,6 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
         if (t == ":") return "assigning to a slice ('x[i:j] = ...')";
       }
     }
-    if (text == "[" &&
-        (previous == "=" || previous == "(" || previous == "," || previous == "+=" || previous == "return"))
-      return "the row-vector literal '[a, b]'";
-    if (text == "{" && (previous == "=" || previous == "(" || previous == ",")) return "the array literal '{a, b}'";
     return "";
   }
 
@@ -320,13 +319,11 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
   }
 
   void report(antlr4::Parser& parser, antlr4::Token* offending, antlr4::Token* start, SourceLoc loc) {
-    if (std::string what = unsupported_construct(offending, start); !what.empty()) {
+    antlr4::Token* where = nullptr;
+    if (std::string what = unsupported_construct(offending, start, &where); !what.empty()) {
       // A statement or a type is named where it starts.
       SourceLoc at = loc;
-      if (what.find("' statement") != std::string::npos || what.rfind("the constrained type", 0) == 0) {
-        if (antlr4::Token* first = start ? start : statement_start(offending->getTokenIndex()))
-          at = token_loc(file_, first);
-      }
+      if (where) at = token_loc(file_, where);
       diags_.error(DiagnosticKind::NotSupportedYet, at, {what});
       return;
     }
@@ -807,6 +804,13 @@ class AstBuilder {
     return finish(std::make_unique<ast::Call>(at, name, std::move(args), conditional), d);
   }
 
+  ast::ExprPtr literal(SourceLoc at, bool array, VModelParser::ExpressionListContext* list) {
+    std::vector<ast::ExprPtr> elements = expression_list(list);
+    int d = 0;
+    for (const ast::ExprPtr& e : elements) d = std::max(d, depth(e));
+    return finish(std::make_unique<ast::ContainerLiteral>(at, array, std::move(elements)), d);
+  }
+
   ast::ExprPtr primary(VModelParser::PrimaryContext* ctx) {
     const SourceLoc at = loc(ctx->getStart());
     if (dynamic_cast<VModelParser::IntLiteralContext*>(ctx)) {
@@ -834,6 +838,8 @@ class AstBuilder {
     if (auto* c = dynamic_cast<VModelParser::VariableContext*>(ctx)) {
       return std::make_unique<ast::Variable>(at, c->identifier()->getText());
     }
+    if (auto* c = dynamic_cast<VModelParser::RowVectorLiteralContext*>(ctx)) return literal(at, false, c->expressionList());
+    if (auto* c = dynamic_cast<VModelParser::ArrayLiteralContext*>(ctx)) return literal(at, true, c->expressionList());
     auto* c = dynamic_cast<VModelParser::ParenthesizedContext*>(ctx);
     return expression(c->expression());
   }

@@ -165,6 +165,12 @@ class Printer {
         s = "(?: " + expr(*c.cond) + " " + expr(*c.then_expr) + " " + expr(*c.else_expr);
         break;
       }
+      case ast::ExprKind::ContainerLiteral: {
+        const auto& c = e.as<ast::ContainerLiteral>();
+        s = c.array ? "(array" : "(row_vector";
+        for (const ast::ExprPtr& x : c.elements) s += " " + expr(*x);
+        break;
+      }
       case ast::ExprKind::Range: {
         const auto& r = e.as<ast::Range>();
         s = "(range " + (r.lo ? expr(*r.lo) : std::string("_")) + " " + (r.hi ? expr(*r.hi) : std::string("_"));
@@ -183,6 +189,8 @@ int precedence(const ast::Expr& e) {
     case ast::ExprKind::Conditional:
     case ast::ExprKind::Range:
       return 0;
+    case ast::ExprKind::ContainerLiteral:
+      return 10;
     case ast::ExprKind::Unary:
       return e.as<ast::Unary>().op == ast::UnaryOp::Transpose ? 10 : 8;
     case ast::ExprKind::Binary:
@@ -275,6 +283,12 @@ std::string expr_to_source(const ast::Expr& e) {
     case ast::ExprKind::Conditional: {
       const auto& c = e.as<ast::Conditional>();
       return source_at_least(*c.cond, 1) + " ? " + expr_to_source(*c.then_expr) + " : " + expr_to_source(*c.else_expr);
+    }
+    case ast::ExprKind::ContainerLiteral: {
+      const auto& c = e.as<ast::ContainerLiteral>();
+      std::string s = c.array ? "{" : "[";
+      for (size_t k = 0; k < c.elements.size(); ++k) s += (k ? ", " : "") + expr_to_source(*c.elements[k]);
+      return s + (c.array ? "}" : "]");
     }
     case ast::ExprKind::Range: {
       const auto& r = e.as<ast::Range>();

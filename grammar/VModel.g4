@@ -118,6 +118,8 @@ primary
   | identifier '(' expressionList? ')'                     # call
   | identifier                                             # variable
   | '(' expression ')'                                     # parenthesized
+  | '[' expressionList ']'                                 # rowVectorLiteral
+  | '{' expressionList '}'                                 # arrayLiteral
   ;
 
 // Words that are keywords somewhere in the grammar but may still name variables.

@@ -529,6 +529,21 @@ LExpr FunctionLowering::lower_expr(const ast::Expr& e) {
     }
     case ast::ExprKind::Range:
       VIC_UNREACHABLE() << "a slice outside an index, at " << e.loc.str();
+    case ast::ExprKind::ContainerLiteral: {
+      // A tensor of the elements, each converted to the literal's element type.
+      const auto& c = e.as<ast::ContainerLiteral>();
+      const Type t = element_type(e.type);
+      LExpr l;
+      l.parameter = parameter;
+      l.size = b_->const_i64(static_cast<int64_t>(c.elements.size()));
+      l.dims = {l.size};
+      Value* tensor = b_->splat(l.size, t == Type::F64 ? b_->const_f64(0.0) : b_->const_i64(0));
+      for (size_t k = 0; k < c.elements.size(); ++k)
+        tensor = b_->insert(tensor, b_->const_i64(static_cast<int64_t>(k)), to_type(lower_scalar(*c.elements[k]), t));
+      l.tensor = tensor;
+      l.element = [tensor](Builder& b, Value* i) { return b.extract(tensor, i); };
+      return l;
+    }
   }
   VIC_UNREACHABLE();
 }

@@ -1,0 +1,47 @@
+// Row-vector literals `[a, b]` and array literals `{a, b}` of scalars: their
+// values in a log density against the sums written out, the gradient against
+// finite differences, and the literals' types (an int array of ints).
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "test_util.h"
+
+namespace vic {
+namespace {
+
+TEST(Literals, RowVectorAndArrayLiteralsOfScalars) {
+  auto m = testing_util::compile_source("literals", R"(data {
+  real a;
+}
+transformed data {
+  array[3] int k = {1, 2, 3};
+  array[2] real r = {a, 2};
+}
+parameters {
+  real mu;
+  real<lower=0> s;
+}
+model {
+  row_vector[2] w = [mu, s];
+  vector[3] v = [mu, 2 * mu, s]';
+  target += w * [1, 2]' + sum(v) + sum(k) * 10 + sum(r) + sum({mu, s});
+  target += normal_lpdf([mu, s] | 0, 1);
+}
+)",
+                                        R"({"a": 0.5})");
+  ASSERT_TRUE(m);
+  const double mu = 0.7, log_s = -0.3, s = std::exp(log_s);
+  const double theta[] = {mu, log_s};
+  double grad[2];
+  runtime::EvalError error = 0;
+  const double lp = m->model().lp_grad(theta, grad, &error);
+  ASSERT_EQ(error, 0);
+  const double expected = (mu + 2 * s) + (3 * mu + s) + 60 + 2.5 + (mu + s) - 0.5 * (mu * mu + s * s) -
+                          std::log(2 * std::acos(-1.0)) + log_s;  // + log|ds/du| of s's transform
+  EXPECT_NEAR(lp, expected, 1e-12);
+  testing_util::expect_gradcheck_passes(m->model(), 3, "literals");
+}
+
+}  // namespace
+}  // namespace vic

@@ -83,6 +83,16 @@ class DensityBuilder {
     require(b_.op(OpKind::And, {b_.cmp(CmpPredicate::Gt, x, o_.c(-HUGE_VAL)), b_.cmp(CmpPredicate::Lt, x, o_.c(HUGE_VAL))}),
             std::string(name) + " must be finite");
   }
+  // lchoose(N, n) = lgamma(N + 1) - lgamma(n + 1) - lgamma(N - n + 1)
+  Value* lchoose(Value* N, Value* n) {
+    Ops& o = o_;
+    return o.sub(o.sub(o.lgamma(o.add(N, o.c(1.0))), o.lgamma(o.add(n, o.c(1.0)))), o.lgamma(o.add(o.sub(N, n), o.c(1.0))));
+  }
+  // The binomials' successes n (argument 0) out of N (argument 1).
+  void require_successes() {
+    require_nonnegative_int(0, "Successes variable");
+    require(b_.cmp(CmpPredicate::Le, int_arg(0), int_arg(1)), "Successes variable must be at most the population size");
+  }
   // lchoose(n + phi - 1, n): the negative binomial's coefficient.
   Value* negative_binomial_coefficient(Value* n, Value* phi) {
     Ops& o = o_;
@@ -224,17 +234,11 @@ Value* DensityBuilder::build() {
     // n alpha - log(1 + exp(alpha))
     t_.add({0, 1}, [&] { return o.sub(o.mul(arg(0), arg(1)), b_.op(OpKind::Log1pExp, {arg(1)})); });
   } else if (dist_ == "binomial") {
-    require_nonnegative_int(0, "Successes variable");
-    require(b_.cmp(CmpPredicate::Le, int_arg(0), int_arg(1)), "Successes variable must be at most the population size");
+    require_successes();
     require(b_.op(OpKind::And, {b_.cmp(CmpPredicate::Ge, arg(2), o.c(0.0)), b_.cmp(CmpPredicate::Le, arg(2), o.c(1.0))}),
             "Probability parameter must be in [0, 1]");
     // lchoose(N, n) + n log(theta) + (N - n) log(1 - theta)
-    t_.add({0, 1}, [&] {
-      Value* n = arg(0);
-      Value* N = arg(1);
-      return o.sub(o.sub(o.lgamma(o.add(N, o.c(1.0))), o.lgamma(o.add(n, o.c(1.0)))),
-                   o.lgamma(o.add(o.sub(N, n), o.c(1.0))));
-    });
+    t_.add({0, 1}, [&] { return lchoose(arg(1), arg(0)); });
     t_.add({0, 1, 2}, [&] {
       return o.add(multiply_log(arg(0), arg(2)), multiply_log(o.sub(arg(1), arg(0)), o.sub(o.c(1.0), arg(2))));
     });
@@ -250,17 +254,11 @@ Value* DensityBuilder::build() {
     t_.add({0}, [&] { return o.neg(o.lgamma(o.add(arg(0), o.c(1.0)))); });
     t_.add({0, 1}, [&] { return o.sub(o.mul(arg(0), arg(1)), o.exp(arg(1))); });
   } else if (dist_ == "binomial_logit") {
-    require_nonnegative_int(0, "Successes variable");
-    require(b_.cmp(CmpPredicate::Le, int_arg(0), int_arg(1)), "Successes variable must be at most the population size");
+    require_successes();
     require_finite(2, "Probability parameter");
     // lchoose(N, n) + n log(inv_logit(alpha)) + (N - n) log(1 - inv_logit(alpha))
     //   = lchoose(N, n) - n log1p(exp(-alpha)) - (N - n) log1p(exp(alpha))
-    t_.add({0, 1}, [&] {
-      Value* n = arg(0);
-      Value* N = arg(1);
-      return o.sub(o.sub(o.lgamma(o.add(N, o.c(1.0))), o.lgamma(o.add(n, o.c(1.0)))),
-                   o.lgamma(o.add(o.sub(N, n), o.c(1.0))));
-    });
+    t_.add({0, 1}, [&] { return lchoose(arg(1), arg(0)); });
     t_.add({0, 1, 2}, [&] {
       Value* up = b_.op(OpKind::Log1pExp, {o.neg(arg(2))});
       Value* down = b_.op(OpKind::Log1pExp, {arg(2)});

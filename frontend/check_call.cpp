@@ -210,6 +210,8 @@ void Checker::check_function_call(ast::Call& e) {
       case stdlib::ReturnKind::Int: e.type = Type::int_scalar(); break;
       case stdlib::ReturnKind::Vector: e.type = Type::vector(); break;
       case stdlib::ReturnKind::Matrix: e.type = {BaseType::Real, Shape::Matrix, 0, false}; break;
+      case stdlib::ReturnKind::IntArray: e.type = {BaseType::Int, Shape::Scalar, 1, false}; break;
+      case stdlib::ReturnKind::RealArray: e.type = {BaseType::Real, Shape::Scalar, 1, false}; break;
       case stdlib::ReturnKind::LikeArg:
         e.type = *types[0];
         e.type.base = BaseType::Real;

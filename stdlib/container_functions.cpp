@@ -238,6 +238,21 @@ std::optional<ContainerResult> build_container_function(Builder& b, const std::s
       const bool along = (x.shape == ArgShape::Vector) == (name == "rows");
       r.scalar = along ? dims.back() : b.const_i64(1);
     }
+  } else if (name == "size" || name == "num_elements") {
+    // size: the first dimension (an array's length, a vector's size, a
+    // matrix's rows times columns as Stan counts it); num_elements: all of them.
+    const std::vector<Value*>& dims = x.elements.dims;
+    VIC_CHECK(!dims.empty()) << name << " of a container of unknown sizes";
+    r.scalar = name == "size" && x.shape == ArgShape::Array ? dims[0] : x.elements.size;
+  } else if (name == "rep_array" && args[0].shape == ArgShape::Scalar) {
+    // n copies of a scalar, an int's as ints.
+    Value* value = x.scalar;
+    Value* n = args[1].scalar;
+    b.check(b.cmp(CmpPredicate::Ge, n, b.const_i64(0)), add_check("rep_array: the size is negative"));
+    r.elements.size = n;
+    r.elements.dims = {n};
+    r.elements.element = [value](Builder&, Value*) { return value; };
+    r.elements.element_type = value->type;
   } else if (name == "rep_vector") {
     Value* value = real(b, x.scalar);
     Value* n = args[1].scalar;

@@ -31,6 +31,8 @@ enum class ReturnKind {
   LikeArg,     // elementwise: the type of its (single) argument, int promoted to real
   Vector,      // a vector
   Matrix,      // a matrix
+  IntArray,    // array[] int
+  RealArray,   // array[] real
   RealOrArray, // _rng: real when every argument is a scalar, else array[] real
   IntOrArray,  // _rng of a discrete distribution: int or array[] int
 };

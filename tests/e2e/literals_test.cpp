@@ -45,3 +45,37 @@ model {
 
 }  // namespace
 }  // namespace vic
+
+namespace vic {
+namespace {
+
+// size, num_elements and rep_array: n = 3 + 6 + 6 + 3 + 3 = 21, and the
+// target is n mu + sum(halves) mu = 22 mu (no likelihood).
+TEST(Literals, SizesAndRepArray) {
+  auto m = testing_util::compile_source("sizes", R"(data {
+  int N;
+  vector[N] y;
+  matrix[2, 3] X;
+}
+transformed data {
+  array[3] int ones = rep_array(1, 3);
+  array[2] real halves = rep_array(0.5, 2);
+  int n = size(y) + num_elements(X) + size(X) + size(ones) + sum(ones);
+}
+parameters {
+  real mu;
+}
+model {
+  target += n * mu + sum(halves) * mu;
+}
+)",
+                                        R"({"N": 3, "y": [1, 2, 3], "X": [[1, 2, 3], [4, 5, 6]]})");
+  ASSERT_TRUE(m);
+  double mu = 1.5, grad = 0;
+  runtime::EvalError error = 0;
+  EXPECT_DOUBLE_EQ(m->model().lp_grad(&mu, &grad, &error), 22 * 1.5);
+  EXPECT_DOUBLE_EQ(grad, 22);
+}
+
+}  // namespace
+}  // namespace vic

@@ -328,6 +328,59 @@ Value* DensityBuilder::build() {
       Value* z = o.div(o.sub(arg(0), arg(1)), arg(2));
       return o.sub(o.neg(z), o.exp(o.neg(z)));
     });
+  } else if (dist_ == "chi_square" || dist_ == "inv_chi_square") {
+    const bool inverse = dist_ == "inv_chi_square";
+    require(b_.cmp(CmpPredicate::Ge, arg(0), o.c(0.0)), "Random variable must be non-negative");
+    require_positive_finite(1, "Degrees of freedom parameter");
+    // -lgamma(nu / 2) - nu / 2 log(2) + (nu / 2 - 1) log(y) - y / 2, or for the
+    // inverse -lgamma(nu / 2) - nu / 2 log(2) - (nu / 2 + 1) log(y) - 1 / (2 y)
+    t_.add({1}, [&] {
+      Value* half_nu = o.mul(o.c(0.5), arg(1));
+      return o.neg(o.add(o.lgamma(half_nu), o.mul(half_nu, o.c(std::numbers::ln2))));
+    });
+    t_.add({0, 1}, [&] {
+      Value* half_nu = o.mul(o.c(0.5), arg(1));
+      return o.mul(inverse ? o.neg(o.add(half_nu, o.c(1.0))) : o.sub(half_nu, o.c(1.0)), o.log(arg(0)));
+    });
+    t_.add({0}, [&] { return inverse ? o.neg(o.div(o.c(0.5), arg(0))) : o.mul(o.c(-0.5), arg(0)); });
+  } else if (dist_ == "scaled_inv_chi_square") {
+    require(b_.cmp(CmpPredicate::Ge, arg(0), o.c(0.0)), "Random variable must be non-negative");
+    require_positive_finite(1, "Degrees of freedom parameter");
+    require_positive_finite(2, "Scale parameter");
+    // nu / 2 log(nu / 2) - lgamma(nu / 2) + nu log(s) - (nu / 2 + 1) log(y) - nu s^2 / (2 y)
+    t_.add({1}, [&] {
+      Value* half_nu = o.mul(o.c(0.5), arg(1));
+      return o.sub(o.mul(half_nu, o.log(half_nu)), o.lgamma(half_nu));
+    });
+    t_.add({1, 2}, [&] { return o.mul(arg(1), o.log(arg(2))); });
+    t_.add({0, 1}, [&] { return o.neg(o.mul(o.add(o.mul(o.c(0.5), arg(1)), o.c(1.0)), o.log(arg(0)))); });
+    t_.add({0, 1, 2}, [&] { return o.neg(o.div(o.mul(arg(1), o.square(arg(2))), o.mul(o.c(2.0), arg(0)))); });
+  } else if (dist_ == "rayleigh") {
+    require(b_.cmp(CmpPredicate::Ge, arg(0), o.c(0.0)), "Random variable must be non-negative");
+    require_positive_finite(1, "Scale parameter");
+    // log(y) - 2 log(sigma) - y^2 / (2 sigma^2)
+    t_.add({0}, [&] { return o.log(arg(0)); });
+    t_.add({1}, [&] { return o.mul(o.c(-2.0), o.log(arg(1))); });
+    t_.add({0, 1}, [&] { return o.mul(o.c(-0.5), o.square(o.div(arg(0), arg(1)))); });
+  } else if (dist_ == "pareto") {
+    require_positive_finite(1, "Scale parameter");
+    require_positive_finite(2, "Shape parameter");
+    // log(alpha) + alpha log(y_min) - (alpha + 1) log(y) for y >= y_min, -inf below
+    t_.add({2}, [&] { return o.log(arg(2)); });
+    t_.add({1, 2}, [&] { return o.mul(arg(2), o.log(arg(1))); });
+    t_.add({0, 2}, [&] { return o.neg(o.mul(o.add(arg(2), o.c(1.0)), o.log(arg(0)))); });
+    Value* below = b_.cmp(CmpPredicate::Lt, arg(0), arg(1));
+    Value* inside = t_.sum();
+    return o.select(below, o.c(-INFINITY), inside);
+  } else if (dist_ == "frechet") {
+    require(b_.cmp(CmpPredicate::Gt, arg(0), o.c(0.0)), "Random variable must be positive");
+    require_positive_finite(1, "Shape parameter");
+    require_positive_finite(2, "Scale parameter");
+    // log(alpha) + alpha log(sigma) - (alpha + 1) log(y) - (y / sigma)^-alpha
+    t_.add({1}, [&] { return o.log(arg(1)); });
+    t_.add({1, 2}, [&] { return o.mul(arg(1), o.log(arg(2))); });
+    t_.add({0, 1}, [&] { return o.neg(o.mul(o.add(arg(1), o.c(1.0)), o.log(arg(0)))); });
+    t_.add({0, 1, 2}, [&] { return o.neg(b_.op(OpKind::FPow, {o.div(arg(0), arg(2)), o.neg(arg(1))})); });
   } else {
     VIC_UNREACHABLE() << "no density for distribution '" << dist_ << "'";
   }

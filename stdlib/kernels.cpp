@@ -14,6 +14,7 @@
 #include <boost/random/beta_distribution.hpp>
 #include <boost/random/binomial_distribution.hpp>
 #include <boost/random/cauchy_distribution.hpp>
+#include <boost/random/chi_squared_distribution.hpp>
 #include <boost/random/exponential_distribution.hpp>
 #include <boost/random/extreme_value_distribution.hpp>
 #include <boost/random/gamma_distribution.hpp>
@@ -149,6 +150,32 @@ VIC_RNG(gumbel)(void* rng, double mu, double beta) {
   if (!std::isfinite(mu) || !positive(beta)) return NAN;
   return boost::random::extreme_value_distribution<double>(mu, beta)(*static_cast<Rng*>(rng));
 }
+VIC_RNG(chi_square)(void* rng, double nu) {
+  if (!positive(nu)) return NAN;
+  return boost::random::chi_squared_distribution<double>(nu)(*static_cast<Rng*>(rng));
+}
+VIC_RNG(inv_chi_square)(void* rng, double nu) {
+  if (!positive(nu)) return NAN;
+  return 1.0 / boost::random::chi_squared_distribution<double>(nu)(*static_cast<Rng*>(rng));
+}
+VIC_RNG(scaled_inv_chi_square)(void* rng, double nu, double s) {
+  if (!positive(nu) || !positive(s)) return NAN;
+  return nu * s * s / boost::random::chi_squared_distribution<double>(nu)(*static_cast<Rng*>(rng));
+}
+// The inverse CDFs at a uniform u in (0, 1).
+VIC_RNG(rayleigh)(void* rng, double sigma) {
+  if (!positive(sigma)) return NAN;
+  return sigma * std::sqrt(-2 * std::log1p(-boost::random::uniform_01<double>()(*static_cast<Rng*>(rng))));
+}
+VIC_RNG(pareto)(void* rng, double y_min, double alpha) {
+  if (!positive(y_min) || !positive(alpha)) return NAN;
+  return y_min * std::pow(1 - boost::random::uniform_01<double>()(*static_cast<Rng*>(rng)), -1 / alpha);
+}
+VIC_RNG(frechet)(void* rng, double alpha, double sigma) {
+  if (!positive(alpha) || !positive(sigma)) return NAN;
+  const double u = boost::random::uniform_01<double>()(*static_cast<Rng*>(rng));
+  return sigma * std::pow(-std::log(u), -1 / alpha);
+}
 VIC_RNG(poisson_log)(void* rng, double alpha) {
   double lambda = std::exp(alpha);
   if (!std::isfinite(lambda) || lambda > 1e9) return NAN;
@@ -201,6 +228,12 @@ const std::vector<KernelSymbol>& runtime_kernels() {
       {"vic_logistic_rng", reinterpret_cast<void*>(&vic_logistic_rng)},
       {"vic_double_exponential_rng", reinterpret_cast<void*>(&vic_double_exponential_rng)},
       {"vic_gumbel_rng", reinterpret_cast<void*>(&vic_gumbel_rng)},
+      {"vic_chi_square_rng", reinterpret_cast<void*>(&vic_chi_square_rng)},
+      {"vic_inv_chi_square_rng", reinterpret_cast<void*>(&vic_inv_chi_square_rng)},
+      {"vic_scaled_inv_chi_square_rng", reinterpret_cast<void*>(&vic_scaled_inv_chi_square_rng)},
+      {"vic_rayleigh_rng", reinterpret_cast<void*>(&vic_rayleigh_rng)},
+      {"vic_pareto_rng", reinterpret_cast<void*>(&vic_pareto_rng)},
+      {"vic_frechet_rng", reinterpret_cast<void*>(&vic_frechet_rng)},
       {"vic_kernel_cholesky", reinterpret_cast<void*>(&vic_kernel_cholesky)},
       {"vic_kernel_cholesky_adjoint", reinterpret_cast<void*>(&vic_kernel_cholesky_adjoint)},
       {"vic_kernel_tri_solve", reinterpret_cast<void*>(&vic_kernel_tri_solve)},

@@ -31,6 +31,12 @@ std::vector<DistributionInfo> make_distributions() {
       {"logistic", false, A::Reals, {A::Reals, A::Reals}, {"mu", "sigma"}},
       {"double_exponential", false, A::Reals, {A::Reals, A::Reals}, {"mu", "sigma"}},
       {"gumbel", false, A::Reals, {A::Reals, A::Reals}, {"mu", "beta"}},
+      {"chi_square", false, A::Reals, {A::Reals}, {"nu"}},
+      {"inv_chi_square", false, A::Reals, {A::Reals}, {"nu"}},
+      {"scaled_inv_chi_square", false, A::Reals, {A::Reals, A::Reals}, {"nu", "s"}},
+      {"rayleigh", false, A::Reals, {A::Reals}, {"sigma"}},
+      {"pareto", false, A::Reals, {A::Reals, A::Reals}, {"y_min", "alpha"}},
+      {"frechet", false, A::Reals, {A::Reals, A::Reals}, {"alpha", "sigma"}},
   };
 }
 

@@ -141,7 +141,13 @@ INSTANTIATE_TEST_SUITE_P(
                     DensityCase{"weibull", {D::Positive, D::Positive, D::Positive}, {}},
                     DensityCase{"logistic", {D::Real, D::Real, D::Positive}, {}},
                     DensityCase{"double_exponential", {D::Real, D::Real, D::Positive}, {}},
-                    DensityCase{"gumbel", {D::Real, D::Real, D::Positive}, {}}),
+                    DensityCase{"gumbel", {D::Real, D::Real, D::Positive}, {}},
+                    DensityCase{"chi_square", {D::Positive, D::Positive}, {}},
+                    DensityCase{"inv_chi_square", {D::Positive, D::Positive}, {}},
+                    DensityCase{"scaled_inv_chi_square", {D::Positive, D::Positive, D::Positive}, {}},
+                    DensityCase{"rayleigh", {D::Positive, D::Positive}, {}},
+                    DensityCase{"pareto", {D::GreaterThanOne, D::Unit, D::Positive}, {}},
+                    DensityCase{"frechet", {D::Positive, D::Positive, D::Positive}, {}}),
     [](const testing::TestParamInfo<DensityCase>& info) { return info.param.name; });
 
 TEST(DensityGradient, UniformInsideItsBounds) {

@@ -6,10 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <boost/math/distributions/binomial.hpp>
+#include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/extreme_value.hpp>
+#include <boost/math/distributions/inverse_chi_squared.hpp>
 #include <boost/math/distributions/laplace.hpp>
 #include <boost/math/distributions/logistic.hpp>
 #include <boost/math/distributions/negative_binomial.hpp>
+#include <boost/math/distributions/pareto.hpp>
+#include <boost/math/distributions/rayleigh.hpp>
 #include <boost/math/distributions/weibull.hpp>
 #include <cmath>
 #include <string>
@@ -35,6 +39,13 @@ double log_density(const std::string& call, runtime::EvalError* error = nullptr)
 
 double inv_logit(double a) { return 1 / (1 + std::exp(-a)); }
 
+// Below its scale a Pareto density is 0: the log density is -inf, not an error.
+TEST(Distributions, ParetoBelowItsScaleIsMinusInfinity) {
+  runtime::EvalError error = 0;
+  EXPECT_EQ(log_density("pareto_lpdf(1 | 1.5, 3)", &error), -INFINITY);
+  EXPECT_EQ(error, 0);
+}
+
 TEST(Distributions, ValuesMatchBoostMath) {
   using namespace boost::math;
   struct Case {
@@ -52,6 +63,16 @@ TEST(Distributions, ValuesMatchBoostMath) {
       {"logistic_lpdf(0.3 | -1, 1.5)", std::log(pdf(logistic_distribution<>(-1, 1.5), 0.3))},
       {"double_exponential_lpdf(0.3 | -1, 1.5)", std::log(pdf(laplace_distribution<>(-1, 1.5), 0.3))},
       {"gumbel_lpdf(0.3 | -1, 1.5)", std::log(pdf(extreme_value_distribution<>(-1, 1.5), 0.3))},
+      {"chi_square_lpdf(2.2 | 3.5)", std::log(pdf(chi_squared_distribution<>(3.5), 2.2))},
+      // Boost's inverse chi-squared with scale 1/nu is Stan's unscaled one.
+      {"inv_chi_square_lpdf(0.4 | 3.5)", std::log(pdf(inverse_chi_squared_distribution<>(3.5, 1 / 3.5), 0.4))},
+      {"scaled_inv_chi_square_lpdf(0.4 | 3.5, 0.7)",
+       std::log(pdf(inverse_chi_squared_distribution<>(3.5, 0.7 * 0.7), 0.4))},
+      {"rayleigh_lpdf(1.3 | 0.8)", std::log(pdf(rayleigh_distribution<>(0.8), 1.3))},
+      {"pareto_lpdf(2.5 | 1.5, 3)", std::log(pdf(pareto_distribution<>(1.5, 3), 2.5))},
+      // Frechet: alpha / sigma (y / sigma)^(-1 - alpha) exp(-(y / sigma)^-alpha)
+      {"frechet_lpdf(1.7 | 2.5, 1.2)",
+       std::log(2.5 / 1.2 * std::pow(1.7 / 1.2, -3.5) * std::exp(-std::pow(1.7 / 1.2, -2.5)))},
   };
   for (const Case& c : cases) EXPECT_NEAR(log_density(c.call), c.expected, 1e-12 * std::fabs(c.expected)) << c.call;
 }
@@ -75,6 +96,9 @@ TEST(Distributions, AParameterOutsideItsDomainIsRejected) {
   EXPECT_EQ(message("weibull_lpdf(x | 1, 2)"), "d:5:13: weibull_lpdf: Random variable must be non-negative");
   EXPECT_EQ(message("gumbel_lpdf(1 | 0, x)"), "d:5:13: gumbel_lpdf: Scale parameter must be positive finite");
   EXPECT_EQ(message("logistic_lpdf(1 | log(x), 1)"), "d:5:13: logistic_lpdf: Location parameter must be finite");
+  EXPECT_EQ(message("chi_square_lpdf(x | 2)"), "d:5:13: chi_square_lpdf: Random variable must be non-negative");
+  EXPECT_EQ(message("frechet_lpdf(x | 2, 1)"), "d:5:13: frechet_lpdf: Random variable must be positive");
+  EXPECT_EQ(message("pareto_lpdf(2 | 1, x)"), "d:5:13: pareto_lpdf: Shape parameter must be positive finite");
 }
 
 TEST(Distributions, RngDrawsHaveTheirMeans) {
@@ -87,6 +111,12 @@ TEST(Distributions, RngDrawsHaveTheirMeans) {
       {"logistic_rng(-1, 1.5)", -1},
       {"double_exponential_rng(-1, 1.5)", -1},
       {"gumbel_rng(-1, 1.5)", -1 + 1.5 * 0.5772156649015329},
+      {"chi_square_rng(3.5)", 3.5},
+      {"inv_chi_square_rng(5.5)", 1 / (5.5 - 2)},
+      {"scaled_inv_chi_square_rng(5.5, 0.7)", 5.5 / (5.5 - 2) * 0.49},
+      {"rayleigh_rng(0.8)", 0.8 * std::sqrt(std::acos(-1.0) / 2)},
+      {"pareto_rng(1.5, 3)", 3 * 1.5 / 2},
+      {"frechet_rng(4.5, 1.2)", 1.2 * std::tgamma(1 - 1 / 4.5)},
   };
   for (const auto& [call, mean] : cases) {
     auto m = testing_util::compile_source(

@@ -174,28 +174,26 @@ class Advi {
   }
 
   // The gradient estimate in one call of the compiled ELBO. False when a draw
-  // failed or the gradient is not finite: its draws are then queued for
-  // draw_zeta to replay (or, after a fatal check, fatal_ is set).
+  // failed or the gradient is not finite: draw_zeta then replays its
+  // draws (or, after a fatal check, fatal_ is set).
   bool try_compiled_elbo_grad(const MeanField& q, MeanField& elbo_grad) {
     const size_t n = static_cast<size_t>(settings_.grad_samples);
-    replay_.resize(n * dim_);
-    replay_next_ = 0;
-    standard_normals(rng_, replay_.data(), replay_.size());
+    const double* draws = normals_.draw(rng_, n * dim_);
     phi_.assign(q.mu.begin(), q.mu.end());
     phi_.insert(phi_.end(), q.omega.begin(), q.omega.end());
     phi_grad_.resize(phi_.size());
     EvalError error = 0;
     result_.num_lp_grad_calls += n;
-    compiled_->value_and_gradient(phi_.data(), replay_.data(), n, CompiledElbo::Map{}, phi_grad_.data(), &error);
+    compiled_->value_and_gradient(phi_.data(), draws, n, CompiledElbo::Map{}, phi_grad_.data(), &error);
     const bool finite = error == 0 && std::all_of(phi_grad_.begin(), phi_grad_.end(),
                                                   [](double g) { return std::isfinite(g); });
     if (!finite) {
       // The loop evaluates these draws again, one by one.
       result_.num_lp_grad_calls -= n;
-      if (ends_fit(error)) replay_.clear();
+      if (ends_fit(error)) normals_.consume();
       return false;
     }
-    replay_.clear();
+    normals_.consume();
     std::copy(phi_grad_.begin(), phi_grad_.begin() + static_cast<std::ptrdiff_t>(dim_), elbo_grad.mu.begin());
     std::copy(phi_grad_.begin() + static_cast<std::ptrdiff_t>(dim_), phi_grad_.end(), elbo_grad.omega.begin());
     return true;
@@ -380,12 +378,7 @@ class Advi {
   // stan::math::normal_rng draws them), zeta = eta .* exp(omega) + mu into zeta_.
   // Draws the compiled ELBO could not use are replayed first, in order.
   void draw_zeta(const MeanField& q) {
-    if (replay_next_ < replay_.size()) {
-      std::copy_n(replay_.begin() + static_cast<std::ptrdiff_t>(replay_next_), dim_, eta_draw_.begin());
-      replay_next_ += dim_;
-    } else {
-      standard_normals(rng_, eta_draw_.data(), dim_);
-    }
+    normals_.next(rng_, eta_draw_.data(), dim_);
     for (size_t d = 0; d < dim_; ++d) zeta_[d] = eta_draw_[d] * std::exp(q.omega[d]) + q.mu[d];
   }
 
@@ -471,9 +464,8 @@ class Advi {
   // The model's compiled mean-field ELBO, when it was compiled with one.
   const runtime::CompiledElbo* compiled_ = model_.compiled_elbo("meanfield");
   std::vector<double> phi_, phi_grad_;
-  // Standard normals drawn for the compiled ELBO that draw_zeta replays.
-  std::vector<double> replay_;
-  size_t replay_next_ = 0;
+  // Standard normals drawn for the compiled ELBO, which draw_zeta replays when it fails.
+  NormalBlock normals_;
 };
 
 // Settings Stan's check_positive calls would reject, and the ones that would

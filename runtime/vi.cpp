@@ -320,7 +320,8 @@ class Fit {
     Vector eta(dim_), zeta(dim_), g(dim_), g_z(dim_), score(dim_);
     int failed = 0;
     for (int d = 0; d < n;) {
-      next_draw(eta);
+      // Draws the compiled ELBO could not use come first.
+      normals_.next(rng_, eta.data(), dim_);
       draw(phi, eta.data(), zeta);
       EvalError error = 0;
       ++result_.num_lp_grad_calls;
@@ -359,15 +360,13 @@ class Fit {
 
   // The usual estimator from the compiled ELBO (one call, the draws as a
   // block) and STL's difference from the family. False when a draw failed:
-  // its draws are then queued for next_draw to replay.
+  // its draws are then replayed one at a time.
   Expected<bool> compiled_gradient(const Vector& phi, Vector& usual, Vector& difference) {
     const int n = settings_.grad_samples;
-    replay_.resize(static_cast<size_t>(n) * dim_);
-    replay_next_ = 0;
-    standard_normals(rng_, replay_.data(), replay_.size());
+    const double* draws = normals_.draw(rng_, static_cast<size_t>(n) * dim_);
     const CompiledElbo::Map map{map_.shift.data(), elbo_scale_.data()};
     EvalError error = 0;
-    compiled_->value_and_gradient(phi.data(), replay_.data(), static_cast<size_t>(n), map, usual.data(), &error);
+    compiled_->value_and_gradient(phi.data(), draws, static_cast<size_t>(n), map, usual.data(), &error);
     if (error != 0 && model_.is_fatal(error)) {
       fatal_ = model_.describe_error(error);
       return Error{fatal_};
@@ -377,19 +376,9 @@ class Fit {
     family_.add_entropy_gradient(phi.data(), difference.data());
     for (double& v : difference) v = -v;
     Vector score(dim_);
-    for (int d = 0; d < n; ++d) add_score_term(phi, replay_.data() + static_cast<size_t>(d) * dim_, n, score, difference);
-    replay_.clear();
+    for (int d = 0; d < n; ++d) add_score_term(phi, draws + static_cast<size_t>(d) * dim_, n, score, difference);
+    normals_.consume();
     return true;
-  }
-
-  // The next standard-normal draw: one the compiled ELBO could not use, else a new one.
-  void next_draw(Vector& eta) {
-    if (replay_next_ < replay_.size()) {
-      std::copy_n(replay_.begin() + static_cast<std::ptrdiff_t>(replay_next_), dim_, eta.begin());
-      replay_next_ += dim_;
-      return;
-    }
-    standard_normals(rng_, eta.data(), dim_);
   }
 
   // grad = usual + control_ difference, keeping the window's statistics for update_control.
@@ -438,9 +427,8 @@ class Fit {
   const CompiledElbo* compiled_ = model_.compiled_elbo(family_.name());
   // map_'s matrix as the compiled ELBO takes it.
   Vector elbo_scale_;
-  // Standard normals drawn for the compiled ELBO that next_draw replays.
-  Vector replay_;
-  size_t replay_next_ = 0;
+  // Standard normals drawn for the compiled ELBO, replayed above when it fails.
+  NormalBlock normals_;
 };
 
 // L-BFGS (with the Jacobian: the density the fit approximates) from

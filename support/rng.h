@@ -10,10 +10,12 @@
 // starts from and follows its random path.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <boost/random/normal_distribution.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace vic {
 
@@ -28,8 +30,7 @@ class Mixmax {
   Mixmax(uint32_t cluster_id, uint32_t machine_id, uint32_t run_id, uint32_t stream_id);
   // CmdStan's generator for `seed` and chain 1: Mixmax(0, 1, seed, 1). Seeds
   // past 32 bits use the cluster ID for their high half.
-  explicit Mixmax(uint64_t seed = 1)
-      : Mixmax(static_cast<uint32_t>(seed >> 32), 1, static_cast<uint32_t>(seed), 1) {}
+  explicit Mixmax(uint64_t seed = 1) : Mixmax(static_cast<uint32_t>(seed >> 32), 1, static_cast<uint32_t>(seed), 1) {}
 
   // One uniform integer in [0, 2^61 - 1].
   result_type operator()() {
@@ -63,5 +64,35 @@ inline void standard_normals(Rng& rng, double* out, size_t n) {
     out[i] = normal(rng);
   }
 }
+
+// Standard normals drawn ahead as a block (for a batched evaluation, the
+// compiled ELBO) and, when the block goes unused, handed out one draw at a
+// time before any new one: the stream of draws is the same either way.
+class NormalBlock {
+ public:
+  // n new normals; any the previous block had left are dropped.
+  const double* draw(Rng& rng, size_t n) {
+    block_.resize(n);
+    next_ = 0;
+    standard_normals(rng, block_.data(), n);
+    return block_.data();
+  }
+  // The block was used: nothing of it is handed out again.
+  void consume() {
+    block_.clear();
+    next_ = 0;
+  }
+  // The next n normals: the unused block's first, then new ones.
+  void next(Rng& rng, double* out, size_t n) {
+    const size_t taken = std::min(n, block_.size() - next_);
+    std::copy_n(block_.begin() + static_cast<std::ptrdiff_t>(next_), taken, out);
+    next_ += taken;
+    standard_normals(rng, out + taken, n - taken);
+  }
+
+ private:
+  std::vector<double> block_;
+  size_t next_ = 0;
+};
 
 }  // namespace vic

@@ -52,3 +52,29 @@ TEST(Mixmax, SameSeedSameStreamOtherSeedOtherStream) {
 
 }  // namespace
 }  // namespace vic
+
+namespace vic {
+namespace {
+
+// A block drawn ahead and then handed out draw by draw gives the stream that
+// drawing one at a time gives; a consumed block is not handed out again.
+TEST(NormalBlock, AnUnusedBlockIsHandedOutBeforeNewDraws) {
+  Rng a(5), b(5);
+  std::vector<double> direct(10);
+  standard_normals(a, direct.data(), direct.size());
+  NormalBlock block;
+  const double* first = block.draw(b, 4);
+  EXPECT_EQ(std::vector<double>(first, first + 4), std::vector<double>(direct.begin(), direct.begin() + 4));
+  std::vector<double> out(3);
+  block.next(b, out.data(), 3);
+  EXPECT_EQ(out, std::vector<double>(direct.begin(), direct.begin() + 3));
+  block.next(b, out.data(), 3);  // the block's last draw, then a new one
+  EXPECT_EQ(out, std::vector<double>(direct.begin() + 3, direct.begin() + 6));
+  block.draw(b, 2);
+  block.consume();
+  block.next(b, out.data(), 2);
+  EXPECT_EQ(std::vector<double>(out.begin(), out.begin() + 2), std::vector<double>(direct.begin() + 8, direct.begin() + 10));
+}
+
+}  // namespace
+}  // namespace vic

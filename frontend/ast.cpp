@@ -72,6 +72,7 @@ const char* block_kind_name(BlockKind block) {
     case BlockKind::TransformedParameters: return "transformed parameters";
     case BlockKind::Model: return "model";
     case BlockKind::GeneratedQuantities: return "generated quantities";
+    case BlockKind::Functions: return "functions";
   }
   return "?";
 }

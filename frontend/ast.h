@@ -149,6 +149,8 @@ struct Index : Expr {
   std::vector<ExprPtr> indices;
 };
 
+struct FunctionDef;
+
 // `f(a, b)` or, for `_lpdf`/`_lpmf` functions, `f(a | b, c)` (conditional = true).
 struct Call : Expr {
   static constexpr ExprKind kKind = ExprKind::Call;
@@ -157,6 +159,8 @@ struct Call : Expr {
   std::string name;
   std::vector<ExprPtr> args;
   bool conditional;
+  // Filled by the type checker for a call of a user-defined function.
+  const FunctionDef* function = nullptr;
 };
 
 // `cond ? a : b`.
@@ -191,7 +195,8 @@ struct ContainerLiteral : Expr {
 // Declarations
 
 // The program block a declaration or statement belongs to.
-enum class BlockKind { Data, TransformedData, Parameters, TransformedParameters, Model, GeneratedQuantities };
+// Functions: the body of a user-defined function (declared in the functions block).
+enum class BlockKind { Data, TransformedData, Parameters, TransformedParameters, Model, GeneratedQuantities, Functions };
 // Stan's spelling: "data", "transformed data", ...
 const char* block_kind_name(BlockKind block);
 
@@ -218,6 +223,7 @@ struct VarDecl {
   BlockKind block = BlockKind::Model;
   bool is_local = false;       // declared inside a statement body
   bool is_loop_index = false;  // `for (i in ...)`
+  bool is_function_argument = false;
   ExprPtr init;                // `= expr`, optional
 };
 using VarDeclPtr = std::unique_ptr<VarDecl>;
@@ -225,7 +231,7 @@ using VarDeclPtr = std::unique_ptr<VarDecl>;
 // ---------------------------------------------------------------------------
 // Statements
 
-enum class StmtKind { Decl, Assign, Tilde, TargetPlus, For, If, Block };
+enum class StmtKind { Decl, Assign, Tilde, TargetPlus, For, If, Block, Return, Call };
 
 struct Stmt {
   explicit Stmt(StmtKind kind, SourceLoc loc) : kind(kind), loc(loc) {}
@@ -279,6 +285,9 @@ struct TildeStmt : Stmt {
   std::string distribution;  // "normal"
   SourceLoc distribution_loc;
   std::vector<ExprPtr> args;
+  // Filled by the type checker when the distribution is a user-defined
+  // `_lpdf` or `_lpmf` function.
+  const FunctionDef* function = nullptr;
 };
 
 // `target += expr`.
@@ -321,6 +330,35 @@ struct BlockStmt : Stmt {
   std::vector<StmtPtr> stmts;
 };
 
+// `return expr;` or, in a void function, `return;`.
+struct ReturnStmt : Stmt {
+  static constexpr StmtKind kKind = StmtKind::Return;
+  ReturnStmt(SourceLoc loc, ExprPtr value) : Stmt(kKind, loc), value(std::move(value)) {}
+  ExprPtr value;  // null in `return;`
+};
+
+// `f(a, b);`: a call of a void function as a statement.
+struct CallStmt : Stmt {
+  static constexpr StmtKind kKind = StmtKind::Call;
+  CallStmt(SourceLoc loc, ExprPtr call) : Stmt(kKind, loc), call(std::move(call)) {}
+  ExprPtr call;  // a Call
+};
+
+// ---------------------------------------------------------------------------
+// User-defined functions
+
+// `real f(real x, data vector y) { ... }`. A forward declaration has no body.
+struct FunctionDef {
+  SourceLoc loc;
+  std::string name;
+  bool returns_void = false;
+  Type return_type;                  // when not void
+  std::vector<VarDeclPtr> arguments;  // no sizes: array_dims holds nulls for the rank
+  std::vector<bool> data_only;        // `data real x`
+  StmtPtr body;                       // null for a forward declaration
+};
+using FunctionDefPtr = std::unique_ptr<FunctionDef>;
+
 // ---------------------------------------------------------------------------
 // Program
 
@@ -334,6 +372,8 @@ struct ProgramBlock {
 
 struct Program {
   const SourceFile* file = nullptr;
+  // The functions block's definitions, in order (forward declarations dropped).
+  std::vector<FunctionDefPtr> functions;
   // Present blocks in source order (which is the canonical order).
   std::vector<ProgramBlock> blocks;
 

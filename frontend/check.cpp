@@ -42,6 +42,8 @@ const char* variable_role(ast::BlockKind block) {
       return "model";
     case ast::BlockKind::GeneratedQuantities:
       return "generated quantities";
+    case ast::BlockKind::Functions:
+      return "function";
   }
   return "?";
 }
@@ -162,6 +164,7 @@ void Checker::declare(const ast::VarDecl& decl) {
 void Checker::check_program(ast::Program& program) {
   // The outermost scope holds the block-level variables of every block; the
   // model block's variables are locals in a scope of their own.
+  check_functions(program);
   push_scope();
   for (ast::ProgramBlock& block : program.blocks) {
     block_ = block.kind;
@@ -180,7 +183,10 @@ void Checker::check_stmt_scoped(ast::Stmt& s) {
 }
 
 void Checker::require_model_block(SourceLoc loc, const char* what) {
-  if (block_ != ast::BlockKind::Model) diags_.error(DiagnosticKind::TargetOutsideModel, loc, {what});
+  // An `_lp` function adds to the target of the block that calls it.
+  if (block_ != ast::BlockKind::Model && !in_function_with_suffix("_lp")) {
+    diags_.error(DiagnosticKind::TargetOutsideModel, loc, {what});
+  }
 }
 
 void Checker::check_stmt(ast::Stmt& s) {
@@ -215,6 +221,12 @@ void Checker::check_stmt(ast::Stmt& s) {
       push_scope();
       for (ast::StmtPtr& child : s.as<ast::BlockStmt>().stmts) check_stmt(*child);
       pop_scope();
+      return;
+    case ast::StmtKind::Return:
+      check_return(s.as<ast::ReturnStmt>());
+      return;
+    case ast::StmtKind::Call:
+      check_call_stmt(s.as<ast::CallStmt>());
       return;
   }
 }
@@ -254,6 +266,11 @@ void Checker::check_decl(ast::VarDecl& d) {
   // transformed parameters blocks. Generated quantities are never differentiated.
   Dependence dep = Dependence::Data;
   switch (d.block) {
+    case ast::BlockKind::Functions:
+      // A function's real locals may hold values of its arguments, which may
+      // be parameters at some call.
+      if (d.type.base == BaseType::Real) dep = Dependence::Parameter;
+      break;
     case ast::BlockKind::Parameters:
     case ast::BlockKind::TransformedParameters:
     case ast::BlockKind::Model:
@@ -275,6 +292,10 @@ void Checker::check_assign(ast::AssignStmt& s) {
   while (base->kind == ast::ExprKind::Index) base = base->as<ast::Index>().base.get();
   const ast::VarDecl* decl = base->kind == ast::ExprKind::Variable ? base->as<ast::Variable>().decl : nullptr;
   if (decl) {
+    if (decl->is_function_argument) {
+      diags_.error(DiagnosticKind::AssignToArgument, s.lhs->loc, {decl->name});
+      return;
+    }
     if (decl->is_loop_index) {
       diags_.error(DiagnosticKind::AssignToLoopIndex, s.lhs->loc, {decl->name});
       return;

@@ -29,6 +29,7 @@ bool matches(ArgKind kind, const Type& t) {
     case ArgKind::Elements: return real_sequence || (t.array_rank == 0 && t.shape == Shape::Matrix);
     case ArgKind::Vector: return t.array_rank == 0 && t.shape == Shape::Vector;
     case ArgKind::Matrix: return t.array_rank == 0 && t.shape == Shape::Matrix;
+    case ArgKind::Container: return !t.is_scalar();
   }
   return false;
 }
@@ -119,6 +120,7 @@ void Checker::check_call(ast::Call& e) {
     e.dependence = join(e.dependence, arg->dependence);
   }
   e.type = Type::poisoned();
+  if (check_user_call(e)) return;
   auto [base, suffix] = stdlib::split_distribution_suffix(e.name);
   if (suffix == "_lpdf" || suffix == "_lpmf") {
     check_distribution_call(e, base, suffix);
@@ -127,6 +129,8 @@ void Checker::check_call(ast::Call& e) {
   } else {
     check_function_call(e);
   }
+  // An int cannot change with the parameters: `rows(theta)` may size a local.
+  if (e.type.base == BaseType::Int && !e.type.error) e.dependence = Dependence::Data;
 }
 
 void Checker::check_distribution_call(ast::Call& e, std::string_view base, std::string_view suffix) {
@@ -240,6 +244,28 @@ void Checker::check_tilde(ast::TildeStmt& s) {
   check_expr(*s.lhs);
   for (ast::ExprPtr& arg : s.args) check_expr(*arg);
   const stdlib::DistributionInfo* dist = stdlib::find_distribution(s.distribution);
+  const ast::FunctionDef* user = nullptr;
+  for (const char* suffix : {"_lpdf", "_lpmf"})
+    if (!user) user = find_user_function(s.distribution + suffix);
+  if (user && !dist) {
+    // `y ~ foo(a)` is `target += foo_lpdf(y | a)`.
+    std::vector<const Type*> types = {&s.lhs->type};
+    for (const ast::ExprPtr& arg : s.args) types.push_back(&arg->type);
+    if (std::any_of(types.begin(), types.end(), [](const Type* t) { return t->error; })) return;
+    bool ok = types.size() == user->arguments.size();
+    for (size_t i = 0; ok && i < types.size(); ++i) ok = assignable(user->arguments[i]->type.type(), *types[i]);
+    if (!ok) {
+      std::string expected;
+      for (size_t i = 0; i < user->arguments.size(); ++i)
+        expected += (i ? i == 1 ? " | " : ", " : "") + user->arguments[i]->type.type().str();
+      diags_.error(DiagnosticKind::NoMatchingSignature, s.distribution_loc,
+                   {s.distribution, type_list(types, true), user->name + "(" + expected + ")"});
+      return;
+    }
+    if (current_function_) callees_[current_function_].push_back(user);
+    s.function = user;
+    return;
+  }
   if (!dist) {
     Diagnostic& d = diags_.error(DiagnosticKind::UnknownDistribution, s.distribution_loc, {s.distribution});
     auto [base, suffix] = stdlib::split_distribution_suffix(s.distribution);

@@ -29,6 +29,20 @@ class Checker {
   // Adds `decl` to the innermost scope (Redeclaration if the name is taken).
   void declare(const ast::VarDecl& decl);
 
+  // --- user-defined functions (check_function.cpp) ---
+  void check_functions(ast::Program& program);
+  void check_function_body(ast::FunctionDef& f);
+  void check_return(ast::ReturnStmt& s);
+  void check_call_stmt(ast::CallStmt& s);
+  // Types a call of a user-defined function; false when `e` names none.
+  bool check_user_call(ast::Call& e, bool as_statement = false);
+  const ast::FunctionDef* find_user_function(const std::string& name) const {
+    auto it = functions_.find(name);
+    return it == functions_.end() ? nullptr : it->second;
+  }
+  // Whether the function being checked has a name ending in `suffix`.
+  bool in_function_with_suffix(std::string_view suffix) const;
+
   // --- statements (check.cpp) ---
   void check_stmt(ast::Stmt& s);
   void check_stmt_scoped(ast::Stmt& s);
@@ -60,6 +74,10 @@ class Checker {
   std::vector<std::unordered_map<std::string, const ast::VarDecl*>> scopes_;
   std::unordered_map<const ast::VarDecl*, ast::Dependence> dependence_;
   ast::BlockKind block_ = ast::BlockKind::Data;
+  std::unordered_map<std::string, const ast::FunctionDef*> functions_;
+  const ast::FunctionDef* current_function_ = nullptr;
+  // Which user-defined functions each one calls, for the recursion check.
+  std::unordered_map<const ast::FunctionDef*, std::vector<const ast::FunctionDef*>> callees_;
 };
 
 // --- type rules shared by the checker's files ---

@@ -335,7 +335,7 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
 
     if (rule == VModelParser::RuleProgram || rule == VModelParser::RuleBlockHeader) {
       if (offending->getText() == "functions") {
-        diags_.error(DiagnosticKind::SyntaxError, loc, {"the 'functions' block is not supported"});
+        diags_.error(DiagnosticKind::SyntaxError, loc, {"the 'functions' block must come first"});
       } else {
         Diagnostic& d =
             diags_.error(DiagnosticKind::SyntaxError, loc,
@@ -457,6 +457,13 @@ class AstBuilder {
   std::unique_ptr<ast::Program> build(VModelParser::ProgramContext* tree) {
     auto program = std::make_unique<ast::Program>();
     program->file = &file_;
+    if (VModelParser::FunctionsBlockContext* functions = tree->functionsBlock()) {
+      current_block_ = ast::BlockKind::Functions;
+      for (VModelParser::FunctionDefContext* f : functions->functionDef()) {
+        ast::FunctionDefPtr def = function_def(f);
+        if (def->body) program->functions.push_back(std::move(def));
+      }
+    }
     int last_rank = -1;
     std::string last_name;
     for (VModelParser::ProgramBlockContext* block_ctx : tree->programBlock()) {
@@ -511,6 +518,43 @@ class AstBuilder {
   }
 
   SourceLoc loc(const antlr4::Token* t) const { return token_loc(file_, t); }
+
+  // `array[,] vector` without sizes: the rank as null array dims.
+  static ast::SizedType unsized_type(VModelParser::UnsizedTypeContext* ctx) {
+    ast::SizedType t;
+    if (child_tokens(ctx, "array").size() == 1) t.array_dims.resize(ctx->commas.size() + 1);
+    const std::string keyword = ctx->unsizedElement()->getText();
+    t.base = keyword == "int" ? ast::BaseType::Int : ast::BaseType::Real;
+    t.shape = keyword == "vector"       ? ast::Shape::Vector
+              : keyword == "row_vector" ? ast::Shape::RowVector
+              : keyword == "matrix"     ? ast::Shape::Matrix
+                                        : ast::Shape::Scalar;
+    return t;
+  }
+
+  ast::FunctionDefPtr function_def(VModelParser::FunctionDefContext* ctx) {
+    auto def = std::make_unique<ast::FunctionDef>();
+    def->loc = loc(ctx->identifier()->getStart());
+    def->name = ctx->identifier()->getText();
+    if (VModelParser::UnsizedTypeContext* r = ctx->returnType()->unsizedType()) {
+      def->return_type = unsized_type(r).type();
+    } else {
+      def->returns_void = true;
+    }
+    for (VModelParser::ParameterContext* p : ctx->parameter()) {
+      auto arg = std::make_unique<ast::VarDecl>();
+      arg->loc = loc(p->identifier()->getStart());
+      arg->name = p->identifier()->getText();
+      arg->type = unsized_type(p->unsizedType());
+      arg->block = ast::BlockKind::Functions;
+      arg->is_local = true;
+      arg->is_function_argument = true;
+      def->data_only.push_back(child_tokens(p, "data").size() == 1);
+      def->arguments.push_back(std::move(arg));
+    }
+    if (ctx->statement()) def->body = statement(ctx->statement(), /*top_level=*/false);
+    return def;
+  }
 
   // The tokens among `ctx`'s direct children spelled `text`.
   static std::vector<antlr4::Token*> child_tokens(antlr4::ParserRuleContext* ctx, const std::string& text) {
@@ -573,6 +617,14 @@ class AstBuilder {
       std::vector<ast::StmtPtr> stmts;
       for (VModelParser::StatementContext* s : c->statement()) stmts.push_back(statement(s, false));
       return std::make_unique<ast::BlockStmt>(at, std::move(stmts));
+    }
+    if (auto* c = dynamic_cast<VModelParser::ReturnStatementContext*>(ctx)) {
+      return std::make_unique<ast::ReturnStmt>(at, c->expression() ? expression(c->expression()) : nullptr);
+    }
+    if (auto* c = dynamic_cast<VModelParser::CallStatementContext*>(ctx)) {
+      auto call = std::make_unique<ast::Call>(at, c->identifier()->getText(), expression_list(c->expressionList()),
+                                              /*conditional=*/false);
+      return std::make_unique<ast::CallStmt>(at, std::move(call));
     }
     // `;`: an empty block.
     return std::make_unique<ast::BlockStmt>(at, std::vector<ast::StmtPtr>{});

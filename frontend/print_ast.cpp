@@ -11,6 +11,10 @@
 //   for NAME                    then `from: E`, `to: E` and the body statement
 //   if                          then `cond: E`, `then:` STMT and maybe `else:` STMT
 //   block                       then its statements (an empty statement is an empty block)
+//   return                      then `value: E` when it has one
+//   call                        then `value: E` (a void function's call)
+// User-defined functions come first: `function NAME : TYPE` (or void), then one
+// `arg NAME : TYPE` line per argument (`arg data ...` when data-only) and the body.
 // Expressions are S-expressions ending in `: TYPE DEP` (DEP is data or param; a
 // poisoned expression shows `: <error>`):
 //   (lit 1.5 : real data) (var mu : real param) (neg E : ...) (plus E ...) (not E ...)
@@ -36,6 +40,14 @@ class Printer {
  public:
   std::string print(const ast::Program& program) {
     out_ << "program\n";
+    for (const ast::FunctionDefPtr& f : program.functions) {
+      line(1) << "function " << f->name << " : " << (f->returns_void ? "void" : f->return_type.str()) << "\n";
+      for (size_t i = 0; i < f->arguments.size(); ++i) {
+        line(2) << "arg " << (f->data_only[i] ? "data " : "") << f->arguments[i]->name << " : "
+                << f->arguments[i]->type.type().str() << "\n";
+      }
+      stmt(*f->body, 2);
+    }
     for (const ast::ProgramBlock& block : program.blocks) {
       line(1) << ast::block_kind_name(block.kind) << "\n";
       for (const ast::StmtPtr& s : block.stmts) stmt(*s, 2);
@@ -107,6 +119,14 @@ class Printer {
       case ast::StmtKind::Block:
         line(indent) << "block\n";
         for (const ast::StmtPtr& child : s.as<ast::BlockStmt>().stmts) stmt(*child, indent + 1);
+        return;
+      case ast::StmtKind::Return:
+        line(indent) << "return\n";
+        if (const ast::Expr* v = s.as<ast::ReturnStmt>().value.get()) labeled(indent + 1, "value", *v);
+        return;
+      case ast::StmtKind::Call:
+        line(indent) << "call\n";
+        labeled(indent + 1, "value", *s.as<ast::CallStmt>().call);
         return;
     }
   }

@@ -16,7 +16,22 @@
 //   in Stan: `upper=1 > 0` is not a bound; parenthesise comparisons.
 grammar VModel;
 
-program : programBlock* EOF ;
+program : functionsBlock? programBlock* EOF ;
+
+// User-defined functions, before the other blocks as in Stan.
+functionsBlock : 'functions' '{' functionDef* '}' ;
+
+// A definition, or a forward declaration ending in ';'.
+functionDef : returnType identifier '(' (parameter (',' parameter)*)? ')' (statement | ';') ;
+
+returnType : 'void' | unsizedType ;
+
+// A function argument's or result's type: no sizes, `array[,]` giving the rank.
+unsizedType : 'array' '[' commas+=','* ']' unsizedElement | unsizedElement ;
+
+unsizedElement : 'int' | 'real' | 'vector' | 'row_vector' | 'matrix' ;
+
+parameter : 'data'? unsizedType identifier ;
 
 programBlock : blockHeader '{' statement* '}' ;
 
@@ -40,6 +55,8 @@ statement
   | 'for' '(' identifier 'in' expression ':' expression ')' statement  # forStatement
   | 'if' '(' expression ')' statement ('else' statement)?              # ifStatement
   | '{' statement* '}'                                                 # blockStatement
+  | 'return' expression? ';'                                           # returnStatement
+  | identifier '(' expressionList? ')' ';'                             # callStatement
   | ';'                                                                # emptyStatement
   ;
 

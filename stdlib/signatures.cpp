@@ -74,8 +74,8 @@ std::vector<FunctionInfo> make_functions() {
   fs.push_back({"log_sum_exp", {{{A::Elements}, R::Real}, {{A::Real, A::Real}, R::Real}}});
   fs.push_back({"max", {{{A::Elements}, R::Real}, {{A::Int, A::Int}, R::Int}, {{A::Real, A::Real}, R::Real}}});
   fs.push_back({"rows", {{{A::Shaped}, R::Int}}});
-  fs.push_back({"size", {{{A::Elements}, R::Int}}});
-  fs.push_back({"num_elements", {{{A::Elements}, R::Int}}});
+  fs.push_back({"size", {{{A::Container}, R::Int}}});
+  fs.push_back({"num_elements", {{{A::Container}, R::Int}}});
   fs.push_back({"rep_array", {{{A::Int, A::Int}, R::IntArray}, {{A::Real, A::Int}, R::RealArray}}});
   fs.push_back({"cols", {{{A::Shaped}, R::Int}}});
   fs.push_back({"rep_vector", {{{A::Real, A::Int}, R::Vector}}});
@@ -103,6 +103,7 @@ const char* arg_kind_name(ArgKind kind) {
     case A::Elements: return "vector";
     case A::Vector: return "vector";
     case A::Matrix: return "matrix";
+    case A::Container: return "container";
   }
   return "?";
 }

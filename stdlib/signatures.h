@@ -20,6 +20,7 @@ enum class ArgKind {
   Elements,    // vector, row_vector, matrix, array[] real, array[] int
   Vector,      // a vector
   Matrix,      // a matrix
+  Container,   // anything but a scalar: vectors, matrices, arrays of any of them
 };
 // Stan's spelling of an argument kind ("reals", "vector", ...).
 const char* arg_kind_name(ArgKind kind);

@@ -49,6 +49,10 @@ class SupportChecker {
       case ast::StmtKind::Block:
         for (const auto& c : s.as<ast::BlockStmt>().stmts) stmt(*c);
         break;
+      case ast::StmtKind::Return:
+        if (const auto& v = s.as<ast::ReturnStmt>().value) expr(*v);
+        break;
+      case ast::StmtKind::Call: expr(*s.as<ast::CallStmt>().call); break;
     }
   }
 
@@ -140,6 +144,8 @@ class SupportChecker {
 
 void check_supported(const ast::Program& program, Diagnostics& diags) {
   SupportChecker checker(diags);
+  checker.block_ = ast::BlockKind::Functions;
+  for (const ast::FunctionDefPtr& f : program.functions) checker.stmt(*f->body);
   for (const ast::ProgramBlock& block : program.blocks) {
     checker.block_ = block.kind;
     for (const auto& s : block.stmts) checker.stmt(*s);

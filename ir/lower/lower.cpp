@@ -113,6 +113,8 @@ std::unique_ptr<ir::Function> FunctionLowering::run() {
       case BlockKind::GeneratedQuantities:
         if (entry_.role == ir::EntryRole::Constrain) lower_stmts(block.stmts);
         break;
+      case BlockKind::Functions:
+        VIC_UNREACHABLE() << "function bodies are inlined where they are called";
     }
   }
   if (log_density) {

@@ -259,6 +259,61 @@ Value* FunctionLowering::materialize(const LExpr& x) {
   return stdlib::as_tensor(*b_, {x.size, x.dims, x.element, x.tensor});
 }
 
+Value* FunctionLowering::materialize_as(const LExpr& x, Type t) {
+  if (t == Type::F64) return materialize(x);
+  if (x.tensor && x.tensor->type == ir::tensor_of(t)) return x.tensor;
+  Op* gen = b_->create_generate(x.size, t, "k");
+  RegionScope scope(b_, gen->region(0));
+  b_->yield({to_type(x.element(*b_, gen->region(0).args[0]), t)});
+  return gen->result();
+}
+
+LExpr FunctionLowering::inline_call(const ast::FunctionDef& f, const std::vector<LExpr>& args, bool parameter) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const ast::VarDecl& name = *f.arguments[i];
+    const LExpr& a = args[i];
+    const Type t = element_type(name.type);
+    Binding binding;
+    if (a.is_scalar()) {
+      binding.scalar = to_type(a.scalar, t);
+    } else if (a.view && a.view->element == t) {
+      binding.view = *a.view;  // a stored value is read where it is
+    } else {
+      View v;
+      v.dims = a.dims.empty() ? std::vector<Value*>{a.size} : a.dims;
+      v.element = t;
+      v.offset = b_->const_i64(0);
+      v.tensor = materialize_as(a, t);
+      binding.view = v;
+    }
+    env_[&name] = binding;
+  }
+  const std::vector<ast::StmtPtr>* stmts = nullptr;
+  std::vector<ast::StmtPtr> single;
+  if (f.body->kind == ast::StmtKind::Block) stmts = &f.body->as<ast::BlockStmt>().stmts;
+  LExpr result;
+  result.parameter = parameter;
+  for (const ast::StmtPtr& s : stmts ? *stmts : single) {
+    if (s->kind != ast::StmtKind::Return) {
+      lower_stmt(*s);
+      continue;
+    }
+    // The checker allows `return` only as the body's last statement.
+    const ast::Expr* value = s->as<ast::ReturnStmt>().value.get();
+    if (!value) break;
+    LExpr r = lower_value(*value);
+    const Type t = element_type(f.return_type);
+    if (r.is_scalar()) {
+      result.scalar = to_type(r.scalar, t);
+    } else {
+      std::vector<Value*> dims = r.dims.empty() ? std::vector<Value*>{r.size} : r.dims;
+      result = tensor_expr(materialize_as(r, t), dims, parameter);
+    }
+  }
+  if (!stmts) lower_stmt(*f.body);  // a body that is a single statement (a void function's)
+  return result;
+}
+
 LExpr FunctionLowering::tensor_expr(Value* tensor, std::vector<Value*> dims, bool parameter) {
   LExpr l;
   l.size = product(dims);
@@ -390,6 +445,7 @@ LExpr FunctionLowering::lower_call(const ast::Call& e) {
   auto [base, suffix] = stdlib::split_distribution_suffix(e.name);
   std::vector<LExpr> args;
   for (const auto& a : e.args) args.push_back(lower_value(*a));
+  if (e.function) return inline_call(*e.function, args, parameter);
   LExpr l;
   l.parameter = parameter;
   if (suffix == "_lpdf" || suffix == "_lpmf") {

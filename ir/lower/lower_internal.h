@@ -191,6 +191,7 @@ class FunctionLowering {
       b.view->tensor = v;
     }
   }
+  static bool calls_lp_function(const ast::Stmt& s);
   void collect_assigned(const ast::Stmt& s, std::vector<const ast::VarDecl*>& out,
                         std::unordered_set<const ast::VarDecl*>& declared_inside);
 
@@ -222,6 +223,12 @@ class FunctionLowering {
   IntChecks int_checks(OpKind kind, const std::string& spelling, SourceLoc loc);
   Value* checked_int_op(Builder& b, OpKind kind, Value* x, Value* y, const IntChecks& checks);
   LExpr lower_call(const ast::Call& e);
+  // A call of a user-defined function, inlined: its arguments bound to its
+  // argument names, its body lowered in place, its `return` value the result
+  // (a container materialized, so that the caller reads it without redoing it).
+  LExpr inline_call(const ast::FunctionDef& f, const std::vector<LExpr>& args, bool parameter);
+  // The elements as a tensor of `t` (i64 for an int array).
+  Value* materialize_as(const LExpr& x, Type t);
   // A matrix or vector product (`*` between two containers).
   LExpr lower_product(const LExpr& lhs, const LExpr& rhs, const ast::Binary& e);
   LExpr lower_transpose(const LExpr& x, const ast::Type& type);

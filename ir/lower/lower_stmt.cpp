@@ -47,6 +47,12 @@ void FunctionLowering::lower_stmt(const ast::Stmt& s) {
     case ast::StmtKind::Block:
       lower_stmts(s.as<ast::BlockStmt>().stmts);
       break;
+    case ast::StmtKind::Return:
+      // A void function's closing `return;` (inline_call takes a value's).
+      break;
+    case ast::StmtKind::Call:
+      lower_expr(*s.as<ast::CallStmt>().call);
+      break;
   }
 }
 
@@ -143,6 +149,11 @@ void FunctionLowering::lower_tilde(const ast::TildeStmt& s) {
   std::vector<LExpr> args;
   args.push_back(lower_value(*s.lhs));
   for (const auto& a : s.args) args.push_back(lower_value(*a));
+  if (s.function) {
+    // A user-defined density: its whole value, constants included.
+    add_to_target(inline_call(*s.function, args, true).scalar);
+    return;
+  }
   std::string dist = s.distribution;
   bool keep_all = !propto();
   add_to_target(sum_over(args, [&](const std::vector<Value*>& xs) {
@@ -175,6 +186,9 @@ void FunctionLowering::collect_assigned(const ast::Stmt& s, std::vector<const as
     case ast::StmtKind::TargetPlus:
       add(&kTargetDecl);
       break;
+    case ast::StmtKind::Call:
+    case ast::StmtKind::Return:
+      break;
     case ast::StmtKind::For:
       collect_assigned(*s.as<ast::ForStmt>().body, out, inside);
       break;
@@ -188,7 +202,76 @@ void FunctionLowering::collect_assigned(const ast::Stmt& s, std::vector<const as
       for (const auto& c : s.as<ast::BlockStmt>().stmts) collect_assigned(*c, out, inside);
       break;
   }
+  // An `_lp` function adds to the target wherever it is called.
+  if (calls_lp_function(s)) add(&kTargetDecl);
   // Parameter-block bounds add Jacobians only at the top level: nothing here.
+}
+
+namespace {
+
+bool ends_with_lp(const std::string& name) { return name.size() > 3 && name.compare(name.size() - 3, 3, "_lp") == 0; }
+
+bool expr_calls_lp(const ast::Expr* e) {
+  if (!e) return false;
+  switch (e->kind) {
+    case ast::ExprKind::Unary: return expr_calls_lp(e->as<ast::Unary>().operand.get());
+    case ast::ExprKind::Binary:
+      for (const ast::Binary* b : ast::left_spine(e->as<ast::Binary>()))
+        if (expr_calls_lp(b->rhs.get())) return true;
+      return expr_calls_lp(ast::left_spine(e->as<ast::Binary>()).back()->lhs.get());
+    case ast::ExprKind::Index: {
+      const auto& i = e->as<ast::Index>();
+      if (expr_calls_lp(i.base.get())) return true;
+      for (const auto& x : i.indices)
+        if (expr_calls_lp(x.get())) return true;
+      return false;
+    }
+    case ast::ExprKind::Call: {
+      const auto& c = e->as<ast::Call>();
+      if (c.function && ends_with_lp(c.name)) return true;
+      for (const auto& a : c.args)
+        if (expr_calls_lp(a.get())) return true;
+      return false;
+    }
+    case ast::ExprKind::Conditional: {
+      const auto& c = e->as<ast::Conditional>();
+      return expr_calls_lp(c.cond.get()) || expr_calls_lp(c.then_expr.get()) || expr_calls_lp(c.else_expr.get());
+    }
+    case ast::ExprKind::Range:
+      return expr_calls_lp(e->as<ast::Range>().lo.get()) || expr_calls_lp(e->as<ast::Range>().hi.get());
+    case ast::ExprKind::ContainerLiteral:
+      for (const auto& x : e->as<ast::ContainerLiteral>().elements)
+        if (expr_calls_lp(x.get())) return true;
+      return false;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+// Whether the statement's own expressions call an `_lp` function (its
+// sub-statements are collect_assigned's to visit).
+bool FunctionLowering::calls_lp_function(const ast::Stmt& s) {
+  switch (s.kind) {
+    case ast::StmtKind::Decl: return expr_calls_lp(s.as<ast::DeclStmt>().decl->init.get());
+    case ast::StmtKind::Assign:
+      return expr_calls_lp(s.as<ast::AssignStmt>().lhs.get()) || expr_calls_lp(s.as<ast::AssignStmt>().rhs.get());
+    case ast::StmtKind::TargetPlus: return expr_calls_lp(s.as<ast::TargetPlusStmt>().value.get());
+    case ast::StmtKind::Call: return expr_calls_lp(s.as<ast::CallStmt>().call.get());
+    case ast::StmtKind::Return: return expr_calls_lp(s.as<ast::ReturnStmt>().value.get());
+    case ast::StmtKind::For:
+      return expr_calls_lp(s.as<ast::ForStmt>().lower.get()) || expr_calls_lp(s.as<ast::ForStmt>().upper.get());
+    case ast::StmtKind::If: return expr_calls_lp(s.as<ast::IfStmt>().cond.get());
+    case ast::StmtKind::Tilde: {
+      const auto& t = s.as<ast::TildeStmt>();
+      if (expr_calls_lp(t.lhs.get())) return true;
+      for (const auto& a : t.args)
+        if (expr_calls_lp(a.get())) return true;
+      return false;
+    }
+    case ast::StmtKind::Block: return false;
+  }
+  return false;
 }
 
 void FunctionLowering::lower_for(const ast::ForStmt& s) {

@@ -150,6 +150,28 @@ model {
             "the parameters\n");
 }
 
+// The check of an index inside a user-defined function names its place in the function.
+TEST(BadData, IndexOutOfRangeInsideAFunction) {
+  VicRun r = fit(R"(functions {
+  real pick(vector v, int i) { return v[i]; }
+}
+data {
+  int k;
+}
+parameters {
+  vector[2] v;
+}
+model {
+  target += pick(v, k);
+}
+)",
+                 R"({"k": 3})");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err,
+            "error: m.vmodel:2:41: index out of range; it depends on the data alone, so it fails at every value of "
+            "the parameters\n");
+}
+
 TEST(BadData, ScaleFromTheDataNotPositive) {
   VicRun r = fit("data { real s; } parameters { real mu; } model { mu ~ normal(0, s); }\n", R"({"s": -1})");
   EXPECT_EQ(r.status, 1);

@@ -96,14 +96,205 @@ TEST(FrontendDiagnostics, StatementOutsideBlock) {
             "hint: statements and declarations must be inside a block, e.g. 'model { ... }'\n");
 }
 
-TEST(FrontendDiagnostics, FunctionsBlockUnsupported) {
-  Result r = diagnose("functions { }\n"
-            "model { }\n");
+TEST(FrontendDiagnostics, FunctionsBlockMustComeFirst) {
+  Result r = diagnose(
+      "model { }\n"
+      "functions { }\n");
   EXPECT_EQ(r.first_kind, "SyntaxError");
   EXPECT_EQ(r.text,
-            "m.vmodel:1:1: error: the 'functions' block is not supported\n"
+            "m.vmodel:2:1: error: the 'functions' block must come first\n"
             "    functions { }\n"
             "    ^\n");
+}
+
+TEST(FrontendDiagnostics, AssignToFunctionArgument) {
+  Result r = diagnose(
+      "functions {\n"
+      "  real f(real x) {\n"
+      "    x = 2;\n"
+      "    return x;\n"
+      "  }\n"
+      "}\n");
+  EXPECT_EQ(r.first_kind, "AssignToArgument");
+  EXPECT_EQ(r.text,
+            "m.vmodel:3:5: error: cannot assign to 'x': a function's arguments are read-only\n"
+            "        x = 2;\n"
+            "        ^\n");
+}
+
+TEST(FrontendDiagnostics, FunctionWithoutReturn) {
+  Result r = diagnose(
+      "functions {\n"
+      "  real f(real x) {\n"
+      "    real y = x;\n"
+      "  }\n"
+      "}\n");
+  EXPECT_EQ(r.first_kind, "MissingReturn");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:8: error: the function 'f' must end with 'return' of a real\n"
+            "      real f(real x) {\n"
+            "           ^\n");
+}
+
+TEST(FrontendDiagnostics, ReturnOfTheWrongType) {
+  Result r = diagnose(
+      "functions {\n"
+      "  vector f(real x) {\n"
+      "    return x;\n"
+      "  }\n"
+      "}\n");
+  EXPECT_EQ(r.first_kind, "BadReturn");
+  EXPECT_EQ(r.text,
+            "m.vmodel:3:12: error: 'f' returns a vector, not a real\n"
+            "        return x;\n"
+            "               ^\n");
+}
+
+TEST(FrontendDiagnostics, VoidFunctionReturningAValue) {
+  Result r = diagnose(
+      "functions {\n"
+      "  void f(real x) {\n"
+      "    return x;\n"
+      "  }\n"
+      "}\n");
+  EXPECT_EQ(r.first_kind, "BadReturn");
+  EXPECT_EQ(r.text,
+            "m.vmodel:3:5: error: the void function 'f' cannot return a value\n"
+            "        return x;\n"
+            "        ^\n");
+}
+
+TEST(FrontendDiagnostics, ReturnOutsideAFunction) {
+  Result r = diagnose(
+      "model {\n"
+      "  return 1;\n"
+      "}\n");
+  EXPECT_EQ(r.first_kind, "BadReturn");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:3: error: 'return' is only allowed in a function\n"
+            "      return 1;\n"
+            "      ^\n");
+}
+
+TEST(FrontendDiagnostics, EarlyReturnUnsupported) {
+  Result r = diagnose(
+      "functions {\n"
+      "  real f(real x) {\n"
+      "    if (x > 0) return 1;\n"
+      "    return 2;\n"
+      "  }\n"
+      "}\n");
+  EXPECT_EQ(r.first_kind, "NotSupportedYet");
+  EXPECT_EQ(r.text,
+            "m.vmodel:3:16: error: 'return' before the end of a function is not supported yet\n"
+            "        if (x > 0) return 1;\n"
+            "                   ^\n");
+}
+
+TEST(FrontendDiagnostics, RecursionUnsupported) {
+  Result r = diagnose(
+      "functions {\n"
+      "  real f(real x) {\n"
+      "    return g(x);\n"
+      "  }\n"
+      "  real g(real x) {\n"
+      "    return f(x);\n"
+      "  }\n"
+      "}\n");
+  EXPECT_EQ(r.first_kind, "NotSupportedYet");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:8: error: a recursive function ('f') is not supported yet\n"
+            "      real f(real x) {\n"
+            "           ^\n");
+}
+
+TEST(FrontendDiagnostics, VoidFunctionAsValue) {
+  Result r = diagnose(
+      "functions {\n"
+      "  void f(real x) { }\n"
+      "}\n"
+      "model {\n"
+      "  real y = f(1);\n"
+      "}\n");
+  EXPECT_EQ(r.first_kind, "VoidValue");
+  EXPECT_EQ(r.text,
+            "m.vmodel:5:12: error: 'f' returns nothing (void); call it as a statement\n"
+            "      real y = f(1);\n"
+            "               ^\n");
+}
+
+TEST(FrontendDiagnostics, NonVoidFunctionAsStatement) {
+  Result r = diagnose(
+      "functions {\n"
+      "  real f(real x) { return x; }\n"
+      "}\n"
+      "model {\n"
+      "  f(1);\n"
+      "}\n");
+  EXPECT_EQ(r.first_kind, "UnusedValue");
+  EXPECT_EQ(r.text,
+            "m.vmodel:5:3: error: the value of 'f' is not used; only void functions are called as statements\n"
+            "      f(1);\n"
+            "      ^\n");
+}
+
+TEST(FrontendDiagnostics, ParameterPassedAsDataArgument) {
+  Result r = diagnose(
+      "functions {\n"
+      "  real f(data real x) { return x; }\n"
+      "}\n"
+      "parameters { real mu; }\n"
+      "model {\n"
+      "  mu ~ normal(f(mu), 1);\n"
+      "}\n");
+  EXPECT_EQ(r.first_kind, "DataOnlyArgument");
+  EXPECT_EQ(r.text,
+            "m.vmodel:6:17: error: argument 1 of 'f' must be data only (it is declared 'data')\n"
+            "      mu ~ normal(f(mu), 1);\n"
+            "                    ^\n");
+}
+
+TEST(FrontendDiagnostics, UserFunctionWrongArguments) {
+  Result r = diagnose(
+      "functions {\n"
+      "  real f(real x, vector v) { return x; }\n"
+      "}\n"
+      "model {\n"
+      "  real y = f(1);\n"
+      "}\n");
+  EXPECT_EQ(r.first_kind, "NoMatchingSignature");
+  EXPECT_EQ(r.text,
+            "m.vmodel:5:12: error: no signature of 'f' takes (int); expected f(real, vector)\n"
+            "      real y = f(1);\n"
+            "               ^\n");
+}
+
+TEST(FrontendDiagnostics, UserFunctionShadowsLibrary) {
+  Result r = diagnose(
+      "functions {\n"
+      "  real exp(real x) { return x; }\n"
+      "}\n");
+  EXPECT_EQ(r.first_kind, "Redeclaration");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:8: error: 'exp' is already declared\n"
+            "      real exp(real x) { return x; }\n"
+            "           ^\n"
+            "hint: 'exp' is a function of the standard library\n");
+}
+
+TEST(FrontendDiagnostics, LpFunctionOutsideModel) {
+  Result r = diagnose(
+      "functions {\n"
+      "  real f_lp(real x) { target += x; return x; }\n"
+      "}\n"
+      "transformed data {\n"
+      "  real y = f_lp(1);\n"
+      "}\n");
+  EXPECT_EQ(r.first_kind, "TargetOutsideModel");
+  EXPECT_EQ(r.text,
+            "m.vmodel:5:12: error: 'f_lp' is only allowed in the model block\n"
+            "      real y = f_lp(1);\n"
+            "               ^\n");
 }
 
 TEST(FrontendDiagnostics, BadDeclarationMissingSize) {
@@ -772,6 +963,13 @@ TEST(FrontendDiagnostics, EveryKindIsProduced) {
       {DiagnosticKind::LpdfMisuse, "parameters { real a; } model { target += normal_lpdf(a, 0, 1); }"},
       {DiagnosticKind::AssignToLoopIndex, "model { for (i in 1:3) { i = 2; } }"},
       {DiagnosticKind::ConditionalBarMisuse, "model { target += exp(1 | 2); }"},
+      {DiagnosticKind::AssignToArgument, "functions { real f(real x) { x = 1; return x; } }"},
+      {DiagnosticKind::MissingReturn, "functions { real f(real x) { } }"},
+      {DiagnosticKind::BadReturn, "model { return; }"},
+      {DiagnosticKind::VoidValue, "functions { void f() { } } model { real x = f(); }"},
+      {DiagnosticKind::UnusedValue, "model { exp(1); }"},
+      {DiagnosticKind::DataOnlyArgument,
+       "functions { real f(data real x) { return x; } } parameters { real a; } model { target += f(a); }"},
       {DiagnosticKind::NotSupportedYet, "data { matrix[2, 2] X; row_vector[2] v; } parameters { real a; } "
                                         "model { target += sum(v / X) * a; }"},
   };

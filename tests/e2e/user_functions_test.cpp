@@ -1,0 +1,127 @@
+// User-defined functions (the functions block), inlined where they are called:
+// functions of scalars, vectors, matrices and int arrays, `_lpdf` functions
+// used with `~` and with `|`, a void `_lp` function adding to the target in a
+// loop, an int function sizing transformed data, and calls in generated
+// quantities; each log density against the sum written out, the gradient
+// against finite differences.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "test_util.h"
+
+namespace vic {
+namespace {
+
+const double kLogSqrt2Pi = 0.5 * std::log(2 * std::acos(-1.0));
+
+double normal_lpdf(double y, double mu, double sigma) {
+  const double z = (y - mu) / sigma;
+  return -0.5 * z * z - std::log(sigma) - kLogSqrt2Pi;
+}
+
+TEST(UserFunctions, ScalarVectorDensityAndLpFunctions) {
+  auto m = testing_util::compile_source("functions", R"(functions {
+  real sq_plus(real x, real y) {
+    real z = x * x;
+    return z + y;
+  }
+  vector scale(vector v, real s) {
+    return v * s;
+  }
+  real my_normal_lpdf(real y, real mu, real sigma) {
+    return -0.5 * square((y - mu) / sigma) - log(sigma) - 0.5 * log(2 * pi());
+  }
+  void add_prior_lp(vector v) {
+    target += normal_lpdf(v | 0, 1);
+  }
+  int twice(int n) { return 2 * n; }
+  real total(array[] int k) { return sum(k); }
+}
+data {
+  int N;
+  vector[N] y;
+  array[N] int k;
+}
+transformed data {
+  int M = twice(N);
+  vector[M] w = rep_vector(1, M);
+}
+parameters {
+  real mu;
+  real<lower=0> sigma;
+  vector[2] b;
+}
+model {
+  vector[N] s = scale(y, 2.0);
+  for (n in 1:N) {
+    s[n] ~ my_normal(mu, sigma);
+    add_prior_lp(b);
+  }
+  target += sq_plus(mu, sum(w)) + total(k) * mu;
+  target += my_normal_lpdf(mu | 0, 10);
+}
+generated quantities {
+  real m2 = sq_plus(mu, M);
+}
+)",
+                                        R"({"N": 3, "y": [0.5, 1.5, -0.3], "k": [1, 2, 4]})");
+  ASSERT_TRUE(m);
+  const double mu = 0.4, log_sigma = 0.3, sigma = std::exp(log_sigma), b0 = -0.4, b1 = 1.3;
+  const double theta[] = {mu, log_sigma, b0, b1};
+  double grad[4];
+  runtime::EvalError error = 0;
+  const double lp = m->model().lp_grad(theta, grad, &error);
+  ASSERT_EQ(error, 0);
+  double expected = log_sigma;  // the Jacobian of sigma's transform
+  for (double y : {1.0, 3.0, -0.6}) expected += normal_lpdf(y, mu, sigma);
+  expected += 3 * (normal_lpdf(b0, 0, 1) + normal_lpdf(b1, 0, 1));  // add_prior_lp in each of 3 iterations
+  expected += (mu * mu + 6) + 7 * mu + normal_lpdf(mu, 0, 10);
+  EXPECT_NEAR(lp, expected, 1e-12);
+  testing_util::expect_gradcheck_passes(m->model(), 3, "functions");
+  std::map<std::string, double> out = testing_util::constrained_outputs(m->model(), {mu, log_sigma, b0, b1});
+  EXPECT_NEAR(out.at("m2"), mu * mu + 6, 1e-12);
+}
+
+// A function returning a matrix, called twice and nested in its own
+// argument; a function of an array of vectors; a function calling another.
+TEST(UserFunctions, ContainersNestedCallsAndCallsBetweenFunctions) {
+  auto m = testing_util::compile_source("containers", R"(functions {
+  matrix outer(vector a, vector b) {
+    return a * b';
+  }
+  real total(matrix m) { return sum(m); }
+  real first_sum(array[] vector xs) {
+    real s = 0;
+    for (i in 1:size(xs)) s += xs[i][1];
+    return s;
+  }
+  vector twice(vector v) { return 2 * v; }
+  real both(vector v) { return total(outer(v, twice(twice(v)))); }
+}
+data {
+  array[2] vector[2] xs;
+}
+parameters {
+  vector[2] v;
+}
+model {
+  target += both(v) + first_sum(xs) * v[1];
+}
+)",
+                                        R"({"xs": [[1.5, 2], [0.25, 3]]})");
+  ASSERT_TRUE(m);
+  const double v0 = 0.3, v1 = -1.1;
+  const double theta[] = {v0, v1};
+  double grad[2];
+  runtime::EvalError error = 0;
+  const double lp = m->model().lp_grad(theta, grad, &error);
+  ASSERT_EQ(error, 0);
+  // sum(v (4v)') = 4 (v0 + v1)^2
+  EXPECT_NEAR(lp, 4 * (v0 + v1) * (v0 + v1) + 1.75 * v0, 1e-12);
+  EXPECT_NEAR(grad[0], 8 * (v0 + v1) + 1.75, 1e-12);
+  EXPECT_NEAR(grad[1], 8 * (v0 + v1), 1e-12);
+}
+
+}  // namespace
+}  // namespace vic

@@ -500,16 +500,17 @@ void Checker::check_index(ast::Index& e) {
   check_expr(*e.base);
   e.dependence = e.base->dependence;
   bool ok = !e.base->type.error;
+  // Each index is an int (a single element) or an int array / a slice (a
+  // multi-index: the elements it lists, keeping the dimension).
+  auto is_multi = [](const ast::Expr& index) {
+    return index.type.base == BaseType::Int && index.type.array_rank == 1 && index.type.shape == Shape::Scalar;
+  };
   for (ast::ExprPtr& index : e.indices) {
     check_expr(*index);
     e.dependence = join(e.dependence, index->dependence);
     if (index->type.error) {
       ok = false;
-    } else if (index->kind == ast::ExprKind::Range && e.indices.size() > 1) {
-      diags_.error(DiagnosticKind::NotSupportedYet, index->loc, {"a slice beside another index ('x[i:j, k]')"});
-      ok = false;
-    } else if (!index->type.is_int_scalar() && !(e.indices.size() == 1 && index->type.base == BaseType::Int &&
-                                                 index->type.array_rank == 1 && index->type.shape == Shape::Scalar)) {
+    } else if (!index->type.is_int_scalar() && !is_multi(*index)) {
       diags_.error(DiagnosticKind::NonIntIndex, index->loc, {index->type.str()});
       ok = false;
     }
@@ -519,38 +520,26 @@ void Checker::check_index(ast::Index& e) {
     return;
   }
   const Type& base = e.base->type;
-  int n = static_cast<int>(e.indices.size());
-  // A multi-index: `x[idx]` with an array of ints gathers x[idx[1]], x[idx[2]], ...
-  // (one index, on a vector, a row_vector or a one-dimensional array).
-  const bool multi = n == 1 && e.indices[0]->type.base == BaseType::Int && e.indices[0]->type.array_rank == 1 &&
-                     e.indices[0]->type.shape == Shape::Scalar;
-  if (multi && ((base.array_rank == 0 && (base.shape == Shape::Vector || base.shape == Shape::RowVector)) ||
-                (base.array_rank == 1 && base.shape == Shape::Scalar))) {
-    e.type = base;
-    return;
-  }
-  if (multi) {
-    diags_.error(DiagnosticKind::NotSupportedYet, e.indices[0]->loc,
-                 {std::string(e.indices[0]->kind == ast::ExprKind::Range ? "a slice" : "a multi-index") + " of " +
-                  base.str() + " (vic takes them of vectors and one-dimensional arrays)"});
-    e.type = Type::poisoned();
-    return;
-  }
+  const int n = static_cast<int>(e.indices.size());
   if (n > base.num_dims()) {
     diags_.error(DiagnosticKind::WrongIndexCount, e.loc,
                  {expr_to_source(*e.base), std::to_string(base.num_dims()), std::to_string(n)});
     e.type = Type::poisoned();
     return;
   }
+  // Stan's rule: a single index drops its dimension, a multi-index keeps it.
   Type result = base;
-  const int from_array = std::min(n, base.array_rank);
-  result.array_rank -= from_array;
-  n -= from_array;
-  if (n > 0) {
-    if (base.shape == Shape::Matrix && n == 1) {
-      result.shape = Shape::RowVector;
+  const int array_indices = std::min(n, base.array_rank);
+  result.array_rank = base.array_rank - array_indices;
+  for (int k = 0; k < array_indices; ++k) result.array_rank += is_multi(*e.indices[k]);
+  std::vector<bool> kept;  // the container dimensions indexed: kept (multi) or dropped
+  for (int k = array_indices; k < n; ++k) kept.push_back(is_multi(*e.indices[k]));
+  if (!kept.empty()) {
+    if (base.shape != Shape::Matrix) {
+      if (!kept[0]) result.shape = Shape::Scalar;
     } else {
-      result.shape = Shape::Scalar;
+      const bool rows = kept[0], cols = kept.size() < 2 || kept[1];
+      result.shape = rows && cols ? Shape::Matrix : rows ? Shape::Vector : cols ? Shape::RowVector : Shape::Scalar;
     }
   }
   e.type = result;

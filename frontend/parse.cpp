@@ -297,14 +297,6 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
     const std::string previous = i > 0 ? tokens_.get(i - 1)->getText() : "";
     const std::string next = is_eof(offending) ? "" : tokens_.get(i + 1)->getText();
     if (text == "T" && next == "[") return "truncation 'T[L, U]'";
-    if (text == "=" || text == "+=" || text == "-=" || text == "*=" || text == "/=") {
-      // `x[i:j] = ...`: the statement was read as an expression up to here.
-      for (size_t k = i; k-- > 0;) {
-        const std::string t = tokens_.get(k)->getText();
-        if (t == ";" || t == "{" || t == "}") break;
-        if (t == ":") return "assigning to a slice ('x[i:j] = ...')";
-      }
-    }
     return "";
   }
 
@@ -633,9 +625,9 @@ class AstBuilder {
   ast::ExprPtr lvalue(VModelParser::LvalueContext* ctx) {
     ast::ExprPtr e = std::make_unique<ast::Variable>(loc(ctx->getStart()), ctx->identifier()->getText());
     std::vector<antlr4::Token*> brackets = child_tokens(ctx, "[");
-    std::vector<VModelParser::ExpressionListContext*> lists = ctx->expressionList();
+    std::vector<VModelParser::IndexListContext*> lists = ctx->indexList();
     for (size_t i = 0; i < lists.size(); ++i) {
-      e = std::make_unique<ast::Index>(loc(brackets[i]), std::move(e), expression_list(lists[i]));
+      e = std::make_unique<ast::Index>(loc(brackets[i]), std::move(e), index_list(lists[i]));
     }
     return e;
   }

@@ -60,7 +60,7 @@ statement
   | ';'                                                                # emptyStatement
   ;
 
-lvalue : identifier ('[' expressionList ']')* ;
+lvalue : identifier ('[' indexList ']')* ;
 
 // `array[N] real<lower=0> x = ...;` or the old `real x[N];`.
 varDecl : declType identifier ('[' expressionList ']')? ('=' expression)? ';' ;

@@ -1,6 +1,8 @@
 // The lowering's support check.
 #include "ir/lower/check_supported.h"
 
+#include <algorithm>
+
 #include "stdlib/signatures.h"
 
 namespace vic::lower {
@@ -17,12 +19,6 @@ class SupportChecker {
         const auto& a = s.as<ast::AssignStmt>();
         expr(*a.lhs);
         expr(*a.rhs);
-        for (const ast::Expr* l = a.lhs.get(); const auto* i = l->dyn<ast::Index>(); l = i->base.get()) {
-          if (is_multi_index(*i)) {
-            diags_.error(DiagnosticKind::NotSupportedYet, i->loc, {"assigning to a multi-indexed variable"});
-            break;
-          }
-        }
         break;
       }
       case ast::StmtKind::Tilde: {
@@ -69,9 +65,11 @@ class SupportChecker {
   }
 
   static bool is_container(const ast::Expr& e) { return !e.type.error && !e.type.is_scalar(); }
-  // `x[idx]` with an array of ints.
+  // `x[idx]`, `x[i:j, k]`: an index list with a multi-index or a slice.
   static bool is_multi_index(const ast::Index& i) {
-    return i.indices.size() == 1 && !i.indices[0]->type.error && i.indices[0]->type.array_rank == 1;
+    return std::any_of(i.indices.begin(), i.indices.end(), [](const ast::ExprPtr& x) {
+      return !x->type.error && x->type.array_rank == 1;
+    });
   }
 
   void expr(const ast::Expr& e) {

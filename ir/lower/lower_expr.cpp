@@ -47,38 +47,93 @@ Value* FunctionLowering::index_value(const ast::Expr& index, Value* dim) {
   return b_->op(OpKind::ISub, {i, b_->const_i64(1)});
 }
 
+FunctionLowering::IndexPlan FunctionLowering::plan_index(const View& view, const std::vector<ast::ExprPtr>& indices) {
+  // Per indexed dimension: its stride, and either a single 0-based position
+  // (checked here) or a multi-index's count and k-th 1-based position (checked
+  // where it is read).
+  struct Dim {
+    Value* stride;
+    Value* single = nullptr;
+    Value* count = nullptr;
+    std::function<Value*(Builder&, Value*)> position;
+    Value* extent;
+  };
+  std::vector<Dim> dims;
+  IndexPlan plan;
+  for (size_t k = 0; k < indices.size(); ++k) {
+    VIC_CHECK(k < view.dims.size()) << "too many indices";
+    const ast::Expr& index = *indices[k];
+    Dim d;
+    d.extent = view.dims[k];
+    d.stride = product(std::vector<Value*>(view.dims.begin() + static_cast<long>(k) + 1, view.dims.end()));
+    if (index.type.is_int_scalar()) {
+      d.single = index_value(index, d.extent);
+    } else if (index.kind == ast::ExprKind::Range) {
+      // lo:hi lists lo, ..., hi; its ends are 1 and the size where left out.
+      const auto& range = index.as<ast::Range>();
+      Value* lo = range.lo ? to_int(lower_scalar(*range.lo)) : b_->const_i64(1);
+      Value* hi = range.hi ? to_int(lower_scalar(*range.hi)) : d.extent;
+      Value* count = b_->op(OpKind::IAdd, {b_->op(OpKind::ISub, {hi, lo}), b_->const_i64(1)});
+      d.count = b_->op(OpKind::Select, {b_->cmp(CmpPredicate::Lt, count, b_->const_i64(0)), b_->const_i64(0), count});
+      d.position = [lo](Builder& b, Value* j) { return b.op(OpKind::IAdd, {lo, j}); };
+    } else {
+      LExpr idx = lower_expr(index);
+      d.count = idx.size;
+      d.position = idx.element;
+    }
+    if (d.count) plan.dims.push_back(d.count);
+    dims.push_back(std::move(d));
+  }
+  std::vector<Value*> trailing(view.dims.begin() + static_cast<long>(indices.size()), view.dims.end());
+  plan.dims.insert(plan.dims.end(), trailing.begin(), trailing.end());
+  Value* trailing_size = trailing.empty() ? nullptr : product(trailing);
+  int64_t out_of_range = add_fatal_check("index out of range", indices[0]->loc);
+  Value* base = view.offset;
+  for (const Dim& d : dims)
+    if (d.single) base = b_->op(OpKind::IAdd, {base, b_->op(OpKind::IMul, {d.single, d.stride})});
+  // Element i of the result (row-major over plan.dims) is at base + the
+  // trailing offset + each multi-index's position times its stride.
+  plan.offset = [dims, trailing_size, base, out_of_range](Builder& b, Value* i) {
+    Value* rest = i;
+    Value* at = base;
+    if (trailing_size) {
+      at = b.op(OpKind::IAdd, {at, b.op(OpKind::IMod, {rest, trailing_size})});
+      rest = b.op(OpKind::IDiv, {rest, trailing_size});
+    }
+    // Multi-indices from the innermost out; the outermost takes what is left.
+    std::vector<const Dim*> multi;
+    for (const Dim& d : dims)
+      if (d.count) multi.push_back(&d);
+    for (size_t m = multi.size(); m-- > 0;) {
+      const Dim& d = *multi[m];
+      Value* j = rest;
+      if (m > 0) {
+        j = b.op(OpKind::IMod, {rest, d.count});
+        rest = b.op(OpKind::IDiv, {rest, d.count});
+      }
+      Value* k = d.position(b, j);
+      b.check(b.op(OpKind::And, {b.cmp(CmpPredicate::Ge, k, b.const_i64(1)), b.cmp(CmpPredicate::Le, k, d.extent)}),
+              out_of_range);
+      at = b.op(OpKind::IAdd, {at, b.op(OpKind::IMul, {b.op(OpKind::ISub, {k, b.const_i64(1)}), d.stride})});
+    }
+    return at;
+  };
+  return plan;
+}
+
 LExpr FunctionLowering::lower_index(const ast::Index& e) {
   LExpr base = lower_expr(*e.base);
   VIC_CHECK(base.view) << "indexing a value that is not stored, at " << e.loc.str();
   View view = *base.view;
-  if (!e.indices[0]->type.is_int_scalar()) {
-    // A multi-index: element i is base[idx[i]], each index range-checked
-    // where it is read. A slice lo:hi is the multi-index lo, ..., hi, its
-    // ends 1 and the size where left out.
-    Value* n = view.dims[0];
-    LExpr idx;
-    if (e.indices[0]->kind == ast::ExprKind::Range) {
-      const auto& range = e.indices[0]->as<ast::Range>();
-      Value* lo = range.lo ? to_int(lower_scalar(*range.lo)) : b_->const_i64(1);
-      Value* hi = range.hi ? to_int(lower_scalar(*range.hi)) : n;
-      Value* count = b_->op(OpKind::IAdd, {b_->op(OpKind::ISub, {hi, lo}), b_->const_i64(1)});
-      idx.size = b_->op(OpKind::Select, {b_->cmp(CmpPredicate::Lt, count, b_->const_i64(0)), b_->const_i64(0), count});
-      idx.dims = {idx.size};
-      idx.element = [lo](Builder& b, Value* i) { return b.op(OpKind::IAdd, {lo, i}); };
-    } else {
-      idx = lower_expr(*e.indices[0]);
-    }
-    int64_t out_of_range = add_fatal_check("index out of range", e.indices[0]->loc);
+  const bool parameter = e.dependence == ast::Dependence::Parameter;
+  if (std::any_of(e.indices.begin(), e.indices.end(), [](const ast::ExprPtr& i) { return !i->type.is_int_scalar(); })) {
+    // Slices and multi-indices: a generator reading through the plan.
+    IndexPlan plan = plan_index(view, e.indices);
     LExpr l;
-    l.size = idx.size;
-    l.dims = {idx.size};
-    l.parameter = e.dependence == ast::Dependence::Parameter;
-    l.element = [view, idx, n, out_of_range](Builder& b, Value* i) {
-      Value* k = idx.element(b, i);
-      b.check(b.op(OpKind::And, {b.cmp(CmpPredicate::Ge, k, b.const_i64(1)), b.cmp(CmpPredicate::Le, k, n)}),
-              out_of_range);
-      return view.read(b, b.op(OpKind::IAdd, {view.offset, b.op(OpKind::ISub, {k, b.const_i64(1)})}));
-    };
+    l.dims = plan.dims;
+    l.size = product(plan.dims);
+    l.parameter = parameter;
+    l.element = [view, offset = plan.offset](Builder& b, Value* i) { return view.read(b, offset(b, i)); };
     return l;
   }
   for (const auto& index : e.indices) {
@@ -89,7 +144,7 @@ LExpr FunctionLowering::lower_index(const ast::Index& e) {
     view.offset = b_->op(OpKind::IAdd, {view.offset, b_->op(OpKind::IMul, {i, stride})});
     view.dims = rest;
   }
-  return view_expr(view, e.dependence == ast::Dependence::Parameter);
+  return view_expr(view, parameter);
 }
 
 // x op y on i64 for a user's `+`, `-`, `*`, `/`, `%/%` and `%`: an overflow, a

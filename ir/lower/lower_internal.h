@@ -211,6 +211,13 @@ class FunctionLowering {
   }
   LExpr lower_variable(const ast::Variable& v);
   LExpr lower_index(const ast::Index& e);
+  // Indices with slices or multi-indices: the result's dims, and where its
+  // element i lies in the view's storage (range-checked as it is read).
+  struct IndexPlan {
+    std::vector<Value*> dims;
+    std::function<Value*(Builder&, Value*)> offset;
+  };
+  IndexPlan plan_index(const View& view, const std::vector<ast::ExprPtr>& indices);
   LExpr lower_binary(const ast::Binary& top);
   // What a binary operator does to one pair of elements (or scalars).
   using ElementOp = std::function<Value*(Builder&, Value*, Value*)>;

@@ -132,6 +132,32 @@ void FunctionLowering::lower_assign(const ast::AssignStmt& s) {
     }
     return;
   }
+  const auto& index = s.lhs->as<ast::Index>();
+  if (std::any_of(index.indices.begin(), index.indices.end(),
+                  [](const ast::ExprPtr& i) { return !i->type.is_int_scalar(); })) {
+    // Slices and multi-indices: element i of the value goes where the plan puts it.
+    LExpr base = lower_expr(*index.base);
+    VIC_CHECK(base.view && base.view->root) << "assignment target is not a variable";
+    const View view = *base.view;
+    IndexPlan plan = plan_index(view, index.indices);
+    Value* size = product(plan.dims);
+    if (!value.is_scalar()) {
+      b_->check(b_->cmp(CmpPredicate::Eq, size, value.size),
+                add_fatal_check("assignment: the sizes of the two sides differ", s.loc));
+    }
+    Op* loop = b_->create_for(b_->const_i64(0), size, {view.tensor}, "i");
+    Value* i = loop->region(0).args[0];
+    Value* t = loop->region(0).args[1];
+    {
+      RegionScope scope(b_, loop->region(0));
+      Value* where = plan.offset(*b_, i);
+      Value* x = value.is_scalar() ? value.scalar : value.element(*b_, i);
+      if (combine) x = combine(to_type(b_->extract(t, where), view.element), x);
+      b_->yield({b_->insert(t, where, to_type(x, view.element))});
+    }
+    set_tensor(view.root, loop->result());
+    return;
+  }
   // An indexed element or sub-container: lower the target as a view.
   LExpr target = lower_expr(*s.lhs);
   VIC_CHECK(target.view && target.view->root) << "assignment target is not a variable";

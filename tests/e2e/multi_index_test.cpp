@@ -130,5 +130,51 @@ model {
             "parameters");
 }
 
+
+// Slices and multi-indices of matrices and 2-D arrays, beside single indices,
+// read and assigned (`=` and `+=`): the gradient of each term is the sum of the
+// data it picks, worked out by hand, and finite differences agree.
+TEST(Slicing, MatrixSlicesAndSliceAssignment) {
+  auto m = compile_source("matrix_slices", R"(data {
+  int N;
+  matrix[N, 3] X;
+  array[2] int idx;
+}
+transformed data {
+  matrix[N, 2] Xc;
+  for (i in 2:3) Xc[:, i - 1] = X[:, i] - mean(X[:, i]);
+  row_vector[2] r = X[2, 2:3];
+  matrix[2, 2] sub = X[idx, 2:3];
+  array[3, 2] real a;
+  a[:, 1] = {1.0, 2.0, 3.0};
+  a[:, 2] = {4.0, 5.0, 6.0};
+}
+parameters {
+  vector[2] b;
+}
+model {
+  vector[4] v;
+  v[1:2] = b;
+  v[3:4] = 2 * b;
+  v[idx] += 1;
+  target += sum(Xc * b) + r * b + sum(sub * b) + sum(v) + sum(a[2, :]) * b[1] + sum(a[2:3, 2]) * b[2];
+}
+)",
+                          R"({"N": 3, "X": [[1, 2, 3], [4, 5, 7], [7, 9, 10]], "idx": [3, 1]})");
+  ASSERT_TRUE(m);
+  const double theta[] = {0.3, -0.8};
+  double grad[2];
+  runtime::EvalError error = 0;
+  const double lp = m->model().lp_grad(theta, grad, &error);
+  ASSERT_EQ(error, 0);
+  // Xc's columns are centred (sum 0); r = (5, 7); sub = [9 10; 2 3]; v sums to
+  // 3 b1 + 3 b2 + 2 (v[3] and v[1] get 1); a[2, :] = {2, 5}; a[2:3, 2] = {5, 6}.
+  const double d1 = 5 + 11 + 3 + 7, d2 = 7 + 13 + 3 + 11;
+  EXPECT_NEAR(lp, d1 * theta[0] + d2 * theta[1] + 2, 1e-9);
+  EXPECT_NEAR(grad[0], d1, 1e-9);
+  EXPECT_NEAR(grad[1], d2, 1e-9);
+  testing_util::expect_gradcheck_passes(m->model(), 3, "matrix_slices");
+}
+
 }  // namespace
 }  // namespace vic

@@ -1056,11 +1056,6 @@ TEST(FrontendDiagnostics, UnparsedStanConstructsAreNamed) {
        "m.vmodel:1:16: error: a string (print, reject, fatal_error) is not supported yet"},
       {"parameters { vector[2] y; } model { array[1] vector[2] a = {y}; }",
        "m.vmodel:1:61: error: an array literal of vector (vic takes them of scalars) is not supported yet"},
-      {"parameters { vector[3] y; } model { y[1:2] = y[2:3]; }",
-       "m.vmodel:1:44: error: assigning to a slice ('x[i:j] = ...') is not supported yet"},
-      {"parameters { matrix[2, 2] X; } model { target += sum(X[1:2]); }",
-       "m.vmodel:1:56: error: a slice of matrix (vic takes them of vectors and one-dimensional arrays) is not "
-       "supported yet"},
       {"parameters { real y; } model { y ~ normal(0, 1) T[0, ]; }",
        "m.vmodel:1:49: error: truncation 'T[L, U]' is not supported yet"},
   };

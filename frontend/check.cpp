@@ -454,28 +454,42 @@ void Checker::type_binary(ast::Binary& e) {
 // `[a, b]` is a row_vector, `{a, b}` an array of ints when every element is
 // an int, else of reals; the elements are scalars.
 void Checker::check_container_literal(ast::ContainerLiteral& e) {
+  // `{a, b}` is an array of the elements' type (an int array when every one is
+  // an int); `[a, b]` a row_vector of scalars or a matrix of row_vectors.
   e.dependence = Dependence::Data;
   bool ok = true, ints = true;
+  const Type* first = nullptr;
   for (ast::ExprPtr& element : e.elements) {
     check_expr(*element);
     e.dependence = join(e.dependence, element->dependence);
     if (element->type.error) {
       ok = false;
-    } else if (!element->type.is_scalar()) {
-      diags_.error(DiagnosticKind::NotSupportedYet, element->loc,
-                   {std::string(e.array ? "an array literal" : "a row-vector literal") + " of " + element->type.str() +
-                    " (vic takes them of scalars)"});
-      ok = false;
-    } else {
-      ints = ints && element->type.base == BaseType::Int;
+      continue;
     }
+    const Type& t = element->type;
+    const bool allowed = e.array || t.is_scalar() || (t.array_rank == 0 && t.shape == Shape::RowVector);
+    if (!allowed || (first && (t.shape != first->shape || t.array_rank != first->array_rank))) {
+      diags_.error(DiagnosticKind::TypeMismatch, element->loc,
+                   {std::string(e.array ? "an array literal's" : "a row-vector literal's") +
+                    " elements must be " + (allowed && first ? first->str() + "s" : "scalars or row_vectors") +
+                    ", not " + with_article(t)});
+      ok = false;
+      continue;
+    }
+    if (!first) first = &t;
+    ints = ints && t.base == BaseType::Int;
   }
-  if (!ok) {
+  if (!ok || !first) {
     e.type = Type::poisoned();
     return;
   }
-  e.type = e.array ? Type{ints ? BaseType::Int : BaseType::Real, Shape::Scalar, 1, false}
-                   : Type{BaseType::Real, Shape::RowVector, 0, false};
+  if (e.array) {
+    e.type = *first;
+    e.type.base = ints ? BaseType::Int : BaseType::Real;
+    e.type.array_rank += 1;
+  } else {
+    e.type = Type{BaseType::Real, first->is_scalar() ? Shape::RowVector : Shape::Matrix, 0, false};
+  }
 }
 
 // `lo:hi`: int ends; an int array (the checker of the index it is in says where it may be).

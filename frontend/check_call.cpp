@@ -30,6 +30,7 @@ bool matches(ArgKind kind, const Type& t) {
     case ArgKind::Vector: return t.array_rank == 0 && t.shape == Shape::Vector;
     case ArgKind::Matrix: return t.array_rank == 0 && t.shape == Shape::Matrix;
     case ArgKind::Container: return !t.is_scalar();
+    case ArgKind::RowVector: return t.array_rank == 0 && t.shape == Shape::RowVector;
   }
   return false;
 }
@@ -163,7 +164,7 @@ void Checker::check_distribution_call(ast::Call& e, std::string_view base, std::
 
 void Checker::check_rng_call(ast::Call& e, std::string_view base) {
   const stdlib::DistributionInfo* dist = stdlib::find_distribution(base);
-  if (!dist) {
+  if (!dist || stdlib::is_glm(dist->name)) {  // Stan has no _rng of a GLM
     Diagnostic& d = diags_.error(DiagnosticKind::UnknownFunction, e.loc, {e.name});
     add_did_you_mean(d, e.name, callable_names());
     return;
@@ -214,6 +215,7 @@ void Checker::check_function_call(ast::Call& e) {
       case stdlib::ReturnKind::Int: e.type = Type::int_scalar(); break;
       case stdlib::ReturnKind::Vector: e.type = Type::vector(); break;
       case stdlib::ReturnKind::Matrix: e.type = {BaseType::Real, Shape::Matrix, 0, false}; break;
+      case stdlib::ReturnKind::RowVector: e.type = {BaseType::Real, Shape::RowVector, 0, false}; break;
       case stdlib::ReturnKind::IntArray: e.type = {BaseType::Int, Shape::Scalar, 1, false}; break;
       case stdlib::ReturnKind::RealArray: e.type = {BaseType::Real, Shape::Scalar, 1, false}; break;
       case stdlib::ReturnKind::LikeArg:

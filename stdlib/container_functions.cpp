@@ -64,6 +64,14 @@ Value* max(Builder& b, const Elements& x) {
   });
 }
 
+// The smallest element; +inf for none.
+Value* min(Builder& b, const Elements& x) {
+  return fold(b, x, b.const_f64(std::numeric_limits<double>::infinity()), [](Builder& in, Value* acc, Value* e) {
+    Value* v = real(in, e);
+    return in.op(OpKind::Select, {in.cmp(CmpPredicate::Lt, v, acc), v, acc});
+  });
+}
+
 // log(sum(exp(x))) = m + log(sum(exp(x - m))) with m the largest element, so
 // that nothing overflows; -inf when m is (no element, or all -inf).
 Value* log_sum_exp(Builder& b, const Elements& x) {
@@ -135,6 +143,48 @@ Elements tri_solve(Builder& b, const Elements& l, const ContainerArg& rhs, const
   Value* size = rhs.elements.size;
   Op* call = b.kernel_call("tri_solve", {as_tensor(b, l), as_tensor(b, rhs.elements), n, cols, size});
   return of_tensor(call->results[0], size, matrix ? std::vector<Value*>{n, cols} : std::vector<Value*>{n});
+}
+
+// The running sums of a sequence: a loop carrying the sum and the result.
+Elements cumulative_sum(Builder& b, const Elements& x) {
+  Value* n = x.size;
+  Op* loop = b.create_for(b.const_i64(0), n, {b.const_f64(0.0), b.splat(n, b.const_f64(0.0))}, "i");
+  ir::Block& body = loop->region(0);
+  Builder in(b.function(), body);
+  in.set_loc(b.loc());
+  Value* sum = in.op(OpKind::FAdd, {body.args[1], real(in, x.element(in, body.args[0]))});
+  in.yield({sum, in.insert(body.args[2], body.args[0], sum)});
+  return of_tensor(loop->results[1], n, {n});
+}
+
+// The columns of a (m x ka) beside those of b (m x kb); a vector is one column.
+Elements append_col(Builder& b, const ContainerArg& left, const ContainerArg& right, const AddCheck& add_check) {
+  auto sizes = [](const ContainerArg& a) -> std::pair<Value*, Value*> {
+    if (a.shape == ArgShape::Matrix) return matrix_sizes(a.elements);
+    return {a.elements.size, nullptr};
+  };
+  auto [m, ka] = sizes(left);
+  auto [mb, kb] = sizes(right);
+  if (!ka) ka = b.const_i64(1);
+  if (!kb) kb = b.const_i64(1);
+  b.check(b.cmp(CmpPredicate::Eq, m, mb), add_check("append_col: the numbers of rows differ"));
+  Value* n = b.op(OpKind::IAdd, {ka, kb});
+  Value* size = b.op(OpKind::IMul, {m, n});
+  Value* lt = as_tensor(b, left.elements);
+  Value* rt = as_tensor(b, right.elements);
+  Op* gen = b.create_generate(size, Type::F64, "k");
+  Builder in(b.function(), gen->region(0));
+  in.set_loc(b.loc());
+  Value* k = gen->region(0).args[0];
+  Value* r = in.op(OpKind::IDiv, {k, n});
+  Value* c = in.op(OpKind::IMod, {k, n});
+  // Read only the side the column is on: the other index would be out of range.
+  Op* side = in.create_if(in.cmp(CmpPredicate::Lt, c, ka), {Type::F64});
+  Builder l(b.function(), side->region(0)), rb(b.function(), side->region(1));
+  l.yield({l.extract(lt, l.op(OpKind::IAdd, {l.op(OpKind::IMul, {r, ka}), c}))});
+  rb.yield({rb.extract(rt, rb.op(OpKind::IAdd, {rb.op(OpKind::IMul, {r, kb}), rb.op(OpKind::ISub, {c, ka})}))});
+  in.yield({side->result()});
+  return of_tensor(gen->result(), size, {m, n});
 }
 
 }  // namespace
@@ -211,6 +261,77 @@ std::optional<ContainerResult> build_container_function(Builder& b, const std::s
     r.scalar = sd(b, x.elements);
   } else if (name == "max") {
     r.scalar = max(b, x.elements);
+  } else if (name == "min") {
+    r.scalar = min(b, x.elements);
+  } else if (name == "prod") {
+    if (x.elements.element_type == Type::I64) {
+      r.scalar = fold(b, x.elements, b.const_i64(1),
+                      [](Builder& in, Value* acc, Value* e) { return in.op(OpKind::IMul, {acc, e}); });
+    } else {
+      r.scalar = fold(b, x.elements, b.const_f64(1.0),
+                      [](Builder& in, Value* acc, Value* e) { return in.op(OpKind::FMul, {acc, real(in, e)}); });
+    }
+  } else if (name == "dot_self") {
+    r.scalar = fold(b, x.elements, b.const_f64(0.0), [](Builder& in, Value* acc, Value* e) {
+      Value* v = real(in, e);
+      return in.op(OpKind::FAdd, {acc, in.op(OpKind::FMul, {v, v})});
+    });
+  } else if (name == "rep_matrix" || name == "rep_row_vector") {
+    // rep_matrix(x, m, n), rep_matrix(v, n) (n copies of the column v),
+    // rep_matrix(rv, m) (m copies of the row rv); rep_row_vector(x, n).
+    Value *rows, *cols;
+    std::function<Value*(Builder&, Value*)> element;
+    if (x.shape == ArgShape::Scalar) {
+      Value* value = real(b, x.scalar);
+      rows = name == "rep_matrix" ? args[1].scalar : b.const_i64(1);
+      cols = name == "rep_matrix" ? args[2].scalar : args[1].scalar;
+      element = [value](Builder&, Value*) { return value; };
+    } else {
+      Elements v = x.elements;
+      const bool column = x.shape == ArgShape::Vector;
+      rows = column ? v.size : args[1].scalar;
+      cols = column ? args[1].scalar : v.size;
+      element = [v, column, cols](Builder& in, Value* k) {
+        return real(in, v.element(in, in.op(column ? OpKind::IDiv : OpKind::IMod, {k, cols})));
+      };
+    }
+    for (Value* d : {rows, cols})
+      b.check(b.cmp(CmpPredicate::Ge, d, b.const_i64(0)), add_check(name + ": a size is negative"));
+    r.elements.size = b.op(OpKind::IMul, {rows, cols});
+    r.elements.dims = name == "rep_matrix" ? std::vector<Value*>{rows, cols} : std::vector<Value*>{cols};
+    r.elements.element = element;
+  } else if (name == "cumulative_sum") {
+    r.elements = cumulative_sum(b, x.elements);
+  } else if (name == "softmax" || name == "log_softmax") {
+    // log_softmax(x) = x - log_sum_exp(x); softmax its exp.
+    Value* lse = log_sum_exp(b, x.elements);
+    Elements v = x.elements;
+    const bool log = name == "log_softmax";
+    r.elements.size = v.size;
+    r.elements.dims = {v.size};
+    r.elements.element = [v, lse, log](Builder& in, Value* i) {
+      Value* l = in.op(OpKind::FSub, {real(in, v.element(in, i)), lse});
+      return log ? l : in.op(OpKind::Exp, {l});
+    };
+  } else if (name == "append_col") {
+    r.elements = append_col(b, args[0], args[1], add_check);
+  } else if (name == "gp_exp_quad_cov") {
+    // K[i, j] = alpha^2 exp(-(x_i - x_j)^2 / (2 rho^2)).
+    Elements xs = x.elements;
+    Value* n = xs.size;
+    Value* alpha = real(b, args[1].scalar);
+    Value* rho = real(b, args[2].scalar);
+    b.check(b.cmp(CmpPredicate::Gt, alpha, b.const_f64(0.0)), add_check("gp_exp_quad_cov: magnitude is not positive"));
+    b.check(b.cmp(CmpPredicate::Gt, rho, b.const_f64(0.0)), add_check("gp_exp_quad_cov: length scale is not positive"));
+    Value* alpha2 = b.op(OpKind::FMul, {alpha, alpha});
+    Value* scale = b.op(OpKind::FDiv, {b.const_f64(-0.5), b.op(OpKind::FMul, {rho, rho})});
+    r.elements.size = b.op(OpKind::IMul, {n, n});
+    r.elements.dims = {n, n};
+    r.elements.element = [xs, n, alpha2, scale](Builder& in, Value* k) {
+      Value* d = in.op(OpKind::FSub, {real(in, xs.element(in, in.op(OpKind::IDiv, {k, n}))),
+                                      real(in, xs.element(in, in.op(OpKind::IMod, {k, n})))});
+      return in.op(OpKind::FMul, {alpha2, in.op(OpKind::Exp, {in.op(OpKind::FMul, {scale, in.op(OpKind::FMul, {d, d})})})});
+    };
   } else if (name == "log_sum_exp" && args.size() == 2) {
     // log(exp(a) + exp(b)) = max + log1p(exp(-|a - b|)); -inf when both are.
     Value* a = real(b, args[0].scalar);

@@ -64,6 +64,9 @@ Value* build_function(Builder& b, std::string_view name, Value* x) {
   if (name == "erfc") return b.op(OpKind::Erfc, {x});
   if (name == "log1m") return o.log1m(x);
   if (name == "log1p_exp") return b.op(OpKind::Log1pExp, {x});
+  // log(inv_logit(x)) = -log1p_exp(-x); log(1 - inv_logit(x)) = -log1p_exp(x)
+  if (name == "log_inv_logit") return o.neg(b.op(OpKind::Log1pExp, {o.neg(x)}));
+  if (name == "log1m_inv_logit") return o.neg(b.op(OpKind::Log1pExp, {x}));
   if (name == "log1m_exp") return log1m_exp(o, x);
   if (name == "log10") return o.div(o.log(x), o.c(std::numbers::ln10));
   if (name == "log2") return o.div(o.log(x), o.c(std::numbers::ln2));

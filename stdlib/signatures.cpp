@@ -37,6 +37,12 @@ std::vector<DistributionInfo> make_distributions() {
       {"rayleigh", false, A::Reals, {A::Reals}, {"sigma"}},
       {"pareto", false, A::Reals, {A::Reals, A::Reals}, {"y_min", "alpha"}},
       {"frechet", false, A::Reals, {A::Reals, A::Reals}, {"alpha", "sigma"}},
+      // Generalised linear models: the base distribution of alpha + x * beta.
+      {"bernoulli_logit_glm", true, A::Ints, {A::Matrix, A::Reals, A::Vector}, {"x", "alpha", "beta"}},
+      {"poisson_log_glm", true, A::Ints, {A::Matrix, A::Reals, A::Vector}, {"x", "alpha", "beta"}},
+      {"normal_id_glm", false, A::Reals, {A::Matrix, A::Reals, A::Vector, A::Reals}, {"x", "alpha", "beta", "sigma"}},
+      {"neg_binomial_2_log_glm", true, A::Ints, {A::Matrix, A::Reals, A::Vector, A::Reals},
+       {"x", "alpha", "beta", "phi"}},
   };
 }
 
@@ -44,8 +50,10 @@ std::vector<FunctionInfo> make_functions() {
   std::vector<FunctionInfo> fs;
   for (const char* name : {"exp", "log", "sqrt", "square", "fabs", "inv_logit", "logit", "log1p", "expm1", "lgamma",
                            "digamma", "tgamma", "erf", "erfc", "log1m", "log1p_exp", "log1m_exp",
-                           "Phi", "Phi_approx", "inv_cloglog", "inv", "inv_sqrt", "inv_square", "step"}) {
-    fs.push_back({name, {{{A::Reals}, R::LikeArg}}});
+                           "Phi", "Phi_approx", "inv_cloglog", "inv", "inv_sqrt", "inv_square", "step",
+                           "log_inv_logit", "log1m_inv_logit"}) {
+    // Elementwise: of a scalar, or of every element of any container.
+    fs.push_back({name, {{{A::Reals}, R::LikeArg}, {{A::Container}, R::LikeArg}}});
   }
   // abs: an int's is an int.
   fs.push_back({"abs", {{{A::Int}, R::Int}, {{A::Reals}, R::LikeArg}}});
@@ -63,7 +71,7 @@ std::vector<FunctionInfo> make_functions() {
   fs.push_back({"fma", {{{A::Real, A::Real, A::Real}, R::Real}}});
   fs.push_back({"log_mix", {{{A::Real, A::Real, A::Real}, R::Real}}});
   fs.push_back({"binary_log_loss", {{{A::Int, A::Real}, R::Real}}});
-  fs.push_back({"min", {{{A::Int, A::Int}, R::Int}, {{A::Real, A::Real}, R::Real}}});
+  fs.push_back({"min", {{{A::Elements}, R::Real}, {{A::Int, A::Int}, R::Int}, {{A::Real, A::Real}, R::Real}}});
   for (const char* name : {"int_step", "is_inf", "is_nan"}) fs.push_back({name, {{{A::Real}, R::Int}}});
   // sum of ints is an int.
   fs.push_back({"sum", {{{A::Ints}, R::Int}, {{A::Elements}, R::Real}}});
@@ -73,6 +81,16 @@ std::vector<FunctionInfo> make_functions() {
   fs.push_back({"dot_product", {{{A::RealVector, A::RealVector}, R::Real}}});
   fs.push_back({"log_sum_exp", {{{A::Elements}, R::Real}, {{A::Real, A::Real}, R::Real}}});
   fs.push_back({"max", {{{A::Elements}, R::Real}, {{A::Int, A::Int}, R::Int}, {{A::Real, A::Real}, R::Real}}});
+  fs.push_back({"prod", {{{A::Ints}, R::Int}, {{A::Elements}, R::Real}}});
+  fs.push_back({"dot_self", {{{A::RealVector}, R::Real}}});
+  fs.push_back({"rep_matrix", {{{A::Real, A::Int, A::Int}, R::Matrix}, {{A::Vector, A::Int}, R::Matrix},
+                               {{A::RowVector, A::Int}, R::Matrix}}});
+  fs.push_back({"rep_row_vector", {{{A::Real, A::Int}, R::RowVector}}});
+  fs.push_back({"cumulative_sum", {{{A::RealVector}, R::LikeArg}}});
+  for (const char* name : {"softmax", "log_softmax"}) fs.push_back({name, {{{A::Vector}, R::Vector}}});
+  fs.push_back({"append_col", {{{A::Matrix, A::Matrix}, R::Matrix}, {{A::Matrix, A::Vector}, R::Matrix},
+                               {{A::Vector, A::Matrix}, R::Matrix}, {{A::Vector, A::Vector}, R::Matrix}}});
+  fs.push_back({"gp_exp_quad_cov", {{{A::RealVector, A::Real, A::Real}, R::Matrix}}});
   fs.push_back({"rows", {{{A::Shaped}, R::Int}}});
   fs.push_back({"size", {{{A::Container}, R::Int}}});
   fs.push_back({"num_elements", {{{A::Container}, R::Int}}});
@@ -91,6 +109,13 @@ std::vector<FunctionInfo> make_functions() {
 
 }  // namespace
 
+bool is_glm(std::string_view name) { return name.size() > 4 && name.substr(name.size() - 4) == "_glm"; }
+
+std::string_view glm_base(std::string_view name) {
+  if (name == "normal_id_glm") return "normal";
+  return name.substr(0, name.size() - 4);
+}
+
 const char* arg_kind_name(ArgKind kind) {
   switch (kind) {
     case A::Int: return "int";
@@ -104,6 +129,7 @@ const char* arg_kind_name(ArgKind kind) {
     case A::Vector: return "vector";
     case A::Matrix: return "matrix";
     case A::Container: return "container";
+    case A::RowVector: return "row_vector";
   }
   return "?";
 }

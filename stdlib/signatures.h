@@ -19,6 +19,7 @@ enum class ArgKind {
   Shaped,      // vector, row_vector, matrix
   Elements,    // vector, row_vector, matrix, array[] real, array[] int
   Vector,      // a vector
+  RowVector,   // a row_vector
   Matrix,      // a matrix
   Container,   // anything but a scalar: vectors, matrices, arrays of any of them
 };
@@ -32,6 +33,7 @@ enum class ReturnKind {
   LikeArg,     // elementwise: the type of its (single) argument, int promoted to real
   Vector,      // a vector
   Matrix,      // a matrix
+  RowVector,   // a row_vector
   IntArray,    // array[] int
   RealArray,   // array[] real
   RealOrArray, // _rng: real when every argument is a scalar, else array[] real
@@ -69,6 +71,11 @@ const std::vector<FunctionInfo>& all_functions();
 std::string describe_distribution_signature(const DistributionInfo& dist, std::string_view suffix);
 // "dot_product(vector, vector)".
 std::string describe_function_signature(const std::string& name, const FunctionSignature& sig);
+
+// Whether a distribution is a GLM ("bernoulli_logit_glm"): its density is its
+// base distribution's ("bernoulli_logit") at alpha + x * beta.
+bool is_glm(std::string_view name);
+std::string_view glm_base(std::string_view name);
 
 // Splits "normal_lpdf" into ("normal", "_lpdf"); suffix empty when none of
 // _lpdf, _lpmf, _rng ends the name.

@@ -65,13 +65,6 @@ class SupportChecker {
   }
 
   static bool is_container(const ast::Expr& e) { return !e.type.error && !e.type.is_scalar(); }
-  // `x[idx]`, `x[i:j, k]`: an index list with a multi-index or a slice.
-  static bool is_multi_index(const ast::Index& i) {
-    return std::any_of(i.indices.begin(), i.indices.end(), [](const ast::ExprPtr& x) {
-      return !x->type.error && x->type.array_rank == 1;
-    });
-  }
-
   void expr(const ast::Expr& e) {
     switch (e.kind) {
       case ast::ExprKind::Unary: expr(*e.as<ast::Unary>().operand); break;
@@ -93,11 +86,6 @@ class SupportChecker {
       }
       case ast::ExprKind::Index: {
         const auto& i = e.as<ast::Index>();
-        if (i.base->kind != ast::ExprKind::Variable && i.base->kind != ast::ExprKind::Index) {
-          diags_.error(DiagnosticKind::NotSupportedYet, e.loc, {"indexing an expression other than a variable"});
-        } else if (const auto* inner = i.base->dyn<ast::Index>(); inner && is_multi_index(*inner)) {
-          diags_.error(DiagnosticKind::NotSupportedYet, e.loc, {"indexing a multi-indexed expression"});
-        }
         expr(*i.base);
         for (const auto& x : i.indices) expr(*x);
         break;

@@ -123,7 +123,15 @@ FunctionLowering::IndexPlan FunctionLowering::plan_index(const View& view, const
 
 LExpr FunctionLowering::lower_index(const ast::Index& e) {
   LExpr base = lower_expr(*e.base);
-  VIC_CHECK(base.view) << "indexing a value that is not stored, at " << e.loc.str();
+  if (!base.view) {
+    // An expression's value (`f(x)[i]`, `x[idx][j]`): stored, then indexed.
+    View stored;
+    stored.element = element_type(e.base->type);
+    stored.tensor = materialize_as(base, stored.element);
+    stored.offset = b_->const_i64(0);
+    stored.dims = base.dims.empty() ? std::vector<Value*>{base.size} : base.dims;
+    base.view = stored;
+  }
   View view = *base.view;
   const bool parameter = e.dependence == ast::Dependence::Parameter;
   if (std::any_of(e.indices.begin(), e.indices.end(), [](const ast::ExprPtr& i) { return !i->type.is_int_scalar(); })) {
@@ -505,12 +513,7 @@ LExpr FunctionLowering::lower_call(const ast::Call& e) {
   l.parameter = parameter;
   if (suffix == "_lpdf" || suffix == "_lpmf") {
     b_->set_loc(e.loc);  // the density's checks name the call, not its last argument
-    std::string dist(base);
-    l.scalar = sum_over(args, [&](const std::vector<Value*>& xs) {
-      std::vector<stdlib::DensityArg> dargs;
-      for (size_t i = 0; i < xs.size(); ++i) dargs.push_back({xs[i], args[i].parameter});
-      return stdlib::build_log_density(*b_, dist, dargs, /*propto=*/false, check_adder());
-    });
+    l.scalar = log_density(std::string(base), args, /*propto=*/false);
     return l;
   }
   if (suffix == "_rng") {
@@ -644,16 +647,32 @@ LExpr FunctionLowering::lower_expr(const ast::Expr& e) {
       // A tensor of the elements, each converted to the literal's element type.
       const auto& c = e.as<ast::ContainerLiteral>();
       const Type t = element_type(e.type);
-      LExpr l;
-      l.parameter = parameter;
-      l.size = b_->const_i64(static_cast<int64_t>(c.elements.size()));
-      l.dims = {l.size};
-      Value* tensor = b_->splat(l.size, t == Type::F64 ? b_->const_f64(0.0) : b_->const_i64(0));
-      for (size_t k = 0; k < c.elements.size(); ++k)
-        tensor = b_->insert(tensor, b_->const_i64(static_cast<int64_t>(k)), to_type(lower_scalar(*c.elements[k]), t));
-      l.tensor = tensor;
-      l.element = [tensor](Builder& b, Value* i) { return b.extract(tensor, i); };
-      return l;
+      Value* count = b_->const_i64(static_cast<int64_t>(c.elements.size()));
+      if (c.elements[0]->type.is_scalar()) {
+        Value* tensor = b_->splat(count, t == Type::F64 ? b_->const_f64(0.0) : b_->const_i64(0));
+        for (size_t k = 0; k < c.elements.size(); ++k)
+          tensor = b_->insert(tensor, b_->const_i64(static_cast<int64_t>(k)), to_type(lower_scalar(*c.elements[k]), t));
+        return tensor_expr(tensor, {count}, parameter);
+      }
+      // Containers (rows of a matrix, elements of an array) laid end to end,
+      // each the size of the first.
+      std::vector<LExpr> parts;
+      for (const auto& element : c.elements) parts.push_back(lower_value(*element));
+      Value* size = parts[0].size;
+      Value* tensor = materialize_as(parts[0], t);
+      for (size_t k = 1; k < parts.size(); ++k) {
+        b_->check(b_->cmp(CmpPredicate::Eq, parts[k].size, size),
+                  add_fatal_check("the elements of a literal differ in size", c.elements[k]->loc));
+        Value* total = b_->op(OpKind::IMul, {size, b_->const_i64(static_cast<int64_t>(k + 1))});
+        tensor = b_->op(OpKind::TensorConcat, {tensor, materialize_as(parts[k], t), total});
+      }
+      std::vector<Value*> dims = {count};
+      if (parts[0].dims.empty()) {
+        dims.push_back(size);
+      } else {
+        dims.insert(dims.end(), parts[0].dims.begin(), parts[0].dims.end());
+      }
+      return tensor_expr(tensor, dims, parameter);
     }
   }
   VIC_UNREACHABLE();

@@ -168,6 +168,9 @@ class FunctionLowering {
   void lower_stmt(const ast::Stmt& s);
   void lower_assign(const ast::AssignStmt& s);
   void lower_tilde(const ast::TildeStmt& s);
+  // The log density of `dist` at `args` (the variate first), summed over
+  // vectorised arguments; a GLM's is its base distribution's at alpha + x beta.
+  Value* log_density(const std::string& dist, std::vector<LExpr> args, bool propto);
   void lower_for(const ast::ForStmt& s);
   void lower_if(const ast::IfStmt& s);
   void add_to_target(Value* v);

@@ -180,13 +180,44 @@ void FunctionLowering::lower_tilde(const ast::TildeStmt& s) {
     add_to_target(inline_call(*s.function, args, true).scalar);
     return;
   }
-  std::string dist = s.distribution;
-  bool keep_all = !propto();
-  add_to_target(sum_over(args, [&](const std::vector<Value*>& xs) {
+  add_to_target(log_density(s.distribution, std::move(args), propto()));
+}
+
+Value* FunctionLowering::log_density(const std::string& dist, std::vector<LExpr> args, bool propto) {
+  if (stdlib::is_glm(dist)) {
+    // args: y, x, alpha, beta[, sigma or phi]. eta = alpha + x * beta.
+    const LExpr& x = args[1];
+    const LExpr& beta = args[3];
+    VIC_CHECK(x.dims.size() >= 2) << "a GLM's x of unknown sizes";
+    Value* m = x.dims[x.dims.size() - 2];
+    Value* n = x.dims.back();
+    b_->check(b_->cmp(CmpPredicate::Eq, n, beta.size),
+              add_fatal_check(dist + ": the columns of x and the size of beta differ", b_->loc()));
+    LExpr xb = tensor_expr(b_->op(OpKind::MatVec, {materialize(x), materialize(beta), m, n}), {m},
+                           x.parameter || beta.parameter);
+    LExpr alpha = args[2];
+    LExpr eta;
+    eta.parameter = xb.parameter || alpha.parameter;
+    eta.size = m;
+    eta.dims = {m};
+    if (!alpha.is_scalar()) {
+      b_->check(b_->cmp(CmpPredicate::Eq, alpha.size, m),
+                add_fatal_check(dist + ": the sizes of alpha and x differ", b_->loc()));
+    }
+    eta.element = [xb, alpha](Builder& b, Value* i) {
+      Value* a = alpha.is_scalar() ? alpha.scalar : alpha.element(b, i);
+      if (a->type != Type::F64) a = b.op(OpKind::IToF, {a});
+      return b.op(OpKind::FAdd, {a, xb.element(b, i)});
+    };
+    std::vector<LExpr> base = {args[0], eta};
+    for (size_t k = 4; k < args.size(); ++k) base.push_back(args[k]);
+    return log_density(std::string(stdlib::glm_base(dist)), std::move(base), propto);
+  }
+  return sum_over(args, [&](const std::vector<Value*>& xs) {
     std::vector<stdlib::DensityArg> dargs;
     for (size_t i = 0; i < xs.size(); ++i) dargs.push_back({xs[i], args[i].parameter});
-    return stdlib::build_log_density(*b_, dist, dargs, !keep_all, check_adder());
-  }));
+    return stdlib::build_log_density(*b_, dist, dargs, propto, check_adder());
+  });
 }
 
 // The variables a statement assigns that were declared outside it (scalars

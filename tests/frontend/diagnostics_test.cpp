@@ -1054,8 +1054,10 @@ TEST(FrontendDiagnostics, UnparsedStanConstructsAreNamed) {
       {"model { for (i in 1:3) { break; } }", "m.vmodel:1:26: error: the 'break' statement is not supported yet"},
       {"model { reject(\"no\"); }",
        "m.vmodel:1:16: error: a string (print, reject, fatal_error) is not supported yet"},
-      {"parameters { vector[2] y; } model { array[1] vector[2] a = {y}; }",
-       "m.vmodel:1:61: error: an array literal of vector (vic takes them of scalars) is not supported yet"},
+      {"parameters { vector[2] y; } model { array[2] vector[2] a = {y, 1}; }",
+       "m.vmodel:1:64: error: an array literal's elements must be vectors, not an int"},
+      {"parameters { vector[2] y; } model { matrix[1, 2] a = [y]; }",
+       "m.vmodel:1:55: error: a row-vector literal's elements must be scalars or row_vectors, not a vector"},
       {"parameters { real y; } model { y ~ normal(0, 1) T[0, ]; }",
        "m.vmodel:1:49: error: truncation 'T[L, U]' is not supported yet"},
   };

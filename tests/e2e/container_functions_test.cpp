@@ -1,0 +1,156 @@
+// The container functions of Stan's library added for the posteriordb models
+// (min, prod, dot_self, rep_matrix, rep_row_vector, cumulative_sum, softmax,
+// log_softmax, append_col, gp_exp_quad_cov, log_inv_logit, log1m_inv_logit,
+// elementwise functions of matrices), matrix and array literals of containers,
+// and the GLM distributions: values (as generated quantities) against the
+// closed forms, and gradients against finite differences.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "test_util.h"
+
+namespace vic {
+namespace {
+
+double log1p_exp(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
+
+TEST(ContainerFunctions, ValuesAgainstClosedForms) {
+  auto m = testing_util::compile_source("container_functions", R"(data {
+  vector[3] v;
+  array[3] real xs;
+}
+parameters {
+  real a;
+}
+model {
+  a ~ normal(0, 1);
+}
+generated quantities {
+  real mn = min(v);
+  real pr = prod(v);
+  int ipr = prod({2, 3, 4});
+  real ds = dot_self(v);
+  matrix[2, 3] rm = rep_matrix(a, 2, 3);
+  matrix[3, 2] rc = rep_matrix(v, 2);
+  matrix[2, 3] rr = rep_matrix(v', 2);
+  row_vector[2] rv = rep_row_vector(a, 2);
+  vector[3] cs = cumulative_sum(v);
+  vector[3] sm = softmax(v);
+  vector[3] lsm = log_softmax(v);
+  matrix[3, 3] ac = append_col(v, rc);
+  matrix[3, 3] k = gp_exp_quad_cov(xs, 2.0, 0.5);
+  real li = log_inv_logit(a);
+  real l1 = log1m_inv_logit(a);
+  matrix[3, 2] ex = exp(rc);
+  matrix[2, 3] lit = [v', 2 * v'];
+  array[2] vector[3] arr = {v, -v};
+}
+)",
+                                        R"({"v": [0.5, -1.5, 2.0], "xs": [0.0, 0.25, 1.0]})");
+  ASSERT_TRUE(m);
+  const double a = 0.7;
+  std::map<std::string, double> out = testing_util::constrained_outputs(m->model(), {a});
+  const double v[] = {0.5, -1.5, 2.0};
+  const double xs[] = {0.0, 0.25, 1.0};
+  EXPECT_EQ(out.at("mn"), -1.5);
+  EXPECT_NEAR(out.at("pr"), -1.5, 1e-15);
+  EXPECT_EQ(out.at("ipr"), 24);
+  EXPECT_NEAR(out.at("ds"), 6.5, 1e-15);
+  EXPECT_EQ(out.at("rm.2.3"), a);
+  EXPECT_EQ(out.at("rc.3.2"), 2.0);
+  EXPECT_EQ(out.at("rc.2.1"), -1.5);
+  EXPECT_EQ(out.at("rr.2.3"), 2.0);
+  EXPECT_EQ(out.at("rr.1.2"), -1.5);
+  EXPECT_EQ(out.at("rv.2"), a);
+  EXPECT_NEAR(out.at("cs.3"), 1.0, 1e-15);
+  EXPECT_NEAR(out.at("cs.2"), -1.0, 1e-15);
+  double z = 0;
+  for (double x : v) z += std::exp(x);
+  for (int i = 0; i < 3; ++i) {
+    const std::string k = "." + std::to_string(i + 1);
+    EXPECT_NEAR(out.at("sm" + k), std::exp(v[i]) / z, 1e-15);
+    EXPECT_NEAR(out.at("lsm" + k), v[i] - std::log(z), 1e-14);
+    EXPECT_EQ(out.at("ac" + k + ".1"), v[i]);
+    EXPECT_EQ(out.at("ac" + k + ".2"), v[i]);
+    EXPECT_EQ(out.at("lit.1" + k), v[i]);
+    EXPECT_EQ(out.at("lit.2" + k), 2 * v[i]);
+    EXPECT_EQ(out.at("arr.2" + k), -v[i]);
+    EXPECT_NEAR(out.at("ex" + k + ".1"), std::exp(v[i]), 1e-14);
+    for (int j = 0; j < 3; ++j) {
+      const double d = xs[i] - xs[j];
+      EXPECT_NEAR(out.at("k" + k + "." + std::to_string(j + 1)), 4.0 * std::exp(-d * d / (2 * 0.25)), 1e-14);
+    }
+  }
+  EXPECT_NEAR(out.at("li"), -log1p_exp(-a), 1e-15);
+  EXPECT_NEAR(out.at("l1"), -log1p_exp(a), 1e-15);
+}
+
+// The same functions of parameters, in a density: finite differences agree
+// with the gradient.
+TEST(ContainerFunctions, GradientsAgainstFiniteDifferences) {
+  auto m = testing_util::compile_source("container_gradients", R"(data {
+  array[3] real xs;
+}
+parameters {
+  vector[3] v;
+  real<lower=0> rho;
+}
+model {
+  matrix[3, 3] k = gp_exp_quad_cov(xs, 1.5, rho);
+  target += min(v) + prod(v) + dot_self(v) + sum(rep_matrix(v, 2)) + sum(rep_matrix(v', 2) .* rep_matrix(rho, 2, 3));
+  target += sum(cumulative_sum(v) .* v) + softmax(v)[2] + log_softmax(v)[3] + sum(append_col(v, exp(v)));
+  target += sum(k) + sum(log_inv_logit(v)) + sum(log1m_inv_logit(v)) + sum([v', 2 * v']) + rep_row_vector(rho, 3) * v;
+  v ~ normal(0, 2);
+}
+)",
+                                        R"({"xs": [0.0, 0.25, 1.0]})");
+  ASSERT_TRUE(m);
+  testing_util::expect_gradcheck_passes(m->model(), 5, "container_gradients");
+}
+
+// bernoulli_logit_glm, poisson_log_glm, normal_id_glm and
+// neg_binomial_2_log_glm against their base distributions at alpha + x * beta.
+TEST(ContainerFunctions, GlmsEqualTheirBaseDistributions) {
+  auto m = testing_util::compile_source("glms", R"(data {
+  int N;
+  matrix[N, 2] x;
+  array[N] int k;
+  vector[N] y;
+}
+parameters {
+  real alpha;
+  vector[2] beta;
+  vector[N] alphas;
+  real<lower=0> sigma;
+}
+model {
+  vector[N] eta = alpha + x * beta;
+  target += bernoulli_logit_glm_lpmf(k | x, alpha, beta) - bernoulli_logit_lpmf(k | eta);
+  target += poisson_log_glm_lpmf(k | x, alphas, beta) - poisson_log_lpmf(k | alphas + x * beta);
+  target += normal_id_glm_lpdf(y | x, alpha, beta, sigma) - normal_lpdf(y | eta, sigma);
+  target += neg_binomial_2_log_glm_lpmf(k | x, alpha, beta, sigma) - neg_binomial_2_log_lpmf(k | eta, sigma);
+  k ~ poisson_log_glm(x, alpha, beta);
+}
+)",
+                                        R"({"N": 3, "x": [[1, 0.5], [-1, 2], [0.3, 0.3]], "k": [1, 0, 1], "y": [0.2, 1.5, -1]})");
+  ASSERT_TRUE(m);
+  const double theta[] = {0.2, 0.5, -0.3, 0.1, 0.2, 0.3, -0.4};
+  double grad[7];
+  runtime::EvalError error = 0;
+  const double lp = m->model().lp_grad(theta, grad, &error);
+  ASSERT_EQ(error, 0);
+  // What is left: k ~ poisson_log(eta) without its constant -lgamma(k + 1) (0 for k = 0, 1), and sigma's Jacobian.
+  const double x[3][2] = {{1, 0.5}, {-1, 2}, {0.3, 0.3}};
+  const int k[] = {1, 0, 1};
+  double expected = theta[6];
+  for (int i = 0; i < 3; ++i) {
+    const double eta = theta[0] + x[i][0] * theta[1] + x[i][1] * theta[2];
+    expected += k[i] * eta - std::exp(eta);
+  }
+  EXPECT_NEAR(lp, expected, 1e-12);
+  testing_util::expect_gradcheck_passes(m->model(), 3, "glms");
+}
+
+}  // namespace
+}  // namespace vic

@@ -64,6 +64,22 @@ const char* binary_op_spelling(BinaryOp op) {
   return "?";
 }
 
+const char* constraint_name(Constraint c) {
+  switch (c) {
+    case Constraint::None: return "none";
+    case Constraint::Simplex: return "simplex";
+    case Constraint::Ordered: return "ordered";
+    case Constraint::PositiveOrdered: return "positive_ordered";
+    case Constraint::UnitVector: return "unit_vector";
+    case Constraint::SumToZero: return "sum_to_zero_vector";
+    case Constraint::CholeskyFactorCorr: return "cholesky_factor_corr";
+    case Constraint::CholeskyFactorCov: return "cholesky_factor_cov";
+    case Constraint::CorrMatrix: return "corr_matrix";
+    case Constraint::CovMatrix: return "cov_matrix";
+  }
+  return "?";
+}
+
 const char* block_kind_name(BlockKind block) {
   switch (block) {
     case BlockKind::Data: return "data";

@@ -200,6 +200,23 @@ enum class BlockKind { Data, TransformedData, Parameters, TransformedParameters,
 // Stan's spelling: "data", "transformed data", ...
 const char* block_kind_name(BlockKind block);
 
+// A constrained type: the vector or matrix its name declares, and the
+// transform a parameter of it takes (Stan's, with its log-Jacobian).
+enum class Constraint {
+  None,
+  Simplex,             // simplex[K]: K - 1 free values
+  Ordered,             // ordered[K]
+  PositiveOrdered,     // positive_ordered[K]
+  UnitVector,          // unit_vector[K]
+  SumToZero,           // sum_to_zero_vector[K]: K - 1 free values
+  CholeskyFactorCorr,  // cholesky_factor_corr[K]: K (K - 1) / 2 free values
+  CholeskyFactorCov,   // cholesky_factor_cov[M, N]: N (N + 1) / 2 + (M - N) N free values
+  CorrMatrix,          // corr_matrix[K]
+  CovMatrix,           // cov_matrix[K]: K (K + 1) / 2 free values
+};
+// Stan's spelling: "simplex", "cholesky_factor_corr", ...
+const char* constraint_name(Constraint c);
+
 // A declared type with its sizes and constraint:
 // `array[N] real<lower=0, upper=1 - a>` or the old `real x[N]` form.
 struct SizedType {
@@ -209,6 +226,7 @@ struct SizedType {
   std::vector<ExprPtr> shape_dims;  // vector/row_vector: [N]; matrix: [M, N]
   ExprPtr lower;                    // null when absent
   ExprPtr upper;
+  Constraint constraint = Constraint::None;  // a matrix one has both shape_dims (a square one twice)
   Type type() const {
     return {base, shape, static_cast<int>(array_dims.size()), false};
   }

@@ -267,17 +267,7 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
   // constrained type, `while`, `print`, ...) or the offending token's
   // context (`[a, b]`, `a[i:j]`, `T[L, U]`, `{a, b}`). Empty when none.
   std::string unsupported_construct(antlr4::Token* offending, antlr4::Token* start, antlr4::Token** where) {
-    static const char* const kConstrainedTypes[] = {"simplex",
-                                                    "ordered",
-                                                    "positive_ordered",
-                                                    "unit_vector",
-                                                    "sum_to_zero_vector",
-                                                    "cholesky_factor_corr",
-                                                    "cholesky_factor_cov",
-                                                    "corr_matrix",
-                                                    "cov_matrix",
-                                                    "sum_to_zero_matrix",
-                                                    "column_stochastic_matrix",
+    static const char* const kConstrainedTypes[] = {"sum_to_zero_matrix", "column_stochastic_matrix",
                                                     "row_stochastic_matrix"};
     static const char* const kStatements[] = {"while",  "break",       "continue", "print",
                                               "reject", "fatal_error", "profile"};
@@ -659,6 +649,25 @@ class AstBuilder {
                                                  : ast::Shape::Scalar;
     for (VModelParser::ExpressionContext* size : element->expression()) {
       decl->type.shape_dims.push_back(expression(size));
+    }
+    static const std::pair<const char*, ast::Constraint> kConstrained[] = {
+        {"simplex", ast::Constraint::Simplex},
+        {"ordered", ast::Constraint::Ordered},
+        {"positive_ordered", ast::Constraint::PositiveOrdered},
+        {"unit_vector", ast::Constraint::UnitVector},
+        {"sum_to_zero_vector", ast::Constraint::SumToZero},
+        {"cholesky_factor_corr", ast::Constraint::CholeskyFactorCorr},
+        {"cholesky_factor_cov", ast::Constraint::CholeskyFactorCov},
+        {"corr_matrix", ast::Constraint::CorrMatrix},
+        {"cov_matrix", ast::Constraint::CovMatrix},
+    };
+    for (const auto& [word, constraint] : kConstrained) {
+      if (keyword != word) continue;
+      decl->type.constraint = constraint;
+      const bool matrix = constraint >= ast::Constraint::CholeskyFactorCorr;
+      decl->type.shape = matrix ? ast::Shape::Matrix : ast::Shape::Vector;
+      // A square matrix's one size is both of its dimensions.
+      if (matrix && element->expression().size() == 1) decl->type.shape_dims.push_back(expression(element->expression(0)));
     }
     if (VModelParser::RangeContext* range = element->range()) {
       for (VModelParser::RangeBoundContext* bound : range->rangeBound()) {

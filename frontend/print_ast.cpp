@@ -4,7 +4,7 @@
 // Format: one node per line, children indented by two spaces, no source
 // locations. Blocks print their Stan name; statements:
 //   decl NAME : TYPE            (`decl local ...` for locals), then optional
-//     dim: E / size: E / lower: E / upper: E / init: E lines
+//     constraint: NAME / dim: E / size: E / lower: E / upper: E / init: E lines
 //   assign OP                   then `lhs: E` and `rhs: E`
 //   tilde DIST                  then `lhs: E` and one `arg: E` per argument
 //   target +=                   then `value: E`
@@ -65,6 +65,9 @@ class Printer {
 
   void decl(const ast::VarDecl& d, int indent) {
     line(indent) << "decl " << (d.is_local ? "local " : "") << d.name << " : " << d.type.type().str() << "\n";
+    if (d.type.constraint != ast::Constraint::None) {
+      line(indent + 1) << "constraint: " << ast::constraint_name(d.type.constraint) << "\n";
+    }
     for (const ast::ExprPtr& dim : d.type.array_dims) labeled(indent + 1, "dim", *dim);
     for (const ast::ExprPtr& size : d.type.shape_dims) labeled(indent + 1, "size", *size);
     if (d.type.lower) labeled(indent + 1, "lower", *d.type.lower);

@@ -76,6 +76,9 @@ elementType
   | 'vector' range? '[' expression ']'
   | 'row_vector' range? '[' expression ']'
   | 'matrix' range? '[' expression ',' expression ']'
+  | ('simplex' | 'ordered' | 'positive_ordered' | 'unit_vector' | 'sum_to_zero_vector') '[' expression ']'
+  | ('cholesky_factor_corr' | 'corr_matrix' | 'cov_matrix') '[' expression ']'
+  | 'cholesky_factor_cov' '[' expression (',' expression)? ']'
   ;
 
 range : '<' rangeBound (',' rangeBound)* '>' ;

@@ -320,7 +320,9 @@ class ElboBuilder {
     Value* total = b_.const_i64(0);
     for (const LayoutVariable& v : layout.variables) {
       if (v.block != OutputBlock::Parameters) continue;
-      Value* n = b_.const_i64(1);  // each of today's transforms maps one real to one real
+      // A constrained type's free values are fewer: the draws' own dimension is used.
+      if (v.transform > Transform::LowerUpper) return nullptr;
+      Value* n = b_.const_i64(1);
       for (const SizeExpr& d : v.dims) {
         Value* x = size(d);
         if (!x) return nullptr;

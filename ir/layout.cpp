@@ -3,6 +3,7 @@
 // evaluator does it (frontend/const_eval.cpp), with the same messages.
 #include "ir/layout.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -125,24 +126,66 @@ Expected<SizeScalar> evaluate_size(const SizeExpr& e, const SizeLookup& lookup) 
 
 const char* transform_name(Transform t) {
   switch (t) {
-    case Transform::Identity:
-      return "identity";
-    case Transform::Lower:
-      return "lower";
-    case Transform::Upper:
-      return "upper";
-    case Transform::LowerUpper:
-      return "lower-upper";
+    case Transform::Identity: return "identity";
+    case Transform::Lower: return "lower";
+    case Transform::Upper: return "upper";
+    case Transform::LowerUpper: return "lower-upper";
+    case Transform::Simplex: return "simplex";
+    case Transform::Ordered: return "ordered";
+    case Transform::PositiveOrdered: return "positive_ordered";
+    case Transform::UnitVector: return "unit_vector";
+    case Transform::SumToZero: return "sum_to_zero_vector";
+    case Transform::CholeskyFactorCorr: return "cholesky_factor_corr";
+    case Transform::CholeskyFactorCov: return "cholesky_factor_cov";
+    case Transform::CovMatrix: return "cov_matrix";
   }
   return "?";
 }
 
+namespace {
+
+// How many of a variable's last dims one transformed container spans.
+size_t shape_rank(Transform t) {
+  switch (t) {
+    case Transform::Identity:
+    case Transform::Lower:
+    case Transform::Upper:
+    case Transform::LowerUpper: return 0;
+    case Transform::Simplex:
+    case Transform::Ordered:
+    case Transform::PositiveOrdered:
+    case Transform::UnitVector:
+    case Transform::SumToZero: return 1;
+    default: return 2;
+  }
+}
+
+}  // namespace
+
+int64_t free_values(Transform t, const std::vector<int64_t>& shape) {
+  const int64_t k = shape.empty() ? 1 : shape[0];
+  switch (t) {
+    case Transform::Simplex:
+    case Transform::SumToZero: return k > 0 ? k - 1 : 0;
+    case Transform::CholeskyFactorCorr: return k * (k - 1) / 2;
+    case Transform::CovMatrix: return k * (k + 1) / 2;
+    case Transform::CholeskyFactorCov: {
+      const int64_t n = shape.size() > 1 ? shape[1] : k;
+      return n * (n + 1) / 2 + (k - n) * n;
+    }
+    default: {
+      int64_t n = 1;
+      for (int64_t d : shape) n *= d;
+      return n;
+    }
+  }
+}
+
 int64_t unconstrained_size(Transform t, const std::vector<int64_t>& dims) {
-  // Each of today's transforms maps one real to one real.
-  (void)t;
+  const size_t rank = std::min(shape_rank(t), dims.size());
   int64_t n = 1;
-  for (int64_t d : dims) n *= d;
-  return n;
+  for (size_t i = 0; i + rank < dims.size(); ++i) n *= dims[i];
+  return n * free_values(t, std::vector<int64_t>(dims.end() - static_cast<long>(rank), dims.end()));
 }
 
 Expected<ResolvedLayout> resolve_layout(const ProgramLayout& layout, const SizeLookup& lookup) {

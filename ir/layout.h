@@ -53,11 +53,29 @@ using SizeLookup = std::function<std::optional<SizeScalar>(const std::string& fi
 // The value of `e`; an error starts with the source place it concerns.
 Expected<SizeScalar> evaluate_size(const SizeExpr& e, const SizeLookup& lookup);
 
-// How a parameter's unconstrained values become its constrained ones. The
-// unconstrained size equals the constrained one for these; transforms such as
-// simplex (K values from K - 1) add a case to unconstrained_size.
-enum class Transform : uint8_t { Identity, Lower, Upper, LowerUpper };
-const char* transform_name(Transform t);  // "identity", "lower", "upper", "lower-upper"
+// How a parameter's unconstrained values become its constrained ones: the
+// bounds map each real to one real; the constrained types (Stan's transforms)
+// map a vector or matrix to one with fewer free values (unconstrained_size).
+enum class Transform : uint8_t {
+  Identity,
+  Lower,
+  Upper,
+  LowerUpper,
+  Simplex,
+  Ordered,
+  PositiveOrdered,
+  UnitVector,
+  SumToZero,
+  CholeskyFactorCorr,
+  CholeskyFactorCov,
+  CovMatrix,
+};
+const char* transform_name(Transform t);  // "identity", "lower", "upper", "lower-upper", "simplex", ...
+// The free values of one container of the transform's type, from its shape
+// dims (K for a vector; M, N for a matrix); the count for the bounds' elementwise transforms.
+int64_t free_values(Transform t, const std::vector<int64_t>& shape);
+// A variable's elements in theta: free_values of each container of its type.
+int64_t unconstrained_size(Transform t, const std::vector<int64_t>& dims);
 
 enum class OutputBlock : uint8_t { Parameters, TransformedParameters, GeneratedQuantities };
 

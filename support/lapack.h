@@ -10,6 +10,8 @@ extern "C" {
 void dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info, size_t uplo_length);
 // The inverse from a Cholesky factor.
 void dpotri_(const char* uplo, const int* n, double* a, const int* lda, int* info, size_t uplo_length);
+// LU factorisation with partial pivoting.
+void dgetrf_(const int* m, const int* n, double* a, const int* lda, int* ipiv, int* info);
 // QR factorisation, and the explicit Q from it.
 void dgeqrf_(const int* m, const int* n, double* a, const int* lda, double* tau, double* work, const int* lwork,
              int* info);

@@ -58,8 +58,12 @@ class SupportChecker {
     for (const auto& e : d.type.shape_dims) expr(*e);
     if (d.type.lower) expr(*d.type.lower);
     if (d.type.upper) expr(*d.type.upper);
-    if ((d.type.lower || d.type.upper) && d.type.shape != ast::Shape::Scalar && d.type.shape != ast::Shape::Vector) {
-      diags_.error(DiagnosticKind::NotSupportedYet, d.loc, {"a bound on a matrix or row_vector"});
+    if (d.type.constraint == ast::Constraint::CorrMatrix) {
+      diags_.error(DiagnosticKind::NotSupportedYet, d.loc, {"the constrained type 'corr_matrix'"});
+    } else if (d.type.constraint != ast::Constraint::None && d.block != ast::BlockKind::Parameters) {
+      // Outside the parameters a constrained type is a check of the value, which vic does not make yet.
+      diags_.error(DiagnosticKind::NotSupportedYet, d.loc,
+                   {std::string("a '") + ast::constraint_name(d.type.constraint) + "' outside the parameters block"});
     }
     if (d.init) expr(*d.init);
   }

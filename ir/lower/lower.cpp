@@ -257,6 +257,10 @@ std::pair<Value*, Value*> FunctionLowering::parameter_bounds(const ast::VarDecl&
 
 void FunctionLowering::declare_parameter(const ast::VarDecl& d, Value*& offset) {
   b_->set_loc(d.loc);
+  if (d.type.constraint != ast::Constraint::None) {
+    declare_constrained_parameter(d, offset);
+    return;
+  }
   Binding& binding = env_[&d];
   auto [lower, upper] = parameter_bounds(d);
   const bool jacobian = entry_.role == ir::EntryRole::LogDensity && entry_.jacobian;
@@ -361,6 +365,30 @@ void FunctionLowering::unconstrain_parameter(const ast::VarDecl& d, Value*& in_o
   view.tensor = gen->result();
   view.tensor->hint = d.name;
   binding.view = view;
+  if (d.type.constraint != ast::Constraint::None) {
+    // Each container's free values, through the inverse of its transform.
+    const size_t rank = d.type.constraint >= ast::Constraint::CholeskyFactorCorr ? 2 : 1;
+    std::vector<Value*> array_dims(view.dims.begin(), view.dims.end() - static_cast<long>(rank));
+    std::vector<Value*> shape(view.dims.end() - static_cast<long>(rank), view.dims.end());
+    Value* count = product(array_dims);
+    Value* per = product(shape);
+    Value* free = free_count(d.type.constraint, shape);
+    Value* tensor = view.tensor;
+    Value* base_out = offset;
+    loop(b_->const_i64(0), count, {}, [&](Value* a, const std::vector<Value*>&) {
+      Value* x = b_->op(OpKind::TensorSlice, {tensor, b_->op(OpKind::IMul, {a, per}), per});
+      Value* y = unconstrain_values(d, x, shape);
+      Value* at = b_->op(OpKind::IAdd, {base_out, b_->op(OpKind::IMul, {a, free})});
+      loop(b_->const_i64(0), free, {}, [&](Value* j, const std::vector<Value*>&) {
+        b_->store(theta_, b_->op(OpKind::IAdd, {at, j}), b_->extract(y, j));
+        return std::vector<Value*>{};
+      });
+      return std::vector<Value*>{};
+    });
+    in_offset = b_->op(OpKind::IAdd, {in_offset, size});
+    offset = b_->op(OpKind::IAdd, {offset, b_->op(OpKind::IMul, {count, free})});
+    return;
+  }
   Op* loop = b_->create_for(b_->const_i64(0), size, {}, "r");
   {
     RegionScope scope(b_, loop->region(0));

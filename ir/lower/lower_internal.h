@@ -152,6 +152,20 @@ class FunctionLowering {
   void declare_data(const ast::VarDecl& d);
   void declare_local(const ast::VarDecl& d);
   void declare_parameter(const ast::VarDecl& d, Value*& offset);
+  // A constrained type's parameter (lower_transforms.cpp): each container's
+  // free values from theta through its transform, the log-Jacobians summed.
+  void declare_constrained_parameter(const ast::VarDecl& d, Value*& offset);
+  // The free values of the constrained values x of one container, a tensor.
+  Value* unconstrain_values(const ast::VarDecl& d, Value* x, const std::vector<Value*>& shape);
+  // The transform of one container's free values u: its values and log|J|.
+  std::pair<Value*, Value*> constrain(ast::Constraint c, Value* u, const std::vector<Value*>& shape);
+  Value* free_count(ast::Constraint c, const std::vector<Value*>& shape);
+  Value* sum_to_zero(Value* u, Value* k);
+  // Region helpers: a loop carrying values (the body gets the index and the
+  // carried values, returns their next ones) and a two-way branch of reals.
+  using LoopBody = std::function<std::vector<Value*>(Value*, const std::vector<Value*>&)>;
+  std::vector<Value*> loop(Value* lo, Value* hi, const std::vector<Value*>& inits, const LoopBody& body);
+  Value* if_else(Value* cond, const std::function<Value*()>& then_value, const std::function<Value*()>& else_value);
   // unconstrain: reads a parameter's constrained values (CmdStan's order) at
   // `in_offset`, binds them, and writes their unconstrained values into theta.
   void unconstrain_parameter(const ast::VarDecl& d, Value*& in_offset, Value*& offset);

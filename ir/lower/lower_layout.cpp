@@ -128,6 +128,18 @@ ir::OutputBlock output_block(BlockKind kind) {
 }  // namespace
 
 ir::Transform parameter_transform(const ast::SizedType& t) {
+  switch (t.constraint) {
+    case ast::Constraint::None: break;
+    case ast::Constraint::Simplex: return ir::Transform::Simplex;
+    case ast::Constraint::Ordered: return ir::Transform::Ordered;
+    case ast::Constraint::PositiveOrdered: return ir::Transform::PositiveOrdered;
+    case ast::Constraint::UnitVector: return ir::Transform::UnitVector;
+    case ast::Constraint::SumToZero: return ir::Transform::SumToZero;
+    case ast::Constraint::CholeskyFactorCorr: return ir::Transform::CholeskyFactorCorr;
+    case ast::Constraint::CholeskyFactorCov: return ir::Transform::CholeskyFactorCov;
+    case ast::Constraint::CovMatrix: return ir::Transform::CovMatrix;
+    case ast::Constraint::CorrMatrix: VIC_UNREACHABLE() << "corr_matrix is rejected by check_supported";
+  }
   if (t.lower && t.upper) return ir::Transform::LowerUpper;
   if (t.lower) return ir::Transform::Lower;
   if (t.upper) return ir::Transform::Upper;

@@ -1017,6 +1017,23 @@ TEST(FrontendDiagnostics, MatrixDivisionNotSupportedYet) {
             "                                ^\n");
 }
 
+TEST(FrontendDiagnostics, ConstrainedTypesOutsideParametersNotSupportedYet) {
+  SourceFile file("m.vmodel",
+                  "data { simplex[3] p; }\n"
+                  "parameters { corr_matrix[3] R; }\n");
+  Diagnostics diags;
+  std::unique_ptr<ast::Program> program = frontend::parse_and_check(file, diags);
+  ASSERT_TRUE(program);
+  lower::check_supported(*program, diags);
+  EXPECT_EQ(diags.str(),
+            "m.vmodel:1:19: error: a 'simplex' outside the parameters block is not supported yet\n"
+            "    data { simplex[3] p; }\n"
+            "                      ^\n"
+            "m.vmodel:2:29: error: the constrained type 'corr_matrix' is not supported yet\n"
+            "    parameters { corr_matrix[3] R; }\n"
+            "                                ^\n");
+}
+
 }  // namespace
 }  // namespace vic
 
@@ -1045,9 +1062,8 @@ namespace {
 // not reported as the token the grammar did not expect.
 TEST(FrontendDiagnostics, UnparsedStanConstructsAreNamed) {
   const std::pair<const char*, const char*> cases[] = {
-      {"parameters { simplex[3] theta; }", "m.vmodel:1:14: error: the constrained type 'simplex' is not supported yet"},
-      {"parameters { cholesky_factor_corr[3] L; }",
-       "m.vmodel:1:14: error: the constrained type 'cholesky_factor_corr' is not supported yet"},
+      {"parameters { sum_to_zero_matrix[3, 3] theta; }",
+       "m.vmodel:1:14: error: the constrained type 'sum_to_zero_matrix' is not supported yet"},
       {"parameters { real y; } model { while (1) { } }",
        "m.vmodel:1:32: error: the 'while' statement is not supported yet"},
       {"parameters { real y; } model { print(y); }", "m.vmodel:1:32: error: the 'print' statement is not supported yet"},

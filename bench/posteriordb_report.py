@@ -129,8 +129,8 @@ def main():
     if loads:
         busy = max(loads) > 0.5
         L.append("- Load average (1 minute) before and after the runs: " + ", ".join(f"{v:.2f}" for v in loads) +
-                 (f" on {cores} CPUs: the machine was shared while this ran (other work on both cores), so "
-                  "the times are upper bounds, not quiet-machine figures." if busy else f" on {cores} CPUs."))
+                 (f" on {cores} CPUs: the machine was not idle (it is shared with other builds and tests), "
+                  "so the times are upper bounds, not quiet-machine figures." if busy else f" on {cores} CPUs."))
     L.append(f"- Passed: {passed} of {len(rows)} posteriors; `vic gradcheck` off at step 1e-6 on {gradcheck_failed}.")
     L.append("")
     L.append("Every posterior of `../shared/posteriordb/`, with its model in `examples/posteriordb/`, written from "

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The compiled ELBO against the loop of lp_grad calls it replaces, on every posteriordb posterior
-# vic compiles (bench/posteriordb) and the examples.
+# vic compiles (examples/posteriordb) and the examples.
 #
 #   bench/elbo_bench.sh [DRAWS]
 #
@@ -31,10 +31,11 @@ run() {
     echo "| $name | (failed) | | | | | |"
 }
 for dir in "$root"/examples/*/; do
+  [ -f "$dir/model.vmodel" ] || continue   # examples/posteriordb holds models, not one example
   name=$(basename "$dir")
   run "$name" "$dir/model.vmodel" "$dir/data.json"
 done
-for model in "$root"/bench/posteriordb/*.vmodel; do
+for model in "$root"/examples/posteriordb/*.vmodel; do
   name=$(basename "$model" .vmodel)
   [ -f "$posteriordb/$name/data.json" ] || continue
   run "$name" "$model" "$posteriordb/$name/data.json"

@@ -528,7 +528,7 @@ def main():
     L.append("| posterior | quantities |" + build + " " + " | ".join(LABELS.get(m, m) for m in methods) + " |")
     L.append("| --- | ---: |" + (" ---: |" if stan else "") + " " + " | ".join("---" for _ in methods) + " |")
     for post in args.posteriors:
-        b = f" {stan_build(args.work, os.path.join(args.repo, 'bench', 'posteriordb', post + '.vmodel'))} |" if stan else ""
+        b = f" {stan_build(args.work, os.path.join(args.repo, 'examples', 'posteriordb', post + '.vmodel'))} |" if stan else ""
         L.append(f"| {post} | {nquant[post]} |{b} " + " | ".join(cell(results[post][m]) for m in methods) + " |")
     L.append("")
 

@@ -3,7 +3,7 @@
 #
 #   bench/vi_accuracy.sh [OPTIONS] [POSTERIOR...]
 #
-# For every bench/posteriordb/*.vmodel (or the posteriors named: `kidiq-kidscore_momiq`, with or
+# For every examples/posteriordb/*.vmodel (or the posteriors named: `kidiq-kidscore_momiq`, with or
 # without `.vmodel` or a directory) and every seed, fits the posterior with
 #   - vic, each algorithm of VIC_ALGORITHMS (the first is "vic's default" in the report);
 #   - Stan 2.39's mean-field ADVI and its multi-path Pathfinder (4 paths, PSIS-resampled), through
@@ -78,7 +78,7 @@ work=$(abspath "${WORK:-${TMPDIR:-/tmp}/vic-vi-accuracy}")
 pdb=$(abspath "${POSTERIORDB:-$root/../shared/posteriordb}")
 anchors=$(abspath "${ANCHORS:-$root/../shared/anchors}")
 anchors_home=${VIC_ANCHORS_HOME:-$HOME/.cache/vic-anchors}
-models_dir=$root/bench/posteriordb
+models_dir=$root/examples/posteriordb
 
 [ ${#vic_algorithms[@]} -gt 0 ] || { echo "vi_accuracy.sh: VIC_ALGORITHMS is empty" >&2; exit 2; }
 for a in "${vic_algorithms[@]}"; do

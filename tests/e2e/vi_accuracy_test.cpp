@@ -2,7 +2,7 @@
 // interaction, the earnings and mesquite posteriors of posteriordb, and a
 // linear regression with an uncentred simulated design matrix, every
 // reference mean within 0.2 reference sds and every sd within 25%, at seeds
-// 1-5. The posteriordb models are bench/posteriordb's; their data and
+// 1-5. The posteriordb models are examples/posteriordb's; their data and
 // references are copied into tests/e2e/data/posteriordb.
 #include <gtest/gtest.h>
 
@@ -74,7 +74,7 @@ TEST_P(PosteriorDbAccuracy, WithinAFifthOfAnSdAtSeeds1To5) {
   const auto [posterior, dataset] = GetParam();
   const std::string source_dir = VIC_SOURCE_DIR;
   const std::string data_dir = source_dir + "/tests/e2e/data/posteriordb/";
-  auto m = testing_util::compile_source(posterior, read_file(source_dir + "/bench/posteriordb/" + posterior + ".vmodel"),
+  auto m = testing_util::compile_source(posterior, read_file(source_dir + "/examples/posteriordb/" + posterior + ".vmodel"),
                                         read_file(data_dir + dataset + ".json"));
   ASSERT_TRUE(m);
   std::map<std::string, Reference> reference = read_reference(data_dir + posterior + ".reference.json");

@@ -58,12 +58,12 @@ class SupportChecker {
     for (const auto& e : d.type.shape_dims) expr(*e);
     if (d.type.lower) expr(*d.type.lower);
     if (d.type.upper) expr(*d.type.upper);
-    if (d.type.constraint == ast::Constraint::CorrMatrix) {
-      diags_.error(DiagnosticKind::NotSupportedYet, d.loc, {"the constrained type 'corr_matrix'"});
-    } else if (d.type.constraint != ast::Constraint::None && d.block != ast::BlockKind::Parameters) {
-      // Outside the parameters a constrained type is a check of the value, which vic does not make yet.
+    if (d.type.constraint == ast::Constraint::CorrMatrix && d.block == ast::BlockKind::Parameters) {
+      diags_.error(DiagnosticKind::NotSupportedYet, d.loc, {"a 'corr_matrix' parameter"});
+    } else if (d.type.constraint != ast::Constraint::None && d.is_local) {
+      // Stan declares locals without constraints.
       diags_.error(DiagnosticKind::NotSupportedYet, d.loc,
-                   {std::string("a '") + ast::constraint_name(d.type.constraint) + "' outside the parameters block"});
+                   {std::string("a local variable of the constrained type '") + ast::constraint_name(d.type.constraint) + "'"});
     }
     if (d.init) expr(*d.init);
   }

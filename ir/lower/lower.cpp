@@ -85,7 +85,10 @@ std::unique_ptr<ir::Function> FunctionLowering::run() {
   for (const ast::ProgramBlock& block : program_.blocks) {
     switch (block.kind) {
       case BlockKind::Data:
-        for (const auto& s : block.stmts) declare_data(*s->as<ast::DeclStmt>().decl);
+        for (const auto& s : block.stmts) {
+          declare_data(*s->as<ast::DeclStmt>().decl);
+          check_constrained_type(*s->as<ast::DeclStmt>().decl, "data");
+        }
         break;
       case BlockKind::TransformedData:
         lower_stmts(block.stmts);
@@ -111,7 +114,10 @@ std::unique_ptr<ir::Function> FunctionLowering::run() {
         if (log_density) lower_stmts(block.stmts);
         break;
       case BlockKind::GeneratedQuantities:
-        if (entry_.role == ir::EntryRole::Constrain) lower_stmts(block.stmts);
+        if (entry_.role != ir::EntryRole::Constrain) break;
+        lower_stmts(block.stmts);
+        for (const auto& s : block.stmts)
+          if (s->kind == ast::StmtKind::Decl) check_constrained_type(*s->as<ast::DeclStmt>().decl, "generated quantity");
         break;
       case BlockKind::Functions:
         VIC_UNREACHABLE() << "function bodies are inlined where they are called";
@@ -402,6 +408,7 @@ void FunctionLowering::unconstrain_parameter(const ast::VarDecl& d, Value*& in_o
 
 // Rejects the point when a transformed parameter breaks its declared bounds.
 void FunctionLowering::check_bounds(const ast::VarDecl& d, const char* what) {
+  check_constrained_type(d, what);
   if (!d.type.lower && !d.type.upper) return;
   b_->set_loc(d.loc);
   Value* lower = d.type.lower ? to_real(lower_scalar(*d.type.lower)) : nullptr;

@@ -160,6 +160,10 @@ class FunctionLowering {
   // The transform of one container's free values u: its values and log|J|.
   std::pair<Value*, Value*> constrain(ast::Constraint c, Value* u, const std::vector<Value*>& shape);
   Value* free_count(ast::Constraint c, const std::vector<Value*>& shape);
+  // Whether one container's values are of the constrained type (an i1).
+  Value* valid_constrained(ast::Constraint c, Value* x, const std::vector<Value*>& shape);
+  // Rejects a variable of a constrained type outside the parameters whose value is not of it.
+  void check_constrained_type(const ast::VarDecl& d, const char* what);
   Value* sum_to_zero(Value* u, Value* k);
   // Region helpers: a loop carrying values (the body gets the index and the
   // carried values, returns their next ones) and a two-way branch of reals.

@@ -276,6 +276,122 @@ void FunctionLowering::declare_constrained_parameter(const ast::VarDecl& d, Valu
   offset = b_->op(OpKind::IAdd, {offset, b_->op(OpKind::IMul, {count, free})});
 }
 
+// Whether x (one container, row-major) is of the type, to Stan's tolerance
+// 1e-8 for sums and norms.
+Value* FunctionLowering::valid_constrained(ast::Constraint c, Value* x, const std::vector<Value*>& shape) {
+  Builder& b = *b_;
+  Value* k = shape[0];
+  Value* cols = shape.size() > 1 ? shape[1] : k;
+  Value* i0 = b.const_i64(0);
+  Value* zero = b.const_f64(0.0);
+  auto far = [&](Builder& in, Value* a, Value* target) {
+    return in.cmp(CmpPredicate::Gt, in.op(OpKind::Fabs, {in.op(OpKind::FSub, {a, target})}), in.const_f64(1e-8));
+  };
+  // The number of elements (flat index e) for which bad(e) holds, and the sum of f(e).
+  auto count = [&](Value* n, const std::function<Value*(Builder&, Value*)>& bad) {
+    return loop(i0, n, {i0}, [&](Value* e, const auto& t) {
+      Builder& in = *b_;
+      return std::vector<Value*>{in.op(OpKind::IAdd, {t[0], in.op(OpKind::Select, {bad(in, e), in.const_i64(1), in.const_i64(0)})})};
+    })[0];
+  };
+  auto total = [&](Value* n, const std::function<Value*(Builder&, Value*)>& f) {
+    return loop(i0, n, {zero}, [&](Value* e, const auto& t) {
+      return std::vector<Value*>{b_->op(OpKind::FAdd, {t[0], f(*b_, e)})};
+    })[0];
+  };
+  auto none = [&](Value* n) { return b_->cmp(CmpPredicate::Eq, n, b_->const_i64(0)); };
+  auto both = [&](Value* p, Value* q) { return b_->op(OpKind::And, {p, q}); };
+  auto element = [&](Builder& in, Value* e) { return in.extract(x, e); };
+  auto previous_not_below = [&](Builder& in, Value* e) {
+    // x_e <= x_{e-1} for e >= 1 (the index clamped so that e = 0 reads x_0).
+    Value* before = in.extract(x, in.op(OpKind::Select, {in.cmp(CmpPredicate::Gt, e, in.const_i64(0)),
+                                                          in.op(OpKind::ISub, {e, in.const_i64(1)}), e}));
+    return in.op(OpKind::And, {in.cmp(CmpPredicate::Gt, e, in.const_i64(0)), in.cmp(CmpPredicate::Le, in.extract(x, e), before)});
+  };
+  switch (c) {
+    case ast::Constraint::Simplex:
+      return both(none(count(k, [&](Builder& in, Value* e) { return in.cmp(CmpPredicate::Lt, element(in, e), in.const_f64(0.0)); })),
+                  b.op(OpKind::Not, {far(b, total(k, element), b.const_f64(1.0))}));
+    case ast::Constraint::SumToZero:
+      return b.op(OpKind::Not, {far(b, total(k, element), zero)});
+    case ast::Constraint::Ordered:
+      return none(count(k, previous_not_below));
+    case ast::Constraint::PositiveOrdered:
+      return none(count(k, [&](Builder& in, Value* e) {
+        Value* first_not_positive = in.op(OpKind::And, {in.cmp(CmpPredicate::Eq, e, in.const_i64(0)),
+                                                        in.cmp(CmpPredicate::Le, in.extract(x, e), in.const_f64(0.0))});
+        return in.op(OpKind::Or, {first_not_positive, previous_not_below(in, e)});
+      }));
+    case ast::Constraint::UnitVector:
+      return b.op(OpKind::Not, {far(b, total(k, [&](Builder& in, Value* e) {
+        Value* v = in.extract(x, e);
+        return in.op(OpKind::FMul, {v, v});
+      }), b.const_f64(1.0))});
+    case ast::Constraint::CholeskyFactorCorr:
+    case ast::Constraint::CholeskyFactorCov: {
+      // Lower triangular with a positive diagonal; a correlation factor's rows have unit length.
+      Value* size = b.op(OpKind::IMul, {k, cols});
+      Value* ok = none(count(size, [&](Builder& in, Value* e) {
+        Value* i = in.op(OpKind::IDiv, {e, cols});
+        Value* j = in.op(OpKind::IMod, {e, cols});
+        Value* v = in.extract(x, e);
+        Value* above = in.op(OpKind::And, {in.cmp(CmpPredicate::Gt, j, i), in.cmp(CmpPredicate::Ne, v, in.const_f64(0.0))});
+        Value* diagonal = in.op(OpKind::And, {in.cmp(CmpPredicate::Eq, j, i), in.cmp(CmpPredicate::Le, v, in.const_f64(0.0))});
+        return in.op(OpKind::Or, {above, diagonal});
+      }));
+      if (c == ast::Constraint::CholeskyFactorCov) return ok;
+      Value* rows_off = count(k, [&](Builder& in, Value* i) {
+        Value* row = in.op(OpKind::IMul, {i, k});
+        Value* ss = loop(in.const_i64(0), k, {in.const_f64(0.0)}, [&](Value* j, const auto& t) {
+          Value* v = b_->extract(x, b_->op(OpKind::IAdd, {row, j}));
+          return std::vector<Value*>{b_->op(OpKind::FAdd, {t[0], b_->op(OpKind::FMul, {v, v})})};
+        })[0];
+        return far(*b_, ss, b_->const_f64(1.0));
+      });
+      return both(ok, none(rows_off));
+    }
+    case ast::Constraint::CovMatrix:
+    case ast::Constraint::CorrMatrix: {
+      // Symmetric and positive definite (its Cholesky factorisation succeeds); a correlation matrix's diagonal is 1.
+      Value* kk = b.op(OpKind::IMul, {k, k});
+      Value* asymmetric = count(kk, [&](Builder& in, Value* e) {
+        Value* i = in.op(OpKind::IDiv, {e, k});
+        Value* j = in.op(OpKind::IMod, {e, k});
+        Value* v = in.extract(x, e);
+        Value* w = in.extract(x, in.op(OpKind::IAdd, {in.op(OpKind::IMul, {j, k}), i}));
+        Value* bad = far(in, v, w);
+        if (c == ast::Constraint::CorrMatrix) {
+          bad = in.op(OpKind::Or, {bad, in.op(OpKind::And, {in.cmp(CmpPredicate::Eq, i, j), far(in, v, in.const_f64(1.0))})});
+        }
+        return bad;
+      });
+      Op* call = b.kernel_call("cholesky", {x, k, kk});
+      return both(none(asymmetric), b.cmp(CmpPredicate::Eq, call->results[1], b.const_i64(0)));
+    }
+    case ast::Constraint::None: break;
+  }
+  return b.const_bool(true);
+}
+
+void FunctionLowering::check_constrained_type(const ast::VarDecl& d, const char* what) {
+  const ast::Constraint c = d.type.constraint;
+  if (c == ast::Constraint::None) return;
+  b_->set_loc(d.loc);
+  const View& view = *env_[&d].view;
+  const size_t rank = shape_rank(c);
+  std::vector<Value*> array_dims(view.dims.begin(), view.dims.end() - static_cast<long>(rank));
+  std::vector<Value*> shape(view.dims.end() - static_cast<long>(rank), view.dims.end());
+  Value* per = product(shape);
+  LExpr all = view_expr(view, false);
+  Value* tensor = materialize(all);
+  int64_t id = add_check(std::string(what) + " '" + d.name + "' is not a valid " + ast::constraint_name(c), d.loc);
+  loop(b_->const_i64(0), product(array_dims), {}, [&](Value* a, const std::vector<Value*>&) {
+    Value* x = b_->op(OpKind::TensorSlice, {tensor, b_->op(OpKind::IMul, {a, per}), per});
+    b_->check(valid_constrained(c, x, shape), id);
+    return std::vector<Value*>{};
+  });
+}
+
 // The inverses (Stan's *_free), for values given on the constrained scale; a
 // value that is not of the type is rejected with a message naming it.
 Value* FunctionLowering::unconstrain_values(const ast::VarDecl& d, Value* x, const std::vector<Value*>& shape) {
@@ -285,24 +401,11 @@ Value* FunctionLowering::unconstrain_values(const ast::VarDecl& d, Value* x, con
   Value* zero = b.const_f64(0.0);
   Value* i0 = b.const_i64(0);
   Value* one = b.const_i64(1);
-  const std::string invalid = std::string("parameter '") + d.name + "' is not a valid " + ast::constraint_name(c);
-  auto require = [&](Value* ok) { b_->check(ok, add_check(invalid, d.loc)); };
-  auto close = [&](Value* a, Value* target) {
-    return b_->cmp(CmpPredicate::Le, b_->op(OpKind::Fabs, {b_->op(OpKind::FSub, {a, target})}), b_->const_f64(1e-8));
-  };
-  auto sum = [&](Value* t, Value* n) {
-    return loop(i0, n, {zero}, [&](Value* i, const auto& s) {
-      return std::vector<Value*>{b_->op(OpKind::FAdd, {s[0], b_->extract(t, i)})};
-    })[0];
-  };
+  b.check(valid_constrained(c, x, shape),
+          add_check(std::string("parameter '") + d.name + "' is not a valid " + ast::constraint_name(c), d.loc));
   switch (c) {
     case ast::Constraint::Simplex: {
       // y_i = (sum_{j <= i} log x_j - i log x_{i+1}) / sqrt(i (i + 1)), i from 1.
-      Value* min = loop(i0, k, {b.const_f64(1.0)}, [&](Value* i, const auto& m) {
-        Value* v = b_->extract(x, i);
-        return std::vector<Value*>{b_->op(OpKind::Select, {b_->cmp(CmpPredicate::Lt, v, m[0]), v, m[0]})};
-      })[0];
-      require(b.op(OpKind::And, {b.cmp(CmpPredicate::Ge, min, zero), close(sum(x, k), b.const_f64(1.0))}));
       Value* n = b.op(OpKind::ISub, {k, one});
       return loop(i0, n, {b.splat(n, zero), zero}, [&](Value* i, const auto& c2) {
         Builder& in = *b_;
@@ -316,7 +419,6 @@ Value* FunctionLowering::unconstrain_values(const ast::VarDecl& d, Value* x, con
     }
     case ast::Constraint::SumToZero: {
       // Stan's sum_to_zero_free: from the last free value back.
-      require(close(sum(x, k), zero));
       Value* n = b.op(OpKind::ISub, {k, one});
       auto fsqrt = [&](Builder& in, Value* a, Value* c2) {
         return in.op(OpKind::Sqrt, {in.op(OpKind::FMul, {a, c2})});
@@ -358,21 +460,13 @@ Value* FunctionLowering::unconstrain_values(const ast::VarDecl& d, Value* x, con
             first, [&] { return positive ? b_->op(OpKind::Log, {xi}) : xi; },
             [&] {
               Value* gap = b_->op(OpKind::FSub, {xi, b_->extract(x, b_->op(OpKind::ISub, {i, b_->const_i64(1)}))});
-              b_->check(b_->cmp(CmpPredicate::Gt, gap, b_->const_f64(0.0)), add_check(invalid, d.loc));
               return b_->op(OpKind::Log, {gap});
             });
-        if (positive) in.check(in.op(OpKind::Or, {in.op(OpKind::Not, {first}), in.cmp(CmpPredicate::Gt, xi, in.const_f64(0.0))}), add_check(invalid, d.loc));
         return std::vector<Value*>{in.insert(t[0], i, y)};
       })[0];
     }
-    case ast::Constraint::UnitVector: {
-      Value* ss = loop(i0, k, {zero}, [&](Value* i, const auto& s) {
-        Value* v = b_->extract(x, i);
-        return std::vector<Value*>{b_->op(OpKind::FAdd, {s[0], b_->op(OpKind::FMul, {v, v})})};
-      })[0];
-      require(close(ss, b.const_f64(1.0)));
+    case ast::Constraint::UnitVector:
       return x;
-    }
     case ast::Constraint::CholeskyFactorCorr: {
       // z = atanh of each below-diagonal value over what its row leaves.
       Value* free = free_count(c, shape);
@@ -393,7 +487,6 @@ Value* FunctionLowering::unconstrain_values(const ast::VarDecl& d, Value* x, con
           return std::vector<Value*>{w.insert(t[0], w.op(OpKind::IAdd, {first, j}), z),
                                      w.op(OpKind::FAdd, {t[1], w.op(OpKind::FMul, {v, v})})};
         });
-        in.check(close(in.op(OpKind::FAdd, {inner[1], in.op(OpKind::FMul, {in.extract(x, in.op(OpKind::IAdd, {row, i})), in.extract(x, in.op(OpKind::IAdd, {row, i}))})}), in.const_f64(1.0)), add_check(invalid, d.loc));
         return std::vector<Value*>{inner[0]};
       })[0];
     }
@@ -406,7 +499,6 @@ Value* FunctionLowering::unconstrain_values(const ast::VarDecl& d, Value* x, con
       if (cov) {
         Value* kk = b.op(OpKind::IMul, {k, k});
         Op* call = b.kernel_call("cholesky", {x, k, kk});
-        require(b.cmp(CmpPredicate::Eq, call->results[1], b.const_i64(0)));
         l = call->results[0];
       }
       Value* free = free_count(c, shape);
@@ -440,12 +532,6 @@ Value* FunctionLowering::unconstrain_values(const ast::VarDecl& d, Value* x, con
             });
         in.yield({value});
       }
-      // The diagonal must be positive (its log is taken).
-      Value* min_diag = loop(i0, n_cols, {b.const_f64(1.0)}, [&](Value* m, const auto& s) {
-        Value* v = b_->extract(l, b_->op(OpKind::IAdd, {b_->op(OpKind::IMul, {m, n_cols}), m}));
-        return std::vector<Value*>{b_->op(OpKind::Select, {b_->cmp(CmpPredicate::Lt, v, s[0]), v, s[0]})};
-      })[0];
-      require(b.cmp(CmpPredicate::Gt, min_diag, zero));
       return gen->result();
     }
     case ast::Constraint::None:

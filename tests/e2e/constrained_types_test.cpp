@@ -228,5 +228,41 @@ model {
   testing_util::expect_gradcheck_passes(m->model(), 3, "constrained_gradients");
 }
 
+// Outside the parameters a constrained type is a check of the value: data
+// that are not of their type are rejected with the declaration's place.
+TEST(ConstrainedTypes, DataOfTheWrongTypeIsRejected) {
+  const char* source = R"(data {
+  simplex[3] p;
+  cov_matrix[2] S;
+  cholesky_factor_corr[2] L;
+}
+parameters {
+  real mu;
+}
+model {
+  mu ~ normal(0, 1);
+}
+)";
+  tools::CheckedModel m = tools::check_model_source("constrained_data", source);
+  ASSERT_TRUE(m.ast) << m.diagnostics.str();
+  auto compile = [&](const std::string& json) -> std::string {
+    Expected<runtime::DataSet> data = runtime::read_stan_json(json, "d.json", tools::data_declarations(*m.ast));
+    EXPECT_TRUE(data) << data.error();
+    Expected<tools::CompiledModel> compiled = tools::compile_model(*m.ast, *data, ir::PipelineSettings{});
+    return compiled ? "" : compiled.error();
+  };
+  const std::string good_l = R"("L": [[1, 0], [0.6, 0.8]])";
+  EXPECT_EQ(compile(R"({"p": [0.2, 0.3, 0.5], "S": [[1, 0.5], [0.5, 1]], )" + good_l + "}"), "");
+  const std::string suffix = "; it depends on the data alone, so it fails at every value of the parameters";
+  EXPECT_EQ(compile(R"({"p": [0.2, 0.3, 0.6], "S": [[1, 0.5], [0.5, 1]], )" + good_l + "}"),
+            "constrained_data:2:14: data 'p' is not a valid simplex" + suffix);
+  EXPECT_EQ(compile(R"({"p": [0.2, 0.3, 0.5], "S": [[1, 2], [2, 1]], )" + good_l + "}"),
+            "constrained_data:3:17: data 'S' is not a valid cov_matrix" + suffix);
+  EXPECT_EQ(compile(R"({"p": [0.2, 0.3, 0.5], "S": [[1, 0.5], [0.4, 1]], )" + good_l + "}"),
+            "constrained_data:3:17: data 'S' is not a valid cov_matrix" + suffix);
+  EXPECT_EQ(compile(R"({"p": [0.2, 0.3, 0.5], "S": [[1, 0.5], [0.5, 1]], "L": [[1, 0], [0.6, 0.7]]})"),
+            "constrained_data:4:27: data 'L' is not a valid cholesky_factor_corr" + suffix);
+}
+
 }  // namespace
 }  // namespace vic

@@ -1017,21 +1017,21 @@ TEST(FrontendDiagnostics, MatrixDivisionNotSupportedYet) {
             "                                ^\n");
 }
 
-TEST(FrontendDiagnostics, ConstrainedTypesOutsideParametersNotSupportedYet) {
+TEST(FrontendDiagnostics, CorrMatrixParametersAndConstrainedLocalsNotSupportedYet) {
   SourceFile file("m.vmodel",
-                  "data { simplex[3] p; }\n"
-                  "parameters { corr_matrix[3] R; }\n");
+                  "parameters { corr_matrix[3] R; }\n"
+                  "model { simplex[3] p; }\n");
   Diagnostics diags;
   std::unique_ptr<ast::Program> program = frontend::parse_and_check(file, diags);
   ASSERT_TRUE(program);
   lower::check_supported(*program, diags);
   EXPECT_EQ(diags.str(),
-            "m.vmodel:1:19: error: a 'simplex' outside the parameters block is not supported yet\n"
-            "    data { simplex[3] p; }\n"
-            "                      ^\n"
-            "m.vmodel:2:29: error: the constrained type 'corr_matrix' is not supported yet\n"
+            "m.vmodel:1:29: error: a 'corr_matrix' parameter is not supported yet\n"
             "    parameters { corr_matrix[3] R; }\n"
-            "                                ^\n");
+            "                                ^\n"
+            "m.vmodel:2:20: error: a local variable of the constrained type 'simplex' is not supported yet\n"
+            "    model { simplex[3] p; }\n"
+            "                       ^\n");
 }
 
 }  // namespace

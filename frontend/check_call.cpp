@@ -31,6 +31,7 @@ bool matches(ArgKind kind, const Type& t) {
     case ArgKind::Matrix: return t.array_rank == 0 && t.shape == Shape::Matrix;
     case ArgKind::Container: return !t.is_scalar();
     case ArgKind::RowVector: return t.array_rank == 0 && t.shape == Shape::RowVector;
+    case ArgKind::Vectors: return t.shape == Shape::Vector && t.array_rank <= 1;
   }
   return false;
 }
@@ -185,7 +186,11 @@ void Checker::check_rng_call(ast::Call& e, std::string_view base) {
   }
   const bool vectorized = std::any_of(types.begin(), types.end(), [](const Type* t) { return !t->is_scalar(); });
   e.type = dist->discrete ? Type::int_scalar() : Type::real_scalar();
-  if (vectorized) e.type.array_rank = 1;
+  if (dist->variate == ArgKind::Vectors) {
+    e.type = Type::vector();  // one draw of a vector (dirichlet, multi_normal)
+  } else if (vectorized && dist->params != std::vector<ArgKind>{ArgKind::Vector}) {
+    e.type.array_rank = 1;  // one draw per element; categorical's vector is one distribution
+  }
   // Random draws are never differentiated.
   e.dependence = Dependence::Data;
 }

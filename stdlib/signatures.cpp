@@ -37,6 +37,12 @@ std::vector<DistributionInfo> make_distributions() {
       {"rayleigh", false, A::Reals, {A::Reals}, {"sigma"}},
       {"pareto", false, A::Reals, {A::Reals, A::Reals}, {"y_min", "alpha"}},
       {"frechet", false, A::Reals, {A::Reals, A::Reals}, {"alpha", "sigma"}},
+      // Distributions of whole vectors (stdlib/multivariate.h).
+      {"dirichlet", false, A::Vectors, {A::Vectors}, {"alpha"}},
+      {"categorical", true, A::Ints, {A::Vector}, {"theta"}},
+      {"categorical_logit", true, A::Ints, {A::Vector}, {"beta"}},
+      {"multi_normal", false, A::Vectors, {A::Vectors, A::Matrix}, {"mu", "Sigma"}},
+      {"multi_normal_cholesky", false, A::Vectors, {A::Vectors, A::Matrix}, {"mu", "L"}},
       // Generalised linear models: the base distribution of alpha + x * beta.
       {"bernoulli_logit_glm", true, A::Ints, {A::Matrix, A::Reals, A::Vector}, {"x", "alpha", "beta"}},
       {"poisson_log_glm", true, A::Ints, {A::Matrix, A::Reals, A::Vector}, {"x", "alpha", "beta"}},
@@ -130,6 +136,7 @@ const char* arg_kind_name(ArgKind kind) {
     case A::Matrix: return "matrix";
     case A::Container: return "container";
     case A::RowVector: return "row_vector";
+    case A::Vectors: return "vectors";
   }
   return "?";
 }

@@ -22,6 +22,7 @@ enum class ArgKind {
   RowVector,   // a row_vector
   Matrix,      // a matrix
   Container,   // anything but a scalar: vectors, matrices, arrays of any of them
+  Vectors,     // a vector or an array of vectors
 };
 // Stan's spelling of an argument kind ("reals", "vector", ...).
 const char* arg_kind_name(ArgKind kind);

@@ -516,6 +516,17 @@ LExpr FunctionLowering::lower_call(const ast::Call& e) {
     l.scalar = log_density(std::string(base), args, /*propto=*/false);
     return l;
   }
+  if (suffix == "_rng" && stdlib::is_multivariate(base)) {
+    std::vector<stdlib::ContainerArg> cargs;
+    for (size_t i = 0; i < args.size(); ++i) cargs.push_back(container_arg(args[i], e.args[i]->type));
+    b_->set_loc(e.loc);
+    stdlib::ContainerResult r = stdlib::build_multivariate_rng(*b_, base, cargs, check_adder());
+    if (r.scalar) {
+      l.scalar = r.scalar;
+      return l;
+    }
+    return tensor_expr(materialize({nullptr, r.elements.size, r.elements.dims, r.elements.element}), r.elements.dims, false);
+  }
   if (suffix == "_rng") {
     VIC_CHECK(std::all_of(args.begin(), args.end(), [](const LExpr& a) { return a.is_scalar(); }))
         << "vectorised _rng is not supported yet (" << e.loc.str() << ")";

@@ -16,6 +16,7 @@
 #include "ir/entry_points.h"
 #include "ir/layout.h"
 #include "stdlib/distributions.h"
+#include "stdlib/multivariate.h"
 #include "stdlib/scalar_functions.h"
 
 namespace vic::lower::internal {

@@ -213,6 +213,29 @@ Value* FunctionLowering::log_density(const std::string& dist, std::vector<LExpr>
     for (size_t k = 4; k < args.size(); ++k) base.push_back(args[k]);
     return log_density(std::string(stdlib::glm_base(dist)), std::move(base), propto);
   }
+  if (stdlib::is_multivariate(dist)) {
+    // Whole vectors: each argument as the container it is (by its position's kind).
+    const stdlib::DistributionInfo* info = stdlib::find_distribution(dist);
+    std::vector<stdlib::ContainerArg> cargs;
+    std::vector<bool> parameter;
+    for (size_t i = 0; i < args.size(); ++i) {
+      const LExpr& a = args[i];
+      const stdlib::ArgKind kind = i == 0 ? info->variate : info->params[i - 1];
+      stdlib::ContainerArg c;
+      if (a.is_scalar()) {
+        c.shape = stdlib::ArgShape::Scalar;
+        c.scalar = a.scalar;
+      } else {
+        c.shape = kind == stdlib::ArgKind::Matrix                          ? stdlib::ArgShape::Matrix
+                  : kind == stdlib::ArgKind::Vectors && a.dims.size() < 2 ? stdlib::ArgShape::Vector
+                                                                          : stdlib::ArgShape::Array;
+        c.elements = {a.size, a.dims.empty() ? std::vector<Value*>{a.size} : a.dims, a.element, a.tensor};
+      }
+      cargs.push_back(c);
+      parameter.push_back(a.parameter);
+    }
+    return stdlib::build_multivariate_density(*b_, dist, cargs, parameter, propto, check_adder());
+  }
   return sum_over(args, [&](const std::vector<Value*>& xs) {
     std::vector<stdlib::DensityArg> dargs;
     for (size_t i = 0; i < xs.size(); ++i) dargs.push_back({xs[i], args[i].parameter});

@@ -1,0 +1,267 @@
+// The distributions of whole vectors (multivariate.h).
+#include "stdlib/multivariate.h"
+
+#include <cmath>
+#include <functional>
+
+#include "stdlib/ops.h"
+
+namespace vic::stdlib {
+namespace {
+
+using ir::Builder;
+using ir::CmpPredicate;
+using ir::Op;
+using ir::OpKind;
+using ir::Type;
+using ir::Value;
+
+using Body = std::function<std::vector<Value*>(Builder&, Value*, const std::vector<Value*>&)>;
+
+// A loop over [0, n) carrying values; the body gets the index and the carried values.
+std::vector<Value*> loop(Builder& b, Value* n, const std::vector<Value*>& inits, const Body& body) {
+  Op* op = b.create_for(b.const_i64(0), n, inits, "i");
+  Builder in(b.function(), op->region(0));
+  in.set_loc(b.loc());
+  std::vector<Value*> carried(op->region(0).args.begin() + 1, op->region(0).args.end());
+  in.yield(body(in, op->region(0).args[0], carried));
+  return op->results;
+}
+
+Value* sum(Builder& b, Value* n, const std::function<Value*(Builder&, Value*)>& f) {
+  return loop(b, n, {b.const_f64(0.0)}, [&](Builder& in, Value* i, const auto& c) {
+    return std::vector<Value*>{in.op(OpKind::FAdd, {c[0], f(in, i)})};
+  })[0];
+}
+
+Value* real(Builder& b, Value* v) { return Ops{b}.real(v); }
+
+// A vector or an array of N vectors of size K: vector n's element k.
+struct Vectors {
+  Value* count;  // N (1 for a single vector)
+  Value* size;   // K
+  bool single;
+  Elements elements;
+  Value* at(Builder& b, Value* n, Value* k) const {
+    Value* i = single ? k : b.op(OpKind::IAdd, {b.op(OpKind::IMul, {n, size}), k});
+    return real(b, elements.element(b, i));
+  }
+};
+
+Vectors vectors(Builder& b, const ContainerArg& a) {
+  const std::vector<Value*>& dims = a.elements.dims;
+  if (a.shape == ArgShape::Array && dims.size() >= 2) return {dims[0], dims.back(), false, a.elements};
+  return {b.const_i64(1), a.elements.size, true, a.elements};
+}
+
+// Checks that x's vectors are simplexes: nonnegative, summing to 1 within 1e-8 (Stan's tolerance).
+void check_simplexes(Builder& b, const Vectors& x, const std::string& message, const AddCheck& add_check) {
+  int64_t id = add_check(message);
+  loop(b, x.count, {}, [&](Builder& in, Value* n, const auto&) {
+    Value* s = sum(in, x.size, [&](Builder& w, Value* k) { return x.at(w, n, k); });
+    Value* negative = loop(in, x.size, {in.const_i64(0)}, [&](Builder& w, Value* k, const auto& c) {
+      Value* bad = w.cmp(CmpPredicate::Lt, x.at(w, n, k), w.const_f64(0.0));
+      return std::vector<Value*>{w.op(OpKind::IAdd, {c[0], w.op(OpKind::Select, {bad, w.const_i64(1), w.const_i64(0)})})};
+    })[0];
+    Value* near_one = in.cmp(CmpPredicate::Le, in.op(OpKind::Fabs, {in.op(OpKind::FSub, {s, in.const_f64(1.0)})}),
+                             in.const_f64(1e-8));
+    in.check(in.op(OpKind::And, {near_one, in.cmp(CmpPredicate::Eq, negative, in.const_i64(0))}), id);
+    return std::vector<Value*>{};
+  });
+}
+
+// The variate's vector count agrees with each vectorised parameter's.
+void check_counts(Builder& b, const std::string& dist, const Vectors& y, const std::vector<const Vectors*>& params,
+                  const AddCheck& add_check) {
+  for (const Vectors* p : params) {
+    if (p->single) continue;
+    b.check(b.cmp(CmpPredicate::Eq, p->count, y.count), add_check(dist + ": the arrays of vectors differ in size"));
+  }
+}
+
+void check_sizes(Builder& b, const std::string& dist, Value* k, Value* other, const AddCheck& add_check) {
+  b.check(b.cmp(CmpPredicate::Eq, k, other), add_check(dist + ": the sizes of the vectors differ"));
+}
+
+Value* dirichlet(Builder& b, const std::vector<ContainerArg>& args, const std::vector<bool>& parameter, bool propto,
+                 const AddCheck& add_check) {
+  Vectors theta = vectors(b, args[0]), alpha = vectors(b, args[1]);
+  check_sizes(b, "dirichlet_lpdf", theta.size, alpha.size, add_check);
+  check_counts(b, "dirichlet_lpdf", theta, {&alpha}, add_check);
+  check_simplexes(b, theta, "dirichlet_lpdf: probabilities is not a valid simplex", add_check);
+  int64_t positive = add_check("dirichlet_lpdf: prior sample sizes must be positive");
+  const bool normalise = !propto || parameter[1];
+  return sum(b, theta.count, [&](Builder& in, Value* n) {
+    // sum (alpha_k - 1) log theta_k + lgamma(sum alpha) - sum lgamma(alpha_k)
+    Value* a_n = alpha.single ? in.const_i64(0) : n;
+    std::vector<Value*> terms = loop(in, theta.size, {in.const_f64(0.0), in.const_f64(0.0), in.const_f64(0.0)},
+                                     [&](Builder& w, Value* k, const auto& c) {
+                                       Ops o{w};
+                                       Value* a = alpha.at(w, a_n, k);
+                                       w.check(w.cmp(CmpPredicate::Gt, a, w.const_f64(0.0)), positive);
+                                       Value* kernel = o.mul(o.sub(a, o.c(1.0)), o.log(theta.at(w, n, k)));
+                                       return std::vector<Value*>{o.add(c[0], kernel), o.add(c[1], a), o.add(c[2], o.lgamma(a))};
+                                     });
+    Ops o{in};
+    return normalise ? o.add(terms[0], o.sub(o.lgamma(terms[1]), terms[2])) : terms[0];
+  });
+}
+
+// The ints of y (a scalar or an array) and their count.
+std::pair<Value*, std::function<Value*(Builder&, Value*)>> ints(Builder& b, const ContainerArg& y) {
+  if (y.shape == ArgShape::Scalar) {
+    Value* v = y.scalar;
+    return {b.const_i64(1), [v](Builder&, Value*) { return v; }};
+  }
+  Elements e = y.elements;
+  return {e.size, [e](Builder& in, Value* i) { return e.element(in, i); }};
+}
+
+Value* categorical(Builder& b, std::string_view dist, const std::vector<ContainerArg>& args, const AddCheck& add_check) {
+  const bool logit = dist == "categorical_logit";
+  auto [n, y] = ints(b, args[0]);
+  Vectors theta = vectors(b, args[1]);
+  if (!logit) check_simplexes(b, theta, "categorical_lpmf: probabilities is not a valid simplex", add_check);
+  Value* lse = nullptr;
+  if (logit) {
+    // log softmax(beta)[y] = beta[y] - log_sum_exp(beta).
+    Elements beta = theta.elements;
+    Value* m = loop(b, theta.size, {b.const_f64(-INFINITY)}, [&](Builder& in, Value* k, const auto& c) {
+      Value* v = real(in, beta.element(in, k));
+      return std::vector<Value*>{in.op(OpKind::Select, {in.cmp(CmpPredicate::Gt, v, c[0]), v, c[0]})};
+    })[0];
+    Value* s = sum(b, theta.size, [&](Builder& in, Value* k) {
+      return in.op(OpKind::Exp, {in.op(OpKind::FSub, {real(in, beta.element(in, k)), m})});
+    });
+    lse = b.op(OpKind::FAdd, {m, b.op(OpKind::Log, {s})});
+  }
+  int64_t range = add_check(std::string(dist) + "_lpmf: the outcome is not between 1 and the number of categories");
+  return sum(b, n, [&](Builder& in, Value* i) {
+    Value* c = y(in, i);
+    in.check(in.op(OpKind::And, {in.cmp(CmpPredicate::Ge, c, in.const_i64(1)), in.cmp(CmpPredicate::Le, c, theta.size)}),
+             range);
+    Value* v = theta.at(in, in.const_i64(0), in.op(OpKind::ISub, {c, in.const_i64(1)}));
+    return logit ? in.op(OpKind::FSub, {v, lse}) : in.op(OpKind::Log, {v});
+  });
+}
+
+// multi_normal_cholesky: -K/2 log(2 pi) - sum log L_kk - |L^-1 (y - mu)|^2 / 2 per vector.
+Value* multi_normal_cholesky(Builder& b, std::string_view dist, const ContainerArg& y_arg, const ContainerArg& mu_arg,
+                             const ContainerArg& l, const std::vector<bool>& parameter, bool propto,
+                             const AddCheck& add_check) {
+  Vectors y = vectors(b, y_arg), mu = vectors(b, mu_arg);
+  const std::string name = std::string(dist) + "_lpdf";
+  check_sizes(b, name, y.size, mu.size, add_check);
+  check_counts(b, name, y, {&mu}, add_check);
+  Value* k = y.size;
+  Value* l_tensor = as_tensor(b, l.elements);
+  Value* log_det = sum(b, k, [&](Builder& in, Value* i) {
+    return in.op(OpKind::Log, {in.extract(l_tensor, in.op(OpKind::IAdd, {in.op(OpKind::IMul, {i, k}), i}))});
+  });
+  const bool scale_term = !propto || parameter[2];
+  Value* total = sum(b, y.count, [&](Builder& in, Value* n) {
+    Value* mu_n = mu.single ? in.const_i64(0) : n;
+    Op* diff = in.create_generate(k, Type::F64, "k");
+    {
+      Builder g(in.function(), diff->region(0));
+      Value* j = diff->region(0).args[0];
+      g.yield({g.op(OpKind::FSub, {y.at(g, n, j), mu.at(g, mu_n, j)})});
+    }
+    ContainerArg lower{ArgShape::Matrix, nullptr, {l.elements.size, l.elements.dims, [l_tensor](Builder& w, Value* i) {
+                                                     return w.extract(l_tensor, i);
+                                                   }, l_tensor}};
+    ContainerArg rhs{ArgShape::Vector, nullptr, {k, {k}, [t = diff->result()](Builder& w, Value* i) {
+                                                   return w.extract(t, i);
+                                                 }, diff->result()}};
+    std::optional<ContainerResult> z = build_container_function(in, "mdivide_left_tri_low", {lower, rhs}, add_check);
+    Value* zz = sum(in, k, [&](Builder& w, Value* i) {
+      Value* v = z->elements.element(w, i);
+      return w.op(OpKind::FMul, {v, v});
+    });
+    return in.op(OpKind::FMul, {in.const_f64(-0.5), zz});
+  });
+  Ops o{b};
+  Value* count = o.real(y.count);
+  if (scale_term) total = o.sub(total, o.mul(count, log_det));
+  if (!propto) total = o.sub(total, o.mul(o.mul(count, o.real(k)), o.c(0.5 * std::log(2 * M_PI))));
+  return total;
+}
+
+}  // namespace
+
+bool is_multivariate(std::string_view dist) {
+  return dist == "dirichlet" || dist == "categorical" || dist == "categorical_logit" || dist == "multi_normal" ||
+         dist == "multi_normal_cholesky";
+}
+
+Value* build_multivariate_density(Builder& b, std::string_view dist, const std::vector<ContainerArg>& args,
+                                  const std::vector<bool>& parameter, bool propto, const AddCheck& add_check) {
+  if (dist == "dirichlet") return dirichlet(b, args, parameter, propto, add_check);
+  if (dist == "categorical" || dist == "categorical_logit") return categorical(b, dist, args, add_check);
+  if (dist == "multi_normal_cholesky") {
+    return multi_normal_cholesky(b, dist, args[0], args[1], args[2], parameter, propto, add_check);
+  }
+  VIC_CHECK(dist == "multi_normal") << "not a multivariate distribution: " << dist;
+  // Through the Cholesky factor of Sigma, whose kernel checks it.
+  std::optional<ContainerResult> l = build_container_function(b, "cholesky_decompose", {args[2]}, add_check);
+  ContainerArg factor{ArgShape::Matrix, nullptr, l->elements};
+  return multi_normal_cholesky(b, dist, args[0], args[1], factor, parameter, propto, add_check);
+}
+
+ContainerResult build_multivariate_rng(Builder& b, std::string_view dist, const std::vector<ContainerArg>& params,
+                                       const AddCheck& add_check) {
+  ContainerResult r;
+  Vectors theta = vectors(b, params[0]);
+  Value* k = theta.size;
+  Value* zero = b.const_i64(0);
+  if (dist == "categorical" || dist == "categorical_logit") {
+    // The first category whose cumulative probability passes a uniform draw.
+    Value* norm = b.const_f64(1.0);
+    std::function<Value*(Builder&, Value*)> weight = [&](Builder& in, Value* i) { return theta.at(in, zero, i); };
+    if (dist == "categorical_logit") {
+      weight = [&](Builder& in, Value* i) { return in.op(OpKind::Exp, {theta.at(in, zero, i)}); };
+      norm = sum(b, k, weight);
+    } else {
+      check_simplexes(b, theta, "categorical_rng: probabilities is not a valid simplex", add_check);
+    }
+    Value* u = b.op(OpKind::FMul, {b.rng_call("uniform_rng", {b.const_f64(0.0), b.const_f64(1.0)}), norm});
+    std::vector<Value*> out = loop(b, k, {b.const_f64(0.0), zero}, [&](Builder& in, Value* i, const auto& c) {
+      Value* cum = in.op(OpKind::FAdd, {c[0], weight(in, i)});
+      Value* first = in.op(OpKind::And, {in.cmp(CmpPredicate::Eq, c[1], in.const_i64(0)), in.cmp(CmpPredicate::Lt, u, cum)});
+      return std::vector<Value*>{cum, in.op(OpKind::Select, {first, in.op(OpKind::IAdd, {i, in.const_i64(1)}), c[1]})};
+    });
+    // Rounding may leave u past the last cumulative sum: the last category.
+    r.scalar = b.op(OpKind::Select, {b.cmp(CmpPredicate::Eq, out[1], zero), k, out[1]});
+    return r;
+  }
+  Op* gen = nullptr;
+  if (dist == "dirichlet") {
+    // Gamma(alpha_k, 1) draws, normalised.
+    gen = b.create_generate(k, Type::F64, "k");
+    {
+      Builder in(b.function(), gen->region(0));
+      in.yield({in.rng_call("gamma_rng", {theta.at(in, zero, gen->region(0).args[0]), in.const_f64(1.0)})});
+    }
+    Value* g = gen->result();
+    Value* s = sum(b, k, [&](Builder& in, Value* i) { return in.extract(g, i); });
+    r.elements = {k, {k}, [g, s](Builder& in, Value* i) { return in.op(OpKind::FDiv, {in.extract(g, i), s}); }};
+    return r;
+  }
+  // multi_normal(_cholesky): mu + L z with z standard normal draws.
+  ContainerArg l = params[1];
+  if (dist == "multi_normal") l = {ArgShape::Matrix, nullptr, build_container_function(b, "cholesky_decompose", {params[1]}, add_check)->elements};
+  Value* l_tensor = as_tensor(b, l.elements);
+  gen = b.create_generate(k, Type::F64, "k");
+  {
+    Builder in(b.function(), gen->region(0));
+    in.yield({in.rng_call("normal_rng", {in.const_f64(0.0), in.const_f64(1.0)})});
+  }
+  Value* z = gen->result();
+  Value* lz = b.op(OpKind::MatVec, {l_tensor, z, k, k});
+  r.elements = {k, {k}, [theta, lz, zero](Builder& in, Value* i) {
+                  return in.op(OpKind::FAdd, {theta.at(in, zero, i), in.extract(lz, i)});
+                }};
+  return r;
+}
+
+}  // namespace vic::stdlib

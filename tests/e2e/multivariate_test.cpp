@@ -1,0 +1,161 @@
+// The distributions of whole vectors: dirichlet, categorical,
+// categorical_logit, multi_normal and multi_normal_cholesky. Their log
+// densities (vectorised over arrays of vectors) against the formulas written
+// out, gradients against finite differences, domain errors, and the means of
+// their _rng draws.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "test_util.h"
+
+namespace vic {
+namespace {
+
+const double kLog2Pi = std::log(2 * std::acos(-1.0));
+
+double dirichlet_lpdf(const std::vector<double>& theta, const std::vector<double>& alpha) {
+  double a0 = 0, lp = 0;
+  for (size_t k = 0; k < theta.size(); ++k) {
+    a0 += alpha[k];
+    lp += (alpha[k] - 1) * std::log(theta[k]) - std::lgamma(alpha[k]);
+  }
+  return lp + std::lgamma(a0);
+}
+
+// Bivariate normal with covariance [s11 s12; s12 s22].
+double mvn2(double y1, double y2, double m1, double m2, double s11, double s12, double s22) {
+  const double det = s11 * s22 - s12 * s12;
+  const double d1 = y1 - m1, d2 = y2 - m2;
+  const double q = (s22 * d1 * d1 - 2 * s12 * d1 * d2 + s11 * d2 * d2) / det;
+  return -kLog2Pi - 0.5 * std::log(det) - 0.5 * q;
+}
+
+TEST(Multivariate, DensitiesAgainstTheirFormulas) {
+  auto m = testing_util::compile_source("multivariate", R"(data {
+  array[3] int y;
+  vector[3] alpha;
+  array[2] vector[3] thetas;
+  array[2] vector[2] obs;
+  matrix[2, 2] S;
+}
+parameters {
+  real a;
+}
+model {
+  target += a;
+}
+generated quantities {
+  real dir = dirichlet_lpdf(thetas[1] | alpha);
+  real dir2 = dirichlet_lpdf(thetas | alpha);
+  real cat = categorical_lpmf(y | thetas[2]);
+  real cat1 = categorical_lpmf(2 | thetas[2]);
+  real catl = categorical_logit_lpmf(y | alpha);
+  real mn = multi_normal_lpdf(obs | [a, 0.5]', S);
+  real mnc = multi_normal_cholesky_lpdf(obs[2] | [a, 0.5]', cholesky_decompose(S));
+}
+)",
+                                        R"({"y": [1, 3, 3], "alpha": [1.5, 2, 3],
+      "thetas": [[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]], "obs": [[0.5, -0.2], [1, 2]], "S": [[2, 0.6], [0.6, 1]]})");
+  ASSERT_TRUE(m);
+  const double a = 0.3;
+  std::map<std::string, double> out = testing_util::constrained_outputs(m->model(), {a});
+  const std::vector<double> alpha = {1.5, 2, 3}, t1 = {0.2, 0.3, 0.5}, t2 = {0.6, 0.3, 0.1};
+  EXPECT_NEAR(out.at("dir"), dirichlet_lpdf(t1, alpha), 1e-12);
+  EXPECT_NEAR(out.at("dir2"), dirichlet_lpdf(t1, alpha) + dirichlet_lpdf(t2, alpha), 1e-12);
+  EXPECT_NEAR(out.at("cat"), std::log(0.6) + 2 * std::log(0.1), 1e-12);
+  EXPECT_NEAR(out.at("cat1"), std::log(0.3), 1e-12);
+  const double lse = std::log(std::exp(1.5) + std::exp(2.0) + std::exp(3.0));
+  EXPECT_NEAR(out.at("catl"), (1.5 - lse) + 2 * (3 - lse), 1e-12);
+  EXPECT_NEAR(out.at("mn"), mvn2(0.5, -0.2, a, 0.5, 2, 0.6, 1) + mvn2(1, 2, a, 0.5, 2, 0.6, 1), 1e-12);
+  EXPECT_NEAR(out.at("mnc"), mvn2(1, 2, a, 0.5, 2, 0.6, 1), 1e-12);
+}
+
+TEST(Multivariate, GradientsAgainstFiniteDifferences) {
+  auto m = testing_util::compile_source("multivariate_gradients", R"(data {
+  array[3] int y;
+  array[2] vector[2] obs;
+}
+parameters {
+  simplex[3] theta;
+  array[2] simplex[3] th2;
+  vector<lower=0>[3] alpha;
+  vector[3] beta;
+  vector[2] mu;
+  cov_matrix[2] S;
+  cholesky_factor_corr[2] L;
+}
+model {
+  th2 ~ dirichlet(alpha);
+  theta ~ dirichlet(alpha);
+  y ~ categorical(theta);
+  y ~ categorical_logit(beta);
+  obs ~ multi_normal(mu, S);
+  obs ~ multi_normal_cholesky(mu, L);
+  to_vector(S) ~ normal(0, 3);
+  alpha ~ exponential(1);
+}
+)",
+                                        R"({"y": [1, 3, 3], "obs": [[0.5, -0.2], [1, 2]]})");
+  ASSERT_TRUE(m);
+  testing_util::expect_gradcheck_passes(m->model(), 3, "multivariate_gradients");
+}
+
+// Arguments of data alone that break a density's domain fail at every point:
+// compiling says so, with the call's place.
+TEST(Multivariate, DomainErrorsAreReported) {
+  auto check = [](const std::string& call, const std::string& message) {
+    tools::CheckedModel m = tools::check_model_source(
+        "domain", "parameters {\n  real a;\n}\nmodel {\n  target += a + " + call + ";\n}\n");
+    ASSERT_TRUE(m.ast) << m.diagnostics.str();
+    Expected<runtime::DataSet> data = runtime::read_stan_json("{}", "d.json", tools::data_declarations(*m.ast));
+    ASSERT_TRUE(data);
+    Expected<tools::CompiledModel> compiled = tools::compile_model(*m.ast, *data, ir::PipelineSettings{});
+    ASSERT_FALSE(compiled) << call;
+    EXPECT_EQ(compiled.error(), "domain:5:17: " + message +
+                                    "; it depends on the data alone, so it fails at every value of the parameters");
+  };
+  check("dirichlet_lpdf([0.5, 0.6]' | [1, 1]')", "dirichlet_lpdf: probabilities is not a valid simplex");
+  check("dirichlet_lpdf([0.5, 0.5]' | [1, -1]')", "dirichlet_lpdf: prior sample sizes must be positive");
+  check("categorical_lpmf(3 | [0.5, 0.5]')", "categorical_lpmf: the outcome is not between 1 and the number of categories");
+  check("multi_normal_lpdf([1, 2]' | [0, 0]', [[1, 2], [2, 1]])", "cholesky_decompose: Matrix m is not positive definite");
+}
+
+TEST(Multivariate, DrawsHaveTheRightMeans) {
+  auto m = testing_util::compile_source("multivariate_rng", R"(parameters {
+  real a;
+}
+model {
+  a ~ normal(0, 1);
+}
+generated quantities {
+  int c = categorical_rng([0.2, 0.5, 0.3]');
+  int cl = categorical_logit_rng(log([0.2, 0.5, 0.3]'));
+  vector[3] d = dirichlet_rng([1, 2, 5]');
+  vector[2] mn = multi_normal_rng([1, -2]', [[2, 0.5], [0.5, 1]]);
+}
+)",
+                                        "{}");
+  ASSERT_TRUE(m);
+  const runtime::Model& model = m->model();
+  const int draws = 20000;
+  std::map<std::string, double> sums;
+  std::vector<double> out(model.output_names().size());
+  Rng rng(7);
+  const double theta[] = {0.0};
+  for (int i = 0; i < draws; ++i) {
+    runtime::EvalError error = 0;
+    model.constrain(theta, rng, out.data(), &error);
+    ASSERT_EQ(error, 0);
+    for (size_t k = 0; k < out.size(); ++k) sums[model.output_names()[k]] += out[k] / draws;
+  }
+  EXPECT_NEAR(sums["c"], 0.2 + 1.0 + 0.9, 0.03);
+  EXPECT_NEAR(sums["cl"], 2.1, 0.03);
+  EXPECT_NEAR(sums["d.1"], 1.0 / 8, 0.01);
+  EXPECT_NEAR(sums["d.3"], 5.0 / 8, 0.01);
+  EXPECT_NEAR(sums["mn.1"], 1, 0.04);
+  EXPECT_NEAR(sums["mn.2"], -2, 0.03);
+}
+
+}  // namespace
+}  // namespace vic

@@ -32,6 +32,7 @@ bool matches(ArgKind kind, const Type& t) {
     case ArgKind::Container: return !t.is_scalar();
     case ArgKind::RowVector: return t.array_rank == 0 && t.shape == Shape::RowVector;
     case ArgKind::Vectors: return t.shape == Shape::Vector && t.array_rank <= 1;
+    case ArgKind::VectorArray: return t.shape == Shape::Vector && t.array_rank == 1;
   }
   return false;
 }
@@ -221,6 +222,11 @@ void Checker::check_function_call(ast::Call& e) {
       case stdlib::ReturnKind::Vector: e.type = Type::vector(); break;
       case stdlib::ReturnKind::Matrix: e.type = {BaseType::Real, Shape::Matrix, 0, false}; break;
       case stdlib::ReturnKind::RowVector: e.type = {BaseType::Real, Shape::RowVector, 0, false}; break;
+      case stdlib::ReturnKind::Transposed:
+        e.type = {BaseType::Real, types[0]->shape, 0, false};
+        if (types[0]->shape == Shape::Vector) e.type.shape = Shape::RowVector;
+        if (types[0]->shape == Shape::RowVector) e.type.shape = Shape::Vector;
+        break;
       case stdlib::ReturnKind::IntArray: e.type = {BaseType::Int, Shape::Scalar, 1, false}; break;
       case stdlib::ReturnKind::RealArray: e.type = {BaseType::Real, Shape::Scalar, 1, false}; break;
       case stdlib::ReturnKind::LikeArg:

@@ -259,10 +259,64 @@ std::optional<ContainerResult> build_container_function(Builder& b, const std::s
     r.scalar = b.op(OpKind::FDiv, {sum(b, x.elements), b.op(OpKind::IToF, {x.elements.size})});
   } else if (name == "sd") {
     r.scalar = sd(b, x.elements);
+  } else if ((name == "max" || name == "min") && x.shape == ArgShape::Scalar) {
+    r.scalar = x.scalar;
+  } else if ((name == "max" || name == "min") && x.elements.element_type == Type::I64) {
+    // Of ints, an int; INT_MIN / INT_MAX for none, as Stan's.
+    const bool largest = name == "max";
+    r.scalar = fold(b, x.elements,
+                    b.const_i64(largest ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max()),
+                    [largest](Builder& in, Value* acc, Value* e) {
+                      return in.op(OpKind::Select, {in.cmp(largest ? CmpPredicate::Gt : CmpPredicate::Lt, e, acc), e, acc});
+                    });
   } else if (name == "max") {
     r.scalar = max(b, x.elements);
   } else if (name == "min") {
     r.scalar = min(b, x.elements);
+  } else if (name == "diag_matrix") {
+    Elements v = x.elements;
+    Value* n = v.size;
+    r.elements.size = b.op(OpKind::IMul, {n, n});
+    r.elements.dims = {n, n};
+    r.elements.element = [v, n](Builder& in, Value* k) {
+      Value* i = in.op(OpKind::IDiv, {k, n});
+      return in.op(OpKind::Select,
+                   {in.cmp(CmpPredicate::Eq, i, in.op(OpKind::IMod, {k, n})), real(in, v.element(in, i)), in.const_f64(0.0)});
+    };
+  } else if (name == "diag_pre_multiply" || name == "diag_post_multiply") {
+    // diag(v) M scales M's rows; M diag(v) its columns.
+    const bool pre = name == "diag_pre_multiply";
+    Elements v = pre ? args[0].elements : args[1].elements;
+    Elements m = pre ? args[1].elements : args[0].elements;
+    auto [rows, cols] = matrix_sizes(m);
+    b.check(b.cmp(CmpPredicate::Eq, v.size, pre ? rows : cols),
+            add_check(name + ": the sizes of the vector and the matrix do not match"));
+    r.elements.size = m.size;
+    r.elements.dims = m.dims;
+    r.elements.element = [v, m, pre, cols](Builder& in, Value* k) {
+      Value* at = pre ? in.op(OpKind::IDiv, {k, cols}) : in.op(OpKind::IMod, {k, cols});
+      return in.op(OpKind::FMul, {real(in, v.element(in, at)), real(in, m.element(in, k))});
+    };
+  } else if (name == "sub_col" || name == "sub_row") {
+    // sub_col(M, i, j, n): n rows of column j from row i; sub_row(M, i, j, n): n columns of row i from column j.
+    const bool col = name == "sub_col";
+    Elements m = x.elements;
+    auto [rows, cols] = matrix_sizes(m);
+    Value* i = b.op(OpKind::ISub, {args[1].scalar, b.const_i64(1)});
+    Value* j = b.op(OpKind::ISub, {args[2].scalar, b.const_i64(1)});
+    Value* n = args[3].scalar;
+    Value* zero = b.const_i64(0);
+    Value* ok = b.op(OpKind::And, {b.op(OpKind::And, {in_range(b, zero, i, b.op(OpKind::ISub, {rows, b.const_i64(1)})),
+                                                      in_range(b, zero, j, b.op(OpKind::ISub, {cols, b.const_i64(1)}))}),
+                                   in_range(b, zero, n, b.op(OpKind::ISub, {col ? rows : cols, col ? i : j}))});
+    b.check(ok, add_check(name + ": the elements asked for are outside the matrix"));
+    r.elements.size = n;
+    r.elements.dims = {n};
+    r.elements.element = [m, i, j, cols, col](Builder& in, Value* k) {
+      Value* row = col ? in.op(OpKind::IAdd, {i, k}) : i;
+      Value* column = col ? j : in.op(OpKind::IAdd, {j, k});
+      return real(in, m.element(in, in.op(OpKind::IAdd, {in.op(OpKind::IMul, {row, cols}), column})));
+    };
   } else if (name == "prod") {
     if (x.elements.element_type == Type::I64) {
       r.scalar = fold(b, x.elements, b.const_i64(1),
@@ -313,12 +367,14 @@ std::optional<ContainerResult> build_container_function(Builder& b, const std::s
       Value* l = in.op(OpKind::FSub, {real(in, v.element(in, i)), lse});
       return log ? l : in.op(OpKind::Exp, {l});
     };
-  } else if (name == "append_col") {
+  } else if (name == "append_col" && args[0].shape != ArgShape::RowVector && args[1].shape != ArgShape::RowVector) {
     r.elements = append_col(b, args[0], args[1], add_check);
   } else if (name == "gp_exp_quad_cov") {
-    // K[i, j] = alpha^2 exp(-(x_i - x_j)^2 / (2 rho^2)).
+    // K[i, j] = alpha^2 exp(-|x_i - x_j|^2 / (2 rho^2)); x an array of reals or of vectors.
     Elements xs = x.elements;
-    Value* n = xs.size;
+    const bool points = xs.dims.size() >= 2;
+    Value* n = points ? xs.dims[0] : xs.size;
+    Value* d = points ? xs.dims.back() : b.const_i64(1);
     Value* alpha = real(b, args[1].scalar);
     Value* rho = real(b, args[2].scalar);
     b.check(b.cmp(CmpPredicate::Gt, alpha, b.const_f64(0.0)), add_check("gp_exp_quad_cov: magnitude is not positive"));
@@ -327,10 +383,17 @@ std::optional<ContainerResult> build_container_function(Builder& b, const std::s
     Value* scale = b.op(OpKind::FDiv, {b.const_f64(-0.5), b.op(OpKind::FMul, {rho, rho})});
     r.elements.size = b.op(OpKind::IMul, {n, n});
     r.elements.dims = {n, n};
-    r.elements.element = [xs, n, alpha2, scale](Builder& in, Value* k) {
-      Value* d = in.op(OpKind::FSub, {real(in, xs.element(in, in.op(OpKind::IDiv, {k, n}))),
-                                      real(in, xs.element(in, in.op(OpKind::IMod, {k, n})))});
-      return in.op(OpKind::FMul, {alpha2, in.op(OpKind::Exp, {in.op(OpKind::FMul, {scale, in.op(OpKind::FMul, {d, d})})})});
+    r.elements.element = [xs, n, d, alpha2, scale](Builder& in, Value* k) {
+      Value* i = in.op(OpKind::IMul, {in.op(OpKind::IDiv, {k, n}), d});
+      Value* j = in.op(OpKind::IMul, {in.op(OpKind::IMod, {k, n}), d});
+      Elements coordinates{d, {d}, [xs, i, j](Builder& w, Value* c) {
+                             Value* diff = w.op(OpKind::FSub, {real(w, xs.element(w, w.op(OpKind::IAdd, {i, c}))),
+                                                               real(w, xs.element(w, w.op(OpKind::IAdd, {j, c})))});
+                             return w.op(OpKind::FMul, {diff, diff});
+                           }};
+      Value* squared = fold(in, coordinates, in.const_f64(0.0),
+                            [](Builder& w, Value* acc, Value* e) { return w.op(OpKind::FAdd, {acc, e}); });
+      return in.op(OpKind::FMul, {alpha2, in.op(OpKind::Exp, {in.op(OpKind::FMul, {scale, squared})})});
     };
   } else if (name == "log_sum_exp" && args.size() == 2) {
     // log(exp(a) + exp(b)) = max + log1p(exp(-|a - b|)); -inf when both are.
@@ -396,10 +459,29 @@ std::optional<ContainerResult> build_container_function(Builder& b, const std::s
     // segment(v, i, n): n elements from the i-th (1-based).
     Value* offset = b.op(OpKind::ISub, {args[1].scalar, b.const_i64(1)});
     r.elements = segment(b, name, x.elements, offset, args[2].scalar, add_check);
-  } else if (name == "append_row") {
-    Value* n = b.op(OpKind::IAdd, {x.elements.size, args[1].elements.size});
-    r.elements = of_tensor(b.op(OpKind::TensorConcat, {as_tensor(b, x.elements), as_tensor(b, args[1].elements), n}),
-                           n, {n});
+  } else if (name == "append_row" || (name == "append_col" && (args[0].shape == ArgShape::RowVector ||
+                                                                  args[1].shape == ArgShape::RowVector))) {
+    // One after the other: vectors (a real is one element), or the rows of
+    // matrices and row_vectors with the same number of columns (row-major, so
+    // the rows follow each other); append_col of row_vectors the same.
+    auto part = [&](const ContainerArg& a) -> std::pair<Value*, Value*> {  // tensor, size
+      if (a.shape == ArgShape::Scalar) return {b.splat(b.const_i64(1), real(b, a.scalar)), b.const_i64(1)};
+      return {as_tensor(b, a.elements), a.elements.size};
+    };
+    auto [ta, na] = part(args[0]);
+    auto [tb, nb] = part(args[1]);
+    Value* n = b.op(OpKind::IAdd, {na, nb});
+    std::vector<Value*> dims = {n};
+    if (name == "append_row" && (args[0].shape == ArgShape::Matrix || args[0].shape == ArgShape::RowVector)) {
+      auto cols_of = [](const ContainerArg& a) { return a.elements.dims.back(); };
+      auto rows_of = [&](const ContainerArg& a) {
+        return a.shape == ArgShape::RowVector ? b.const_i64(1) : matrix_sizes(a.elements).first;
+      };
+      Value* cols = cols_of(args[0]);
+      b.check(b.cmp(CmpPredicate::Eq, cols, cols_of(args[1])), add_check("append_row: the numbers of columns differ"));
+      dims = {b.op(OpKind::IAdd, {rows_of(args[0]), rows_of(args[1])}), cols};
+    }
+    r.elements = of_tensor(b.op(OpKind::TensorConcat, {ta, tb, n}), n, dims);
   } else if (name == "cholesky_decompose") {
     r.elements = cholesky_decompose(b, x.elements, add_check);
   } else if (name == "mdivide_left_tri_low") {

@@ -77,7 +77,6 @@ std::vector<FunctionInfo> make_functions() {
   fs.push_back({"fma", {{{A::Real, A::Real, A::Real}, R::Real}}});
   fs.push_back({"log_mix", {{{A::Real, A::Real, A::Real}, R::Real}}});
   fs.push_back({"binary_log_loss", {{{A::Int, A::Real}, R::Real}}});
-  fs.push_back({"min", {{{A::Elements}, R::Real}, {{A::Int, A::Int}, R::Int}, {{A::Real, A::Real}, R::Real}}});
   for (const char* name : {"int_step", "is_inf", "is_nan"}) fs.push_back({name, {{{A::Real}, R::Int}}});
   // sum of ints is an int.
   fs.push_back({"sum", {{{A::Ints}, R::Int}, {{A::Elements}, R::Real}}});
@@ -86,7 +85,17 @@ std::vector<FunctionInfo> make_functions() {
   }
   fs.push_back({"dot_product", {{{A::RealVector, A::RealVector}, R::Real}}});
   fs.push_back({"log_sum_exp", {{{A::Elements}, R::Real}, {{A::Real, A::Real}, R::Real}}});
-  fs.push_back({"max", {{{A::Elements}, R::Real}, {{A::Int, A::Int}, R::Int}, {{A::Real, A::Real}, R::Real}}});
+  // min and max of ints are ints.
+  for (const char* name : {"min", "max"}) {
+    fs.push_back({name, {{{A::Ints}, R::Int}, {{A::Elements}, R::Real}, {{A::Int, A::Int}, R::Int},
+                         {{A::Real, A::Real}, R::Real}}});
+  }
+  fs.push_back({"diag_matrix", {{{A::Vector}, R::Matrix}}});
+  fs.push_back({"diag_pre_multiply", {{{A::Vector, A::Matrix}, R::Matrix}, {{A::RowVector, A::Matrix}, R::Matrix}}});
+  fs.push_back({"diag_post_multiply", {{{A::Matrix, A::Vector}, R::Matrix}, {{A::Matrix, A::RowVector}, R::Matrix}}});
+  fs.push_back({"transpose", {{{A::Shaped}, R::Transposed}}});
+  fs.push_back({"sub_col", {{{A::Matrix, A::Int, A::Int, A::Int}, R::Vector}}});
+  fs.push_back({"sub_row", {{{A::Matrix, A::Int, A::Int, A::Int}, R::RowVector}}});
   fs.push_back({"prod", {{{A::Ints}, R::Int}, {{A::Elements}, R::Real}}});
   fs.push_back({"dot_self", {{{A::RealVector}, R::Real}}});
   fs.push_back({"rep_matrix", {{{A::Real, A::Int, A::Int}, R::Matrix}, {{A::Vector, A::Int}, R::Matrix},
@@ -95,8 +104,11 @@ std::vector<FunctionInfo> make_functions() {
   fs.push_back({"cumulative_sum", {{{A::RealVector}, R::LikeArg}}});
   for (const char* name : {"softmax", "log_softmax"}) fs.push_back({name, {{{A::Vector}, R::Vector}}});
   fs.push_back({"append_col", {{{A::Matrix, A::Matrix}, R::Matrix}, {{A::Matrix, A::Vector}, R::Matrix},
-                               {{A::Vector, A::Matrix}, R::Matrix}, {{A::Vector, A::Vector}, R::Matrix}}});
-  fs.push_back({"gp_exp_quad_cov", {{{A::RealVector, A::Real, A::Real}, R::Matrix}}});
+                               {{A::Vector, A::Matrix}, R::Matrix}, {{A::Vector, A::Vector}, R::Matrix},
+                               {{A::RowVector, A::RowVector}, R::RowVector}, {{A::Real, A::RowVector}, R::RowVector},
+                               {{A::RowVector, A::Real}, R::RowVector}}});
+  fs.push_back({"gp_exp_quad_cov", {{{A::RealVector, A::Real, A::Real}, R::Matrix},
+                                    {{A::VectorArray, A::Real, A::Real}, R::Matrix}}});
   fs.push_back({"rows", {{{A::Shaped}, R::Int}}});
   fs.push_back({"size", {{{A::Container}, R::Int}}});
   fs.push_back({"num_elements", {{{A::Container}, R::Int}}});
@@ -107,7 +119,10 @@ std::vector<FunctionInfo> make_functions() {
   fs.push_back({"head", {{{A::Vector, A::Int}, R::Vector}}});
   fs.push_back({"tail", {{{A::Vector, A::Int}, R::Vector}}});
   fs.push_back({"segment", {{{A::Vector, A::Int, A::Int}, R::Vector}}});
-  fs.push_back({"append_row", {{{A::Vector, A::Vector}, R::Vector}}});
+  fs.push_back({"append_row", {{{A::Vector, A::Vector}, R::Vector}, {{A::Real, A::Vector}, R::Vector},
+                               {{A::Vector, A::Real}, R::Vector}, {{A::Matrix, A::Matrix}, R::Matrix},
+                               {{A::Matrix, A::RowVector}, R::Matrix}, {{A::RowVector, A::Matrix}, R::Matrix},
+                               {{A::RowVector, A::RowVector}, R::Matrix}}});
   fs.push_back({"cholesky_decompose", {{{A::Matrix}, R::Matrix}}});
   fs.push_back({"mdivide_left_tri_low", {{{A::Matrix, A::Vector}, R::Vector}, {{A::Matrix, A::Matrix}, R::Matrix}}});
   return fs;
@@ -137,6 +152,7 @@ const char* arg_kind_name(ArgKind kind) {
     case A::Container: return "container";
     case A::RowVector: return "row_vector";
     case A::Vectors: return "vectors";
+    case A::VectorArray: return "array[] vector";
   }
   return "?";
 }

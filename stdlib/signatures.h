@@ -23,6 +23,7 @@ enum class ArgKind {
   Matrix,      // a matrix
   Container,   // anything but a scalar: vectors, matrices, arrays of any of them
   Vectors,     // a vector or an array of vectors
+  VectorArray, // an array of vectors
 };
 // Stan's spelling of an argument kind ("reals", "vector", ...).
 const char* arg_kind_name(ArgKind kind);
@@ -35,6 +36,7 @@ enum class ReturnKind {
   Vector,      // a vector
   Matrix,      // a matrix
   RowVector,   // a row_vector
+  Transposed,  // the transpose of its argument's type (a vector's is a row_vector)
   IntArray,    // array[] int
   RealArray,   // array[] real
   RealOrArray, // _rng: real when every argument is a scalar, else array[] real

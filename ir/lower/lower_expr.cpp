@@ -540,7 +540,7 @@ LExpr FunctionLowering::lower_call(const ast::Call& e) {
   // Functions of scalars alone (pow, fmin, pi(), ...): stdlib/scalar_functions.h.
   if (stdlib::is_scalar_function(name) &&
       std::all_of(args.begin(), args.end(), [](const LExpr& a) { return a.is_scalar(); }) &&
-      !(args.size() == 1 && (name == "log2" || name == "log10"))) {
+      !(args.size() == 1 && (name == "log2" || name == "log10" || name == "min" || name == "max"))) {
     std::vector<Value*> xs;
     for (const LExpr& a : args) xs.push_back(a.scalar);
     l.scalar = stdlib::build_scalar_function(*b_, name, xs);
@@ -560,6 +560,7 @@ LExpr FunctionLowering::lower_call(const ast::Call& e) {
     }
     return l;
   }
+  if (name == "transpose") return lower_transpose(args[0], e.args[0]->type);
   // Elementwise functions of one argument.
   std::string fname = name;
   if (name == "abs" && args[0].is_scalar() && args[0].scalar->type == ir::Type::I64) {

@@ -152,5 +152,86 @@ model {
   testing_util::expect_gradcheck_passes(m->model(), 3, "glms");
 }
 
+// min and max of ints, diag_matrix, diag_pre_multiply, diag_post_multiply,
+// transpose, sub_col, sub_row, append_row of matrices and reals, append_col of
+// row_vectors, gp_exp_quad_cov of vectors: values, then gradients.
+TEST(ContainerFunctions, MatrixPartsAndIntExtremes) {
+  auto m = testing_util::compile_source("matrix_parts", R"(data {
+  array[3] int k;
+  matrix[2, 3] M;
+  array[2] vector[2] pts;
+}
+parameters {
+  real a;
+}
+model {
+  a ~ normal(0, 1);
+}
+generated quantities {
+  int kmax = max(k);
+  int kmin = min(k);
+  matrix[2, 2] dm = diag_matrix([a, 2]');
+  matrix[2, 3] pre = diag_pre_multiply([2, 3]', M);
+  matrix[2, 3] post = diag_post_multiply(M, [1, 2, 3]');
+  matrix[3, 2] tr = transpose(M);
+  row_vector[3] tv = transpose([1, 2, 3]');
+  vector[2] sc = sub_col(M, 1, 3, 2);
+  row_vector[2] sr = sub_row(M, 2, 2, 2);
+  matrix[3, 3] ar = append_row(M, [7, 8, 9]);
+  vector[3] ar2 = append_row(a, [1, 2]');
+  row_vector[4] ac = append_col([1, 2], [a, 4]);
+  matrix[2, 2] gp = gp_exp_quad_cov(pts, 1.5, 2.0);
+}
+)",
+                                        R"({"k": [4, -2, 9], "M": [[1, 2, 3], [4, 5, 6]], "pts": [[0, 0], [1, 2]]})");
+  ASSERT_TRUE(m);
+  const double a = 0.25;
+  std::map<std::string, double> out = testing_util::constrained_outputs(m->model(), {a});
+  EXPECT_EQ(out.at("kmax"), 9);
+  EXPECT_EQ(out.at("kmin"), -2);
+  EXPECT_EQ(out.at("dm.1.1"), a);
+  EXPECT_EQ(out.at("dm.2.2"), 2);
+  EXPECT_EQ(out.at("dm.1.2"), 0);
+  EXPECT_EQ(out.at("pre.2.3"), 18);
+  EXPECT_EQ(out.at("pre.1.2"), 4);
+  EXPECT_EQ(out.at("post.2.3"), 18);
+  EXPECT_EQ(out.at("post.1.2"), 4);
+  EXPECT_EQ(out.at("tr.3.1"), 3);
+  EXPECT_EQ(out.at("tr.1.2"), 4);
+  EXPECT_EQ(out.at("tv.3"), 3);
+  EXPECT_EQ(out.at("sc.1"), 3);
+  EXPECT_EQ(out.at("sc.2"), 6);
+  EXPECT_EQ(out.at("sr.1"), 5);
+  EXPECT_EQ(out.at("sr.2"), 6);
+  EXPECT_EQ(out.at("ar.3.2"), 8);
+  EXPECT_EQ(out.at("ar.2.1"), 4);
+  EXPECT_EQ(out.at("ar2.1"), a);
+  EXPECT_EQ(out.at("ar2.3"), 2);
+  EXPECT_EQ(out.at("ac.3"), a);
+  EXPECT_EQ(out.at("ac.4"), 4);
+  EXPECT_NEAR(out.at("gp.1.2"), 2.25 * std::exp(-5.0 / 8), 1e-15);
+  EXPECT_NEAR(out.at("gp.2.2"), 2.25, 1e-15);
+
+  auto g = testing_util::compile_source("matrix_parts_gradients", R"(data {
+  array[2] vector[2] pts;
+}
+parameters {
+  vector[2] v;
+  matrix[2, 3] M;
+  real<lower=0> rho;
+}
+model {
+  target += sum(diag_pre_multiply(v, M)) + sum(diag_post_multiply(M', v)) + sum(diag_matrix(v) * M);
+  target += transpose(v) * sub_col(M, 1, 2, 2) + sum(sub_row(M, 2, 1, 3)) + sum(append_row(M', v'));
+  target += sum(append_row(v[1], v)) + sum(append_col(v', v')) + sum(gp_exp_quad_cov(pts, 1.5, rho));
+  to_vector(M) ~ normal(0, 1);
+  v ~ normal(0, 1);
+}
+)",
+                                        R"({"pts": [[0, 0], [1, 2]]})");
+  ASSERT_TRUE(g);
+  testing_util::expect_gradcheck_passes(g->model(), 3, "matrix_parts_gradients");
+}
+
 }  // namespace
 }  // namespace vic

@@ -166,7 +166,8 @@ void Checker::check_distribution_call(ast::Call& e, std::string_view base, std::
 
 void Checker::check_rng_call(ast::Call& e, std::string_view base) {
   const stdlib::DistributionInfo* dist = stdlib::find_distribution(base);
-  if (!dist || stdlib::is_glm(dist->name)) {  // Stan has no _rng of a GLM
+  // Stan has no _rng of a GLM; vic has none of lkj_corr_cholesky yet.
+  if (!dist || stdlib::is_glm(dist->name) || dist->variate == ArgKind::Matrix) {
     Diagnostic& d = diags_.error(DiagnosticKind::UnknownFunction, e.loc, {e.name});
     add_did_you_mean(d, e.name, callable_names());
     return;

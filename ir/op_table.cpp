@@ -261,6 +261,12 @@ const OpInfo kTable[] = {
     {OpKind::Erfc, "erfc", S::F_F, E::Pure,
      [](const D& d, size_t, Value* a) { return mul(d.b, a, gaussian_kernel(d.b, d.x[0], -kTwoOverSqrtPi)); },
      jvp_from_vjp},
+    // d tanh(x) = (1 - tanh(x)^2) dx
+    {OpKind::Tanh, "tanh", S::F_F, E::Pure,
+     [](const D& d, size_t, Value* a) {
+       return mul(d.b, a, d.b.op(OpKind::FSub, {d.b.const_f64(1.0), mul(d.b, d.r, d.r)}));
+     },
+     jvp_from_vjp},
     // d |x| = sign(x) dx
     {OpKind::Fabs, "fabs", S::F_F, E::Pure,
      [](const D& d, size_t, Value* a) {

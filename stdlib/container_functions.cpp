@@ -273,6 +273,39 @@ std::optional<ContainerResult> build_container_function(Builder& b, const std::s
     r.scalar = max(b, x.elements);
   } else if (name == "min") {
     r.scalar = min(b, x.elements);
+  } else if (name == "quad_form_diag") {
+    // diag(v) M diag(v): element (i, j) is v_i M_ij v_j.
+    Elements m = x.elements, v = args[1].elements;
+    Value* n = square_size(b, name, m, add_check);
+    b.check(b.cmp(CmpPredicate::Eq, v.size, n), add_check("quad_form_diag: the sizes of the vector and the matrix do not match"));
+    r.elements.size = m.size;
+    r.elements.dims = m.dims;
+    r.elements.element = [m, v, n](Builder& in, Value* k) {
+      Value* vi = real(in, v.element(in, in.op(OpKind::IDiv, {k, n})));
+      Value* vj = real(in, v.element(in, in.op(OpKind::IMod, {k, n})));
+      return in.op(OpKind::FMul, {in.op(OpKind::FMul, {vi, real(in, m.element(in, k))}), vj});
+    };
+  } else if (name == "multiply_lower_tri_self_transpose") {
+    // L L' of the lower triangle of L (m x n).
+    Elements m = x.elements;
+    auto [rows, cols] = matrix_sizes(m);
+    Op* gen = b.create_generate(m.size, Type::F64, "k");
+    {
+      Builder in(b.function(), gen->region(0));
+      Value* k = gen->region(0).args[0];
+      Value* lower = in.cmp(CmpPredicate::Le, in.op(OpKind::IMod, {k, cols}), in.op(OpKind::IDiv, {k, cols}));
+      in.yield({in.op(OpKind::Select, {lower, real(in, m.element(in, k)), in.const_f64(0.0)})});
+    }
+    Value* rr = b.op(OpKind::IMul, {rows, rows});
+    r.elements = of_tensor(b.op(OpKind::MatMulNT, {gen->result(), gen->result(), rows, cols, rows, rr}), rr, {rows, rows});
+  } else if (name == "dims") {
+    // The sizes, as ints: none for a scalar.
+    std::vector<Value*> dims = x.shape == ArgShape::Scalar ? std::vector<Value*>{} : x.elements.dims;
+    Value* n = b.const_i64(static_cast<int64_t>(dims.size()));
+    Value* t = b.splat(n, b.const_i64(0));
+    for (size_t i = 0; i < dims.size(); ++i) t = b.insert(t, b.const_i64(static_cast<int64_t>(i)), dims[i]);
+    r.elements = of_tensor(t, n, {n});
+    r.elements.element_type = Type::I64;
   } else if (name == "diag_matrix") {
     Elements v = x.elements;
     Value* n = v.size;

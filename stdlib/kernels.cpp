@@ -53,6 +53,7 @@ double vic_trigamma(double x) { return boost::math::trigamma(x, vic::stdlib::NoT
 double vic_tgamma(double x) { return boost::math::tgamma(x, vic::stdlib::NoThrow()); }
 double vic_erf(double x) { return boost::math::erf(x, vic::stdlib::NoThrow()); }
 double vic_erfc(double x) { return boost::math::erfc(x, vic::stdlib::NoThrow()); }
+double vic_tanh(double x) { return std::tanh(x); }
 double vic_log1p(double x) { return std::log1p(x); }
 double vic_expm1(double x) { return std::expm1(x); }
 // log(1 + exp(x)) without overflow.
@@ -203,6 +204,7 @@ const std::vector<KernelSymbol>& runtime_kernels() {
       {"vic_tgamma", reinterpret_cast<void*>(&vic_tgamma)},
       {"vic_erf", reinterpret_cast<void*>(&vic_erf)},
       {"vic_erfc", reinterpret_cast<void*>(&vic_erfc)},
+      {"vic_tanh", reinterpret_cast<void*>(&vic_tanh)},
       {"vic_log1p", reinterpret_cast<void*>(&vic_log1p)},
       {"vic_expm1", reinterpret_cast<void*>(&vic_expm1)},
       {"vic_log1p_exp", reinterpret_cast<void*>(&vic_log1p_exp)},

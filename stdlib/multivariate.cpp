@@ -187,16 +187,80 @@ Value* multi_normal_cholesky(Builder& b, std::string_view dist, const ContainerA
   return total;
 }
 
+// Lewandowski, Kurowicka and Joe's normalising constant, as Stan computes it
+// (its own closed form when eta is 1).
+Value* lkj_constant(Builder& b, Value* eta, Value* k) {
+  Ops o{b};
+  Value* km1 = b.op(OpKind::ISub, {k, b.const_i64(1)});
+  Value* fk = o.real(k);
+  Value* fkm1 = o.real(km1);
+  const double log_pi = std::log(M_PI), log_two = std::log(2.0);
+  // eta != 1: (K - 1) lgamma(eta + (K - 1) / 2) - sum_k (k log(pi) / 2 + lgamma(eta + (K - 1 - k) / 2)).
+  Value* general = sum(b, km1, [&](Builder& in, Value* i) {
+    Ops w{in};
+    Value* kk = w.add(w.real(i), w.c(1.0));
+    return w.neg(w.add(w.mul(w.mul(w.c(0.5), kk), w.c(log_pi)),
+                       w.lgamma(w.add(eta, w.mul(w.c(0.5), w.sub(w.real(km1), kk))))));
+  });
+  general = o.add(general, o.mul(fkm1, o.lgamma(o.add(eta, o.mul(o.c(0.5), fkm1)))));
+  // eta == 1: -sum_{k <= (K-1)/2} lgamma(2k) and a term by K's parity.
+  Value* half = b.op(OpKind::IDiv, {km1, b.const_i64(2)});
+  Value* uniform = o.neg(sum(b, half, [&](Builder& in, Value* i) {
+    Ops w{in};
+    return w.lgamma(w.mul(w.c(2.0), w.add(w.real(i), w.c(1.0))));
+  }));
+  Value* odd_term = o.sub(o.sub(o.mul(o.mul(o.c(0.25), o.sub(o.mul(fk, fk), o.c(1.0))), o.c(log_pi)),
+                                o.mul(o.mul(o.c(0.25), o.mul(fkm1, fkm1)), o.c(log_two))),
+                          o.mul(fkm1, o.lgamma(o.mul(o.c(0.5), o.add(fk, o.c(1.0))))));
+  Value* even_term = o.sub(o.add(o.add(o.mul(o.mul(o.c(0.25), o.mul(fk, o.sub(fk, o.c(2.0)))), o.c(log_pi)),
+                                       o.mul(o.mul(o.c(0.25), o.sub(o.mul(o.c(3.0), o.mul(fk, fk)), o.mul(o.c(4.0), fk))),
+                                             o.c(log_two))),
+                                 o.mul(fk, o.lgamma(o.mul(o.c(0.5), fk)))),
+                           o.mul(fkm1, o.lgamma(fk)));
+  Value* odd = b.cmp(CmpPredicate::Eq, b.op(OpKind::IMod, {k, b.const_i64(2)}), b.const_i64(1));
+  uniform = o.sub(uniform, o.select(odd, odd_term, even_term));
+  return o.select(b.cmp(CmpPredicate::Eq, eta, b.const_f64(1.0)), uniform, general);
+}
+
+// lkj_corr_cholesky(L | eta): sum over the diagonal after the first of
+// (K - k - 2 + 2 eta - 2) log L_kk (k from 0), plus the constant.
+Value* lkj_corr_cholesky(Builder& b, const std::vector<ContainerArg>& args, const std::vector<bool>& parameter,
+                         bool propto, const AddCheck& add_check) {
+  const Elements& l = args[0].elements;
+  VIC_CHECK(l.dims.size() >= 2) << "lkj_corr_cholesky of a matrix of unknown sizes";
+  Value* k = l.dims[l.dims.size() - 2];
+  b.check(b.cmp(CmpPredicate::Eq, k, l.dims.back()), add_check("lkj_corr_cholesky_lpdf: the matrix is not square"));
+  Value* eta = real(b, args[1].scalar);
+  b.check(b.cmp(CmpPredicate::Gt, eta, b.const_f64(0.0)), add_check("lkj_corr_cholesky_lpdf: Shape parameter must be positive"));
+  int64_t diagonal = add_check("lkj_corr_cholesky_lpdf: the diagonal of the Cholesky factor is not positive");
+  Value* km1 = b.op(OpKind::ISub, {k, b.const_i64(1)});
+  Value* lp = b.const_f64(0.0);
+  if (!propto || parameter[0] || parameter[1]) {
+    lp = sum(b, km1, [&](Builder& in, Value* i) {
+      Ops w{in};
+      Value* at = in.op(OpKind::IAdd, {i, in.const_i64(1)});
+      Value* d = real(in, l.element(in, in.op(OpKind::IAdd, {in.op(OpKind::IMul, {at, k}), at})));
+      in.check(in.cmp(CmpPredicate::Gt, d, in.const_f64(0.0)), diagonal);
+      Value* weight = w.add(w.real(in.op(OpKind::ISub, {in.op(OpKind::ISub, {km1, i}), in.const_i64(1)})),
+                            w.sub(w.mul(w.c(2.0), eta), w.c(2.0)));
+      return w.mul(weight, w.log(d));
+    });
+  }
+  if (!propto || parameter[1]) lp = b.op(OpKind::FAdd, {lp, lkj_constant(b, eta, k)});
+  return lp;
+}
+
 }  // namespace
 
 bool is_multivariate(std::string_view dist) {
   return dist == "dirichlet" || dist == "categorical" || dist == "categorical_logit" || dist == "multi_normal" ||
-         dist == "multi_normal_cholesky";
+         dist == "multi_normal_cholesky" || dist == "lkj_corr_cholesky";
 }
 
 Value* build_multivariate_density(Builder& b, std::string_view dist, const std::vector<ContainerArg>& args,
                                   const std::vector<bool>& parameter, bool propto, const AddCheck& add_check) {
   if (dist == "dirichlet") return dirichlet(b, args, parameter, propto, add_check);
+  if (dist == "lkj_corr_cholesky") return lkj_corr_cholesky(b, args, parameter, propto, add_check);
   if (dist == "categorical" || dist == "categorical_logit") return categorical(b, dist, args, add_check);
   if (dist == "multi_normal_cholesky") {
     return multi_normal_cholesky(b, dist, args[0], args[1], args[2], parameter, propto, add_check);

@@ -62,6 +62,7 @@ Value* build_function(Builder& b, std::string_view name, Value* x) {
   if (name == "tgamma") return b.op(OpKind::Tgamma, {x});
   if (name == "erf") return b.op(OpKind::Erf, {x});
   if (name == "erfc") return b.op(OpKind::Erfc, {x});
+  if (name == "tanh") return b.op(OpKind::Tanh, {x});
   if (name == "log1m") return o.log1m(x);
   if (name == "log1p_exp") return b.op(OpKind::Log1pExp, {x});
   // log(inv_logit(x)) = -log1p_exp(-x); log(1 - inv_logit(x)) = -log1p_exp(x)

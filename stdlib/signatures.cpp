@@ -43,6 +43,7 @@ std::vector<DistributionInfo> make_distributions() {
       {"categorical_logit", true, A::Ints, {A::Vector}, {"beta"}},
       {"multi_normal", false, A::Vectors, {A::Vectors, A::Matrix}, {"mu", "Sigma"}},
       {"multi_normal_cholesky", false, A::Vectors, {A::Vectors, A::Matrix}, {"mu", "L"}},
+      {"lkj_corr_cholesky", false, A::Matrix, {A::Real}, {"eta"}},
       // Generalised linear models: the base distribution of alpha + x * beta.
       {"bernoulli_logit_glm", true, A::Ints, {A::Matrix, A::Reals, A::Vector}, {"x", "alpha", "beta"}},
       {"poisson_log_glm", true, A::Ints, {A::Matrix, A::Reals, A::Vector}, {"x", "alpha", "beta"}},
@@ -57,7 +58,7 @@ std::vector<FunctionInfo> make_functions() {
   for (const char* name : {"exp", "log", "sqrt", "square", "fabs", "inv_logit", "logit", "log1p", "expm1", "lgamma",
                            "digamma", "tgamma", "erf", "erfc", "log1m", "log1p_exp", "log1m_exp",
                            "Phi", "Phi_approx", "inv_cloglog", "inv", "inv_sqrt", "inv_square", "step",
-                           "log_inv_logit", "log1m_inv_logit"}) {
+                           "log_inv_logit", "log1m_inv_logit", "tanh"}) {
     // Elementwise: of a scalar, or of every element of any container.
     fs.push_back({name, {{{A::Reals}, R::LikeArg}, {{A::Container}, R::LikeArg}}});
   }
@@ -91,6 +92,9 @@ std::vector<FunctionInfo> make_functions() {
                          {{A::Real, A::Real}, R::Real}}});
   }
   fs.push_back({"diag_matrix", {{{A::Vector}, R::Matrix}}});
+  fs.push_back({"quad_form_diag", {{{A::Matrix, A::Vector}, R::Matrix}}});
+  fs.push_back({"multiply_lower_tri_self_transpose", {{{A::Matrix}, R::Matrix}}});
+  fs.push_back({"dims", {{{A::Container}, R::IntArray}, {{A::Real}, R::IntArray}}});
   fs.push_back({"diag_pre_multiply", {{{A::Vector, A::Matrix}, R::Matrix}, {{A::RowVector, A::Matrix}, R::Matrix}}});
   fs.push_back({"diag_post_multiply", {{{A::Matrix, A::Vector}, R::Matrix}, {{A::Matrix, A::RowVector}, R::Matrix}}});
   fs.push_back({"transpose", {{{A::Shaped}, R::Transposed}}});

@@ -525,7 +525,7 @@ LExpr FunctionLowering::lower_call(const ast::Call& e) {
       l.scalar = r.scalar;
       return l;
     }
-    return tensor_expr(materialize({nullptr, r.elements.size, r.elements.dims, r.elements.element}), r.elements.dims, false);
+    return tensor_expr(stdlib::as_tensor(*b_, r.elements), r.elements.dims, false);
   }
   if (suffix == "_rng") {
     VIC_CHECK(std::all_of(args.begin(), args.end(), [](const LExpr& a) { return a.is_scalar(); }))

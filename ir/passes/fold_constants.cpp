@@ -97,6 +97,7 @@ class FoldConstants : public Rewriter {
       case OpKind::Lgamma: return b.const_f64(std::lgamma(f(0)));
       case OpKind::Erf: return b.const_f64(std::erf(f(0)));
       case OpKind::Erfc: return b.const_f64(std::erfc(f(0)));
+      case OpKind::Tanh: return b.const_f64(std::tanh(f(0)));
       case OpKind::Fabs: return b.const_f64(std::fabs(f(0)));
       // Integer ops fold only where the result is defined; a division by zero
       // or an overflow is left for the check that guards it to report.

@@ -233,5 +233,41 @@ model {
   testing_util::expect_gradcheck_passes(g->model(), 3, "matrix_parts_gradients");
 }
 
+TEST(ContainerFunctions, TanhQuadFormDiagLowerTriangleProductAndDims) {
+  auto m = testing_util::compile_source("more_functions", R"(data {
+  matrix[2, 2] M;
+}
+parameters {
+  vector[2] v;
+}
+model {
+  target += sum(tanh(v)) + sum(quad_form_diag(M, v)) + sum(multiply_lower_tri_self_transpose(M * v[1]));
+  v ~ normal(0, 1);
+}
+generated quantities {
+  real t = tanh(0.3);
+  matrix[2, 2] q = quad_form_diag(M, [2, 3]');
+  matrix[2, 2] l = multiply_lower_tri_self_transpose(M);
+  array[2] int d = dims(M);
+  array[2] int d3 = dims({[1, 2]', [3, 4]', [5, 6]'});
+}
+)",
+                                        R"({"M": [[1, 2], [3, 4]]})");
+  ASSERT_TRUE(m);
+  std::map<std::string, double> out = testing_util::constrained_outputs(m->model(), {0.1, 0.2});
+  EXPECT_NEAR(out.at("t"), std::tanh(0.3), 1e-16);
+  EXPECT_EQ(out.at("q.1.2"), 2 * 2 * 3);
+  EXPECT_EQ(out.at("q.2.2"), 3 * 4 * 3);
+  // lower triangle [1 0; 3 4]: L L' = [1 3; 3 25]
+  EXPECT_EQ(out.at("l.1.1"), 1);
+  EXPECT_EQ(out.at("l.1.2"), 3);
+  EXPECT_EQ(out.at("l.2.2"), 25);
+  EXPECT_EQ(out.at("d.1"), 2);
+  EXPECT_EQ(out.at("d.2"), 2);
+  EXPECT_EQ(out.at("d3.1"), 3);
+  EXPECT_EQ(out.at("d3.2"), 2);
+  testing_util::expect_gradcheck_passes(m->model(), 3, "more_functions");
+}
+
 }  // namespace
 }  // namespace vic

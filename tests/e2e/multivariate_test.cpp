@@ -157,5 +157,45 @@ generated quantities {
   EXPECT_NEAR(sums["mn.2"], -2, 0.03);
 }
 
+// lkj_corr_cholesky on 2 x 2 factors, whose free value u gives the
+// correlation tanh(u): exp(lp) (with the transform's Jacobian) integrates to 1
+// over u, for eta = 1 (Stan's own constant) and eta = 2.5 (the general one);
+// under `~` the constant of a data eta is dropped.
+TEST(Multivariate, LkjCorrCholeskyIsNormalised) {
+  for (double eta : {1.0, 2.5}) {
+    auto m = testing_util::compile_source("lkj", R"(data {
+  real eta;
+}
+parameters {
+  cholesky_factor_corr[2] L;
+}
+model {
+  target += lkj_corr_cholesky_lpdf(L | eta);
+}
+)",
+                                          "{\"eta\": " + std::to_string(eta) + "}");
+    ASSERT_TRUE(m);
+    double integral = 0;
+    const double h = 1e-3;
+    for (double u = -15; u <= 15; u += h) {
+      runtime::EvalError error = 0;
+      const double lp = m->model().lp(&u, &error);
+      ASSERT_EQ(error, 0);
+      integral += std::exp(lp) * h;
+    }
+    EXPECT_NEAR(integral, 1.0, 1e-6) << "eta " << eta;
+  }
+  auto tilde = testing_util::compile_source("lkj_tilde", R"(parameters {
+  cholesky_factor_corr[3] L;
+}
+model {
+  L ~ lkj_corr_cholesky(2);
+}
+)",
+                                            "{}");
+  ASSERT_TRUE(tilde);
+  testing_util::expect_gradcheck_passes(tilde->model(), 3, "lkj_tilde");
+}
+
 }  // namespace
 }  // namespace vic

@@ -76,7 +76,7 @@ const Case kCases[] = {
     {OpKind::Log1p, 1, -0.5, 5},    {OpKind::Expm1, 1, -3, 3},       {OpKind::Lgamma, 1, 0.2, 6},
     {OpKind::Fabs, 1, 0.1, 3},      {OpKind::InvLogit, 1, -4, 4},    {OpKind::Log1pExp, 1, -4, 4},
     {OpKind::Select, 3, -2, 2},     {OpKind::Digamma, 1, 0.2, 6},    {OpKind::Tgamma, 1, 0.3, 4},
-    {OpKind::Erf, 1, -2, 2},        {OpKind::Erfc, 1, -2, 2},
+    {OpKind::Erf, 1, -2, 2},        {OpKind::Erfc, 1, -2, 2},      {OpKind::Tanh, 1, -3, 3},
 };
 
 class OpRules : public testing::TestWithParam<Case> {};

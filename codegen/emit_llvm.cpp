@@ -331,6 +331,7 @@ class FunctionEmitter {
       case OpKind::Erf: set(b_.CreateCall(kernel("vic_erf", 1), {x(0)})); break;
       case OpKind::Erfc: set(b_.CreateCall(kernel("vic_erfc", 1), {x(0)})); break;
       case OpKind::Tanh: set(b_.CreateCall(kernel("vic_tanh", 1), {x(0)})); break;
+      case OpKind::StudentTCdf: set(b_.CreateCall(kernel("vic_student_t_cdf", 2), {x(0), x(1)})); break;
       case OpKind::Log1pExp: set(b_.CreateCall(kernel("vic_log1p_exp", 1), {x(0)})); break;
       case OpKind::InvLogit: {
         // 1 / (1 + exp(-x))

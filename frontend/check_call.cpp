@@ -125,7 +125,7 @@ void Checker::check_call(ast::Call& e) {
   e.type = Type::poisoned();
   if (check_user_call(e)) return;
   auto [base, suffix] = stdlib::split_distribution_suffix(e.name);
-  if (suffix == "_lpdf" || suffix == "_lpmf") {
+  if (suffix == "_lpdf" || suffix == "_lpmf" || suffix == "_lcdf" || suffix == "_lccdf" || suffix == "_cdf") {
     check_distribution_call(e, base, suffix);
   } else if (suffix == "_rng") {
     check_rng_call(e, base);
@@ -138,7 +138,8 @@ void Checker::check_call(ast::Call& e) {
 
 void Checker::check_distribution_call(ast::Call& e, std::string_view base, std::string_view suffix) {
   const stdlib::DistributionInfo* dist = stdlib::find_distribution(base);
-  if (!dist || dist->discrete != (suffix == "_lpmf")) {
+  const bool density = suffix == "_lpdf" || suffix == "_lpmf";
+  if (!dist || (density && dist->discrete != (suffix == "_lpmf")) || (!density && !stdlib::has_cdf(base))) {
     Diagnostic& d = diags_.error(DiagnosticKind::UnknownFunction, e.loc, {e.name});
     if (dist) {
       d.hints.push_back("did you mean '" + dist->name + (dist->discrete ? "_lpmf" : "_lpdf") + "'?");

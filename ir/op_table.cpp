@@ -267,6 +267,8 @@ const OpInfo kTable[] = {
        return mul(d.b, a, d.b.op(OpKind::FSub, {d.b.const_f64(1.0), mul(d.b, d.r, d.r)}));
      },
      jvp_from_vjp},
+    // Student-t CDFs of parameters are rejected before lowering (check_supported).
+    {OpKind::StudentTCdf, "student_t_cdf", S::FF_F, E::Pure, NO_RULES},
     // d |x| = sign(x) dx
     {OpKind::Fabs, "fabs", S::F_F, E::Pure,
      [](const D& d, size_t, Value* a) {

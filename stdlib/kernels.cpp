@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include <boost/math/distributions/students_t.hpp>
 #include <boost/math/policies/policy.hpp>
 #include <boost/math/special_functions/digamma.hpp>
 #include <boost/math/special_functions/erf.hpp>
@@ -54,6 +55,11 @@ double vic_tgamma(double x) { return boost::math::tgamma(x, vic::stdlib::NoThrow
 double vic_erf(double x) { return boost::math::erf(x, vic::stdlib::NoThrow()); }
 double vic_erfc(double x) { return boost::math::erfc(x, vic::stdlib::NoThrow()); }
 double vic_tanh(double x) { return std::tanh(x); }
+double vic_student_t_cdf(double t, double nu) {
+  if (!(nu > 0) || std::isnan(t)) return NAN;
+  if (std::isinf(t)) return t > 0 ? 1.0 : 0.0;
+  return boost::math::cdf(boost::math::students_t_distribution<double, vic::stdlib::NoThrow>(nu), t);
+}
 double vic_log1p(double x) { return std::log1p(x); }
 double vic_expm1(double x) { return std::expm1(x); }
 // log(1 + exp(x)) without overflow.
@@ -205,6 +211,7 @@ const std::vector<KernelSymbol>& runtime_kernels() {
       {"vic_erf", reinterpret_cast<void*>(&vic_erf)},
       {"vic_erfc", reinterpret_cast<void*>(&vic_erfc)},
       {"vic_tanh", reinterpret_cast<void*>(&vic_tanh)},
+      {"vic_student_t_cdf", reinterpret_cast<void*>(&vic_student_t_cdf)},
       {"vic_log1p", reinterpret_cast<void*>(&vic_log1p)},
       {"vic_expm1", reinterpret_cast<void*>(&vic_expm1)},
       {"vic_log1p_exp", reinterpret_cast<void*>(&vic_log1p_exp)},

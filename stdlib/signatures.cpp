@@ -134,6 +134,15 @@ std::vector<FunctionInfo> make_functions() {
 
 }  // namespace
 
+bool has_cdf(std::string_view dist) {
+  for (std::string_view d : {"normal", "std_normal", "lognormal", "exponential", "logistic", "gumbel", "weibull",
+                             "rayleigh", "pareto", "double_exponential", "student_t", "uniform", "frechet"})
+    if (dist == d) return true;
+  return false;
+}
+
+bool cdf_differentiable(std::string_view dist) { return dist != "student_t"; }
+
 bool is_glm(std::string_view name) { return name.size() > 4 && name.substr(name.size() - 4) == "_glm"; }
 
 std::string_view glm_base(std::string_view name) {
@@ -210,7 +219,7 @@ std::string describe_function_signature(const std::string& name, const FunctionS
 }
 
 std::pair<std::string_view, std::string_view> split_distribution_suffix(std::string_view name) {
-  for (std::string_view suffix : {"_lpdf", "_lpmf", "_rng"}) {
+  for (std::string_view suffix : {"_lpdf", "_lpmf", "_rng", "_lcdf", "_lccdf", "_cdf"}) {
     if (name.size() > suffix.size() && name.substr(name.size() - suffix.size()) == suffix) {
       return {name.substr(0, name.size() - suffix.size()), suffix};
     }

@@ -80,8 +80,13 @@ std::string describe_function_signature(const std::string& name, const FunctionS
 bool is_glm(std::string_view name);
 std::string_view glm_base(std::string_view name);
 
+// Whether `dist` has _lcdf, _lccdf and _cdf (stdlib/cdfs.h), and whether that
+// CDF can be differentiated (Student-t's cannot: its arguments must be data).
+bool has_cdf(std::string_view dist);
+bool cdf_differentiable(std::string_view dist);
+
 // Splits "normal_lpdf" into ("normal", "_lpdf"); suffix empty when none of
-// _lpdf, _lpmf, _rng ends the name.
+// _lpdf, _lpmf, _rng, _lcdf, _lccdf, _cdf ends the name.
 std::pair<std::string_view, std::string_view> split_distribution_suffix(std::string_view name);
 
 }  // namespace vic::stdlib

@@ -99,6 +99,10 @@ class SupportChecker {
         const auto& c = e.as<ast::Call>();
         for (const auto& a : c.args) expr(*a);
         auto [base, suffix] = stdlib::split_distribution_suffix(c.name);
+        if ((suffix == "_lcdf" || suffix == "_lccdf" || suffix == "_cdf") && !stdlib::cdf_differentiable(base) &&
+            e.dependence == ast::Dependence::Parameter) {
+          diags_.error(DiagnosticKind::NotSupportedYet, e.loc, {"'" + c.name + "' of parameters (vic takes it of data)"});
+        }
         if (suffix == "_rng" && block_ == ast::BlockKind::TransformedData) {
           // Transformed data is recomputed with the densities; a draw there
           // would change at every evaluation.

@@ -516,6 +516,15 @@ LExpr FunctionLowering::lower_call(const ast::Call& e) {
     l.scalar = log_density(std::string(base), args, /*propto=*/false);
     return l;
   }
+  if (suffix == "_lcdf" || suffix == "_lccdf" || suffix == "_cdf") {
+    // The sum over vectorised arguments of the log CDF; _cdf is its exp (the product).
+    b_->set_loc(e.loc);
+    Value* sum = sum_over(args, [&](const std::vector<Value*>& xs) {
+      return stdlib::build_log_cdf(*b_, base, xs, suffix == "_lccdf", check_adder());
+    });
+    l.scalar = suffix == "_cdf" ? b_->op(OpKind::Exp, {sum}) : sum;
+    return l;
+  }
   if (suffix == "_rng" && stdlib::is_multivariate(base)) {
     std::vector<stdlib::ContainerArg> cargs;
     for (size_t i = 0; i < args.size(); ++i) cargs.push_back(container_arg(args[i], e.args[i]->type));

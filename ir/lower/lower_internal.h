@@ -15,6 +15,7 @@
 #include "stdlib/container_functions.h"
 #include "ir/entry_points.h"
 #include "ir/layout.h"
+#include "stdlib/cdfs.h"
 #include "stdlib/distributions.h"
 #include "stdlib/multivariate.h"
 #include "stdlib/scalar_functions.h"

@@ -59,7 +59,7 @@ std::optional<SizeExpr::Op> size_op(ast::BinaryOp op) {
 
 // A size expression; recursion is bounded by the frontend's expression depth
 // (a left-associative chain is one level, kept flat).
-SizeExpr size_expr(const ast::Expr& e) {
+SizeExpr size_expr(const ast::Expr& e, const std::unordered_set<const ast::VarDecl*>& fixed) {
   SizeExpr s;
   s.loc = e.loc;
   switch (e.kind) {
@@ -73,6 +73,8 @@ SizeExpr size_expr(const ast::Expr& e) {
       return s;
     case ast::ExprKind::Variable: {
       const auto& v = e.as<ast::Variable>();
+      // A transformed data int given once, by its declaration (`int Kc = K - 1;`), is its value's expression.
+      if (v.decl && fixed.count(v.decl)) return size_expr(*v.decl->init, fixed);
       // Only scalar data is known before the model runs.
       if (!v.decl || v.decl->block != BlockKind::Data || v.decl->is_local || !v.decl->type.type().is_scalar()) {
         return unknown(e, "the value of '" + v.name + "' is not known here");
@@ -83,30 +85,30 @@ SizeExpr size_expr(const ast::Expr& e) {
     }
     case ast::ExprKind::Unary: {
       const auto& u = e.as<ast::Unary>();
-      if (u.op == ast::UnaryOp::Plus) return size_expr(*u.operand);
+      if (u.op == ast::UnaryOp::Plus) return size_expr(*u.operand, fixed);
       s.kind = SizeExpr::Kind::Unary;
       s.op = u.op == ast::UnaryOp::Not ? SizeExpr::Op::Not : SizeExpr::Op::Neg;
-      s.operands.push_back(size_expr(*u.operand));
+      s.operands.push_back(size_expr(*u.operand, fixed));
       return s;
     }
     case ast::ExprKind::Binary: {
       std::vector<const ast::Binary*> spine = ast::left_spine(e.as<ast::Binary>());
       s.kind = SizeExpr::Kind::Binary;
-      s.operands.push_back(size_expr(*spine.back()->lhs));
+      s.operands.push_back(size_expr(*spine.back()->lhs, fixed));
       for (auto it = spine.rbegin(); it != spine.rend(); ++it) {
         std::optional<SizeExpr::Op> op = size_op((*it)->op);
         if (!op) return unknown(**it, "cannot evaluate this operator here");
         s.steps.push_back({*op, ast::binary_op_spelling((*it)->op), (*it)->loc});
-        s.operands.push_back(size_expr(*(*it)->rhs));
+        s.operands.push_back(size_expr(*(*it)->rhs, fixed));
       }
       return s;
     }
     case ast::ExprKind::Conditional: {
       const auto& c = e.as<ast::Conditional>();
       s.kind = SizeExpr::Kind::Select;
-      s.operands.push_back(size_expr(*c.cond));
-      s.operands.push_back(size_expr(*c.then_expr));
-      s.operands.push_back(size_expr(*c.else_expr));
+      s.operands.push_back(size_expr(*c.cond, fixed));
+      s.operands.push_back(size_expr(*c.then_expr, fixed));
+      s.operands.push_back(size_expr(*c.else_expr, fixed));
       return s;
     }
     default:
@@ -146,8 +148,48 @@ ir::Transform parameter_transform(const ast::SizedType& t) {
   return ir::Transform::Identity;
 }
 
+namespace {
+
+// The variables a statement assigns to, through its sub-statements.
+void assigned(const ast::Stmt& s, std::unordered_set<const ast::VarDecl*>& out) {
+  switch (s.kind) {
+    case ast::StmtKind::Assign: {
+      const ast::Expr* e = s.as<ast::AssignStmt>().lhs.get();
+      while (const auto* index = e->dyn<ast::Index>()) e = index->base.get();
+      if (const auto* var = e->dyn<ast::Variable>()) out.insert(var->decl);
+      break;
+    }
+    case ast::StmtKind::For: assigned(*s.as<ast::ForStmt>().body, out); break;
+    case ast::StmtKind::If:
+      assigned(*s.as<ast::IfStmt>().then_stmt, out);
+      if (s.as<ast::IfStmt>().else_stmt) assigned(*s.as<ast::IfStmt>().else_stmt, out);
+      break;
+    case ast::StmtKind::Block:
+      for (const auto& c : s.as<ast::BlockStmt>().stmts) assigned(*c, out);
+      break;
+    default: break;
+  }
+}
+
+// Transformed data ints whose declaration gives their only value.
+std::unordered_set<const ast::VarDecl*> fixed_transformed_data(const ast::Program& program) {
+  std::unordered_set<const ast::VarDecl*> fixed, changed;
+  const ast::ProgramBlock* block = program.block(BlockKind::TransformedData);
+  if (!block) return fixed;
+  for (const auto& s : block->stmts) assigned(*s, changed);
+  for (const auto& s : block->stmts) {
+    if (s->kind != ast::StmtKind::Decl) continue;
+    const ast::VarDecl& d = *s->as<ast::DeclStmt>().decl;
+    if (d.init && d.type.type().is_int_scalar() && !changed.count(&d)) fixed.insert(&d);
+  }
+  return fixed;
+}
+
+}  // namespace
+
 ir::ProgramLayout lower_layout(const ast::Program& program) {
   ir::ProgramLayout layout;
+  const std::unordered_set<const ast::VarDecl*> fixed = fixed_transformed_data(program);
   for (BlockKind kind : {BlockKind::Parameters, BlockKind::TransformedParameters, BlockKind::GeneratedQuantities}) {
     const ast::ProgramBlock* block = program.block(kind);
     if (!block) continue;
@@ -159,8 +201,8 @@ ir::ProgramLayout lower_layout(const ast::Program& program) {
       v.block = output_block(kind);
       // Bounds on transformed parameters and generated quantities are checks, not transforms.
       v.transform = kind == BlockKind::Parameters ? parameter_transform(d.type) : ir::Transform::Identity;
-      for (const auto& dim : d.type.array_dims) v.dims.push_back(size_expr(*dim));
-      for (const auto& dim : d.type.shape_dims) v.dims.push_back(size_expr(*dim));
+      for (const auto& dim : d.type.array_dims) v.dims.push_back(size_expr(*dim, fixed));
+      for (const auto& dim : d.type.shape_dims) v.dims.push_back(size_expr(*dim, fixed));
       v.loc = d.loc;
       layout.variables.push_back(std::move(v));
     }

@@ -79,3 +79,52 @@ model {
 
 }  // namespace
 }  // namespace vic
+
+namespace vic {
+namespace {
+
+// A parameter sized by a transformed data int that its declaration gives
+// (`int Kc = K - 1;`): the layout reads it through its expression; one whose
+// value only the model computes is named.
+TEST(Sizes, TransformedDataIntsGivenByTheirDeclaration) {
+  auto m = testing_util::compile_source("td_sizes", R"(data {
+  int K;
+}
+transformed data {
+  int Kc = K - 1;
+  int twice = 2 * Kc;
+}
+parameters {
+  vector[Kc] b;
+  array[twice] real c;
+}
+model {
+  b ~ normal(0, 1);
+  c ~ normal(0, 1);
+}
+)",
+                                        R"({"K": 3})");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->model().dim(), 2u + 4u);
+
+  tools::CheckedModel unknown = tools::check_model_source("td_unknown", R"(data {
+  vector[3] x;
+}
+transformed data {
+  int n = num_elements(x);
+}
+parameters {
+  vector[n] d;
+}
+)");
+  ASSERT_TRUE(unknown.ast);
+  Expected<runtime::DataSet> data =
+      runtime::read_stan_json(R"({"x": [1, 2, 3]})", "d.json", tools::data_declarations(*unknown.ast));
+  ASSERT_TRUE(data);
+  Expected<tools::CompiledModel> compiled = tools::compile_model(*unknown.ast, *data, ir::PipelineSettings{});
+  ASSERT_FALSE(compiled);
+  EXPECT_EQ(compiled.error(), "td_unknown:5:11: cannot evaluate this expression before the model runs");
+}
+
+}  // namespace
+}  // namespace vic

@@ -533,6 +533,64 @@ TEST(PosteriordbClosedForm, SblrcBlr) {
   }, 29);
 }
 
+// hmm_example: N = 6 observations, K = 2 states. theta1, theta2 are simplexes
+// (one free value u each: x_1 = inv_logit(sqrt(2) u), log-Jacobian log x_1 +
+// log x_2 + log(2) / 2, Stan 2.39's transform) and mu is positive ordered
+// (mu_1 = exp(u_1), mu_2 = mu_1 + exp(u_2), log-Jacobian u_1 + u_2).
+const Vec kHmmY{3.8, 8.2, 9.4, 2.9, 3.3, 10.1};
+Json hmm_data() { return {{"N", kHmmY.size()}, {"K", 2}, {"y", kHmmY}}; }
+
+double log_sum_exp(double a, double b) {
+  const double m = std::max(a, b);
+  return m + std::log(std::exp(a - m) + std::exp(b - m));
+}
+
+TEST(PosteriordbClosedForm, HmmExample) {
+  auto m = compile_posterior("hmm_example-hmm_example", hmm_data());
+  ASSERT_TRUE(m);
+  const runtime::Model& model = m->model();
+  ASSERT_EQ(model.dim(), 4u);
+  auto simplex = [](double u) {
+    const double x1 = 1 / (1 + std::exp(-std::sqrt(2.0) * u));
+    return std::pair<Vec, double>{{x1, 1 - x1}, std::log(x1) + std::log(1 - x1) + 0.5 * std::log(2.0)};
+  };
+  auto closed_form = [&](const Vec& t) {
+    auto [theta1, j1] = simplex(t[0]);
+    auto [theta2, j2] = simplex(t[1]);
+    const Vec mu{std::exp(t[2]), std::exp(t[2]) + std::exp(t[3])};
+    const std::vector<Vec> theta{theta1, theta2};
+    double lp = j1 + j2 + t[2] + t[3] + normal_lp(mu[0], 3, 1) + normal_lp(mu[1], 10, 1);
+    Vec g{normal_lp(kHmmY[0], mu[0], 1), normal_lp(kHmmY[0], mu[1], 1)};
+    for (size_t t_ = 1; t_ < kHmmY.size(); ++t_) {
+      Vec next(2);
+      for (int k = 0; k < 2; ++k) {
+        const double e = normal_lp(kHmmY[t_], mu[static_cast<size_t>(k)], 1);
+        next[static_cast<size_t>(k)] = log_sum_exp(g[0] + std::log(theta[0][static_cast<size_t>(k)]) + e,
+                                                   g[1] + std::log(theta[1][static_cast<size_t>(k)]) + e);
+      }
+      g = next;
+    }
+    return lp + log_sum_exp(g[0], g[1]);
+  };
+  std::mt19937_64 rng(30);
+  std::uniform_real_distribution<double> uniform(-1.5, 1.5);
+  for (int pair = 0; pair < 10; ++pair) {
+    Vec a(4), b(4), grad(4);
+    for (size_t k = 0; k < 4; ++k) a[k] = uniform(rng), b[k] = uniform(rng);
+    runtime::EvalError error = 0;
+    const double expected = closed_form(a) - closed_form(b);
+    const double tolerance = 1e-9 * std::max({1.0, std::fabs(closed_form(a)), std::fabs(closed_form(b))});
+    EXPECT_NEAR(model.lp_grad(a.data(), grad.data(), &error) - model.lp_grad(b.data(), grad.data(), &error), expected,
+                tolerance);
+    EXPECT_NEAR(model.lp(a.data(), &error) - model.lp(b.data(), &error), expected, tolerance);
+    ASSERT_EQ(error, 0);
+  }
+  // theta1's output is the simplex of its free value.
+  std::map<std::string, double> out = testing_util::constrained_outputs(model, {0.4, -0.3, 0.2, 0.1});
+  EXPECT_NEAR(out.at("theta1.1"), simplex(0.4).first[0], 1e-15);
+  EXPECT_NEAR(out.at("mu.2"), std::exp(0.2) + std::exp(0.1), 1e-15);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 // The synthetic data of each posterior above.
@@ -541,6 +599,7 @@ std::map<std::string, Json> synthetic_data() {
                                 {"diamonds-diamonds", diamonds_data(0)},
                                 {"eight_schools-eight_schools_noncentered", eight_schools_data()},
                                 {"gp_pois_regr-gp_pois_regr", gp_pois_regr_data()},
+                                {"hmm_example-hmm_example", hmm_data()},
                                 {"mcycle_gp-accel_gp", mcycle_data()},
                                 {"sblrc-blr", sblrc_data()}};
   for (const char* p : {"earnings-earn_height", "earnings-log10earn_height", "earnings-logearn_height",

@@ -306,6 +306,9 @@ struct TildeStmt : Stmt {
   // Filled by the type checker when the distribution is a user-defined
   // `_lpdf` or `_lpmf` function.
   const FunctionDef* function = nullptr;
+  // `T[lower, upper]`: either bound may be left out (null).
+  bool truncated = false;
+  ExprPtr truncate_lower, truncate_upper;
 };
 
 // `target += expr`.

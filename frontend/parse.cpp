@@ -286,7 +286,6 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
     const size_t i = offending->getTokenIndex();
     const std::string previous = i > 0 ? tokens_.get(i - 1)->getText() : "";
     const std::string next = is_eof(offending) ? "" : tokens_.get(i + 1)->getText();
-    if (text == "T" && next == "[") return "truncation 'T[L, U]'";
     return "";
   }
 
@@ -570,8 +569,14 @@ class AstBuilder {
     if (auto* c = dynamic_cast<VModelParser::TildeStatementContext*>(ctx)) {
       ast::ExprPtr lhs = expression(c->expression());
       std::vector<ast::ExprPtr> args = expression_list(c->expressionList());
-      return std::make_unique<ast::TildeStmt>(at, std::move(lhs), c->identifier()->getText(),
-                                              loc(c->identifier()->getStart()), std::move(args));
+      auto tilde = std::make_unique<ast::TildeStmt>(at, std::move(lhs), c->identifier()->getText(),
+                                                    loc(c->identifier()->getStart()), std::move(args));
+      if (VModelParser::TruncationContext* t = c->truncation()) {
+        tilde->truncated = true;
+        if (t->lo) tilde->truncate_lower = expression(t->lo);
+        if (t->hi) tilde->truncate_upper = expression(t->hi);
+      }
+      return tilde;
     }
     if (auto* c = dynamic_cast<VModelParser::TargetStatementContext*>(ctx)) {
       return std::make_unique<ast::TargetPlusStmt>(at, expression(c->expression()));

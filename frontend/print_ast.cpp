@@ -6,7 +6,8 @@
 //   decl NAME : TYPE            (`decl local ...` for locals), then optional
 //     constraint: NAME / dim: E / size: E / lower: E / upper: E / init: E lines
 //   assign OP                   then `lhs: E` and `rhs: E`
-//   tilde DIST                  then `lhs: E` and one `arg: E` per argument
+//   tilde DIST                  then `lhs: E`, one `arg: E` per argument, and for
+//                               `T[L, U]` `truncated` with `truncate lower: E` / `truncate upper: E`
 //   target +=                   then `value: E`
 //   for NAME                    then `from: E`, `to: E` and the body statement
 //   if                          then `cond: E`, `then:` STMT and maybe `else:` STMT
@@ -93,6 +94,9 @@ class Printer {
         line(indent) << "tilde " << t.distribution << "\n";
         labeled(indent + 1, "lhs", *t.lhs);
         for (const ast::ExprPtr& arg : t.args) labeled(indent + 1, "arg", *arg);
+        if (t.truncated) line(indent + 1) << "truncated\n";
+        if (t.truncate_lower) labeled(indent + 1, "truncate lower", *t.truncate_lower);
+        if (t.truncate_upper) labeled(indent + 1, "truncate upper", *t.truncate_upper);
         return;
       }
       case ast::StmtKind::TargetPlus:

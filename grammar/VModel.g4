@@ -50,7 +50,7 @@ blockHeader
 statement
   : varDecl                                                            # declStatement
   | lvalue op=('=' | '+=' | '-=' | '*=' | '/=') expression ';'           # assignStatement
-  | expression '~' identifier '(' expressionList? ')' ';'              # tildeStatement
+  | expression '~' identifier '(' expressionList? ')' truncation? ';'  # tildeStatement
   | 'target' '+=' expression ';'                                       # targetStatement
   | 'for' '(' identifier 'in' expression ':' expression ')' statement  # forStatement
   | 'if' '(' expression ')' statement ('else' statement)?              # ifStatement
@@ -61,6 +61,9 @@ statement
   ;
 
 lvalue : identifier ('[' indexList ']')* ;
+
+// `T[L, U]`, `T[L, ]`, `T[, U]` after a distribution.
+truncation : 'T' '[' lo=expression? ',' hi=expression? ']' ;
 
 // `array[N] real<lower=0> x = ...;` or the old `real x[N];`.
 varDecl : declType identifier ('[' expressionList ']')? ('=' expression)? ';' ;
@@ -145,7 +148,7 @@ primary
 // Words that are keywords somewhere in the grammar but may still name variables.
 identifier
   : ID
-  | 'lower' | 'upper' | 'in'
+  | 'lower' | 'upper' | 'in' | 'T'
   | 'data' | 'transformed' | 'parameters' | 'model' | 'generated' | 'quantities'
   ;
 

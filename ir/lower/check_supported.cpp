@@ -26,6 +26,17 @@ class SupportChecker {
         const auto& t = s.as<ast::TildeStmt>();
         expr(*t.lhs);
         for (const auto& a : t.args) expr(*a);
+        if (t.truncated) {
+          if (t.truncate_lower) expr(*t.truncate_lower);
+          if (t.truncate_upper) expr(*t.truncate_upper);
+          if (t.function || !stdlib::has_cdf(t.distribution) || !stdlib::cdf_differentiable(t.distribution)) {
+            diags_.error(DiagnosticKind::NotSupportedYet, t.distribution_loc,
+                         {"truncating '" + t.distribution + "' (vic has no differentiable CDF of it yet)"});
+          } else if (!t.lhs->type.is_scalar() ||
+                     std::any_of(t.args.begin(), t.args.end(), [](const auto& a) { return !a->type.is_scalar(); })) {
+            diags_.error(DiagnosticKind::NotSupportedYet, t.lhs->loc, {"truncating a vectorised '~'"});
+          }
+        }
         break;
       }
       case ast::StmtKind::TargetPlus: expr(*s.as<ast::TargetPlusStmt>().value); break;

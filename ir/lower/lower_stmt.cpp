@@ -180,7 +180,34 @@ void FunctionLowering::lower_tilde(const ast::TildeStmt& s) {
     add_to_target(inline_call(*s.function, args, true).scalar);
     return;
   }
+  std::vector<LExpr> params(args.begin() + 1, args.end());
+  Value* y = args[0].is_scalar() ? to_real(args[0].scalar) : nullptr;
   add_to_target(log_density(s.distribution, std::move(args), propto()));
+  if (!s.truncated) return;
+  // T[L, U]: y outside [L, U] has density 0; inside, the density is divided by
+  // P(L <= Y <= U) = exp(lcdf(U)) - exp(lcdf(L)), on the log scale.
+  b_->set_loc(s.loc);
+  auto log_cdf = [&](const ast::Expr& bound, bool complement) {
+    std::vector<Value*> xs = {to_real(lower_scalar(bound))};
+    for (const LExpr& p : params) xs.push_back(p.scalar);
+    return stdlib::build_log_cdf(*b_, s.distribution, xs, complement, check_adder());
+  };
+  Value* inside = b_->const_bool(true);
+  Value* lower = s.truncate_lower ? to_real(lower_scalar(*s.truncate_lower)) : nullptr;
+  Value* upper = s.truncate_upper ? to_real(lower_scalar(*s.truncate_upper)) : nullptr;
+  if (lower) inside = b_->op(OpKind::And, {inside, b_->cmp(CmpPredicate::Ge, y, lower)});
+  if (upper) inside = b_->op(OpKind::And, {inside, b_->cmp(CmpPredicate::Le, y, upper)});
+  Value* mass;
+  if (lower && upper) {
+    mass = stdlib::build_scalar_function(*b_, "log_diff_exp", {log_cdf(*s.truncate_upper, false), log_cdf(*s.truncate_lower, false)});
+  } else if (lower) {
+    mass = log_cdf(*s.truncate_lower, true);
+  } else if (upper) {
+    mass = log_cdf(*s.truncate_upper, false);
+  } else {
+    return;
+  }
+  add_to_target(b_->op(OpKind::Select, {inside, b_->op(OpKind::FNeg, {mass}), b_->const_f64(-HUGE_VAL)}));
 }
 
 Value* FunctionLowering::log_density(const std::string& dist, std::vector<LExpr> args, bool propto) {

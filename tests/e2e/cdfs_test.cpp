@@ -116,5 +116,57 @@ TEST(Cdfs, StudentTOfParametersIsNotSupportedYet) {
             "                       ^\n");
 }
 
+// T[L, U], T[L, ], T[, U]: the density divided by the probability of the
+// interval (on the log scale), against Boost's normal CDF; a value outside has
+// log density -inf; a distribution without a CDF is named.
+TEST(Cdfs, Truncation) {
+  auto m = testing_util::compile_source("truncation", R"(data {
+  real y;
+}
+parameters {
+  real mu;
+  real<lower=0> sigma;
+}
+model {
+  y ~ normal(mu, sigma) T[-1, 4];
+  y ~ normal(mu, sigma) T[-2, ];
+  y ~ normal(mu, sigma) T[, 3];
+}
+)",
+                                        R"({"y": 1.5})");
+  ASSERT_TRUE(m);
+  auto closed_form = [](double mu, double u) {
+    const double sigma = std::exp(u);
+    const bm::normal d(mu, sigma);
+    const double density = 3 * (-std::log(sigma) - 0.5 * std::pow((1.5 - mu) / sigma, 2));
+    return u + density - std::log(bm::cdf(d, 4.0) - bm::cdf(d, -1.0)) - std::log(bm::cdf(bm::complement(d, -2.0))) -
+           std::log(bm::cdf(d, 3.0));
+  };
+  const double a[] = {0.3, -0.2}, b[] = {1.1, 0.4};
+  double grad[2];
+  runtime::EvalError error = 0;
+  const double lp_a = m->model().lp_grad(a, grad, &error), lp_b = m->model().lp_grad(b, grad, &error);
+  ASSERT_EQ(error, 0);
+  EXPECT_NEAR(lp_a - lp_b, closed_form(a[0], a[1]) - closed_form(b[0], b[1]), 1e-12);
+  testing_util::expect_gradcheck_passes(m->model(), 3, "truncation");
+
+  auto outside = testing_util::compile_source("outside", "data {\n  real y;\n}\nparameters {\n  real mu;\n}\nmodel {\n"
+                                                         "  y ~ normal(mu, 1) T[0, 1];\n}\n",
+                                              R"({"y": 1.5})");
+  ASSERT_TRUE(outside);
+  const double mu = 0.2;
+  EXPECT_EQ(outside->model().lp(&mu, &error), -HUGE_VAL);
+
+  SourceFile file("m.vmodel", "data { int k; } parameters { real<lower=0> l; }\nmodel { k ~ poisson(l) T[0, 10]; }\n");
+  Diagnostics diags;
+  std::unique_ptr<ast::Program> program = frontend::parse_and_check(file, diags);
+  ASSERT_TRUE(program) << diags.str();
+  lower::check_supported(*program, diags);
+  EXPECT_EQ(diags.str(),
+            "m.vmodel:2:13: error: truncating 'poisson' (vic has no differentiable CDF of it yet) is not supported yet\n"
+            "    model { k ~ poisson(l) T[0, 10]; }\n"
+            "                ^\n");
+}
+
 }  // namespace
 }  // namespace vic

@@ -1074,8 +1074,6 @@ TEST(FrontendDiagnostics, UnparsedStanConstructsAreNamed) {
        "m.vmodel:1:64: error: an array literal's elements must be vectors, not an int"},
       {"parameters { vector[2] y; } model { matrix[1, 2] a = [y]; }",
        "m.vmodel:1:55: error: a row-vector literal's elements must be scalars or row_vectors, not a vector"},
-      {"parameters { real y; } model { y ~ normal(0, 1) T[0, ]; }",
-       "m.vmodel:1:49: error: truncation 'T[L, U]' is not supported yet"},
   };
   for (const auto& [source, message] : cases) {
     SourceFile file("m.vmodel", source);

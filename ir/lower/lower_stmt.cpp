@@ -181,9 +181,10 @@ void FunctionLowering::lower_tilde(const ast::TildeStmt& s) {
     return;
   }
   std::vector<LExpr> params(args.begin() + 1, args.end());
-  Value* y = args[0].is_scalar() ? to_real(args[0].scalar) : nullptr;
+  Value* y = args[0].scalar;
   add_to_target(log_density(s.distribution, std::move(args), propto()));
   if (!s.truncated) return;
+  y = to_real(y);
   // T[L, U]: y outside [L, U] has density 0; inside, the density is divided by
   // P(L <= Y <= U) = exp(lcdf(U)) - exp(lcdf(L)), on the log scale.
   b_->set_loc(s.loc);

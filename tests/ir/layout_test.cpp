@@ -194,7 +194,7 @@ TEST(Layout, LongSizeExpression) {
 
 TEST(Layout, SizesThatCannotBeComputed) {
   Lowered p = lower_source(
-      "data { int N; }\ntransformed data { int M = N; }\n"
+      "data { int N; }\ntransformed data { int M; M = N; }\n"
       "parameters { vector[N] a; }\ngenerated quantities { vector[M] g; }\n");
   Expected<ir::ResolvedLayout> negative = ir::resolve_layout(p.program.layout, ints({{"N", -2}}));
   ASSERT_FALSE(negative);

@@ -1,6 +1,7 @@
 // Functions of whole containers as IR (container_functions.h).
 #include "stdlib/container_functions.h"
 
+#include <cmath>
 #include <limits>
 #include <utility>
 
@@ -306,6 +307,113 @@ std::optional<ContainerResult> build_container_function(Builder& b, const std::s
     for (size_t i = 0; i < dims.size(); ++i) t = b.insert(t, b.const_i64(static_cast<int64_t>(i)), dims[i]);
     r.elements = of_tensor(t, n, {n});
     r.elements.element_type = Type::I64;
+  } else if (name == "columns_dot_product" || name == "rows_dot_product") {
+    // Dot products of matching columns (a row_vector) or rows (a vector).
+    const bool columns = name == "columns_dot_product";
+    Elements a = x.elements, c = args[1].elements;
+    const bool vectors = x.shape == ArgShape::Vector;
+    Value* rows = vectors ? a.size : matrix_sizes(a).first;
+    Value* cols = vectors ? b.const_i64(1) : matrix_sizes(a).second;
+    Value* same = vectors ? b.cmp(CmpPredicate::Eq, a.size, c.size)
+                          : b.op(OpKind::And, {b.cmp(CmpPredicate::Eq, rows, matrix_sizes(c).first),
+                                               b.cmp(CmpPredicate::Eq, cols, matrix_sizes(c).second)});
+    b.check(same, add_check(name + ": the sizes of the arguments differ"));
+    Value* n = columns ? cols : rows;
+    Value* inner = columns ? rows : cols;
+    r.elements.size = n;
+    r.elements.dims = {n};
+    r.elements.element = [a, c, cols, inner, columns](Builder& in, Value* i) {
+      Elements terms{inner, {inner}, [a, c, cols, i, columns](Builder& w, Value* k) {
+                       Value* at = columns ? w.op(OpKind::IAdd, {w.op(OpKind::IMul, {k, cols}), i})
+                                           : w.op(OpKind::IAdd, {w.op(OpKind::IMul, {i, cols}), k});
+                       return w.op(OpKind::FMul, {real(w, a.element(w, at)), real(w, c.element(w, at))});
+                     }};
+      return fold(in, terms, in.const_f64(0.0), [](Builder& w, Value* acc, Value* e) { return w.op(OpKind::FAdd, {acc, e}); });
+    };
+  } else if (name == "crossprod" || name == "tcrossprod") {
+    // A' A (matmul.tn) and A A' (matmul.nt).
+    auto [rows, cols] = matrix_sizes(x.elements);
+    Value* t = as_tensor(b, x.elements);
+    const bool cross = name == "crossprod";
+    Value* n = cross ? cols : rows;
+    Value* k = cross ? rows : cols;
+    Value* nn = b.op(OpKind::IMul, {n, n});
+    r.elements = of_tensor(b.op(cross ? OpKind::MatMulTN : OpKind::MatMulNT, {t, t, n, k, n, nn}), nn, {n, n});
+  } else if (name == "quad_form") {
+    // B' A B, or v' A v for a vector.
+    Value* n = square_size(b, name, x.elements, add_check);
+    Value* a = as_tensor(b, x.elements);
+    const bool vector = args[1].shape == ArgShape::Vector;
+    Value* m = vector ? b.const_i64(1) : matrix_sizes(args[1].elements).second;
+    Value* rows = vector ? args[1].elements.size : matrix_sizes(args[1].elements).first;
+    b.check(b.cmp(CmpPredicate::Eq, rows, n), add_check("quad_form: the sizes of the matrices do not match"));
+    Value* bt = as_tensor(b, args[1].elements);
+    Value* ab = b.op(OpKind::MatMul, {a, bt, n, n, m, b.op(OpKind::IMul, {n, m})});
+    Value* mm = b.op(OpKind::IMul, {m, m});
+    Value* q = b.op(OpKind::MatMulTN, {bt, ab, m, n, m, mm});
+    if (vector) {
+      r.scalar = b.extract(q, b.const_i64(0));
+    } else {
+      r.elements = of_tensor(q, mm, {m, m});
+    }
+  } else if (name == "choose") {
+    // n choose k in exact integer steps: c = c (n - k + i) / i divides exactly at each i.
+    Value* n = x.scalar;
+    Value* k = args[1].scalar;
+    b.check(b.op(OpKind::And, {b.cmp(CmpPredicate::Ge, k, b.const_i64(0)), b.cmp(CmpPredicate::Ge, n, k)}),
+            add_check("choose: the arguments must satisfy 0 <= k <= n"));
+    Elements steps{k, {k}, [](Builder&, Value* i) { return i; }, nullptr, Type::I64};
+    r.scalar = fold(b, steps, b.const_i64(1), [n, k](Builder& in, Value* c, Value* i) {
+      Value* i1 = in.op(OpKind::IAdd, {i, in.const_i64(1)});
+      Value* factor = in.op(OpKind::IAdd, {in.op(OpKind::ISub, {n, k}), i1});
+      return in.op(OpKind::IDiv, {in.op(OpKind::IMul, {c, factor}), i1});
+    });
+  } else if (name == "to_matrix") {
+    // A matrix as it is; a vector filled column by column into m x n.
+    if (x.shape == ArgShape::Matrix) {
+      r.elements = {x.elements.size, x.elements.dims, x.elements.element, x.elements.tensor};
+    } else {
+      Elements v = x.elements;
+      Value* m = args[1].scalar;
+      Value* n = args[2].scalar;
+      b.check(b.cmp(CmpPredicate::Eq, b.op(OpKind::IMul, {m, n}), v.size),
+              add_check("to_matrix: the sizes do not match the number of elements"));
+      r.elements.size = v.size;
+      r.elements.dims = {m, n};
+      r.elements.element = [v, m, n](Builder& in, Value* k) {
+        Value* i = in.op(OpKind::IDiv, {k, n});
+        Value* j = in.op(OpKind::IMod, {k, n});
+        return real(in, v.element(in, in.op(OpKind::IAdd, {in.op(OpKind::IMul, {j, m}), i})));
+      };
+    }
+  } else if (name == "gp_matern32_cov") {
+    // alpha^2 (1 + sqrt(3) d / rho) exp(-sqrt(3) d / rho), d = |x_i - x_j|; the diagonal
+    // alpha^2 on its own branch (|d|'s slope at 0 would meet a zero adjoint).
+    Elements xs = x.elements;
+    Value* n = xs.size;
+    Value* alpha = real(b, args[1].scalar);
+    Value* rho = real(b, args[2].scalar);
+    b.check(b.cmp(CmpPredicate::Gt, alpha, b.const_f64(0.0)), add_check("gp_matern32_cov: magnitude is not positive"));
+    b.check(b.cmp(CmpPredicate::Gt, rho, b.const_f64(0.0)), add_check("gp_matern32_cov: length scale is not positive"));
+    Value* alpha2 = b.op(OpKind::FMul, {alpha, alpha});
+    Value* scale = b.op(OpKind::FDiv, {b.const_f64(std::sqrt(3.0)), rho});
+    Op* gen = b.create_generate(b.op(OpKind::IMul, {n, n}), Type::F64, "k");
+    {
+      Builder in(b.function(), gen->region(0));
+      in.set_loc(b.loc());
+      Value* k = gen->region(0).args[0];
+      Value* i = in.op(OpKind::IDiv, {k, n});
+      Value* j = in.op(OpKind::IMod, {k, n});
+      Op* branch = in.create_if(in.cmp(CmpPredicate::Eq, i, j), {Type::F64});
+      Builder same(b.function(), branch->region(0)), other(b.function(), branch->region(1));
+      same.yield({alpha2});
+      Value* d = other.op(OpKind::Fabs, {other.op(OpKind::FSub, {real(other, xs.element(other, i)), real(other, xs.element(other, j))})});
+      Value* r3 = other.op(OpKind::FMul, {scale, d});
+      other.yield({other.op(OpKind::FMul, {alpha2, other.op(OpKind::FMul, {other.op(OpKind::FAdd, {other.const_f64(1.0), r3}),
+                                                                           other.op(OpKind::Exp, {other.op(OpKind::FNeg, {r3})})})})});
+      in.yield({branch->result()});
+    }
+    r.elements = of_tensor(gen->result(), b.op(OpKind::IMul, {n, n}), {n, n});
   } else if (name == "diag_matrix") {
     Elements v = x.elements;
     Value* n = v.size;
@@ -402,7 +510,7 @@ std::optional<ContainerResult> build_container_function(Builder& b, const std::s
     };
   } else if (name == "append_col" && args[0].shape != ArgShape::RowVector && args[1].shape != ArgShape::RowVector) {
     r.elements = append_col(b, args[0], args[1], add_check);
-  } else if (name == "gp_exp_quad_cov") {
+  } else if (name == "gp_exp_quad_cov" || name == "cov_exp_quad") {
     // K[i, j] = alpha^2 exp(-|x_i - x_j|^2 / (2 rho^2)); x an array of reals or of vectors.
     Elements xs = x.elements;
     const bool points = xs.dims.size() >= 2;

@@ -92,6 +92,17 @@ std::vector<FunctionInfo> make_functions() {
                          {{A::Real, A::Real}, R::Real}}});
   }
   fs.push_back({"diag_matrix", {{{A::Vector}, R::Matrix}}});
+  fs.push_back({"columns_dot_product", {{{A::Matrix, A::Matrix}, R::RowVector}, {{A::Vector, A::Vector}, R::RowVector}}});
+  fs.push_back({"rows_dot_product", {{{A::Matrix, A::Matrix}, R::Vector}, {{A::Vector, A::Vector}, R::Vector}}});
+  fs.push_back({"crossprod", {{{A::Matrix}, R::Matrix}}});
+  fs.push_back({"tcrossprod", {{{A::Matrix}, R::Matrix}}});
+  fs.push_back({"quad_form", {{{A::Matrix, A::Matrix}, R::Matrix}, {{A::Matrix, A::Vector}, R::Real}}});
+  fs.push_back({"choose", {{{A::Int, A::Int}, R::Int}}});
+  fs.push_back({"to_matrix", {{{A::Matrix}, R::Matrix}, {{A::Vector, A::Int, A::Int}, R::Matrix},
+                              {{A::RowVector, A::Int, A::Int}, R::Matrix}}});
+  fs.push_back({"cov_exp_quad", {{{A::RealVector, A::Real, A::Real}, R::Matrix},
+                                 {{A::VectorArray, A::Real, A::Real}, R::Matrix}}});
+  fs.push_back({"gp_matern32_cov", {{{A::RealVector, A::Real, A::Real}, R::Matrix}}});
   fs.push_back({"quad_form_diag", {{{A::Matrix, A::Vector}, R::Matrix}}});
   fs.push_back({"multiply_lower_tri_self_transpose", {{{A::Matrix}, R::Matrix}}});
   fs.push_back({"dims", {{{A::Container}, R::IntArray}, {{A::Real}, R::IntArray}}});

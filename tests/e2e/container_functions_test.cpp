@@ -269,5 +269,72 @@ generated quantities {
   testing_util::expect_gradcheck_passes(m->model(), 3, "more_functions");
 }
 
+TEST(ContainerFunctions, ProductsOfMatricesChooseToMatrixAndMatern) {
+  auto m = testing_util::compile_source("products", R"(data {
+  matrix[2, 3] A;
+  matrix[2, 2] S;
+  array[3] real xs;
+}
+parameters {
+  real a;
+}
+model {
+  a ~ normal(0, 1);
+}
+generated quantities {
+  row_vector[3] cdp = columns_dot_product(A, A);
+  vector[2] rdp = rows_dot_product(A, A);
+  matrix[3, 3] cp = crossprod(A);
+  matrix[2, 2] tcp = tcrossprod(A);
+  real qv = quad_form(S, [1, 2]');
+  matrix[3, 3] qm = quad_form(S, A);
+  int c = choose(10, 4);
+  int c0 = choose(5, 0);
+  matrix[2, 3] tm = to_matrix([1, 2, 3, 4, 5, 6]', 2, 3);
+  matrix[3, 3] m32 = gp_matern32_cov(xs, 2.0, 0.5);
+  matrix[3, 3] ceq = cov_exp_quad(xs, 2.0, 0.5);
+}
+)",
+                                        R"({"A": [[1, 2, 3], [4, 5, 6]], "S": [[2, 1], [1, 3]], "xs": [0, 0.3, 1]})");
+  ASSERT_TRUE(m);
+  std::map<std::string, double> out = testing_util::constrained_outputs(m->model(), {0.0});
+  EXPECT_EQ(out.at("cdp.1"), 17);
+  EXPECT_EQ(out.at("cdp.3"), 45);
+  EXPECT_EQ(out.at("rdp.2"), 77);
+  EXPECT_EQ(out.at("cp.1.2"), 1 * 2 + 4 * 5);
+  EXPECT_EQ(out.at("cp.3.3"), 45);
+  EXPECT_EQ(out.at("tcp.1.2"), 32);
+  EXPECT_EQ(out.at("qv"), 2 + 2 * 2 + 3 * 4);  // [1 2] S [1 2]'
+  // A' S A, element (1, 2): column 1 of A is (1, 4), column 2 is (2, 5).
+  EXPECT_EQ(out.at("qm.1.2"), 1 * (2 * 2 + 1 * 5) + 4 * (1 * 2 + 3 * 5));
+  EXPECT_EQ(out.at("c"), 210);
+  EXPECT_EQ(out.at("c0"), 1);
+  EXPECT_EQ(out.at("tm.1.2"), 3);  // filled column by column
+  EXPECT_EQ(out.at("tm.2.1"), 2);
+  const double r = std::sqrt(3.0) * 0.3 / 0.5;
+  EXPECT_NEAR(out.at("m32.1.2"), 4 * (1 + r) * std::exp(-r), 1e-14);
+  EXPECT_EQ(out.at("m32.2.2"), 4);
+  EXPECT_NEAR(out.at("ceq.1.3"), 4 * std::exp(-1 / (2 * 0.25)), 1e-14);
+
+  auto g = testing_util::compile_source("products_gradients", R"(data {
+  array[3] real xs;
+}
+parameters {
+  matrix[2, 3] A;
+  cov_matrix[2] S;
+  real<lower=0> rho;
+}
+model {
+  target += sum(columns_dot_product(A, A)) + sum(rows_dot_product(A, A)) + sum(crossprod(A)) + sum(tcrossprod(A));
+  target += quad_form(S, A[:, 1]) + sum(quad_form(S, A)) + sum(gp_matern32_cov(xs, 1.5, rho));
+  to_vector(A) ~ normal(0, 1);
+  to_vector(S) ~ normal(0, 2);
+}
+)",
+                                        R"({"xs": [0, 0.3, 1]})");
+  ASSERT_TRUE(g);
+  testing_util::expect_gradcheck_passes(g->model(), 3, "products_gradients");
+}
+
 }  // namespace
 }  // namespace vic

@@ -249,7 +249,7 @@ using VarDeclPtr = std::unique_ptr<VarDecl>;
 // ---------------------------------------------------------------------------
 // Statements
 
-enum class StmtKind { Decl, Assign, Tilde, TargetPlus, For, If, Block, Return, Call };
+enum class StmtKind { Decl, Assign, Tilde, TargetPlus, For, If, Block, Return, Call, Reject };
 
 struct Stmt {
   explicit Stmt(StmtKind kind, SourceLoc loc) : kind(kind), loc(loc) {}
@@ -363,6 +363,18 @@ struct CallStmt : Stmt {
   static constexpr StmtKind kKind = StmtKind::Call;
   CallStmt(SourceLoc loc, ExprPtr call) : Stmt(kKind, loc), call(std::move(call)) {}
   ExprPtr call;  // a Call
+};
+
+// `reject(...)` or `fatal_error(...)`: ends the evaluation with a message (a
+// fatal error ends the fit). The message is the strings as written and each
+// value's source in braces ("sigma = {sigma}"); the values are type-checked.
+struct RejectStmt : Stmt {
+  static constexpr StmtKind kKind = StmtKind::Reject;
+  RejectStmt(SourceLoc loc, bool fatal, std::string message, std::vector<ExprPtr> values)
+      : Stmt(kKind, loc), fatal(fatal), message(std::move(message)), values(std::move(values)) {}
+  bool fatal;
+  std::string message;
+  std::vector<ExprPtr> values;
 };
 
 // ---------------------------------------------------------------------------

@@ -228,6 +228,9 @@ void Checker::check_stmt(ast::Stmt& s) {
     case ast::StmtKind::Call:
       check_call_stmt(s.as<ast::CallStmt>());
       return;
+    case ast::StmtKind::Reject:
+      for (ast::ExprPtr& v : s.as<ast::RejectStmt>().values) check_expr(*v);
+      return;
   }
 }
 

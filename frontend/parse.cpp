@@ -99,8 +99,7 @@ bool check_characters(const SourceFile& file, const DecodedSource& source, const
       std::snprintf(byte, sizeof byte, "0x%02X", it->second);
       diags.error(DiagnosticKind::InvalidUtf8, token_loc(file, t), {byte});
     } else if (t->getText() == "\"") {
-      // A string: print, reject and fatal_error take them.
-      diags.error(DiagnosticKind::NotSupportedYet, token_loc(file, t), {"a string (print, reject, fatal_error)"});
+      diags.error(DiagnosticKind::SyntaxError, token_loc(file, t), {"a string without its closing '\"' on the same line"});
     } else {
       // "character '@'" or "character U+001B".
       std::string what = describe_token(t);
@@ -269,8 +268,7 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
   std::string unsupported_construct(antlr4::Token* offending, antlr4::Token* start, antlr4::Token** where) {
     static const char* const kConstrainedTypes[] = {"sum_to_zero_matrix", "column_stochastic_matrix",
                                                     "row_stochastic_matrix"};
-    static const char* const kStatements[] = {"while",  "break",       "continue", "print",
-                                              "reject", "fatal_error", "profile"};
+    static const char* const kStatements[] = {"while", "break", "continue", "print", "profile"};
     // The statement's first word: where the parser began predicting, or after the last ';', '{' or '}'.
     for (antlr4::Token* first : {start, statement_start(offending->getTokenIndex())}) {
       if (!first) continue;
@@ -607,6 +605,20 @@ class AstBuilder {
     }
     if (auto* c = dynamic_cast<VModelParser::ReturnStatementContext*>(ctx)) {
       return std::make_unique<ast::ReturnStmt>(at, c->expression() ? expression(c->expression()) : nullptr);
+    }
+    if (auto* c = dynamic_cast<VModelParser::RejectStatementContext*>(ctx)) {
+      std::string message;
+      std::vector<ast::ExprPtr> values;
+      for (VModelParser::PrintableContext* p : c->printable()) {
+        if (antlr4::tree::TerminalNode* s = p->STRING_LITERAL()) {
+          const std::string text = s->getText();
+          message += text.substr(1, text.size() - 2);
+        } else {
+          message += "{" + p->expression()->getText() + "}";
+          values.push_back(expression(p->expression()));
+        }
+      }
+      return std::make_unique<ast::RejectStmt>(at, c->kind->getText() == "fatal_error", message, std::move(values));
     }
     if (auto* c = dynamic_cast<VModelParser::CallStatementContext*>(ctx)) {
       auto call = std::make_unique<ast::Call>(at, c->identifier()->getText(), expression_list(c->expressionList()),

@@ -14,6 +14,7 @@
 //   block                       then its statements (an empty statement is an empty block)
 //   return                      then `value: E` when it has one
 //   call                        then `value: E` (a void function's call)
+//   reject "MESSAGE"            (or fatal_error) then `value: E` per value it prints
 // User-defined functions come first: `function NAME : TYPE` (or void), then one
 // `arg NAME : TYPE` line per argument (`arg data ...` when data-only) and the body.
 // Expressions are S-expressions ending in `: TYPE DEP` (DEP is data or param; a
@@ -131,6 +132,12 @@ class Printer {
         line(indent) << "return\n";
         if (const ast::Expr* v = s.as<ast::ReturnStmt>().value.get()) labeled(indent + 1, "value", *v);
         return;
+      case ast::StmtKind::Reject: {
+        const auto& r = s.as<ast::RejectStmt>();
+        line(indent) << (r.fatal ? "fatal_error " : "reject ") << '"' << r.message << "\"\n";
+        for (const ast::ExprPtr& v : r.values) labeled(indent + 1, "value", *v);
+        return;
+      }
       case ast::StmtKind::Call:
         line(indent) << "call\n";
         labeled(indent + 1, "value", *s.as<ast::CallStmt>().call);

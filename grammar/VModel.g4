@@ -56,11 +56,15 @@ statement
   | 'if' '(' expression ')' statement ('else' statement)?              # ifStatement
   | '{' statement* '}'                                                 # blockStatement
   | 'return' expression? ';'                                           # returnStatement
+  | kind=('reject' | 'fatal_error') '(' printable (',' printable)* ')' ';'  # rejectStatement
   | identifier '(' expressionList? ')' ';'                             # callStatement
   | ';'                                                                # emptyStatement
   ;
 
 lvalue : identifier ('[' indexList ']')* ;
+
+// What reject and fatal_error print: strings and values.
+printable : STRING_LITERAL | expression ;
 
 // `T[L, U]`, `T[L, ]`, `T[, U]` after a distribution.
 truncation : 'T' '[' lo=expression? ',' hi=expression? ']' ;
@@ -164,6 +168,8 @@ REAL_LITERAL
   ;
 
 INT_LITERAL : [0-9]+ ;
+
+STRING_LITERAL : '"' ~["\r\n]* '"' ;
 
 fragment EXPONENT : [eE] [+-]? [0-9]+ ;
 

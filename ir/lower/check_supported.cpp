@@ -61,6 +61,9 @@ class SupportChecker {
         if (const auto& v = s.as<ast::ReturnStmt>().value) expr(*v);
         break;
       case ast::StmtKind::Call: expr(*s.as<ast::CallStmt>().call); break;
+      case ast::StmtKind::Reject:
+        for (const auto& v : s.as<ast::RejectStmt>().values) expr(*v);
+        break;
     }
   }
 

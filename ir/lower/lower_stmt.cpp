@@ -53,6 +53,12 @@ void FunctionLowering::lower_stmt(const ast::Stmt& s) {
     case ast::StmtKind::Call:
       lower_expr(*s.as<ast::CallStmt>().call);
       break;
+    case ast::StmtKind::Reject: {
+      // A check that always fails, its message the statement's.
+      const auto& r = s.as<ast::RejectStmt>();
+      b_->check(b_->const_bool(false), add_check(r.message, s.loc, r.fatal));
+      break;
+    }
   }
 }
 
@@ -296,6 +302,7 @@ void FunctionLowering::collect_assigned(const ast::Stmt& s, std::vector<const as
       break;
     case ast::StmtKind::Call:
     case ast::StmtKind::Return:
+    case ast::StmtKind::Reject:
       break;
     case ast::StmtKind::For:
       collect_assigned(*s.as<ast::ForStmt>().body, out, inside);
@@ -366,6 +373,7 @@ bool FunctionLowering::calls_lp_function(const ast::Stmt& s) {
       return expr_calls_lp(s.as<ast::AssignStmt>().lhs.get()) || expr_calls_lp(s.as<ast::AssignStmt>().rhs.get());
     case ast::StmtKind::TargetPlus: return expr_calls_lp(s.as<ast::TargetPlusStmt>().value.get());
     case ast::StmtKind::Call: return expr_calls_lp(s.as<ast::CallStmt>().call.get());
+    case ast::StmtKind::Reject: return false;
     case ast::StmtKind::Return: return expr_calls_lp(s.as<ast::ReturnStmt>().value.get());
     case ast::StmtKind::For:
       return expr_calls_lp(s.as<ast::ForStmt>().lower.get()) || expr_calls_lp(s.as<ast::ForStmt>().upper.get());

@@ -123,5 +123,40 @@ model {
   EXPECT_NEAR(grad[1], 8 * (v0 + v1), 1e-12);
 }
 
+// reject ends the evaluation with its message (strings as written, values as
+// their source in braces); inside a function it rejects the points where it runs.
+TEST(UserFunctions, RejectAndFatalError) {
+  auto m = testing_util::compile_source("reject", R"(functions {
+  real checked_sqrt(real x) {
+    if (x < 0) reject("checked_sqrt: x is negative: ", x);
+    return sqrt(x);
+  }
+}
+parameters {
+  real mu;
+}
+model {
+  target += checked_sqrt(mu + 1);
+  if (mu > 5) fatal_error("mu is ", mu, ", too large");
+}
+)",
+                                        "{}");
+  ASSERT_TRUE(m);
+  double grad[1];
+  runtime::EvalError error = 0;
+  const double ok = 0.44;
+  EXPECT_NEAR(m->model().lp_grad(&ok, grad, &error), std::sqrt(1.44), 1e-15);
+  ASSERT_EQ(error, 0);
+  const double negative = -2;
+  m->model().lp_grad(&negative, grad, &error);
+  ASSERT_NE(error, 0);
+  EXPECT_EQ(m->model().describe_error(error), "reject:3:16: checked_sqrt: x is negative: {x}");
+  const double large = 6;
+  error = 0;
+  m->model().lp_grad(&large, grad, &error);
+  ASSERT_NE(error, 0);
+  EXPECT_EQ(m->model().describe_error(error), "reject:12:15: mu is {mu}, too large");
+}
+
 }  // namespace
 }  // namespace vic

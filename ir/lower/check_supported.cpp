@@ -121,13 +121,6 @@ class SupportChecker {
           // Transformed data is recomputed with the densities; a draw there
           // would change at every evaluation.
           diags_.error(DiagnosticKind::NotSupportedYet, e.loc, {"'" + c.name + "' in transformed data"});
-        } else if (suffix == "_rng" && !stdlib::is_multivariate(base)) {
-          for (const auto& a : c.args) {
-            if (is_container(*a)) {
-              diags_.error(DiagnosticKind::NotSupportedYet, e.loc, {"a vectorised '" + c.name + "' call"});
-              break;
-            }
-          }
         }
         break;
       }

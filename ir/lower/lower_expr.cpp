@@ -537,13 +537,35 @@ LExpr FunctionLowering::lower_call(const ast::Call& e) {
     return tensor_expr(stdlib::as_tensor(*b_, r.elements), r.elements.dims, false);
   }
   if (suffix == "_rng") {
-    VIC_CHECK(std::all_of(args.begin(), args.end(), [](const LExpr& a) { return a.is_scalar(); }))
-        << "vectorised _rng is not supported yet (" << e.loc.str() << ")";
-    std::vector<Value*> xs;
-    for (const LExpr& a : args) xs.push_back(a.scalar);
-    l.scalar = stdlib::build_rng(*b_, base, xs);
-    if (e.type.base == ast::BaseType::Int) l.scalar = b_->op(OpKind::FToI, {l.scalar});
-    return l;
+    const Type t = e.type.base == ast::BaseType::Int ? Type::I64 : Type::F64;
+    auto draw = [&](Builder& b, const std::vector<Value*>& xs) {
+      Value* x = stdlib::build_rng(b, base, xs);
+      return t == Type::I64 ? b.op(OpKind::FToI, {x}) : x;
+    };
+    const LExpr* container = nullptr;
+    for (const LExpr& a : args)
+      if (!a.is_scalar()) container = &a;
+    if (!container) {
+      std::vector<Value*> xs;
+      for (const LExpr& a : args) xs.push_back(a.scalar);
+      l.scalar = draw(*b_, xs);
+      return l;
+    }
+    // Vectorised: one draw per element, in order, into an array (a loop, not
+    // a generate, whose elements may be computed in any order or twice).
+    Value* n = container->size;
+    for (const LExpr& a : args) {
+      if (a.is_scalar()) continue;
+      b_->check(b_->cmp(CmpPredicate::Eq, a.size, n),
+                add_fatal_check("vectorised arguments differ in size", e.loc));
+    }
+    Value* draws = loop(b_->const_i64(0), n, {b_->splat(n, t == Type::I64 ? b_->const_i64(0) : b_->const_f64(0.0))},
+                        [&](Value* i, const std::vector<Value*>& carried) {
+                          std::vector<Value*> xs;
+                          for (const LExpr& a : args) xs.push_back(a.is_scalar() ? a.scalar : a.element(*b_, i));
+                          return std::vector<Value*>{b_->insert(carried[0], i, draw(*b_, xs))};
+                        })[0];
+    return tensor_expr(draws, {n}, false);
   }
   const std::string& name = e.name;
   // Functions of scalars alone (pow, fmin, pi(), ...): stdlib/scalar_functions.h.

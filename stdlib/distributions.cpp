@@ -381,6 +381,48 @@ Value* DensityBuilder::build() {
     t_.add({1, 2}, [&] { return o.mul(arg(1), o.log(arg(2))); });
     t_.add({0, 1}, [&] { return o.neg(o.mul(o.add(arg(1), o.c(1.0)), o.log(arg(0)))); });
     t_.add({0, 1, 2}, [&] { return o.neg(b_.op(OpKind::FPow, {o.div(arg(0), arg(2)), o.neg(arg(1))})); });
+  } else if (dist_ == "beta_binomial") {
+    require_successes();
+    require_positive_finite(2, "First prior sample size parameter");
+    require_positive_finite(3, "Second prior sample size parameter");
+    // lchoose(N, n) + lbeta(n + alpha, N - n + beta) - lbeta(alpha, beta)
+    auto lbeta = [&](Value* a, Value* c) { return o.sub(o.add(o.lgamma(a), o.lgamma(c)), o.lgamma(o.add(a, c))); };
+    t_.add({0, 1}, [&] { return lchoose(arg(1), arg(0)); });
+    t_.add({0, 1, 2, 3}, [&] { return lbeta(o.add(arg(0), arg(2)), o.add(o.sub(arg(1), arg(0)), arg(3))); });
+    t_.add({2, 3}, [&] { return o.neg(lbeta(arg(2), arg(3))); });
+  } else if (dist_ == "neg_binomial") {
+    require_nonnegative_int(0, "Failures variable");
+    require_positive_finite(1, "Shape parameter");
+    require_positive_finite(2, "Inverse scale parameter");
+    // lchoose(n + alpha - 1, n) + alpha log(beta / (1 + beta)) - n log1p(beta)
+    t_.add({0, 1}, [&] { return negative_binomial_coefficient(arg(0), arg(1)); });
+    t_.add({1, 2}, [&] { return o.mul(arg(1), o.sub(o.log(arg(2)), o.log1p(arg(2)))); });
+    t_.add({0, 2}, [&] { return o.neg(o.mul(arg(0), o.log1p(arg(2)))); });
+  } else if (dist_ == "skew_normal") {
+    require_finite(1, "Location parameter");
+    require_positive_finite(2, "Scale parameter");
+    require_finite(3, "Shape parameter");
+    // 2 / omega phi(z) Phi(alpha z): -log(sqrt(2 pi)) - log(omega) - z^2 / 2 + log(erfc(-alpha z / sqrt 2)).
+    auto z = [&] { return o.div(o.sub(arg(0), arg(1)), arg(2)); };
+    t_.add({}, [&] { return o.c(-kLogSqrtTwoPi); });
+    t_.add({2}, [&] { return o.neg(o.log(arg(2))); });
+    t_.add({0, 1, 2}, [&] { return o.mul(o.c(-0.5), o.square(z())); });
+    t_.add({0, 1, 2, 3}, [&] {
+      return o.log(b_.op(OpKind::Erfc, {o.mul(o.c(-std::numbers::sqrt2 / 2), o.mul(arg(3), z()))}));
+    });
+  } else if (dist_ == "exp_mod_normal") {
+    require_finite(1, "Location parameter");
+    require_positive_finite(2, "Scale parameter");
+    require_positive_finite(3, "Inv_scale parameter");
+    // log(lambda / 2) + lambda (mu + lambda sigma^2 / 2 - y) + log(erfc((mu + lambda sigma^2 - y) / (sqrt 2 sigma)))
+    t_.add({}, [&] { return o.c(-std::numbers::ln2); });
+    t_.add({3}, [&] { return o.log(arg(3)); });
+    t_.add({0, 1, 2, 3}, [&] {
+      Value* v = o.mul(arg(3), o.square(arg(2)));
+      Value* exponent = o.mul(arg(3), o.sub(o.add(arg(1), o.mul(o.c(0.5), v)), arg(0)));
+      Value* tail = o.div(o.sub(o.add(arg(1), v), arg(0)), o.mul(o.c(std::numbers::sqrt2), arg(2)));
+      return o.add(exponent, o.log(b_.op(OpKind::Erfc, {tail})));
+    });
   } else {
     VIC_UNREACHABLE() << "no density for distribution '" << dist_ << "'";
   }
@@ -398,6 +440,21 @@ Value* build_rng(Builder& b, std::string_view dist, const std::vector<Value*>& p
   Ops o{b};
   std::vector<Value*> reals;
   for (Value* p : params) reals.push_back(o.real(p));
+  // Draws made of others: a beta-mixed binomial, a gamma-mixed Poisson, and
+  // the skew normal and exponentially modified normal by their constructions.
+  if (dist == "beta_binomial") return b.rng_call("binomial_rng", {reals[0], b.rng_call("beta_rng", {reals[1], reals[2]})});
+  if (dist == "neg_binomial") return b.rng_call("poisson_rng", {b.rng_call("gamma_rng", {reals[0], reals[1]})});
+  if (dist == "exp_mod_normal") {
+    return o.add(b.rng_call("normal_rng", {reals[0], reals[1]}), b.rng_call("exponential_rng", {reals[2]}));
+  }
+  if (dist == "skew_normal") {
+    // x = delta |u| + sqrt(1 - delta^2) v with u, v standard normal, delta = alpha / sqrt(1 + alpha^2).
+    Value* delta = o.div(reals[2], b.op(OpKind::Sqrt, {o.add(o.c(1.0), o.square(reals[2]))}));
+    Value* u = b.op(OpKind::Fabs, {b.rng_call("normal_rng", {o.c(0.0), o.c(1.0)})});
+    Value* v = b.rng_call("normal_rng", {o.c(0.0), o.c(1.0)});
+    Value* x = o.add(o.mul(delta, u), o.mul(b.op(OpKind::Sqrt, {o.sub(o.c(1.0), o.square(delta))}), v));
+    return o.add(reals[0], o.mul(reals[1], x));
+  }
   return b.rng_call(std::string(dist) + "_rng", reals);
 }
 

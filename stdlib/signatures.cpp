@@ -37,6 +37,10 @@ std::vector<DistributionInfo> make_distributions() {
       {"rayleigh", false, A::Reals, {A::Reals}, {"sigma"}},
       {"pareto", false, A::Reals, {A::Reals, A::Reals}, {"y_min", "alpha"}},
       {"frechet", false, A::Reals, {A::Reals, A::Reals}, {"alpha", "sigma"}},
+      {"beta_binomial", true, A::Ints, {A::Ints, A::Reals, A::Reals}, {"N", "alpha", "beta"}},
+      {"neg_binomial", true, A::Ints, {A::Reals, A::Reals}, {"alpha", "beta"}},
+      {"skew_normal", false, A::Reals, {A::Reals, A::Reals, A::Reals}, {"xi", "omega", "alpha"}},
+      {"exp_mod_normal", false, A::Reals, {A::Reals, A::Reals, A::Reals}, {"mu", "sigma", "lambda"}},
       // Distributions of whole vectors (stdlib/multivariate.h).
       {"dirichlet", false, A::Vectors, {A::Vectors}, {"alpha"}},
       {"categorical", true, A::Ints, {A::Vector}, {"theta"}},

@@ -147,7 +147,11 @@ INSTANTIATE_TEST_SUITE_P(
                     DensityCase{"scaled_inv_chi_square", {D::Positive, D::Positive, D::Positive}, {}},
                     DensityCase{"rayleigh", {D::Positive, D::Positive}, {}},
                     DensityCase{"pareto", {D::GreaterThanOne, D::Unit, D::Positive}, {}},
-                    DensityCase{"frechet", {D::Positive, D::Positive, D::Positive}, {}}),
+                    DensityCase{"frechet", {D::Positive, D::Positive, D::Positive}, {}},
+                    DensityCase{"beta_binomial", {D::Positive, D::Positive}, {3, 10}},
+                    DensityCase{"neg_binomial", {D::Positive, D::Positive}, {4}},
+                    DensityCase{"skew_normal", {D::Real, D::Real, D::Positive, D::Real}, {}},
+                    DensityCase{"exp_mod_normal", {D::Real, D::Real, D::Positive, D::Positive}, {}}),
     [](const testing::TestParamInfo<DensityCase>& info) { return info.param.name; });
 
 TEST(DensityGradient, UniformInsideItsBounds) {

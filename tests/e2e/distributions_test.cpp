@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/math/distributions/binomial.hpp>
+#include <boost/math/special_functions/beta.hpp>
+#include <boost/math/special_functions/binomial.hpp>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/extreme_value.hpp>
 #include <boost/math/distributions/inverse_chi_squared.hpp>
@@ -14,6 +16,7 @@
 #include <boost/math/distributions/negative_binomial.hpp>
 #include <boost/math/distributions/pareto.hpp>
 #include <boost/math/distributions/rayleigh.hpp>
+#include <boost/math/distributions/skew_normal.hpp>
 #include <boost/math/distributions/weibull.hpp>
 #include <cmath>
 #include <string>
@@ -71,6 +74,14 @@ TEST(Distributions, ValuesMatchBoostMath) {
       {"rayleigh_lpdf(1.3 | 0.8)", std::log(pdf(rayleigh_distribution<>(0.8), 1.3))},
       {"pareto_lpdf(2.5 | 1.5, 3)", std::log(pdf(pareto_distribution<>(1.5, 3), 2.5))},
       // Frechet: alpha / sigma (y / sigma)^(-1 - alpha) exp(-(y / sigma)^-alpha)
+      {"neg_binomial_lpmf(4 | 2.5, 0.7)", std::log(pdf(negative_binomial_distribution<>(2.5, 0.7 / 1.7), 4))},
+      {"skew_normal_lpdf(0.3 | -1, 1.5, 2.5)", std::log(pdf(skew_normal_distribution<>(-1, 1.5, 2.5), 0.3))},
+      {"skew_normal_lpdf(-3 | -1, 1.5, -0.5)", std::log(pdf(skew_normal_distribution<>(-1, 1.5, -0.5), -3.0))},
+      // Beta-binomial: C(N, n) B(n + a, N - n + b) / B(a, b).
+      {"beta_binomial_lpmf(3 | 10, 2.5, 4)", std::log(binomial_coefficient<double>(10, 3) * beta(5.5, 11.0) / beta(2.5, 4.0))},
+      // Exponentially modified normal: lambda / 2 exp(lambda / 2 (2 mu + lambda sigma^2 - 2 y)) erfc((mu + lambda sigma^2 - y) / (sqrt 2 sigma)).
+      {"exp_mod_normal_lpdf(0.3 | -1, 1.5, 0.8)",
+       std::log(0.4 * std::exp(0.4 * (-2 + 0.8 * 2.25 - 0.6)) * std::erfc((-1 + 0.8 * 2.25 - 0.3) / (std::sqrt(2.0) * 1.5)))},
       {"frechet_lpdf(1.7 | 2.5, 1.2)",
        std::log(2.5 / 1.2 * std::pow(1.7 / 1.2, -3.5) * std::exp(-std::pow(1.7 / 1.2, -2.5)))},
   };
@@ -117,6 +128,10 @@ TEST(Distributions, RngDrawsHaveTheirMeans) {
       {"rayleigh_rng(0.8)", 0.8 * std::sqrt(std::acos(-1.0) / 2)},
       {"pareto_rng(1.5, 3)", 3 * 1.5 / 2},
       {"frechet_rng(4.5, 1.2)", 1.2 * std::tgamma(1 - 1 / 4.5)},
+      {"beta_binomial_rng(10, 2.5, 4)", 10 * 2.5 / 6.5},
+      {"neg_binomial_rng(2.5, 0.7)", 2.5 / 0.7},
+      {"skew_normal_rng(-1, 1.5, 2.5)", -1 + 1.5 * 2.5 / std::sqrt(1 + 6.25) * std::sqrt(2 / std::acos(-1.0))},
+      {"exp_mod_normal_rng(-1, 1.5, 0.8)", -1 + 1 / 0.8},
   };
   for (const auto& [call, mean] : cases) {
     auto m = testing_util::compile_source(

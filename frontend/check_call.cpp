@@ -191,8 +191,10 @@ void Checker::check_rng_call(ast::Call& e, std::string_view base) {
   e.type = dist->discrete ? Type::int_scalar() : Type::real_scalar();
   if (dist->variate == ArgKind::Vectors) {
     e.type = Type::vector();  // one draw of a vector (dirichlet, multi_normal)
-  } else if (vectorized && dist->params != std::vector<ArgKind>{ArgKind::Vector}) {
-    e.type.array_rank = 1;  // one draw per element; categorical's vector is one distribution
+  } else if (vectorized && std::none_of(dist->params.begin(), dist->params.end(), [](ArgKind k) {
+               return k == ArgKind::Vector || k == ArgKind::Vectors;
+             })) {
+    e.type.array_rank = 1;  // one draw per element; a vector parameter (categorical's) is one distribution
   }
   // Random draws are never differentiated.
   e.dependence = Dependence::Data;

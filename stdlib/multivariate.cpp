@@ -187,6 +187,79 @@ Value* multi_normal_cholesky(Builder& b, std::string_view dist, const ContainerA
   return total;
 }
 
+// ordered_logistic and ordered_probit: outcome y of K = size(c) + 1 ordered
+// categories, P(y = k) = F(c_k - eta) - F(c_{k-1} - eta) with c_0 = -inf,
+// c_K = +inf and F the logistic or normal CDF; each case its own branch (the
+// others would read outside c).
+Value* ordered(Builder& b, std::string_view dist, const std::vector<ContainerArg>& args, const AddCheck& add_check) {
+  const bool logistic = dist == "ordered_logistic";
+  const std::string name = std::string(dist) + "_lpmf";
+  auto [n, y] = ints(b, args[0]);
+  const ContainerArg& eta_arg = args[1];
+  Vectors c = vectors(b, args[2]);
+  Value* k = c.size;  // K - 1 cut points
+  if (eta_arg.shape != ArgShape::Scalar) {
+    b.check(b.cmp(CmpPredicate::Eq, eta_arg.elements.size, n), add_check(name + ": the sizes of y and eta differ"));
+  }
+  if (!c.single) check_counts(b, name, Vectors{n, k, false, {}}, {&c}, add_check);
+  int64_t range = add_check(name + ": the outcome is not between 1 and the number of cut points plus one");
+  int64_t not_ordered = add_check(name + ": Cut-points is not a valid ordered vector");
+  loop(b, c.count, {}, [&](Builder& in, Value* m, const auto&) {
+    Value* bad = loop(in, k, {in.const_i64(0)}, [&](Builder& w, Value* i, const auto& t) {
+      Value* prev = w.op(OpKind::Select, {w.cmp(CmpPredicate::Gt, i, w.const_i64(0)), w.op(OpKind::ISub, {i, w.const_i64(1)}), i});
+      Value* v = c.at(w, m, i);
+      Value* wrong = w.op(OpKind::Or, {w.op(OpKind::And, {w.cmp(CmpPredicate::Gt, i, w.const_i64(0)),
+                                                          w.cmp(CmpPredicate::Le, v, c.at(w, m, prev))}),
+                                       w.op(OpKind::Not, {w.cmp(CmpPredicate::Lt, w.op(OpKind::Fabs, {v}), w.const_f64(INFINITY))})});
+      return std::vector<Value*>{w.op(OpKind::IAdd, {t[0], w.op(OpKind::Select, {wrong, w.const_i64(1), w.const_i64(0)})})};
+    })[0];
+    in.check(in.cmp(CmpPredicate::Eq, bad, in.const_i64(0)), not_ordered);
+    return std::vector<Value*>{};
+  });
+  // log F(x): logistic -log1p_exp(-x); normal log(erfc(-x / sqrt 2) / 2).
+  auto log_cdf = [logistic](Builder& w, Value* x) {
+    Ops o{w};
+    if (logistic) return o.neg(w.op(OpKind::Log1pExp, {o.neg(x)}));
+    return o.add(o.log(w.op(OpKind::Erfc, {o.mul(o.c(-M_SQRT1_2), x)})), o.c(-std::log(2.0)));
+  };
+  return sum(b, n, [&](Builder& in, Value* i) {
+    Value* yi = y(in, i);
+    in.check(in.op(OpKind::And, {in.cmp(CmpPredicate::Ge, yi, in.const_i64(1)),
+                                 in.cmp(CmpPredicate::Le, yi, in.op(OpKind::IAdd, {k, in.const_i64(1)}))}),
+             range);
+    Value* eta = eta_arg.shape == ArgShape::Scalar ? real(in, eta_arg.scalar) : real(in, eta_arg.elements.element(in, i));
+    Value* m = c.single ? in.const_i64(0) : i;
+    auto branch = [&](Builder& at, Value* cond, const std::function<Value*(Builder&)>& then_value,
+                      const std::function<Value*(Builder&)>& else_value) {
+      Op* op = at.create_if(cond, {Type::F64});
+      Builder t(at.function(), op->region(0)), e(at.function(), op->region(1));
+      t.set_loc(at.loc());
+      e.set_loc(at.loc());
+      t.yield({then_value(t)});
+      e.yield({else_value(e)});
+      return op->result();
+    };
+    return branch(
+        in, in.cmp(CmpPredicate::Eq, yi, in.const_i64(1)),
+        [&](Builder& w) { return log_cdf(w, w.op(OpKind::FSub, {c.at(w, m, w.const_i64(0)), eta})); },
+        [&](Builder& w) {
+          return branch(
+              w, w.cmp(CmpPredicate::Eq, yi, w.op(OpKind::IAdd, {k, w.const_i64(1)})),
+              // log(1 - F(c_{K-1} - eta)) = log F(eta - c_{K-1}) for these symmetric F.
+              [&](Builder& v) {
+                return log_cdf(v, v.op(OpKind::FSub, {eta, c.at(v, m, v.op(OpKind::ISub, {k, v.const_i64(1)}))}));
+              },
+              [&](Builder& v) {
+                // log(F(hi) - F(lo)) = log F(hi) + log1m_exp(log F(lo) - log F(hi)).
+                Ops o{v};
+                Value* hi = log_cdf(v, o.sub(c.at(v, m, v.op(OpKind::ISub, {yi, v.const_i64(1)})), eta));
+                Value* lo = log_cdf(v, o.sub(c.at(v, m, v.op(OpKind::ISub, {yi, v.const_i64(2)})), eta));
+                return o.add(hi, o.log(o.neg(o.expm1(o.sub(lo, hi)))));
+              });
+        });
+  });
+}
+
 // Lewandowski, Kurowicka and Joe's normalising constant, as Stan computes it
 // (its own closed form when eta is 1).
 Value* lkj_constant(Builder& b, Value* eta, Value* k) {
@@ -254,13 +327,15 @@ Value* lkj_corr_cholesky(Builder& b, const std::vector<ContainerArg>& args, cons
 
 bool is_multivariate(std::string_view dist) {
   return dist == "dirichlet" || dist == "categorical" || dist == "categorical_logit" || dist == "multi_normal" ||
-         dist == "multi_normal_cholesky" || dist == "lkj_corr_cholesky";
+         dist == "multi_normal_cholesky" || dist == "lkj_corr_cholesky" || dist == "ordered_logistic" ||
+         dist == "ordered_probit";
 }
 
 Value* build_multivariate_density(Builder& b, std::string_view dist, const std::vector<ContainerArg>& args,
                                   const std::vector<bool>& parameter, bool propto, const AddCheck& add_check) {
   if (dist == "dirichlet") return dirichlet(b, args, parameter, propto, add_check);
   if (dist == "lkj_corr_cholesky") return lkj_corr_cholesky(b, args, parameter, propto, add_check);
+  if (dist == "ordered_logistic" || dist == "ordered_probit") return ordered(b, dist, args, add_check);
   if (dist == "categorical" || dist == "categorical_logit") return categorical(b, dist, args, add_check);
   if (dist == "multi_normal_cholesky") {
     return multi_normal_cholesky(b, dist, args[0], args[1], args[2], parameter, propto, add_check);
@@ -275,6 +350,23 @@ Value* build_multivariate_density(Builder& b, std::string_view dist, const std::
 ContainerResult build_multivariate_rng(Builder& b, std::string_view dist, const std::vector<ContainerArg>& params,
                                        const AddCheck& add_check) {
   ContainerResult r;
+  if (dist == "ordered_logistic" || dist == "ordered_probit") {
+    // The first category k with u < P(y <= k) = F(c_k - eta), else the last.
+    Value* eta = real(b, params[0].scalar);
+    Vectors c = vectors(b, params[1]);
+    Value* u = b.rng_call("uniform_rng", {b.const_f64(0.0), b.const_f64(1.0)});
+    Value* none = b.const_i64(0);
+    std::vector<Value*> out = loop(b, c.size, {none}, [&](Builder& in, Value* i, const auto& t) {
+      Ops o{in};
+      Value* x = o.sub(c.at(in, in.const_i64(0), i), eta);
+      Value* f = dist == "ordered_logistic" ? in.op(OpKind::InvLogit, {x})
+                                            : o.mul(o.c(0.5), in.op(OpKind::Erfc, {o.mul(o.c(-M_SQRT1_2), x)}));
+      Value* first = in.op(OpKind::And, {in.cmp(CmpPredicate::Eq, t[0], none), in.cmp(CmpPredicate::Lt, u, f)});
+      return std::vector<Value*>{in.op(OpKind::Select, {first, in.op(OpKind::IAdd, {i, in.const_i64(1)}), t[0]})};
+    });
+    r.scalar = b.op(OpKind::Select, {b.cmp(CmpPredicate::Eq, out[0], none), b.op(OpKind::IAdd, {c.size, b.const_i64(1)}), out[0]});
+    return r;
+  }
   Vectors theta = vectors(b, params[0]);
   Value* k = theta.size;
   Value* zero = b.const_i64(0);

@@ -48,6 +48,8 @@ std::vector<DistributionInfo> make_distributions() {
       {"multi_normal", false, A::Vectors, {A::Vectors, A::Matrix}, {"mu", "Sigma"}},
       {"multi_normal_cholesky", false, A::Vectors, {A::Vectors, A::Matrix}, {"mu", "L"}},
       {"lkj_corr_cholesky", false, A::Matrix, {A::Real}, {"eta"}},
+      {"ordered_logistic", true, A::Ints, {A::Reals, A::Vectors}, {"eta", "c"}},
+      {"ordered_probit", true, A::Ints, {A::Reals, A::Vectors}, {"eta", "c"}},
       // Generalised linear models: the base distribution of alpha + x * beta.
       {"bernoulli_logit_glm", true, A::Ints, {A::Matrix, A::Reals, A::Vector}, {"x", "alpha", "beta"}},
       {"poisson_log_glm", true, A::Ints, {A::Matrix, A::Reals, A::Vector}, {"x", "alpha", "beta"}},

@@ -13,7 +13,7 @@
 //   if                          then `cond: E`, `then:` STMT and maybe `else:` STMT
 //   block                       then its statements (an empty statement is an empty block)
 //   return                      then `value: E` when it has one
-//   call                        then `value: E` (a void function's call)
+//   call NAME                   then one `arg: E` per argument (a void function's call)
 //   reject "MESSAGE"            (or fatal_error) then `value: E` per value it prints
 // User-defined functions come first: `function NAME : TYPE` (or void), then one
 // `arg NAME : TYPE` line per argument (`arg data ...` when data-only) and the body.
@@ -138,10 +138,13 @@ class Printer {
         for (const ast::ExprPtr& v : r.values) labeled(indent + 1, "value", *v);
         return;
       }
-      case ast::StmtKind::Call:
-        line(indent) << "call\n";
-        labeled(indent + 1, "value", *s.as<ast::CallStmt>().call);
+      case ast::StmtKind::Call: {
+        // A void call has no value (and so no type) to print: its name and arguments.
+        const auto& c = s.as<ast::CallStmt>().call->as<ast::Call>();
+        line(indent) << "call " << c.name << "\n";
+        for (const ast::ExprPtr& arg : c.args) labeled(indent + 1, "arg", *arg);
         return;
+      }
     }
   }
 

@@ -157,5 +157,11 @@ TEST(FrontendGolden, GarchAst) {
   expect_golden_ast(dir + "/golden/garch.vmodel", dir + "/golden/garch.ast");
 }
 
+// Functions, constrained types, slices, truncation, reject and literals.
+TEST(FrontendGolden, LanguageAst) {
+  const std::string dir = VIC_FRONTEND_TEST_DIR;
+  expect_golden_ast(dir + "/golden/language.vmodel", dir + "/golden/language.ast");
+}
+
 }  // namespace
 }  // namespace vic

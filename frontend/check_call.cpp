@@ -33,6 +33,7 @@ bool matches(ArgKind kind, const Type& t) {
     case ArgKind::RowVector: return t.array_rank == 0 && t.shape == Shape::RowVector;
     case ArgKind::Vectors: return t.shape == Shape::Vector && t.array_rank <= 1;
     case ArgKind::VectorArray: return t.shape == Shape::Vector && t.array_rank == 1;
+    case ArgKind::IntArray: return t.shape == Shape::Scalar && t.base == BaseType::Int && t.array_rank == 1;
   }
   return false;
 }
@@ -168,7 +169,8 @@ void Checker::check_distribution_call(ast::Call& e, std::string_view base, std::
 void Checker::check_rng_call(ast::Call& e, std::string_view base) {
   const stdlib::DistributionInfo* dist = stdlib::find_distribution(base);
   // Stan has no _rng of a GLM; vic has none of lkj_corr_cholesky yet.
-  if (!dist || stdlib::is_glm(dist->name) || dist->variate == ArgKind::Matrix) {
+  // multinomial_rng(theta, N) takes a size its density does not: not yet either.
+  if (!dist || stdlib::is_glm(dist->name) || dist->variate == ArgKind::Matrix || dist->name == "multinomial") {
     Diagnostic& d = diags_.error(DiagnosticKind::UnknownFunction, e.loc, {e.name});
     add_did_you_mean(d, e.name, callable_names());
     return;

@@ -146,9 +146,11 @@ Value* categorical(Builder& b, std::string_view dist, const std::vector<Containe
 }
 
 // multi_normal_cholesky: -K/2 log(2 pi) - sum log L_kk - |L^-1 (y - mu)|^2 / 2 per vector.
+// With nu (multi_student_t): lgamma((nu + K) / 2) - lgamma(nu / 2) - K/2 log(nu pi)
+// - sum log L_kk - (nu + K) / 2 log1p(|L^-1 (y - mu)|^2 / nu).
 Value* multi_normal_cholesky(Builder& b, std::string_view dist, const ContainerArg& y_arg, const ContainerArg& mu_arg,
-                             const ContainerArg& l, const std::vector<bool>& parameter, bool propto,
-                             const AddCheck& add_check) {
+                             const ContainerArg& l, bool scale_parameter, bool propto, const AddCheck& add_check,
+                             Value* nu = nullptr, bool nu_parameter = false) {
   Vectors y = vectors(b, y_arg), mu = vectors(b, mu_arg);
   const std::string name = std::string(dist) + "_lpdf";
   check_sizes(b, name, y.size, mu.size, add_check);
@@ -158,7 +160,7 @@ Value* multi_normal_cholesky(Builder& b, std::string_view dist, const ContainerA
   Value* log_det = sum(b, k, [&](Builder& in, Value* i) {
     return in.op(OpKind::Log, {in.extract(l_tensor, in.op(OpKind::IAdd, {in.op(OpKind::IMul, {i, k}), i}))});
   });
-  const bool scale_term = !propto || parameter[2];
+  const bool scale_term = !propto || scale_parameter;
   Value* total = sum(b, y.count, [&](Builder& in, Value* n) {
     Value* mu_n = mu.single ? in.const_i64(0) : n;
     Op* diff = in.create_generate(k, Type::F64, "k");
@@ -178,13 +180,49 @@ Value* multi_normal_cholesky(Builder& b, std::string_view dist, const ContainerA
       Value* v = z->elements.element(w, i);
       return w.op(OpKind::FMul, {v, v});
     });
-    return in.op(OpKind::FMul, {in.const_f64(-0.5), zz});
+    if (!nu) return in.op(OpKind::FMul, {in.const_f64(-0.5), zz});
+    Ops w{in};
+    return w.mul(w.mul(w.c(-0.5), w.add(nu, w.real(k))), w.log1p(w.div(zz, nu)));
   });
   Ops o{b};
   Value* count = o.real(y.count);
   if (scale_term) total = o.sub(total, o.mul(count, log_det));
-  if (!propto) total = o.sub(total, o.mul(o.mul(count, o.real(k)), o.c(0.5 * std::log(2 * M_PI))));
+  if (!nu) {
+    if (!propto) total = o.sub(total, o.mul(o.mul(count, o.real(k)), o.c(0.5 * std::log(2 * M_PI))));
+    return total;
+  }
+  if (!propto || nu_parameter) {
+    Value* fk = o.real(k);
+    Value* c = o.sub(o.lgamma(o.mul(o.c(0.5), o.add(nu, fk))), o.lgamma(o.mul(o.c(0.5), nu)));
+    c = o.sub(c, o.mul(o.mul(o.c(0.5), fk), o.log(o.mul(nu, o.c(M_PI)))));
+    total = o.add(total, o.mul(count, c));
+  }
   return total;
+}
+
+// multinomial(y | theta): log(N! / prod y_k!) + sum y_k log theta_k, 0 log 0 = 0.
+Value* multinomial(Builder& b, const std::vector<ContainerArg>& args, bool propto, const AddCheck& add_check) {
+  const Elements& y = args[0].elements;
+  Vectors theta = vectors(b, args[1]);
+  check_sizes(b, "multinomial_lpmf", y.size, theta.size, add_check);
+  check_simplexes(b, theta, "multinomial_lpmf: probabilities is not a valid simplex", add_check);
+  int64_t negative = add_check("multinomial_lpmf: Number of trials variable must be non-negative");
+  std::vector<Value*> parts = loop(b, y.size, {b.const_f64(0.0), b.const_f64(0.0), b.const_f64(0.0)},
+                                   [&](Builder& in, Value* k, const auto& c) {
+                                     Ops o{in};
+                                     Value* yk = y.element(in, k);
+                                     in.check(in.cmp(CmpPredicate::Ge, yk, in.const_i64(0)), negative);
+                                     Value* n = o.real(yk);
+                                     Op* zero = in.create_if(in.cmp(CmpPredicate::Eq, yk, in.const_i64(0)), {Type::F64});
+                                     Builder none(in.function(), zero->region(0)), some(in.function(), zero->region(1));
+                                     none.yield({none.const_f64(0.0)});
+                                     some.yield({some.op(OpKind::FMul, {n, some.op(OpKind::Log, {theta.at(some, some.const_i64(0), k)})})});
+                                     return std::vector<Value*>{o.add(c[0], zero->result()), o.add(c[1], n),
+                                                                o.add(c[2], o.lgamma(o.add(n, o.c(1.0))))};
+                                   });
+  if (propto) return parts[0];
+  Ops o{b};
+  return o.add(parts[0], o.sub(o.lgamma(o.add(parts[1], o.c(1.0))), parts[2]));
 }
 
 // ordered_logistic and ordered_probit: outcome y of K = size(c) + 1 ordered
@@ -328,7 +366,7 @@ Value* lkj_corr_cholesky(Builder& b, const std::vector<ContainerArg>& args, cons
 bool is_multivariate(std::string_view dist) {
   return dist == "dirichlet" || dist == "categorical" || dist == "categorical_logit" || dist == "multi_normal" ||
          dist == "multi_normal_cholesky" || dist == "lkj_corr_cholesky" || dist == "ordered_logistic" ||
-         dist == "ordered_probit";
+         dist == "ordered_probit" || dist == "multinomial" || dist == "multi_student_t";
 }
 
 Value* build_multivariate_density(Builder& b, std::string_view dist, const std::vector<ContainerArg>& args,
@@ -338,13 +376,22 @@ Value* build_multivariate_density(Builder& b, std::string_view dist, const std::
   if (dist == "ordered_logistic" || dist == "ordered_probit") return ordered(b, dist, args, add_check);
   if (dist == "categorical" || dist == "categorical_logit") return categorical(b, dist, args, add_check);
   if (dist == "multi_normal_cholesky") {
-    return multi_normal_cholesky(b, dist, args[0], args[1], args[2], parameter, propto, add_check);
+    return multi_normal_cholesky(b, dist, args[0], args[1], args[2], parameter[2], propto, add_check);
+  }
+  if (dist == "multinomial") return multinomial(b, args, propto, add_check);
+  if (dist == "multi_student_t") {
+    Value* nu = real(b, args[1].scalar);
+    b.check(b.cmp(CmpPredicate::Gt, nu, b.const_f64(0.0)),
+            add_check("multi_student_t_lpdf: Degrees of freedom parameter must be positive"));
+    std::optional<ContainerResult> l = build_container_function(b, "cholesky_decompose", {args[3]}, add_check);
+    ContainerArg factor{ArgShape::Matrix, nullptr, l->elements};
+    return multi_normal_cholesky(b, dist, args[0], args[2], factor, parameter[3], propto, add_check, nu, parameter[1]);
   }
   VIC_CHECK(dist == "multi_normal") << "not a multivariate distribution: " << dist;
   // Through the Cholesky factor of Sigma, whose kernel checks it.
   std::optional<ContainerResult> l = build_container_function(b, "cholesky_decompose", {args[2]}, add_check);
   ContainerArg factor{ArgShape::Matrix, nullptr, l->elements};
-  return multi_normal_cholesky(b, dist, args[0], args[1], factor, parameter, propto, add_check);
+  return multi_normal_cholesky(b, dist, args[0], args[1], factor, parameter[2], propto, add_check);
 }
 
 ContainerResult build_multivariate_rng(Builder& b, std::string_view dist, const std::vector<ContainerArg>& params,
@@ -403,9 +450,20 @@ ContainerResult build_multivariate_rng(Builder& b, std::string_view dist, const 
     r.elements = {k, {k}, [g, s](Builder& in, Value* i) { return in.op(OpKind::FDiv, {in.extract(g, i), s}); }};
     return r;
   }
-  // multi_normal(_cholesky): mu + L z with z standard normal draws.
-  ContainerArg l = params[1];
-  if (dist == "multi_normal") l = {ArgShape::Matrix, nullptr, build_container_function(b, "cholesky_decompose", {params[1]}, add_check)->elements};
+  // multi_normal(_cholesky): mu + L z with z standard normal draws;
+  // multi_student_t: mu + sqrt(nu / chi2(nu)) L z.
+  const bool student = dist == "multi_student_t";
+  Value* scale = nullptr;
+  if (student) {
+    Value* nu = real(b, params[0].scalar);
+    scale = b.op(OpKind::Sqrt, {b.op(OpKind::FDiv, {nu, b.rng_call("chi_square_rng", {nu})})});
+    theta = vectors(b, params[1]);
+    k = theta.size;
+  }
+  ContainerArg l = params[student ? 2 : 1];
+  if (dist != "multi_normal_cholesky") {
+    l = {ArgShape::Matrix, nullptr, build_container_function(b, "cholesky_decompose", {l}, add_check)->elements};
+  }
   Value* l_tensor = as_tensor(b, l.elements);
   gen = b.create_generate(k, Type::F64, "k");
   {
@@ -414,6 +472,12 @@ ContainerResult build_multivariate_rng(Builder& b, std::string_view dist, const 
   }
   Value* z = gen->result();
   Value* lz = b.op(OpKind::MatVec, {l_tensor, z, k, k});
+  if (scale) {
+    Op* scaled = b.create_generate(k, Type::F64, "k");
+    Builder in(b.function(), scaled->region(0));
+    in.yield({in.op(OpKind::FMul, {scale, in.extract(lz, scaled->region(0).args[0])})});
+    lz = scaled->result();
+  }
   r.elements = {k, {k}, [theta, lz, zero](Builder& in, Value* i) {
                   return in.op(OpKind::FAdd, {theta.at(in, zero, i), in.extract(lz, i)});
                 }};

@@ -48,6 +48,8 @@ std::vector<DistributionInfo> make_distributions() {
       {"multi_normal", false, A::Vectors, {A::Vectors, A::Matrix}, {"mu", "Sigma"}},
       {"multi_normal_cholesky", false, A::Vectors, {A::Vectors, A::Matrix}, {"mu", "L"}},
       {"lkj_corr_cholesky", false, A::Matrix, {A::Real}, {"eta"}},
+      {"multinomial", true, A::IntArray, {A::Vector}, {"theta"}},
+      {"multi_student_t", false, A::Vectors, {A::Real, A::Vectors, A::Matrix}, {"nu", "mu", "Sigma"}},
       {"ordered_logistic", true, A::Ints, {A::Reals, A::Vectors}, {"eta", "c"}},
       {"ordered_probit", true, A::Ints, {A::Reals, A::Vectors}, {"eta", "c"}},
       // Generalised linear models: the base distribution of alpha + x * beta.
@@ -183,6 +185,7 @@ const char* arg_kind_name(ArgKind kind) {
     case A::RowVector: return "row_vector";
     case A::Vectors: return "vectors";
     case A::VectorArray: return "array[] vector";
+    case A::IntArray: return "array[] int";
   }
   return "?";
 }

@@ -24,6 +24,7 @@ enum class ArgKind {
   Container,   // anything but a scalar: vectors, matrices, arrays of any of them
   Vectors,     // a vector or an array of vectors
   VectorArray, // an array of vectors
+  IntArray,    // an array of ints
 };
 // Stan's spelling of an argument kind ("reals", "vector", ...).
 const char* arg_kind_name(ArgKind kind);

@@ -254,5 +254,54 @@ generated quantities {
   EXPECT_NEAR(double(twos) / n, logistic(0.2) - logistic(-1.3), 0.01);
 }
 
+// multinomial and multi_student_t against their formulas; gradients; the
+// Student-t draws' mean.
+TEST(Multivariate, MultinomialAndMultiStudentT) {
+  auto m = testing_util::compile_source("multinomial_student", R"(data {
+  array[3] int y;
+  array[2] vector[2] obs;
+}
+parameters {
+  simplex[3] theta;
+  vector[2] mu;
+  real<lower=1> nu;
+}
+model {
+  y ~ multinomial(theta);
+  obs ~ multi_student_t(nu, mu, [[2, 0.6], [0.6, 1]]);
+  nu ~ gamma(2, 0.1);
+}
+generated quantities {
+  real mn = multinomial_lpmf(y | [0.2, 0.5, 0.3]');
+  real mst = multi_student_t_lpdf(obs[2] | 4.5, [0.3, 0.5]', [[2, 0.6], [0.6, 1]]);
+  vector[2] draw = multi_student_t_rng(5, [1, -2]', [[2, 0.6], [0.6, 1]]);
+}
+)",
+                                        R"({"y": [2, 0, 5], "obs": [[0.5, -0.2], [1, 2]]})");
+  ASSERT_TRUE(m);
+  std::map<std::string, double> out = testing_util::constrained_outputs(m->model(), {0.1, -0.2, 0.3, 0.4, 0.5});
+  // 7! / (2! 0! 5!) 0.2^2 0.3^5
+  EXPECT_NEAR(out.at("mn"), std::log(21.0 * 0.04 * std::pow(0.3, 5)), 1e-12);
+  // Bivariate t: Gamma((nu + 2) / 2) / (Gamma(nu / 2) nu pi sqrt(det)) (1 + q / nu)^(-(nu + 2) / 2).
+  const double nu = 4.5, det = 2 - 0.36, d1 = 1 - 0.3, d2 = 2 - 0.5;
+  const double q = (1 * d1 * d1 - 2 * 0.6 * d1 * d2 + 2 * d2 * d2) / det;
+  const double expected = std::lgamma((nu + 2) / 2) - std::lgamma(nu / 2) - std::log(nu * std::acos(-1.0)) -
+                          0.5 * std::log(det) - (nu + 2) / 2 * std::log1p(q / nu);
+  EXPECT_NEAR(out.at("mst"), expected, 1e-12);
+  testing_util::expect_gradcheck_passes(m->model(), 3, "multinomial_student");
+  std::vector<double> values(m->model().output_names().size());
+  Rng rng(6);
+  const std::vector<double> theta = {0.1, -0.2, 0.3, 0.4, 0.5};
+  double first = 0;
+  const int n = 20000;
+  for (int i = 0; i < n; ++i) {
+    runtime::EvalError error = 0;
+    m->model().constrain(theta.data(), rng, values.data(), &error);
+    ASSERT_EQ(error, 0);
+    first += values[values.size() - 2] / n;
+  }
+  EXPECT_NEAR(first, 1.0, 0.05);
+}
+
 }  // namespace
 }  // namespace vic

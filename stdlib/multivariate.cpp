@@ -298,6 +298,73 @@ Value* ordered(Builder& b, std::string_view dist, const std::vector<ContainerArg
   });
 }
 
+// The Cholesky factor of a matrix argument (its kernel checks it), as a matrix argument.
+ContainerArg cholesky_factor(Builder& b, const ContainerArg& m, const AddCheck& add_check) {
+  return {ArgShape::Matrix, nullptr, build_container_function(b, "cholesky_decompose", {m}, add_check)->elements};
+}
+
+// log det of the matrix whose Cholesky factor is l (K x K): 2 sum log l_kk.
+Value* log_det_from_factor(Builder& b, const ContainerArg& l, Value* k) {
+  return b.op(OpKind::FMul, {b.const_f64(2.0), sum(b, k, [&](Builder& in, Value* i) {
+    return in.op(OpKind::Log, {real(in, l.elements.element(in, in.op(OpKind::IAdd, {in.op(OpKind::IMul, {i, k}), i})))});
+  })});
+}
+
+// |a^-1 c|_F^2 for lower-triangular a: the trace of (a a')^-1 (c c').
+Value* trace_of_solve(Builder& b, const ContainerArg& a, const ContainerArg& c, const AddCheck& add_check) {
+  std::optional<ContainerResult> x = build_container_function(b, "mdivide_left_tri_low", {a, c}, add_check);
+  return sum(b, x->elements.size, [&](Builder& in, Value* i) {
+    Value* v = x->elements.element(in, i);
+    return in.op(OpKind::FMul, {v, v});
+  });
+}
+
+// log Gamma_K(x) = K (K - 1) / 4 log(pi) + sum_{j=1..K} lgamma(x + (1 - j) / 2).
+Value* lmgamma(Builder& b, Value* k, Value* x) {
+  Ops o{b};
+  Value* fk = o.real(k);
+  Value* terms = sum(b, k, [&](Builder& in, Value* j) {
+    Ops w{in};
+    return w.lgamma(w.sub(x, w.mul(w.c(0.5), w.real(j))));
+  });
+  return o.add(o.mul(o.mul(fk, o.sub(fk, o.c(1.0))), o.c(0.25 * std::log(M_PI))), terms);
+}
+
+// wishart(W | nu, S) and inv_wishart(W | nu, S) through the Cholesky factors of W and S.
+Value* wishart(Builder& b, std::string_view dist, const std::vector<ContainerArg>& args,
+               const std::vector<bool>& parameter, bool propto, const AddCheck& add_check) {
+  const bool inverse = dist == "inv_wishart";
+  const std::string name = std::string(dist) + "_lpdf";
+  Ops o{b};
+  VIC_CHECK(args[0].elements.dims.size() >= 2) << name << " of a matrix of unknown sizes";
+  Value* k = args[0].elements.dims.back();
+  Value* nu = real(b, args[1].scalar);
+  b.check(b.cmp(CmpPredicate::Gt, nu, o.sub(o.real(k), o.c(1.0))),
+          add_check(name + ": Degrees of freedom parameter must be greater than the dimension minus 1"));
+  ContainerArg lw = cholesky_factor(b, args[0], add_check);
+  ContainerArg ls = cholesky_factor(b, args[2], add_check);
+  Value* fk = o.real(k);
+  Value* lp = o.c(0.0);
+  if (!propto || parameter[1]) {
+    lp = o.sub(lp, o.add(o.mul(o.mul(nu, fk), o.c(0.5 * std::log(2.0))), lmgamma(b, k, o.mul(o.c(0.5), nu))));
+  }
+  if (!propto || parameter[1] || parameter[2]) {
+    Value* half_nu = o.mul(o.c(0.5), nu);
+    Value* log_det_s = log_det_from_factor(b, ls, k);
+    lp = inverse ? o.add(lp, o.mul(half_nu, log_det_s)) : o.sub(lp, o.mul(half_nu, log_det_s));
+  }
+  if (!propto || parameter[0] || parameter[1]) {
+    // wishart: (nu - K - 1) / 2 log det W; inv_wishart: -(nu + K + 1) / 2 log det W.
+    Value* weight = inverse ? o.mul(o.c(-0.5), o.add(o.add(nu, fk), o.c(1.0))) : o.mul(o.c(0.5), o.sub(o.sub(nu, fk), o.c(1.0)));
+    lp = o.add(lp, o.mul(weight, log_det_from_factor(b, lw, k)));
+  }
+  if (!propto || parameter[0] || parameter[2]) {
+    // tr(S^-1 W) = |Ls^-1 Lw|^2; tr(S W^-1) = |Lw^-1 Ls|^2.
+    lp = o.sub(lp, o.mul(o.c(0.5), inverse ? trace_of_solve(b, lw, ls, add_check) : trace_of_solve(b, ls, lw, add_check)));
+  }
+  return lp;
+}
+
 // Lewandowski, Kurowicka and Joe's normalising constant, as Stan computes it
 // (its own closed form when eta is 1).
 Value* lkj_constant(Builder& b, Value* eta, Value* k) {
@@ -361,12 +428,30 @@ Value* lkj_corr_cholesky(Builder& b, const std::vector<ContainerArg>& args, cons
   return lp;
 }
 
+// lkj_corr(Sigma | eta): the constant plus (eta - 1) log det Sigma.
+Value* lkj_corr(Builder& b, const std::vector<ContainerArg>& args, const std::vector<bool>& parameter, bool propto,
+                const AddCheck& add_check) {
+  VIC_CHECK(args[0].elements.dims.size() >= 2) << "lkj_corr of a matrix of unknown sizes";
+  Value* k = args[0].elements.dims.back();
+  Value* eta = real(b, args[1].scalar);
+  b.check(b.cmp(CmpPredicate::Gt, eta, b.const_f64(0.0)), add_check("lkj_corr_lpdf: Shape parameter must be positive"));
+  Ops o{b};
+  Value* lp = o.c(0.0);
+  if (!propto || parameter[1]) lp = lkj_constant(b, eta, k);
+  if (!propto || parameter[0] || parameter[1]) {
+    ContainerArg l = cholesky_factor(b, args[0], add_check);
+    lp = o.add(lp, o.mul(o.sub(eta, o.c(1.0)), log_det_from_factor(b, l, k)));
+  }
+  return lp;
+}
+
 }  // namespace
 
 bool is_multivariate(std::string_view dist) {
   return dist == "dirichlet" || dist == "categorical" || dist == "categorical_logit" || dist == "multi_normal" ||
          dist == "multi_normal_cholesky" || dist == "lkj_corr_cholesky" || dist == "ordered_logistic" ||
-         dist == "ordered_probit" || dist == "multinomial" || dist == "multi_student_t";
+         dist == "ordered_probit" || dist == "multinomial" || dist == "multi_student_t" || dist == "wishart" ||
+         dist == "inv_wishart" || dist == "lkj_corr";
 }
 
 Value* build_multivariate_density(Builder& b, std::string_view dist, const std::vector<ContainerArg>& args,
@@ -379,6 +464,8 @@ Value* build_multivariate_density(Builder& b, std::string_view dist, const std::
     return multi_normal_cholesky(b, dist, args[0], args[1], args[2], parameter[2], propto, add_check);
   }
   if (dist == "multinomial") return multinomial(b, args, propto, add_check);
+  if (dist == "wishart" || dist == "inv_wishart") return wishart(b, dist, args, parameter, propto, add_check);
+  if (dist == "lkj_corr") return lkj_corr(b, args, parameter, propto, add_check);
   if (dist == "multi_student_t") {
     Value* nu = real(b, args[1].scalar);
     b.check(b.cmp(CmpPredicate::Gt, nu, b.const_f64(0.0)),

@@ -303,5 +303,49 @@ generated quantities {
   EXPECT_NEAR(first, 1.0, 0.05);
 }
 
+// wishart and inv_wishart against their 2 x 2 formulas, lkj_corr against its
+// K = 2 normalisation (the integral of (1 - r^2)^(eta - 1) is 2^(2 eta - 1) B(eta, eta));
+// gradients with respect to a covariance parameter.
+TEST(Multivariate, WishartInverseWishartAndLkjCorr) {
+  auto m = testing_util::compile_source("wishart", R"(parameters {
+  cov_matrix[2] W;
+  real<lower=0> eta;
+}
+model {
+  W ~ wishart(4, [[2, 0.5], [0.5, 1]]);
+  target += inv_wishart_lpdf(W | 5, [[1, 0.2], [0.2, 2]]);
+  target += lkj_corr_lpdf([[1, 0.3], [0.3, 1]] | eta);
+  eta ~ exponential(1);
+}
+generated quantities {
+  real w = wishart_lpdf([[1.5, 0.4], [0.4, 0.8]] | 4, [[2, 0.5], [0.5, 1]]);
+  real iw = inv_wishart_lpdf([[1.5, 0.4], [0.4, 0.8]] | 5, [[1, 0.2], [0.2, 2]]);
+  real lkj = lkj_corr_lpdf([[1, 0.3], [0.3, 1]] | 2.5);
+}
+)",
+                                        "{}");
+  ASSERT_TRUE(m);
+  std::map<std::string, double> out = testing_util::constrained_outputs(m->model(), {0.1, 0.2, 0.3, 0.4});
+  const double log_pi = std::log(std::acos(-1.0));
+  auto lmgamma2 = [&](double x) { return 0.5 * log_pi + std::lgamma(x) + std::lgamma(x - 0.5); };
+  auto det = [](double a, double b, double d) { return a * d - b * b; };
+  // tr(A^-1 B) for symmetric 2 x 2 A = [a b; b d], B = [p q; q r].
+  auto trace_inv = [&](double a, double b, double d, double p, double q, double r) {
+    return (d * p - 2 * b * q + a * r) / det(a, b, d);
+  };
+  const double dw = det(1.5, 0.4, 0.8);
+  const double wishart = (4 - 3) / 2.0 * std::log(dw) - 0.5 * trace_inv(2, 0.5, 1, 1.5, 0.4, 0.8) -
+                         4 * std::log(2.0) - 2 * std::log(det(2, 0.5, 1)) - lmgamma2(2);
+  EXPECT_NEAR(out.at("w"), wishart, 1e-12);
+  const double inv_wishart = -(5 + 3) / 2.0 * std::log(dw) - 0.5 * trace_inv(1.5, 0.4, 0.8, 1, 0.2, 2) -
+                             5 * std::log(2.0) + 2.5 * std::log(det(1, 0.2, 2)) - lmgamma2(2.5);
+  EXPECT_NEAR(out.at("iw"), inv_wishart, 1e-12);
+  const double eta = 2.5;
+  const double lkj = (eta - 1) * std::log(1 - 0.09) -
+                     ((2 * eta - 1) * std::log(2.0) + 2 * std::lgamma(eta) - std::lgamma(2 * eta));
+  EXPECT_NEAR(out.at("lkj"), lkj, 1e-12);
+  testing_util::expect_gradcheck_passes(m->model(), 3, "wishart");
+}
+
 }  // namespace
 }  // namespace vic

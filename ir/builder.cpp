@@ -153,6 +153,17 @@ Value* Builder::data_buf(const std::string& name, Type element) {
   return op->result();
 }
 
+std::vector<Value*> Builder::for_loop(Value* lower, Value* upper, const std::vector<Value*>& inits,
+                                     const LoopBody& body, std::string index_hint) {
+  Op* op = create_for(lower, upper, inits, std::move(index_hint));
+  Block& region = op->region(0);
+  Builder in(function_, region);
+  in.set_loc(loc());
+  std::vector<Value*> carried(region.args.begin() + 1, region.args.end());
+  in.yield(body(in, region.args[0], carried));
+  return op->results;
+}
+
 Op* Builder::create_for(Value* lower, Value* upper, const std::vector<Value*>& inits,
                         std::string index_hint) {
   VIC_CHECK(lower->type == Type::I64 && upper->type == Type::I64) << "for bounds must be i64";

@@ -1,6 +1,8 @@
 // Builder: creates operations at the end of a block, checking operand types.
 #pragma once
 
+#include <functional>
+
 #include <initializer_list>
 
 #include "ir/ir.h"
@@ -54,6 +56,12 @@ class Builder {
   // (index, carried...) exist on return. Fill the region, ending with yield().
   Op* create_for(Value* lower, Value* upper, const std::vector<Value*>& inits,
                  std::string index_hint = {});
+  // A whole for loop over [lower, upper): `body` gets a builder of the region,
+  // the index and the carried values and returns their next values; the
+  // loop's results are returned.
+  using LoopBody = std::function<std::vector<Value*>(Builder&, Value* index, const std::vector<Value*>& carried)>;
+  std::vector<Value*> for_loop(Value* lower, Value* upper, const std::vector<Value*>& inits, const LoopBody& body,
+                               std::string index_hint = "i");
   // An if with two empty regions and results of `result_types`.
   Op* create_if(Value* cond, const std::vector<Type>& result_types);
 

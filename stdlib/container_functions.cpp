@@ -26,11 +26,9 @@ Value* real(Builder& b, Value* v) {
 // A loop over the elements of `x` folding them into `init` with f.
 Value* fold(Builder& b, const Elements& x, Value* init,
             const std::function<Value*(Builder&, Value* acc, Value* element)>& f) {
-  Op* loop = b.create_for(b.const_i64(0), x.size, {init}, "i");
-  Builder in(b.function(), loop->region(0));
-  in.set_loc(b.loc());
-  in.yield({f(in, loop->region(0).args[1], x.element(in, loop->region(0).args[0]))});
-  return loop->result();
+  return b.for_loop(b.const_i64(0), x.size, {init}, [&](Builder& in, Value* i, const std::vector<Value*>& acc) {
+    return std::vector<Value*>{f(in, acc[0], x.element(in, i))};
+  })[0];
 }
 
 Value* sum(Builder& b, const Elements& x) {
@@ -149,13 +147,12 @@ Elements tri_solve(Builder& b, const Elements& l, const ContainerArg& rhs, const
 // The running sums of a sequence: a loop carrying the sum and the result.
 Elements cumulative_sum(Builder& b, const Elements& x) {
   Value* n = x.size;
-  Op* loop = b.create_for(b.const_i64(0), n, {b.const_f64(0.0), b.splat(n, b.const_f64(0.0))}, "i");
-  ir::Block& body = loop->region(0);
-  Builder in(b.function(), body);
-  in.set_loc(b.loc());
-  Value* sum = in.op(OpKind::FAdd, {body.args[1], real(in, x.element(in, body.args[0]))});
-  in.yield({sum, in.insert(body.args[2], body.args[0], sum)});
-  return of_tensor(loop->results[1], n, {n});
+  std::vector<Value*> out = b.for_loop(b.const_i64(0), n, {b.const_f64(0.0), b.splat(n, b.const_f64(0.0))},
+                                       [&](Builder& in, Value* i, const std::vector<Value*>& c) {
+                                         Value* sum = in.op(OpKind::FAdd, {c[0], real(in, x.element(in, i))});
+                                         return std::vector<Value*>{sum, in.insert(c[1], i, sum)};
+                                       });
+  return of_tensor(out[1], n, {n});
 }
 
 // The columns of a (m x ka) beside those of b (m x kb); a vector is one column.

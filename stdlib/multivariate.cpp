@@ -16,20 +16,8 @@ using ir::OpKind;
 using ir::Type;
 using ir::Value;
 
-using Body = std::function<std::vector<Value*>(Builder&, Value*, const std::vector<Value*>&)>;
-
-// A loop over [0, n) carrying values; the body gets the index and the carried values.
-std::vector<Value*> loop(Builder& b, Value* n, const std::vector<Value*>& inits, const Body& body) {
-  Op* op = b.create_for(b.const_i64(0), n, inits, "i");
-  Builder in(b.function(), op->region(0));
-  in.set_loc(b.loc());
-  std::vector<Value*> carried(op->region(0).args.begin() + 1, op->region(0).args.end());
-  in.yield(body(in, op->region(0).args[0], carried));
-  return op->results;
-}
-
 Value* sum(Builder& b, Value* n, const std::function<Value*(Builder&, Value*)>& f) {
-  return loop(b, n, {b.const_f64(0.0)}, [&](Builder& in, Value* i, const auto& c) {
+  return b.for_loop(b.const_i64(0), n, {b.const_f64(0.0)}, [&](Builder& in, Value* i, const auto& c) {
     return std::vector<Value*>{in.op(OpKind::FAdd, {c[0], f(in, i)})};
   })[0];
 }
@@ -57,9 +45,9 @@ Vectors vectors(Builder& b, const ContainerArg& a) {
 // Checks that x's vectors are simplexes: nonnegative, summing to 1 within 1e-8 (Stan's tolerance).
 void check_simplexes(Builder& b, const Vectors& x, const std::string& message, const AddCheck& add_check) {
   int64_t id = add_check(message);
-  loop(b, x.count, {}, [&](Builder& in, Value* n, const auto&) {
+  b.for_loop(b.const_i64(0), x.count, {}, [&](Builder& in, Value* n, const auto&) {
     Value* s = sum(in, x.size, [&](Builder& w, Value* k) { return x.at(w, n, k); });
-    Value* negative = loop(in, x.size, {in.const_i64(0)}, [&](Builder& w, Value* k, const auto& c) {
+    Value* negative = in.for_loop(in.const_i64(0), x.size, {in.const_i64(0)}, [&](Builder& w, Value* k, const auto& c) {
       Value* bad = w.cmp(CmpPredicate::Lt, x.at(w, n, k), w.const_f64(0.0));
       return std::vector<Value*>{w.op(OpKind::IAdd, {c[0], w.op(OpKind::Select, {bad, w.const_i64(1), w.const_i64(0)})})};
     })[0];
@@ -94,7 +82,7 @@ Value* dirichlet(Builder& b, const std::vector<ContainerArg>& args, const std::v
   return sum(b, theta.count, [&](Builder& in, Value* n) {
     // sum (alpha_k - 1) log theta_k + lgamma(sum alpha) - sum lgamma(alpha_k)
     Value* a_n = alpha.single ? in.const_i64(0) : n;
-    std::vector<Value*> terms = loop(in, theta.size, {in.const_f64(0.0), in.const_f64(0.0), in.const_f64(0.0)},
+    std::vector<Value*> terms = in.for_loop(in.const_i64(0), theta.size, {in.const_f64(0.0), in.const_f64(0.0), in.const_f64(0.0)},
                                      [&](Builder& w, Value* k, const auto& c) {
                                        Ops o{w};
                                        Value* a = alpha.at(w, a_n, k);
@@ -126,7 +114,7 @@ Value* categorical(Builder& b, std::string_view dist, const std::vector<Containe
   if (logit) {
     // log softmax(beta)[y] = beta[y] - log_sum_exp(beta).
     Elements beta = theta.elements;
-    Value* m = loop(b, theta.size, {b.const_f64(-INFINITY)}, [&](Builder& in, Value* k, const auto& c) {
+    Value* m = b.for_loop(b.const_i64(0), theta.size, {b.const_f64(-INFINITY)}, [&](Builder& in, Value* k, const auto& c) {
       Value* v = real(in, beta.element(in, k));
       return std::vector<Value*>{in.op(OpKind::Select, {in.cmp(CmpPredicate::Gt, v, c[0]), v, c[0]})};
     })[0];
@@ -207,7 +195,7 @@ Value* multinomial(Builder& b, const std::vector<ContainerArg>& args, bool propt
   check_sizes(b, "multinomial_lpmf", y.size, theta.size, add_check);
   check_simplexes(b, theta, "multinomial_lpmf: probabilities is not a valid simplex", add_check);
   int64_t negative = add_check("multinomial_lpmf: Number of trials variable must be non-negative");
-  std::vector<Value*> parts = loop(b, y.size, {b.const_f64(0.0), b.const_f64(0.0), b.const_f64(0.0)},
+  std::vector<Value*> parts = b.for_loop(b.const_i64(0), y.size, {b.const_f64(0.0), b.const_f64(0.0), b.const_f64(0.0)},
                                    [&](Builder& in, Value* k, const auto& c) {
                                      Ops o{in};
                                      Value* yk = y.element(in, k);
@@ -242,8 +230,8 @@ Value* ordered(Builder& b, std::string_view dist, const std::vector<ContainerArg
   if (!c.single) check_counts(b, name, Vectors{n, k, false, {}}, {&c}, add_check);
   int64_t range = add_check(name + ": the outcome is not between 1 and the number of cut points plus one");
   int64_t not_ordered = add_check(name + ": Cut-points is not a valid ordered vector");
-  loop(b, c.count, {}, [&](Builder& in, Value* m, const auto&) {
-    Value* bad = loop(in, k, {in.const_i64(0)}, [&](Builder& w, Value* i, const auto& t) {
+  b.for_loop(b.const_i64(0), c.count, {}, [&](Builder& in, Value* m, const auto&) {
+    Value* bad = in.for_loop(in.const_i64(0), k, {in.const_i64(0)}, [&](Builder& w, Value* i, const auto& t) {
       Value* prev = w.op(OpKind::Select, {w.cmp(CmpPredicate::Gt, i, w.const_i64(0)), w.op(OpKind::ISub, {i, w.const_i64(1)}), i});
       Value* v = c.at(w, m, i);
       Value* wrong = w.op(OpKind::Or, {w.op(OpKind::And, {w.cmp(CmpPredicate::Gt, i, w.const_i64(0)),
@@ -490,7 +478,7 @@ ContainerResult build_multivariate_rng(Builder& b, std::string_view dist, const 
     Vectors c = vectors(b, params[1]);
     Value* u = b.rng_call("uniform_rng", {b.const_f64(0.0), b.const_f64(1.0)});
     Value* none = b.const_i64(0);
-    std::vector<Value*> out = loop(b, c.size, {none}, [&](Builder& in, Value* i, const auto& t) {
+    std::vector<Value*> out = b.for_loop(b.const_i64(0), c.size, {none}, [&](Builder& in, Value* i, const auto& t) {
       Ops o{in};
       Value* x = o.sub(c.at(in, in.const_i64(0), i), eta);
       Value* f = dist == "ordered_logistic" ? in.op(OpKind::InvLogit, {x})
@@ -515,7 +503,7 @@ ContainerResult build_multivariate_rng(Builder& b, std::string_view dist, const 
       check_simplexes(b, theta, "categorical_rng: probabilities is not a valid simplex", add_check);
     }
     Value* u = b.op(OpKind::FMul, {b.rng_call("uniform_rng", {b.const_f64(0.0), b.const_f64(1.0)}), norm});
-    std::vector<Value*> out = loop(b, k, {b.const_f64(0.0), zero}, [&](Builder& in, Value* i, const auto& c) {
+    std::vector<Value*> out = b.for_loop(b.const_i64(0), k, {b.const_f64(0.0), zero}, [&](Builder& in, Value* i, const auto& c) {
       Value* cum = in.op(OpKind::FAdd, {c[0], weight(in, i)});
       Value* first = in.op(OpKind::And, {in.cmp(CmpPredicate::Eq, c[1], in.const_i64(0)), in.cmp(CmpPredicate::Lt, u, cum)});
       return std::vector<Value*>{cum, in.op(OpKind::Select, {first, in.op(OpKind::IAdd, {i, in.const_i64(1)}), c[1]})};

@@ -351,12 +351,16 @@ LExpr FunctionLowering::inline_call(const ast::FunctionDef& f, const std::vector
     }
     env_[&name] = binding;
   }
-  const std::vector<ast::StmtPtr>* stmts = nullptr;
-  std::vector<ast::StmtPtr> single;
-  if (f.body->kind == ast::StmtKind::Block) stmts = &f.body->as<ast::BlockStmt>().stmts;
+  // The body's statements: a block's, or the one statement it is.
+  std::vector<const ast::Stmt*> stmts;
+  if (f.body->kind == ast::StmtKind::Block) {
+    for (const ast::StmtPtr& s : f.body->as<ast::BlockStmt>().stmts) stmts.push_back(s.get());
+  } else {
+    stmts.push_back(f.body.get());
+  }
   LExpr result;
   result.parameter = parameter;
-  for (const ast::StmtPtr& s : stmts ? *stmts : single) {
+  for (const ast::Stmt* s : stmts) {
     if (s->kind != ast::StmtKind::Return) {
       lower_stmt(*s);
       continue;
@@ -373,7 +377,6 @@ LExpr FunctionLowering::inline_call(const ast::FunctionDef& f, const std::vector
       result = tensor_expr(materialize_as(r, t), dims, parameter);
     }
   }
-  if (!stmts) lower_stmt(*f.body);  // a body that is a single statement (a void function's)
   return result;
 }
 

@@ -158,5 +158,28 @@ model {
   EXPECT_EQ(m->model().describe_error(error), "reject:12:15: mu is {mu}, too large");
 }
 
+// A body that is one statement, not a block.
+TEST(UserFunctions, BodiesOfOneStatement) {
+  auto m = testing_util::compile_source("single", R"(functions {
+  real twice(real x) return 2 * x;
+  void guard(real x) if (x > 100) reject("big");
+}
+parameters {
+  real mu;
+}
+model {
+  target += twice(mu);
+  guard(mu);
+}
+)",
+                                        "{}");
+  ASSERT_TRUE(m);
+  const double mu = 0.7;
+  double grad[1];
+  runtime::EvalError error = 0;
+  EXPECT_NEAR(m->model().lp_grad(&mu, grad, &error), 1.4, 1e-15);
+  EXPECT_NEAR(grad[0], 2.0, 1e-15);
+}
+
 }  // namespace
 }  // namespace vic

@@ -158,7 +158,9 @@ void FunctionLowering::lower_assign(const ast::AssignStmt& s) {
       RegionScope scope(b_, loop->region(0));
       Value* where = plan.offset(*b_, i);
       Value* x = value.is_scalar() ? value.scalar : value.element(*b_, i);
-      if (combine) x = combine(to_type(b_->extract(t, where), view.element), x);
+      // `x[idx] += v` is `x[idx] = x[idx] + v` with the right side read before any
+      // write, as in Stan: a repeated index is updated once, from the old value.
+      if (combine) x = combine(to_type(b_->extract(view.tensor, where), view.element), x);
       b_->yield({b_->insert(t, where, to_type(x, view.element))});
     }
     set_tensor(view.root, loop->result());

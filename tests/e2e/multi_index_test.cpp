@@ -176,5 +176,26 @@ model {
   testing_util::expect_gradcheck_passes(m->model(), 3, "matrix_slices");
 }
 
+// `x[idx] += v` with a repeated index updates it once, from the old value, as
+// Stan's `x[idx] = x[idx] + v` does.
+TEST(Slicing, CompoundAssignmentWithARepeatedIndex) {
+  auto m = compile_source("repeated", R"(parameters {
+  real a;
+}
+model {
+  vector[3] v = [1, 2, 3]';
+  v[{2, 2, 3}] += a;
+  target += v[1] + 10 * v[2] + 100 * v[3];
+}
+)",
+                          "{}");
+  ASSERT_TRUE(m);
+  const double a = 0.5;
+  double grad[1];
+  runtime::EvalError error = 0;
+  EXPECT_NEAR(m->model().lp_grad(&a, grad, &error), 1 + 10 * 2.5 + 100 * 3.5, 1e-12);
+  EXPECT_NEAR(grad[0], 110, 1e-12);
+}
+
 }  // namespace
 }  // namespace vic

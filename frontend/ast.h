@@ -226,6 +226,8 @@ struct SizedType {
   std::vector<ExprPtr> shape_dims;  // vector/row_vector: [N]; matrix: [M, N]
   ExprPtr lower;                    // null when absent
   ExprPtr upper;
+  ExprPtr offset;                   // <offset=, multiplier=>: x = offset + multiplier * u
+  ExprPtr multiplier;
   Constraint constraint = Constraint::None;  // a matrix one has both shape_dims (a square one twice)
   Type type() const {
     return {base, shape, static_cast<int>(array_dims.size()), false};

@@ -246,7 +246,8 @@ void Checker::check_decl(ast::VarDecl& d) {
   };
   for (ast::ExprPtr& size : d.type.array_dims) check_size(*size);
   for (ast::ExprPtr& size : d.type.shape_dims) check_size(*size);
-  for (auto [bound, name] : {std::pair{d.type.lower.get(), "lower"}, std::pair{d.type.upper.get(), "upper"}}) {
+  for (auto [bound, name] : {std::pair{d.type.lower.get(), "lower"}, std::pair{d.type.upper.get(), "upper"},
+                             std::pair{d.type.offset.get(), "offset"}, std::pair{d.type.multiplier.get(), "multiplier"}}) {
     if (!bound) continue;
     check_expr(*bound);
     if (!bound->type.error && !bound->type.is_scalar()) {

@@ -413,7 +413,7 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
       if (name == op) return true;
     // Keywords that may also be names are covered by "a name".
     if (!wants_name) return false;
-    for (const char* word : {"'lower'", "'upper'", "'in'", "'data'", "'transformed'", "'parameters'", "'model'",
+    for (const char* word : {"'lower'", "'upper'", "'offset'", "'multiplier'", "'in'", "'data'", "'transformed'", "'parameters'", "'model'",
                              "'generated'", "'quantities'"})
       if (name == word) return true;
     return false;
@@ -689,12 +689,20 @@ class AstBuilder {
     if (VModelParser::RangeContext* range = element->range()) {
       for (VModelParser::RangeBoundContext* bound : range->rangeBound()) {
         const std::string kind = bound->kind->getText();
-        ast::ExprPtr& slot = kind == "lower" ? decl->type.lower : decl->type.upper;
+        ast::ExprPtr& slot = kind == "lower"    ? decl->type.lower
+                             : kind == "upper"  ? decl->type.upper
+                             : kind == "offset" ? decl->type.offset
+                                                : decl->type.multiplier;
         if (slot) {
           diags_.error(DiagnosticKind::SyntaxError, loc(bound->kind), {"the '" + kind + "' bound is given twice"});
           failed_ = true;
         }
         slot = additive(bound->additiveExpr());
+      }
+      if ((decl->type.lower || decl->type.upper) && (decl->type.offset || decl->type.multiplier)) {
+        diags_.error(DiagnosticKind::SyntaxError, loc(range->getStart()),
+                     {"a declaration takes bounds ('lower', 'upper') or 'offset' and 'multiplier', not both"});
+        failed_ = true;
       }
     }
     if (ctx->expression()) decl->init = expression(ctx->expression());

@@ -90,7 +90,7 @@ elementType
 
 range : '<' rangeBound (',' rangeBound)* '>' ;
 
-rangeBound : kind=('lower' | 'upper') '=' additiveExpr ;
+rangeBound : kind=('lower' | 'upper' | 'offset' | 'multiplier') '=' additiveExpr ;
 
 // ---------------------------------------------------------------------------
 // Expressions, lowest precedence first.
@@ -152,7 +152,7 @@ primary
 // Words that are keywords somewhere in the grammar but may still name variables.
 identifier
   : ID
-  | 'lower' | 'upper' | 'in' | 'T'
+  | 'lower' | 'upper' | 'offset' | 'multiplier' | 'in' | 'T'
   | 'data' | 'transformed' | 'parameters' | 'model' | 'generated' | 'quantities'
   ;
 

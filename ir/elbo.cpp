@@ -321,7 +321,7 @@ class ElboBuilder {
     for (const LayoutVariable& v : layout.variables) {
       if (v.block != OutputBlock::Parameters) continue;
       // A constrained type's free values are fewer: the draws' own dimension is used.
-      if (v.transform > Transform::LowerUpper) return nullptr;
+      if (v.transform > Transform::OffsetMultiplier) return nullptr;
       Value* n = b_.const_i64(1);
       for (const SizeExpr& d : v.dims) {
         Value* x = size(d);

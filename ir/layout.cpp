@@ -130,6 +130,7 @@ const char* transform_name(Transform t) {
     case Transform::Lower: return "lower";
     case Transform::Upper: return "upper";
     case Transform::LowerUpper: return "lower-upper";
+    case Transform::OffsetMultiplier: return "offset-multiplier";
     case Transform::Simplex: return "simplex";
     case Transform::Ordered: return "ordered";
     case Transform::PositiveOrdered: return "positive_ordered";
@@ -150,7 +151,8 @@ size_t shape_rank(Transform t) {
     case Transform::Identity:
     case Transform::Lower:
     case Transform::Upper:
-    case Transform::LowerUpper: return 0;
+    case Transform::LowerUpper:
+    case Transform::OffsetMultiplier: return 0;
     case Transform::Simplex:
     case Transform::Ordered:
     case Transform::PositiveOrdered:

@@ -61,6 +61,7 @@ enum class Transform : uint8_t {
   Lower,
   Upper,
   LowerUpper,
+  OffsetMultiplier,
   Simplex,
   Ordered,
   PositiveOrdered,

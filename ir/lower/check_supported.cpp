@@ -73,6 +73,11 @@ class SupportChecker {
     for (const auto& e : d.type.shape_dims) expr(*e);
     if (d.type.lower) expr(*d.type.lower);
     if (d.type.upper) expr(*d.type.upper);
+    if (d.type.offset) expr(*d.type.offset);
+    if (d.type.multiplier) expr(*d.type.multiplier);
+    if ((d.type.offset || d.type.multiplier) && d.block != ast::BlockKind::Parameters) {
+      diags_.error(DiagnosticKind::NotSupportedYet, d.loc, {"'offset' and 'multiplier' outside the parameters block"});
+    }
     if (d.type.constraint == ast::Constraint::CorrMatrix && d.block == ast::BlockKind::Parameters) {
       diags_.error(DiagnosticKind::NotSupportedYet, d.loc, {"a 'corr_matrix' parameter"});
     } else if (d.type.constraint != ast::Constraint::None && d.is_local) {

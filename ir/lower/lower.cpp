@@ -228,6 +228,12 @@ void FunctionLowering::declare_local(const ast::VarDecl& d) {
 // The constrained value of an unconstrained u under the declaration's bounds;
 // adds the transform's log-Jacobian to the target when asked.
 Value* FunctionLowering::bounded(Value* u, const ast::VarDecl& d, Value* lower, Value* upper, bool add_jacobian) {
+  if (auto it = affine_.find(&d); it != affine_.end()) {
+    // x = offset + multiplier u; log|dx/du| = log(multiplier)
+    auto [offset, multiplier] = it->second;
+    if (add_jacobian) add_to_target(b_->op(OpKind::Log, {multiplier}));
+    return b_->op(OpKind::FAdd, {offset, b_->op(OpKind::FMul, {multiplier, u})});
+  }
   if (lower && upper) {
     // x = lb + (ub - lb) inv_logit(u); log|dx/du| = log(ub - lb) - log1p_exp(-u) - log1p_exp(u)
     Value* width = b_->op(OpKind::FSub, {upper, lower});
@@ -258,6 +264,14 @@ std::pair<Value*, Value*> FunctionLowering::parameter_bounds(const ast::VarDecl&
     b_->check(b_->cmp(CmpPredicate::Lt, lower, upper),
               add_check("parameter '" + d.name + "': lower bound must be less than the upper bound", d.loc));
   }
+  if (d.type.offset || d.type.multiplier) {
+    Value* offset = d.type.offset ? to_real(lower_scalar(*d.type.offset)) : b_->const_f64(0.0);
+    Value* multiplier = d.type.multiplier ? to_real(lower_scalar(*d.type.multiplier)) : b_->const_f64(1.0);
+    b_->check(b_->op(OpKind::And, {b_->cmp(CmpPredicate::Gt, multiplier, b_->const_f64(0.0)),
+                                   b_->cmp(CmpPredicate::Lt, multiplier, b_->const_f64(HUGE_VAL))}),
+              add_check("parameter '" + d.name + "': the multiplier must be positive finite", d.loc));
+    affine_[&d] = {offset, multiplier};
+  }
   return {lower, upper};
 }
 
@@ -280,7 +294,7 @@ void FunctionLowering::declare_parameter(const ast::VarDecl& d, Value*& offset) 
   View view;
   view.dims = lower_dims(d.type);
   Value* size = product(view.dims);
-  if (!lower && !upper) {
+  if (!lower && !upper && !affine_.count(&d)) {
     // An unconstrained container is read in place.
     view.buffer = theta_;
     view.offset = offset;
@@ -320,7 +334,10 @@ void FunctionLowering::declare_parameter(const ast::VarDecl& d, Value*& offset) 
 // The inverse transforms: x = lb + exp(u) gives u = log(x - lb); x = ub - exp(u)
 // gives u = log(ub - x); x = lb + (ub - lb) inv_logit(u) gives
 // u = logit((x - lb) / (ub - lb)) = log(x - lb) - log(ub - x).
-Value* FunctionLowering::unbounded(Builder& b, Value* x, Value* lower, Value* upper) {
+Value* FunctionLowering::unbounded(Builder& b, Value* x, Value* lower, Value* upper, const ast::VarDecl& d) {
+  if (auto it = affine_.find(&d); it != affine_.end()) {
+    return b.op(OpKind::FDiv, {b.op(OpKind::FSub, {x, it->second.first}), it->second.second});
+  }
   if (lower && upper) {
     return b.op(OpKind::FSub, {b.op(OpKind::Log, {b.op(OpKind::FSub, {x, lower})}),
                                b.op(OpKind::Log, {b.op(OpKind::FSub, {upper, x})})});
@@ -341,7 +358,7 @@ void FunctionLowering::unconstrain_parameter(const ast::VarDecl& d, Value*& in_o
       lower || upper ? add_check("parameter '" + d.name + "' is outside its declared bounds", d.loc) : -1;
   auto store_unconstrained = [&](Builder& b, Value* x, Value* at) {
     if (outside >= 0) b.check(within_bounds(b, x, lower, upper), outside);
-    b.store(theta_, at, unbounded(b, x, lower, upper));
+    b.store(theta_, at, unbounded(b, x, lower, upper, d));
   };
   if (d.type.type().is_scalar()) {
     Value* x = b_->load(values_, in_offset);

@@ -180,7 +180,10 @@ class FunctionLowering {
   void check_bounds(const ast::VarDecl& d, const char* what);
   Value* bounded(Value* u, const ast::VarDecl& d, Value* lower, Value* upper, bool add_jacobian);
   // The inverse of `bounded`: the unconstrained value of x.
-  Value* unbounded(Builder& b, Value* x, Value* lower, Value* upper);
+  Value* unbounded(Builder& b, Value* x, Value* lower, Value* upper, const ast::VarDecl& d);
+  // A parameter's offset and multiplier (1 and 0 when absent), computed where
+  // parameter_bounds computes its bounds: x = offset + multiplier * u.
+  std::unordered_map<const ast::VarDecl*, std::pair<Value*, Value*>> affine_;
   void write_output(const ast::VarDecl& d, Value*& out_offset);
 
   // Statements.

@@ -142,6 +142,7 @@ ir::Transform parameter_transform(const ast::SizedType& t) {
     case ast::Constraint::CovMatrix: return ir::Transform::CovMatrix;
     case ast::Constraint::CorrMatrix: VIC_UNREACHABLE() << "corr_matrix is rejected by check_supported";
   }
+  if (t.offset || t.multiplier) return ir::Transform::OffsetMultiplier;
   if (t.lower && t.upper) return ir::Transform::LowerUpper;
   if (t.lower) return ir::Transform::Lower;
   if (t.upper) return ir::Transform::Upper;

@@ -264,5 +264,48 @@ model {
             "constrained_data:4:27: data 'L' is not a valid cholesky_factor_corr" + suffix);
 }
 
+// <offset=, multiplier=>: x = offset + multiplier u with log-Jacobian
+// log(multiplier) per element, the offset and multiplier parameters
+// themselves (the non-centred eight schools); unconstrain inverts it.
+TEST(ConstrainedTypes, OffsetAndMultiplier) {
+  auto m = testing_util::compile_source("affine", R"(parameters {
+  real mu;
+  real<lower=0> tau;
+  vector<offset=mu, multiplier=tau>[2] theta;
+  real<multiplier=5> s;
+}
+model {
+  theta ~ normal(mu, tau);
+}
+)",
+                                        "{}");
+  ASSERT_TRUE(m);
+  const runtime::Model& model = m->model();
+  ASSERT_EQ(model.dim(), 5u);
+  auto closed_form = [](const std::vector<double>& u) {
+    const double mu = u[0], tau = std::exp(u[1]);
+    double lp = u[1] + 2 * std::log(tau) + std::log(5.0);  // Jacobians: tau's, theta's two, s's
+    for (int i = 0; i < 2; ++i) {
+      const double theta = mu + tau * u[2 + static_cast<size_t>(i)];
+      lp += -0.5 * std::pow((theta - mu) / tau, 2) - std::log(tau);
+    }
+    return lp;
+  };
+  const std::vector<double> a = {0.3, -0.4, 1.2, -0.7, 0.2}, b = {-1.1, 0.6, 0.1, 0.9, -1.5};
+  double grad[5];
+  runtime::EvalError error = 0;
+  const double difference = model.lp_grad(a.data(), grad, &error) - model.lp_grad(b.data(), grad, &error);
+  ASSERT_EQ(error, 0);
+  EXPECT_NEAR(difference, closed_form(a) - closed_form(b), 1e-12);
+  testing_util::expect_gradcheck_passes(model, 3, "affine");
+  std::vector<double> x = constrained(model, a);
+  EXPECT_NEAR(x[2], 0.3 + std::exp(-0.4) * 1.2, 1e-15);
+  EXPECT_NEAR(x[4], 1.0, 1e-15);
+  std::vector<double> back(5);
+  model.unconstrain(x.data(), back.data(), &error);
+  ASSERT_EQ(error, 0);
+  for (size_t i = 0; i < 5; ++i) EXPECT_NEAR(back[i], a[i], 1e-12);
+}
+
 }  // namespace
 }  // namespace vic

@@ -307,11 +307,11 @@ TEST(FrontendDiagnostics, BadDeclarationMissingSize) {
 }
 
 TEST(FrontendDiagnostics, BadBoundKeyword) {
-  Result r = diagnose("data { real<offset=0> x; }\n");
+  Result r = diagnose("data { real<scale=0> x; }\n");
   EXPECT_EQ(r.first_kind, "SyntaxError");
   EXPECT_EQ(r.text,
-            "m.vmodel:1:13: error: expected 'lower' or 'upper', found 'offset'\n"
-            "    data { real<offset=0> x; }\n"
+            "m.vmodel:1:13: error: expected 'lower', 'upper', 'offset' or 'multiplier', found 'scale'\n"
+            "    data { real<scale=0> x; }\n"
             "                ^\n");
 }
 
@@ -1062,6 +1062,8 @@ namespace {
 // not reported as the token the grammar did not expect.
 TEST(FrontendDiagnostics, UnparsedStanConstructsAreNamed) {
   const std::pair<const char*, const char*> cases[] = {
+      {"parameters { real<lower=0, offset=1> x; }",
+       "m.vmodel:1:18: error: a declaration takes bounds ('lower', 'upper') or 'offset' and 'multiplier', not both"},
       {"parameters { sum_to_zero_matrix[3, 3] theta; }",
        "m.vmodel:1:14: error: the constrained type 'sum_to_zero_matrix' is not supported yet"},
       {"parameters { real y; } model { while (1) { } }",

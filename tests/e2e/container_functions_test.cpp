@@ -336,5 +336,53 @@ model {
   testing_util::expect_gradcheck_passes(g->model(), 3, "products_gradients");
 }
 
+// Each function's domain errors: arguments of data alone that break them fail
+// at compile time with the call's place and Stan's kind of message.
+TEST(ContainerFunctions, DomainErrors) {
+  auto message = [](const std::string& call) -> std::string {
+    tools::CheckedModel m = tools::check_model_source(
+        "domain", "data {\n  matrix[2, 3] A;\n}\nparameters {\n  real a;\n}\nmodel {\n  target += a * " + call + ";\n}\n");
+    EXPECT_TRUE(m.ast) << m.diagnostics.str();
+    if (!m.ast) return "";
+    Expected<runtime::DataSet> data =
+        runtime::read_stan_json(R"({"A": [[1, 2, 3], [4, 5, 6]]})", "d.json", tools::data_declarations(*m.ast));
+    EXPECT_TRUE(data);
+    Expected<tools::CompiledModel> compiled = tools::compile_model(*m.ast, *data, ir::PipelineSettings{});
+    if (compiled) return "compiled";
+    const std::string e = compiled.error();
+    return e.substr(0, e.find(';'));
+  };
+  EXPECT_EQ(message("sum(sub_col(A, 2, 1, 2))"), "domain:8:21: sub_col: the elements asked for are outside the matrix");
+  EXPECT_EQ(message("sum(sub_row(A, 1, 3, 2))"), "domain:8:21: sub_row: the elements asked for are outside the matrix");
+  EXPECT_EQ(message("sum(append_row(A, [1, 2]))"), "domain:8:21: append_row: the numbers of columns differ");
+  EXPECT_EQ(message("sum(append_col(A, [1, 2, 3]'))"), "domain:8:21: append_col: the numbers of rows differ");
+  EXPECT_EQ(message("sum(to_matrix([1, 2, 3]', 2, 2))"),
+            "domain:8:21: to_matrix: the sizes do not match the number of elements");
+  EXPECT_EQ(message("quad_form(A, [1, 2]')"), "domain:8:17: quad_form: the matrix is not square");
+  EXPECT_EQ(message("sum(diag_pre_multiply([1, 2, 3]', A))"),
+            "domain:8:21: diag_pre_multiply: the sizes of the vector and the matrix do not match");
+  EXPECT_EQ(message("sum(quad_form_diag(A, [1, 2]'))"), "domain:8:21: quad_form_diag: the matrix is not square");
+  EXPECT_EQ(message("sum(columns_dot_product(A, A'))"), "domain:8:21: columns_dot_product: the sizes of the arguments differ");
+  EXPECT_EQ(message("sum(gp_exp_quad_cov({1.0, 2.0}, -1, 1))"), "domain:8:21: gp_exp_quad_cov: magnitude is not positive");
+  EXPECT_EQ(message("sum(gp_matern32_cov({1.0, 2.0}, 1, 0))"),
+            "domain:8:21: gp_matern32_cov: length scale is not positive");
+  EXPECT_EQ(message("choose(3, 4)"), "domain:8:17: choose: the arguments must satisfy 0 <= k <= n");
+  EXPECT_EQ(message("sum(rep_matrix(1, -1, 2))"), "domain:8:21: rep_matrix: a size is negative");
+  EXPECT_EQ(message("normal_lcdf(1 | 0, -1)"), "domain:8:17: normal_lcdf: Scale parameter must be positive");
+  EXPECT_EQ(message("exponential_lccdf(1 | 0)"), "domain:8:17: exponential_lccdf: Inverse scale parameter must be positive");
+  EXPECT_EQ(message("student_t_lcdf(1 | -3, 0, 1)"),
+            "domain:8:17: student_t_lcdf: Degrees of freedom parameter must be positive");
+  EXPECT_EQ(message("wishart_lpdf([[1, 0], [0, 1]] | 0.5, [[1, 0], [0, 1]])"),
+            "domain:8:17: wishart_lpdf: Degrees of freedom parameter must be greater than the dimension minus 1");
+  EXPECT_EQ(message("lkj_corr_lpdf([[1, 0], [0, 1]] | -1)"), "domain:8:17: lkj_corr_lpdf: Shape parameter must be positive");
+  EXPECT_EQ(message("ordered_logistic_lpmf(2 | 0, [1, 0]')"),
+            "domain:8:17: ordered_logistic_lpmf: Cut-points is not a valid ordered vector");
+  EXPECT_EQ(message("multinomial_lpmf({1, -1} | [0.5, 0.5]')"),
+            "domain:8:17: multinomial_lpmf: Number of trials variable must be non-negative");
+  EXPECT_EQ(message("beta_binomial_lpmf(4 | 3, 1, 1)"),
+            "domain:8:17: beta_binomial_lpmf: Successes variable must be at most the population size");
+  EXPECT_EQ(message("skew_normal_lpdf(1 | 0, -1, 1)"), "domain:8:17: skew_normal_lpdf: Scale parameter must be positive finite");
+}
+
 }  // namespace
 }  // namespace vic

@@ -331,6 +331,13 @@ class FunctionEmitter {
       case OpKind::Erf: set(b_.CreateCall(kernel("vic_erf", 1), {x(0)})); break;
       case OpKind::Erfc: set(b_.CreateCall(kernel("vic_erfc", 1), {x(0)})); break;
       case OpKind::Tanh: set(b_.CreateCall(kernel("vic_tanh", 1), {x(0)})); break;
+      case OpKind::Sin: set(intrinsic(llvm::Intrinsic::sin, {x(0)})); break;
+      case OpKind::Cos: set(intrinsic(llvm::Intrinsic::cos, {x(0)})); break;
+      case OpKind::Atan: set(b_.CreateCall(kernel("vic_atan", 1), {x(0)})); break;
+      case OpKind::Floor: set(intrinsic(llvm::Intrinsic::floor, {x(0)})); break;
+      case OpKind::Ceil: set(intrinsic(llvm::Intrinsic::ceil, {x(0)})); break;
+      case OpKind::Round: set(intrinsic(llvm::Intrinsic::round, {x(0)})); break;
+      case OpKind::Trunc: set(intrinsic(llvm::Intrinsic::trunc, {x(0)})); break;
       case OpKind::StudentTCdf: set(b_.CreateCall(kernel("vic_student_t_cdf", 2), {x(0), x(1)})); break;
       case OpKind::Log1pExp: set(b_.CreateCall(kernel("vic_log1p_exp", 1), {x(0)})); break;
       case OpKind::InvLogit: {

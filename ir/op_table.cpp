@@ -267,6 +267,21 @@ const OpInfo kTable[] = {
        return mul(d.b, a, d.b.op(OpKind::FSub, {d.b.const_f64(1.0), mul(d.b, d.r, d.r)}));
      },
      jvp_from_vjp},
+    // d sin(x) = cos(x) dx; d cos(x) = -sin(x) dx; d atan(x) = dx / (1 + x^2)
+    {OpKind::Sin, "sin", S::F_F, E::Pure,
+     [](const D& d, size_t, Value* a) { return mul(d.b, a, d.b.op(OpKind::Cos, {d.x[0]})); }, jvp_from_vjp},
+    {OpKind::Cos, "cos", S::F_F, E::Pure,
+     [](const D& d, size_t, Value* a) { return neg(d.b, mul(d.b, a, d.b.op(OpKind::Sin, {d.x[0]}))); }, jvp_from_vjp},
+    {OpKind::Atan, "atan", S::F_F, E::Pure,
+     [](const D& d, size_t, Value* a) {
+       return d.b.op(OpKind::FDiv, {a, d.b.op(OpKind::FAdd, {one(d.b), mul(d.b, d.x[0], d.x[0])})});
+     },
+     jvp_from_vjp},
+    // Steps: their derivative is zero wherever it exists.
+    {OpKind::Floor, "floor", S::F_F, E::Pure, [](const D& d, size_t, Value*) { return d.b.const_f64(0.0); }, jvp_from_vjp},
+    {OpKind::Ceil, "ceil", S::F_F, E::Pure, [](const D& d, size_t, Value*) { return d.b.const_f64(0.0); }, jvp_from_vjp},
+    {OpKind::Round, "round", S::F_F, E::Pure, [](const D& d, size_t, Value*) { return d.b.const_f64(0.0); }, jvp_from_vjp},
+    {OpKind::Trunc, "trunc", S::F_F, E::Pure, [](const D& d, size_t, Value*) { return d.b.const_f64(0.0); }, jvp_from_vjp},
     // Student-t CDFs of parameters are rejected before lowering (check_supported).
     {OpKind::StudentTCdf, "student_t_cdf", S::FF_F, E::Pure, NO_RULES},
     // d |x| = sign(x) dx

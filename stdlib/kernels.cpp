@@ -55,6 +55,7 @@ double vic_tgamma(double x) { return boost::math::tgamma(x, vic::stdlib::NoThrow
 double vic_erf(double x) { return boost::math::erf(x, vic::stdlib::NoThrow()); }
 double vic_erfc(double x) { return boost::math::erfc(x, vic::stdlib::NoThrow()); }
 double vic_tanh(double x) { return std::tanh(x); }
+double vic_atan(double x) { return std::atan(x); }
 double vic_student_t_cdf(double t, double nu) {
   if (!(nu > 0) || std::isnan(t)) return NAN;
   if (std::isinf(t)) return t > 0 ? 1.0 : 0.0;
@@ -211,6 +212,7 @@ const std::vector<KernelSymbol>& runtime_kernels() {
       {"vic_erf", reinterpret_cast<void*>(&vic_erf)},
       {"vic_erfc", reinterpret_cast<void*>(&vic_erfc)},
       {"vic_tanh", reinterpret_cast<void*>(&vic_tanh)},
+      {"vic_atan", reinterpret_cast<void*>(&vic_atan)},
       {"vic_student_t_cdf", reinterpret_cast<void*>(&vic_student_t_cdf)},
       {"vic_log1p", reinterpret_cast<void*>(&vic_log1p)},
       {"vic_expm1", reinterpret_cast<void*>(&vic_expm1)},

@@ -63,6 +63,36 @@ Value* build_function(Builder& b, std::string_view name, Value* x) {
   if (name == "erf") return b.op(OpKind::Erf, {x});
   if (name == "erfc") return b.op(OpKind::Erfc, {x});
   if (name == "tanh") return b.op(OpKind::Tanh, {x});
+  if (name == "sin") return b.op(OpKind::Sin, {x});
+  if (name == "cos") return b.op(OpKind::Cos, {x});
+  if (name == "tan") return o.div(b.op(OpKind::Sin, {x}), b.op(OpKind::Cos, {x}));
+  if (name == "atan") return b.op(OpKind::Atan, {x});
+  // asin(x) = atan(x / sqrt(1 - x^2)); acos(x) = pi / 2 - asin(x)
+  if (name == "asin" || name == "acos") {
+    Value* s = b.op(OpKind::Atan, {o.div(x, b.op(OpKind::Sqrt, {o.sub(o.c(1.0), o.square(x))}))});
+    return name == "asin" ? s : o.sub(o.c(std::numbers::pi / 2), s);
+  }
+  // sinh and cosh through expm1 and exp: (e^x - e^-x) / 2 without cancellation near 0.
+  if (name == "sinh") return o.mul(o.c(0.5), o.sub(o.expm1(x), o.expm1(o.neg(x))));
+  if (name == "cosh") return o.mul(o.c(0.5), o.add(o.exp(x), o.exp(o.neg(x))));
+  // asinh(x) = sign(x) log1p(|x| + x^2 / (1 + sqrt(1 + x^2)))
+  if (name == "asinh") {
+    Value* a = b.op(OpKind::Fabs, {x});
+    Value* r = o.log1p(o.add(a, o.div(o.square(a), o.add(o.c(1.0), b.op(OpKind::Sqrt, {o.add(o.c(1.0), o.square(a))})))));
+    return o.select(b.cmp(CmpPredicate::Lt, x, o.c(0.0)), o.neg(r), r);
+  }
+  // acosh(x) = log(x + sqrt(x^2 - 1)); atanh(x) = (log1p(x) - log1p(-x)) / 2
+  if (name == "acosh") return o.log(o.add(x, b.op(OpKind::Sqrt, {o.sub(o.square(x), o.c(1.0))})));
+  if (name == "atanh") return o.mul(o.c(0.5), o.sub(o.log1p(x), o.log1m(x)));
+  // cbrt(x) = sign(x) |x|^(1/3)
+  if (name == "cbrt") {
+    Value* r = b.op(OpKind::FPow, {b.op(OpKind::Fabs, {x}), o.c(1.0 / 3.0)});
+    return o.select(b.cmp(CmpPredicate::Lt, x, o.c(0.0)), o.neg(r), r);
+  }
+  if (name == "floor") return b.op(OpKind::Floor, {x});
+  if (name == "ceil") return b.op(OpKind::Ceil, {x});
+  if (name == "round") return b.op(OpKind::Round, {x});
+  if (name == "trunc") return b.op(OpKind::Trunc, {x});
   if (name == "log1m") return o.log1m(x);
   if (name == "log1p_exp") return b.op(OpKind::Log1pExp, {x});
   // log(inv_logit(x)) = -log1p_exp(-x); log(1 - inv_logit(x)) = -log1p_exp(x)
@@ -110,7 +140,10 @@ bool is_scalar_function(std::string_view name) {
                              "not_a_number",
                              "positive_infinity",
                              "negative_infinity",
-                             "machine_precision"}) {
+                             "machine_precision",
+                             "atan2",
+                             "hypot",
+                             "fmod"}) {
     if (name == f) return true;
   }
   return false;
@@ -152,6 +185,18 @@ Value* build_scalar_function(Builder& b, std::string_view name, const std::vecto
   // fdim(x, y) = max(x - y, 0)
   if (name == "fdim") return larger(b, o.sub(x(0), x(1)), o.c(0.0));
   if (name == "fma") return o.add(o.mul(x(0), x(1)), x(2));
+  // atan2(y, x): atan(y / x) moved to the quadrant of (x, y); +-pi/2 on the y axis.
+  if (name == "atan2") {
+    Value* t = b.op(OpKind::Atan, {o.div(x(0), x(1))});
+    Value* up = b.cmp(CmpPredicate::Ge, x(0), o.c(0.0));
+    Value* left = o.select(up, o.add(t, o.c(std::numbers::pi)), o.sub(t, o.c(std::numbers::pi)));
+    Value* axis = o.select(up, o.c(std::numbers::pi / 2), o.c(-std::numbers::pi / 2));
+    Value* off_axis = o.select(b.cmp(CmpPredicate::Gt, x(1), o.c(0.0)), t, left);
+    return o.select(b.cmp(CmpPredicate::Eq, x(1), o.c(0.0)), axis, off_axis);
+  }
+  if (name == "hypot") return b.op(OpKind::Sqrt, {o.add(o.square(x(0)), o.square(x(1)))});
+  // fmod(x, y) = x - trunc(x / y) y
+  if (name == "fmod") return o.sub(x(0), o.mul(b.op(OpKind::Trunc, {o.div(x(0), x(1))}), x(1)));
   // log_diff_exp(a, b) = log(exp(a) - exp(b)) = a + log1m_exp(b - a)
   if (name == "log_diff_exp") return o.add(x(0), log1m_exp(o, o.sub(x(1), x(0))));
   // log_mix(theta, a, b) = log(theta exp(a) + (1 - theta) exp(b))

@@ -69,7 +69,9 @@ std::vector<FunctionInfo> make_functions() {
   for (const char* name : {"exp", "log", "sqrt", "square", "fabs", "inv_logit", "logit", "log1p", "expm1", "lgamma",
                            "digamma", "tgamma", "erf", "erfc", "log1m", "log1p_exp", "log1m_exp",
                            "Phi", "Phi_approx", "inv_cloglog", "inv", "inv_sqrt", "inv_square", "step",
-                           "log_inv_logit", "log1m_inv_logit", "tanh"}) {
+                           "log_inv_logit", "log1m_inv_logit", "tanh", "sin", "cos", "tan", "asin", "acos",
+                           "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "cbrt", "floor", "ceil",
+                           "round", "trunc"}) {
     // Elementwise: of a scalar, or of every element of any container.
     fs.push_back({name, {{{A::Reals}, R::LikeArg}, {{A::Container}, R::LikeArg}}});
   }
@@ -83,7 +85,7 @@ std::vector<FunctionInfo> make_functions() {
     fs.push_back({name, {{{}, R::Real}}});
   }
   // Functions of scalars (stdlib/scalar_functions.h).
-  for (const char* name : {"pow", "fmin", "fmax", "fdim", "log_diff_exp", "lbeta", "lchoose"}) {
+  for (const char* name : {"pow", "fmin", "fmax", "fdim", "log_diff_exp", "lbeta", "lchoose", "atan2", "hypot", "fmod"}) {
     fs.push_back({name, {{{A::Real, A::Real}, R::Real}}});
   }
   fs.push_back({"fma", {{{A::Real, A::Real, A::Real}, R::Real}}});

@@ -98,6 +98,13 @@ class FoldConstants : public Rewriter {
       case OpKind::Erf: return b.const_f64(std::erf(f(0)));
       case OpKind::Erfc: return b.const_f64(std::erfc(f(0)));
       case OpKind::Tanh: return b.const_f64(std::tanh(f(0)));
+      case OpKind::Sin: return b.const_f64(std::sin(f(0)));
+      case OpKind::Cos: return b.const_f64(std::cos(f(0)));
+      case OpKind::Atan: return b.const_f64(std::atan(f(0)));
+      case OpKind::Floor: return b.const_f64(std::floor(f(0)));
+      case OpKind::Ceil: return b.const_f64(std::ceil(f(0)));
+      case OpKind::Round: return b.const_f64(std::round(f(0)));
+      case OpKind::Trunc: return b.const_f64(std::trunc(f(0)));
       case OpKind::Fabs: return b.const_f64(std::fabs(f(0)));
       // Integer ops fold only where the result is defined; a division by zero
       // or an overflow is left for the check that guards it to report.

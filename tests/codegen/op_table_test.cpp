@@ -77,6 +77,9 @@ const Case kCases[] = {
     {OpKind::Fabs, 1, 0.1, 3},      {OpKind::InvLogit, 1, -4, 4},    {OpKind::Log1pExp, 1, -4, 4},
     {OpKind::Select, 3, -2, 2},     {OpKind::Digamma, 1, 0.2, 6},    {OpKind::Tgamma, 1, 0.3, 4},
     {OpKind::Erf, 1, -2, 2},        {OpKind::Erfc, 1, -2, 2},      {OpKind::Tanh, 1, -3, 3},
+    {OpKind::Sin, 1, -3, 3},        {OpKind::Cos, 1, -3, 3},       {OpKind::Atan, 1, -3, 3},
+    {OpKind::Floor, 1, -3, 3},      {OpKind::Ceil, 1, -3, 3},      {OpKind::Round, 1, -3, 3},
+    {OpKind::Trunc, 1, -3, 3},
 };
 
 class OpRules : public testing::TestWithParam<Case> {};

@@ -531,7 +531,10 @@ class AstBuilder {
       def->data_only.push_back(child_tokens(p, "data").size() == 1);
       def->arguments.push_back(std::move(arg));
     }
-    if (ctx->statement()) def->body = statement(ctx->statement(), /*top_level=*/false);
+    // `real f(real x);` is a forward declaration (the grammar reads its ';' as an empty statement).
+    if (ctx->statement() && !dynamic_cast<VModelParser::EmptyStatementContext*>(ctx->statement())) {
+      def->body = statement(ctx->statement(), /*top_level=*/false);
+    }
     return def;
   }
 

@@ -243,6 +243,12 @@ Expected<ResolvedLayout> resolve_layout(const ProgramLayout& layout, const SizeL
     out.num_outputs += r.size;  // at most (variables) x 2^31: no overflow
     if (v.block == OutputBlock::Parameters) {
       r.unconstrained_offset = out.unconstrained_size;
+      if (v.transform == Transform::CholeskyFactorCov && r.dims.size() >= 2 &&
+          r.dims[r.dims.size() - 2] < r.dims.back()) {
+        return Error{at() + "cholesky_factor_cov[M, N] needs at least as many rows as columns; '" + v.name +
+                     "' has " + std::to_string(r.dims[r.dims.size() - 2]) + " rows and " +
+                     std::to_string(r.dims.back()) + " columns"};
+      }
       r.unconstrained_size = unconstrained_size(v.transform, r.dims);
       out.unconstrained_size += r.unconstrained_size;
       out.num_parameter_outputs += r.size;

@@ -706,11 +706,23 @@ LExpr FunctionLowering::lower_expr(const ast::Expr& e) {
       for (const auto& element : c.elements) parts.push_back(lower_value(*element));
       Value* size = parts[0].size;
       Value* tensor = materialize_as(parts[0], t);
-      for (size_t k = 1; k < parts.size(); ++k) {
+      if (t == Type::I64) {
+        // Ints (tensor.concat takes reals): each part copied into place.
+        tensor = b_->splat(b_->op(OpKind::IMul, {size, count}), b_->const_i64(0));
+      }
+      for (size_t k = t == Type::I64 ? 0 : 1; k < parts.size(); ++k) {
         b_->check(b_->cmp(CmpPredicate::Eq, parts[k].size, size),
                   add_fatal_check("the elements of a literal differ in size", c.elements[k]->loc));
+        Value* part = materialize_as(parts[k], t);
+        if (t == Type::I64) {
+          Value* at = b_->op(OpKind::IMul, {size, b_->const_i64(static_cast<int64_t>(k))});
+          tensor = loop(b_->const_i64(0), size, {tensor}, [&](Value* i, const std::vector<Value*>& c) {
+            return std::vector<Value*>{b_->insert(c[0], b_->op(OpKind::IAdd, {at, i}), b_->extract(part, i))};
+          })[0];
+          continue;
+        }
         Value* total = b_->op(OpKind::IMul, {size, b_->const_i64(static_cast<int64_t>(k + 1))});
-        tensor = b_->op(OpKind::TensorConcat, {tensor, materialize_as(parts[k], t), total});
+        tensor = b_->op(OpKind::TensorConcat, {tensor, part, total});
       }
       std::vector<Value*> dims = {count};
       if (parts[0].dims.empty()) {

@@ -208,6 +208,8 @@ void FunctionLowering::lower_tilde(const ast::TildeStmt& s) {
   if (upper) inside = b_->op(OpKind::And, {inside, b_->cmp(CmpPredicate::Le, y, upper)});
   Value* mass;
   if (lower && upper) {
+    b_->check(b_->cmp(CmpPredicate::Lt, lower, upper),
+              add_check("truncation: the lower bound is not below the upper bound", s.loc));
     mass = stdlib::build_scalar_function(*b_, "log_diff_exp", {log_cdf(*s.truncate_upper, false), log_cdf(*s.truncate_lower, false)});
   } else if (lower) {
     mass = log_cdf(*s.truncate_lower, true);

@@ -157,6 +157,16 @@ model {
   const double mu = 0.2;
   EXPECT_EQ(outside->model().lp(&mu, &error), -HUGE_VAL);
 
+  tools::CheckedModel reversed = tools::check_model_source(
+      "reversed", "parameters {\n  real mu;\n}\nmodel {\n  mu ~ normal(0, 1) T[1, 0];\n}\n");
+  ASSERT_TRUE(reversed.ast);
+  Expected<runtime::DataSet> none = runtime::read_stan_json("{}", "d.json", tools::data_declarations(*reversed.ast));
+  ASSERT_TRUE(none);
+  Expected<tools::CompiledModel> compiled = tools::compile_model(*reversed.ast, *none, ir::PipelineSettings{});
+  ASSERT_FALSE(compiled);
+  EXPECT_EQ(compiled.error(), "reversed:5:3: truncation: the lower bound is not below the upper bound; it depends on "
+                              "the data alone, so it fails at every value of the parameters");
+
   SourceFile file("m.vmodel", "data { int k; } parameters { real<lower=0> l; }\nmodel { k ~ poisson(l) T[0, 10]; }\n");
   Diagnostics diags;
   std::unique_ptr<ast::Program> program = frontend::parse_and_check(file, diags);

@@ -307,5 +307,16 @@ model {
   for (size_t i = 0; i < 5; ++i) EXPECT_NEAR(back[i], a[i], 1e-12);
 }
 
+TEST(ConstrainedTypes, CholeskyFactorCovNeedsRowsAtLeastColumns) {
+  tools::CheckedModel m = tools::check_model_source("wide", "parameters {\n  cholesky_factor_cov[2, 3] L;\n}\n");
+  ASSERT_TRUE(m.ast);
+  Expected<runtime::DataSet> data = runtime::read_stan_json("{}", "d.json", tools::data_declarations(*m.ast));
+  ASSERT_TRUE(data);
+  Expected<tools::CompiledModel> compiled = tools::compile_model(*m.ast, *data, ir::PipelineSettings{});
+  ASSERT_FALSE(compiled);
+  EXPECT_EQ(compiled.error(),
+            "wide:2:29: cholesky_factor_cov[M, N] needs at least as many rows as columns; 'L' has 2 rows and 3 columns");
+}
+
 }  // namespace
 }  // namespace vic

@@ -126,5 +126,22 @@ parameters {
   EXPECT_EQ(compiled.error(), "td_unknown:5:11: cannot evaluate this expression before the model runs");
 }
 
+// An array literal of int arrays is a 2-D int array (ints copied into place).
+TEST(Literals, NestedIntArrays) {
+  auto m = testing_util::compile_source("nested", R"(parameters {
+  real x;
+}
+model {
+  array[2, 3] int a = {{1, 2, 3}, {4, 5, 6}};
+  target += (a[2, 1] + 10 * a[1, 3]) * x;
+}
+)",
+                                        "{}");
+  ASSERT_TRUE(m);
+  const double x = 0.5;
+  runtime::EvalError error = 0;
+  EXPECT_NEAR(m->model().lp(&x, &error), 34 * 0.5, 1e-15);
+}
+
 }  // namespace
 }  // namespace vic

@@ -181,5 +181,26 @@ model {
   EXPECT_NEAR(grad[0], 2.0, 1e-15);
 }
 
+// A forward declaration (`real f(real x);`) before the definition.
+TEST(UserFunctions, ForwardDeclarations) {
+  auto m = testing_util::compile_source("forward", R"(functions {
+  real f(real x);
+  real g(real x) { return f(x) + 1; }
+  real f(real x) { return 2 * x; }
+}
+parameters {
+  real mu;
+}
+model {
+  target += g(mu);
+}
+)",
+                                        "{}");
+  ASSERT_TRUE(m);
+  const double mu = 0.25;
+  runtime::EvalError error = 0;
+  EXPECT_NEAR(m->model().lp(&mu, &error), 1.5, 1e-15);
+}
+
 }  // namespace
 }  // namespace vic

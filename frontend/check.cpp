@@ -386,6 +386,12 @@ void Checker::check_expr(ast::Expr& e) {
 
 void Checker::check_variable(ast::Variable& e) {
   e.decl = lookup(e.name);
+  if (!e.decl && find_user_function(e.name)) {
+    // As the ODE solvers take their right-hand side.
+    diags_.error(DiagnosticKind::NotSupportedYet, e.loc, {"a function passed as an argument ('" + e.name + "')"});
+    e.type = Type::poisoned();
+    return;
+  }
   if (!e.decl) {
     diags_.error(DiagnosticKind::UndeclaredName, e.loc, {e.name});
     e.type = Type::poisoned();

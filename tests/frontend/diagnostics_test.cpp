@@ -1064,6 +1064,9 @@ TEST(FrontendDiagnostics, UnparsedStanConstructsAreNamed) {
   const std::pair<const char*, const char*> cases[] = {
       {"parameters { real<lower=0, offset=1> x; }",
        "m.vmodel:1:18: error: a declaration takes bounds ('lower', 'upper') or 'offset' and 'multiplier', not both"},
+      {"functions { vector f(real t, vector y) { return y; } }\n"
+       "transformed data { array[1] vector[1] z = ode_rk45(f, [1]', 0, {1.0}); }",
+       "m.vmodel:2:52: error: a function passed as an argument ('f') is not supported yet"},
       {"parameters { sum_to_zero_matrix[3, 3] theta; }",
        "m.vmodel:1:14: error: the constrained type 'sum_to_zero_matrix' is not supported yet"},
       {"parameters { real y; } model { while (1) { } }",

@@ -114,6 +114,12 @@ Value* build_log_cdf(Builder& b, std::string_view dist, const std::vector<Value*
     Value* tail = o.add(o.neg(o.b.op(OpKind::Fabs, {z})), o.c(-std::log(2.0)));  // log of the smaller tail
     return o.select(below, complement ? log1m_exp(o, tail) : tail, complement ? tail : log1m_exp(o, tail));
   }
+  if (dist == "cauchy") {
+    // F = 1/2 + atan(z) / pi; 1 - F = 1/2 - atan(z) / pi.
+    require_positive(x[2], "Scale parameter");
+    Value* a = o.div(b.op(OpKind::Atan, {o.div(o.sub(x[0], x[1]), x[2])}), o.c(M_PI));
+    return o.log(complement ? o.sub(o.c(0.5), a) : o.add(o.c(0.5), a));
+  }
   if (dist == "uniform") {
     // F = (y - alpha) / (beta - alpha) within the bounds.
     Value* width = o.sub(x[2], x[1]);

@@ -160,7 +160,7 @@ std::vector<FunctionInfo> make_functions() {
 
 bool has_cdf(std::string_view dist) {
   for (std::string_view d : {"normal", "std_normal", "lognormal", "exponential", "logistic", "gumbel", "weibull",
-                             "rayleigh", "pareto", "double_exponential", "student_t", "uniform", "frechet"})
+                             "rayleigh", "pareto", "double_exponential", "student_t", "uniform", "frechet", "cauchy"})
     if (dist == d) return true;
   return false;
 }

@@ -2,6 +2,7 @@
 // gradients against finite differences, and Student-t's CDF of data alone.
 #include <gtest/gtest.h>
 
+#include <boost/math/distributions/cauchy.hpp>
 #include <boost/math/distributions/exponential.hpp>
 #include <boost/math/distributions/extreme_value.hpp>
 #include <boost/math/distributions/laplace.hpp>
@@ -47,6 +48,7 @@ TEST(Cdfs, ValuesAgainstBoost) {
       {"double_exponential(0.5, 2)", -1.0, bm::cdf(bm::laplace(0.5, 2), -1.0)},
       {"student_t(3, 0.5, 2)", y, bm::cdf(bm::students_t(3), (y - 0.5) / 2)},
       {"uniform(-1, 2)", y, bm::cdf(bm::uniform(-1, 2), y)},
+      {"cauchy(0.5, 2)", y, bm::cdf(bm::cauchy(0.5, 2), y)},
       // Frechet: F = exp(-(y / sigma)^-alpha).
       {"frechet(1.5, 2)", y, std::exp(-std::pow(y / 2, -1.5))},
   };
@@ -87,7 +89,7 @@ model {
   target += weibull_lcdf(y[2] | alpha, sigma) + weibull_lccdf(y[2] | alpha, sigma) + rayleigh_lcdf(y[2] | sigma);
   target += pareto_lccdf(3 | sigma, alpha) + double_exponential_lcdf(y | mu, sigma);
   target += double_exponential_lccdf(y | mu, sigma) + frechet_lcdf(y[2] | alpha, sigma);
-  target += student_t_lccdf(0 | 3, 0, 2.5);
+  target += student_t_lccdf(0 | 3, 0, 2.5) + cauchy_lcdf(y[2] | mu, sigma) + cauchy_lccdf(y[2] | mu, sigma);
   mu ~ normal(0, 1);
   sigma ~ lognormal(0, 0.5);
   alpha ~ lognormal(0, 0.5);

@@ -390,6 +390,18 @@ Value* DensityBuilder::build() {
     t_.add({0, 1}, [&] { return lchoose(arg(1), arg(0)); });
     t_.add({0, 1, 2, 3}, [&] { return lbeta(o.add(arg(0), arg(2)), o.add(o.sub(arg(1), arg(0)), arg(3))); });
     t_.add({2, 3}, [&] { return o.neg(lbeta(arg(2), arg(3))); });
+  } else if (dist_ == "hypergeometric") {
+    // n of N draws are successes, from a successes and b failures:
+    // lchoose(a, n) + lchoose(b, N - n) - lchoose(a + b, N)
+    require_nonnegative_int(0, "Successes variable");
+    require(b_.cmp(CmpPredicate::Le, int_arg(0), int_arg(1)), "Successes variable must be at most the draws");
+    require(b_.cmp(CmpPredicate::Le, int_arg(0), int_arg(2)), "Successes variable must be at most the successes in the population");
+    require(b_.cmp(CmpPredicate::Le, b_.op(OpKind::ISub, {int_arg(1), int_arg(0)}), int_arg(3)),
+            "Draws less successes must be at most the failures in the population");
+    t_.add({}, [&] {
+      return o.sub(o.add(lchoose(arg(2), arg(0)), lchoose(arg(3), o.sub(arg(1), arg(0)))),
+                   lchoose(o.add(arg(2), arg(3)), arg(1)));
+    });
   } else if (dist_ == "neg_binomial") {
     require_nonnegative_int(0, "Failures variable");
     require_positive_finite(1, "Shape parameter");

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include <boost/math/distributions/hypergeometric.hpp>
 #include <boost/math/distributions/students_t.hpp>
 #include <boost/math/policies/policy.hpp>
 #include <boost/math/special_functions/digamma.hpp>
@@ -121,6 +122,21 @@ VIC_RNG(binomial)(void* rng, double n, double theta) {
   if (!(n >= 0) || !(theta >= 0 && theta <= 1)) return NAN;
   return boost::random::binomial_distribution<long long, double>(static_cast<long long>(n), theta)(*static_cast<Rng*>(rng));
 }
+// Successes in n draws without replacement from a successes and b failures:
+// the first k whose CDF (Boost.Math's masses, summed) reaches a uniform draw.
+VIC_RNG(hypergeometric)(void* rng, double n, double a, double b) {
+  if (!(n >= 0 && a >= 0 && b >= 0 && n <= a + b)) return NAN;
+  const double u = boost::random::uniform_01<double>()(*static_cast<Rng*>(rng));
+  boost::math::hypergeometric_distribution<double, vic::stdlib::NoThrow> d(
+      static_cast<unsigned>(a), static_cast<unsigned>(n), static_cast<unsigned>(a + b));
+  const double lo = std::max(0.0, n - b), hi = std::min(n, a);
+  double cumulative = 0;
+  for (double k = lo; k < hi; ++k) {
+    cumulative += boost::math::pdf(d, static_cast<unsigned>(k));
+    if (u <= cumulative) return k;
+  }
+  return hi;
+}
 VIC_RNG(poisson)(void* rng, double lambda) {
   if (!(lambda >= 0) || !std::isfinite(lambda) || lambda > 1e9) return NAN;
   if (lambda == 0) return 0;
@@ -230,6 +246,7 @@ const std::vector<KernelSymbol>& runtime_kernels() {
       {"vic_bernoulli_rng", reinterpret_cast<void*>(&vic_bernoulli_rng)},
       {"vic_bernoulli_logit_rng", reinterpret_cast<void*>(&vic_bernoulli_logit_rng)},
       {"vic_binomial_rng", reinterpret_cast<void*>(&vic_binomial_rng)},
+      {"vic_hypergeometric_rng", reinterpret_cast<void*>(&vic_hypergeometric_rng)},
       {"vic_poisson_rng", reinterpret_cast<void*>(&vic_poisson_rng)},
       {"vic_poisson_log_rng", reinterpret_cast<void*>(&vic_poisson_log_rng)},
       {"vic_binomial_logit_rng", reinterpret_cast<void*>(&vic_binomial_logit_rng)},

@@ -38,6 +38,7 @@ std::vector<DistributionInfo> make_distributions() {
       {"pareto", false, A::Reals, {A::Reals, A::Reals}, {"y_min", "alpha"}},
       {"frechet", false, A::Reals, {A::Reals, A::Reals}, {"alpha", "sigma"}},
       {"beta_binomial", true, A::Ints, {A::Ints, A::Reals, A::Reals}, {"N", "alpha", "beta"}},
+      {"hypergeometric", true, A::Int, {A::Int, A::Int, A::Int}, {"N", "a", "b"}},
       {"neg_binomial", true, A::Ints, {A::Reals, A::Reals}, {"alpha", "beta"}},
       {"skew_normal", false, A::Reals, {A::Reals, A::Reals, A::Reals}, {"xi", "omega", "alpha"}},
       {"exp_mod_normal", false, A::Reals, {A::Reals, A::Reals, A::Reals}, {"mu", "sigma", "lambda"}},

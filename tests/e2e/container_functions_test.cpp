@@ -381,6 +381,8 @@ TEST(ContainerFunctions, DomainErrors) {
             "domain:8:17: multinomial_lpmf: Number of trials variable must be non-negative");
   EXPECT_EQ(message("beta_binomial_lpmf(4 | 3, 1, 1)"),
             "domain:8:17: beta_binomial_lpmf: Successes variable must be at most the population size");
+  EXPECT_EQ(message("hypergeometric_lpmf(3 | 2, 4, 6)"),
+            "domain:8:17: hypergeometric_lpmf: Successes variable must be at most the draws");
   EXPECT_EQ(message("skew_normal_lpdf(1 | 0, -1, 1)"), "domain:8:17: skew_normal_lpdf: Scale parameter must be positive finite");
 }
 

@@ -10,6 +10,7 @@
 #include <boost/math/special_functions/binomial.hpp>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/extreme_value.hpp>
+#include <boost/math/distributions/hypergeometric.hpp>
 #include <boost/math/distributions/inverse_chi_squared.hpp>
 #include <boost/math/distributions/laplace.hpp>
 #include <boost/math/distributions/logistic.hpp>
@@ -74,6 +75,7 @@ TEST(Distributions, ValuesMatchBoostMath) {
       {"rayleigh_lpdf(1.3 | 0.8)", std::log(pdf(rayleigh_distribution<>(0.8), 1.3))},
       {"pareto_lpdf(2.5 | 1.5, 3)", std::log(pdf(pareto_distribution<>(1.5, 3), 2.5))},
       // Frechet: alpha / sigma (y / sigma)^(-1 - alpha) exp(-(y / sigma)^-alpha)
+      {"hypergeometric_lpmf(3 | 5, 4, 6)", std::log(pdf(hypergeometric_distribution<>(4, 5, 10), 3))},
       {"neg_binomial_lpmf(4 | 2.5, 0.7)", std::log(pdf(negative_binomial_distribution<>(2.5, 0.7 / 1.7), 4))},
       {"skew_normal_lpdf(0.3 | -1, 1.5, 2.5)", std::log(pdf(skew_normal_distribution<>(-1, 1.5, 2.5), 0.3))},
       {"skew_normal_lpdf(-3 | -1, 1.5, -0.5)", std::log(pdf(skew_normal_distribution<>(-1, 1.5, -0.5), -3.0))},
@@ -129,6 +131,7 @@ TEST(Distributions, RngDrawsHaveTheirMeans) {
       {"pareto_rng(1.5, 3)", 3 * 1.5 / 2},
       {"frechet_rng(4.5, 1.2)", 1.2 * std::tgamma(1 - 1 / 4.5)},
       {"beta_binomial_rng(10, 2.5, 4)", 10 * 2.5 / 6.5},
+      {"hypergeometric_rng(5, 4, 6)", 5 * 4 / 10.0},
       {"neg_binomial_rng(2.5, 0.7)", 2.5 / 0.7},
       {"skew_normal_rng(-1, 1.5, 2.5)", -1 + 1.5 * 2.5 / std::sqrt(1 + 6.25) * std::sqrt(2 / std::acos(-1.0))},
       {"exp_mod_normal_rng(-1, 1.5, 0.8)", -1 + 1 / 0.8},

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "stdlib/ops.h"
+#include "stdlib/scalar_functions.h"
 
 namespace vic::stdlib {
 namespace {
@@ -18,13 +19,8 @@ using ir::Value;
 
 constexpr double kSqrtHalf = 0.70710678118654752440;
 
-// log(1 - exp(x)) for x <= 0.
-Value* log1m_exp(Ops& o, Value* x) {
-  // Two forms by the size of x, as Stan's log1m_exp.
-  Builder& b = o.b;
-  Value* near = b.cmp(CmpPredicate::Gt, x, o.c(-0.693147));
-  return o.select(near, o.log(o.neg(o.expm1(x))), o.log1m(o.exp(x)));
-}
+// log(1 - exp(x)) for x <= 0: the library's log1m_exp.
+Value* log1m_exp(Ops& o, Value* x) { return build_function(o.b, "log1m_exp", x); }
 
 // log Phi(z) (or log(1 - Phi(z))) as log(erfc(-+z / sqrt 2) / 2).
 Value* log_phi(Ops& o, Value* z, bool complement) {

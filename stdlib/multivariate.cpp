@@ -5,6 +5,8 @@
 #include <functional>
 
 #include "stdlib/ops.h"
+#include "stdlib/scalar_functions.h"
+#include "stdlib/cdfs.h"
 
 namespace vic::stdlib {
 namespace {
@@ -113,15 +115,7 @@ Value* categorical(Builder& b, std::string_view dist, const std::vector<Containe
   Value* lse = nullptr;
   if (logit) {
     // log softmax(beta)[y] = beta[y] - log_sum_exp(beta).
-    Elements beta = theta.elements;
-    Value* m = b.for_loop(b.const_i64(0), theta.size, {b.const_f64(-INFINITY)}, [&](Builder& in, Value* k, const auto& c) {
-      Value* v = real(in, beta.element(in, k));
-      return std::vector<Value*>{in.op(OpKind::Select, {in.cmp(CmpPredicate::Gt, v, c[0]), v, c[0]})};
-    })[0];
-    Value* s = sum(b, theta.size, [&](Builder& in, Value* k) {
-      return in.op(OpKind::Exp, {in.op(OpKind::FSub, {real(in, beta.element(in, k)), m})});
-    });
-    lse = b.op(OpKind::FAdd, {m, b.op(OpKind::Log, {s})});
+    lse = build_container_function(b, "log_sum_exp", {args[1]}, add_check)->scalar;
   }
   int64_t range = add_check(std::string(dist) + "_lpmf: the outcome is not between 1 and the number of categories");
   return sum(b, n, [&](Builder& in, Value* i) {
@@ -243,10 +237,8 @@ Value* ordered(Builder& b, std::string_view dist, const std::vector<ContainerArg
     return std::vector<Value*>{};
   });
   // log F(x): logistic -log1p_exp(-x); normal log(erfc(-x / sqrt 2) / 2).
-  auto log_cdf = [logistic](Builder& w, Value* x) {
-    Ops o{w};
-    if (logistic) return o.neg(w.op(OpKind::Log1pExp, {o.neg(x)}));
-    return o.add(o.log(w.op(OpKind::Erfc, {o.mul(o.c(-M_SQRT1_2), x)})), o.c(-std::log(2.0)));
+  auto log_cdf = [logistic, &add_check](Builder& w, Value* x) {
+    return logistic ? build_function(w, "log_inv_logit", x) : build_log_cdf(w, "std_normal", {x}, false, add_check);
   };
   return sum(b, n, [&](Builder& in, Value* i) {
     Value* yi = y(in, i);
@@ -276,11 +268,11 @@ Value* ordered(Builder& b, std::string_view dist, const std::vector<ContainerArg
                 return log_cdf(v, v.op(OpKind::FSub, {eta, c.at(v, m, v.op(OpKind::ISub, {k, v.const_i64(1)}))}));
               },
               [&](Builder& v) {
-                // log(F(hi) - F(lo)) = log F(hi) + log1m_exp(log F(lo) - log F(hi)).
+                // log(F(hi) - F(lo)) = log_diff_exp(log F(hi), log F(lo)).
                 Ops o{v};
                 Value* hi = log_cdf(v, o.sub(c.at(v, m, v.op(OpKind::ISub, {yi, v.const_i64(1)})), eta));
                 Value* lo = log_cdf(v, o.sub(c.at(v, m, v.op(OpKind::ISub, {yi, v.const_i64(2)})), eta));
-                return o.add(hi, o.log(o.neg(o.expm1(o.sub(lo, hi)))));
+                return build_scalar_function(v, "log_diff_exp", {hi, lo});
               });
         });
   });

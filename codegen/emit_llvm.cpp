@@ -42,10 +42,10 @@ void collect_data_names(const ir::Block& block, std::vector<std::string>& names)
 
 class FunctionEmitter {
  public:
-  FunctionEmitter(llvm::Module& module, const ir::Function& function, const std::vector<std::string>& data_names,
-                  bool bounds_checks)
-      : module_(module), ctx_(module.getContext()), b_(ctx_), function_(function), data_names_(data_names),
-        bounds_checks_(bounds_checks) {}
+  FunctionEmitter(llvm::Module& module, const ir::Program& program, const ir::Function& function,
+                  const std::vector<std::string>& data_names, bool bounds_checks)
+      : module_(module), ctx_(module.getContext()), b_(ctx_), program_(program), function_(function),
+        data_names_(data_names), bounds_checks_(bounds_checks) {}
 
   void emit() {
     llvm::Type* f64 = b_.getDoubleTy();
@@ -54,7 +54,10 @@ class FunctionEmitter {
     params.push_back(ptr);  // VicJitContext*
     llvm::Type* result = function_.result_types.empty() ? b_.getVoidTy() : f64;
     auto* type = llvm::FunctionType::get(result, params, false);
-    fn_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, function_.name, module_);
+    // A function a solver's call has declared already (function_pointer).
+    fn_ = module_.getFunction(function_.name);
+    if (!fn_) fn_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, function_.name, module_);
+    VIC_CHECK(fn_->getFunctionType() == type && fn_->isDeclaration()) << "codegen: @" << function_.name << " declared twice";
     fn_->addFnAttr(llvm::Attribute::NoUnwind);
     for (size_t i = 0; i < function_.body.args.size(); ++i) {
       fn_->getArg(i)->addAttr(llvm::Attribute::NoAlias);
@@ -106,6 +109,18 @@ class FunctionEmitter {
   llvm::Value* data_pointer(const std::string& name) {
     llvm::Value* slot = b_.CreateConstGEP1_64(b_.getPtrTy(), data_array_, data_index(name));
     return b_.CreateLoad(b_.getPtrTy(), slot, name);
+  }
+
+  // The address of the program's function `name`, declared here when it is
+  // emitted later; null when the program has no such function.
+  llvm::Value* function_pointer(const std::string& name) {
+    const ir::Function* f = program_.find(name);
+    if (!f) return llvm::ConstantPointerNull::get(b_.getPtrTy());
+    if (llvm::Function* existing = module_.getFunction(name)) return existing;
+    VIC_CHECK(f->result_types.empty()) << "codegen: a solver calls @" << name << ", which returns a value";
+    std::vector<llvm::Type*> params(f->body.args.size() + 1, b_.getPtrTy());
+    return llvm::Function::Create(llvm::FunctionType::get(b_.getVoidTy(), params, false),
+                                  llvm::Function::ExternalLinkage, name, module_);
   }
 
   // A pointer field of *ctx.
@@ -409,6 +424,17 @@ class FunctionEmitter {
           params.push_back(op.operands[k]->type.is_buffer() ? static_cast<llvm::Type*>(b_.getPtrTy()) : b_.getInt64Ty());
           args.push_back(x(k));
         }
+        if (info->calls_function) {
+          // The right-hand side, its JVP and the JVP of that (null when the
+          // program has none), then the context the solver calls them with.
+          const std::string f(ir::called_function(op.name));
+          for (const std::string& name : {f, f + ".jvp", f + ".jvp.jvp"}) {
+            params.push_back(b_.getPtrTy());
+            args.push_back(function_pointer(name));
+          }
+          params.push_back(b_.getPtrTy());
+          args.push_back(context_arg_);
+        }
         auto callee = module_.getOrInsertFunction(info->symbol, llvm::FunctionType::get(b_.getInt64Ty(), params, false));
         llvm::cast<llvm::Function>(callee.getCallee())->addFnAttr(llvm::Attribute::NoUnwind);
         set(b_.CreateCall(callee, args));
@@ -544,6 +570,7 @@ class FunctionEmitter {
   llvm::Module& module_;
   llvm::LLVMContext& ctx_;
   llvm::IRBuilder<> b_;
+  const ir::Program& program_;
   const ir::Function& function_;
   const std::vector<std::string>& data_names_;
   const bool bounds_checks_;
@@ -571,7 +598,7 @@ std::vector<std::string> data_buffer_names(const ir::Program& program) {
 std::unique_ptr<llvm::Module> emit_module(const ir::Program& program, llvm::LLVMContext& context,
                                           const std::vector<std::string>& data_names, bool bounds_checks) {
   auto module = std::make_unique<llvm::Module>("vic_model", context);
-  for (const auto& f : program.functions) FunctionEmitter(*module, *f, data_names, bounds_checks).emit();
+  for (const auto& f : program.functions) FunctionEmitter(*module, program, *f, data_names, bounds_checks).emit();
   std::string errors;
   llvm::raw_string_ostream os(errors);
   VIC_CHECK(!llvm::verifyModule(*module, &os)) << "codegen produced invalid LLVM IR: " << os.str();

@@ -387,8 +387,8 @@ void Checker::check_expr(ast::Expr& e) {
 void Checker::check_variable(ast::Variable& e) {
   e.decl = lookup(e.name);
   if (!e.decl && find_user_function(e.name)) {
-    // As the ODE solvers take their right-hand side.
-    diags_.error(DiagnosticKind::NotSupportedYet, e.loc, {"a function passed as an argument ('" + e.name + "')"});
+    // Only the ODE solvers take a function (check_ode.cpp).
+    diags_.error(DiagnosticKind::NotSupportedYet, e.loc, {"a function used as a value ('" + e.name + "')"});
     e.type = Type::poisoned();
     return;
   }

@@ -118,6 +118,10 @@ std::optional<std::string> closest_name(std::string_view name, const std::vector
 }
 
 void Checker::check_call(ast::Call& e) {
+  if (stdlib::is_ode_solver(e.name)) {
+    check_ode_call(e);
+    return;
+  }
   e.dependence = Dependence::Data;
   for (ast::ExprPtr& arg : e.args) {
     check_expr(*arg);

@@ -69,6 +69,8 @@ class Checker {
   void check_distribution_call(ast::Call& e, std::string_view base, std::string_view suffix);
   void check_rng_call(ast::Call& e, std::string_view base);
   void check_function_call(ast::Call& e);
+  // --- the ODE solvers (check_ode.cpp) ---
+  void check_ode_call(ast::Call& e);
 
   Diagnostics& diags_;
   std::vector<std::unordered_map<std::string, const ast::VarDecl*>> scopes_;

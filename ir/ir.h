@@ -169,6 +169,17 @@ inline bool writes_first_operand(const Op& op) {
 // if pass a tensor through).
 std::optional<size_t> tensor_size_operand(const Op& op);
 
+// A function whose Jacobian-vector products compiled code calls (an ODE's
+// right-hand side, ir/ad/forward_mode.h): the pipeline adds @<function>.jvp,
+// with a tangent for each varied and each output argument, and for order 2
+// also @<function>.jvp.jvp, the JVP of that.
+struct JvpRequest {
+  std::string function;
+  std::vector<size_t> varied_args;
+  std::vector<size_t> output_args;
+  int order = 1;
+};
+
 struct Program {
   std::vector<std::unique_ptr<Function>> functions;
   std::vector<CheckInfo> checks;
@@ -181,6 +192,7 @@ struct Program {
   // gradient's value function (lp_propto for lp_grad) is in `functions` as
   // AD's input without being exported unless it is listed here too.
   std::vector<EntryPoint> entry_points;
+  std::vector<JvpRequest> jvp_requests;
 
   Function* find(const std::string& name) const;
   Function* find(EntryPoint e) const { return find(entry_point_symbol(e)); }
@@ -198,6 +210,7 @@ struct Program {
     out.statistics = statistics;
     out.layout = layout;
     out.entry_points = entry_points;
+    out.jvp_requests = jvp_requests;
     return out;
   }
 };

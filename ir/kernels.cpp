@@ -94,6 +94,44 @@ Value* solve_jvp(const D& d, const Tangents& t, bool transposed) {
   return call(b, transposed ? "tri_solve.t" : "tri_solve", {L, subtract(b, t[1], dl_x), n, cols, d.x[4]});
 }
 
+// y = ode(f, y0, p, ...) at times t_1 .. t_T (from t0), y T x N. The kernel
+// `<solver>_sensitivity` gives the (T N) x (K + 2) matrix S whose row t N + n
+// holds d y_n(t_t) / d (y0, p) (K = N + P columns), d y_n(t_t) / d t0 and
+// f_n(t_t, y(t_t)) = d y_n(t_t) / d t_t. Then with g = S' a, adj_y0 and adj_p
+// are g's first two parts, adj_t0 is g_K, and adj_t_t = sum_n a_tn f_n(t_t).
+Value* ode_vjp(const D& d, size_t k, Value* a) {
+  if (k != 0 && k != 1 && k != 5 && k != 6) return nullptr;  // data: x_r, x_i, sizes
+  Builder& b = d.b;
+  Value *n = d.x[7], *p = d.x[8], *t = d.x[12];
+  Value* width = b.op(OpKind::IAdd, {b.op(OpKind::IAdd, {n, p}), b.const_i64(2)});
+  Value* rows = mul(b, t, n);
+  std::vector<Value*> args(d.x.begin(), d.x.end() - 1);
+  args.push_back(mul(b, rows, width));
+  const std::string_view name = d.name;
+  const std::string solver(name.substr(0, name.find('.')));
+  Value* s = call(b, (solver + "_sensitivity." + std::string(called_function(name))).c_str(), args);
+  if (k == 5) {  // the output times
+    Op* gen = b.create_generate(t, Type::F64, "i");
+    Builder in(b.function(), gen->region(0));
+    Value* row0 = mul(in, gen->region(0).args[0], n);
+    Value* rate_column = in.op(OpKind::ISub, {width, in.const_i64(1)});
+    Value* sum = in.for_loop(in.const_i64(0), n, {in.const_f64(0.0)}, [&](Builder& body, Value* r, const std::vector<Value*>& c) {
+      Value* row = body.op(OpKind::IAdd, {row0, r});
+      Value* rate = body.extract(s, body.op(OpKind::IAdd, {mul(body, row, width), rate_column}));
+      return std::vector<Value*>{body.op(OpKind::FAdd, {c[0], body.op(OpKind::FMul, {body.extract(a, row), rate})})};
+    })[0];
+    in.yield({sum});
+    return gen->result();
+  }
+  Value* g = b.op(OpKind::MatVecT, {s, a, rows, width});
+  if (k == 0) return b.op(OpKind::TensorSlice, {g, b.const_i64(0), n});
+  if (k == 1) return b.op(OpKind::TensorSlice, {g, n, p});
+  // The control tensor {t0, rtol, atol, max_num_steps}: only t0 has an adjoint.
+  Value* zero = b.const_f64(0.0);
+  Value* adj_t0 = b.extract(g, b.op(OpKind::IAdd, {n, p}));
+  return b.insert(b.splat(b.const_i64(4), zero), b.const_i64(0), adj_t0);
+}
+
 const std::vector<KernelInfo> kKernels = {
     // (A; n; n * n) -> the lower Cholesky factor L, zeros above; fails when
     // A is not symmetric or not positive definite.
@@ -108,6 +146,16 @@ const std::vector<KernelInfo> kKernels = {
     {"tri_solve.t", "vic_kernel_tri_solve_t", 2, 2,
      [](const D& d, size_t k, Value* a) { return solve_vjp(d, k, a, true); },
      [](const D& d, const Tangents& t) { return solve_jvp(d, t, true); }},
+    // The ODE solvers, calling the right-hand side f(t, y, p, x_r, x_i, dims)
+    // they name (ir/lower/lower_ode.cpp builds it): (y0, p, x_r, x_i, dims,
+    // ts, {t0, rtol, atol, max_num_steps}; N, P, |x_r|, |x_i|, |dims|, T; T N)
+    // -> y(t_1) .. y(t_T). x_i and dims hold integers as reals.
+    {"ode_rk45", "vic_kernel_ode_rk45", 7, 6, ode_vjp, nullptr, true},
+    {"ode_bdf", "vic_kernel_ode_bdf", 7, 6, ode_vjp, nullptr, true},
+    // The same operands; the result is (T N) x (N + P + 2), S above. Only in
+    // the solvers' rules.
+    {"ode_rk45_sensitivity", "vic_kernel_ode_rk45_sensitivity", 7, 6, nullptr, nullptr, true},
+    {"ode_bdf_sensitivity", "vic_kernel_ode_bdf_sensitivity", 7, 6, nullptr, nullptr, true},
 };
 
 }  // namespace
@@ -121,7 +169,16 @@ std::vector<Type> kernel_operand_types(const KernelInfo& kernel, bool run) {
 const KernelInfo* find_kernel(std::string_view name) {
   for (const KernelInfo& k : kKernels)
     if (name == k.name) return &k;
+  const size_t dot = name.find('.');
+  if (dot == std::string_view::npos || dot + 1 == name.size()) return nullptr;
+  for (const KernelInfo& k : kKernels)
+    if (k.calls_function && name.substr(0, dot) == k.name) return &k;
   return nullptr;
+}
+
+std::string_view called_function(std::string_view call_name) {
+  const size_t dot = call_name.find('.');
+  return dot == std::string_view::npos ? std::string_view() : call_name.substr(dot + 1);
 }
 
 const std::vector<KernelInfo>& all_kernels() { return kKernels; }

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ir/kernel_status.h"
 #include "ir/op_table.h"
 
 namespace vic::ir {
@@ -27,7 +28,14 @@ struct KernelInfo {
   // The result's tangent given the tensors' tangents (null: zero); null when
   // the kernel has no forward rule.
   Jvp jvp;
+  // It calls a function of the program (an ODE's right-hand side): a call
+  // names it after the kernel's name and a dot, "ode_rk45.ode.dz_dt", and
+  // codegen passes that function, its JVPs and the context after the sizes.
+  bool calls_function = false;
 };
+
+// The function of the program a call of a `calls_function` kernel names.
+std::string_view called_function(std::string_view call_name);
 
 // The operand types of a call of `kernel`: its tensors, its i64 sizes, the
 // result's i64 element count; `run` (kernel.run, after bufferization): an
@@ -37,9 +45,5 @@ std::vector<Type> kernel_operand_types(const KernelInfo& kernel, bool run);
 // The kernel called `name`, or null.
 const KernelInfo* find_kernel(std::string_view name);
 const std::vector<KernelInfo>& all_kernels();
-
-// Statuses the kernels return besides 0.
-inline constexpr int64_t kKernelNotSymmetric = 1;
-inline constexpr int64_t kKernelNotPositiveDefinite = 2;
 
 }  // namespace vic::ir

@@ -168,6 +168,13 @@ bool has_cdf(std::string_view dist) {
 
 bool cdf_differentiable(std::string_view dist) { return dist != "student_t"; }
 
+bool is_ode_solver(std::string_view name) {
+  for (std::string_view solver :
+       {"ode_rk45", "ode_rk45_tol", "ode_bdf", "ode_bdf_tol", "integrate_ode_rk45", "integrate_ode_bdf"})
+    if (name == solver) return true;
+  return false;
+}
+
 bool is_glm(std::string_view name) { return name.size() > 4 && name.substr(name.size() - 4) == "_glm"; }
 
 std::string_view glm_base(std::string_view name) {

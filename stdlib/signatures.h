@@ -79,6 +79,9 @@ std::string describe_function_signature(const std::string& name, const FunctionS
 // Whether a distribution is a GLM ("bernoulli_logit_glm"): its density is its
 // base distribution's ("bernoulli_logit") at alpha + x * beta.
 bool is_glm(std::string_view name);
+// The ODE solvers (ode_rk45, ode_bdf, their _tol forms, integrate_ode_rk45 and
+// integrate_ode_bdf), which take a function: frontend/check_ode.cpp types them.
+bool is_ode_solver(std::string_view name);
 std::string_view glm_base(std::string_view name);
 
 // Whether `dist` has _lcdf, _lccdf and _cdf (stdlib/cdfs.h), and whether that

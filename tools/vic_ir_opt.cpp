@@ -12,6 +12,7 @@
 #include <map>
 #include <sstream>
 
+#include "ir/ad/forward_mode.h"
 #include "ir/ad/reverse_mode.h"
 #include "ir/elbo.h"
 #include "ir/parse_ir.h"
@@ -98,6 +99,7 @@ std::map<std::string, Pass> passes(const SizeLookup* lookup) {
       {"hoist-data-only", plain(ir::hoist_data_only)},
       {"bufferize", [](const ir::Program& p) -> Expected<ir::Program> { return ir::bufferize(p); }},
       {"reverse-mode-ad", differentiate},
+      {"forward-mode-ad", plain(ir::add_requested_jvps)},
       {"build-elbo", build_elbo},
       {"bind-data-sizes",
        [lookup](const ir::Program& p) -> Expected<ir::Program> {

@@ -351,6 +351,10 @@ LExpr FunctionLowering::inline_call(const ast::FunctionDef& f, const std::vector
     }
     env_[&name] = binding;
   }
+  return lower_function_body(f, parameter);
+}
+
+LExpr FunctionLowering::lower_function_body(const ast::FunctionDef& f, bool parameter) {
   // The body's statements: a block's, or the one statement it is.
   std::vector<const ast::Stmt*> stmts;
   if (f.body->kind == ast::StmtKind::Block) {
@@ -507,6 +511,7 @@ Value* FunctionLowering::reduce(const LExpr& a, Value* init, const std::function
 }
 
 LExpr FunctionLowering::lower_call(const ast::Call& e) {
+  if (stdlib::is_ode_solver(e.name)) return lower_ode_call(e);
   bool parameter = e.dependence == ast::Dependence::Parameter;
   auto [base, suffix] = stdlib::split_distribution_suffix(e.name);
   std::vector<LExpr> args;

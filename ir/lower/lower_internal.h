@@ -260,6 +260,16 @@ class FunctionLowering {
   // argument names, its body lowered in place, its `return` value the result
   // (a container materialized, so that the caller reads it without redoing it).
   LExpr inline_call(const ast::FunctionDef& f, const std::vector<LExpr>& args, bool parameter);
+  // The body of `f`, its arguments bound: the value its `return` gives.
+  LExpr lower_function_body(const ast::FunctionDef& f, bool parameter);
+  // An ODE solver's call (lower_ode.cpp): the kernel call on its right-hand
+  // side, a function of its own built once per program.
+  LExpr lower_ode_call(const ast::Call& e);
+  // @<name>(t, y, p, x_r, x_i, dims, dydt): the user's function `f` with its
+  // arguments after (t, y) read from p (`placement` 'p'), x_r ('d') or x_i
+  // ('i') and their sizes from dims (after the state's), dy/dt stored in dydt.
+  std::unique_ptr<ir::Function> lower_ode_rhs(const ast::FunctionDef& f, const std::string& placement,
+                                              const std::string& name, const std::string& solver);
   // The elements as a tensor of `t` (i64 for an int array).
   Value* materialize_as(const LExpr& x, Type t);
   // A matrix or vector product (`*` between two containers).

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "ir/ad/forward_mode.h"
 #include "ir/ad/reverse_mode.h"
 #include "ir/elbo.h"
 #include "ir/passes/passes.h"
@@ -22,6 +23,7 @@ constexpr const char* kCse = "cse";
 constexpr const char* kDce = "dce";
 constexpr const char* kHoistDataOnly = "hoist-data-only";
 constexpr const char* kReverseModeAd = "reverse-mode-ad";
+constexpr const char* kForwardModeAd = "forward-mode-ad";
 constexpr const char* kBufferize = "bufferize";
 constexpr const char* kBuildElbo = "build-elbo";
 
@@ -87,7 +89,7 @@ bool verify_ir_by_default() {
 
 std::vector<std::string> pipeline_pass_names() {
   return {kBindDataSizes, kFoldConstants, kSimplifyAlgebra, kCse,          kDce,
-          kReverseModeAd, kBuildElbo,     kBufferize,       kHoistDataOnly};
+          kForwardModeAd, kReverseModeAd, kBuildElbo,     kBufferize,       kHoistDataOnly};
 }
 
 Program simplify_program(const Program& program, const PipelineSettings& s) {
@@ -105,6 +107,7 @@ Program run_pipeline(const Program& lowered, const PipelineSettings& s,
   // Differentiate while containers are values; then give them memory; then
   // move what depends on the data alone (in buffer form) to the bind step.
   p = simplify_with(r, p, s);
+  p = r.run(kForwardModeAd, !p.jvp_requests.empty(), p, add_requested_jvps);
   p = r.run(kReverseModeAd, true, p, [](const Program& in) {
     Program out = clone_program(in);
     for (EntryPoint e : in.entry_points) {

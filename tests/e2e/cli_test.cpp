@@ -135,7 +135,7 @@ TEST(CommandLine, AnUnknownPassIsRejectedWithTheList) {
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err,
             "error: --dump-ir-after: unknown pass 'cse2'; the passes are bind-data-sizes, fold-constants, "
-            "simplify-algebra, cse, dce, reverse-mode-ad, build-elbo, bufferize, hoist-data-only, or all\n");
+            "simplify-algebra, cse, dce, forward-mode-ad, reverse-mode-ad, build-elbo, bufferize, hoist-data-only, or all\n");
 }
 
 TEST(CommandLine, AKnownPassIsDumped) {

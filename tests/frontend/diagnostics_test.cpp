@@ -970,6 +970,7 @@ TEST(FrontendDiagnostics, EveryKindIsProduced) {
       {DiagnosticKind::UnusedValue, "model { exp(1); }"},
       {DiagnosticKind::DataOnlyArgument,
        "functions { real f(data real x) { return x; } } parameters { real a; } model { target += f(a); }"},
+      {DiagnosticKind::BadOdeFunction, "transformed data { array[1] vector[1] z = ode_rk45(exp, [1]', 0, {1.0}); }"},
       {DiagnosticKind::NotSupportedYet, "data { matrix[2, 2] X; row_vector[2] v; } parameters { real a; } "
                                         "model { target += sum(v / X) * a; }"},
   };
@@ -1065,8 +1066,8 @@ TEST(FrontendDiagnostics, UnparsedStanConstructsAreNamed) {
       {"parameters { real<lower=0, offset=1> x; }",
        "m.vmodel:1:18: error: a declaration takes bounds ('lower', 'upper') or 'offset' and 'multiplier', not both"},
       {"functions { vector f(real t, vector y) { return y; } }\n"
-       "transformed data { array[1] vector[1] z = ode_rk45(f, [1]', 0, {1.0}); }",
-       "m.vmodel:2:52: error: a function passed as an argument ('f') is not supported yet"},
+       "transformed data { vector[1] z = f; }",
+       "m.vmodel:2:34: error: a function used as a value ('f') is not supported yet"},
       {"parameters { sum_to_zero_matrix[3, 3] theta; }",
        "m.vmodel:1:14: error: the constrained type 'sum_to_zero_matrix' is not supported yet"},
       {"parameters { real y; } model { while (1) { } }",

@@ -94,6 +94,58 @@ Value* solve_jvp(const D& d, const Tangents& t, bool transposed) {
   return call(b, transposed ? "tri_solve.t" : "tri_solve", {L, subtract(b, t[1], dl_x), n, cols, d.x[4]});
 }
 
+// -m element by element.
+Value* negated(Builder& b, Value* m, Value* n) {
+  return per_element(b, m, n, [](Builder& in, Value*, Value*, Value* x) { return in.op(OpKind::FNeg, {x}); });
+}
+
+Value* product(Builder& b, OpKind kind, Value* p, Value* q, Value* n, Value* nn) {
+  return b.op(kind, {p, q, n, n, n, nn});
+}
+
+// R = A^-1:  adj_A = -R' adj_R R';  dR = -R dA R.
+Value* inverse_vjp(const D& d, size_t, Value* a) {
+  Builder& b = d.b;
+  Value *R = d.r, *n = d.x[1], *nn = d.x[2];
+  return negated(b, product(b, OpKind::MatMulNT, product(b, OpKind::MatMulTN, R, a, n, nn), R, n, nn), n);
+}
+
+Value* inverse_jvp(const D& d, const Tangents& t) {
+  if (!t[0]) return nullptr;
+  Builder& b = d.b;
+  Value *R = d.r, *n = d.x[1], *nn = d.x[2];
+  return negated(b, product(b, OpKind::MatMul, product(b, OpKind::MatMul, R, t[0], n, nn), R, n, nn), n);
+}
+
+// r = (log |det A|, sign det A):  adj_A = adj_r[0] A^-T (the sign is piecewise
+// constant);  dr = (tr(A^-1 dA), 0).
+Value* log_determinant_vjp(const D& d, size_t, Value* a) {
+  Builder& b = d.b;
+  Value* n = d.x[1];
+  Value* inv = call(b, "inverse", {d.x[0], n, mul(b, n, n)});
+  Value* a0 = b.extract(a, b.const_i64(0));
+  return per_element(b, inv, n, [&](Builder& in, Value* i, Value* j, Value*) {
+    return in.op(OpKind::FMul, {a0, in.extract(inv, in.op(OpKind::IAdd, {in.op(OpKind::IMul, {j, n}), i}))});
+  });
+}
+
+Value* log_determinant_jvp(const D& d, const Tangents& t) {
+  if (!t[0]) return nullptr;
+  Builder& b = d.b;
+  Value* n = d.x[1];
+  Value* inv = call(b, "inverse", {d.x[0], n, mul(b, n, n)});
+  // tr(A^-1 dA) = sum_ij inv[i, j] dA[j, i]
+  Value* terms = per_element(b, inv, n, [&](Builder& in, Value* i, Value* j, Value* x) {
+    return in.op(OpKind::FMul, {x, in.extract(t[0], in.op(OpKind::IAdd, {in.op(OpKind::IMul, {j, n}), i}))});
+  });
+  Value* trace = b.op(OpKind::ReduceAdd, {terms});
+  Op* gen = b.create_generate(d.x[2], Type::F64, "k");
+  Builder in(b.function(), gen->region(0));
+  Value* first = in.cmp(CmpPredicate::Eq, gen->region(0).args[0], in.const_i64(0));
+  in.yield({in.op(OpKind::Select, {first, trace, in.const_f64(0.0)})});
+  return gen->result();
+}
+
 const std::vector<KernelInfo> kKernels = {
     // (A; n; n * n) -> the lower Cholesky factor L, zeros above; fails when
     // A is not symmetric or not positive definite.
@@ -108,6 +160,11 @@ const std::vector<KernelInfo> kKernels = {
     {"tri_solve.t", "vic_kernel_tri_solve_t", 2, 2,
      [](const D& d, size_t k, Value* a) { return solve_vjp(d, k, a, true); },
      [](const D& d, const Tangents& t) { return solve_jvp(d, t, true); }},
+    // (A; n; n * n) -> A^-1 by LU with partial pivoting; fails (all NaN) when
+    // A is singular.
+    {"inverse", "vic_kernel_inverse", 1, 1, inverse_vjp, inverse_jvp},
+    // (A; n; 2) -> (log |det A|, sign det A) by LU; (-inf, 0) when A is singular.
+    {"log_determinant", "vic_kernel_log_determinant", 1, 1, log_determinant_vjp, log_determinant_jvp},
 };
 
 }  // namespace

@@ -1,5 +1,5 @@
 // The kernels `kernel.call` names: opaque linear-algebra routines (LAPACK's
-// Cholesky, BLAS's triangular solves) that the IR does not look into, each
+// Cholesky and LU, BLAS's triangular solves) that the IR does not look into, each
 // with its operands and its own adjoint written as IR (more kernel calls and
 // tensor ops). Their C implementations are the runtime's
 // (stdlib/linear_algebra_kernels.cpp); codegen calls them by `symbol`.
@@ -41,5 +41,6 @@ const std::vector<KernelInfo>& all_kernels();
 // Statuses the kernels return besides 0.
 inline constexpr int64_t kKernelNotSymmetric = 1;
 inline constexpr int64_t kKernelNotPositiveDefinite = 2;
+inline constexpr int64_t kKernelSingular = 3;
 
 }  // namespace vic::ir

@@ -213,6 +213,8 @@ int64_t vic_kernel_cholesky(double*, const double*, int64_t, int64_t);
 int64_t vic_kernel_cholesky_adjoint(double*, const double*, const double*, int64_t, int64_t);
 int64_t vic_kernel_tri_solve(double*, const double*, const double*, int64_t, int64_t, int64_t);
 int64_t vic_kernel_tri_solve_t(double*, const double*, const double*, int64_t, int64_t, int64_t);
+int64_t vic_kernel_inverse(double*, const double*, int64_t, int64_t);
+int64_t vic_kernel_log_determinant(double*, const double*, int64_t, int64_t);
 }
 
 namespace vic::stdlib {
@@ -266,6 +268,8 @@ const std::vector<KernelSymbol>& runtime_kernels() {
       {"vic_kernel_cholesky_adjoint", reinterpret_cast<void*>(&vic_kernel_cholesky_adjoint)},
       {"vic_kernel_tri_solve", reinterpret_cast<void*>(&vic_kernel_tri_solve)},
       {"vic_kernel_tri_solve_t", reinterpret_cast<void*>(&vic_kernel_tri_solve_t)},
+      {"vic_kernel_inverse", reinterpret_cast<void*>(&vic_kernel_inverse)},
+      {"vic_kernel_log_determinant", reinterpret_cast<void*>(&vic_kernel_log_determinant)},
   };
   return table;
 }

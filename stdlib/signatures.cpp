@@ -154,6 +154,11 @@ std::vector<FunctionInfo> make_functions() {
                                {{A::RowVector, A::RowVector}, R::Matrix}}});
   fs.push_back({"cholesky_decompose", {{{A::Matrix}, R::Matrix}}});
   fs.push_back({"mdivide_left_tri_low", {{{A::Matrix, A::Vector}, R::Vector}, {{A::Matrix, A::Matrix}, R::Matrix}}});
+  for (const char* name : {"mdivide_left", "mdivide_left_spd"})
+    fs.push_back({name, {{{A::Matrix, A::Vector}, R::Vector}, {{A::Matrix, A::Matrix}, R::Matrix}}});
+  for (const char* name : {"inverse", "inverse_spd"}) fs.push_back({name, {{{A::Matrix}, R::Matrix}}});
+  for (const char* name : {"log_determinant", "log_determinant_spd", "determinant"})
+    fs.push_back({name, {{{A::Matrix}, R::Real}}});
   return fs;
 }
 

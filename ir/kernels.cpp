@@ -146,6 +146,26 @@ Value* log_determinant_jvp(const D& d, const Tangents& t) {
   return gen->result();
 }
 
+// The tensor whose element i is t[p[i]], p a tensor of (0-based) indices held as reals.
+Value* gather(Builder& b, Value* t, Value* p) {
+  Op* gen = b.create_generate(tensor_size(p), Type::F64, "k");
+  Builder in(b.function(), gen->region(0));
+  Value* at = in.op(OpKind::FToI, {in.extract(p, gen->region(0).args[0])});
+  in.yield({in.extract(t, at)});
+  return gen->result();
+}
+
+// r = sort(x), r[i] = x[p[i]] with p = sort.indices(x):  adj_x[j] = adj_r[q[j]]
+// with q = sort.ranks(x), p's inverse;  dr[i] = dx[p[i]].
+Value* sort_vjp(const D& d, size_t, Value* a) {
+  return gather(d.b, a, call(d.b, "sort.ranks", {d.x[0], d.x[1], d.x[2]}));
+}
+
+Value* sort_jvp(const D& d, const Tangents& t) {
+  if (!t[0]) return nullptr;
+  return gather(d.b, t[0], call(d.b, "sort.indices", {d.x[0], d.x[1], d.x[2]}));
+}
+
 const std::vector<KernelInfo> kKernels = {
     // (A; n; n * n) -> the lower Cholesky factor L, zeros above; fails when
     // A is not symmetric or not positive definite.
@@ -165,6 +185,13 @@ const std::vector<KernelInfo> kKernels = {
     {"inverse", "vic_kernel_inverse", 1, 1, inverse_vjp, inverse_jvp},
     // (A; n; 2) -> (log |det A|, sign det A) by LU; (-inf, 0) when A is singular.
     {"log_determinant", "vic_kernel_log_determinant", 1, 1, log_determinant_vjp, log_determinant_jvp},
+    // (x; descending; n) -> x sorted (descending: 0 or 1); fails when an
+    // element is NaN.
+    {"sort", "vic_kernel_sort", 1, 1, sort_vjp, sort_jvp},
+    // (x; descending; n) -> the 0-based indices of x in sorted order, and the
+    // 0-based position of each element in it; integers held as reals.
+    {"sort.indices", "vic_kernel_sort_indices", 1, 1, nullptr, nullptr},
+    {"sort.ranks", "vic_kernel_sort_ranks", 1, 1, nullptr, nullptr},
 };
 
 }  // namespace

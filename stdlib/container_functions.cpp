@@ -165,6 +165,41 @@ Elements spd_solve(Builder& b, const Elements& l, Value* rhs, Value* cols) {
   return of_tensor(b.kernel_call("tri_solve.t", {l.tensor, y, n, cols, size})->results[0], size, {n, cols});
 }
 
+// sort_asc, sort_desc: the sort kernel, NaN Stan's error; an int array's
+// ints come back as ints.
+Elements sort(Builder& b, const std::string& name, const Elements& x, const AddCheck& add_check) {
+  Value* n = x.size;
+  Value* descending = b.const_i64(name == "sort_desc" ? 1 : 0);
+  Op* call = b.kernel_call("sort", {as_tensor(b, x), descending, n});
+  b.check(b.cmp(CmpPredicate::Ne, call->results[1], b.const_i64(ir::kKernelNotANumber)),
+          add_check(name + ": container argument must not be nan"));
+  Elements sorted = of_tensor(call->results[0], n, {n});
+  if (x.element_type != Type::I64) return sorted;
+  Value* t = sorted.tensor;
+  return {n, {n}, [t](Builder& in, Value* i) { return in.op(OpKind::FToI, {in.extract(t, i)}); }, nullptr, Type::I64};
+}
+
+// sort_indices_asc, sort_indices_desc: the 1-based indices in sorted order (ints).
+Elements sort_indices(Builder& b, const std::string& name, const Elements& x) {
+  Value* n = x.size;
+  Value* descending = b.const_i64(name == "sort_indices_desc" ? 1 : 0);
+  Value* t = b.kernel_call("sort.indices", {as_tensor(b, x), descending, n})->results[0];
+  return {n, {n}, [t](Builder& in, Value* i) {
+            return in.op(OpKind::IAdd, {in.op(OpKind::FToI, {in.extract(t, i)}), in.const_i64(1)});
+          },
+          nullptr, Type::I64};
+}
+
+// rank(v, s): how many elements are smaller than v[s] (s 1-based, checked).
+Value* rank(Builder& b, const Elements& v, Value* s, const AddCheck& add_check) {
+  b.check(in_range(b, b.const_i64(1), s, v.size), add_check("rank: index s is out of range"));
+  Value* pivot = v.element(b, b.op(OpKind::ISub, {s, b.const_i64(1)}));
+  return fold(b, v, b.const_i64(0), [pivot](Builder& in, Value* acc, Value* e) {
+    Value* smaller = in.cmp(CmpPredicate::Lt, e, pivot);
+    return in.op(OpKind::IAdd, {acc, in.op(OpKind::Select, {smaller, in.const_i64(1), in.const_i64(0)})});
+  });
+}
+
 // The n x n identity.
 Value* identity(Builder& b, Value* n) {
   Op* gen = b.create_generate(b.op(OpKind::IMul, {n, n}), Type::F64, "k");
@@ -669,6 +704,12 @@ std::optional<ContainerResult> build_container_function(Builder& b, const std::s
     r.elements = cholesky_decompose(b, x.elements, add_check);
   } else if (name == "mdivide_left_tri_low") {
     r.elements = tri_solve(b, x.elements, args[1], add_check);
+  } else if (name == "sort_asc" || name == "sort_desc") {
+    r.elements = sort(b, name, x.elements, add_check);
+  } else if (name == "sort_indices_asc" || name == "sort_indices_desc") {
+    r.elements = sort_indices(b, name, x.elements);
+  } else if (name == "rank") {
+    r.scalar = rank(b, x.elements, args[1].scalar, add_check);
   } else if (name == "inverse") {
     r.elements = inverse(b, name, "m", x.elements, add_check);
   } else if (name == "log_determinant" || name == "determinant") {

@@ -215,6 +215,10 @@ int64_t vic_kernel_tri_solve(double*, const double*, const double*, int64_t, int
 int64_t vic_kernel_tri_solve_t(double*, const double*, const double*, int64_t, int64_t, int64_t);
 int64_t vic_kernel_inverse(double*, const double*, int64_t, int64_t);
 int64_t vic_kernel_log_determinant(double*, const double*, int64_t, int64_t);
+// The sorting kernels (sort_kernels.cpp).
+int64_t vic_kernel_sort(double*, const double*, int64_t, int64_t);
+int64_t vic_kernel_sort_indices(double*, const double*, int64_t, int64_t);
+int64_t vic_kernel_sort_ranks(double*, const double*, int64_t, int64_t);
 }
 
 namespace vic::stdlib {
@@ -270,6 +274,9 @@ const std::vector<KernelSymbol>& runtime_kernels() {
       {"vic_kernel_tri_solve_t", reinterpret_cast<void*>(&vic_kernel_tri_solve_t)},
       {"vic_kernel_inverse", reinterpret_cast<void*>(&vic_kernel_inverse)},
       {"vic_kernel_log_determinant", reinterpret_cast<void*>(&vic_kernel_log_determinant)},
+      {"vic_kernel_sort", reinterpret_cast<void*>(&vic_kernel_sort)},
+      {"vic_kernel_sort_indices", reinterpret_cast<void*>(&vic_kernel_sort_indices)},
+      {"vic_kernel_sort_ranks", reinterpret_cast<void*>(&vic_kernel_sort_ranks)},
   };
   return table;
 }

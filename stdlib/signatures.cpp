@@ -156,6 +156,11 @@ std::vector<FunctionInfo> make_functions() {
   fs.push_back({"mdivide_left_tri_low", {{{A::Matrix, A::Vector}, R::Vector}, {{A::Matrix, A::Matrix}, R::Matrix}}});
   for (const char* name : {"mdivide_left", "mdivide_left_spd"})
     fs.push_back({name, {{{A::Matrix, A::Vector}, R::Vector}, {{A::Matrix, A::Matrix}, R::Matrix}}});
+  // Sorting an int array gives ints; the indices and ranks are ints.
+  for (const char* name : {"sort_asc", "sort_desc"})
+    fs.push_back({name, {{{A::IntArray}, R::IntArray}, {{A::RealVector}, R::LikeArg}}});
+  for (const char* name : {"sort_indices_asc", "sort_indices_desc"}) fs.push_back({name, {{{A::RealVector}, R::IntArray}}});
+  fs.push_back({"rank", {{{A::RealVector, A::Int}, R::Int}}});
   for (const char* name : {"inverse", "inverse_spd"}) fs.push_back({name, {{{A::Matrix}, R::Matrix}}});
   for (const char* name : {"log_determinant", "log_determinant_spd", "determinant"})
     fs.push_back({name, {{{A::Matrix}, R::Real}}});

@@ -85,6 +85,10 @@ const std::vector<TensorCase>& cases() {
       {"log_determinant", {{9, Prep::Lower}}, [](Builder& b, const auto& in) {
          return b.kernel_call("log_determinant", {in[0], i64(b, 3), i64(b, 2)});
        }},
+      {"sort", {{5}}, [](Builder& b, const auto& in) { return b.kernel_call("sort", {in[0], i64(b, 0), i64(b, 5)}); }},
+      {"sort_descending", {{5}}, [](Builder& b, const auto& in) {
+         return b.kernel_call("sort", {in[0], i64(b, 1), i64(b, 5)});
+       }},
   };
   return all;
 }

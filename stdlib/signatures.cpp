@@ -41,6 +41,7 @@ std::vector<DistributionInfo> make_distributions() {
       {"hypergeometric", true, A::Int, {A::Int, A::Int, A::Int}, {"N", "a", "b"}},
       {"neg_binomial", true, A::Ints, {A::Reals, A::Reals}, {"alpha", "beta"}},
       {"skew_normal", false, A::Reals, {A::Reals, A::Reals, A::Reals}, {"xi", "omega", "alpha"}},
+      {"von_mises", false, A::Reals, {A::Reals, A::Reals}, {"mu", "kappa"}},
       {"exp_mod_normal", false, A::Reals, {A::Reals, A::Reals, A::Reals}, {"mu", "sigma", "lambda"}},
       // Distributions of whole vectors (stdlib/multivariate.h).
       {"dirichlet", false, A::Vectors, {A::Vectors}, {"alpha"}},

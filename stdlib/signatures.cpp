@@ -51,6 +51,7 @@ std::vector<DistributionInfo> make_distributions() {
       {"multi_normal_cholesky", false, A::Vectors, {A::Vectors, A::Matrix}, {"mu", "L"}},
       {"lkj_corr_cholesky", false, A::Matrix, {A::Real}, {"eta"}},
       {"multinomial", true, A::IntArray, {A::Vector}, {"theta"}},
+      {"poisson_binomial", true, A::Ints, {A::Vector}, {"theta"}},
       {"lkj_corr", false, A::Matrix, {A::Real}, {"eta"}},
       {"wishart", false, A::Matrix, {A::Real, A::Matrix}, {"nu", "Sigma"}},
       {"inv_wishart", false, A::Matrix, {A::Real, A::Matrix}, {"nu", "Sigma"}},

@@ -353,6 +353,8 @@ class FunctionEmitter {
       case OpKind::Ceil: set(intrinsic(llvm::Intrinsic::ceil, {x(0)})); break;
       case OpKind::Round: set(intrinsic(llvm::Intrinsic::round, {x(0)})); break;
       case OpKind::Trunc: set(intrinsic(llvm::Intrinsic::trunc, {x(0)})); break;
+      case OpKind::LogBesselI0: set(b_.CreateCall(kernel("vic_log_bessel_i0", 1), {x(0)})); break;
+      case OpKind::BesselI1OverI0: set(b_.CreateCall(kernel("vic_bessel_i1_over_i0", 1), {x(0)})); break;
       case OpKind::StudentTCdf: set(b_.CreateCall(kernel("vic_student_t_cdf", 2), {x(0), x(1)})); break;
       case OpKind::Log1pExp: set(b_.CreateCall(kernel("vic_log1p_exp", 1), {x(0)})); break;
       case OpKind::InvLogit: {

@@ -132,6 +132,78 @@ Value* ode_vjp(const D& d, size_t k, Value* a) {
   return b.insert(b.splat(b.const_i64(4), zero), b.const_i64(0), adj_t0);
 }
 
+// -m element by element.
+Value* negated(Builder& b, Value* m, Value* n) {
+  return per_element(b, m, n, [](Builder& in, Value*, Value*, Value* x) { return in.op(OpKind::FNeg, {x}); });
+}
+
+Value* product(Builder& b, OpKind kind, Value* p, Value* q, Value* n, Value* nn) {
+  return b.op(kind, {p, q, n, n, n, nn});
+}
+
+// R = A^-1:  adj_A = -R' adj_R R';  dR = -R dA R.
+Value* inverse_vjp(const D& d, size_t, Value* a) {
+  Builder& b = d.b;
+  Value *R = d.r, *n = d.x[1], *nn = d.x[2];
+  return negated(b, product(b, OpKind::MatMulNT, product(b, OpKind::MatMulTN, R, a, n, nn), R, n, nn), n);
+}
+
+Value* inverse_jvp(const D& d, const Tangents& t) {
+  if (!t[0]) return nullptr;
+  Builder& b = d.b;
+  Value *R = d.r, *n = d.x[1], *nn = d.x[2];
+  return negated(b, product(b, OpKind::MatMul, product(b, OpKind::MatMul, R, t[0], n, nn), R, n, nn), n);
+}
+
+// r = (log |det A|, sign det A):  adj_A = adj_r[0] A^-T (the sign is piecewise
+// constant);  dr = (tr(A^-1 dA), 0).
+Value* log_determinant_vjp(const D& d, size_t, Value* a) {
+  Builder& b = d.b;
+  Value* n = d.x[1];
+  Value* inv = call(b, "inverse", {d.x[0], n, mul(b, n, n)});
+  Value* a0 = b.extract(a, b.const_i64(0));
+  return per_element(b, inv, n, [&](Builder& in, Value* i, Value* j, Value*) {
+    return in.op(OpKind::FMul, {a0, in.extract(inv, in.op(OpKind::IAdd, {in.op(OpKind::IMul, {j, n}), i}))});
+  });
+}
+
+Value* log_determinant_jvp(const D& d, const Tangents& t) {
+  if (!t[0]) return nullptr;
+  Builder& b = d.b;
+  Value* n = d.x[1];
+  Value* inv = call(b, "inverse", {d.x[0], n, mul(b, n, n)});
+  // tr(A^-1 dA) = sum_ij inv[i, j] dA[j, i]
+  Value* terms = per_element(b, inv, n, [&](Builder& in, Value* i, Value* j, Value* x) {
+    return in.op(OpKind::FMul, {x, in.extract(t[0], in.op(OpKind::IAdd, {in.op(OpKind::IMul, {j, n}), i}))});
+  });
+  Value* trace = b.op(OpKind::ReduceAdd, {terms});
+  Op* gen = b.create_generate(d.x[2], Type::F64, "k");
+  Builder in(b.function(), gen->region(0));
+  Value* first = in.cmp(CmpPredicate::Eq, gen->region(0).args[0], in.const_i64(0));
+  in.yield({in.op(OpKind::Select, {first, trace, in.const_f64(0.0)})});
+  return gen->result();
+}
+
+// The tensor whose element i is t[p[i]], p a tensor of (0-based) indices held as reals.
+Value* gather(Builder& b, Value* t, Value* p) {
+  Op* gen = b.create_generate(tensor_size(p), Type::F64, "k");
+  Builder in(b.function(), gen->region(0));
+  Value* at = in.op(OpKind::FToI, {in.extract(p, gen->region(0).args[0])});
+  in.yield({in.extract(t, at)});
+  return gen->result();
+}
+
+// r = sort(x), r[i] = x[p[i]] with p = sort.indices(x):  adj_x[j] = adj_r[q[j]]
+// with q = sort.ranks(x), p's inverse;  dr[i] = dx[p[i]].
+Value* sort_vjp(const D& d, size_t, Value* a) {
+  return gather(d.b, a, call(d.b, "sort.ranks", {d.x[0], d.x[1], d.x[2]}));
+}
+
+Value* sort_jvp(const D& d, const Tangents& t) {
+  if (!t[0]) return nullptr;
+  return gather(d.b, t[0], call(d.b, "sort.indices", {d.x[0], d.x[1], d.x[2]}));
+}
+
 const std::vector<KernelInfo> kKernels = {
     // (A; n; n * n) -> the lower Cholesky factor L, zeros above; fails when
     // A is not symmetric or not positive definite.
@@ -156,6 +228,18 @@ const std::vector<KernelInfo> kKernels = {
     // the solvers' rules.
     {"ode_rk45_sensitivity", "vic_kernel_ode_rk45_sensitivity", 7, 6, nullptr, nullptr, true},
     {"ode_bdf_sensitivity", "vic_kernel_ode_bdf_sensitivity", 7, 6, nullptr, nullptr, true},
+    // (A; n; n * n) -> A^-1 by LU with partial pivoting; fails (all NaN) when
+    // A is singular.
+    {"inverse", "vic_kernel_inverse", 1, 1, inverse_vjp, inverse_jvp},
+    // (A; n; 2) -> (log |det A|, sign det A) by LU; (-inf, 0) when A is singular.
+    {"log_determinant", "vic_kernel_log_determinant", 1, 1, log_determinant_vjp, log_determinant_jvp},
+    // (x; descending; n) -> x sorted (descending: 0 or 1); fails when an
+    // element is NaN.
+    {"sort", "vic_kernel_sort", 1, 1, sort_vjp, sort_jvp},
+    // (x; descending; n) -> the 0-based indices of x in sorted order, and the
+    // 0-based position of each element in it; integers held as reals.
+    {"sort.indices", "vic_kernel_sort_indices", 1, 1, nullptr, nullptr},
+    {"sort.ranks", "vic_kernel_sort_ranks", 1, 1, nullptr, nullptr},
 };
 
 }  // namespace

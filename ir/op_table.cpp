@@ -282,6 +282,11 @@ const OpInfo kTable[] = {
     {OpKind::Ceil, "ceil", S::F_F, E::Pure, [](const D& d, size_t, Value*) { return d.b.const_f64(0.0); }, jvp_from_vjp},
     {OpKind::Round, "round", S::F_F, E::Pure, [](const D& d, size_t, Value*) { return d.b.const_f64(0.0); }, jvp_from_vjp},
     {OpKind::Trunc, "trunc", S::F_F, E::Pure, [](const D& d, size_t, Value*) { return d.b.const_f64(0.0); }, jvp_from_vjp},
+    // d log I0(x) = I1(x) / I0(x) dx
+    {OpKind::LogBesselI0, "log_bessel_i0", S::F_F, E::Pure,
+     [](const D& d, size_t, Value* a) { return mul(d.b, a, d.b.op(OpKind::BesselI1OverI0, {d.x[0]})); }, jvp_from_vjp},
+    // I1 / I0 appears only in log I0's rule, and vic differentiates once.
+    {OpKind::BesselI1OverI0, "bessel_i1_over_i0", S::F_F, E::Pure, NO_RULES},
     // Student-t CDFs of parameters are rejected before lowering (check_supported).
     {OpKind::StudentTCdf, "student_t_cdf", S::FF_F, E::Pure, NO_RULES},
     // d |x| = sign(x) dx

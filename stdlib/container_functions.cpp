@@ -117,17 +117,97 @@ Value* square_size(Builder& b, const std::string& name, const Elements& m, const
 }
 
 // L = cholesky_decompose(A): LAPACK's factorisation as a kernel call, its
-// failures Stan's errors.
-Elements cholesky_decompose(Builder& b, const Elements& a, const AddCheck& add_check) {
-  Value* n = square_size(b, "cholesky_decompose", a, add_check);
+// failures Stan's errors, naming the function and its argument (the other
+// functions that factor a matrix name themselves).
+Elements cholesky_decompose(Builder& b, const Elements& a, const AddCheck& add_check,
+                            const std::string& name = "cholesky_decompose", const std::string& arg = "m") {
+  Value* n = square_size(b, name, a, add_check);
   Value* nn = b.op(OpKind::IMul, {n, n});
   Op* call = b.kernel_call("cholesky", {as_tensor(b, a), n, nn});
   Value* status = call->results[1];
   b.check(b.cmp(CmpPredicate::Ne, status, b.const_i64(ir::kKernelNotSymmetric)),
-          add_check("cholesky_decompose: Matrix m is not symmetric"));
+          add_check(name + ": Matrix " + arg + " is not symmetric"));
   b.check(b.cmp(CmpPredicate::Ne, status, b.const_i64(ir::kKernelNotPositiveDefinite)),
-          add_check("cholesky_decompose: Matrix m is not positive definite"));
+          add_check(name + ": Matrix " + arg + " is not positive definite"));
   return of_tensor(call->results[0], nn, {n, n});
+}
+
+// The right side of a solve: its rows and columns (a vector is one column).
+std::pair<Value*, Value*> right_side_sizes(Builder& b, const ContainerArg& rhs) {
+  if (rhs.shape == ArgShape::Matrix) return matrix_sizes(rhs.elements);
+  return {rhs.elements.size, b.const_i64(1)};
+}
+
+// inverse(A) = A^-1 by LU with partial pivoting (LAPACK's dgetrf, dgetri). A
+// singular A is an error (Stan's inverse returns infinities there).
+Elements inverse(Builder& b, const std::string& name, const std::string& arg, const Elements& a,
+                 const AddCheck& add_check) {
+  Value* n = square_size(b, name, a, add_check);
+  Value* nn = b.op(OpKind::IMul, {n, n});
+  Op* call = b.kernel_call("inverse", {as_tensor(b, a), n, nn});
+  b.check(b.cmp(CmpPredicate::Ne, call->results[1], b.const_i64(ir::kKernelSingular)),
+          add_check(name + ": Matrix " + arg + " is singular"));
+  return of_tensor(call->results[0], nn, {n, n});
+}
+
+// (log |det A|, sign det A) from A's LU factors: (-inf, 0) when A is singular.
+Value* log_determinant(Builder& b, const std::string& name, const Elements& a, const AddCheck& add_check) {
+  Value* n = square_size(b, name, a, add_check);
+  return b.kernel_call("log_determinant", {as_tensor(b, a), n, b.const_i64(2)})->results[0];
+}
+
+// X = A^-1 B for a symmetric positive-definite A = L L', given L: L^-T (L^-1 B),
+// two triangular solves.
+Elements spd_solve(Builder& b, const Elements& l, Value* rhs, Value* cols) {
+  Value* n = l.dims[0];
+  Value* size = b.op(OpKind::IMul, {n, cols});
+  Value* y = b.kernel_call("tri_solve", {l.tensor, rhs, n, cols, size})->results[0];
+  return of_tensor(b.kernel_call("tri_solve.t", {l.tensor, y, n, cols, size})->results[0], size, {n, cols});
+}
+
+// sort_asc, sort_desc: the sort kernel, NaN Stan's error; an int array's
+// ints come back as ints.
+Elements sort(Builder& b, const std::string& name, const Elements& x, const AddCheck& add_check) {
+  Value* n = x.size;
+  Value* descending = b.const_i64(name == "sort_desc" ? 1 : 0);
+  Op* call = b.kernel_call("sort", {as_tensor(b, x), descending, n});
+  b.check(b.cmp(CmpPredicate::Ne, call->results[1], b.const_i64(ir::kKernelNotANumber)),
+          add_check(name + ": container argument must not be nan"));
+  Elements sorted = of_tensor(call->results[0], n, {n});
+  if (x.element_type != Type::I64) return sorted;
+  Value* t = sorted.tensor;
+  return {n, {n}, [t](Builder& in, Value* i) { return in.op(OpKind::FToI, {in.extract(t, i)}); }, nullptr, Type::I64};
+}
+
+// sort_indices_asc, sort_indices_desc: the 1-based indices in sorted order (ints).
+Elements sort_indices(Builder& b, const std::string& name, const Elements& x) {
+  Value* n = x.size;
+  Value* descending = b.const_i64(name == "sort_indices_desc" ? 1 : 0);
+  Value* t = b.kernel_call("sort.indices", {as_tensor(b, x), descending, n})->results[0];
+  return {n, {n}, [t](Builder& in, Value* i) {
+            return in.op(OpKind::IAdd, {in.op(OpKind::FToI, {in.extract(t, i)}), in.const_i64(1)});
+          },
+          nullptr, Type::I64};
+}
+
+// rank(v, s): how many elements are smaller than v[s] (s 1-based, checked).
+Value* rank(Builder& b, const Elements& v, Value* s, const AddCheck& add_check) {
+  b.check(in_range(b, b.const_i64(1), s, v.size), add_check("rank: index s is out of range"));
+  Value* pivot = v.element(b, b.op(OpKind::ISub, {s, b.const_i64(1)}));
+  return fold(b, v, b.const_i64(0), [pivot](Builder& in, Value* acc, Value* e) {
+    Value* smaller = in.cmp(CmpPredicate::Lt, e, pivot);
+    return in.op(OpKind::IAdd, {acc, in.op(OpKind::Select, {smaller, in.const_i64(1), in.const_i64(0)})});
+  });
+}
+
+// The n x n identity.
+Value* identity(Builder& b, Value* n) {
+  Op* gen = b.create_generate(b.op(OpKind::IMul, {n, n}), Type::F64, "k");
+  Builder in(b.function(), gen->region(0));
+  Value* k = gen->region(0).args[0];
+  Value* diagonal = in.cmp(CmpPredicate::Eq, in.op(OpKind::IDiv, {k, n}), in.op(OpKind::IMod, {k, n}));
+  in.yield({in.op(OpKind::Select, {diagonal, in.const_f64(1.0), in.const_f64(0.0)})});
+  return gen->result();
 }
 
 // mdivide_left_tri_low(L, B) = L^-1 B, reading L's lower triangle; B a vector
@@ -624,6 +704,62 @@ std::optional<ContainerResult> build_container_function(Builder& b, const std::s
     r.elements = cholesky_decompose(b, x.elements, add_check);
   } else if (name == "mdivide_left_tri_low") {
     r.elements = tri_solve(b, x.elements, args[1], add_check);
+  } else if (name == "sort_asc" || name == "sort_desc") {
+    r.elements = sort(b, name, x.elements, add_check);
+  } else if (name == "sort_indices_asc" || name == "sort_indices_desc") {
+    r.elements = sort_indices(b, name, x.elements);
+  } else if (name == "rank") {
+    r.scalar = rank(b, x.elements, args[1].scalar, add_check);
+  } else if (name == "inverse") {
+    r.elements = inverse(b, name, "m", x.elements, add_check);
+  } else if (name == "log_determinant" || name == "determinant") {
+    // det A = sign * exp(log |det A|), 0 for a singular A.
+    Value* lu = log_determinant(b, name, x.elements, add_check);
+    Value* log_abs = b.extract(lu, b.const_i64(0));
+    r.scalar = name == "log_determinant"
+                   ? log_abs
+                   : b.op(OpKind::FMul, {b.extract(lu, b.const_i64(1)), b.op(OpKind::Exp, {log_abs})});
+  } else if (name == "log_determinant_spd") {
+    // log det A = 2 sum_i log L_ii for A = L L'.
+    Elements l = cholesky_decompose(b, x.elements, add_check, name);
+    Value* n = l.dims[0];
+    Value* half = fold(b, {n, {n}, [l, n](Builder& in, Value* i) {
+                            return in.op(OpKind::Log, {in.extract(l.tensor, in.op(OpKind::IAdd, {in.op(OpKind::IMul, {i, n}), i}))});
+                          }},
+                       b.const_f64(0.0), [](Builder& in, Value* acc, Value* e) { return in.op(OpKind::FAdd, {acc, e}); });
+    r.scalar = b.op(OpKind::FMul, {b.const_f64(2.0), half});
+  } else if (name == "mdivide_left" || name == "mdivide_left_spd") {
+    // A^-1 B, B a vector or a matrix: for mdivide_left, A's inverse times B
+    // (LU); for mdivide_left_spd, two triangular solves after A's Cholesky factor.
+    const bool spd = name == "mdivide_left_spd";
+    Elements factor = spd ? cholesky_decompose(b, x.elements, add_check, name, "A")
+                          : inverse(b, name, "A", x.elements, add_check);
+    Value* n = factor.dims[0];
+    auto [rows, cols] = right_side_sizes(b, args[1]);
+    b.check(b.cmp(CmpPredicate::Eq, rows, n), add_check(name + ": the sizes of the matrix and the right side do not match"));
+    Value* rhs = as_tensor(b, args[1].elements);
+    Value* size = args[1].elements.size;
+    const bool matrix = args[1].shape == ArgShape::Matrix;
+    if (spd) {
+      r.elements = spd_solve(b, factor, rhs, cols);
+    } else {
+      r.elements = of_tensor(matrix ? b.op(OpKind::MatMul, {factor.tensor, rhs, n, n, cols, size})
+                                    : b.op(OpKind::MatVec, {factor.tensor, rhs, n, n}),
+                             size, {n, cols});
+    }
+    if (!matrix) r.elements.dims = {n};
+  } else if (name == "inverse_spd") {
+    // A^-1 = L^-T L^-1, symmetrised as Stan's: (X + X') / 2.
+    Elements l = cholesky_decompose(b, x.elements, add_check, name);
+    Value* n = l.dims[0];
+    Elements inv = spd_solve(b, l, identity(b, n), n);
+    Value* t = inv.tensor;
+    r.elements.size = inv.size;
+    r.elements.dims = {n, n};
+    r.elements.element = [t, n](Builder& in, Value* k) {
+      Value* transposed = in.op(OpKind::IAdd, {in.op(OpKind::IMul, {in.op(OpKind::IMod, {k, n}), n}), in.op(OpKind::IDiv, {k, n})});
+      return in.op(OpKind::FMul, {in.const_f64(0.5), in.op(OpKind::FAdd, {in.extract(t, k), in.extract(t, transposed)})});
+    };
   } else {
     return std::nullopt;
   }

@@ -1,8 +1,9 @@
 // The functions of whole containers (sum, mean, sd, max, log_sum_exp,
 // dot_product, rows, cols, rep_vector, to_vector, head, tail, segment,
-// append_row, cholesky_decompose, mdivide_left_tri_low), written once as IR
-// over the elements of their arguments (the last six as tensor ops and kernel
-// calls with their own adjoints). The lowering hands each argument over as an element generator,
+// append_row, cholesky_decompose, mdivide_left_tri_low, inverse, the
+// determinants and the solves, the sorts and rank), written once as IR over the elements of their
+// arguments (the linear algebra as tensor ops and kernel calls with their own
+// adjoints). The lowering hands each argument over as an element generator,
 // so `sum(mu + tau * v)` is one loop with no temporary vector.
 #pragma once
 

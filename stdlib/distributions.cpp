@@ -422,6 +422,15 @@ Value* DensityBuilder::build() {
     t_.add({0, 1, 2, 3}, [&] {
       return o.log(b_.op(OpKind::Erfc, {o.mul(o.c(-std::numbers::sqrt2 / 2), o.mul(arg(3), z()))}));
     });
+  } else if (dist_ == "von_mises") {
+    require_finite(0, "Random variable");
+    require_finite(1, "Location parameter");
+    require(b_.cmp(CmpPredicate::Ge, arg(2), o.c(0.0)), "Scale parameter must be non-negative");
+    require_finite(2, "Scale parameter");
+    // kappa cos(mu - y) - log(2 pi) - log I0(kappa)
+    t_.add({}, [&] { return o.c(-std::log(2 * std::numbers::pi)); });
+    t_.add({2}, [&] { return o.neg(b_.op(OpKind::LogBesselI0, {arg(2)})); });
+    t_.add({0, 1, 2}, [&] { return o.mul(arg(2), b_.op(OpKind::Cos, {o.sub(arg(1), arg(0))})); });
   } else if (dist_ == "exp_mod_normal") {
     require_finite(1, "Location parameter");
     require_positive_finite(2, "Scale parameter");

@@ -8,6 +8,7 @@
 #include <boost/math/distributions/hypergeometric.hpp>
 #include <boost/math/distributions/students_t.hpp>
 #include <boost/math/policies/policy.hpp>
+#include <boost/math/special_functions/bessel.hpp>
 #include <boost/math/special_functions/digamma.hpp>
 #include <boost/math/special_functions/erf.hpp>
 #include <boost/math/special_functions/gamma.hpp>
@@ -43,6 +44,22 @@ using NoThrow = boost::math::policies::policy<
 
 bool positive(double x) { return x > 0 && std::isfinite(x); }
 
+// Above this, I0 and I1 are near overflow (I0(713) ~ 1e308): their
+// exponentially scaled forms come from the asymptotic series instead.
+constexpr double kBesselAsymptotic = 500;
+
+// e^-x sqrt(2 pi x) I_nu(x) for large x: the series
+// sum_k prod_{j <= k} -(4 nu^2 - (2j - 1)^2) / (8 j x) (Abramowitz and Stegun
+// 9.7.1), its terms below 1e-17 of the first long before they would grow.
+double scaled_bessel_i_series(double nu, double x) {
+  double term = 1, sum = 1;
+  for (int k = 1; k <= 30 && std::fabs(term) > 1e-17; ++k) {
+    term *= -(4 * nu * nu - (2.0 * k - 1) * (2.0 * k - 1)) / (8.0 * k * x);
+    sum += term;
+  }
+  return sum;
+}
+
 }  // namespace
 }  // namespace vic::stdlib
 
@@ -57,6 +74,33 @@ double vic_erf(double x) { return boost::math::erf(x, vic::stdlib::NoThrow()); }
 double vic_erfc(double x) { return boost::math::erfc(x, vic::stdlib::NoThrow()); }
 double vic_tanh(double x) { return std::tanh(x); }
 double vic_atan(double x) { return std::atan(x); }
+
+// log I0(x) for x >= 0 (I0 is even: |x|); Boost.Math's I0 below the switch,
+// x - log(2 pi x) / 2 + log(series) above it.
+double vic_log_bessel_i0(double x) {
+  x = std::fabs(x);
+  if (std::isnan(x)) return x;
+  if (x < vic::stdlib::kBesselAsymptotic) return std::log(boost::math::cyl_bessel_i(0, x, vic::stdlib::NoThrow()));
+  if (std::isinf(x)) return x;
+  return x - 0.5 * std::log(2 * M_PI * x) + std::log(vic::stdlib::scaled_bessel_i_series(0, x));
+}
+
+// I1(x) / I0(x): Boost.Math's ratio below the switch, the series' above it
+// (odd in x).
+double vic_bessel_i1_over_i0(double x) {
+  const double a = std::fabs(x);
+  if (std::isnan(x)) return x;
+  double r;
+  if (a < vic::stdlib::kBesselAsymptotic) {
+    r = boost::math::cyl_bessel_i(1, a, vic::stdlib::NoThrow()) / boost::math::cyl_bessel_i(0, a, vic::stdlib::NoThrow());
+  } else if (std::isinf(a)) {
+    r = 1;
+  } else {
+    r = vic::stdlib::scaled_bessel_i_series(1, a) / vic::stdlib::scaled_bessel_i_series(0, a);
+  }
+  return x < 0 ? -r : r;
+}
+
 double vic_student_t_cdf(double t, double nu) {
   if (!(nu > 0) || std::isnan(t)) return NAN;
   if (std::isinf(t)) return t > 0 ? 1.0 : 0.0;
@@ -200,6 +244,29 @@ VIC_RNG(frechet)(void* rng, double alpha, double sigma) {
   const double u = boost::random::uniform_01<double>()(*static_cast<Rng*>(rng));
   return sigma * std::pow(-std::log(u), -1 / alpha);
 }
+// Best and Fisher's (1979) rejection sampler of the angle from the mean,
+// added to mu reduced to [0, 2 pi), as Stan's; a circular uniform for kappa
+// below 1.4e-8.
+VIC_RNG(von_mises)(void* rng, double mu, double kappa) {
+  if (!std::isfinite(mu) || !(kappa >= 0) || !std::isfinite(kappa)) return NAN;
+  auto& g = *static_cast<Rng*>(rng);
+  boost::random::uniform_01<double> uniform;
+  const double centre = std::fmod(std::fmod(mu, 2 * M_PI) + 2 * M_PI, 2 * M_PI);
+  if (kappa < 1.4e-8) return centre + (uniform(g) - 0.5) * 2 * M_PI;
+  const double tau = 1 + std::sqrt(1 + 4 * kappa * kappa);
+  const double rho = (tau - std::sqrt(2 * tau)) / (2 * kappa);
+  const double r = (1 + rho * rho) / (2 * rho);
+  double f;
+  for (;;) {
+    const double z = std::cos(M_PI * uniform(g));
+    f = (1 + r * z) / (r + z);
+    const double c = kappa * (r - f);
+    const double u = uniform(g);
+    if (c * (2 - c) - u > 0 || std::log(c / u) + 1 - c >= 0) break;
+  }
+  const double side = uniform(g) - 0.5;
+  return centre + (side > 0 ? 1 : side < 0 ? -1 : 0) * std::acos(f);
+}
 VIC_RNG(poisson_log)(void* rng, double alpha) {
   double lambda = std::exp(alpha);
   if (!std::isfinite(lambda) || lambda > 1e9) return NAN;
@@ -223,6 +290,12 @@ VIC_ODE_KERNEL(vic_kernel_ode_bdf)
 VIC_ODE_KERNEL(vic_kernel_ode_rk45_sensitivity)
 VIC_ODE_KERNEL(vic_kernel_ode_bdf_sensitivity)
 #undef VIC_ODE_KERNEL
+int64_t vic_kernel_inverse(double*, const double*, int64_t, int64_t);
+int64_t vic_kernel_log_determinant(double*, const double*, int64_t, int64_t);
+// The sorting kernels (sort_kernels.cpp).
+int64_t vic_kernel_sort(double*, const double*, int64_t, int64_t);
+int64_t vic_kernel_sort_indices(double*, const double*, int64_t, int64_t);
+int64_t vic_kernel_sort_ranks(double*, const double*, int64_t, int64_t);
 }
 
 namespace vic::stdlib {
@@ -240,6 +313,8 @@ const std::vector<KernelSymbol>& runtime_kernels() {
       {"vic_tanh", reinterpret_cast<void*>(&vic_tanh)},
       {"vic_atan", reinterpret_cast<void*>(&vic_atan)},
       {"vic_student_t_cdf", reinterpret_cast<void*>(&vic_student_t_cdf)},
+      {"vic_log_bessel_i0", reinterpret_cast<void*>(&vic_log_bessel_i0)},
+      {"vic_bessel_i1_over_i0", reinterpret_cast<void*>(&vic_bessel_i1_over_i0)},
       {"vic_log1p", reinterpret_cast<void*>(&vic_log1p)},
       {"vic_expm1", reinterpret_cast<void*>(&vic_expm1)},
       {"vic_log1p_exp", reinterpret_cast<void*>(&vic_log1p_exp)},
@@ -272,6 +347,7 @@ const std::vector<KernelSymbol>& runtime_kernels() {
       {"vic_rayleigh_rng", reinterpret_cast<void*>(&vic_rayleigh_rng)},
       {"vic_pareto_rng", reinterpret_cast<void*>(&vic_pareto_rng)},
       {"vic_frechet_rng", reinterpret_cast<void*>(&vic_frechet_rng)},
+      {"vic_von_mises_rng", reinterpret_cast<void*>(&vic_von_mises_rng)},
       {"vic_kernel_cholesky", reinterpret_cast<void*>(&vic_kernel_cholesky)},
       {"vic_kernel_cholesky_adjoint", reinterpret_cast<void*>(&vic_kernel_cholesky_adjoint)},
       {"vic_kernel_tri_solve", reinterpret_cast<void*>(&vic_kernel_tri_solve)},
@@ -280,6 +356,11 @@ const std::vector<KernelSymbol>& runtime_kernels() {
       {"vic_kernel_ode_bdf", reinterpret_cast<void*>(&vic_kernel_ode_bdf)},
       {"vic_kernel_ode_rk45_sensitivity", reinterpret_cast<void*>(&vic_kernel_ode_rk45_sensitivity)},
       {"vic_kernel_ode_bdf_sensitivity", reinterpret_cast<void*>(&vic_kernel_ode_bdf_sensitivity)},
+      {"vic_kernel_inverse", reinterpret_cast<void*>(&vic_kernel_inverse)},
+      {"vic_kernel_log_determinant", reinterpret_cast<void*>(&vic_kernel_log_determinant)},
+      {"vic_kernel_sort", reinterpret_cast<void*>(&vic_kernel_sort)},
+      {"vic_kernel_sort_indices", reinterpret_cast<void*>(&vic_kernel_sort_indices)},
+      {"vic_kernel_sort_ranks", reinterpret_cast<void*>(&vic_kernel_sort_ranks)},
   };
   return table;
 }

@@ -1,12 +1,15 @@
 // The linear-algebra kernels kernel.call names (ir/kernels.h): LAPACK's
-// Cholesky factorisation and BLAS's triangular products and solves, from
-// OpenBLAS. Matrices are row-major; each kernel writes its result into `out`
+// Cholesky and LU factorisations and BLAS's triangular products and solves,
+// from OpenBLAS. Matrices are row-major; each kernel writes its result into `out`
 // (never one of its inputs) and returns 0 or a failure status.
 #include <cblas.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
+#include <vector>
 
 #include "ir/kernels.h"
 #include "support/lapack.h"
@@ -84,6 +87,76 @@ int64_t vic_kernel_tri_solve(double* X, const double* L, const double* B, int64_
 
 int64_t vic_kernel_tri_solve_t(double* X, const double* L, const double* B, int64_t n, int64_t k, int64_t) {
   return tri_solve(X, L, B, n, k, CblasTrans);
+}
+
+// The LU factorisation with partial pivoting of the n x n `lu` in place
+// (dgetrf); false when a pivot is exactly zero. Row-major A read as
+// column-major is A', whose factors serve both the inverse ((A')^-1 read back
+// row-major is A^-1) and the determinant (det A' = det A).
+static bool factor_lu(double* lu, int64_t n, std::vector<int>& pivots) {
+  const int m = static_cast<int>(n);
+  pivots.assign(static_cast<size_t>(n), 0);
+  int info = 0;
+  dgetrf_(&m, &m, lu, &m, pivots.data(), &info);
+  return info == 0;
+}
+
+// R = A^-1 by LU (dgetrf, dgetri); a singular A fails with R all NaN. A NaN
+// or infinite element gives NaNs (Stan's inverse checks nothing but the shape).
+int64_t vic_kernel_inverse(double* R, const double* A, int64_t n, int64_t) {
+  if (n == 0) return 0;
+  const int64_t nn = n * n;
+  for (int64_t k = 0; k < nn; ++k) {
+    if (!std::isfinite(A[k])) {
+      for (int64_t i = 0; i < nn; ++i) R[i] = std::numeric_limits<double>::quiet_NaN();
+      return 0;
+    }
+  }
+  copy(R, A, nn);
+  std::vector<int> pivots;
+  const int m = static_cast<int>(n);
+  int info = 0;
+  if (factor_lu(R, n, pivots)) {
+    int lwork = -1;
+    double query = 0;
+    dgetri_(&m, R, &m, pivots.data(), &query, &lwork, &info);
+    lwork = std::max(m, static_cast<int>(query));
+    std::vector<double> work(static_cast<size_t>(lwork));
+    dgetri_(&m, R, &m, pivots.data(), work.data(), &lwork, &info);
+    if (info == 0) return 0;
+  }
+  for (int64_t i = 0; i < nn; ++i) R[i] = std::numeric_limits<double>::quiet_NaN();
+  return vic::ir::kKernelSingular;
+}
+
+// out = (log |det A|, sign det A) from A's LU factors: the sum of the logs of
+// |U_ii|, the sign that of their product times -1 per row interchange. A
+// singular A has (-inf, 0), as Stan's log_determinant has -inf; a non-finite
+// element gives NaNs.
+int64_t vic_kernel_log_determinant(double* out, const double* A, int64_t n, int64_t) {
+  out[0] = 0.0;
+  out[1] = 1.0;
+  if (n == 0) return 0;
+  const int64_t nn = n * n;
+  for (int64_t k = 0; k < nn; ++k) {
+    if (!std::isfinite(A[k])) {
+      out[0] = out[1] = std::numeric_limits<double>::quiet_NaN();
+      return 0;
+    }
+  }
+  std::vector<double> lu(A, A + nn);
+  std::vector<int> pivots;
+  if (!factor_lu(lu.data(), n, pivots)) {
+    out[0] = -HUGE_VAL;
+    out[1] = 0.0;
+    return 0;
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    const double u = lu[static_cast<size_t>(i * n + i)];
+    out[0] += std::log(std::fabs(u));
+    if ((u < 0) != (pivots[static_cast<size_t>(i)] != i + 1)) out[1] = -out[1];
+  }
+  return 0;
 }
 
 }  // extern "C"

@@ -207,6 +207,60 @@ Value* multinomial(Builder& b, const std::vector<ContainerArg>& args, bool propt
   return o.add(parts[0], o.sub(o.lgamma(o.add(parts[1], o.c(1.0))), parts[2]));
 }
 
+// Checks that every element of theta is a probability, in [0, 1] (NaN is not).
+void check_probabilities(Builder& b, const Vectors& theta, const std::string& name, const AddCheck& add_check) {
+  int64_t id = add_check(name + ": Probability parameters must be in [0, 1]");
+  b.for_loop(b.const_i64(0), theta.size, {}, [&](Builder& in, Value* i, const auto&) {
+    Value* t = theta.at(in, in.const_i64(0), i);
+    in.check(in.op(OpKind::And, {in.cmp(CmpPredicate::Ge, t, in.const_f64(0.0)), in.cmp(CmpPredicate::Le, t, in.const_f64(1.0))}),
+             id);
+    return std::vector<Value*>{};
+  });
+}
+
+// poisson_binomial(y | theta): the number of successes in N = size(theta)
+// independent trials with success probabilities theta. alpha_i[j] = log P(j
+// successes in the first i trials), alpha_0 = (0, -inf, ...), by
+//   alpha_i+1[j] = log_sum_exp(alpha_i[j] + log1m(theta_i), alpha_i[j - 1] + log(theta_i)),
+// a loop the AD pass differentiates; the density is the sum of alpha_N[y]
+// over the outcomes.
+Value* poisson_binomial(Builder& b, const std::vector<ContainerArg>& args, const std::vector<bool>& parameter,
+                        bool propto, const AddCheck& add_check) {
+  const std::string name = "poisson_binomial_lpmf";
+  auto [count, y] = ints(b, args[0]);
+  Vectors theta = vectors(b, args[1]);
+  Value* n = theta.size;
+  int64_t range = add_check(name + ": Successes variable must be between 0 and the size of theta");
+  b.for_loop(b.const_i64(0), count, {}, [&](Builder& in, Value* k, const auto&) {
+    Value* yk = y(in, k);
+    in.check(in.op(OpKind::And, {in.cmp(CmpPredicate::Ge, yk, in.const_i64(0)), in.cmp(CmpPredicate::Le, yk, n)}), range);
+    return std::vector<Value*>{};
+  });
+  check_probabilities(b, theta, name, add_check);
+  if (propto && !parameter[1]) return b.const_f64(0.0);
+  const double minus_infinity = -HUGE_VAL;
+  Value* size = b.op(OpKind::IAdd, {n, b.const_i64(1)});
+  Value* start = b.insert(b.splat(size, b.const_f64(minus_infinity)), b.const_i64(0), b.const_f64(0.0));
+  Value* alpha = b.for_loop(b.const_i64(0), n, {start}, [&](Builder& in, Value* i, const auto& c) {
+    Ops o{in};
+    Value* t = theta.at(in, in.const_i64(0), i);
+    Value* log_t = o.log(t);
+    Value* log1m_t = o.log1m(t);
+    Value* previous = c[0];
+    Op* gen = in.create_generate(size, Type::F64, "j");
+    Builder g(in.function(), gen->region(0));
+    g.set_loc(in.loc());
+    Value* j = gen->region(0).args[0];
+    Value* first = g.cmp(CmpPredicate::Eq, j, g.const_i64(0));
+    Value* below = g.op(OpKind::Select, {first, g.const_i64(0), g.op(OpKind::ISub, {j, g.const_i64(1)})});
+    Value* fail = g.op(OpKind::FAdd, {g.extract(previous, j), log1m_t});
+    Value* succeed = g.op(OpKind::Select, {first, g.const_f64(minus_infinity), g.op(OpKind::FAdd, {g.extract(previous, below), log_t})});
+    g.yield({build_container_function(g, "log_sum_exp", {{ArgShape::Scalar, fail}, {ArgShape::Scalar, succeed}}, add_check)->scalar});
+    return std::vector<Value*>{gen->result()};
+  })[0];
+  return sum(b, count, [&](Builder& in, Value* k) { return in.extract(alpha, y(in, k)); });
+}
+
 // ordered_logistic and ordered_probit: outcome y of K = size(c) + 1 ordered
 // categories, P(y = k) = F(c_k - eta) - F(c_{k-1} - eta) with c_0 = -inf,
 // c_K = +inf and F the logistic or normal CDF; each case its own branch (the
@@ -431,7 +485,7 @@ bool is_multivariate(std::string_view dist) {
   return dist == "dirichlet" || dist == "categorical" || dist == "categorical_logit" || dist == "multi_normal" ||
          dist == "multi_normal_cholesky" || dist == "lkj_corr_cholesky" || dist == "ordered_logistic" ||
          dist == "ordered_probit" || dist == "multinomial" || dist == "multi_student_t" || dist == "wishart" ||
-         dist == "inv_wishart" || dist == "lkj_corr";
+         dist == "inv_wishart" || dist == "lkj_corr" || dist == "poisson_binomial";
 }
 
 Value* build_multivariate_density(Builder& b, std::string_view dist, const std::vector<ContainerArg>& args,
@@ -446,6 +500,7 @@ Value* build_multivariate_density(Builder& b, std::string_view dist, const std::
   if (dist == "multinomial") return multinomial(b, args, propto, add_check);
   if (dist == "wishart" || dist == "inv_wishart") return wishart(b, dist, args, parameter, propto, add_check);
   if (dist == "lkj_corr") return lkj_corr(b, args, parameter, propto, add_check);
+  if (dist == "poisson_binomial") return poisson_binomial(b, args, parameter, propto, add_check);
   if (dist == "multi_student_t") {
     Value* nu = real(b, args[1].scalar);
     b.check(b.cmp(CmpPredicate::Gt, nu, b.const_f64(0.0)),
@@ -484,6 +539,16 @@ ContainerResult build_multivariate_rng(Builder& b, std::string_view dist, const 
   Vectors theta = vectors(b, params[0]);
   Value* k = theta.size;
   Value* zero = b.const_i64(0);
+  if (dist == "poisson_binomial") {
+    // The successes of N Bernoulli draws, a uniform draw below theta_i each.
+    check_probabilities(b, theta, "poisson_binomial_rng", add_check);
+    r.scalar = b.for_loop(b.const_i64(0), k, {zero}, [&](Builder& in, Value* i, const auto& c) {
+      Value* u = in.rng_call("uniform_rng", {in.const_f64(0.0), in.const_f64(1.0)});
+      Value* success = in.cmp(CmpPredicate::Lt, u, theta.at(in, in.const_i64(0), i));
+      return std::vector<Value*>{in.op(OpKind::IAdd, {c[0], in.op(OpKind::Select, {success, in.const_i64(1), in.const_i64(0)})})};
+    })[0];
+    return r;
+  }
   if (dist == "categorical" || dist == "categorical_logit") {
     // The first category whose cumulative probability passes a uniform draw.
     Value* norm = b.const_f64(1.0);

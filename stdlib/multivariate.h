@@ -1,6 +1,6 @@
 // The distributions of whole vectors and matrices: dirichlet, categorical,
-// categorical_logit, multi_normal, multi_normal_cholesky (densities and
-// draws) and lkj_corr_cholesky (its density), vectorised over arrays of vectors as Stan vectorises them. Their
+// categorical_logit, multi_normal, multi_normal_cholesky, poisson_binomial
+// (densities and draws) and lkj_corr_cholesky (its density), vectorised over arrays of vectors as Stan vectorises them. Their
 // linear algebra goes through the container functions' kernels
 // (cholesky_decompose, mdivide_left_tri_low), which have their own adjoints.
 #pragma once

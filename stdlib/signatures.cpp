@@ -41,6 +41,7 @@ std::vector<DistributionInfo> make_distributions() {
       {"hypergeometric", true, A::Int, {A::Int, A::Int, A::Int}, {"N", "a", "b"}},
       {"neg_binomial", true, A::Ints, {A::Reals, A::Reals}, {"alpha", "beta"}},
       {"skew_normal", false, A::Reals, {A::Reals, A::Reals, A::Reals}, {"xi", "omega", "alpha"}},
+      {"von_mises", false, A::Reals, {A::Reals, A::Reals}, {"mu", "kappa"}},
       {"exp_mod_normal", false, A::Reals, {A::Reals, A::Reals, A::Reals}, {"mu", "sigma", "lambda"}},
       // Distributions of whole vectors (stdlib/multivariate.h).
       {"dirichlet", false, A::Vectors, {A::Vectors}, {"alpha"}},
@@ -50,6 +51,7 @@ std::vector<DistributionInfo> make_distributions() {
       {"multi_normal_cholesky", false, A::Vectors, {A::Vectors, A::Matrix}, {"mu", "L"}},
       {"lkj_corr_cholesky", false, A::Matrix, {A::Real}, {"eta"}},
       {"multinomial", true, A::IntArray, {A::Vector}, {"theta"}},
+      {"poisson_binomial", true, A::Ints, {A::Vector}, {"theta"}},
       {"lkj_corr", false, A::Matrix, {A::Real}, {"eta"}},
       {"wishart", false, A::Matrix, {A::Real, A::Matrix}, {"nu", "Sigma"}},
       {"inv_wishart", false, A::Matrix, {A::Real, A::Matrix}, {"nu", "Sigma"}},
@@ -154,6 +156,16 @@ std::vector<FunctionInfo> make_functions() {
                                {{A::RowVector, A::RowVector}, R::Matrix}}});
   fs.push_back({"cholesky_decompose", {{{A::Matrix}, R::Matrix}}});
   fs.push_back({"mdivide_left_tri_low", {{{A::Matrix, A::Vector}, R::Vector}, {{A::Matrix, A::Matrix}, R::Matrix}}});
+  for (const char* name : {"mdivide_left", "mdivide_left_spd"})
+    fs.push_back({name, {{{A::Matrix, A::Vector}, R::Vector}, {{A::Matrix, A::Matrix}, R::Matrix}}});
+  // Sorting an int array gives ints; the indices and ranks are ints.
+  for (const char* name : {"sort_asc", "sort_desc"})
+    fs.push_back({name, {{{A::IntArray}, R::IntArray}, {{A::RealVector}, R::LikeArg}}});
+  for (const char* name : {"sort_indices_asc", "sort_indices_desc"}) fs.push_back({name, {{{A::RealVector}, R::IntArray}}});
+  fs.push_back({"rank", {{{A::RealVector, A::Int}, R::Int}}});
+  for (const char* name : {"inverse", "inverse_spd"}) fs.push_back({name, {{{A::Matrix}, R::Matrix}}});
+  for (const char* name : {"log_determinant", "log_determinant_spd", "determinant"})
+    fs.push_back({name, {{{A::Matrix}, R::Real}}});
   return fs;
 }
 

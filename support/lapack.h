@@ -12,6 +12,8 @@ void dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* inf
 void dpotri_(const char* uplo, const int* n, double* a, const int* lda, int* info, size_t uplo_length);
 // LU factorisation with partial pivoting.
 void dgetrf_(const int* m, const int* n, double* a, const int* lda, int* ipiv, int* info);
+// The inverse from an LU factorisation (lwork -1: a workspace query).
+void dgetri_(const int* n, double* a, const int* lda, const int* ipiv, double* work, const int* lwork, int* info);
 // QR factorisation, and the explicit Q from it.
 void dgeqrf_(const int* m, const int* n, double* a, const int* lda, double* tau, double* work, const int* lwork,
              int* info);

@@ -94,8 +94,10 @@ LExpr FunctionLowering::lower_ode_call(const ast::Call& e) {
       size = a.size;
       if (is_int) {
         Op* gen = b_->create_generate(size, Type::F64, "k");
-        RegionScope scope(b_, gen->region(0));
-        b_->yield({to_real(a.element(*b_, gen->region(0).args[0]))});
+        {
+          RegionScope scope(b_, gen->region(0));
+          b_->yield({to_real(a.element(*b_, gen->region(0).args[0]))});
+        }
         values = gen->result();
       } else {
         values = materialize_as(a, Type::F64);
@@ -208,9 +210,11 @@ std::unique_ptr<ir::Function> FunctionLowering::lower_ode_rhs(const ast::Functio
       Value* size = product(v.dims);
       if (is_int) {
         Op* gen = b_->create_generate(size, Type::I64, "k");
-        RegionScope scope(b_, gen->region(0));
-        Value* at = b_->op(OpKind::IAdd, {offset, gen->region(0).args[0]});
-        b_->yield({b_->op(OpKind::FToI, {b_->load(buffer, at)})});
+        {
+          RegionScope scope(b_, gen->region(0));
+          Value* at = b_->op(OpKind::IAdd, {offset, gen->region(0).args[0]});
+          b_->yield({b_->op(OpKind::FToI, {b_->load(buffer, at)})});
+        }
         v.tensor = gen->result();
         v.offset = b_->const_i64(0);
         v.element = Type::I64;

@@ -151,7 +151,8 @@ INSTANTIATE_TEST_SUITE_P(
                     DensityCase{"beta_binomial", {D::Positive, D::Positive}, {3, 10}},
                     DensityCase{"neg_binomial", {D::Positive, D::Positive}, {4}},
                     DensityCase{"skew_normal", {D::Real, D::Real, D::Positive, D::Real}, {}},
-                    DensityCase{"exp_mod_normal", {D::Real, D::Real, D::Positive, D::Positive}, {}}),
+                    DensityCase{"exp_mod_normal", {D::Real, D::Real, D::Positive, D::Positive}, {}},
+                    DensityCase{"von_mises", {D::Real, D::Real, D::Positive}, {}}),
     [](const testing::TestParamInfo<DensityCase>& info) { return info.param.name; });
 
 TEST(DensityGradient, UniformInsideItsBounds) {

@@ -79,7 +79,7 @@ const Case kCases[] = {
     {OpKind::Erf, 1, -2, 2},        {OpKind::Erfc, 1, -2, 2},      {OpKind::Tanh, 1, -3, 3},
     {OpKind::Sin, 1, -3, 3},        {OpKind::Cos, 1, -3, 3},       {OpKind::Atan, 1, -3, 3},
     {OpKind::Floor, 1, -3, 3},      {OpKind::Ceil, 1, -3, 3},      {OpKind::Round, 1, -3, 3},
-    {OpKind::Trunc, 1, -3, 3},
+    {OpKind::Trunc, 1, -3, 3},      {OpKind::LogBesselI0, 1, 0.1, 30},
 };
 
 class OpRules : public testing::TestWithParam<Case> {};

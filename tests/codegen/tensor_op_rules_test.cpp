@@ -32,7 +32,7 @@ using ir::Value;
 enum class Prep {
   Plain,      // x
   Symmetric,  // (x + x') / 2 + n I, n x n; tangent (t + t') / 2
-  Lower,      // x + 3 I, n x n; tangent t
+  Lower,      // x + 3 I, n x n; tangent t (a triangular solve reads the lower triangle)
 };
 
 struct Input {
@@ -77,6 +77,17 @@ const std::vector<TensorCase>& cases() {
        }},
       {"tri_solve_t", {{9, Prep::Lower}, {6}}, [](Builder& b, const auto& in) {
          return b.kernel_call("tri_solve.t", {in[0], in[1], i64(b, 3), i64(b, 2), i64(b, 6)});
+       }},
+      // x + 3 I: a full matrix far from singular.
+      {"inverse", {{9, Prep::Lower}}, [](Builder& b, const auto& in) {
+         return b.kernel_call("inverse", {in[0], i64(b, 3), i64(b, 9)});
+       }},
+      {"log_determinant", {{9, Prep::Lower}}, [](Builder& b, const auto& in) {
+         return b.kernel_call("log_determinant", {in[0], i64(b, 3), i64(b, 2)});
+       }},
+      {"sort", {{5}}, [](Builder& b, const auto& in) { return b.kernel_call("sort", {in[0], i64(b, 0), i64(b, 5)}); }},
+      {"sort_descending", {{5}}, [](Builder& b, const auto& in) {
+         return b.kernel_call("sort", {in[0], i64(b, 1), i64(b, 5)});
        }},
   };
   return all;

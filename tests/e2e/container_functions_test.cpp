@@ -384,6 +384,99 @@ TEST(ContainerFunctions, DomainErrors) {
   EXPECT_EQ(message("hypergeometric_lpmf(3 | 2, 4, 6)"),
             "domain:8:17: hypergeometric_lpmf: Successes variable must be at most the draws");
   EXPECT_EQ(message("skew_normal_lpdf(1 | 0, -1, 1)"), "domain:8:17: skew_normal_lpdf: Scale parameter must be positive finite");
+  EXPECT_EQ(message("sum(sort_asc({1.0, not_a_number()}))"), "domain:8:21: sort_asc: container argument must not be nan");
+  EXPECT_EQ(message("sum(sort_desc([1, not_a_number()]))"), "domain:8:21: sort_desc: container argument must not be nan");
+  EXPECT_EQ(message("rank({1.0, 2.0}, 3)"), "domain:8:17: rank: index s is out of range");
+  EXPECT_EQ(message("rank([1, 2]', 0)"), "domain:8:17: rank: index s is out of range");
+}
+
+TEST(ContainerFunctions, SortsRanksAndSortIndices) {
+  auto m = testing_util::compile_source("sorts", R"(data {
+  vector[4] v;
+  array[3] int k;
+}
+parameters {
+  real a;
+}
+model {
+  a ~ normal(0, 1);
+}
+generated quantities {
+  vector[4] up = sort_asc(v);
+  vector[4] down = sort_desc(v);
+  row_vector[4] row = sort_asc(v');
+  array[4] real reals = sort_desc({3.0, -1, 2.5, 2});
+  array[3] int ints = sort_asc(k);
+  array[3] int ints_down = sort_desc(k);
+  array[4] int idx = sort_indices_asc(v);
+  array[4] int idx_down = sort_indices_desc(v);
+  array[3] int idx_ints = sort_indices_asc(k);
+  int r1 = rank(v, 1);
+  int r4 = rank(v, 4);
+  int rk = rank(k, 3);
+  real first = sort_asc(v)[1] + a;
+  vector[0] none = sort_asc(head(v, 0));
+}
+)",
+                                        R"({"v": [3, -1, 2.5, 2], "k": [7, -2, 7]})");
+  ASSERT_TRUE(m);
+  std::map<std::string, double> o = testing_util::constrained_outputs(m->model(), {0.5});
+  const std::vector<double> up = {-1, 2, 2.5, 3};
+  for (int i = 1; i <= 4; ++i) {
+    const std::string at = "." + std::to_string(i);
+    EXPECT_EQ(o["up" + at], up[i - 1]);
+    EXPECT_EQ(o["down" + at], up[4 - i]);
+    EXPECT_EQ(o["row" + at], up[i - 1]);
+    EXPECT_EQ(o["reals" + at], up[4 - i]);
+    EXPECT_EQ(o["idx" + at], std::vector<double>({2, 4, 3, 1})[i - 1]);
+    EXPECT_EQ(o["idx_down" + at], std::vector<double>({1, 3, 4, 2})[i - 1]);
+  }
+  for (int i = 1; i <= 3; ++i) {
+    const std::string at = "." + std::to_string(i);
+    EXPECT_EQ(o["ints" + at], std::vector<double>({-2, 7, 7})[i - 1]);
+    EXPECT_EQ(o["ints_down" + at], std::vector<double>({7, 7, -2})[i - 1]);
+    // Ties keep their order.
+    EXPECT_EQ(o["idx_ints" + at], std::vector<double>({2, 1, 3})[i - 1]);
+  }
+  EXPECT_EQ(o["r1"], 3);
+  EXPECT_EQ(o["r4"], 1);
+  EXPECT_EQ(o["rk"], 1);
+  EXPECT_EQ(o["first"], -0.5);
+}
+
+// Sorted parameters: each element's adjoint follows the permutation.
+TEST(ContainerFunctions, GradientsThroughSorts) {
+  auto m = testing_util::compile_source("sort_gradients", R"(data {
+  vector[4] w;
+}
+parameters {
+  vector[4] x;
+  array[3] real y;
+}
+model {
+  target += dot_product(w, sort_asc(x)) + dot_product(w, sort_desc(exp(x)));
+  target += sort_desc(y)[1] * 0.5 - sort_asc(y)[1] + sort_asc(y)[2] * sort_asc(y)[3];
+  target += rank(x, 2) * 0.1;
+  for (i in 1:4) target += x[sort_indices_asc(x)[i]] * w[i];
+  x ~ normal(0, 1);
+  y ~ normal(0, 1);
+}
+)",
+                                        R"({"w": [0.5, -1, 2, 0.25]})");
+  ASSERT_TRUE(m);
+  testing_util::expect_gradcheck_passes(m->model(), 5, "sorts");
+  // The sorted vector's gradient lands on the element each weight met.
+  const double theta[] = {0.3, -1.2, 2.0, 0.1, 0, 0, 0};
+  double grad[7];
+  runtime::EvalError error = 0;
+  m->model().lp_grad(theta, grad, &error);
+  ASSERT_EQ(error, 0);
+  // Ascending: x = (0.3, -1.2, 2.0, 0.1) sorts as (x2, x4, x1, x3): w meets them in that order;
+  // the indices' loop adds the same again; exp(x) descending meets (x3, x1, x4, x2).
+  const double w[] = {0.5, -1, 2, 0.25};
+  const double expected[] = {2 * w[2] + w[1] * std::exp(0.3), 2 * w[0] + w[3] * std::exp(-1.2),
+                             2 * w[3] + w[0] * std::exp(2.0), 2 * w[1] + w[2] * std::exp(0.1)};
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(grad[i], expected[i] - theta[i], 1e-12) << i;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/math/distributions/binomial.hpp>
+#include <boost/math/special_functions/bessel.hpp>
 #include <boost/math/special_functions/beta.hpp>
 #include <boost/math/special_functions/binomial.hpp>
 #include <boost/math/distributions/chi_squared.hpp>
@@ -21,6 +22,7 @@
 #include <boost/math/distributions/weibull.hpp>
 #include <cmath>
 #include <string>
+#include <tuple>
 
 #include "test_util.h"
 
@@ -90,6 +92,49 @@ TEST(Distributions, ValuesMatchBoostMath) {
   for (const Case& c : cases) EXPECT_NEAR(log_density(c.call), c.expected, 1e-12 * std::fabs(c.expected)) << c.call;
 }
 
+// kappa cos(y - mu) - log(2 pi I0(kappa)), I0 from Boost.Math in long double
+// (where it does not overflow for kappa up to 11000), on both sides of the
+// switch to the asymptotic series at 500; propto keeps the kappa term.
+TEST(Distributions, VonMisesAgainstBesselI0) {
+  auto expected = [](double y, double mu, double kappa) {
+    const long double i0 = boost::math::cyl_bessel_i(0, static_cast<long double>(kappa));
+    return static_cast<double>(kappa * std::cos(y - mu) - std::log(2 * std::acos(-1.0L) * i0));
+  };
+  for (auto [y, mu, kappa] : {std::tuple{0.3, -1.0, 1.5}, {2.0, 0.5, 0.01}, {-3.0, 3.0, 0.0}, {0.3, 0.2, 40.0},
+                              {0.1, 0.0, 499.5}, {0.1, 0.0, 500.5}, {0.01, 0.0, 3000.0}, {0.001, 0.0, 1e4}}) {
+    const std::string call = "von_mises_lpdf(" + std::to_string(y) + " | " + std::to_string(mu) + ", " +
+                             std::to_string(kappa) + ")";
+    const double want = expected(y, mu, kappa);
+    EXPECT_NEAR(log_density(call), want, 1e-13 * std::max(1.0, std::fabs(kappa))) << call;
+  }
+  // Vectorised: the sum of the scalar calls.
+  EXPECT_NEAR(log_density("von_mises_lpdf([0.3, 1.2]' | -1, 1.5)"), expected(0.3, -1, 1.5) + expected(1.2, -1, 1.5),
+              1e-13);
+}
+
+// The gradient in each argument, with kappa large enough for the asymptotic I1 / I0.
+TEST(Distributions, VonMisesGradients) {
+  auto m = testing_util::compile_source("von_mises", R"(data {
+  vector[3] y;
+}
+parameters {
+  real mu;
+  real<lower=0> kappa;
+  real z;
+}
+model {
+  y ~ von_mises(mu, kappa);
+  target += von_mises_lpdf(z | mu, 600 + kappa) + von_mises_lpdf(y | z, kappa * 2);
+  mu ~ normal(0, 1);
+  kappa ~ lognormal(0, 1);
+  z ~ normal(0, 1);
+}
+)",
+                                        R"({"y": [0.3, -0.4, 1.1]})");
+  ASSERT_TRUE(m);
+  testing_util::expect_gradcheck_passes(m->model(), 5, "von_mises");
+}
+
 TEST(Distributions, AParameterOutsideItsDomainIsRejected) {
   // The call at the parameter x = -1 (a bad value that depends on the data
   // alone is an error when the data are bound: tests/e2e/bad_data_test.cpp).
@@ -112,6 +157,11 @@ TEST(Distributions, AParameterOutsideItsDomainIsRejected) {
   EXPECT_EQ(message("chi_square_lpdf(x | 2)"), "d:5:13: chi_square_lpdf: Random variable must be non-negative");
   EXPECT_EQ(message("frechet_lpdf(x | 2, 1)"), "d:5:13: frechet_lpdf: Random variable must be positive");
   EXPECT_EQ(message("pareto_lpdf(2 | 1, x)"), "d:5:13: pareto_lpdf: Shape parameter must be positive finite");
+  EXPECT_EQ(message("von_mises_lpdf(1 | 0, x)"), "d:5:13: von_mises_lpdf: Scale parameter must be non-negative");
+  EXPECT_EQ(message("von_mises_lpdf(1 | 0, -x / 0)"), "d:5:13: von_mises_lpdf: Scale parameter must be finite");
+  EXPECT_EQ(message("von_mises_lpdf(x / 0 | 0, 1)"), "d:5:13: von_mises_lpdf: Random variable must be finite");
+  EXPECT_EQ(message("von_mises_lpdf(1 | log(x), 1)"), "d:5:13: von_mises_lpdf: Location parameter must be finite");
+  EXPECT_EQ(message("von_mises_lpdf(1 | x, 0)"), "no error");
 }
 
 TEST(Distributions, RngDrawsHaveTheirMeans) {
@@ -135,6 +185,11 @@ TEST(Distributions, RngDrawsHaveTheirMeans) {
       {"neg_binomial_rng(2.5, 0.7)", 2.5 / 0.7},
       {"skew_normal_rng(-1, 1.5, 2.5)", -1 + 1.5 * 2.5 / std::sqrt(1 + 6.25) * std::sqrt(2 / std::acos(-1.0))},
       {"exp_mod_normal_rng(-1, 1.5, 0.8)", -1 + 1 / 0.8},
+      // Symmetric about mu reduced to [0, 2 pi).
+      {"von_mises_rng(1.3, 2.5)", 1.3},
+      {"von_mises_rng(1.3 - 4 * pi(), 0.5)", 1.3},
+      {"von_mises_rng(-1, 1e-9)", 2 * std::acos(-1.0) - 1},
+      {"cos(von_mises_rng(0.4, 2.5) - 0.4)", boost::math::cyl_bessel_i(1, 2.5) / boost::math::cyl_bessel_i(0, 2.5)},
   };
   for (const auto& [call, mean] : cases) {
     auto m = testing_util::compile_source(

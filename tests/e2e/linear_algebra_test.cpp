@@ -1,6 +1,6 @@
-// The linear-algebra kernels and the slicing ops: cholesky_decompose and
-// mdivide_left_tri_low (kernel calls into LAPACK and BLAS, each with its own
-// adjoint), head, tail, segment and append_row (tensor.slice, tensor.concat):
+// The linear-algebra kernels and the slicing ops: cholesky_decompose,
+// mdivide_left_tri_low, inverse and log_determinant (kernel calls into LAPACK
+// and BLAS, each with its own adjoint) and the functions built on them, head, tail, segment and append_row (tensor.slice, tensor.concat):
 // their values against closed forms, their gradients against finite
 // differences, and Stan's errors for bad arguments.
 #include <gtest/gtest.h>
@@ -76,6 +76,98 @@ generated quantities {
   for (int k = 1; k <= 6; ++k) EXPECT_EQ(o["c." + std::to_string(k)], std::vector<double>({1, 2, 3, 4, 2, 7})[k - 1]);
 }
 
+TEST(LinearAlgebra, InverseAndDeterminantsAreTheClosedForms) {
+  auto m = compile_source("lu", R"(
+data {
+  matrix[2, 2] A;
+  matrix[2, 2] S;
+  vector[2] b;
+}
+parameters {
+  real mu;
+}
+model {
+  mu ~ normal(0, 1);
+}
+generated quantities {
+  matrix[2, 2] Ai = inverse(A);
+  real ld = log_determinant(A);
+  real d = determinant(A);
+  real dn = determinant(A');
+  real d_swapped = determinant([[A[2, 1], A[2, 2]], [A[1, 1], A[1, 2]]]);
+  real ld_spd = log_determinant_spd(S);
+  matrix[2, 2] Si = inverse_spd(S);
+  vector[2] x = mdivide_left(A, b);
+  matrix[2, 2] X = mdivide_left(A, S);
+  vector[2] y = mdivide_left_spd(S, b);
+  matrix[2, 2] Y = mdivide_left_spd(S, A);
+  real ld_empty = log_determinant(rep_matrix(0, 0, 0));
+}
+)",
+                          R"({"A": [[2, 1], [4, 3]], "S": [[4, 2], [2, 5]], "b": [2, 7]})");
+  ASSERT_TRUE(m);
+  std::map<std::string, double> o = testing_util::constrained_outputs(m->model(), {0.0});
+  // A^-1 = [[3, -1], [-4, 2]] / det A, det A = 2 * 3 - 1 * 4 = 2.
+  EXPECT_NEAR(o["Ai.1.1"], 1.5, 1e-15);
+  EXPECT_NEAR(o["Ai.1.2"], -0.5, 1e-15);
+  EXPECT_NEAR(o["Ai.2.1"], -2, 1e-15);
+  EXPECT_NEAR(o["Ai.2.2"], 1, 1e-15);
+  EXPECT_NEAR(o["ld"], std::log(2.0), 1e-15);
+  EXPECT_NEAR(o["d"], 2, 1e-14);
+  EXPECT_NEAR(o["dn"], 2, 1e-14);
+  // Swapping the rows flips the sign.
+  EXPECT_NEAR(o["d_swapped"], -2, 1e-14);
+  // det S = 16; S^-1 = [[5, -2], [-2, 4]] / 16.
+  EXPECT_NEAR(o["ld_spd"], std::log(16.0), 1e-15);
+  EXPECT_NEAR(o["Si.1.1"], 5.0 / 16, 1e-15);
+  EXPECT_NEAR(o["Si.1.2"], -2.0 / 16, 1e-15);
+  EXPECT_EQ(o["Si.1.2"], o["Si.2.1"]);
+  EXPECT_NEAR(o["Si.2.2"], 4.0 / 16, 1e-15);
+  // A^-1 b = [1.5 * 2 - 0.5 * 7, -2 * 2 + 7].
+  EXPECT_NEAR(o["x.1"], -0.5, 1e-14);
+  EXPECT_NEAR(o["x.2"], 3, 1e-14);
+  // A^-1 S = [[1.5 * 4 - 0.5 * 2, 1.5 * 2 - 0.5 * 5], [-2 * 4 + 2, -2 * 2 + 5]].
+  EXPECT_NEAR(o["X.1.1"], 5, 1e-14);
+  EXPECT_NEAR(o["X.1.2"], 0.5, 1e-14);
+  EXPECT_NEAR(o["X.2.1"], -6, 1e-14);
+  EXPECT_NEAR(o["X.2.2"], 1, 1e-14);
+  // S^-1 b = [5 * 2 - 2 * 7, -2 * 2 + 4 * 7] / 16.
+  EXPECT_NEAR(o["y.1"], -0.25, 1e-15);
+  EXPECT_NEAR(o["y.2"], 1.5, 1e-15);
+  // S^-1 A = [[5 * 2 - 2 * 4, 5 * 1 - 2 * 3], [-2 * 2 + 4 * 4, -2 * 1 + 4 * 3]] / 16.
+  EXPECT_NEAR(o["Y.1.1"], 2.0 / 16, 1e-15);
+  EXPECT_NEAR(o["Y.1.2"], -1.0 / 16, 1e-15);
+  EXPECT_NEAR(o["Y.2.1"], 12.0 / 16, 1e-15);
+  EXPECT_NEAR(o["Y.2.2"], 10.0 / 16, 1e-15);
+  EXPECT_EQ(o["ld_empty"], 0);
+}
+
+// Every argument of the LU and Cholesky functions a parameter: the gradient
+// through inverse's and log_determinant's own adjoints and the solves.
+TEST(LinearAlgebra, GradientsThroughTheInverseAndTheDeterminants) {
+  auto m = compile_source("lu_gradients", R"(
+data {
+  matrix[3, 3] X;
+}
+parameters {
+  matrix[3, 3] W;
+  vector[3] v;
+}
+model {
+  matrix[3, 3] A = X + 0.3 * W;
+  matrix[3, 3] S = A * A' + X + X';
+  target += log_determinant(A) + 0.1 * determinant(A) + sum(inverse(A) * v);
+  target += -0.5 * log_determinant_spd(S) + dot_product(v, mdivide_left(A, v));
+  target += -0.5 * dot_product(v, mdivide_left_spd(S, v)) + sum(mdivide_left_spd(S, A)) + sum(mdivide_left(A, W));
+  to_vector(W) ~ normal(0, 1);
+  v ~ normal(0, 1);
+}
+)",
+                          R"({"X": [[3, 0.5, -0.2], [0.4, 2.5, 0.1], [-0.3, 0.2, 2]]})");
+  ASSERT_TRUE(m);
+  testing_util::expect_gradcheck_passes(m->model(), 5, "inverse, determinants, solves");
+}
+
 // `vic fit m.vmodel --data d.json` in a scratch directory holding the model and data.
 testing_util::VicRun fit(const std::string& model, const std::string& json) {
   return testing_util::run_vic_with_files(
@@ -121,6 +213,80 @@ TEST(LinearAlgebra, BadArgumentsGiveStansErrors) {
   r = gradcheck(kFactorModel, R"({"N": 2, "A": [[1, 0], [0, 1]], "b": [1, 1], "k": 2})");
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.err, "");
+}
+
+TEST(LinearAlgebra, SingularAndIndefiniteMatricesGiveErrors) {
+  const std::string data_only = "; it depends on the data alone, so it fails at every value of the parameters\n";
+  const char* model = R"(data {
+  matrix[2, 2] A;
+  vector[2] b;
+}
+parameters {
+  real mu;
+}
+model {
+  mu ~ normal(log_determinant(A), 1);
+  mu ~ normal(sum(inverse(A)), 1);
+  mu ~ normal(mdivide_left(A, b), 1);
+}
+)";
+  testing_util::VicRun r = fit(model, R"({"A": [[1, 2], [2, 4]], "b": [1, 1]})");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "error: m.vmodel:10:19: inverse: Matrix m is singular" + data_only);
+
+  // A singular matrix has log determinant -inf (Stan's, no error): the density is -inf everywhere.
+  r = fit(R"(data {
+  matrix[2, 2] A;
+}
+parameters {
+  real mu;
+}
+model {
+  mu ~ normal(0, 1);
+  target += log_determinant(A);
+}
+)",
+          R"({"A": [[1, 2], [2, 4]]})");
+  EXPECT_NE(r.status, 0);
+
+  r = fit(R"(data {
+  matrix[2, 2] A;
+  vector[2] b;
+}
+parameters {
+  real mu;
+}
+model {
+  mu ~ normal(mdivide_left(A, b), 1);
+}
+)",
+          R"({"A": [[1, 2], [2, 4]], "b": [1, 1]})");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "error: m.vmodel:9:15: mdivide_left: Matrix A is singular" + data_only);
+
+  const char* spd = R"(data {
+  matrix[2, 2] A;
+  vector[2] b;
+  int which;
+}
+parameters {
+  real mu;
+}
+model {
+  if (which == 1) mu ~ normal(log_determinant_spd(A), 1);
+  if (which == 2) mu ~ normal(mdivide_left_spd(A, b), 1);
+  if (which == 3) mu ~ normal(sum(inverse_spd(A)), 1);
+}
+)";
+  r = fit(spd, R"({"A": [[1, 2], [2, 1]], "b": [1, 1], "which": 1})");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "error: m.vmodel:10:31: log_determinant_spd: Matrix m is not positive definite" + data_only);
+  r = fit(spd, R"({"A": [[1, 0.5], [0.4, 1]], "b": [1, 1], "which": 2})");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "error: m.vmodel:11:31: mdivide_left_spd: Matrix A is not symmetric" + data_only);
+  r = fit(spd, R"({"A": [[1, 2], [2, 1]], "b": [1, 1], "which": 3})");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "error: m.vmodel:12:35: inverse_spd: Matrix m is not positive definite" + data_only);
 }
 
 TEST(LinearAlgebra, ANonSquareMatrixIsAnError) {

@@ -119,6 +119,81 @@ TEST(Multivariate, DomainErrorsAreReported) {
   check("dirichlet_lpdf([0.5, 0.5]' | [1, -1]')", "dirichlet_lpdf: prior sample sizes must be positive");
   check("categorical_lpmf(3 | [0.5, 0.5]')", "categorical_lpmf: the outcome is not between 1 and the number of categories");
   check("multi_normal_lpdf([1, 2]' | [0, 0]', [[1, 2], [2, 1]])", "cholesky_decompose: Matrix m is not positive definite");
+  check("poisson_binomial_lpmf(3 | [0.5, 0.5]')",
+        "poisson_binomial_lpmf: Successes variable must be between 0 and the size of theta");
+  check("poisson_binomial_lpmf({1, -1} | [0.5, 0.5]')",
+        "poisson_binomial_lpmf: Successes variable must be between 0 and the size of theta");
+  check("poisson_binomial_lpmf(1 | [0.5, 1.5]')", "poisson_binomial_lpmf: Probability parameters must be in [0, 1]");
+  check("poisson_binomial_lpmf(1 | [0.5, not_a_number()]')",
+        "poisson_binomial_lpmf: Probability parameters must be in [0, 1]");
+}
+
+// P(k successes) for theta = (0.2, 0.5, 0.7), written out: 0.12, 0.43, 0.38,
+// 0.07; vectorised over outcomes; theta of 0s and 1s (a point mass); the
+// gradient in theta; the draws' mean sum(theta).
+TEST(Multivariate, PoissonBinomial) {
+  auto m = testing_util::compile_source("poisson_binomial", R"(data {
+  vector[3] theta;
+  array[4] int ks;
+}
+parameters {
+  real a;
+}
+model {
+  a ~ normal(0, 1);
+}
+generated quantities {
+  real p0 = poisson_binomial_lpmf(0 | theta);
+  real p1 = poisson_binomial_lpmf(1 | theta);
+  real p2 = poisson_binomial_lpmf(2 | theta);
+  real p3 = poisson_binomial_lpmf(3 | theta);
+  real all = poisson_binomial_lpmf(ks | theta);
+  real certain = poisson_binomial_lpmf(2 | [1, 0, 1]');
+  real impossible = poisson_binomial_lpmf(1 | [1, 0, 1]');
+  real none = poisson_binomial_lpmf(0 | rep_vector(0.5, 0));
+  int draw = poisson_binomial_rng(theta);
+}
+)",
+                                        R"({"theta": [0.2, 0.5, 0.7], "ks": [0, 1, 2, 3]})");
+  ASSERT_TRUE(m);
+  std::map<std::string, double> o = testing_util::constrained_outputs(m->model(), {0.0});
+  EXPECT_NEAR(o["p0"], std::log(0.12), 1e-14);
+  EXPECT_NEAR(o["p1"], std::log(0.43), 1e-14);
+  EXPECT_NEAR(o["p2"], std::log(0.38), 1e-14);
+  EXPECT_NEAR(o["p3"], std::log(0.07), 1e-14);
+  EXPECT_NEAR(o["all"], std::log(0.12 * 0.43 * 0.38 * 0.07), 1e-13);
+  EXPECT_EQ(o["certain"], 0);
+  EXPECT_EQ(o["impossible"], -HUGE_VAL);
+  EXPECT_EQ(o["none"], 0);
+
+  Rng rng(5);
+  std::vector<double> out(m->model().output_names().size());
+  const double x = 0;
+  double sum = 0;
+  const int n = 4000;
+  for (int i = 0; i < n; ++i) {
+    runtime::EvalError e = 0;
+    m->model().constrain(&x, rng, out.data(), &e);
+    ASSERT_EQ(e, 0);
+    sum += out.back();
+  }
+  // Mean 1.4, variance sum theta (1 - theta) = 0.16 + 0.25 + 0.21.
+  EXPECT_NEAR(sum / n, 1.4, 5 * std::sqrt(0.62 / n));
+
+  auto g = testing_util::compile_source("poisson_binomial_gradient", R"(data {
+  array[3] int ks;
+}
+parameters {
+  vector<lower=0, upper=1>[4] theta;
+}
+model {
+  ks ~ poisson_binomial(theta);
+  target += poisson_binomial_lpmf(4 | theta) + poisson_binomial_lpmf(0 | theta);
+}
+)",
+                                        R"({"ks": [1, 2, 2]})");
+  ASSERT_TRUE(g);
+  testing_util::expect_gradcheck_passes(g->model(), 5, "poisson_binomial");
 }
 
 TEST(Multivariate, DrawsHaveTheRightMeans) {

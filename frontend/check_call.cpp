@@ -34,6 +34,7 @@ bool matches(ArgKind kind, const Type& t) {
     case ArgKind::Vectors: return t.shape == Shape::Vector && t.array_rank <= 1;
     case ArgKind::VectorArray: return t.shape == Shape::Vector && t.array_rank == 1;
     case ArgKind::IntArray: return t.shape == Shape::Scalar && t.base == BaseType::Int && t.array_rank == 1;
+    case ArgKind::Array2: return t.shape == Shape::Scalar && t.array_rank == 2;
   }
   return false;
 }

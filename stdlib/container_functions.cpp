@@ -445,10 +445,28 @@ std::optional<ContainerResult> build_container_function(Builder& b, const std::s
       Value* factor = in.op(OpKind::IAdd, {in.op(OpKind::ISub, {n, k}), i1});
       return in.op(OpKind::IDiv, {in.op(OpKind::IMul, {c, factor}), i1});
     });
+  } else if (name == "col" || name == "row") {
+    // Column or row j (1-based) of a matrix.
+    auto [rows, cols] = matrix_sizes(x.elements);
+    const bool column = name == "col";
+    Value* j = args[1].scalar;
+    b.check(b.op(OpKind::And, {b.cmp(CmpPredicate::Ge, j, b.const_i64(1)), b.cmp(CmpPredicate::Le, j, column ? cols : rows)}),
+            add_check(name + ": index " + (column ? "j" : "i") + " is out of range"));
+    Value* j0 = b.op(OpKind::ISub, {j, b.const_i64(1)});
+    Elements m = x.elements;
+    r.elements.size = column ? rows : cols;
+    r.elements.dims = {r.elements.size};
+    r.elements.element = [m, cols, j0, column](Builder& in, Value* k) {
+      Value* at = column ? in.op(OpKind::IAdd, {in.op(OpKind::IMul, {k, cols}), j0})
+                         : in.op(OpKind::IAdd, {in.op(OpKind::IMul, {j0, cols}), k});
+      return real(in, m.element(in, at));
+    };
   } else if (name == "to_matrix") {
-    // A matrix as it is; a vector filled column by column into m x n.
-    if (x.shape == ArgShape::Matrix) {
-      r.elements = {x.elements.size, x.elements.dims, x.elements.element, x.elements.tensor};
+    // A matrix as it is, and a two-dimensional array row by row (both
+    // row-major already); a vector filled column by column into m x n.
+    if (x.shape == ArgShape::Matrix || (x.shape == ArgShape::Array && x.elements.dims.size() == 2)) {
+      Elements e = x.elements;
+      r.elements = {e.size, e.dims, [e](Builder& in, Value* k) { return real(in, e.element(in, k)); }, x.elements.element_type == Type::F64 ? e.tensor : nullptr};
     } else {
       Elements v = x.elements;
       Value* m = args[1].scalar;

@@ -115,7 +115,9 @@ std::vector<FunctionInfo> make_functions() {
   fs.push_back({"quad_form", {{{A::Matrix, A::Matrix}, R::Matrix}, {{A::Matrix, A::Vector}, R::Real}}});
   fs.push_back({"choose", {{{A::Int, A::Int}, R::Int}}});
   fs.push_back({"to_matrix", {{{A::Matrix}, R::Matrix}, {{A::Vector, A::Int, A::Int}, R::Matrix},
-                              {{A::RowVector, A::Int, A::Int}, R::Matrix}}});
+                              {{A::RowVector, A::Int, A::Int}, R::Matrix}, {{A::Array2}, R::Matrix}}});
+  fs.push_back({"col", {{{A::Matrix, A::Int}, R::Vector}}});
+  fs.push_back({"row", {{{A::Matrix, A::Int}, R::RowVector}}});
   fs.push_back({"cov_exp_quad", {{{A::RealVector, A::Real, A::Real}, R::Matrix},
                                  {{A::VectorArray, A::Real, A::Real}, R::Matrix}}});
   fs.push_back({"gp_matern32_cov", {{{A::RealVector, A::Real, A::Real}, R::Matrix}}});
@@ -211,6 +213,7 @@ const char* arg_kind_name(ArgKind kind) {
     case A::Vectors: return "vectors";
     case A::VectorArray: return "array[] vector";
     case A::IntArray: return "array[] int";
+    case A::Array2: return "array[,] real";
   }
   return "?";
 }

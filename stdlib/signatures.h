@@ -25,6 +25,7 @@ enum class ArgKind {
   Vectors,     // a vector or an array of vectors
   VectorArray, // an array of vectors
   IntArray,    // an array of ints
+  Array2,      // array[,] real or array[,] int
 };
 // Stan's spelling of an argument kind ("reals", "vector", ...).
 const char* arg_kind_name(ArgKind kind);

@@ -479,5 +479,49 @@ model {
   for (int i = 0; i < 4; ++i) EXPECT_NEAR(grad[i], expected[i] - theta[i], 1e-12) << i;
 }
 
+// col and row of a matrix, to_matrix of a two-dimensional array (row by
+// row); the gradient through each; an index out of range rejects the point.
+TEST(ContainerFunctions, ColumnsRowsAndMatricesOfArrays) {
+  auto m = testing_util::compile_source("col_row", R"(data {
+  array[2, 3] int counts;
+  int j;
+}
+parameters {
+  matrix[2, 3] A;
+}
+model {
+  target += dot_self(col(A, 2)) + 3 * sum(row(A, 1)) + sum(col(to_matrix(counts), j));
+}
+generated quantities {
+  matrix[2, 3] C = to_matrix(counts);
+  vector[2] c3 = col(A, 3);
+  row_vector[3] r2 = row(A, 2);
+}
+)",
+                                          R"({"counts": [[1, 2, 3], [4, 5, 6]], "j": 3})");
+  ASSERT_TRUE(m);
+  const std::vector<double> a = {0.5, -1.0, 2.0, 1.5, 0.25, -3.0};  // row-major A
+  std::map<std::string, double> out = testing_util::constrained_outputs(m->model(), a);
+  EXPECT_EQ(out.at("C.2.1"), 4);
+  EXPECT_EQ(out.at("C.1.3"), 3);
+  EXPECT_EQ(out.at("c3.2"), -3.0);
+  EXPECT_EQ(out.at("r2.3"), -3.0);
+  double grad[6];
+  runtime::EvalError error = 0;
+  const double lp = m->model().lp_grad(a.data(), grad, &error);
+  ASSERT_EQ(error, 0);
+  EXPECT_DOUBLE_EQ(lp, (1.0 + 0.0625) + 3 * (0.5 - 1.0 + 2.0) + (3 + 6));
+  const double expected[] = {3, 3 - 2.0, 3, 0, 2 * 0.25, 0};
+  for (int k = 0; k < 6; ++k) EXPECT_DOUBLE_EQ(grad[k], expected[k]) << k;
+
+  auto bad = testing_util::compile_source("col_range", "parameters {\n  matrix[2, 2] A;\n}\nmodel {\n"
+                                                       "  target += sum(col(A, 2 + (A[1, 1] > 0)));\n}\n",
+                                          "{}");
+  ASSERT_TRUE(bad);
+  const double b[] = {1, 0, 0, 0};
+  EXPECT_EQ(bad->model().lp_grad(b, grad, &error), -HUGE_VAL);
+  EXPECT_EQ(bad->model().describe_error(error), "col_range:5:17: col: index j is out of range");
+}
+
 }  // namespace
 }  // namespace vic

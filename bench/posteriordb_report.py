@@ -102,7 +102,7 @@ def main():
     missing = sorted(d for d in os.listdir(args.posteriordb)
                      if os.path.isfile(os.path.join(args.posteriordb, d, "reference.json")) and d not in args.posteriors)
     for post in missing:
-        rows.append((post, "-", "-", "-", "-", "-", "-", "**fail** (no model: see examples/posteriordb/UNSUPPORTED.md)"))
+        rows.append((post, "-", "-", "-", "-", "-", "-", "**fail** (no model in examples/posteriordb)"))
     rows.sort()
 
     commit = vi_accuracy.sh(["git", "-C", args.repo, "rev-parse", "--short", "HEAD"]) or "unknown"

@@ -138,6 +138,7 @@ const char* transform_name(Transform t) {
     case Transform::SumToZero: return "sum_to_zero_vector";
     case Transform::CholeskyFactorCorr: return "cholesky_factor_corr";
     case Transform::CholeskyFactorCov: return "cholesky_factor_cov";
+    case Transform::CorrMatrix: return "corr_matrix";
     case Transform::CovMatrix: return "cov_matrix";
   }
   return "?";
@@ -169,7 +170,8 @@ int64_t free_values(Transform t, const std::vector<int64_t>& shape) {
   switch (t) {
     case Transform::Simplex:
     case Transform::SumToZero: return k > 0 ? k - 1 : 0;
-    case Transform::CholeskyFactorCorr: return k * (k - 1) / 2;
+    case Transform::CholeskyFactorCorr:
+    case Transform::CorrMatrix: return k * (k - 1) / 2;
     case Transform::CovMatrix: return k * (k + 1) / 2;
     case Transform::CholeskyFactorCov: {
       const int64_t n = shape.size() > 1 ? shape[1] : k;

@@ -69,6 +69,7 @@ enum class Transform : uint8_t {
   SumToZero,
   CholeskyFactorCorr,
   CholeskyFactorCov,
+  CorrMatrix,
   CovMatrix,
 };
 const char* transform_name(Transform t);  // "identity", "lower", "upper", "lower-upper", "simplex", ...

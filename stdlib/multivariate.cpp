@@ -255,7 +255,7 @@ Value* poisson_binomial(Builder& b, const std::vector<ContainerArg>& args, const
     Value* below = g.op(OpKind::Select, {first, g.const_i64(0), g.op(OpKind::ISub, {j, g.const_i64(1)})});
     Value* fail = g.op(OpKind::FAdd, {g.extract(previous, j), log1m_t});
     Value* succeed = g.op(OpKind::Select, {first, g.const_f64(minus_infinity), g.op(OpKind::FAdd, {g.extract(previous, below), log_t})});
-    g.yield({build_container_function(g, "log_sum_exp", {{ArgShape::Scalar, fail}, {ArgShape::Scalar, succeed}}, add_check)->scalar});
+    g.yield({build_container_function(g, "log_sum_exp", {{ArgShape::Scalar, fail, {}}, {ArgShape::Scalar, succeed, {}}}, add_check)->scalar});
     return std::vector<Value*>{gen->result()};
   })[0];
   return sum(b, count, [&](Builder& in, Value* k) { return in.extract(alpha, y(in, k)); });

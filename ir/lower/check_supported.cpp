@@ -78,9 +78,7 @@ class SupportChecker {
     if ((d.type.offset || d.type.multiplier) && d.block != ast::BlockKind::Parameters) {
       diags_.error(DiagnosticKind::NotSupportedYet, d.loc, {"'offset' and 'multiplier' outside the parameters block"});
     }
-    if (d.type.constraint == ast::Constraint::CorrMatrix && d.block == ast::BlockKind::Parameters) {
-      diags_.error(DiagnosticKind::NotSupportedYet, d.loc, {"a 'corr_matrix' parameter"});
-    } else if (d.type.constraint != ast::Constraint::None && d.is_local) {
+    if (d.type.constraint != ast::Constraint::None && d.is_local) {
       // Stan declares locals without constraints.
       diags_.error(DiagnosticKind::NotSupportedYet, d.loc,
                    {std::string("a local variable of the constrained type '") + ast::constraint_name(d.type.constraint) + "'"});

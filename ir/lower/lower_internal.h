@@ -159,6 +159,8 @@ class FunctionLowering {
   void declare_constrained_parameter(const ast::VarDecl& d, Value*& offset);
   // The free values of the constrained values x of one container, a tensor.
   Value* unconstrain_values(const ast::VarDecl& d, Value* x, const std::vector<Value*>& shape);
+  // The same without the check that x is of the type.
+  Value* free_values_of(ast::Constraint c, Value* x, const std::vector<Value*>& shape);
   // The transform of one container's free values u: its values and log|J|.
   std::pair<Value*, Value*> constrain(ast::Constraint c, Value* u, const std::vector<Value*>& shape);
   Value* free_count(ast::Constraint c, const std::vector<Value*>& shape);

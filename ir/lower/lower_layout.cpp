@@ -140,7 +140,7 @@ ir::Transform parameter_transform(const ast::SizedType& t) {
     case ast::Constraint::CholeskyFactorCorr: return ir::Transform::CholeskyFactorCorr;
     case ast::Constraint::CholeskyFactorCov: return ir::Transform::CholeskyFactorCov;
     case ast::Constraint::CovMatrix: return ir::Transform::CovMatrix;
-    case ast::Constraint::CorrMatrix: VIC_UNREACHABLE() << "corr_matrix is rejected by check_supported";
+    case ast::Constraint::CorrMatrix: return ir::Transform::CorrMatrix;
   }
   if (t.offset || t.multiplier) return ir::Transform::OffsetMultiplier;
   if (t.lower && t.upper) return ir::Transform::LowerUpper;

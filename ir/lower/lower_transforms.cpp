@@ -1,7 +1,8 @@
 // The constrained types' transforms, as Stan 2.39 (Stan Math 5.3) defines them:
 // simplex (softmax of the isometric sum-to-zero transform), sum_to_zero_vector,
 // ordered, positive_ordered, unit_vector, cholesky_factor_corr (tanh and the
-// row-by-row stick), cholesky_factor_cov and cov_matrix; each with its
+// row-by-row stick), corr_matrix (the same stick, its values in column order,
+// times its transpose), cholesky_factor_cov and cov_matrix; each with its
 // log-Jacobian and its inverse (for `--init` and unconstrain). A parameter
 // array of them transforms each element in turn.
 #include "ir/lower/lower_internal.h"
@@ -11,6 +12,27 @@ namespace {
 
 // The number of trailing dims one container of the type spans.
 size_t shape_rank(ast::Constraint c) { return c >= ast::Constraint::CholeskyFactorCorr ? 2 : 1; }
+
+Value* tanh_of(Builder& in, Value* x) { return in.op(OpKind::Tanh, {x}); }
+
+// The values below the diagonal of a K x K matrix, numbered column by column
+// (read_corr_L's order, q) or row by row (p = r (r - 1) / 2 + c). Column c
+// starts at q = c (2K - 1 - c) / 2; its q solve a quadratic whose root is
+// exact at each start (the discriminant is the square (2K - 1 - 2c)^2).
+Value* column_start(Builder& in, Value* c, Value* k) {
+  Value* two_k_1 = in.op(OpKind::ISub, {in.op(OpKind::IMul, {in.const_i64(2), k}), in.const_i64(1)});
+  return in.op(OpKind::IDiv, {in.op(OpKind::IMul, {c, in.op(OpKind::ISub, {two_k_1, c})}), in.const_i64(2)});
+}
+Value* column_of(Builder& in, Value* q, Value* k) {
+  Value* two_k_1 = in.op(OpKind::IToF, {in.op(OpKind::ISub, {in.op(OpKind::IMul, {in.const_i64(2), k}), in.const_i64(1)})});
+  Value* disc = in.op(OpKind::FSub, {in.op(OpKind::FMul, {two_k_1, two_k_1}),
+                                     in.op(OpKind::FMul, {in.const_f64(8.0), in.op(OpKind::IToF, {q})})});
+  Value* root = in.op(OpKind::FMul, {in.const_f64(0.5), in.op(OpKind::FSub, {two_k_1, in.op(OpKind::Sqrt, {disc})})});
+  return in.op(OpKind::FToI, {in.op(OpKind::Floor, {root})});
+}
+Value* row_major_position(Builder& in, Value* r, Value* c) {
+  return in.op(OpKind::IAdd, {in.op(OpKind::IDiv, {in.op(OpKind::IMul, {r, in.op(OpKind::ISub, {r, in.const_i64(1)})}), in.const_i64(2)}), c});
+}
 
 }  // namespace
 
@@ -43,7 +65,8 @@ Value* FunctionLowering::free_count(ast::Constraint c, const std::vector<Value*>
   switch (c) {
     case ast::Constraint::Simplex:
     case ast::Constraint::SumToZero: return b.op(OpKind::ISub, {k, one});
-    case ast::Constraint::CholeskyFactorCorr: return half(b.op(OpKind::IMul, {k, b.op(OpKind::ISub, {k, one})}));
+    case ast::Constraint::CholeskyFactorCorr:
+    case ast::Constraint::CorrMatrix: return half(b.op(OpKind::IMul, {k, b.op(OpKind::ISub, {k, one})}));
     case ast::Constraint::CovMatrix: return half(b.op(OpKind::IMul, {k, b.op(OpKind::IAdd, {k, one})}));
     case ast::Constraint::CholeskyFactorCov: {
       Value* n = shape[1];
@@ -224,8 +247,42 @@ std::pair<Value*, Value*> FunctionLowering::constrain(ast::Constraint c, Value* 
       Value* sigma = b.op(OpKind::MatMulNT, {gen->result(), gen->result(), k, k, k, size});
       return {sigma, jac};
     }
-    case ast::Constraint::None:
-    case ast::Constraint::CorrMatrix: break;
+    case ast::Constraint::CorrMatrix: {
+      // Stan's corr_matrix_constrain: the free values are the canonical
+      // partial correlations tanh(u) column by column below the diagonal
+      // (read_corr_L's order), L their Cholesky factor (built as
+      // cholesky_factor_corr builds it, from the same values row by row),
+      // and the value L L'. log|J| = sum log(1 - z^2) (tanh) +
+      // 1/2 sum (K - c - 2) log(1 - z^2) over column c's values (LKJ, eq. 11).
+      Value* free = free_count(c, shape);
+      Op* gen = b.create_generate(free, Type::F64, "p");
+      {
+        // Row r's values from column order: p = r (r - 1) / 2 + c, r = floor((1 + sqrt(1 + 8p)) / 2).
+        RegionScope scope(b_, gen->region(0));
+        Builder& in = *b_;
+        Value* p = gen->region(0).args[0];
+        Value* root = in.op(OpKind::Sqrt, {in.op(OpKind::FAdd, {in.const_f64(1.0), in.op(OpKind::FMul, {in.const_f64(8.0), in.op(OpKind::IToF, {p})})})});
+        Value* r = in.op(OpKind::FToI, {in.op(OpKind::Floor, {in.op(OpKind::FMul, {in.const_f64(0.5), in.op(OpKind::FAdd, {in.const_f64(1.0), root})})})});
+        Value* col = in.op(OpKind::ISub, {p, row_major_position(in, r, in.const_i64(0))});
+        Value* q = in.op(OpKind::IAdd, {column_start(in, col, k), in.op(OpKind::ISub, {in.op(OpKind::ISub, {r, col}), in.const_i64(1)})});
+        in.yield({in.extract(u, q)});
+      }
+      auto [l, unused_jacobian] = constrain(ast::Constraint::CholeskyFactorCorr, gen->result(), shape);
+      (void)unused_jacobian;
+      Value* jac = loop(i0, free, {zero}, [&](Value* q, const auto& t) {
+        Builder& in = *b_;
+        Value* col = column_of(in, q, k);
+        Value* z = tanh_of(in, in.extract(u, q));
+        Value* log1m_z2 = in.op(OpKind::Log1p, {in.op(OpKind::FNeg, {in.op(OpKind::FMul, {z, z})})});
+        Value* weight = in.op(OpKind::FAdd, {in.const_f64(1.0),
+                                             in.op(OpKind::FMul, {in.const_f64(0.5),
+                                                                  in.op(OpKind::IToF, {in.op(OpKind::ISub, {in.op(OpKind::ISub, {k, col}), in.const_i64(2)})})})});
+        return std::vector<Value*>{in.op(OpKind::FAdd, {t[0], in.op(OpKind::FMul, {weight, log1m_z2})})};
+      })[0];
+      Value* kk = b.op(OpKind::IMul, {k, k});
+      return {b.op(OpKind::MatMulNT, {l, l, k, k, k, kk}), jac};
+    }
+    case ast::Constraint::None: break;
   }
   VIC_UNREACHABLE() << "no transform for " << ast::constraint_name(c);
 }
@@ -396,13 +453,17 @@ void FunctionLowering::check_constrained_type(const ast::VarDecl& d, const char*
 // value that is not of the type is rejected with a message naming it.
 Value* FunctionLowering::unconstrain_values(const ast::VarDecl& d, Value* x, const std::vector<Value*>& shape) {
   const ast::Constraint c = d.type.constraint;
+  b_->check(valid_constrained(c, x, shape),
+          add_check(std::string("parameter '") + d.name + "' is not a valid " + ast::constraint_name(c), d.loc));
+  return free_values_of(c, x, shape);
+}
+
+Value* FunctionLowering::free_values_of(ast::Constraint c, Value* x, const std::vector<Value*>& shape) {
   Builder& b = *b_;
   Value* k = shape[0];
   Value* zero = b.const_f64(0.0);
   Value* i0 = b.const_i64(0);
   Value* one = b.const_i64(1);
-  b.check(valid_constrained(c, x, shape),
-          add_check(std::string("parameter '") + d.name + "' is not a valid " + ast::constraint_name(c), d.loc));
   switch (c) {
     case ast::Constraint::Simplex: {
       // y_i = (sum_{j <= i} log x_j - i log x_{i+1}) / sqrt(i (i + 1)), i from 1.
@@ -534,8 +595,24 @@ Value* FunctionLowering::unconstrain_values(const ast::VarDecl& d, Value* x, con
       }
       return gen->result();
     }
-    case ast::Constraint::None:
-    case ast::Constraint::CorrMatrix: break;
+    case ast::Constraint::CorrMatrix: {
+      // Its Cholesky factor's free values (row by row) in column order.
+      Value* kk = b.op(OpKind::IMul, {k, k});
+      Value* l = b.kernel_call("cholesky", {x, k, kk})->results[0];
+      Value* free = free_count(c, shape);
+      Value* rows = free_values_of(ast::Constraint::CholeskyFactorCorr, l, shape);
+      Op* gen = b.create_generate(free, Type::F64, "q");
+      {
+        RegionScope scope(b_, gen->region(0));
+        Builder& in = *b_;
+        Value* q = gen->region(0).args[0];
+        Value* col = column_of(in, q, k);
+        Value* row = in.op(OpKind::IAdd, {in.op(OpKind::ISub, {q, column_start(in, col, k)}), in.op(OpKind::IAdd, {col, in.const_i64(1)})});
+        in.yield({in.extract(rows, row_major_position(in, row, col))});
+      }
+      return gen->result();
+    }
+    case ast::Constraint::None: break;
   }
   VIC_UNREACHABLE() << "no inverse transform for " << ast::constraint_name(c);
 }

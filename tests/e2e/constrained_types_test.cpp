@@ -1,6 +1,6 @@
 // The constrained types as parameters: simplex, sum_to_zero_vector, ordered,
-// positive_ordered, unit_vector, cholesky_factor_corr, cholesky_factor_cov and
-// cov_matrix. A model with no statements has log density log|J|, so each
+// positive_ordered, unit_vector, cholesky_factor_corr, corr_matrix,
+// cholesky_factor_cov and cov_matrix. A model with no statements has log density log|J|, so each
 // transform's log-Jacobian is checked against the log-determinant of its
 // Jacobian by finite differences (as differences between points, which drop
 // constants such as the simplex's log(K) / 2), its values against Stan's
@@ -82,6 +82,7 @@ const Transform kTransforms[] = {
     {"ordered[3] x", 3, [](const std::vector<double>& x) { return x; }},
     {"positive_ordered[3] x", 3, [](const std::vector<double>& x) { return x; }},
     {"cholesky_factor_corr[4] x", 6, [](const std::vector<double>& x) { return lower_triangle(x, 4, 4, true); }},
+    {"corr_matrix[4] x", 6, [](const std::vector<double>& x) { return lower_triangle(x, 4, 4, true); }},
     {"cholesky_factor_cov[4, 3] x", 9, [](const std::vector<double>& x) { return lower_triangle(x, 4, 3, false); }},
     {"cov_matrix[3] x", 6, [](const std::vector<double>& x) { return lower_triangle(x, 3, 3, false); }},
 };
@@ -182,6 +183,35 @@ TEST(ConstrainedTypes, ValuesAreStans) {
   EXPECT_EQ(l[3], 0.0);
   EXPECT_EQ(l[6], 0.0);
   EXPECT_EQ(l[7], 0.0);
+}
+
+// corr_matrix[4] as Stan's read_corr_L builds it: z = tanh(u) are the partial
+// correlations column by column below the diagonal (not row by row, as
+// cholesky_factor_corr reads them: the orders differ from K = 4), L's row r
+// scaled by what its earlier columns leave; the value L L'.
+TEST(ConstrainedTypes, CorrMatrixIsStansReadCorrL) {
+  const std::vector<double> u = {0.3, -1.2, 0.8, 0.1, -0.4, 1.1};
+  auto m = testing_util::compile_source("corr", "parameters {\n  corr_matrix[4] x;\n}\n", "{}");
+  ASSERT_TRUE(m);
+  std::vector<double> x = constrained(m->model(), u);  // column-major, symmetric
+  double L[4][4] = {};
+  double left[4] = {1, 1, 1, 1};  // 1 - the squares so far of each row
+  L[0][0] = 1;
+  size_t next = 0;
+  for (int c = 0; c < 4; ++c) {
+    if (c > 0) L[c][c] = std::sqrt(left[c]);
+    for (int r = c + 1; r < 4; ++r) {
+      const double z = std::tanh(u[next++]);
+      L[r][c] = z * std::sqrt(left[r]);
+      left[r] -= L[r][c] * L[r][c];
+    }
+  }
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 4; ++j) {
+      double sigma = 0;
+      for (int k = 0; k < 4; ++k) sigma += L[i][k] * L[j][k];
+      EXPECT_NEAR(x[static_cast<size_t>(j * 4 + i)], sigma, 1e-14) << i << ", " << j;
+    }
 }
 
 // An unconstrained point's log density is log|J| with unit_vector's -|u|^2 / 2;

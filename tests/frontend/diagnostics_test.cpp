@@ -1018,7 +1018,7 @@ TEST(FrontendDiagnostics, MatrixDivisionNotSupportedYet) {
             "                                ^\n");
 }
 
-TEST(FrontendDiagnostics, CorrMatrixParametersAndConstrainedLocalsNotSupportedYet) {
+TEST(FrontendDiagnostics, ConstrainedLocalsNotSupportedYet) {
   SourceFile file("m.vmodel",
                   "parameters { corr_matrix[3] R; }\n"
                   "model { simplex[3] p; }\n");
@@ -1027,9 +1027,6 @@ TEST(FrontendDiagnostics, CorrMatrixParametersAndConstrainedLocalsNotSupportedYe
   ASSERT_TRUE(program);
   lower::check_supported(*program, diags);
   EXPECT_EQ(diags.str(),
-            "m.vmodel:1:29: error: a 'corr_matrix' parameter is not supported yet\n"
-            "    parameters { corr_matrix[3] R; }\n"
-            "                                ^\n"
             "m.vmodel:2:20: error: a local variable of the constrained type 'simplex' is not supported yet\n"
             "    model { simplex[3] p; }\n"
             "                       ^\n");

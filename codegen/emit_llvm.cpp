@@ -455,6 +455,18 @@ class FunctionEmitter {
         set(b_.CreateCall(kernel(stdlib::rng_kernel_symbol(op.name), op.operands.size(), true), args));
         break;
       }
+      case OpKind::Print: {
+        // vic_print(text, what (0 text, 1 real, 2 int), real, int, newline)
+        llvm::Type* i64 = b_.getInt64Ty();
+        auto callee = module_.getOrInsertFunction(
+            "vic_print", llvm::FunctionType::get(b_.getVoidTy(), {b_.getPtrTy(), i64, b_.getDoubleTy(), i64, i64}, false));
+        const bool real = !op.operands.empty() && op.operands[0]->type == ir::Type::F64;
+        const bool integer = !op.operands.empty() && op.operands[0]->type == ir::Type::I64;
+        b_.CreateCall(callee, {b_.CreateGlobalStringPtr(op.name, "text"), b_.getInt64(real ? 1 : integer ? 2 : 0),
+                               real ? x(0) : llvm::ConstantFP::get(b_.getDoubleTy(), 0.0),
+                               integer ? x(0) : b_.getInt64(0), b_.getInt64(op.integer)});
+        break;
+      }
       case OpKind::For: emit_for(op); break;
       case OpKind::If: emit_if(op); break;
       case OpKind::Yield:

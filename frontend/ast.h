@@ -251,7 +251,7 @@ using VarDeclPtr = std::unique_ptr<VarDecl>;
 // ---------------------------------------------------------------------------
 // Statements
 
-enum class StmtKind { Decl, Assign, Tilde, TargetPlus, For, If, Block, Return, Call, Reject };
+enum class StmtKind { Decl, Assign, Tilde, TargetPlus, For, If, Block, Return, Call, Reject, Print };
 
 struct Stmt {
   explicit Stmt(StmtKind kind, SourceLoc loc) : kind(kind), loc(loc) {}
@@ -377,6 +377,18 @@ struct RejectStmt : Stmt {
   bool fatal;
   std::string message;
   std::vector<ExprPtr> values;
+};
+
+// `print(...)`: writes its strings and the values of its expressions, in
+// order, then a newline, each time it runs.
+struct PrintStmt : Stmt {
+  static constexpr StmtKind kKind = StmtKind::Print;
+  struct Piece {
+    std::string text;  // when `value` is null
+    ExprPtr value;
+  };
+  PrintStmt(SourceLoc loc, std::vector<Piece> pieces) : Stmt(kKind, loc), pieces(std::move(pieces)) {}
+  std::vector<Piece> pieces;
 };
 
 // ---------------------------------------------------------------------------

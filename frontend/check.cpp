@@ -231,6 +231,10 @@ void Checker::check_stmt(ast::Stmt& s) {
     case ast::StmtKind::Reject:
       for (ast::ExprPtr& v : s.as<ast::RejectStmt>().values) check_expr(*v);
       return;
+    case ast::StmtKind::Print:
+      for (ast::PrintStmt::Piece& piece : s.as<ast::PrintStmt>().pieces)
+        if (piece.value) check_expr(*piece.value);
+      return;
   }
 }
 

@@ -125,7 +125,7 @@ void Checker::check_return(ast::ReturnStmt& s) {
 
 void Checker::check_call_stmt(ast::CallStmt& s) {
   auto& call = s.call->as<ast::Call>();
-  for (const char* statement : {"print", "reject", "fatal_error"}) {
+  for (const char* statement : {"reject", "fatal_error"}) {
     if (call.name == statement) {
       diags_.error(DiagnosticKind::NotSupportedYet, call.loc, {"the '" + call.name + "' statement"});
       return;

@@ -263,12 +263,12 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
 
   // A Stan construct vic does not parse yet, said as such rather than as the
   // token the grammar did not expect: the first word of the statement (a
-  // constrained type, `while`, `print`, ...) or the offending token's
+  // constrained type, `while`, ...) or the offending token's
   // context (`[a, b]`, `a[i:j]`, `T[L, U]`, `{a, b}`). Empty when none.
   std::string unsupported_construct(antlr4::Token* offending, antlr4::Token* start, antlr4::Token** where) {
     static const char* const kConstrainedTypes[] = {"sum_to_zero_matrix", "column_stochastic_matrix",
                                                     "row_stochastic_matrix"};
-    static const char* const kStatements[] = {"while", "break", "continue", "print", "profile"};
+    static const char* const kStatements[] = {"while", "break", "continue", "profile"};
     // The statement's first word: where the parser began predicting, or after the last ';', '{' or '}'.
     for (antlr4::Token* first : {start, statement_start(offending->getTokenIndex())}) {
       if (!first) continue;
@@ -608,6 +608,18 @@ class AstBuilder {
     }
     if (auto* c = dynamic_cast<VModelParser::ReturnStatementContext*>(ctx)) {
       return std::make_unique<ast::ReturnStmt>(at, c->expression() ? expression(c->expression()) : nullptr);
+    }
+    if (auto* c = dynamic_cast<VModelParser::RejectStatementContext*>(ctx); c && c->kind->getText() == "print") {
+      std::vector<ast::PrintStmt::Piece> pieces;
+      for (VModelParser::PrintableContext* p : c->printable()) {
+        if (antlr4::tree::TerminalNode* s = p->STRING_LITERAL()) {
+          const std::string text = s->getText();
+          pieces.push_back({text.substr(1, text.size() - 2), nullptr});
+        } else {
+          pieces.push_back({"", expression(p->expression())});
+        }
+      }
+      return std::make_unique<ast::PrintStmt>(at, std::move(pieces));
     }
     if (auto* c = dynamic_cast<VModelParser::RejectStatementContext*>(ctx)) {
       std::string message;

@@ -138,6 +138,16 @@ class Printer {
         for (const ast::ExprPtr& v : r.values) labeled(indent + 1, "value", *v);
         return;
       }
+      case ast::StmtKind::Print:
+        line(indent) << "print\n";
+        for (const ast::PrintStmt::Piece& piece : s.as<ast::PrintStmt>().pieces) {
+          if (piece.value) {
+            labeled(indent + 1, "value", *piece.value);
+          } else {
+            line(indent + 1) << '"' << piece.text << "\"\n";
+          }
+        }
+        return;
       case ast::StmtKind::Call: {
         // A void call has no value (and so no type) to print: its name and arguments.
         const auto& c = s.as<ast::CallStmt>().call->as<ast::Call>();

@@ -56,14 +56,14 @@ statement
   | 'if' '(' expression ')' statement ('else' statement)?              # ifStatement
   | '{' statement* '}'                                                 # blockStatement
   | 'return' expression? ';'                                           # returnStatement
-  | kind=('reject' | 'fatal_error') '(' printable (',' printable)* ')' ';'  # rejectStatement
+  | kind=('reject' | 'fatal_error' | 'print') '(' printable (',' printable)* ')' ';'  # rejectStatement
   | identifier '(' expressionList? ')' ';'                             # callStatement
   | ';'                                                                # emptyStatement
   ;
 
 lvalue : identifier ('[' indexList ']')* ;
 
-// What reject and fatal_error print: strings and values.
+// What reject, fatal_error and print print: strings and values.
 printable : STRING_LITERAL | expression ;
 
 // `T[L, U]`, `T[L, ]`, `T[, U]` after a distribution.

@@ -215,6 +215,17 @@ Value* Builder::rng_call(const std::string& kernel, const std::vector<Value*>& a
   return op->result();
 }
 
+void Builder::print_text(const std::string& text, bool newline) {
+  Op* op = append(OpKind::Print, {}, {});
+  op->name = text;
+  op->integer = newline ? 1 : 0;
+}
+
+void Builder::print_value(Value* value) {
+  VIC_CHECK(value->type == Type::F64 || value->type == Type::I64) << "print takes an f64 or i64";
+  append(OpKind::Print, {value}, {});
+}
+
 Op* Builder::kernel_call(const std::string& kernel, const std::vector<Value*>& args) {
   const KernelInfo* info = find_kernel(kernel);
   VIC_CHECK(info) << "no kernel '" << kernel << "'";

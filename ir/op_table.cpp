@@ -359,6 +359,7 @@ const OpInfo kTable[] = {
     {OpKind::Return, "return", S::Special, E::Terminator, NO_RULES},
     {OpKind::Check, "check", S::Special, E::Checks, NO_RULES},
     {OpKind::RngCall, "rng", S::Special, E::Random, NO_RULES},
+    {OpKind::Print, "print", S::Special, E::Output, NO_RULES},
 };
 
 #undef NO_RULES

@@ -45,6 +45,7 @@ enum class Effect : uint8_t {
   Writes,      // writes memory (store, copy)
   Checks,      // may end the evaluation (check)
   Random,      // draws from the random number generator
+  Output,      // writes to the program's output (print)
   Region,      // runs its regions (for, if, generate): its effects are theirs
   Terminator,  // ends a block (yield, return)
 };

@@ -565,6 +565,28 @@ class Parser {
         op = b.block().ops.back().get();
         break;
       }
+      case OpKind::Print: {
+        if (!expect_result_count(at, *kind, results, 0)) return false;
+        skip_inline();
+        if (peek() == '"') {
+          std::string text;
+          if (!read_string(text)) return false;
+          b.print_text(text);
+        } else {
+          Value* v = nullptr;
+          if (!use(v)) return false;
+          if (v->type != Type::F64 && v->type != Type::I64) return mismatch(operands_at, *kind, "(f64) or (i64)", {v});
+          b.print_value(v);
+        }
+        Op* printed = b.block().ops.back().get();
+        skip_inline();
+        if (!at_end() && peek() == 'n') {
+          if (!expect_word("newline")) return false;
+          printed->integer = 1;
+        }
+        op = printed;
+        break;
+      }
       case OpKind::Check: {
         Value* ok = nullptr;
         int64_t id = 0;

@@ -74,6 +74,14 @@ class Printer {
       case OpKind::DataInt:
       case OpKind::DataReal:
       case OpKind::DataBuf: out_ << " \"" << op.name << "\""; break;
+      case OpKind::Print:
+        if (op.operands.empty()) {
+          out_ << " \"" << op.name << "\"";
+        } else {
+          out_ << " " << name(op.operands[0]);
+        }
+        if (op.integer) out_ << " newline";
+        break;
       case OpKind::RngCall:
       case OpKind::KernelCall:
       case OpKind::KernelRun:

@@ -415,6 +415,12 @@ class FunctionVerifier {
         expect_operand(op, 0, Type::I1);
         expect_check_id(op, false);
         break;
+      case OpKind::Print:
+        if (!op.results.empty()) fail_at(&op, "has results");
+        if (op.operands.size() > 1) fail_at(&op, "prints one value at a time");
+        if (op.operands.size() == 1 && op.operands[0]->type != Type::F64 && op.operands[0]->type != Type::I64)
+          fail_at(&op, "prints an f64 or i64, not " + type_name(op.operands[0]->type));
+        break;
       case OpKind::RngCall:
         expect_signature(op, op.operands.size(), Type::F64, Type::F64);
         if (op.name.empty()) fail_at(&op, "names no kernel");

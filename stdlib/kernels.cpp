@@ -4,6 +4,8 @@
 #include "stdlib/kernels.h"
 
 #include <cmath>
+#include <iostream>
+#include <mutex>
 
 #include <boost/math/distributions/hypergeometric.hpp>
 #include <boost/math/distributions/students_t.hpp>
@@ -275,6 +277,22 @@ VIC_RNG(poisson_log)(void* rng, double alpha) {
 }
 #undef VIC_RNG
 
+// print: text, or a real (Stan's format: six significant digits, as a C++
+// stream writes it) or an int, then a newline if asked; one writer at a time
+// (Pathfinder's paths run on threads).
+void vic_print(const char* text, int64_t what, double real, int64_t integer, int64_t newline) {
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (what == 1) {
+    std::cout << real;
+  } else if (what == 2) {
+    std::cout << integer;
+  } else {
+    std::cout << text;
+  }
+  if (newline) std::cout << std::endl;
+}
+
 // The linear-algebra kernels (linear_algebra_kernels.cpp).
 int64_t vic_kernel_cholesky(double*, const double*, int64_t, int64_t);
 int64_t vic_kernel_cholesky_adjoint(double*, const double*, const double*, int64_t, int64_t);
@@ -305,6 +323,7 @@ std::string rng_kernel_symbol(const std::string& rng_name) { return "vic_" + rng
 const std::vector<KernelSymbol>& runtime_kernels() {
   static const std::vector<KernelSymbol> table = {
       {"vic_lgamma", reinterpret_cast<void*>(&vic_lgamma)},
+      {"vic_print", reinterpret_cast<void*>(&vic_print)},
       {"vic_digamma", reinterpret_cast<void*>(&vic_digamma)},
       {"vic_trigamma", reinterpret_cast<void*>(&vic_trigamma)},
       {"vic_tgamma", reinterpret_cast<void*>(&vic_tgamma)},

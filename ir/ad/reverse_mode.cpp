@@ -256,7 +256,7 @@ class ReverseMode {
 
   // Copies `src`'s ops into the builder's block. `region_root` is the region
   // being recomputed by reverse code (null for the forward pass itself):
-  // checks and rng calls are then skipped (the forward pass ran them).
+  // checks, rng calls and prints are then skipped (the forward pass ran them).
   void forward(const Block& src, Builder& b, Scope& scope, const Block* region_root) {
     for (const auto& op_ptr : src.ops) {
       const Op& op = *op_ptr;
@@ -269,6 +269,7 @@ class ReverseMode {
           continue;
         case OpKind::Check:
         case OpKind::RngCall:
+        case OpKind::Print:
           if (region_root) continue;
           break;
         case OpKind::Store:

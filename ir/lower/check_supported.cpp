@@ -64,6 +64,10 @@ class SupportChecker {
       case ast::StmtKind::Reject:
         for (const auto& v : s.as<ast::RejectStmt>().values) expr(*v);
         break;
+      case ast::StmtKind::Print:
+        for (const auto& piece : s.as<ast::PrintStmt>().pieces)
+          if (piece.value) expr(*piece.value);
+        break;
     }
   }
 

@@ -198,6 +198,7 @@ class FunctionLowering {
   Value* log_density(const std::string& dist, std::vector<LExpr> args, bool propto);
   void lower_for(const ast::ForStmt& s);
   void lower_if(const ast::IfStmt& s);
+  void lower_print(const ast::PrintStmt& s);
   void add_to_target(Value* v);
   void assign_container(const View& dest, const LExpr& value, const std::function<Value*(Value*, Value*)>& combine);
   // The new value of a mutable container variable.

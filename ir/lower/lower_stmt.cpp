@@ -59,7 +59,57 @@ void FunctionLowering::lower_stmt(const ast::Stmt& s) {
       b_->check(b_->const_bool(false), add_check(r.message, s.loc, r.fatal));
       break;
     }
+    case ast::StmtKind::Print:
+      lower_print(s.as<ast::PrintStmt>());
+      break;
   }
+}
+
+void FunctionLowering::lower_print(const ast::PrintStmt& s) {
+  for (const ast::PrintStmt::Piece& piece : s.pieces) {
+    if (!piece.value) {
+      if (!piece.text.empty()) b_->print_text(piece.text);
+      continue;
+    }
+    LExpr x = lower_value(*piece.value);
+    if (x.is_scalar()) {
+      b_->print_value(x.scalar);
+      continue;
+    }
+    // Stan's form: [a,b] for a vector or an array, [[a,b],[c,d]] for a
+    // matrix or an array of vectors, nested as deep as the dims go.
+    std::vector<Value*> dims = x.dims.empty() ? std::vector<Value*>{x.size} : x.dims;
+    std::function<void(size_t, Value*)> level = [&](size_t d, Value* start) {
+      b_->print_text("[");
+      Value* stride = b_->const_i64(1);
+      for (size_t e = d + 1; e < dims.size(); ++e) stride = b_->op(OpKind::IMul, {stride, dims[e]});
+      b_->for_loop(b_->const_i64(0), dims[d], {}, [&](Builder& in, Value* i, const std::vector<Value*>&) {
+        Builder* saved = b_;
+        b_ = &in;
+        Op* comma = in.create_if(in.cmp(CmpPredicate::Gt, i, in.const_i64(0)), {});
+        {
+          RegionScope then_scope(b_, comma->region(0));
+          b_->print_text(",");
+          b_->yield({});
+        }
+        {
+          RegionScope else_scope(b_, comma->region(1));
+          b_->yield({});
+        }
+        Value* at = in.op(OpKind::IAdd, {start, in.op(OpKind::IMul, {i, stride})});
+        if (d + 1 == dims.size()) {
+          in.print_value(x.element(in, at));
+        } else {
+          level(d + 1, at);
+        }
+        b_ = saved;
+        return std::vector<Value*>{};
+      });
+      b_->print_text("]");
+    };
+    level(0, b_->const_i64(0));
+  }
+  b_->print_text("", /*newline=*/true);
 }
 
 // dest = value, or dest = combine(dest, value) elementwise. The whole of a
@@ -307,6 +357,7 @@ void FunctionLowering::collect_assigned(const ast::Stmt& s, std::vector<const as
     case ast::StmtKind::Call:
     case ast::StmtKind::Return:
     case ast::StmtKind::Reject:
+    case ast::StmtKind::Print:
       break;
     case ast::StmtKind::For:
       collect_assigned(*s.as<ast::ForStmt>().body, out, inside);
@@ -377,7 +428,8 @@ bool FunctionLowering::calls_lp_function(const ast::Stmt& s) {
       return expr_calls_lp(s.as<ast::AssignStmt>().lhs.get()) || expr_calls_lp(s.as<ast::AssignStmt>().rhs.get());
     case ast::StmtKind::TargetPlus: return expr_calls_lp(s.as<ast::TargetPlusStmt>().value.get());
     case ast::StmtKind::Call: return expr_calls_lp(s.as<ast::CallStmt>().call.get());
-    case ast::StmtKind::Reject: return false;
+    case ast::StmtKind::Reject:
+    case ast::StmtKind::Print: return false;
     case ast::StmtKind::Return: return expr_calls_lp(s.as<ast::ReturnStmt>().value.get());
     case ast::StmtKind::For:
       return expr_calls_lp(s.as<ast::ForStmt>().lower.get()) || expr_calls_lp(s.as<ast::ForStmt>().upper.get());

@@ -50,6 +50,7 @@ class Liveness {
         case OpKind::Return:
         case OpKind::Check:
         case OpKind::RngCall:
+        case OpKind::Print:
           mark_op(op, changed);
           break;
         case OpKind::Copy:

@@ -134,6 +134,7 @@ class Planner {
         if (op.parent == &f_.body) return false;
         break;
       case OpKind::RngCall:
+      case OpKind::Print:
       case OpKind::Return:
         return false;
       case OpKind::Alloc:

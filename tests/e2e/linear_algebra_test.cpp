@@ -309,6 +309,25 @@ model {
   testing_util::expect_gradcheck_passes(m->model(), 5, "eigenvalues_sym, eigenvectors_sym");
 }
 
+// Repeated eigenvalues (a multiple of the identity): the eigenvectors'
+// derivative is not defined there, but when only the eigenvalues are used
+// the eigenvector part of the adjoint is zero, and stays zero (not 0 / 0).
+TEST(LinearAlgebra, RepeatedEigenvaluesHaveAGradientWhenOnlyTheEigenvaluesAreUsed) {
+  auto m = compile_source("eigen_repeated", R"(
+parameters {
+  real mu;
+}
+model {
+  vector[3] w = eigenvalues_sym(diag_matrix(rep_vector(mu, 3)));
+  target += sum(w) + 2 * w[3];
+  mu ~ normal(0, 1);
+}
+)",
+                          "{}");
+  ASSERT_TRUE(m);
+  testing_util::expect_gradcheck_passes(m->model(), 3, "eigenvalues_sym of a multiple of the identity");
+}
+
 // `vic fit m.vmodel --data d.json` in a scratch directory holding the model and data.
 testing_util::VicRun fit(const std::string& model, const std::string& json) {
   return testing_util::run_vic_with_files(

@@ -12,6 +12,8 @@ inline constexpr int64_t kKernelNotSymmetric = 1;
 inline constexpr int64_t kKernelNotPositiveDefinite = 2;
 inline constexpr int64_t kKernelSingular = 3;
 inline constexpr int64_t kKernelNotANumber = 4;
+// An iterative routine (LAPACK's eigensolver) did not converge.
+inline constexpr int64_t kKernelNotConverged = 5;
 // The ODE solvers' (ode_rk45, ode_bdf): more than max_num_steps steps between
 // two output times; the right-hand side failed a check (its message is the
 // one reported); the solution is not finite.

@@ -184,6 +184,65 @@ Value* log_determinant_jvp(const D& d, const Tangents& t) {
   return gen->result();
 }
 
+// Element (i, j) of the n x n matrix m.
+Value* at(Builder& b, Value* m, Value* n, Value* i, Value* j) {
+  return b.extract(m, b.op(OpKind::IAdd, {b.op(OpKind::IMul, {i, n}), j}));
+}
+
+// x F_ij with F_ij = 1 / (w_j - w_i), for i != j: the eigenvector part of the
+// rules below. Zero when x is, so that a zero adjoint or tangent meets no
+// infinity where eigenvalues repeat (there the derivative is not defined,
+// in Stan as here).
+Value* over_gap(Builder& in, Value* w, Value* i, Value* j, Value* x) {
+  Value* quotient = in.op(OpKind::FDiv, {x, in.op(OpKind::FSub, {in.extract(w, j), in.extract(w, i)})});
+  Value* zero = in.const_f64(0.0);
+  return in.op(OpKind::Select, {in.cmp(CmpPredicate::Eq, x, zero), zero, quotient});
+}
+
+// (w, V) = eigen_sym(A), A = V diag(w) V' symmetric, the result w then V
+// row-major; F as in over_gap:
+//   adj_A = sym(V (diag(adj_w) + F o (V' adj_V)) V'), sym(S) = (S + S') / 2,
+//     as A enters only through its symmetric part (as cholesky.adjoint);
+//   with M = sym(V' dA V):  dw_i = M_ii;  dV = V (F o M).
+Value* eigen_sym_vjp(const D& d, size_t, Value* a) {
+  Builder& b = d.b;
+  Value *n = d.x[1], *nn = mul(b, n, n), *zero = b.const_i64(0);
+  Value* w = b.op(OpKind::TensorSlice, {d.r, zero, n});
+  Value* V = b.op(OpKind::TensorSlice, {d.r, n, nn});
+  Value* adj_w = b.op(OpKind::TensorSlice, {a, zero, n});
+  Value* adj_V = b.op(OpKind::TensorSlice, {a, n, nn});
+  Value* m = product(b, OpKind::MatMulTN, V, adj_V, n, nn);
+  Value* inner = per_element(b, m, n, [&](Builder& in, Value* i, Value* j, Value* x) {
+    return in.op(OpKind::Select, {in.cmp(CmpPredicate::Eq, i, j), in.extract(adj_w, i), over_gap(in, w, i, j, x)});
+  });
+  Value* g = product(b, OpKind::MatMulNT, product(b, OpKind::MatMul, V, inner, n, nn), V, n, nn);
+  return per_element(b, g, n, [&](Builder& in, Value* i, Value* j, Value* x) {
+    return in.op(OpKind::FMul, {in.const_f64(0.5), in.op(OpKind::FAdd, {x, at(in, g, n, j, i)})});
+  });
+}
+
+Value* eigen_sym_jvp(const D& d, const Tangents& t) {
+  if (!t[0]) return nullptr;
+  Builder& b = d.b;
+  Value *n = d.x[1], *nn = mul(b, n, n), *zero = b.const_i64(0);
+  Value* w = b.op(OpKind::TensorSlice, {d.r, zero, n});
+  Value* V = b.op(OpKind::TensorSlice, {d.r, n, nn});
+  Value* m = product(b, OpKind::MatMul, product(b, OpKind::MatMulTN, V, t[0], n, nn), V, n, nn);
+  auto sym = [&](Builder& in, Value* i, Value* j, Value* x) {
+    return in.op(OpKind::FMul, {in.const_f64(0.5), in.op(OpKind::FAdd, {x, at(in, m, n, j, i)})});
+  };
+  Op* gen = b.create_generate(n, Type::F64, "i");
+  Builder diagonal(b.function(), gen->region(0));
+  Value* k = gen->region(0).args[0];
+  diagonal.yield({at(diagonal, m, n, k, k)});
+  Value* dw = gen->result();
+  Value* scaled = per_element(b, m, n, [&](Builder& in, Value* i, Value* j, Value* x) {
+    return in.op(OpKind::Select, {in.cmp(CmpPredicate::Eq, i, j), in.const_f64(0.0), over_gap(in, w, i, j, sym(in, i, j, x))});
+  });
+  Value* dv = product(b, OpKind::MatMul, V, scaled, n, nn);
+  return b.op(OpKind::TensorConcat, {dw, dv, d.x[2]});
+}
+
 // The tensor whose element i is t[p[i]], p a tensor of (0-based) indices held as reals.
 Value* gather(Builder& b, Value* t, Value* p) {
   Op* gen = b.create_generate(tensor_size(p), Type::F64, "k");
@@ -233,6 +292,10 @@ const std::vector<KernelInfo> kKernels = {
     {"inverse", "vic_kernel_inverse", 1, 1, inverse_vjp, inverse_jvp},
     // (A; n; 2) -> (log |det A|, sign det A) by LU; (-inf, 0) when A is singular.
     {"log_determinant", "vic_kernel_log_determinant", 1, 1, log_determinant_vjp, log_determinant_jvp},
+    // (A; n; n + n * n) -> the eigenvalues of the symmetric A, ascending, then
+    // the unit eigenvectors as the columns of an n x n matrix (LAPACK's dsyev,
+    // LAPACK's signs); fails when A is not symmetric or not finite.
+    {"eigen_sym", "vic_kernel_eigen_sym", 1, 1, eigen_sym_vjp, eigen_sym_jvp},
     // (x; descending; n) -> x sorted (descending: 0 or 1); fails when an
     // element is NaN.
     {"sort", "vic_kernel_sort", 1, 1, sort_vjp, sort_jvp},

@@ -1,9 +1,9 @@
 // The kernels `kernel.call` names: opaque linear-algebra routines (LAPACK's
-// Cholesky and LU, BLAS's triangular solves, sorting) that the IR does not look into, each
-// with its operands and its own adjoint written as IR (more kernel calls and
-// tensor ops). Their C implementations are the runtime's
-// (stdlib/linear_algebra_kernels.cpp, stdlib/sort_kernels.cpp); codegen calls
-// them by `symbol`.
+// Cholesky and LU and its symmetric eigendecomposition, BLAS's triangular
+// solves, sorting) that the IR does not look into, each with its operands and
+// its own adjoint written as IR (more kernel calls and tensor ops). Their C
+// implementations are the runtime's (stdlib/linear_algebra_kernels.cpp,
+// stdlib/sort_kernels.cpp); codegen calls them by `symbol`.
 //
 // A kernel.call's operands are the kernel's tensors, then its i64 sizes, then
 // the result's element count; its results are the tensor and an i64 status

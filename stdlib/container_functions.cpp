@@ -156,6 +156,25 @@ Value* log_determinant(Builder& b, const std::string& name, const Elements& a, c
   return b.kernel_call("log_determinant", {as_tensor(b, a), n, b.const_i64(2)})->results[0];
 }
 
+// eigenvalues_sym(A), eigenvectors_sym(A): LAPACK's eigendecomposition of a
+// symmetric A (the kernel eigen_sym), whose result holds the eigenvalues,
+// ascending, then the unit eigenvectors as the columns of a matrix (their
+// signs LAPACK's); each function takes its part.
+Elements eigen_sym(Builder& b, const std::string& name, const Elements& a, const AddCheck& add_check) {
+  Value* n = square_size(b, name, a, add_check);
+  Value* nn = b.op(OpKind::IMul, {n, n});
+  Op* call = b.kernel_call("eigen_sym", {as_tensor(b, a), n, b.op(OpKind::IAdd, {n, nn})});
+  Value* status = call->results[1];
+  b.check(b.cmp(CmpPredicate::Ne, status, b.const_i64(ir::kKernelNotANumber)),
+          add_check(name + ": Matrix m is not finite"));
+  b.check(b.cmp(CmpPredicate::Ne, status, b.const_i64(ir::kKernelNotSymmetric)),
+          add_check(name + ": Matrix m is not symmetric"));
+  b.check(b.cmp(CmpPredicate::Ne, status, b.const_i64(ir::kKernelNotConverged)),
+          add_check(name + ": the eigendecomposition did not converge"));
+  if (name == "eigenvalues_sym") return of_tensor(b.op(OpKind::TensorSlice, {call->results[0], b.const_i64(0), n}), n, {n});
+  return of_tensor(b.op(OpKind::TensorSlice, {call->results[0], n, nn}), nn, {n, n});
+}
+
 // X = A^-1 B for a symmetric positive-definite A = L L', given L: L^-T (L^-1 B),
 // two triangular solves.
 Elements spd_solve(Builder& b, const Elements& l, Value* rhs, Value* cols) {
@@ -728,6 +747,8 @@ std::optional<ContainerResult> build_container_function(Builder& b, const std::s
     r.elements = sort_indices(b, name, x.elements);
   } else if (name == "rank") {
     r.scalar = rank(b, x.elements, args[1].scalar, add_check);
+  } else if (name == "eigenvalues_sym" || name == "eigenvectors_sym") {
+    r.elements = eigen_sym(b, name, x.elements, add_check);
   } else if (name == "inverse") {
     r.elements = inverse(b, name, "m", x.elements, add_check);
   } else if (name == "log_determinant" || name == "determinant") {

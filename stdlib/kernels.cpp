@@ -310,6 +310,7 @@ VIC_ODE_KERNEL(vic_kernel_ode_bdf_sensitivity)
 #undef VIC_ODE_KERNEL
 int64_t vic_kernel_inverse(double*, const double*, int64_t, int64_t);
 int64_t vic_kernel_log_determinant(double*, const double*, int64_t, int64_t);
+int64_t vic_kernel_eigen_sym(double*, const double*, int64_t, int64_t);
 // The sorting kernels (sort_kernels.cpp).
 int64_t vic_kernel_sort(double*, const double*, int64_t, int64_t);
 int64_t vic_kernel_sort_indices(double*, const double*, int64_t, int64_t);
@@ -377,6 +378,7 @@ const std::vector<KernelSymbol>& runtime_kernels() {
       {"vic_kernel_ode_bdf_sensitivity", reinterpret_cast<void*>(&vic_kernel_ode_bdf_sensitivity)},
       {"vic_kernel_inverse", reinterpret_cast<void*>(&vic_kernel_inverse)},
       {"vic_kernel_log_determinant", reinterpret_cast<void*>(&vic_kernel_log_determinant)},
+      {"vic_kernel_eigen_sym", reinterpret_cast<void*>(&vic_kernel_eigen_sym)},
       {"vic_kernel_sort", reinterpret_cast<void*>(&vic_kernel_sort)},
       {"vic_kernel_sort_indices", reinterpret_cast<void*>(&vic_kernel_sort_indices)},
       {"vic_kernel_sort_ranks", reinterpret_cast<void*>(&vic_kernel_sort_ranks)},

@@ -1,5 +1,6 @@
 // The linear-algebra kernels kernel.call names (ir/kernels.h): LAPACK's
-// Cholesky and LU factorisations and BLAS's triangular products and solves,
+// Cholesky and LU factorisations, its symmetric eigendecomposition and BLAS's
+// triangular products and solves,
 // from OpenBLAS. Matrices are row-major; each kernel writes its result into `out`
 // (never one of its inputs) and returns 0 or a failure status.
 #include <cblas.h>
@@ -156,6 +157,43 @@ int64_t vic_kernel_log_determinant(double* out, const double* A, int64_t n, int6
     out[0] += std::log(std::fabs(u));
     if ((u < 0) != (pivots[static_cast<size_t>(i)] != i + 1)) out[1] = -out[1];
   }
+  return 0;
+}
+
+// A = V diag(w) V' for a symmetric n x n A (LAPACK's dsyev: Householder
+// tridiagonalisation, then implicit QL/QR): out holds w, ascending, then V
+// row-major, its columns the unit eigenvectors in w's order. Each
+// eigenvector's sign is LAPACK's, kept as it comes (Stan's, from Eigen, may
+// differ): it is a smooth function of A wherever the eigenvalues are distinct,
+// which is what the derivative rules assume. A non-finite element or a
+// non-symmetric A (Stan's tolerance) fails with out all NaN, as does a
+// failure to converge.
+int64_t vic_kernel_eigen_sym(double* out, const double* A, int64_t n, int64_t) {
+  const int64_t nn = n * n;
+  auto fail = [&](int64_t status) {
+    for (int64_t k = 0; k < n + nn; ++k) out[k] = std::numeric_limits<double>::quiet_NaN();
+    return status;
+  };
+  for (int64_t k = 0; k < nn; ++k)
+    if (!std::isfinite(A[k])) return fail(vic::ir::kKernelNotANumber);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < i; ++j)
+      if (!(std::fabs(A[i * n + j] - A[j * n + i]) <= kSymmetryTolerance)) return fail(vic::ir::kKernelNotSymmetric);
+  if (n == 0) return 0;
+  // Row-major A read as column-major is A' = A; dsyev reads its lower triangle.
+  std::vector<double> a(A, A + nn);
+  const int m = static_cast<int>(n);
+  int info = 0, lwork = -1;
+  double query = 0;
+  dsyev_("V", "L", &m, a.data(), &m, out, &query, &lwork, &info, 1, 1);
+  lwork = std::max(3 * m, static_cast<int>(query));
+  std::vector<double> work(static_cast<size_t>(lwork));
+  dsyev_("V", "L", &m, a.data(), &m, out, work.data(), &lwork, &info, 1, 1);
+  if (info != 0) return fail(vic::ir::kKernelNotConverged);
+  // Eigenvector j is column j of the column-major result, a[j n .. j n + n).
+  double* V = out + n;
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j) V[i * n + j] = a[static_cast<size_t>(j * n + i)];
   return 0;
 }
 

@@ -166,6 +166,8 @@ std::vector<FunctionInfo> make_functions() {
   for (const char* name : {"sort_indices_asc", "sort_indices_desc"}) fs.push_back({name, {{{A::RealVector}, R::IntArray}}});
   fs.push_back({"rank", {{{A::RealVector, A::Int}, R::Int}}});
   for (const char* name : {"inverse", "inverse_spd"}) fs.push_back({name, {{{A::Matrix}, R::Matrix}}});
+  fs.push_back({"eigenvalues_sym", {{{A::Matrix}, R::Vector}}});
+  fs.push_back({"eigenvectors_sym", {{{A::Matrix}, R::Matrix}}});
   for (const char* name : {"log_determinant", "log_determinant_spd", "determinant"})
     fs.push_back({name, {{{A::Matrix}, R::Real}}});
   return fs;

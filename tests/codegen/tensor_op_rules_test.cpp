@@ -3,7 +3,7 @@
 // <w, dr> against a central finite difference of <w, r>, and against the
 // VJP's sum_k <VJP_k(w), t_k> (both rules must describe one derivative).
 // Inputs are drawn so the op is defined there: a symmetric positive definite
-// matrix for cholesky, a lower-triangular one (its upper triangle junk that
+// matrix for cholesky (and eigen_sym), a lower-triangular one (its upper triangle junk that
 // the kernel must ignore) for the triangular solves.
 #include <gtest/gtest.h>
 
@@ -84,6 +84,10 @@ const std::vector<TensorCase>& cases() {
        }},
       {"log_determinant", {{9, Prep::Lower}}, [](Builder& b, const auto& in) {
          return b.kernel_call("log_determinant", {in[0], i64(b, 3), i64(b, 2)});
+       }},
+      // A random symmetric matrix: its eigenvalues are distinct.
+      {"eigen_sym", {{9, Prep::Symmetric}}, [](Builder& b, const auto& in) {
+         return b.kernel_call("eigen_sym", {in[0], i64(b, 3), i64(b, 12)});
        }},
       {"sort", {{5}}, [](Builder& b, const auto& in) { return b.kernel_call("sort", {in[0], i64(b, 0), i64(b, 5)}); }},
       {"sort_descending", {{5}}, [](Builder& b, const auto& in) {

@@ -184,7 +184,8 @@ void Checker::check_rng_call(ast::Call& e, std::string_view base) {
     diags_.error(DiagnosticKind::ConditionalBarMisuse, e.loc, {e.name});
     return;
   }
-  if (block_ != ast::BlockKind::TransformedData && block_ != ast::BlockKind::GeneratedQuantities) {
+  if (block_ != ast::BlockKind::TransformedData && block_ != ast::BlockKind::GeneratedQuantities &&
+      !in_function_with_suffix("_rng")) {
     diags_.error(DiagnosticKind::RngOutsideGenerated, e.loc, {e.name});
   }
   std::vector<const Type*> types = arg_types(e.args);

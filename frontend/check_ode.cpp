@@ -58,7 +58,13 @@ void Checker::check_ode_call(ast::Call& e) {
       (deprecated ? f->return_type == real_array() && params.size() == 5 && params[1] == real_array() &&
                         params[2] == real_array() && params[3] == real_array() && params[4] == int_array()
                   : f->return_type == Type::vector() && params[1] == Type::vector());
-  if (!rhs_ok) {
+  // The right-hand side runs at every step of the solver: it may not draw
+  // random numbers or add to the target.
+  auto [unused_base, suffix] = stdlib::split_distribution_suffix(f->name);
+  (void)unused_base;
+  const bool plain = suffix != "_rng" && suffix != "_lpdf" && suffix != "_lpmf" &&
+                     !(f->name.size() > 3 && f->name.substr(f->name.size() - 3) == "_lp");
+  if (!rhs_ok || !plain) {
     diags_.error(DiagnosticKind::BadOdeFunction, where, {e.name, wanted + ", not '" + f->name + "'"});
     return;
   }

@@ -225,6 +225,11 @@ TEST(Ode, CompileTimeErrorsNameTheProblem) {
                          "transformed data { array[1] vector[1] z = ode_bdf(g, [1]', 0, {1.0}); }"),
             "m.vmodel:2:51: error: the first argument of 'ode_bdf' must be a function 'vector f(real, vector, ...)', "
             "not 'g'");
+  // A right-hand side that draws random numbers (or adds to the target) is not one.
+  EXPECT_EQ(check_errors("functions { vector g_rng(real t, vector y) { return y * normal_rng(0, 1); } }\n"
+                         "generated quantities { array[1] vector[1] z = ode_rk45(g_rng, [1]', 0, {1.0}); }"),
+            "m.vmodel:2:56: error: the first argument of 'ode_rk45' must be a function 'vector f(real, vector, ...)', "
+            "not 'g_rng'");
   EXPECT_EQ(check_errors(f + "transformed data { array[1] vector[1] z = ode_rk45(f, [1]', 0, {1.0}); }"),
             "m.vmodel:2:43: error: no signature of 'ode_rk45' takes (f, vector, int, array[] real); expected "
             "ode_rk45(f, vector, real, array[] real, real)");

@@ -8,6 +8,7 @@
 
 #include <cmath>
 
+#include "frontend/frontend.h"
 #include "test_util.h"
 
 namespace vic {
@@ -200,6 +201,37 @@ model {
   const double mu = 0.25;
   runtime::EvalError error = 0;
   EXPECT_NEAR(m->model().lp(&mu, &error), 1.5, 1e-15);
+}
+
+// A user _rng function may draw with the library's _rng functions (it runs
+// only in generated quantities and transformed data); another function may not.
+TEST(UserFunctions, RngFunctionsDrawWithTheLibrarysRng) {
+  auto m = testing_util::compile_source("rng_function", R"(functions {
+  real shifted_rng(real m) { return m + normal_rng(0, 1); }
+}
+parameters {
+  real mu;
+}
+model {
+  mu ~ normal(0, 1);
+}
+generated quantities {
+  real y = shifted_rng(1000);
+}
+)",
+                                        "{}");
+  ASSERT_TRUE(m);
+  std::map<std::string, double> out = testing_util::constrained_outputs(m->model(), {0.0});
+  EXPECT_GT(out.at("y"), 990);
+  EXPECT_LT(out.at("y"), 1010);
+  EXPECT_NE(out.at("y"), 1000);
+
+  SourceFile file("m.vmodel", "functions {\n  real shifted(real m) { return m + normal_rng(0, 1); }\n}\n");
+  Diagnostics diags;
+  frontend::parse_and_check(file, diags);
+  const std::string text = diags.str();
+  EXPECT_EQ(text.substr(0, text.find('\n')),
+            "m.vmodel:2:37: error: 'normal_rng' is only allowed in transformed data and generated quantities");
 }
 
 }  // namespace

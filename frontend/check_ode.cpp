@@ -23,15 +23,13 @@ namespace {
 Type real_array(int rank = 1) { return {BaseType::Real, Shape::Scalar, rank, false}; }
 Type int_array() { return {BaseType::Int, Shape::Scalar, 1, false}; }
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
-
 }  // namespace
 
 void Checker::check_ode_call(ast::Call& e) {
   e.type = Type::poisoned();
   e.dependence = Dependence::Data;
-  const bool deprecated = starts_with(e.name, "integrate_");
-  const bool tolerances = !deprecated && e.name.size() > 4 && e.name.substr(e.name.size() - 4) == "_tol";
+  const stdlib::OdeSolverForm form = *stdlib::ode_solver_form(e.name);
+  const bool deprecated = form.deprecated;
   const std::string wanted = deprecated
                                  ? "a function 'array[] real f(real, array[] real, array[] real, array[] real, array[] int)'"
                                  : "a function 'vector f(real, vector, ...)'";
@@ -82,7 +80,7 @@ void Checker::check_ode_call(ast::Call& e) {
     expected.push_back({real_array(), true});
     expected.push_back({int_array(), true});
   }
-  const bool with_tolerances = tolerances || (deprecated && e.args.size() == 10);
+  const bool with_tolerances = form.tolerances || (deprecated && e.args.size() == 10);
   if (with_tolerances) {
     expected.push_back({Type::real_scalar(), true});
     expected.push_back({Type::real_scalar(), true});

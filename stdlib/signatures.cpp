@@ -184,11 +184,15 @@ bool has_cdf(std::string_view dist) {
 
 bool cdf_differentiable(std::string_view dist) { return dist != "student_t"; }
 
-bool is_ode_solver(std::string_view name) {
-  for (std::string_view solver :
-       {"ode_rk45", "ode_rk45_tol", "ode_bdf", "ode_bdf_tol", "integrate_ode_rk45", "integrate_ode_bdf"})
-    if (name == solver) return true;
-  return false;
+std::optional<OdeSolverForm> ode_solver_form(std::string_view name) {
+  static const std::pair<std::string_view, OdeSolverForm> kSolvers[] = {
+      {"ode_rk45", {false, false, false}},          {"ode_rk45_tol", {false, false, true}},
+      {"ode_bdf", {true, false, false}},            {"ode_bdf_tol", {true, false, true}},
+      {"integrate_ode_rk45", {false, true, false}}, {"integrate_ode_bdf", {true, true, false}},
+  };
+  for (const auto& [solver, form] : kSolvers)
+    if (name == solver) return form;
+  return std::nullopt;
 }
 
 bool is_glm(std::string_view name) { return name.size() > 4 && name.substr(name.size() - 4) == "_glm"; }

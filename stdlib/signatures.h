@@ -3,6 +3,7 @@
 // can use it (stdlib/CMakeLists.txt builds it as its own small library).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,8 +82,16 @@ std::string describe_function_signature(const std::string& name, const FunctionS
 // base distribution's ("bernoulli_logit") at alpha + x * beta.
 bool is_glm(std::string_view name);
 // The ODE solvers (ode_rk45, ode_bdf, their _tol forms, integrate_ode_rk45 and
-// integrate_ode_bdf), which take a function: frontend/check_ode.cpp types them.
-bool is_ode_solver(std::string_view name);
+// integrate_ode_bdf), which take a function: frontend/check_ode.cpp types them,
+// ir/lower/lower_ode.cpp lowers them.
+struct OdeSolverForm {
+  bool stiff;        // ode_bdf's Rosenbrock 4, not rk45's Dormand-Prince
+  bool deprecated;   // integrate_ode_*: (f, y0, t0, ts, theta, x_r, x_i [, rtol, atol, max_num_steps])
+  bool tolerances;   // the _tol forms: (f, y0, t0, ts, rtol, atol, max_num_steps, ...)
+};
+// The form of the solver called `name`, or nullopt when it names none.
+std::optional<OdeSolverForm> ode_solver_form(std::string_view name);
+inline bool is_ode_solver(std::string_view name) { return ode_solver_form(name).has_value(); }
 std::string_view glm_base(std::string_view name);
 
 // Whether `dist` has _lcdf, _lccdf and _cdf (stdlib/cdfs.h), and whether that

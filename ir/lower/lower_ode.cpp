@@ -12,8 +12,6 @@
 namespace vic::lower::internal {
 namespace {
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
-
 // One flat tensor built from pieces, and its size.
 struct Packed {
   Value* tensor = nullptr;
@@ -39,9 +37,9 @@ struct Packed {
 }  // namespace
 
 LExpr FunctionLowering::lower_ode_call(const ast::Call& e) {
-  const bool deprecated = starts_with(e.name, "integrate_");
-  const std::string solver = e.name.find("bdf") != std::string::npos ? "ode_bdf" : "ode_rk45";
-  const bool stiff = solver == "ode_bdf";
+  const stdlib::OdeSolverForm form = *stdlib::ode_solver_form(e.name);
+  const bool deprecated = form.deprecated, stiff = form.stiff;
+  const std::string solver = stiff ? "ode_bdf" : "ode_rk45";
   const ast::FunctionDef& f = *e.function;
   b_->set_loc(e.loc);
 
@@ -60,9 +58,8 @@ LExpr FunctionLowering::lower_ode_call(const ast::Call& e) {
     for (size_t k = 0; k < 3; ++k) passed.push_back({4 + k, 2 + k});
     if (e.args.size() == 10) tolerance_at = 7;
   } else {
-    const bool tolerances = e.name.size() > 4 && e.name.substr(e.name.size() - 4) == "_tol";
-    if (tolerances) tolerance_at = 4;
-    const size_t first = tolerances ? 7 : 4;
+    if (form.tolerances) tolerance_at = 4;
+    const size_t first = form.tolerances ? 7 : 4;
     for (size_t k = first; k < e.args.size(); ++k) passed.push_back({k, 2 + k - first});
   }
   // Stan's defaults: rk45 1e-6, 1e-6, 1e6 steps; bdf 1e-10, 1e-10, 1e8 steps.
@@ -139,11 +136,12 @@ LExpr FunctionLowering::lower_ode_call(const ast::Call& e) {
   check(all(state, n, [&](Builder& in, Value*, Value* x) { return finite(in, x); }), "initial state must be finite");
   check(finite(*b_, t0), "initial time must be finite");
   check(all(times, count, [&](Builder& in, Value* i, Value* x) {
-          Value* previous = in.op(OpKind::Select, {in.cmp(CmpPredicate::Eq, i, in.const_i64(0)), t0,
-                                                   in.extract(times, in.op(OpKind::Select, {in.cmp(CmpPredicate::Eq, i, in.const_i64(0)), i, in.op(OpKind::ISub, {i, in.const_i64(1)})}))});
-          Value* after = in.op(OpKind::Select, {in.cmp(CmpPredicate::Eq, i, in.const_i64(0)), in.cmp(CmpPredicate::Gt, x, t0),
-                                                in.cmp(CmpPredicate::Ge, x, previous)});
-          return in.op(OpKind::And, {finite(in, x), after});
+          // After t0, and not before the time before it (time 0 compared with itself).
+          Value* before = in.op(OpKind::Select, {in.cmp(CmpPredicate::Eq, i, in.const_i64(0)), i,
+                                                 in.op(OpKind::ISub, {i, in.const_i64(1)})});
+          Value* ordered = in.op(OpKind::And, {in.cmp(CmpPredicate::Gt, x, t0),
+                                               in.cmp(CmpPredicate::Ge, x, in.extract(times, before))});
+          return in.op(OpKind::And, {finite(in, x), ordered});
         }),
         "times must be finite, sorted, and after the initial time");
   for (Packed* x : {&p, &xr})

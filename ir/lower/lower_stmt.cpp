@@ -83,26 +83,19 @@ void FunctionLowering::lower_print(const ast::PrintStmt& s) {
       b_->print_text("[");
       Value* stride = b_->const_i64(1);
       for (size_t e = d + 1; e < dims.size(); ++e) stride = b_->op(OpKind::IMul, {stride, dims[e]});
-      b_->for_loop(b_->const_i64(0), dims[d], {}, [&](Builder& in, Value* i, const std::vector<Value*>&) {
-        Builder* saved = b_;
-        b_ = &in;
-        Op* comma = in.create_if(in.cmp(CmpPredicate::Gt, i, in.const_i64(0)), {});
-        {
-          RegionScope then_scope(b_, comma->region(0));
-          b_->print_text(",");
+      loop(b_->const_i64(0), dims[d], {}, [&](Value* i, const std::vector<Value*>&) {
+        Op* comma = b_->create_if(b_->cmp(CmpPredicate::Gt, i, b_->const_i64(0)), {});
+        for (int r = 0; r < 2; ++r) {
+          RegionScope scope(b_, comma->region(r));
+          if (r == 0) b_->print_text(",");
           b_->yield({});
         }
-        {
-          RegionScope else_scope(b_, comma->region(1));
-          b_->yield({});
-        }
-        Value* at = in.op(OpKind::IAdd, {start, in.op(OpKind::IMul, {i, stride})});
+        Value* at = b_->op(OpKind::IAdd, {start, b_->op(OpKind::IMul, {i, stride})});
         if (d + 1 == dims.size()) {
-          in.print_value(x.element(in, at));
+          b_->print_value(x.element(*b_, at));
         } else {
           level(d + 1, at);
         }
-        b_ = saved;
         return std::vector<Value*>{};
       });
       b_->print_text("]");

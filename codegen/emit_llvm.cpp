@@ -469,6 +469,7 @@ class FunctionEmitter {
       }
       case OpKind::For: emit_for(op); break;
       case OpKind::If: emit_if(op); break;
+      case OpKind::While: emit_while(op); break;
       case OpKind::Yield:
         yielded_.clear();
         yielded_sizes_.clear();
@@ -548,6 +549,41 @@ class FunctionEmitter {
       if (carried_sizes[k]) carried_sizes[k]->addIncoming(yielded_sizes_[k], latch);
     }
     b_.CreateBr(header);
+    b_.SetInsertPoint(exit);
+  }
+
+  // A do-while: the region runs, then goes round again while its first yield holds.
+  void emit_while(const ir::Op& op) {
+    const ir::Block& body = op.region(0);
+    llvm::BasicBlock* pre = b_.GetInsertBlock();
+    llvm::BasicBlock* body_bb = llvm::BasicBlock::Create(ctx_, "while.body", fn_);
+    llvm::BasicBlock* exit = llvm::BasicBlock::Create(ctx_, "while.exit", fn_);
+    b_.CreateBr(body_bb);
+    b_.SetInsertPoint(body_bb);
+    std::vector<llvm::PHINode*> carried, carried_sizes;
+    for (size_t k = 0; k < op.results.size(); ++k) {
+      llvm::PHINode* phi = b_.CreatePHI(llvm_type(op.results[k]->type), 2, op.results[k]->hint);
+      phi->addIncoming(v(op.operands[k]), pre);
+      carried.push_back(phi);
+      values_[body.args[k]] = phi;
+      llvm::PHINode* size = nullptr;
+      if (bounds_checks_ && op.results[k]->type.is_buffer()) {
+        size = b_.CreatePHI(b_.getInt64Ty(), 2, op.results[k]->hint + ".size");
+        size->addIncoming(size_of(op.operands[k]), pre);
+        sizes_[body.args[k]] = size;
+      }
+      carried_sizes.push_back(size);
+    }
+    emit_block(body);
+    llvm::BasicBlock* latch = b_.GetInsertBlock();
+    for (size_t k = 0; k < carried.size(); ++k) {
+      carried[k]->addIncoming(yielded_[k + 1], latch);
+      if (carried_sizes[k]) carried_sizes[k]->addIncoming(yielded_sizes_[k + 1], latch);
+      // The results are the last iteration's yields, which the exit follows.
+      values_[op.results[k]] = yielded_[k + 1];
+      if (carried_sizes[k]) sizes_[op.results[k]] = yielded_sizes_[k + 1];
+    }
+    b_.CreateCondBr(yielded_[0], body_bb, exit);
     b_.SetInsertPoint(exit);
   }
 

@@ -251,7 +251,7 @@ using VarDeclPtr = std::unique_ptr<VarDecl>;
 // ---------------------------------------------------------------------------
 // Statements
 
-enum class StmtKind { Decl, Assign, Tilde, TargetPlus, For, If, Block, Return, Call, Reject, Print };
+enum class StmtKind { Decl, Assign, Tilde, TargetPlus, For, While, Break, Continue, If, Block, Return, Call, Reject, Print };
 
 struct Stmt {
   explicit Stmt(StmtKind kind, SourceLoc loc) : kind(kind), loc(loc) {}
@@ -332,6 +332,24 @@ struct ForStmt : Stmt {
   VarDeclPtr index;
   ExprPtr lower, upper;
   StmtPtr body;
+};
+
+// `while (cond) body`: the condition an int or a real, nonzero to go on.
+struct WhileStmt : Stmt {
+  static constexpr StmtKind kKind = StmtKind::While;
+  WhileStmt(SourceLoc loc, ExprPtr cond, StmtPtr body) : Stmt(kKind, loc), cond(std::move(cond)), body(std::move(body)) {}
+  ExprPtr cond;
+  StmtPtr body;
+};
+
+// `break;` and `continue;`, of the innermost loop.
+struct BreakStmt : Stmt {
+  static constexpr StmtKind kKind = StmtKind::Break;
+  explicit BreakStmt(SourceLoc loc) : Stmt(kKind, loc) {}
+};
+struct ContinueStmt : Stmt {
+  static constexpr StmtKind kKind = StmtKind::Continue;
+  explicit ContinueStmt(SourceLoc loc) : Stmt(kKind, loc) {}
 };
 
 struct IfStmt : Stmt {

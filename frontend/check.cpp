@@ -207,12 +207,23 @@ void Checker::check_stmt(ast::Stmt& s) {
     case ast::StmtKind::For:
       check_for(s.as<ast::ForStmt>());
       return;
+    case ast::StmtKind::While: {
+      auto& w = s.as<ast::WhileStmt>();
+      check_condition(*w.cond);
+      ++loop_depth_;
+      check_stmt_scoped(*w.body);
+      --loop_depth_;
+      return;
+    }
+    case ast::StmtKind::Break:
+    case ast::StmtKind::Continue:
+      if (loop_depth_ == 0) {
+        diags_.error(DiagnosticKind::JumpOutsideLoop, s.loc, {s.kind == ast::StmtKind::Break ? "break" : "continue"});
+      }
+      return;
     case ast::StmtKind::If: {
       auto& i = s.as<ast::IfStmt>();
-      check_expr(*i.cond);
-      if (!i.cond->type.error && !i.cond->type.is_scalar()) {
-        diags_.error(DiagnosticKind::ConditionNotScalar, i.cond->loc, {i.cond->type.str()});
-      }
+      check_condition(*i.cond);
       check_stmt_scoped(*i.then_stmt);
       if (i.else_stmt) check_stmt_scoped(*i.else_stmt);
       return;
@@ -344,8 +355,17 @@ void Checker::check_for(ast::ForStmt& s) {
   push_scope();
   dependence_[s.index.get()] = Dependence::Data;
   declare(*s.index);
+  ++loop_depth_;
   check_stmt_scoped(*s.body);
+  --loop_depth_;
   pop_scope();
+}
+
+void Checker::check_condition(ast::Expr& cond) {
+  check_expr(cond);
+  if (!cond.type.error && !cond.type.is_scalar()) {
+    diags_.error(DiagnosticKind::ConditionNotScalar, cond.loc, {cond.type.str()});
+  }
 }
 
 // ---------------------------------------------------------------------------

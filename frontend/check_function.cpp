@@ -26,6 +26,7 @@ void for_each_return(ast::Stmt& s, const std::function<void(ast::ReturnStmt&)>& 
   switch (s.kind) {
     case ast::StmtKind::Return: f(s.as<ast::ReturnStmt>()); break;
     case ast::StmtKind::For: for_each_return(*s.as<ast::ForStmt>().body, f); break;
+    case ast::StmtKind::While: for_each_return(*s.as<ast::WhileStmt>().body, f); break;
     case ast::StmtKind::If: {
       auto& i = s.as<ast::IfStmt>();
       for_each_return(*i.then_stmt, f);

@@ -50,6 +50,7 @@ class Checker {
   void check_assign(ast::AssignStmt& s);
   void check_tilde(ast::TildeStmt& s);
   void check_for(ast::ForStmt& s);
+  void check_condition(ast::Expr& cond);  // of an `if` or a `while`
   void require_model_block(SourceLoc loc, const char* what);
 
   // --- expressions (check.cpp) ---
@@ -76,6 +77,7 @@ class Checker {
   std::vector<std::unordered_map<std::string, const ast::VarDecl*>> scopes_;
   std::unordered_map<const ast::VarDecl*, ast::Dependence> dependence_;
   ast::BlockKind block_ = ast::BlockKind::Data;
+  int loop_depth_ = 0;  // the loops around the statement being checked, for break and continue
   std::unordered_map<std::string, const ast::FunctionDef*> functions_;
   const ast::FunctionDef* current_function_ = nullptr;
   // Which user-defined functions each one calls, for the recursion check.

@@ -262,13 +262,11 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
   }
 
   // A Stan construct vic does not parse yet, said as such rather than as the
-  // token the grammar did not expect: the first word of the statement (a
-  // constrained type, `while`, ...) or the offending token's
-  // context (`[a, b]`, `a[i:j]`, `T[L, U]`, `{a, b}`). Empty when none.
+  // token the grammar did not expect: the first word of the statement (one of
+  // the constrained types vic lacks). Empty when none.
   std::string unsupported_construct(antlr4::Token* offending, antlr4::Token* start, antlr4::Token** where) {
     static const char* const kConstrainedTypes[] = {"sum_to_zero_matrix", "column_stochastic_matrix",
                                                     "row_stochastic_matrix"};
-    static const char* const kStatements[] = {"while", "break", "continue", "profile"};
     // The statement's first word: where the parser began predicting, or after the last ';', '{' or '}'.
     for (antlr4::Token* first : {start, statement_start(offending->getTokenIndex())}) {
       if (!first) continue;
@@ -276,14 +274,8 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
       *where = first;
       for (const char* t : kConstrainedTypes)
         if (word == t) return "the constrained type '" + word + "'";
-      for (const char* w : kStatements)
-        if (word == w) return "the '" + word + "' statement";
       *where = nullptr;
     }
-    const std::string text = offending->getText();
-    const size_t i = offending->getTokenIndex();
-    const std::string previous = i > 0 ? tokens_.get(i - 1)->getText() : "";
-    const std::string next = is_eof(offending) ? "" : tokens_.get(i + 1)->getText();
     return "";
   }
 
@@ -600,6 +592,20 @@ class AstBuilder {
       ast::StmtPtr then_stmt = statement(c->statement(0), false);
       ast::StmtPtr else_stmt = c->statement().size() > 1 ? statement(c->statement(1), false) : nullptr;
       return std::make_unique<ast::IfStmt>(at, std::move(cond), std::move(then_stmt), std::move(else_stmt));
+    }
+    if (auto* c = dynamic_cast<VModelParser::WhileStatementContext*>(ctx)) {
+      ast::ExprPtr cond = expression(c->expression());
+      return std::make_unique<ast::WhileStmt>(at, std::move(cond), statement(c->statement(), false));
+    }
+    if (auto* c = dynamic_cast<VModelParser::JumpStatementContext*>(ctx)) {
+      if (c->kind->getText() == "break") return std::make_unique<ast::BreakStmt>(at);
+      return std::make_unique<ast::ContinueStmt>(at);
+    }
+    if (auto* c = dynamic_cast<VModelParser::ProfileStatementContext*>(ctx)) {
+      // A profile's name is for Stan's timing tables: its body is a block.
+      std::vector<ast::StmtPtr> stmts;
+      for (VModelParser::StatementContext* s : c->statement()) stmts.push_back(statement(s, false));
+      return std::make_unique<ast::BlockStmt>(at, std::move(stmts));
     }
     if (auto* c = dynamic_cast<VModelParser::BlockStatementContext*>(ctx)) {
       std::vector<ast::StmtPtr> stmts;

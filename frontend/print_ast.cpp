@@ -112,6 +112,19 @@ class Printer {
         stmt(*f.body, indent + 1);
         return;
       }
+      case ast::StmtKind::While: {
+        const auto& w = s.as<ast::WhileStmt>();
+        line(indent) << "while\n";
+        labeled(indent + 1, "cond", *w.cond);
+        stmt(*w.body, indent + 1);
+        return;
+      }
+      case ast::StmtKind::Break:
+        line(indent) << "break\n";
+        return;
+      case ast::StmtKind::Continue:
+        line(indent) << "continue\n";
+        return;
       case ast::StmtKind::If: {
         const auto& i = s.as<ast::IfStmt>();
         line(indent) << "if\n";

@@ -54,6 +54,9 @@ statement
   | 'target' '+=' expression ';'                                       # targetStatement
   | 'for' '(' identifier 'in' expression ':' expression ')' statement  # forStatement
   | 'if' '(' expression ')' statement ('else' statement)?              # ifStatement
+  | 'while' '(' expression ')' statement                               # whileStatement
+  | kind=('break' | 'continue') ';'                                    # jumpStatement
+  | 'profile' '(' STRING_LITERAL ')' '{' statement* '}'                # profileStatement
   | '{' statement* '}'                                                 # blockStatement
   | 'return' expression? ';'                                           # returnStatement
   | kind=('reject' | 'fatal_error' | 'print') '(' printable (',' printable)* ')' ';'  # rejectStatement

@@ -189,6 +189,22 @@ Op* Builder::create_for(Value* lower, Value* upper, const std::vector<Value*>& i
   return op;
 }
 
+Op* Builder::create_while(const std::vector<Value*>& inits) {
+  std::vector<Type> types;
+  for (Value* v : inits) types.push_back(v->type);
+  Op* op = append(OpKind::While, inits, types);
+  auto body = std::make_unique<Block>();
+  body->parent = op;
+  for (size_t i = 0; i < inits.size(); ++i) {
+    Value* carried = function_.new_value(inits[i]->type, inits[i]->hint);
+    carried->owner = body.get();
+    body->args.push_back(carried);
+    op->results[i]->hint = inits[i]->hint;
+  }
+  op->regions.push_back(std::move(body));
+  return op;
+}
+
 Op* Builder::create_if(Value* cond, const std::vector<Type>& result_types) {
   VIC_CHECK(cond->type == Type::I1) << "if condition must be i1";
   Op* op = append(OpKind::If, {cond}, result_types);

@@ -62,6 +62,9 @@ class Builder {
   using LoopBody = std::function<std::vector<Value*>(Builder&, Value* index, const std::vector<Value*>& carried)>;
   std::vector<Value*> for_loop(Value* lower, Value* upper, const std::vector<Value*>& inits, const LoopBody& body,
                                std::string index_hint = "i");
+  // A while loop carrying `inits` (see ir/ops.def); its region's arguments
+  // exist on return. Fill the region, ending with yield({go, next...}).
+  Op* create_while(const std::vector<Value*>& inits);
   // An if with two empty regions and results of `result_types`.
   Op* create_if(Value* cond, const std::vector<Type>& result_types);
 

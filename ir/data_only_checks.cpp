@@ -41,6 +41,7 @@ class ParameterDependence {
   bool control_depends(const Op& op) const {
     if (op.kind == OpKind::For) return depends(op.operands[0]) || depends(op.operands[1]);
     if (op.kind == OpKind::If) return depends(op.operands[0]);
+    if (op.kind == OpKind::While) return depends(op.region(0).terminator()->operands[0]);
     return false;
   }
 
@@ -63,6 +64,9 @@ class ParameterDependence {
       }
       case OpKind::For:
         visit_for(op, dependent_control);
+        return;
+      case OpKind::While:
+        visit_while(op, dependent_control);
         return;
       case OpKind::If:
         visit_if(op, dependent_control);
@@ -100,6 +104,20 @@ class ParameterDependence {
                        (yield && i < yield->operands.size() && depends(yield->operands[i]));
       if (dependent) {
         mark(body.args[1 + i]);
+        mark(op.results[i]);
+      }
+    }
+    walk(body, control);
+  }
+
+  // While: operands (inits...); region arguments (carried...), yielding (go, next...).
+  void visit_while(const Op& op, bool dependent_control) {
+    bool control = dependent_control || control_depends(op);
+    const Block& body = op.region(0);
+    const Op* yield = body.terminator();
+    for (size_t i = 0; i < op.results.size(); ++i) {
+      if (control || depends(op.operands[i]) || depends(yield->operands[i + 1])) {
+        mark(body.args[i]);
         mark(op.results[i]);
       }
     }

@@ -65,10 +65,13 @@ Value* tensor_size(const Value* t) {
       switch (op->kind) {
         case OpKind::TensorInsert: t = op->operands[0]; continue;
         case OpKind::For:
+        case OpKind::While:
         case OpKind::If: {
           size_t k = 0;
           while (op->results[k] != t) ++k;
-          t = op->kind == OpKind::For ? op->operands[k + 2] : op->region(0).terminator()->operands[k];
+          t = op->kind == OpKind::For     ? op->operands[k + 2]
+              : op->kind == OpKind::While ? op->operands[k]
+                                          : op->region(0).terminator()->operands[k];
           continue;
         }
         default: VIC_UNREACHABLE() << "tensor_size: " << op_spelling(op->kind) << " makes no tensor";
@@ -76,10 +79,11 @@ Value* tensor_size(const Value* t) {
     }
     // A loop's carried argument: the size of its initial value.
     const Op* loop = t->owner->parent;
-    VIC_CHECK(loop && loop->kind == OpKind::For) << "tensor_size: a tensor argument outside a loop";
+    VIC_CHECK(loop && (loop->kind == OpKind::For || loop->kind == OpKind::While))
+        << "tensor_size: a tensor argument outside a loop";
     size_t k = 0;
     while (t->owner->args[k] != t) ++k;
-    t = loop->operands[k + 1];
+    t = loop->operands[loop->kind == OpKind::For ? k + 1 : k];
   }
 }
 

@@ -355,6 +355,7 @@ const OpInfo kTable[] = {
     {OpKind::DataBuf, "data.buf", S::Special, E::Input, NO_RULES},
     {OpKind::For, "for", S::Special, E::Region, NO_RULES},
     {OpKind::If, "if", S::Special, E::Region, NO_RULES},
+    {OpKind::While, "while", S::Special, E::Region, NO_RULES},
     {OpKind::Yield, "yield", S::Special, E::Terminator, NO_RULES},
     {OpKind::Return, "return", S::Special, E::Terminator, NO_RULES},
     {OpKind::Check, "check", S::Special, E::Checks, NO_RULES},

@@ -662,6 +662,8 @@ class Parser {
         return parse_generate(b, at, results, depth);
       case OpKind::For:
         return parse_for(b, at, results, depth);
+      case OpKind::While:
+        return parse_while(b, at, results, depth);
       case OpKind::If:
         return parse_if(b, at, results, depth);
       case OpKind::Yield:
@@ -693,6 +695,21 @@ class Parser {
     return define_results(op, results) && expect_line_end();
   }
 
+  // A loop's optional `iter_args(%c = %init, ...)`.
+  bool parse_iter_args(std::vector<Name>& carried, std::vector<Value*>& inits) {
+    skip_inline();
+    if (text_.substr(pos_, 9) != "iter_args") return true;
+    if (!expect_word("iter_args") || !expect("(")) return false;
+    do {
+      Name name{(skip_inline(), pos_), ""};
+      Value* init = nullptr;
+      if (!read_value_name(name.text) || !expect("=") || !use(init)) return false;
+      carried.push_back(name);
+      inits.push_back(init);
+    } while (accept(","));
+    return expect(")");
+  }
+
   // `%r... = for %i = %lo to %hi iter_args(%c = %init, ...) { ... }`
   bool parse_for(Builder& b, size_t at, const std::vector<Name>& results, int depth) {
     Name index{(skip_inline(), pos_), ""};
@@ -702,18 +719,7 @@ class Parser {
     if (!use(lower) || !expect_word("to") || !use(upper)) return false;
     std::vector<Name> carried;
     std::vector<Value*> inits;
-    skip_inline();
-    if (text_.substr(pos_, 9) == "iter_args") {
-      if (!expect_word("iter_args") || !expect("(")) return false;
-      do {
-        Name name{(skip_inline(), pos_), ""};
-        Value* init = nullptr;
-        if (!read_value_name(name.text) || !expect("=") || !use(init)) return false;
-        carried.push_back(name);
-        inits.push_back(init);
-      } while (accept(","));
-      if (!expect(")")) return false;
-    }
+    if (!parse_iter_args(carried, inits)) return false;
     if (!expect_result_count(at, OpKind::For, results, inits.size())) return false;
     if (lower->type != Type::I64 || upper->type != Type::I64)
       return mismatch(bounds_at, OpKind::For, "i64 bounds", {lower, upper});
@@ -730,6 +736,31 @@ class Parser {
     Builder inner(b.function(), body);
     BlockContext context{OpKind::Yield, types_of(inits), "for loop's region",
                          "the for loop carries " + type_list(types_of(inits))};
+    if (!parse_block(inner, context, depth + 1)) return false;
+    close_scope();
+    return define_results(op, results) && expect_line_end();
+  }
+
+  // `%r... = while iter_args(%c = %init, ...) { ... yield %go, %next... }`
+  bool parse_while(Builder& b, size_t at, const std::vector<Name>& results, int depth) {
+    std::vector<Name> carried;
+    std::vector<Value*> inits;
+    if (!parse_iter_args(carried, inits)) return false;
+    if (!expect_result_count(at, OpKind::While, results, inits.size())) return false;
+    if (!expect("{") || !expect_line_end()) return false;
+    if (depth + 1 > kMaxRegionDepth)
+      return fail(at, "regions are nested deeper than " + std::to_string(kMaxRegionDepth) + " levels");
+
+    Op* op = b.create_while(inits);
+    Block& body = op->region(0);
+    open_scope();
+    for (size_t i = 0; i < carried.size(); ++i)
+      if (!define(carried[i], body.args[i])) return false;
+    Builder inner(b.function(), body);
+    std::vector<Type> yields{Type::I1};
+    for (Type t : types_of(inits)) yields.push_back(t);
+    BlockContext context{OpKind::Yield, yields, "while loop's region",
+                         "the while loop yields " + type_list(yields)};
     if (!parse_block(inner, context, depth + 1)) return false;
     close_scope();
     return define_results(op, results) && expect_line_end();

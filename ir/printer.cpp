@@ -127,6 +127,20 @@ class Printer {
         out_ << "}";
         break;
       }
+      case OpKind::While: {
+        const Block& body = op.region(0);
+        if (!op.operands.empty()) {
+          out_ << " iter_args(";
+          for (size_t i = 0; i < op.operands.size(); ++i)
+            out_ << (i ? ", " : "") << name(body.args[i]) << " = " << name(op.operands[i]);
+          out_ << ")";
+        }
+        out_ << " {\n";
+        print_block(body, depth + 1);
+        indent(depth);
+        out_ << "}";
+        break;
+      }
       case OpKind::If: {
         out_ << " " << name(op.operands[0]);
         if (!op.results.empty()) {

@@ -77,6 +77,13 @@ class ValueNamer {
           }
           region(op, 0);
           break;
+        case OpKind::While:
+          for (size_t i = 0; i < op.operands.size(); ++i) {
+            region_arg(op, 0, i);
+            operand(op, i);
+          }
+          region(op, 0);
+          break;
         case OpKind::If:
           operand(op, 0);
           region(op, 0);
@@ -402,6 +409,15 @@ class FunctionVerifier {
                              ", but its initial value " + name(op.operands[k + 2]) + " is " +
                              type_name(op.operands[k + 2]->type));
         break;
+      case OpKind::While:
+        if (op.results.size() != op.operands.size())
+          fail_at(&op, "carries " + std::to_string(op.operands.size()) + " values but has " +
+                           std::to_string(op.results.size()) + " results");
+        for (size_t k = 0; k < op.results.size() && k < op.operands.size(); ++k)
+          if (op.results[k]->type != op.operands[k]->type)
+            fail_at(&op, "result " + name(op.results[k]) + " is " + type_name(op.results[k]->type) +
+                             ", but its initial value " + name(op.operands[k]) + " is " + type_name(op.operands[k]->type));
+        break;
       case OpKind::If:
         if (op.operands.size() != 1) fail_at(&op, "takes 1 operand, has " + std::to_string(op.operands.size()));
         expect_operand(op, 0, Type::I1);
@@ -445,7 +461,8 @@ class FunctionVerifier {
     }
     if ((op.kind == OpKind::DataInt || op.kind == OpKind::DataReal || op.kind == OpKind::DataBuf) && op.name.empty())
       fail_at(&op, "names no data field");
-    bool region_op = op.kind == OpKind::For || op.kind == OpKind::If || op.kind == OpKind::TensorGenerate;
+    bool region_op = op.kind == OpKind::For || op.kind == OpKind::While || op.kind == OpKind::If ||
+                     op.kind == OpKind::TensorGenerate;
     if (!region_op && !op.regions.empty()) fail_at(&op, "has regions");
   }
 
@@ -473,6 +490,14 @@ class FunctionVerifier {
         std::vector<Type> args{Type::I64};
         args.insert(args.end(), carried.begin(), carried.end());
         expect_region(0, args, carried);
+        break;
+      }
+      case OpKind::While: {
+        expect_regions(1);
+        std::vector<Type> carried = types_of(op.results);
+        std::vector<Type> yields{Type::I1};
+        yields.insert(yields.end(), carried.begin(), carried.end());
+        expect_region(0, carried, yields);
         break;
       }
       case OpKind::If:
@@ -517,6 +542,10 @@ class FunctionVerifier {
           work.push_back(d->operands[k + 2]);
           if (!d->regions.empty() && d->regions[0]->terminator() && k < d->regions[0]->terminator()->operands.size())
             work.push_back(d->regions[0]->terminator()->operands[k]);
+        } else if (d->kind == OpKind::While && k < d->operands.size()) {
+          work.push_back(d->operands[k]);
+          if (!d->regions.empty() && d->regions[0]->terminator() && k + 1 < d->regions[0]->terminator()->operands.size())
+            work.push_back(d->regions[0]->terminator()->operands[k + 1]);
         } else if (d->kind == OpKind::If) {
           for (const auto& r : d->regions)
             if (r->terminator() && k < r->terminator()->operands.size()) work.push_back(r->terminator()->operands[k]);
@@ -536,6 +565,14 @@ class FunctionVerifier {
         // The value the previous iteration yielded.
         const Op* y = x->owner->terminator();
         if (k >= 1 && y && k - 1 < y->operands.size()) work.push_back(y->operands[k - 1]);
+        continue;
+      }
+      if (loop && loop->kind == OpKind::While) {
+        size_t k = 0;
+        while (k < x->owner->args.size() && x->owner->args[k] != x) ++k;
+        if (k < loop->operands.size()) work.push_back(loop->operands[k]);
+        const Op* y = x->owner->terminator();
+        if (y && k + 1 < y->operands.size()) work.push_back(y->operands[k + 1]);
         continue;
       }
       roots.push_back(x);
@@ -588,11 +625,14 @@ class FunctionVerifier {
             t = op->operands[0];
             continue;
           case OpKind::For:
+          case OpKind::While:
           case OpKind::If: {
             size_t k = 0;
             while (op->results[k] != t) ++k;
             if (op->kind == OpKind::For) {
               t = op->operands[k + 2];
+            } else if (op->kind == OpKind::While) {
+              t = op->operands[k];
             } else {
               const Op* y = op->regions.empty() ? nullptr : op->region(0).terminator();
               if (!y || k >= y->operands.size()) unresolved("the then region of its if yields no value for it");
@@ -605,11 +645,14 @@ class FunctionVerifier {
         }
       }
       const Op* loop = t->owner ? t->owner->parent : nullptr;
-      if (!loop || loop->kind != OpKind::For) unresolved(name(t) + " is an argument outside a loop's carried values");
+      if (!loop || (loop->kind != OpKind::For && loop->kind != OpKind::While))
+        unresolved(name(t) + " is an argument outside a loop's carried values");
       size_t k = 0;
       while (t->owner->args[k] != t) ++k;
-      if (k == 0 || k + 1 >= loop->operands.size()) unresolved(name(t) + " is not a carried value");
-      t = loop->operands[k + 1];
+      const size_t init = loop->kind == OpKind::For ? k + 1 : k;  // a for's first argument is its index
+      if ((loop->kind == OpKind::For && k == 0) || init >= loop->operands.size())
+        unresolved(name(t) + " is not a carried value");
+      t = loop->operands[init];
     }
   }
 

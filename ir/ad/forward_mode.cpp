@@ -127,7 +127,8 @@ class ForwardMode {
         return;
       }
       case OpKind::TensorGenerate: emit_generate(op, b); return;
-      case OpKind::For: emit_for(op, b); return;
+      case OpKind::For:
+      case OpKind::While: emit_loop(op, b); return;
       case OpKind::If: emit_if(op, b); return;
       default: break;
     }
@@ -175,33 +176,39 @@ class ForwardMode {
     if (varies) tangent_[op.result()] = t->result();  // else dead-code elimination drops it
   }
 
-  void emit_for(const Op& op, Builder& b) {
+  // A for or a while, carrying a tangent beside each real carried value.
+  void emit_loop(const Op& op, Builder& b) {
+    const bool is_for = op.kind == OpKind::For;
+    const size_t first_init = is_for ? 2 : 0;  // operands before the initial values
+    const size_t first_arg = is_for ? 1 : 0;   // region arguments before the carried ones
+    const size_t first_next = is_for ? 0 : 1;  // yielded values before the next ones (a while's go)
     const Block& body = op.region(0);
-    // Operands: lower, upper, carried inits; a tangent for each real carried value.
     std::vector<size_t> real_carried;
-    for (size_t k = 2; k < op.operands.size(); ++k)
-      if (is_real(op.operands[k]->type)) real_carried.push_back(k - 2);
+    for (size_t k = 0; k < op.results.size(); ++k)
+      if (is_real(op.results[k]->type)) real_carried.push_back(k);
     std::vector<Value*> operands;
     for (Value* x : op.operands) operands.push_back(get(x));
     std::vector<Type> types;
     for (Value* r : op.results) types.push_back(r->type);
     for (size_t k : real_carried) {
-      operands.push_back(tangent_or_zero(b, op.operands[2 + k]));
+      operands.push_back(tangent_or_zero(b, op.operands[first_init + k]));
       types.push_back(op.results[k]->type);
     }
-    Op* c = b.append(OpKind::For, operands, types);
-    std::vector<Type> arg_types{Type::I64};
+    Op* c = b.append(op.kind, operands, types);
+    std::vector<Type> arg_types;
+    if (is_for) arg_types.push_back(Type::I64);
     arg_types.insert(arg_types.end(), types.begin(), types.end());
     Block& region = add_region(c, arg_types, body);
     const size_t carried = op.results.size();
     for (size_t i = 0; i < body.args.size(); ++i) primal_[body.args[i]] = region.args[i];
-    for (size_t j = 0; j < real_carried.size(); ++j) tangent_[body.args[1 + real_carried[j]]] = region.args[1 + carried + j];
+    for (size_t j = 0; j < real_carried.size(); ++j)
+      tangent_[body.args[first_arg + real_carried[j]]] = region.args[first_arg + carried + j];
     Builder in(b.function(), region);
     emit_ops(body, in);
     const Op* yield = body.terminator();
     std::vector<Value*> yielded;
     for (Value* x : yield->operands) yielded.push_back(get(x));
-    for (size_t k : real_carried) yielded.push_back(tangent_or_zero(in, yield->operands[k]));
+    for (size_t k : real_carried) yielded.push_back(tangent_or_zero(in, yield->operands[first_next + k]));
     in.yield(yielded);
     for (size_t i = 0; i < carried; ++i) {
       c->results[i]->hint = op.results[i]->hint;

@@ -17,16 +17,20 @@
 //             values from outside the loop are carried through it. A generate
 //             is reversed by a loop over its elements; an `if` by an `if` on
 //             the same condition whose branches recompute and reverse theirs.
+//             A `while` whose results are active is first replayed as a `for`
+//             of the trip count it counted (ReplayActiveWhileLoops).
 // Because tensors are values, a recomputed body never reads memory that a
 // later update overwrote: bufferization (after AD) decides what shares memory.
 #include "ir/ad/reverse_mode.h"
 
 #include <algorithm>
+#include <functional>
 #include <unordered_map>
 #include <unordered_set>
 
-#include "ir/op_table.h"
 #include "ir/builder.h"
+#include "ir/op_table.h"
+#include "ir/rewriter.h"
 
 namespace vic::ir {
 namespace {
@@ -86,9 +90,13 @@ class Activity {
       if (!v->def) {
         // A loop's carried argument: its initial value and what each iteration yields.
         const Op* loop = v->owner->parent;
-        if (!loop || loop->kind != OpKind::For) continue;
+        if (!loop) continue;
         size_t k = std::find(v->owner->args.begin(), v->owner->args.end(), v) - v->owner->args.begin();
-        if (k == 0) continue;
+        if (loop->kind == OpKind::While) {
+          need(loop->operands[k]);
+          need(v->owner->terminator()->operands[k + 1]);
+        }
+        if (loop->kind != OpKind::For || k == 0) continue;
         need(loop->operands[k + 1]);
         need(v->owner->terminator()->operands[k - 1]);
         continue;
@@ -100,6 +108,11 @@ class Activity {
           need(op->operands[k + 2]);
           need(op->region(0).terminator()->operands[k]);
           need(op->region(0).args[k + 1]);
+          break;
+        case OpKind::While:
+          need(op->operands[k]);
+          need(op->region(0).terminator()->operands[k + 1]);
+          need(op->region(0).args[k]);
           break;
         case OpKind::If:
           for (int r = 0; r < 2; ++r) need(op->region(r).terminator()->operands[k]);
@@ -150,6 +163,18 @@ class Activity {
           for (size_t k = 0; k < op->results.size(); ++k) {
             if (active(op->operands[k + 2]) || active(yield->operands[k])) {
               mark(body.args[k + 1], changed);
+              mark(op->results[k], changed);
+            }
+          }
+          visit(body, changed);
+          break;
+        }
+        case OpKind::While: {
+          const Block& body = op->region(0);
+          const Op* yield = body.terminator();
+          for (size_t k = 0; k < op->results.size(); ++k) {
+            if (active(op->operands[k]) || active(yield->operands[k + 1])) {
+              mark(body.args[k], changed);
               mark(op->results[k], changed);
             }
           }
@@ -282,6 +307,10 @@ class ReverseMode {
         case OpKind::If:
           forward_if(op, b, scope, region_root);
           continue;
+        case OpKind::While:
+          // Inactive (replay_active_while_loops has turned the active ones into for loops).
+          forward_while(op, b, scope, region_root);
+          continue;
         case OpKind::TensorGenerate:
           forward_generate(op, b, scope, region_root);
           continue;
@@ -399,6 +428,7 @@ class ReverseMode {
     for (size_t k = 0; k < op.results.size(); ++k) {
       SlotTape tape = plan_slot(op, k);
       Type element = op.results[k]->type.scalar_type();
+      if (element == Type::I1) element = Type::I64;  // a flag (break's) is taped as 0 or 1
       std::string hint = "tape_" + op.results[k]->hint;
       switch (tape.mode) {
         case SlotTape::Mode::Scalar:
@@ -436,7 +466,8 @@ class ReverseMode {
       const SlotTape& tape = recorded[k];
       Value* arg = new_body.args[k + 1];
       if (tape.mode == SlotTape::Mode::Scalar) {
-        in.store(tape.values, step, arg);
+        in.store(tape.values, step,
+                 arg->type == Type::I1 ? in.op(OpKind::Select, {arg, in.const_i64(1), in.const_i64(0)}) : arg);
       } else if (tape.mode == SlotTape::Mode::Whole) {
         Value* base = in.op(OpKind::IMul, {step, tape.size});
         Op* copy = in.create_for(in.const_i64(0), tape.size, {}, "j");
@@ -476,6 +507,22 @@ class ReverseMode {
       in.set_loc(op.loc);
       forward(op.region(r), in, inner, region_root);
     }
+  }
+
+  void forward_while(const Op& op, Builder& b, Scope& scope, const Block* region_root) {
+    for (const Value* r : op.results) VIC_CHECK(!active(r)) << "AD: an active while loop";
+    Op* copy = b.create_while(values(op.operands, scope));
+    Scope inner(&scope);
+    const Block& body = op.region(0);
+    for (size_t k = 0; k < op.results.size(); ++k) {
+      inner.values[body.args[k]] = copy->region(0).args[k];
+      copy->region(0).args[k]->hint = body.args[k]->hint;
+      copy->results[k]->hint = op.results[k]->hint;
+      scope.values[op.results[k]] = copy->results[k];
+    }
+    Builder in(target_, copy->region(0));
+    in.set_loc(op.loc);
+    forward(body, in, inner, region_root);
   }
 
   void forward_generate(const Op& op, Builder& b, Scope& scope, const Block* region_root) {
@@ -674,9 +721,11 @@ class ReverseMode {
       const SlotTape& tape = tapes[k];
       const Value* arg = body.args[k + 1];
       switch (tape.mode) {
-        case SlotTape::Mode::Scalar:
-          inner.values[arg] = in.load(tape.values, step);
+        case SlotTape::Mode::Scalar: {
+          Value* x = in.load(tape.values, step);
+          inner.values[arg] = arg->type == Type::I1 ? in.cmp(CmpPredicate::Ne, x, in.const_i64(0)) : x;
           break;
+        }
         case SlotTape::Mode::None:
           // Its contents are never read: only inserts the clean-up removes use it.
           inner.values[arg] = scope.value(op.results[k]);
@@ -805,11 +854,98 @@ class ReverseMode {
   Value* grad_ = nullptr;
 };
 
+// A while loop whose results are active becomes two loops: the while itself,
+// counting its iterations n (it runs the checks and prints), then a for loop
+// of n iterations that runs the body again from the same initial values and
+// gives the results. Reverse mode differentiates the for loop as any other:
+// its tapes are sized by n, which a while loop does not know in advance. The
+// body runs twice, the price of parameter-dependent values in a while loop.
+bool contains_while(const Block& block) {
+  for (const auto& op : block.ops) {
+    if (op->kind == OpKind::While) return true;
+    for (const auto& r : op->regions)
+      if (contains_while(*r)) return true;
+  }
+  return false;
+}
+
+class ReplayActiveWhileLoops : public Rewriter {
+ public:
+  explicit ReplayActiveWhileLoops(const Function& source) : activity_(source) {}
+
+ protected:
+  void rewrite_op(const Op& op, Builder& b) override {
+    if (op.kind == OpKind::Yield) {
+      if (auto it = yields_.find(op.parent); it != yields_.end()) {
+        it->second(op, b);
+        return;
+      }
+    }
+    if (op.kind == OpKind::Print && replaying_ > 0) return;  // printed by the counting loop
+    if (op.kind != OpKind::While || !any_active(op.results)) {
+      copy_op(op, b);
+      return;
+    }
+    const Block& body = op.region(0);
+    std::vector<Value*> inits = get_all(op.operands);
+    std::vector<Value*> counting_inits = inits;
+    counting_inits.push_back(b.const_i64(0));
+    Op* counting = b.create_while(counting_inits);
+    Block& counted = counting->region(0);
+    for (size_t k = 0; k < body.args.size(); ++k) {
+      map(body.args[k], counted.args[k]);
+      counted.args[k]->hint = body.args[k]->hint;
+      counting->results[k]->hint = op.results[k]->hint;
+    }
+    Value* trips = counted.args.back();
+    trips->hint = counting->results.back()->hint = "trips";
+    yields_[&body] = [this, trips](const Op& yield, Builder& yb) {
+      std::vector<Value*> next = get_all(yield.operands);
+      next.push_back(yb.op(OpKind::IAdd, {trips, yb.const_i64(1)}));
+      yb.yield(next);
+    };
+    Builder in(*target_, counted);
+    rewrite_block(body, counted, in);
+
+    Op* replay = b.create_for(b.const_i64(0), counting->results.back(), inits, "trip");
+    Block& replayed = replay->region(0);
+    for (size_t k = 0; k < body.args.size(); ++k) {
+      map(body.args[k], replayed.args[k + 1]);
+      replayed.args[k + 1]->hint = body.args[k]->hint;
+      replay->results[k]->hint = op.results[k]->hint;
+    }
+    yields_[&body] = [this](const Op& yield, Builder& yb) {
+      std::vector<Value*> next = get_all(yield.operands);
+      next.erase(next.begin());  // the go flag
+      yb.yield(next);
+    };
+    Builder again(*target_, replayed);
+    ++replaying_;
+    rewrite_block(body, replayed, again);
+    --replaying_;
+    yields_.erase(&body);
+    for (size_t k = 0; k < op.results.size(); ++k) map(op.results[k], replay->results[k]);
+  }
+
+ private:
+  bool any_active(const std::vector<Value*>& values) const {
+    for (const Value* v : values)
+      if (activity_.active(v)) return true;
+    return false;
+  }
+  Activity activity_;
+  int replaying_ = 0;
+  std::unordered_map<const Block*, std::function<void(const Op&, Builder&)>> yields_;
+};
+
 }  // namespace
 
 void add_gradient_function(Program& program, const std::string& name, const std::string& gradient) {
-  const Function* source = program.find(name);
-  VIC_CHECK(source) << "no function @" << name << " to differentiate";
+  const Function* found = program.find(name);
+  VIC_CHECK(found) << "no function @" << name << " to differentiate";
+  std::unique_ptr<Function> replayed;
+  if (contains_while(found->body)) replayed = ReplayActiveWhileLoops(*found).rewrite(*found);
+  const Function* source = replayed ? replayed.get() : found;
   std::vector<FunctionArg> args{{source->arg(0)->hint, Type::BufF64}, {"grad", Type::BufF64}};
   for (size_t k = 1; k < source->body.args.size(); ++k) args.push_back({source->arg(k)->hint, source->arg(k)->type});
   auto target = std::make_unique<Function>(gradient, args, std::vector<Type>{Type::F64});

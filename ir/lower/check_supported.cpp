@@ -47,6 +47,12 @@ class SupportChecker {
         stmt(*f.body);
         break;
       }
+      case ast::StmtKind::While:
+        expr(*s.as<ast::WhileStmt>().cond);
+        stmt(*s.as<ast::WhileStmt>().body);
+        break;
+      case ast::StmtKind::Break:
+      case ast::StmtKind::Continue: break;
       case ast::StmtKind::If: {
         const auto& i = s.as<ast::IfStmt>();
         expr(*i.cond);

@@ -276,6 +276,22 @@ LExpr FunctionLowering::lower_binary(const ast::Binary& top) {
   std::shared_ptr<std::vector<Step>> steps;  // the container part of the chain
   for (auto it = spine.rbegin(); it != spine.rend(); ++it) {
     const ast::Binary& e = **it;
+    if ((e.op == ast::BinaryOp::And || e.op == ast::BinaryOp::Or) && acc.is_scalar()) {
+      // Stan's && and || evaluate their right side only when the left does
+      // not decide: `i <= N && y[i] > 0` must not index y[N + 1].
+      b_->set_loc(e.loc);
+      const bool is_and = e.op == ast::BinaryOp::And;
+      Op* branch = b_->create_if(to_bool(acc.scalar), {Type::I1});
+      for (int r = 0; r < 2; ++r) {
+        RegionScope scope(b_, branch->region(r));
+        const bool decided = is_and ? r == 1 : r == 0;
+        b_->yield({decided ? b_->const_bool(!is_and) : to_bool(lower_scalar(*e.rhs))});
+      }
+      acc = LExpr{};
+      acc.scalar = branch->result();
+      acc.parameter = e.dependence == ast::Dependence::Parameter;
+      continue;
+    }
     LExpr rhs = lower_expr(*e.rhs);
     b_->set_loc(e.loc);
     ElementOp op = element_op(e);

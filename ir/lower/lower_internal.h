@@ -189,7 +189,10 @@ class FunctionLowering {
   void write_output(const ast::VarDecl& d, Value*& out_offset);
 
   // Statements.
-  void lower_stmts(const std::vector<ast::StmtPtr>& stmts);
+  // From `from` on; after a statement that may break or continue, the rest
+  // runs under a branch on the loop's flags (lower_guarded).
+  void lower_stmts(const std::vector<ast::StmtPtr>& stmts, size_t from = 0);
+  void lower_guarded(const std::vector<ast::StmtPtr>& stmts, size_t from);
   void lower_stmt(const ast::Stmt& s);
   void lower_assign(const ast::AssignStmt& s);
   void lower_tilde(const ast::TildeStmt& s);
@@ -197,7 +200,27 @@ class FunctionLowering {
   // vectorised arguments; a GLM's is its base distribution's at alpha + x beta.
   Value* log_density(const std::string& dist, std::vector<LExpr> args, bool propto);
   void lower_for(const ast::ForStmt& s);
+  void lower_while(const ast::WhileStmt& s);
   void lower_if(const ast::IfStmt& s);
+  // An if on `cond` carrying `carried`: each side lowers its statements
+  // (`else_side` may be null), then yields the carried variables' values.
+  void branch(Value* cond, const std::vector<const ast::VarDecl*>& carried, const std::function<void()>& then_side,
+              const std::function<void()>& else_side);
+  // The flags of the innermost loop's `break` and `continue` (SSA scalars
+  // like any variable): a loop that broke runs its remaining iterations
+  // without doing anything (a while stops), and the statements after a
+  // `break` or `continue` run only while neither flag is set.
+  struct LoopControl {
+    ast::VarDecl broke, continued;
+    ast::VarDecl go;  // a while loop's condition, false once it broke
+    bool has_break = false, has_continue = false;
+  };
+  std::vector<std::unique_ptr<LoopControl>> loops_;
+  LoopControl& enter_loop(const ast::Stmt& body);
+  void exit_loop();
+  // Whether neither of the innermost loop's flags is set (an i1).
+  Value* not_jumped();
+  int nested_loops_ = 0;  // collect_assigned's depth in loops below the one it started in
   void lower_print(const ast::PrintStmt& s);
   void add_to_target(Value* v);
   void assign_container(const View& dest, const LExpr& value, const std::function<Value*(Value*, Value*)>& combine);

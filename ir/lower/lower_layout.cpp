@@ -161,6 +161,7 @@ void assigned(const ast::Stmt& s, std::unordered_set<const ast::VarDecl*>& out) 
       break;
     }
     case ast::StmtKind::For: assigned(*s.as<ast::ForStmt>().body, out); break;
+    case ast::StmtKind::While: assigned(*s.as<ast::WhileStmt>().body, out); break;
     case ast::StmtKind::If:
       assigned(*s.as<ast::IfStmt>().then_stmt, out);
       if (s.as<ast::IfStmt>().else_stmt) assigned(*s.as<ast::IfStmt>().else_stmt, out);

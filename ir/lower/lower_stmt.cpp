@@ -1,6 +1,9 @@
 // Lowering statements: assignments, `~` and `target +=`, and the SSA
-// construction for `for` and `if` (the scalars a statement assigns become the
-// region's carried values and results).
+// construction for `for`, `while` and `if` (the variables a statement assigns
+// become the region's carried values and results; `break` and `continue` are
+// flags among them).
+#include <algorithm>
+
 #include "ir/lower/lower_internal.h"
 #include "stdlib/signatures.h"
 
@@ -9,8 +12,79 @@ namespace vic::lower::internal {
 // ---------------------------------------------------------------------------
 // Statements
 
-void FunctionLowering::lower_stmts(const std::vector<ast::StmtPtr>& stmts) {
-  for (const auto& s : stmts) lower_stmt(*s);
+namespace {
+
+// Whether `s` breaks or continues the loop it is in (not a loop inside it).
+void find_jumps(const ast::Stmt& s, bool& breaks, bool& continues) {
+  switch (s.kind) {
+    case ast::StmtKind::Break: breaks = true; break;
+    case ast::StmtKind::Continue: continues = true; break;
+    case ast::StmtKind::If: {
+      const auto& i = s.as<ast::IfStmt>();
+      find_jumps(*i.then_stmt, breaks, continues);
+      if (i.else_stmt) find_jumps(*i.else_stmt, breaks, continues);
+      break;
+    }
+    case ast::StmtKind::Block:
+      for (const auto& c : s.as<ast::BlockStmt>().stmts) find_jumps(*c, breaks, continues);
+      break;
+    default: break;
+  }
+}
+
+bool may_jump(const ast::Stmt& s) {
+  bool breaks = false, continues = false;
+  find_jumps(s, breaks, continues);
+  return breaks || continues;
+}
+
+}  // namespace
+
+void FunctionLowering::lower_stmts(const std::vector<ast::StmtPtr>& stmts, size_t from) {
+  for (size_t i = from; i < stmts.size(); ++i) {
+    lower_stmt(*stmts[i]);
+    if (i + 1 < stmts.size() && !loops_.empty() && may_jump(*stmts[i])) {
+      lower_guarded(stmts, i + 1);
+      return;
+    }
+  }
+}
+
+void FunctionLowering::lower_guarded(const std::vector<ast::StmtPtr>& stmts, size_t from) {
+  std::vector<const ast::VarDecl*> carried;
+  std::unordered_set<const ast::VarDecl*> inside;
+  for (size_t i = from; i < stmts.size(); ++i) collect_assigned(*stmts[i], carried, inside);
+  branch(not_jumped(), carried, [&] { lower_stmts(stmts, from); }, nullptr);
+}
+
+FunctionLowering::LoopControl& FunctionLowering::enter_loop(const ast::Stmt& body) {
+  auto control = std::make_unique<LoopControl>();
+  find_jumps(body, control->has_break, control->has_continue);
+  if (control->has_break) {
+    control->broke.name = "broke";
+    env_[&control->broke].scalar = b_->const_bool(false);
+  }
+  control->continued.name = "continued";
+  control->go.name = "go";
+  loops_.push_back(std::move(control));
+  return *loops_.back();
+}
+
+void FunctionLowering::exit_loop() {
+  LoopControl& l = *loops_.back();
+  for (const ast::VarDecl* flag : {&l.broke, &l.continued, &l.go}) env_.erase(flag);
+  loops_.pop_back();
+}
+
+Value* FunctionLowering::not_jumped() {
+  LoopControl& l = *loops_.back();
+  Value* jumped = nullptr;
+  if (l.has_break) jumped = env_[&l.broke].scalar;
+  if (l.has_continue) {
+    Value* c = env_[&l.continued].scalar;
+    jumped = jumped ? b_->op(OpKind::Or, {jumped, c}) : c;
+  }
+  return b_->op(OpKind::Not, {jumped});
 }
 
 void FunctionLowering::add_to_target(Value* v) {
@@ -40,6 +114,15 @@ void FunctionLowering::lower_stmt(const ast::Stmt& s) {
     }
     case ast::StmtKind::For:
       lower_for(s.as<ast::ForStmt>());
+      break;
+    case ast::StmtKind::While:
+      lower_while(s.as<ast::WhileStmt>());
+      break;
+    case ast::StmtKind::Break:
+      env_[&loops_.back()->broke].scalar = b_->const_bool(true);
+      break;
+    case ast::StmtKind::Continue:
+      env_[&loops_.back()->continued].scalar = b_->const_bool(true);
       break;
     case ast::StmtKind::If:
       lower_if(s.as<ast::IfStmt>());
@@ -353,7 +436,18 @@ void FunctionLowering::collect_assigned(const ast::Stmt& s, std::vector<const as
     case ast::StmtKind::Print:
       break;
     case ast::StmtKind::For:
-      collect_assigned(*s.as<ast::ForStmt>().body, out, inside);
+    case ast::StmtKind::While:
+      // Its break and continue are its own.
+      ++nested_loops_;
+      collect_assigned(s.kind == ast::StmtKind::For ? *s.as<ast::ForStmt>().body : *s.as<ast::WhileStmt>().body, out,
+                       inside);
+      --nested_loops_;
+      break;
+    case ast::StmtKind::Break:
+      if (nested_loops_ == 0) add(&loops_.back()->broke);
+      break;
+    case ast::StmtKind::Continue:
+      if (nested_loops_ == 0) add(&loops_.back()->continued);
       break;
     case ast::StmtKind::If: {
       const auto& i = s.as<ast::IfStmt>();
@@ -426,6 +520,9 @@ bool FunctionLowering::calls_lp_function(const ast::Stmt& s) {
     case ast::StmtKind::Return: return expr_calls_lp(s.as<ast::ReturnStmt>().value.get());
     case ast::StmtKind::For:
       return expr_calls_lp(s.as<ast::ForStmt>().lower.get()) || expr_calls_lp(s.as<ast::ForStmt>().upper.get());
+    case ast::StmtKind::While: return expr_calls_lp(s.as<ast::WhileStmt>().cond.get());
+    case ast::StmtKind::Break:
+    case ast::StmtKind::Continue: return false;
     case ast::StmtKind::If: return expr_calls_lp(s.as<ast::IfStmt>().cond.get());
     case ast::StmtKind::Tilde: {
       const auto& t = s.as<ast::TildeStmt>();
@@ -445,8 +542,9 @@ void FunctionLowering::lower_for(const ast::ForStmt& s) {
   IntChecks bound_checks;
   bound_checks.overflow = add_check("integer overflow: the loop's upper bound is too large", s.upper->loc);
   Value* hi = checked_int_op(*b_, OpKind::IAdd, to_int(lower_scalar(*s.upper)), b_->const_i64(1), bound_checks);
+  LoopControl& control = enter_loop(*s.body);
   std::vector<const ast::VarDecl*> carried;
-  std::unordered_set<const ast::VarDecl*> inside;
+  std::unordered_set<const ast::VarDecl*> inside{&control.continued};
   collect_assigned(*s.body, carried, inside);
   std::vector<Value*> inits;
   for (const ast::VarDecl* d : carried) inits.push_back(carried_value(d));
@@ -457,12 +555,61 @@ void FunctionLowering::lower_for(const ast::ForStmt& s) {
   for (size_t k = 0; k < carried.size(); ++k) set_carried_value(carried[k], body.args[k + 1]);
   {
     RegionScope scope(b_, body);
-    lower_stmt(*s.body);
+    auto iteration = [&] {
+      if (control.has_continue) env_[&control.continued].scalar = b_->const_bool(false);
+      lower_stmt(*s.body);
+    };
+    // The iterations after a break do nothing.
+    if (control.has_break) {
+      branch(b_->op(OpKind::Not, {env_[&control.broke].scalar}), carried, iteration, nullptr);
+    } else {
+      iteration();
+    }
     std::vector<Value*> yields;
     for (const ast::VarDecl* d : carried) yields.push_back(carried_value(d));
     b_->yield(yields);
   }
   for (size_t k = 0; k < carried.size(); ++k) set_carried_value(carried[k], loop->results[k]);
+  exit_loop();
+}
+
+void FunctionLowering::lower_while(const ast::WhileStmt& s) {
+  LoopControl& control = enter_loop(*s.body);
+  std::vector<const ast::VarDecl*> carried;
+  std::unordered_set<const ast::VarDecl*> inside{&control.continued, &control.go};
+  collect_assigned(*s.body, carried, inside);
+  std::vector<const ast::VarDecl*> condition_assigns{&control.go};
+  if (calls_lp_function(s)) {
+    if (std::find(carried.begin(), carried.end(), &kTargetDecl) == carried.end()) carried.push_back(&kTargetDecl);
+    condition_assigns.push_back(&kTargetDecl);
+  }
+  std::vector<Value*> inits;
+  for (const ast::VarDecl* d : carried) inits.push_back(carried_value(d));
+  b_->set_loc(s.loc);
+  Op* loop = b_->create_while(inits);
+  Block& body = loop->region(0);
+  for (size_t k = 0; k < carried.size(); ++k) set_carried_value(carried[k], body.args[k]);
+  {
+    RegionScope scope(b_, body);
+    auto condition = [&] { env_[&control.go].scalar = to_bool(lower_scalar(*s.cond)); };
+    if (control.has_break) {
+      // A loop that broke stops without evaluating its condition again.
+      env_[&control.go].scalar = b_->const_bool(false);
+      branch(env_[&control.broke].scalar, condition_assigns, nullptr, condition);
+    } else {
+      condition();
+    }
+    Value* go = env_[&control.go].scalar;
+    branch(go, carried, [&] {
+      if (control.has_continue) env_[&control.continued].scalar = b_->const_bool(false);
+      lower_stmt(*s.body);
+    }, nullptr);
+    std::vector<Value*> yields{go};
+    for (const ast::VarDecl* d : carried) yields.push_back(carried_value(d));
+    b_->yield(yields);
+  }
+  for (size_t k = 0; k < carried.size(); ++k) set_carried_value(carried[k], loop->results[k]);
+  exit_loop();
 }
 
 void FunctionLowering::lower_if(const ast::IfStmt& s) {
@@ -470,19 +617,26 @@ void FunctionLowering::lower_if(const ast::IfStmt& s) {
   std::vector<const ast::VarDecl*> carried;
   std::unordered_set<const ast::VarDecl*> inside;
   collect_assigned(s, carried, inside);
+  b_->set_loc(s.loc);
+  std::function<void()> else_side;
+  if (s.else_stmt) else_side = [&] { lower_stmt(*s.else_stmt); };
+  branch(cond, carried, [&] { lower_stmt(*s.then_stmt); }, else_side);
+}
+
+void FunctionLowering::branch(Value* cond, const std::vector<const ast::VarDecl*>& carried,
+                              const std::function<void()>& then_side, const std::function<void()>& else_side) {
   std::vector<Value*> before;
   std::vector<Type> types;
   for (const ast::VarDecl* d : carried) {
     before.push_back(carried_value(d));
     types.push_back(before.back()->type);
   }
-  b_->set_loc(s.loc);
   Op* op = b_->create_if(cond, types);
-  for (int branch = 0; branch < 2; ++branch) {
+  for (int side = 0; side < 2; ++side) {
     for (size_t k = 0; k < carried.size(); ++k) set_carried_value(carried[k], before[k]);
-    RegionScope scope(b_, op->region(branch));
-    const ast::Stmt* stmt = branch == 0 ? s.then_stmt.get() : s.else_stmt.get();
-    if (stmt) lower_stmt(*stmt);
+    RegionScope scope(b_, op->region(side));
+    const std::function<void()>& lower_side = side == 0 ? then_side : else_side;
+    if (lower_side) lower_side();
     std::vector<Value*> yields;
     for (const ast::VarDecl* d : carried) yields.push_back(carried_value(d));
     b_->yield(yields);

@@ -105,7 +105,8 @@ class Bufferize : public Rewriter {
         return;
       }
       case OpKind::For:
-        rewrite_for(op, b);
+      case OpKind::While:
+        rewrite_loop(op, b);
         return;
       case OpKind::If:
         rewrite_if(op, b);
@@ -345,7 +346,13 @@ class Bufferize : public Rewriter {
     return c;
   }
 
-  void rewrite_for(const Op& op, Builder& b) {
+  // A for or a while: each carried tensor lives in one buffer across the
+  // iterations, each yield copying into it what is not there already.
+  void rewrite_loop(const Op& op, Builder& b) {
+    const bool is_for = op.kind == OpKind::For;
+    const size_t first_init = is_for ? 2 : 0;  // operands before the initial values
+    const size_t first_arg = is_for ? 1 : 0;   // region arguments before the carried ones
+    const size_t first_next = is_for ? 0 : 1;  // yielded values before the next ones (a while's go)
     const Block& body = op.region(0);
     std::vector<Value*> inits;
     std::vector<int> scalar_slot(op.results.size(), -1);
@@ -353,7 +360,7 @@ class Bufferize : public Rewriter {
     std::vector<Value*> slot_size(op.results.size(), nullptr);
     std::unordered_set<Value*> taken;
     for (size_t k = 0; k < op.results.size(); ++k) {
-      const Value* init = op.operands[k + 2];
+      const Value* init = op.operands[first_init + k];
       if (!init->type.is_tensor()) {
         scalar_slot[k] = static_cast<int>(inits.size());
         inits.push_back(get(init));
@@ -365,26 +372,29 @@ class Bufferize : public Rewriter {
       slot_buffer[k] = buf;
       slot_size[k] = get(tensor_size(init));
     }
-    Op* loop = b.create_for(get(op.operands[0]), get(op.operands[1]), inits, body.args[0]->hint);
+    Op* loop = is_for ? b.create_for(get(op.operands[0]), get(op.operands[1]), inits, body.args[0]->hint)
+                      : b.create_while(inits);
     Block& new_body = loop->region(0);
-    map(body.args[0], new_body.args[0]);
+    if (is_for) map(body.args[0], new_body.args[0]);
     for (size_t k = 0; k < op.results.size(); ++k) {
       if (scalar_slot[k] >= 0) {
-        map(body.args[k + 1], new_body.args[scalar_slot[k] + 1]);
+        map(body.args[first_arg + k], new_body.args[first_arg + scalar_slot[k]]);
         map(op.results[k], loop->results[scalar_slot[k]]);
       } else {
-        bind(body.args[k + 1], slot_buffer[k]);
+        bind(body.args[first_arg + k], slot_buffer[k]);
       }
     }
     Builder in(*target_, new_body);
     yield_handlers_[&body] = [&](const Op& yield, Builder& yb) {
       std::vector<Value*> scalars, dst, src, sizes;
-      for (size_t k = 0; k < yield.operands.size(); ++k) {
+      for (size_t k = 0; k < first_next; ++k) scalars.push_back(get(yield.operands[k]));
+      for (size_t k = 0; k < op.results.size(); ++k) {
+        Value* next = get(yield.operands[first_next + k]);
         if (scalar_slot[k] >= 0) {
-          scalars.push_back(get(yield.operands[k]));
+          scalars.push_back(next);
         } else {
           dst.push_back(slot_buffer[k]);
-          src.push_back(get(yield.operands[k]));
+          src.push_back(next);
           sizes.push_back(slot_size[k]);
         }
       }

@@ -744,6 +744,31 @@ TEST(FrontendDiagnostics, ConditionNotScalar) {
             "                ^\n");
 }
 
+TEST(FrontendDiagnostics, WhileConditionNotScalar) {
+  Result r = diagnose("data { vector[3] v; }\n"
+            "model { while (v) { } }\n");
+  EXPECT_EQ(r.first_kind, "ConditionNotScalar");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:16: error: a condition must be an int or real scalar, not vector\n"
+            "    model { while (v) { } }\n"
+            "                   ^\n");
+}
+
+// break and continue belong to a loop: of the function they are in, not of
+// the loop around its call.
+TEST(FrontendDiagnostics, JumpOutsideLoop) {
+  Result r = diagnose("model { if (1) { break; } }\n");
+  EXPECT_EQ(r.first_kind, "JumpOutsideLoop");
+  EXPECT_EQ(r.text,
+            "m.vmodel:1:18: error: 'break' is only allowed inside a loop\n"
+            "    model { if (1) { break; } }\n"
+            "                     ^\n");
+  r = diagnose("functions { void f() { continue; } }\n"
+               "model { while (1) { f(); } }\n");
+  EXPECT_EQ(r.first_kind, "JumpOutsideLoop");
+  EXPECT_EQ(r.text.substr(0, r.text.find('\n')), "m.vmodel:1:24: error: 'continue' is only allowed inside a loop");
+}
+
 TEST(FrontendDiagnostics, LoopBoundNotInt) {
   Result r = diagnose("data { real N; }\n"
             "model { for (i in 1:N) { } }\n");
@@ -956,6 +981,7 @@ TEST(FrontendDiagnostics, EveryKindIsProduced) {
       {DiagnosticKind::NonIntIndex, "data { vector[3] v; } model { target += v[1.5]; }"},
       {DiagnosticKind::ConditionNotScalar, "data { vector[3] v; } model { if (v) target += 1; }"},
       {DiagnosticKind::LoopBoundNotInt, "model { for (i in 1:2.5) target += 1; }"},
+      {DiagnosticKind::JumpOutsideLoop, "model { continue; }"},
       {DiagnosticKind::IntParameter, "parameters { int n; }"},
       {DiagnosticKind::BadBound, "data { vector[2] v; real<lower=v> x; }"},
       {DiagnosticKind::TargetOutsideModel, "parameters { real a; } transformed parameters { real b = a; target += a; }"},
@@ -1067,10 +1093,6 @@ TEST(FrontendDiagnostics, UnparsedStanConstructsAreNamed) {
        "m.vmodel:2:34: error: a function used as a value ('f') is not supported yet"},
       {"parameters { sum_to_zero_matrix[3, 3] theta; }",
        "m.vmodel:1:14: error: the constrained type 'sum_to_zero_matrix' is not supported yet"},
-      {"parameters { real y; } model { while (1) { } }",
-       "m.vmodel:1:32: error: the 'while' statement is not supported yet"},
-      {"parameters { real y; } model { profile(\"a\") { } }", "m.vmodel:1:32: error: the 'profile' statement is not supported yet"},
-      {"model { for (i in 1:3) { break; } }", "m.vmodel:1:26: error: the 'break' statement is not supported yet"},
       {"model { reject(\"no); }", "m.vmodel:1:16: error: a string without its closing '\"' on the same line"},
       {"parameters { vector[2] y; } model { array[2] vector[2] a = {y, 1}; }",
        "m.vmodel:1:64: error: an array literal's elements must be vectors, not an int"},

@@ -157,7 +157,7 @@ TEST(FrontendGolden, GarchAst) {
   expect_golden_ast(dir + "/golden/garch.vmodel", dir + "/golden/garch.ast");
 }
 
-// Functions, constrained types, slices, truncation, reject and literals.
+// Functions, constrained types, slices, truncation, reject, literals and loops.
 TEST(FrontendGolden, LanguageAst) {
   const std::string dir = VIC_FRONTEND_TEST_DIR;
   expect_golden_ast(dir + "/golden/language.vmodel", dir + "/golden/language.ast");

@@ -253,6 +253,35 @@ TEST(ParseIr, RegionsWithIterArgsResultsAndTensorTypes) {
   EXPECT_TRUE(p->checks.empty());
 }
 
+// A while loop: its carried values, and a region yielding (go, next...).
+TEST(ParseIr, WhileLoopsRoundTrip) {
+  const std::string text =
+      "func @w(%x.0: f64) -> (f64) {\n"
+      "  %1 = const.f64 10\n"
+      "  %2 = const.i64 0\n"
+      "  %s.3, %n.4 = while iter_args(%s.5 = %x.0, %n.6 = %2) {\n"
+      "    %7 = fcmp lt %s.5, %1\n"
+      "    %8 = fadd %s.5, %s.5\n"
+      "    %9 = const.i64 1\n"
+      "    %10 = iadd %n.6, %9\n"
+      "    yield %7, %8, %10\n"
+      "  }\n"
+      "  while {\n"
+      "    %11 = const.i1 false\n"
+      "    yield %11\n"
+      "  }\n"
+      "  return %s.3\n"
+      "}\n";
+  EXPECT_EQ(reprint(text), text);
+  Expected<ir::Program> p = ir::parse_ir(text, "t.ir");
+  ASSERT_TRUE(p) << p.error();
+  const ir::Op& loop = *p->functions[0]->body.ops[2];
+  ASSERT_EQ(loop.kind, ir::OpKind::While);
+  EXPECT_EQ(loop.results.size(), 2u);
+  EXPECT_EQ(loop.region(0).args.size(), 2u);
+  EXPECT_EQ(loop.region(0).args[1]->hint, "n");
+}
+
 // Each malformed text and the exact error it gets.
 TEST(ParseIr, MalformedTextIsAnErrorAtItsPlace) {
   const std::string head = "func @f(%p.0: buf<f64>) -> (f64) {\n  %1 = const.f64 1\n  %2 = const.i64 0\n";
@@ -303,6 +332,9 @@ TEST(ParseIr, MalformedTextIsAnErrorAtItsPlace) {
        "t.ir:5:11: error: 'yield' gives (i64), but the for loop carries (f64)"},
       {"  for %i.4 = %2 to %2 {\n    %5 = fneg %1\n    yield\n  }\n  %6 = fneg %5\n",
        "t.ir:8:13: error: undefined value %5"},
+      {"  %3 = while iter_args(%4 = %1) {\n    yield %4\n  }\n",
+       "t.ir:5:11: error: 'yield' gives (f64), but the while loop yields (i1, f64)"},
+      {"  %3 = while {\n    %4 = const.i1 true\n    yield %4\n  }\n", "t.ir:4:3: error: 'while' has no results, but 1 is named"},
       {"  %3 = if %1 -> (f64) {\n    yield %1\n  } else {\n    yield %1\n  }\n",
        "t.ir:4:11: error: type mismatch: 'if' takes an i1 condition, not (f64)"},
       {"  %3 = const.i1 true\n  %4 = if %3 -> (f64) {\n    yield %1\n  }\n",

@@ -6,6 +6,7 @@
 // and `as<T>()` / `dyn<T>()` downcast without RTTI.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -448,5 +449,14 @@ struct Program {
     return nullptr;
   }
 };
+
+// Whether `e` (null: no) calls a function that `accept` accepts, anywhere in it.
+bool calls(const Expr* e, const std::function<bool(const Call&)>& accept);
+// The same for a statement and everything in it: nested statements,
+// declarations' sizes, bounds and initial values.
+bool stmt_calls(const Stmt& s, const std::function<bool(const Call&)>& accept);
+// Whether the transformed data block draws random numbers (calls an `_rng`
+// function): its values are then computed once, before the model is compiled.
+bool transformed_data_draws(const Program& program);
 
 }  // namespace vic::ast

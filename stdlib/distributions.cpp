@@ -50,15 +50,23 @@ class Terms {
 
 class DensityBuilder {
  public:
+  // With `for_rng`, only the checks of the parameters, named `<dist>_rng`.
   DensityBuilder(Builder& b, std::string_view dist, const std::vector<DensityArg>& args, bool propto,
-                 const AddCheck& add_check)
-      : b_(b), o_{b}, dist_(dist), args_(args), t_(b, args, propto), add_check_(add_check) {}
+                 const AddCheck& add_check, bool for_rng = false)
+      : b_(b), o_{b}, dist_(dist), args_(args), t_(b, args, propto), add_check_(add_check), for_rng_(for_rng) {}
 
   Value* arg(int i) { return o_.real(args_[i].value); }
   Value* int_arg(int i) { return args_[i].value; }
 
   // Rejects the point unless `ok`; the message names the distribution.
   void require(Value* ok, const std::string& what) {
+    if (for_rng_) {
+      // A draw has no variate to check.
+      for (const char* variate : {"Random variable", "Successes variable", "Failures variable"})
+        if (what.starts_with(variate)) return;
+      b_.check(ok, add_check_(std::string(dist_) + "_rng: " + what));
+      return;
+    }
     b_.check(ok, add_check_(std::string(dist_) + (dist_ == "std_normal" ? "_lpdf" : suffix()) + ": " + what));
   }
   void require_positive(int i, const char* name) {
@@ -130,6 +138,7 @@ class DensityBuilder {
   const std::vector<DensityArg>& args_;
   Terms t_;
   const AddCheck& add_check_;
+  const bool for_rng_;
 };
 
 Value* DensityBuilder::build() {
@@ -457,8 +466,14 @@ Value* build_log_density(Builder& b, std::string_view dist, const std::vector<De
   return DensityBuilder(b, dist, args, propto, add_check).build();
 }
 
-Value* build_rng(Builder& b, std::string_view dist, const std::vector<Value*>& params) {
+Value* build_rng(Builder& b, std::string_view dist, const std::vector<Value*>& params, const AddCheck& add_check) {
   Ops o{b};
+  // The density's checks of the parameters, at a stand-in variate; with no
+  // argument a parameter, every term is dropped and only the checks remain.
+  const DistributionInfo* info = find_distribution(dist);
+  std::vector<DensityArg> args{{info && info->discrete ? b.const_i64(0) : b.const_f64(0.0), false}};
+  for (Value* p : params) args.push_back({p, false});
+  DensityBuilder(b, dist, args, /*propto=*/true, add_check, /*for_rng=*/true).build();
   std::vector<Value*> reals;
   for (Value* p : params) reals.push_back(o.real(p));
   // Draws made of others: a beta-mixed binomial, a gamma-mixed Poisson, and

@@ -30,8 +30,10 @@ ir::Value* build_log_density(ir::Builder& b, std::string_view dist, const std::v
                              bool propto, const AddCheck& add_check);
 
 
-// A draw of `dist` (normal_rng etc.) given its parameters; f64 (integers for
-// discrete distributions are whole numbers in an f64).
-ir::Value* build_rng(ir::Builder& b, std::string_view dist, const std::vector<ir::Value*>& params);
+// A draw of `dist` (normal_rng etc.) given its parameters, after the
+// density's checks of them ("normal_rng: Scale parameter must be positive");
+// f64 (integers for discrete distributions are whole numbers in an f64).
+ir::Value* build_rng(ir::Builder& b, std::string_view dist, const std::vector<ir::Value*>& params,
+                     const AddCheck& add_check);
 
 }  // namespace vic::stdlib

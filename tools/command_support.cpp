@@ -2,6 +2,7 @@
 #include "tools/command_support.h"
 
 #include "runtime/initial_values.h"
+#include "tools/transformed_data_draws.h"
 
 #include <unistd.h>
 
@@ -71,14 +72,14 @@ std::optional<CheckedModel> load_model(const std::string& path) {
   return m.take();
 }
 
-std::optional<runtime::DataSet> load_data(const ast::Program& program, const std::string& path) {
+std::optional<runtime::DataSet> load_data(const ast::Program& program, const std::string& path, uint64_t seed) {
   std::vector<runtime::DataDecl> decls = data_declarations(program);
-  if (path.empty()) {
-    if (decls.empty()) return runtime::DataSet{};
+  if (path.empty() && !decls.empty()) {
     std::cerr << "error: the model declares data; pass it with --data FILE\n";
     return std::nullopt;
   }
-  Expected<runtime::DataSet> data = runtime::load_stan_json_file(path, decls);
+  Expected<runtime::DataSet> data = path.empty() ? runtime::DataSet{} : runtime::load_stan_json_file(path, decls);
+  if (data) data = with_transformed_data_draws(program, *data, seed);
   if (!data) {
     std::cerr << "error: " << data.error() << "\n";
     return std::nullopt;

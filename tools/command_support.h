@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,8 +20,10 @@ namespace vic::tools {
 std::optional<CheckedModel> load_model(const std::string& path);
 
 // Reads the data file at `path` (none when empty) against the model's data
-// declarations; prints the error on stderr. Empty on an error.
-std::optional<runtime::DataSet> load_data(const ast::Program& program, const std::string& path);
+// declarations, and adds the transformed data's draws for `seed` when it
+// makes some (tools/transformed_data_draws.h); prints the error on stderr.
+// Empty on an error.
+std::optional<runtime::DataSet> load_data(const ast::Program& program, const std::string& path, uint64_t seed);
 
 // The unconstrained initial point from the Stan JSON file at `path` (none
 // when empty); prints the error on stderr. Empty on an error.

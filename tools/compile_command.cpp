@@ -50,7 +50,7 @@ int run_compile(const CompileOptions& o) {
     std::cerr << "error: --emit " << o.emit << " needs the data (--data FILE): sizes are fixed when it is bound\n";
     return kExitError;
   }
-  std::optional<runtime::DataSet> data = load_data(*m->ast, o.data);
+  std::optional<runtime::DataSet> data = load_data(*m->ast, o.data, /*seed=*/1);
   if (!data) return kExitError;
   ir::PipelineSettings settings;
   settings.dump_ir_after = o.dump_ir_after;

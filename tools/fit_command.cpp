@@ -247,7 +247,7 @@ int run_fit(const FitOptions& o) {
   StageTimings t;
   t.parse_ms = m->parse_ms;
   auto start = std::chrono::steady_clock::now();
-  std::optional<runtime::DataSet> data = load_data(*m->ast, o.data);
+  std::optional<runtime::DataSet> data = load_data(*m->ast, o.data, o.seed);
   if (!data) return kExitError;
   t.data_ms = ms_since(start);
 

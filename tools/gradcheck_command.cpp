@@ -11,7 +11,7 @@ namespace vic::tools {
 int run_gradcheck(const std::string& model_path, const std::string& data_path, const GradcheckSettings& s) {
   std::optional<CheckedModel> m = load_model(model_path);
   if (!m) return kExitError;
-  std::optional<runtime::DataSet> data = load_data(*m->ast, data_path);
+  std::optional<runtime::DataSet> data = load_data(*m->ast, data_path, s.seed);
   if (!data) return kExitError;
   Expected<CompiledModel> compiled = compile_model(*m->ast, *data, ir::PipelineSettings{});
   if (!compiled) {

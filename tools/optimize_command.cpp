@@ -20,7 +20,7 @@ int run_optimize(const OptimizeOptions& o) {
   }
   std::optional<CheckedModel> m = load_model(o.model);
   if (!m) return kExitError;
-  std::optional<runtime::DataSet> data = load_data(*m->ast, o.data);
+  std::optional<runtime::DataSet> data = load_data(*m->ast, o.data, o.seed);
   if (!data) return kExitError;
   Expected<std::unique_ptr<OutputFile>> output = OutputFile::open(o.output);
   if (!output) {

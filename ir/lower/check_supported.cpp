@@ -130,11 +130,6 @@ class SupportChecker {
             e.dependence == ast::Dependence::Parameter) {
           diags_.error(DiagnosticKind::NotSupportedYet, e.loc, {"'" + c.name + "' of parameters (vic takes it of data)"});
         }
-        if (suffix == "_rng" && block_ == ast::BlockKind::TransformedData) {
-          // Transformed data is recomputed with the densities; a draw there
-          // would change at every evaluation.
-          diags_.error(DiagnosticKind::NotSupportedYet, e.loc, {"'" + c.name + "' in transformed data"});
-        }
         break;
       }
       case ast::ExprKind::Conditional: {
@@ -150,21 +145,15 @@ class SupportChecker {
   }
 
   Diagnostics& diags_;
-
- public:
-  ast::BlockKind block_ = ast::BlockKind::Data;
 };
 
 }  // namespace
 
 void check_supported(const ast::Program& program, Diagnostics& diags) {
   SupportChecker checker(diags);
-  checker.block_ = ast::BlockKind::Functions;
   for (const ast::FunctionDefPtr& f : program.functions) checker.stmt(*f->body);
-  for (const ast::ProgramBlock& block : program.blocks) {
-    checker.block_ = block.kind;
+  for (const ast::ProgramBlock& block : program.blocks)
     for (const auto& s : block.stmts) checker.stmt(*s);
-  }
 }
 
 }  // namespace vic::lower

@@ -91,7 +91,14 @@ std::unique_ptr<ir::Function> FunctionLowering::run() {
         }
         break;
       case BlockKind::TransformedData:
-        lower_stmts(block.stmts);
+        if (ast::transformed_data_draws(program_)) {
+          // Computed once, with its draws, before the model was compiled
+          // (tools/transformed_data_draws.h): its variables are data fields.
+          for (const auto& s : block.stmts)
+            if (s->kind == ast::StmtKind::Decl) declare_data(*s->as<ast::DeclStmt>().decl);
+        } else {
+          lower_stmts(block.stmts);
+        }
         for (const auto& s : block.stmts)
           if (s->kind == ast::StmtKind::Decl) check_bounds(*s->as<ast::DeclStmt>().decl, "transformed data");
         break;

@@ -563,7 +563,8 @@ LExpr FunctionLowering::lower_call(const ast::Call& e) {
   if (suffix == "_rng") {
     const Type t = e.type.base == ast::BaseType::Int ? Type::I64 : Type::F64;
     auto draw = [&](Builder& b, const std::vector<Value*>& xs) {
-      Value* x = stdlib::build_rng(b, base, xs);
+      b.set_loc(e.loc);  // where its checks point
+      Value* x = stdlib::build_rng(b, base, xs, check_adder());
       return t == Type::I64 ? b.op(OpKind::FToI, {x}) : x;
     };
     const LExpr* container = nullptr;

@@ -173,16 +173,20 @@ void assigned(const ast::Stmt& s, std::unordered_set<const ast::VarDecl*>& out) 
   }
 }
 
-// Transformed data ints whose declaration gives their only value.
-std::unordered_set<const ast::VarDecl*> fixed_transformed_data(const ast::Program& program) {
+// Transformed data ints (and generated quantities', whose sizes the checker
+// keeps to data, as when transformed data with draws runs as generated
+// quantities) whose declaration gives their only value.
+std::unordered_set<const ast::VarDecl*> fixed_ints(const ast::Program& program) {
   std::unordered_set<const ast::VarDecl*> fixed, changed;
-  const ast::ProgramBlock* block = program.block(BlockKind::TransformedData);
-  if (!block) return fixed;
-  for (const auto& s : block->stmts) assigned(*s, changed);
-  for (const auto& s : block->stmts) {
-    if (s->kind != ast::StmtKind::Decl) continue;
-    const ast::VarDecl& d = *s->as<ast::DeclStmt>().decl;
-    if (d.init && d.type.type().is_int_scalar() && !changed.count(&d)) fixed.insert(&d);
+  for (BlockKind kind : {BlockKind::TransformedData, BlockKind::GeneratedQuantities}) {
+    const ast::ProgramBlock* block = program.block(kind);
+    if (!block) continue;
+    for (const auto& s : block->stmts) assigned(*s, changed);
+    for (const auto& s : block->stmts) {
+      if (s->kind != ast::StmtKind::Decl) continue;
+      const ast::VarDecl& d = *s->as<ast::DeclStmt>().decl;
+      if (d.init && d.type.type().is_int_scalar() && !changed.count(&d)) fixed.insert(&d);
+    }
   }
   return fixed;
 }
@@ -191,7 +195,7 @@ std::unordered_set<const ast::VarDecl*> fixed_transformed_data(const ast::Progra
 
 ir::ProgramLayout lower_layout(const ast::Program& program) {
   ir::ProgramLayout layout;
-  const std::unordered_set<const ast::VarDecl*> fixed = fixed_transformed_data(program);
+  const std::unordered_set<const ast::VarDecl*> fixed = fixed_ints(program);
   for (BlockKind kind : {BlockKind::Parameters, BlockKind::TransformedParameters, BlockKind::GeneratedQuantities}) {
     const ast::ProgramBlock* block = program.block(kind);
     if (!block) continue;

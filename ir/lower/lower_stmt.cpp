@@ -469,39 +469,7 @@ namespace {
 bool ends_with_lp(const std::string& name) { return name.size() > 3 && name.compare(name.size() - 3, 3, "_lp") == 0; }
 
 bool expr_calls_lp(const ast::Expr* e) {
-  if (!e) return false;
-  switch (e->kind) {
-    case ast::ExprKind::Unary: return expr_calls_lp(e->as<ast::Unary>().operand.get());
-    case ast::ExprKind::Binary:
-      for (const ast::Binary* b : ast::left_spine(e->as<ast::Binary>()))
-        if (expr_calls_lp(b->rhs.get())) return true;
-      return expr_calls_lp(ast::left_spine(e->as<ast::Binary>()).back()->lhs.get());
-    case ast::ExprKind::Index: {
-      const auto& i = e->as<ast::Index>();
-      if (expr_calls_lp(i.base.get())) return true;
-      for (const auto& x : i.indices)
-        if (expr_calls_lp(x.get())) return true;
-      return false;
-    }
-    case ast::ExprKind::Call: {
-      const auto& c = e->as<ast::Call>();
-      if (c.function && ends_with_lp(c.name)) return true;
-      for (const auto& a : c.args)
-        if (expr_calls_lp(a.get())) return true;
-      return false;
-    }
-    case ast::ExprKind::Conditional: {
-      const auto& c = e->as<ast::Conditional>();
-      return expr_calls_lp(c.cond.get()) || expr_calls_lp(c.then_expr.get()) || expr_calls_lp(c.else_expr.get());
-    }
-    case ast::ExprKind::Range:
-      return expr_calls_lp(e->as<ast::Range>().lo.get()) || expr_calls_lp(e->as<ast::Range>().hi.get());
-    case ast::ExprKind::ContainerLiteral:
-      for (const auto& x : e->as<ast::ContainerLiteral>().elements)
-        if (expr_calls_lp(x.get())) return true;
-      return false;
-    default: return false;
-  }
+  return ast::calls(e, [](const ast::Call& c) { return c.function && ends_with_lp(c.name); });
 }
 
 }  // namespace

@@ -164,6 +164,28 @@ TEST(Distributions, AParameterOutsideItsDomainIsRejected) {
   EXPECT_EQ(message("von_mises_lpdf(1 | x, 0)"), "no error");
 }
 
+// A draw checks its parameters as the density does, in generated quantities
+// (at the parameter x = -1); it never returns NaN for a bad one.
+TEST(Distributions, ADrawsBadParameterIsRejected) {
+  auto message = [](const std::string& call) {
+    auto m = testing_util::compile_source(
+        "d", "parameters {\n  real x;\n}\ngenerated quantities {\n  real y = " + call + ";\n}\n", "{}");
+    const double x = -1;
+    double out[2];
+    Rng rng(1);
+    runtime::EvalError e = 0;
+    m->model().constrain(&x, rng, out, &e);
+    return e ? m->model().describe_error(e) : std::string("no error");
+  };
+  EXPECT_EQ(message("normal_rng(0, x)"), "d:5:12: normal_rng: Scale parameter must be positive");
+  EXPECT_EQ(message("gamma_rng(-x, x)"), "d:5:12: gamma_rng: Inverse scale parameter must be positive finite");
+  EXPECT_EQ(message("poisson_rng(x)"), "d:5:12: poisson_rng: Rate parameter must be non-negative");
+  EXPECT_EQ(message("binomial_rng(3, x)"), "d:5:12: binomial_rng: Probability parameter must be in [0, 1]");
+  EXPECT_EQ(message("exp_mod_normal_rng(0, 1, x)"),
+            "d:5:12: exp_mod_normal_rng: Inv_scale parameter must be positive finite");
+  EXPECT_EQ(message("normal_rng(x, 1)"), "no error");
+}
+
 TEST(Distributions, RngDrawsHaveTheirMeans) {
   // The mean of 4000 draws of each, in generated quantities, against the distribution's mean.
   const std::pair<std::string, double> cases[] = {

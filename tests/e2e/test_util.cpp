@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "tools/gradcheck.h"
+#include "tools/transformed_data_draws.h"
 
 namespace vic::testing_util {
 
@@ -32,7 +33,12 @@ std::unique_ptr<LoadedModel> compile_source(const std::string& name, const std::
     ADD_FAILURE() << data.error();
     return nullptr;
   }
-  m->data = data.take();
+  Expected<runtime::DataSet> full = tools::with_transformed_data_draws(*m->checked.ast, *data, /*seed=*/1);
+  if (!full) {
+    ADD_FAILURE() << full.error();
+    return nullptr;
+  }
+  m->data = full.take();
   Expected<tools::CompiledModel> compiled = tools::compile_model(*m->checked.ast, m->data, ir::PipelineSettings{}, nullptr, extra_entry_points);
   if (!compiled) {
     ADD_FAILURE() << compiled.error();

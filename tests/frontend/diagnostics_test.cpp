@@ -1064,24 +1064,6 @@ TEST(FrontendDiagnostics, ConstrainedLocalsNotSupportedYet) {
 namespace vic {
 namespace {
 
-TEST(FrontendDiagnostics, RngInTransformedDataNotSupportedYet) {
-  SourceFile file("m.vmodel", "transformed data { real z = normal_rng(0, 1); }\n");
-  Diagnostics diags;
-  std::unique_ptr<ast::Program> program = frontend::parse_and_check(file, diags);
-  ASSERT_TRUE(program);
-  lower::check_supported(*program, diags);
-  EXPECT_EQ(diags.str(),
-            "m.vmodel:1:29: error: 'normal_rng' in transformed data is not supported yet\n"
-            "    transformed data { real z = normal_rng(0, 1); }\n"
-            "                                ^\n");
-}
-
-}  // namespace
-}  // namespace vic
-
-namespace vic {
-namespace {
-
 // Stan constructs vic does not parse yet are named as such, where they start,
 // not reported as the token the grammar did not expect.
 TEST(FrontendDiagnostics, UnparsedStanConstructsAreNamed) {

@@ -267,14 +267,16 @@ Value* build_log_cdf(Builder& b, std::string_view dist, const std::vector<Value*
     Value* first = complement ? next : b.const_i64(0);
     Value* end = complement ? b.op(OpKind::IAdd, {N, b.const_i64(1)}) : next;
     Value *alpha = x[2], *beta = x[3], *size = x[1];
-    Value* log_sum = b.for_loop(first, end, {o.c(-HUGE_VAL)}, [&](Builder& in, Value* j, const auto& carried) {
+    // log sum_j exp(lchoose(N, j) + lbeta(j + alpha, N - j + beta))
+    auto add_term = [&](Builder& in, Value* j, const auto& carried) {
       Ops io{in};
       Value* k = io.real(j);
       Value* term = io.add(build_scalar_function(in, "lchoose", {size, k}),
                            build_scalar_function(in, "lbeta", {io.add(k, alpha), io.add(io.sub(size, k), beta)}));
       const std::vector<ContainerArg> pair = {{ArgShape::Scalar, carried[0], {}}, {ArgShape::Scalar, term, {}}};
       return std::vector<Value*>{build_container_function(in, "log_sum_exp", pair, add_check)->scalar};
-    }, "j")[0];
+    };
+    Value* log_sum = b.for_loop(first, end, {o.c(-HUGE_VAL)}, add_term, "j")[0];
     return support.log_cdf(o.sub(log_sum, build_scalar_function(b, "lbeta", {alpha, beta})), complement);
   }
   // student_t: Boost.Math's CDF of t = (y - mu) / sigma, data only.

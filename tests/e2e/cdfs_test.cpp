@@ -97,9 +97,9 @@ double beta_binomial_mass(int lo, int hi, int n, double a, double b) {
 }
 
 struct TailCase {
-  std::string call;    // the distribution and its arguments after the variate
-  std::string y;       // the variate as written
-  double cdf, ccdf;    // Boost's
+  std::string call;  // the distribution and its arguments after the variate
+  std::string y;     // the variate as written
+  double cdf, ccdf;  // Boost's
 };
 
 TEST(Cdfs, IncompleteGammaAndBetaValuesAgainstBoost) {

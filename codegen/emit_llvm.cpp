@@ -356,6 +356,15 @@ class FunctionEmitter {
       case OpKind::LogBesselI0: set(b_.CreateCall(kernel("vic_log_bessel_i0", 1), {x(0)})); break;
       case OpKind::BesselI1OverI0: set(b_.CreateCall(kernel("vic_bessel_i1_over_i0", 1), {x(0)})); break;
       case OpKind::StudentTCdf: set(b_.CreateCall(kernel("vic_student_t_cdf", 2), {x(0), x(1)})); break;
+      case OpKind::GammaP: set(b_.CreateCall(kernel("vic_gamma_p", 2), {x(0), x(1)})); break;
+      case OpKind::GammaQ: set(b_.CreateCall(kernel("vic_gamma_q", 2), {x(0), x(1)})); break;
+      case OpKind::GammaPDx: set(b_.CreateCall(kernel("vic_gamma_p_dx", 2), {x(0), x(1)})); break;
+      case OpKind::GammaPDa: set(b_.CreateCall(kernel("vic_gamma_p_da", 2), {x(0), x(1)})); break;
+      case OpKind::IBeta: set(b_.CreateCall(kernel("vic_ibeta", 3), {x(0), x(1), x(2)})); break;
+      case OpKind::IBetaC: set(b_.CreateCall(kernel("vic_ibetac", 3), {x(0), x(1), x(2)})); break;
+      case OpKind::IBetaDx: set(b_.CreateCall(kernel("vic_ibeta_dx", 3), {x(0), x(1), x(2)})); break;
+      case OpKind::IBetaDa: set(b_.CreateCall(kernel("vic_ibeta_da", 3), {x(0), x(1), x(2)})); break;
+      case OpKind::IBetaDb: set(b_.CreateCall(kernel("vic_ibeta_db", 3), {x(0), x(1), x(2)})); break;
       case OpKind::Log1pExp: set(b_.CreateCall(kernel("vic_log1p_exp", 1), {x(0)})); break;
       case OpKind::InvLogit: {
         // 1 / (1 + exp(-x))

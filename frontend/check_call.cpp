@@ -268,14 +268,19 @@ void Checker::check_tilde(ast::TildeStmt& s) {
   require_model_block(s.loc, "~");
   check_expr(*s.lhs);
   for (ast::ExprPtr& arg : s.args) check_expr(*arg);
+  const stdlib::DistributionInfo* dist = stdlib::find_distribution(s.distribution);
   for (auto [bound, name] : {std::pair{s.truncate_lower.get(), "lower"}, std::pair{s.truncate_upper.get(), "upper"}}) {
     if (!bound) continue;
     check_expr(*bound);
     if (!bound->type.error && !bound->type.is_scalar()) {
       diags_.error(DiagnosticKind::BadBound, bound->loc, {name, bound->type.str()});
+    } else if (!bound->type.error && dist && dist->discrete && bound->type.base != BaseType::Int) {
+      // Its CDF takes ints, as in Stan.
+      diags_.error(DiagnosticKind::TypeMismatch, bound->loc,
+                   {std::string("the ") + name + " bound of a truncated '" + s.distribution + "' must be an int, not " +
+                    bound->type.str()});
     }
   }
-  const stdlib::DistributionInfo* dist = stdlib::find_distribution(s.distribution);
   const ast::FunctionDef* user = nullptr;
   for (const char* suffix : {"_lpdf", "_lpmf"})
     if (!user) user = find_user_function(s.distribution + suffix);

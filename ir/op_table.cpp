@@ -191,6 +191,20 @@ Value* reduce_jvp(const D& d, const Tangents& t) {
   return d.b.op(OpKind::ReduceAdd, {gen->result()});
 }
 
+// r = P(a, x) or Q(a, x): the adjoint times P's partial in operand k (a
+// then x), negated for Q.
+Value* incomplete_gamma_vjp(const D& d, size_t k, Value* a) {
+  Value* partial = d.b.op(k == 0 ? OpKind::GammaPDa : OpKind::GammaPDx, {d.x[0], d.x[1]});
+  return mul(d.b, d.kind == OpKind::GammaQ ? neg(d.b, a) : a, partial);
+}
+
+// r = I_x(a, b) or 1 - I_x(a, b), operands (a, b, x): likewise with I's partials.
+Value* incomplete_beta_vjp(const D& d, size_t k, Value* a) {
+  static constexpr OpKind kPartial[] = {OpKind::IBetaDa, OpKind::IBetaDb, OpKind::IBetaDx};
+  Value* partial = d.b.op(kPartial[k], {d.x[0], d.x[1], d.x[2]});
+  return mul(d.b, d.kind == OpKind::IBetaC ? neg(d.b, a) : a, partial);
+}
+
 #define NO_RULES nullptr, nullptr
 
 const OpInfo kTable[] = {
@@ -289,6 +303,18 @@ const OpInfo kTable[] = {
     {OpKind::BesselI1OverI0, "bessel_i1_over_i0", S::F_F, E::Pure, NO_RULES},
     // Student-t CDFs of parameters are rejected before lowering (check_supported).
     {OpKind::StudentTCdf, "student_t_cdf", S::FF_F, E::Pure, NO_RULES},
+    // dP(a, x) = P_a(a, x) da + P_x(a, x) dx; dQ = -dP
+    {OpKind::GammaP, "gamma_p", S::FF_F, E::Pure, incomplete_gamma_vjp, jvp_from_vjp},
+    {OpKind::GammaQ, "gamma_q", S::FF_F, E::Pure, incomplete_gamma_vjp, jvp_from_vjp},
+    // P's partials appear only in P's and Q's rules, and vic differentiates once.
+    {OpKind::GammaPDx, "gamma_p.dx", S::FF_F, E::Pure, NO_RULES},
+    {OpKind::GammaPDa, "gamma_p.da", S::FF_F, E::Pure, NO_RULES},
+    // dI(a, b, x) = I_a da + I_b db + I_x dx; d(1 - I) = -dI
+    {OpKind::IBeta, "ibeta", S::FFF_F, E::Pure, incomplete_beta_vjp, jvp_from_vjp},
+    {OpKind::IBetaC, "ibetac", S::FFF_F, E::Pure, incomplete_beta_vjp, jvp_from_vjp},
+    {OpKind::IBetaDx, "ibeta.dx", S::FFF_F, E::Pure, NO_RULES},
+    {OpKind::IBetaDa, "ibeta.da", S::FFF_F, E::Pure, NO_RULES},
+    {OpKind::IBetaDb, "ibeta.db", S::FFF_F, E::Pure, NO_RULES},
     // d |x| = sign(x) dx
     {OpKind::Fabs, "fabs", S::F_F, E::Pure,
      [](const D& d, size_t, Value* a) {
@@ -385,6 +411,7 @@ SignatureTypes signature_types(OpKind kind, const std::vector<Type>& ops) {
     case S::Special: VIC_UNREACHABLE() << op_spelling(kind) << " has a Builder method of its own";
     case S::F_F: return {{f}, f};
     case S::FF_F: return {{f, f}, f};
+    case S::FFF_F: return {{f, f, f}, f};
     case S::I_F: return {{i}, f};
     case S::F_I: return {{f}, i};
     case S::II_I: return {{i, i}, i};

@@ -23,6 +23,7 @@ enum class Signature : uint8_t {
   Special,
   F_F,     // (f64) -> f64
   FF_F,    // (f64, f64) -> f64
+  FFF_F,   // (f64, f64, f64) -> f64
   I_F,     // (i64) -> f64
   F_I,     // (f64) -> i64
   II_I,    // (i64, i64) -> i64

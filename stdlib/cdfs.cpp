@@ -1,11 +1,14 @@
 // Log CDFs (cdfs.h). Each is written on the scale where it is accurate: the
 // upper tail of an exponential as -beta y, a lower tail near 1 through
-// log1m_exp, Phi through erfc.
+// log1m_exp, Phi through erfc, and the incomplete gamma and beta functions'
+// two tails each from Boost.Math's own function of it (gamma_q, ibetac), not
+// as 1 - the other.
 #include "stdlib/cdfs.h"
 
 #include <cmath>
 #include <string>
 
+#include "stdlib/container_functions.h"
 #include "stdlib/ops.h"
 #include "stdlib/scalar_functions.h"
 
@@ -21,6 +24,32 @@ constexpr double kSqrtHalf = 0.70710678118654752440;
 
 // log(1 - exp(x)) for x <= 0: the library's log1m_exp.
 Value* log1m_exp(Ops& o, Value* x) { return build_function(o.b, "log1m_exp", x); }
+
+// Where F = 0 (`none`) or F = 1 (`all`) the log CDF is a constant with no
+// gradient. The select that picks it still sends a zero adjoint to the
+// formula it passes over, whose partials must then be finite (log F has none
+// at F = 0): `safe` gives that formula stand-ins inside the support there.
+class Support {
+ public:
+  Support(Ops& o, Value* none, Value* all) : o_(o), none_(none), all_(all) {
+    outside_ = none && all ? o.b.op(OpKind::Or, {none, all}) : none ? none : all;
+  }
+  // Whether the variate is outside the support (an i1).
+  Value* outside() const { return outside_; }
+  // x inside the support, `stand_in` outside it.
+  Value* safe(Value* x, double stand_in) { return o_.select(outside_, o_.c(stand_in), x); }
+  // The log CDF (log CCDF when `complement`), `inside` inside the support.
+  Value* log_cdf(Value* inside, bool complement) {
+    Value* value = inside;
+    if (all_) value = o_.select(all_, o_.c(complement ? -HUGE_VAL : 0.0), value);
+    if (none_) value = o_.select(none_, o_.c(complement ? 0.0 : -HUGE_VAL), value);
+    return value;
+  }
+
+ private:
+  Ops& o_;
+  Value *none_, *all_, *outside_;
+};
 
 // log Phi(z) (or log(1 - Phi(z))) as log(erfc(-+z / sqrt 2) / 2).
 Value* log_phi(Ops& o, Value* z, bool complement) {
@@ -38,6 +67,17 @@ Value* build_log_cdf(Builder& b, std::string_view dist, const std::vector<Value*
   const std::string name = std::string(dist) + (complement ? "_lccdf" : "_lcdf");
   auto require_positive = [&](Value* v, const char* what) {
     b.check(b.cmp(CmpPredicate::Gt, v, o.c(0.0)), add_check(name + ": " + what + " must be positive"));
+  };
+  auto require_positive_finite = [&](Value* v, const char* what) {
+    Value* ok = b.op(OpKind::And, {b.cmp(CmpPredicate::Gt, v, o.c(0.0)), b.cmp(CmpPredicate::Lt, v, o.c(HUGE_VAL))});
+    b.check(ok, add_check(name + ": " + what + " must be positive finite"));
+  };
+  auto require_nonnegative = [&](Value* v, const char* what) {
+    b.check(b.cmp(CmpPredicate::Ge, v, o.c(0.0)), add_check(name + ": " + what + " must be non-negative"));
+  };
+  auto require_unit_interval = [&](Value* v, const char* what) {
+    Value* ok = b.op(OpKind::And, {b.cmp(CmpPredicate::Ge, v, o.c(0.0)), b.cmp(CmpPredicate::Le, v, o.c(1.0))});
+    b.check(ok, add_check(name + ": " + what + " must be in [0, 1]"));
   };
   // With F = exp(l), log(1 - F) = log1m_exp(l): the other tail from one closed form.
   auto flip = [&](Value* lower, Value* upper, bool use_lower) {
@@ -124,6 +164,120 @@ Value* build_log_cdf(Builder& b, std::string_view dist, const std::vector<Value*
                               o.select(b.cmp(CmpPredicate::Gt, x[0], x[2]), x[2], x[0]));
     Value* f = o.div(o.sub(clamped, x[1]), width);
     return o.log(complement ? o.sub(o.c(1.0), f) : f);
+  }
+  if (dist == "gamma" || dist == "inv_gamma" || dist == "chi_square" || dist == "inv_chi_square" ||
+      dist == "scaled_inv_chi_square") {
+    // F = P(a, z) with z growing with y (gamma: a = alpha, z = beta y;
+    // chi_square: nu / 2, y / 2), or F = Q(a, z) with z falling (inv_gamma:
+    // alpha, beta / y; inv_chi_square: nu / 2, 1 / (2 y);
+    // scaled_inv_chi_square: nu / 2, nu s^2 / (2 y)). Q = 1 - P, each from
+    // Boost.Math in its own tail.
+    Value* y = x[0];
+    Value *a, *scale = nullptr;
+    if (dist == "gamma" || dist == "inv_gamma") {
+      require_positive_finite(x[1], "Shape parameter");
+      require_positive_finite(x[2], dist == "gamma" ? "Inverse scale parameter" : "Scale parameter");
+      a = x[1];
+      scale = x[2];
+    } else {
+      require_positive_finite(x[1], "Degrees of freedom parameter");
+      a = o.mul(o.c(0.5), x[1]);
+      if (dist == "scaled_inv_chi_square") {
+        require_positive_finite(x[2], "Scale parameter");
+        scale = o.mul(a, o.mul(x[2], x[2]));
+      }
+    }
+    require_nonnegative(y, "Random variable");
+    Support support(o, b.cmp(CmpPredicate::Le, y, o.c(0.0)), b.cmp(CmpPredicate::Eq, y, o.c(HUGE_VAL)));
+    y = support.safe(y, 1.0);
+    const bool rising = dist == "gamma" || dist == "chi_square";
+    Value* z;
+    if (rising) {
+      z = scale ? o.mul(scale, y) : o.mul(o.c(0.5), y);
+    } else {
+      z = o.div(scale ? scale : o.c(0.5), y);
+    }
+    const bool lower_tail = rising != complement;  // log P, else log Q
+    return support.log_cdf(o.log(b.op(lower_tail ? OpKind::GammaP : OpKind::GammaQ, {a, z})), complement);
+  }
+  if (dist == "beta") {
+    // F = I_y(alpha, beta); 1 - F from Boost.Math's complement.
+    require_positive_finite(x[1], "First shape parameter");
+    require_positive_finite(x[2], "Second shape parameter");
+    require_unit_interval(x[0], "Random variable");
+    Support support(o, b.cmp(CmpPredicate::Le, x[0], o.c(0.0)), b.cmp(CmpPredicate::Ge, x[0], o.c(1.0)));
+    Value* y = support.safe(x[0], 0.5);
+    return support.log_cdf(o.log(b.op(complement ? OpKind::IBetaC : OpKind::IBeta, {x[1], x[2], y})), complement);
+  }
+  if (dist == "poisson") {
+    // F(n) = Q(n + 1, lambda), 0 below n = 0.
+    require_nonnegative(x[1], "Rate parameter");
+    Support support(o, b.cmp(CmpPredicate::Lt, x[0], o.c(0.0)), nullptr);
+    Value* a = o.add(support.safe(x[0], 0.0), o.c(1.0));
+    return support.log_cdf(o.log(b.op(complement ? OpKind::GammaP : OpKind::GammaQ, {a, x[1]})), complement);
+  }
+  if (dist == "binomial") {
+    // F(n) = 1 - I_theta(n + 1, N - n) for 0 <= n < N: 0 below, 1 from N on.
+    Value *n = x[0], *N = x[1], *theta = x[2];
+    require_nonnegative(N, "Population size parameter");
+    require_unit_interval(theta, "Probability parameter");
+    Support support(o, b.cmp(CmpPredicate::Lt, n, o.c(0.0)), b.cmp(CmpPredicate::Ge, n, N));
+    Value* a = o.add(support.safe(n, 0.0), o.c(1.0));
+    Value* b_shape = support.safe(o.sub(N, n), 1.0);
+    return support.log_cdf(o.log(b.op(complement ? OpKind::IBeta : OpKind::IBetaC, {a, b_shape, theta})), complement);
+  }
+  if (dist == "bernoulli") {
+    // F(n) = 1 - theta at n = 0: 0 below, 1 from 1 on.
+    require_unit_interval(x[1], "Probability parameter");
+    Support support(o, b.cmp(CmpPredicate::Lt, x[0], o.c(0.0)), b.cmp(CmpPredicate::Ge, x[0], o.c(1.0)));
+    Value* theta = support.safe(x[1], 0.5);
+    return support.log_cdf(complement ? o.log(theta) : o.log1m(theta), complement);
+  }
+  if (dist == "neg_binomial" || dist == "neg_binomial_2") {
+    // F(n) = I_p(r, n + 1), 0 below n = 0: neg_binomial's r = alpha and
+    // p = beta / (1 + beta); neg_binomial_2's r = phi and p = phi / (mu + phi).
+    Value *r, *p;
+    if (dist == "neg_binomial") {
+      require_positive_finite(x[1], "Shape parameter");
+      require_positive_finite(x[2], "Inverse scale parameter");
+      r = x[1];
+      p = o.div(x[2], o.add(o.c(1.0), x[2]));
+    } else {
+      require_positive_finite(x[1], "Location parameter");
+      require_positive_finite(x[2], "Precision parameter");
+      r = x[2];
+      p = o.div(x[2], o.add(x[1], x[2]));
+    }
+    Support support(o, b.cmp(CmpPredicate::Lt, x[0], o.c(0.0)), nullptr);
+    Value* n1 = o.add(support.safe(x[0], 0.0), o.c(1.0));
+    return support.log_cdf(o.log(b.op(complement ? OpKind::IBetaC : OpKind::IBeta, {r, n1, p})), complement);
+  }
+  if (dist == "beta_binomial") {
+    // F(n) = sum_{j <= n} pmf(j) and 1 - F(n) = sum_{j > n} pmf(j), each a
+    // loop over its own terms on the log scale, so that either tail keeps its
+    // digits: pmf(j) = C(N, j) B(j + alpha, N - j + beta) / B(alpha, beta).
+    // 0 below n = 0, 1 from N on.
+    require_nonnegative(x[1], "Population size parameter");
+    require_positive_finite(x[2], "First prior sample size parameter");
+    require_positive_finite(x[3], "Second prior sample size parameter");
+    VIC_CHECK(raw[0]->type == ir::Type::I64 && raw[1]->type == ir::Type::I64) << "beta_binomial's counts are ints";
+    Value *n = raw[0], *N = raw[1];
+    Support support(o, b.cmp(CmpPredicate::Lt, n, b.const_i64(0)), b.cmp(CmpPredicate::Ge, n, N));
+    Value* next = b.op(OpKind::IAdd, {b.op(OpKind::Select, {support.outside(), b.const_i64(0), n}), b.const_i64(1)});
+    Value* first = complement ? next : b.const_i64(0);
+    Value* end = complement ? b.op(OpKind::IAdd, {N, b.const_i64(1)}) : next;
+    Value *alpha = x[2], *beta = x[3], *size = x[1];
+    // log sum_j exp(lchoose(N, j) + lbeta(j + alpha, N - j + beta))
+    auto add_term = [&](Builder& in, Value* j, const auto& carried) {
+      Ops io{in};
+      Value* k = io.real(j);
+      Value* term = io.add(build_scalar_function(in, "lchoose", {size, k}),
+                           build_scalar_function(in, "lbeta", {io.add(k, alpha), io.add(io.sub(size, k), beta)}));
+      const std::vector<ContainerArg> pair = {{ArgShape::Scalar, carried[0], {}}, {ArgShape::Scalar, term, {}}};
+      return std::vector<Value*>{build_container_function(in, "log_sum_exp", pair, add_check)->scalar};
+    };
+    Value* log_sum = b.for_loop(first, end, {o.c(-HUGE_VAL)}, add_term, "j")[0];
+    return support.log_cdf(o.sub(log_sum, build_scalar_function(b, "lbeta", {alpha, beta})), complement);
   }
   // student_t: Boost.Math's CDF of t = (y - mu) / sigma, data only.
   require_positive(x[1], "Degrees of freedom parameter");

@@ -1,6 +1,9 @@
 // Log cumulative distribution functions, `_lcdf` and `_lccdf` (and `_cdf`,
-// their exp), for the distributions whose CDFs are closed forms in the IR's
-// differentiable ops; Student-t's goes through Boost.Math and takes data only.
+// their exp): closed forms in the IR's differentiable ops, the incomplete
+// gamma and beta functions among them (the gamma and beta families and the
+// discrete distributions); Student-t's goes through Boost.Math and takes
+// data only. A discrete variate (and a count such as the binomial's N)
+// comes as an i64.
 #pragma once
 
 #include <string_view>

@@ -176,8 +176,11 @@ std::vector<FunctionInfo> make_functions() {
 }  // namespace
 
 bool has_cdf(std::string_view dist) {
-  for (std::string_view d : {"normal", "std_normal", "lognormal", "exponential", "logistic", "gumbel", "weibull",
-                             "rayleigh", "pareto", "double_exponential", "student_t", "uniform", "frechet", "cauchy"})
+  for (std::string_view d :
+       {"normal", "std_normal", "lognormal", "exponential", "logistic", "gumbel", "weibull", "rayleigh", "pareto",
+        "double_exponential", "student_t", "uniform", "frechet", "cauchy", "gamma", "inv_gamma", "chi_square",
+        "inv_chi_square", "scaled_inv_chi_square", "beta", "poisson", "binomial", "bernoulli", "neg_binomial",
+        "neg_binomial_2", "beta_binomial"})
     if (dist == d) return true;
   return false;
 }

@@ -320,27 +320,43 @@ void FunctionLowering::lower_tilde(const ast::TildeStmt& s) {
   if (!s.truncated) return;
   y = to_real(y);
   // T[L, U]: y outside [L, U] has density 0; inside, the density is divided by
-  // P(L <= Y <= U) = exp(lcdf(U)) - exp(lcdf(L)), on the log scale.
+  // P(L <= Y <= U) = F(U) - F(L), on the log scale. For a discrete Y,
+  // P(L <= Y) = 1 - F(L - 1): L itself has mass, so F is taken below it.
   b_->set_loc(s.loc);
-  auto log_cdf = [&](const ast::Expr& bound, bool complement) {
-    std::vector<Value*> xs = {to_real(lower_scalar(bound))};
+  auto log_cdf = [&](Value* bound, bool complement) {
+    std::vector<Value*> xs = {bound};
     for (const LExpr& p : params) xs.push_back(p.scalar);
     return stdlib::build_log_cdf(*b_, s.distribution, xs, complement, check_adder());
   };
+  const stdlib::DistributionInfo* info = stdlib::find_distribution(s.distribution);
+  const bool discrete = info && info->discrete;
+  // A discrete distribution's bounds are ints (the checker's rule), and so is
+  // the variate its CDF takes.
+  Value* lower = s.truncate_lower ? lower_scalar(*s.truncate_lower) : nullptr;
+  Value* upper = s.truncate_upper ? lower_scalar(*s.truncate_upper) : nullptr;
+  Value* below_lower = lower && discrete ? b_->op(OpKind::ISub, {lower, b_->const_i64(1)}) : lower;
+  if (!discrete) {
+    if (lower) lower = below_lower = to_real(lower);
+    if (upper) upper = to_real(upper);
+  }
   Value* inside = b_->const_bool(true);
-  Value* lower = s.truncate_lower ? to_real(lower_scalar(*s.truncate_lower)) : nullptr;
-  Value* upper = s.truncate_upper ? to_real(lower_scalar(*s.truncate_upper)) : nullptr;
-  if (lower) inside = b_->op(OpKind::And, {inside, b_->cmp(CmpPredicate::Ge, y, lower)});
-  if (upper) inside = b_->op(OpKind::And, {inside, b_->cmp(CmpPredicate::Le, y, upper)});
+  if (lower) inside = b_->op(OpKind::And, {inside, b_->cmp(CmpPredicate::Ge, y, to_real(lower))});
+  if (upper) inside = b_->op(OpKind::And, {inside, b_->cmp(CmpPredicate::Le, y, to_real(upper))});
   Value* mass;
   if (lower && upper) {
-    b_->check(b_->cmp(CmpPredicate::Lt, lower, upper),
-              add_check("truncation: the lower bound is not below the upper bound", s.loc));
-    mass = stdlib::build_scalar_function(*b_, "log_diff_exp", {log_cdf(*s.truncate_upper, false), log_cdf(*s.truncate_lower, false)});
+    // A discrete Y may be truncated to one value, L = U.
+    if (discrete) {
+      b_->check(b_->cmp(CmpPredicate::Le, lower, upper),
+                add_check("truncation: the lower bound is above the upper bound", s.loc));
+    } else {
+      b_->check(b_->cmp(CmpPredicate::Lt, lower, upper),
+                add_check("truncation: the lower bound is not below the upper bound", s.loc));
+    }
+    mass = stdlib::build_scalar_function(*b_, "log_diff_exp", {log_cdf(upper, false), log_cdf(below_lower, false)});
   } else if (lower) {
-    mass = log_cdf(*s.truncate_lower, true);
+    mass = log_cdf(below_lower, true);
   } else if (upper) {
-    mass = log_cdf(*s.truncate_upper, false);
+    mass = log_cdf(upper, false);
   } else {
     return;
   }

@@ -7,6 +7,8 @@
 
 #include <cmath>
 #include <random>
+#include <utility>
+#include <vector>
 
 #include "codegen/jit.h"
 #include "ir/builder.h"
@@ -67,6 +69,9 @@ struct Case {
   OpKind kind;
   size_t arity;
   double lo, hi;  // the domain points are drawn from
+  // Where operands differ, operand k's own (lo, hi): the incomplete beta's
+  // x in (0, 1) beside shapes that may exceed 1.
+  std::vector<std::pair<double, double>> domains = {};
 };
 
 const Case kCases[] = {
@@ -80,6 +85,13 @@ const Case kCases[] = {
     {OpKind::Sin, 1, -3, 3},        {OpKind::Cos, 1, -3, 3},       {OpKind::Atan, 1, -3, 3},
     {OpKind::Floor, 1, -3, 3},      {OpKind::Ceil, 1, -3, 3},      {OpKind::Round, 1, -3, 3},
     {OpKind::Trunc, 1, -3, 3},      {OpKind::LogBesselI0, 1, 0.1, 30},
+    // Shapes a and x on both sides of x = a + 1, where P's partial in a
+    // switches from the power series to the continued fraction.
+    {OpKind::GammaP, 2, 0, 0, {{0.3, 6}, {0.1, 10}}},
+    {OpKind::GammaQ, 2, 0, 0, {{0.3, 6}, {0.1, 10}}},
+    // x on both sides of (a + 1) / (a + b + 2), where I's partials switch sides.
+    {OpKind::IBeta, 3, 0, 0, {{0.3, 6}, {0.3, 6}, {0.05, 0.95}}},
+    {OpKind::IBetaC, 3, 0, 0, {{0.3, 6}, {0.3, 6}, {0.05, 0.95}}},
 };
 
 class OpRules : public testing::TestWithParam<Case> {};
@@ -93,11 +105,14 @@ TEST_P(OpRules, JvpMatchesFiniteDifferencesAndTheVjp) {
   const int64_t sizes[] = {static_cast<int64_t>(2 * c.arity), static_cast<int64_t>(2 + c.arity)};
   ctx.arg_sizes = sizes;
   std::mt19937_64 rng(static_cast<uint64_t>(c.kind) + 1);
-  std::uniform_real_distribution<double> point(c.lo, c.hi), tangent(-1, 1);
+  std::uniform_real_distribution<double> tangent(-1, 1);
+  std::vector<std::uniform_real_distribution<double>> point;
   const size_t n = c.arity;
+  for (size_t k = 0; k < n; ++k)
+    point.emplace_back(c.domains.empty() ? c.lo : c.domains[k].first, c.domains.empty() ? c.hi : c.domains[k].second);
   for (int trial = 0; trial < 20; ++trial) {
     std::vector<double> theta(2 * n), out(2 + n), plus(2 + n), minus(2 + n);
-    for (size_t k = 0; k < n; ++k) theta[k] = point(rng);
+    for (size_t k = 0; k < n; ++k) theta[k] = point[k](rng);
     for (size_t k = n; k < 2 * n; ++k) theta[k] = tangent(rng);
     if (c.kind == OpKind::Select) theta[n] = 0;  // the condition has no tangent
     rules.fn(theta.data(), out.data(), &ctx);

@@ -1,15 +1,25 @@
 // _lcdf, _lccdf and _cdf: values against Boost.Math's CDFs, vectorised sums,
-// gradients against finite differences, and Student-t's CDF of data alone.
+// gradients against finite differences, domain errors, Student-t's CDF of
+// data alone, and truncation, continuous and discrete.
 #include <gtest/gtest.h>
 
+#include <boost/math/distributions/bernoulli.hpp>
+#include <boost/math/distributions/beta.hpp>
+#include <boost/math/distributions/binomial.hpp>
 #include <boost/math/distributions/cauchy.hpp>
+#include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/exponential.hpp>
 #include <boost/math/distributions/extreme_value.hpp>
+#include <boost/math/distributions/gamma.hpp>
+#include <boost/math/distributions/inverse_chi_squared.hpp>
+#include <boost/math/distributions/inverse_gamma.hpp>
 #include <boost/math/distributions/laplace.hpp>
 #include <boost/math/distributions/logistic.hpp>
 #include <boost/math/distributions/lognormal.hpp>
+#include <boost/math/distributions/negative_binomial.hpp>
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/distributions/pareto.hpp>
+#include <boost/math/distributions/poisson.hpp>
 #include <boost/math/distributions/rayleigh.hpp>
 #include <boost/math/distributions/students_t.hpp>
 #include <boost/math/distributions/uniform.hpp>
@@ -69,6 +79,195 @@ TEST(Cdfs, ValuesAgainstBoost) {
     EXPECT_NEAR(out.at("u"), std::log1p(-c.cdf), 1e-12 * std::max(1.0, std::fabs(std::log1p(-c.cdf)))) << c.call;
     EXPECT_NEAR(out.at("f"), c.cdf, 1e-14) << c.call;
   }
+}
+
+// The CDFs through the incomplete gamma and beta functions, continuous and
+// discrete, against Boost.Math's distributions: each tail against Boost's
+// own (so that a tail near e^-30 is checked to its digits), and F = 0 or 1
+// off the support exactly.
+// beta_binomial(N, a, b)'s pmf at j, summed by hand over [lo, hi]: Boost has no
+// beta-binomial distribution.
+double beta_binomial_mass(int lo, int hi, int n, double a, double b) {
+  long double sum = 0;
+  for (int j = std::max(lo, 0); j <= std::min(hi, n); ++j)
+    sum += std::exp(std::lgamma(n + 1.0L) - std::lgamma(j + 1.0L) - std::lgamma(n - j + 1.0L) + std::lgamma(j + a) +
+                    std::lgamma(n - j + b) - std::lgamma(n + a + b) - std::lgamma((long double)a) -
+                    std::lgamma((long double)b) + std::lgamma((long double)a + b));
+  return static_cast<double>(sum);
+}
+
+struct TailCase {
+  std::string call;  // the distribution and its arguments after the variate
+  std::string y;     // the variate as written
+  double cdf, ccdf;  // Boost's
+};
+
+TEST(Cdfs, IncompleteGammaAndBetaValuesAgainstBoost) {
+  const bm::gamma_distribution<> gamma(2.5, 1 / 1.5);
+  const bm::inverse_gamma_distribution<> inv_gamma(2.5, 1.5);
+  const bm::chi_squared chi_square(3);
+  const bm::inverse_chi_squared inv_chi_square(3);  // scale 1 / nu: Stan's
+  const bm::inverse_chi_squared scaled_inv_chi_square(3, 0.8 * 0.8);
+  const bm::beta_distribution<> beta(2, 3.5), beta_small(0.5, 0.7);
+  const bm::poisson_distribution<> poisson(3.5);
+  const bm::binomial_distribution<> binomial(10, 0.3);
+  const bm::bernoulli_distribution<> bernoulli(0.3);
+  // neg_binomial(alpha, beta): alpha successes of probability beta / (1 + beta);
+  // neg_binomial_2(mu, phi): phi successes of probability phi / (mu + phi).
+  const bm::negative_binomial_distribution<> neg_binomial(2.5, 0.7 / 1.7), neg_binomial_2(2.5, 2.5 / 6.5);
+  auto both = [](const auto& d, double y) { return std::pair{bm::cdf(d, y), bm::cdf(bm::complement(d, y))}; };
+  std::vector<TailCase> cases;
+  auto add = [&](const std::string& call, const std::string& y, std::pair<double, double> tails) {
+    cases.push_back({call, y, tails.first, tails.second});
+  };
+  add("gamma(2.5, 1.5)", "1.3", both(gamma, 1.3));
+  add("gamma(2.5, 1.5)", "20", both(gamma, 20));
+  add("gamma(0.4, 2)", "0.01", both(bm::gamma_distribution<>(0.4, 0.5), 0.01));
+  add("gamma(2.5, 1.5)", "0", {0, 1});
+  add("inv_gamma(2.5, 1.5)", "1.3", both(inv_gamma, 1.3));
+  add("inv_gamma(2.5, 1.5)", "0.03", both(inv_gamma, 0.03));
+  add("inv_gamma(2.5, 1.5)", "0", {0, 1});
+  add("chi_square(3)", "1.3", both(chi_square, 1.3));
+  add("inv_chi_square(3)", "1.3", both(inv_chi_square, 1.3));
+  add("scaled_inv_chi_square(3, 0.8)", "1.3", both(scaled_inv_chi_square, 1.3));
+  add("beta(2, 3.5)", "0.3", both(beta, 0.3));
+  add("beta(0.5, 0.7)", "0.999", both(beta_small, 0.999));
+  add("beta(2, 3.5)", "0", {0, 1});
+  add("beta(2, 3.5)", "1", {1, 0});
+  add("poisson(3.5)", "2", both(poisson, 2));
+  add("poisson(3.5)", "0", both(poisson, 0));
+  add("poisson(3.5)", "25", both(poisson, 25));
+  add("poisson(3.5)", "-1", {0, 1});
+  add("binomial(10, 0.3)", "4", both(binomial, 4));
+  add("binomial(10, 0.3)", "0", both(binomial, 0));
+  add("binomial(10, 0.3)", "9", both(binomial, 9));
+  add("binomial(10, 0.3)", "10", {1, 0});
+  add("binomial(10, 0.3)", "-1", {0, 1});
+  add("bernoulli(0.3)", "0", both(bernoulli, 0));
+  add("bernoulli(0.3)", "1", {1, 0});
+  add("bernoulli(0.3)", "-1", {0, 1});
+  add("neg_binomial(2.5, 0.7)", "3", both(neg_binomial, 3));
+  add("neg_binomial(2.5, 0.7)", "40", both(neg_binomial, 40));
+  add("neg_binomial(2.5, 0.7)", "-2", {0, 1});
+  add("neg_binomial_2(4, 2.5)", "3", both(neg_binomial_2, 3));
+  add("neg_binomial_2(4, 2.5)", "0", both(neg_binomial_2, 0));
+  add("beta_binomial(10, 2, 3)", "4", {beta_binomial_mass(0, 4, 10, 2, 3), beta_binomial_mass(5, 10, 10, 2, 3)});
+  add("beta_binomial(10, 2, 3)", "0", {beta_binomial_mass(0, 0, 10, 2, 3), beta_binomial_mass(1, 10, 10, 2, 3)});
+  add("beta_binomial(40, 0.5, 8)", "30", {beta_binomial_mass(0, 30, 40, 0.5, 8), beta_binomial_mass(31, 40, 40, 0.5, 8)});
+  add("beta_binomial(10, 2, 3)", "10", {1, 0});
+  add("beta_binomial(10, 2, 3)", "-1", {0, 1});
+  auto expect_log = [](double got, double p, const std::string& what) {
+    if (p == 0) {
+      EXPECT_EQ(got, -HUGE_VAL) << what;
+    } else {
+      EXPECT_NEAR(got, std::log(p), 1e-13 * std::max(1.0, std::fabs(std::log(p)))) << what;
+    }
+  };
+  for (const TailCase& c : cases) {
+    const std::string dist = c.call.substr(0, c.call.find('('));
+    const std::string args = c.call.substr(c.call.find('(') + 1, c.call.size() - c.call.find('(') - 2);
+    const std::string bar = "(" + c.y + " | " + args + ")";
+    auto m = testing_util::compile_source(
+        "cdf", "parameters {\n  real a;\n}\nmodel {\n  a ~ normal(0, 1);\n}\ngenerated quantities {\n  real l = " + dist +
+                   "_lcdf" + bar + ";\n  real u = " + dist + "_lccdf" + bar + ";\n  real f = " + dist + "_cdf" + bar +
+                   ";\n}\n",
+        "{}");
+    ASSERT_TRUE(m) << c.call;
+    std::map<std::string, double> out = testing_util::constrained_outputs(m->model(), {0.0});
+    const std::string what = c.call + " at " + c.y;
+    expect_log(out.at("l"), c.cdf, what + ": lcdf");
+    expect_log(out.at("u"), c.ccdf, what + ": lccdf");
+    // The beta-binomial's terms are exp of lgamma sums near 100: 1e-14 is their rounding.
+    EXPECT_NEAR(out.at("f"), c.cdf, 3e-14) << what << ": cdf";
+  }
+}
+
+// Every real argument of the new CDFs a parameter: the gradient against
+// finite differences; vectorised over an int array, the sum of the scalar calls.
+TEST(Cdfs, IncompleteGammaAndBetaGradients) {
+  auto m = testing_util::compile_source("incomplete_gradients", R"(data {
+  array[3] int k;
+  int N;
+}
+parameters {
+  real<lower=0> alpha;
+  real<lower=0> beta;
+  real<lower=0> y;
+  real<lower=0, upper=1> theta;
+  real<lower=0> nu;
+}
+model {
+  target += gamma_lcdf(y | alpha, beta) + gamma_lccdf(y | alpha, beta) + gamma_cdf(y | alpha, beta);
+  target += inv_gamma_lcdf(y | alpha, beta) + inv_gamma_lccdf(y | alpha, beta);
+  target += chi_square_lcdf(y | nu) + chi_square_lccdf(y | nu);
+  target += inv_chi_square_lcdf(y | nu) + inv_chi_square_lccdf(y | nu);
+  target += scaled_inv_chi_square_lcdf(y | nu, beta) + scaled_inv_chi_square_lccdf(y | nu, beta);
+  target += beta_lcdf(theta | alpha, beta) + beta_lccdf(theta | alpha, beta) + beta_cdf(theta | alpha, beta);
+  target += poisson_lcdf(k | alpha) + poisson_lccdf(k | alpha) + poisson_cdf(k[2] | alpha);
+  target += binomial_lcdf(k | N, theta) + binomial_lccdf(k | N, theta);
+  target += bernoulli_lcdf(0 | theta) + bernoulli_lccdf(0 | theta);
+  target += neg_binomial_lcdf(k | alpha, beta) + neg_binomial_lccdf(k | alpha, beta);
+  target += neg_binomial_2_lcdf(k | nu, alpha) + neg_binomial_2_lccdf(k | nu, alpha);
+  target += beta_binomial_lcdf(k | N, alpha, beta) + beta_binomial_lccdf(k | N, alpha, beta);
+  alpha ~ lognormal(0, 0.5);
+  beta ~ lognormal(0, 0.5);
+  y ~ lognormal(0, 0.5);
+  nu ~ lognormal(1, 0.5);
+}
+generated quantities {
+  real sum_vector = poisson_lcdf(k | alpha) + binomial_lccdf(k | N, theta);
+  real sum_scalars = poisson_lcdf(k[1] | alpha) + poisson_lcdf(k[2] | alpha) + poisson_lcdf(k[3] | alpha)
+                     + binomial_lccdf(k[1] | N, theta) + binomial_lccdf(k[2] | N, theta)
+                     + binomial_lccdf(k[3] | N, theta);
+}
+)",
+                                        R"({"k": [0, 2, 5], "N": 7})");
+  ASSERT_TRUE(m);
+  testing_util::expect_gradcheck_passes(m->model(), 3, "incomplete_gradients");
+  std::map<std::string, double> out = testing_util::constrained_outputs(m->model(), {0.3, -0.2, 0.1, 0.4, 0.5});
+  EXPECT_NEAR(out.at("sum_vector"), out.at("sum_scalars"), 1e-13);
+}
+
+// Stan's checks, with Stan's names of the arguments.
+TEST(Cdfs, IncompleteGammaAndBetaDomainErrors) {
+  auto message = [](const std::string& call) -> std::string {
+    tools::CheckedModel m = tools::check_model_source(
+        "domain", "parameters {\n  real a;\n}\nmodel {\n  target += a * " + call + ";\n}\n");
+    EXPECT_TRUE(m.ast) << m.diagnostics.str();
+    if (!m.ast) return "";
+    Expected<runtime::DataSet> data = runtime::read_stan_json("{}", "d.json", tools::data_declarations(*m.ast));
+    EXPECT_TRUE(data);
+    Expected<tools::CompiledModel> compiled = tools::compile_model(*m.ast, *data, ir::PipelineSettings{});
+    if (compiled) return "compiled";
+    const std::string e = compiled.error();
+    return e.substr(0, e.find(';'));
+  };
+  const std::pair<std::string, std::string> cases[] = {
+      {"gamma_lcdf(1 | -1, 1)", "gamma_lcdf: Shape parameter must be positive finite"},
+      {"gamma_lccdf(1 | 1, positive_infinity())", "gamma_lccdf: Inverse scale parameter must be positive finite"},
+      {"gamma_cdf(-1 | 1, 1)", "gamma_lcdf: Random variable must be non-negative"},
+      {"inv_gamma_lcdf(1 | 1, 0)", "inv_gamma_lcdf: Scale parameter must be positive finite"},
+      {"chi_square_lccdf(1 | 0)", "chi_square_lccdf: Degrees of freedom parameter must be positive finite"},
+      {"inv_chi_square_lcdf(-0.5 | 2)", "inv_chi_square_lcdf: Random variable must be non-negative"},
+      {"scaled_inv_chi_square_lcdf(1 | 2, -1)", "scaled_inv_chi_square_lcdf: Scale parameter must be positive finite"},
+      {"beta_lcdf(0.5 | 0, 1)", "beta_lcdf: First shape parameter must be positive finite"},
+      {"beta_lccdf(0.5 | 1, -2)", "beta_lccdf: Second shape parameter must be positive finite"},
+      {"beta_lcdf(1.5 | 1, 1)", "beta_lcdf: Random variable must be in [0, 1]"},
+      {"poisson_lcdf(2 | -1)", "poisson_lcdf: Rate parameter must be non-negative"},
+      {"binomial_lcdf(2 | -3, 0.5)", "binomial_lcdf: Population size parameter must be non-negative"},
+      {"binomial_lccdf(2 | 3, 1.5)", "binomial_lccdf: Probability parameter must be in [0, 1]"},
+      {"bernoulli_lcdf(0 | -0.1)", "bernoulli_lcdf: Probability parameter must be in [0, 1]"},
+      {"neg_binomial_lcdf(2 | 0, 1)", "neg_binomial_lcdf: Shape parameter must be positive finite"},
+      {"neg_binomial_lccdf(2 | 1, -1)", "neg_binomial_lccdf: Inverse scale parameter must be positive finite"},
+      {"neg_binomial_2_lcdf(2 | -1, 1)", "neg_binomial_2_lcdf: Location parameter must be positive finite"},
+      {"neg_binomial_2_lccdf(2 | 1, 0)", "neg_binomial_2_lccdf: Precision parameter must be positive finite"},
+      {"beta_binomial_lcdf(2 | -1, 1, 1)", "beta_binomial_lcdf: Population size parameter must be non-negative"},
+      {"beta_binomial_lccdf(2 | 4, 0, 1)",
+       "beta_binomial_lccdf: First prior sample size parameter must be positive finite"},
+      {"beta_binomial_lcdf(2 | 4, 1, -1)",
+       "beta_binomial_lcdf: Second prior sample size parameter must be positive finite"},
+  };
+  for (const auto& [call, expected] : cases) EXPECT_EQ(message(call), "domain:5:17: " + expected) << call;
 }
 
 // Of parameters, vectorised: the gradient against finite differences; the sum
@@ -169,15 +368,118 @@ model {
   EXPECT_EQ(compiled.error(), "reversed:5:3: truncation: the lower bound is not below the upper bound; it depends on "
                               "the data alone, so it fails at every value of the parameters");
 
-  SourceFile file("m.vmodel", "data { int k; } parameters { real<lower=0> l; }\nmodel { k ~ poisson(l) T[0, 10]; }\n");
+  SourceFile file("m.vmodel", "data { int k; } parameters { real<lower=0> l; }\nmodel { k ~ skew_normal(l, 1, 1) T[0, 10]; }\n");
   Diagnostics diags;
   std::unique_ptr<ast::Program> program = frontend::parse_and_check(file, diags);
   ASSERT_TRUE(program) << diags.str();
   lower::check_supported(*program, diags);
   EXPECT_EQ(diags.str(),
-            "m.vmodel:2:13: error: truncating 'poisson' (vic has no differentiable CDF of it yet) is not supported yet\n"
-            "    model { k ~ poisson(l) T[0, 10]; }\n"
+            "m.vmodel:2:13: error: truncating 'skew_normal' (vic has no differentiable CDF of it yet) is not supported yet\n"
+            "    model { k ~ skew_normal(l, 1, 1) T[0, 10]; }\n"
             "                ^\n");
+}
+
+// A discrete distribution's bounds are ints, as its CDF's variate is (Stan's rule).
+TEST(Cdfs, DiscreteTruncationTakesIntBounds) {
+  SourceFile file("m.vmodel", "data { int k; } parameters { real<lower=0> l; }\nmodel { k ~ poisson(l) T[0.5, ]; }\n");
+  Diagnostics diags;
+  frontend::parse_and_check(file, diags);
+  EXPECT_EQ(diags.str(),
+            "m.vmodel:2:26: error: the lower bound of a truncated 'poisson' must be an int, not real\n"
+            "    model { k ~ poisson(l) T[0.5, ]; }\n"
+            "                             ^\n");
+}
+
+// A discrete Y truncated: P(L <= Y <= U) = F(U) - F(L - 1), L itself having
+// mass; P(Y >= L) = 1 - F(L - 1); T[L, L] leaves the one value. Against the
+// Poisson pmf summed by hand, and the gradient against finite differences;
+// a count outside the bounds has log density -inf.
+TEST(Cdfs, TruncatedPoisson) {
+  auto m = testing_util::compile_source("truncated_poisson", R"(data {
+  int k;
+}
+parameters {
+  real<lower=0> lambda;
+}
+model {
+  k ~ poisson(lambda) T[1, 10];
+  k ~ poisson(lambda) T[2, ];
+  k ~ poisson(lambda) T[, 8];
+  k ~ poisson(lambda) T[0, ];
+  k ~ poisson(lambda) T[3, 3];
+}
+)",
+                                        R"({"k": 3})");
+  ASSERT_TRUE(m);
+  auto log_pmf = [](int j, double lambda) { return j * std::log(lambda) - lambda - std::lgamma(j + 1.0); };
+  auto mass = [&](int lo, int hi, double lambda) {
+    double sum = 0;
+    for (int j = lo; j <= hi; ++j) sum += std::exp(log_pmf(j, lambda));
+    return sum;
+  };
+  // Up to a constant: each `~` adds k log(lambda) - lambda (it drops
+  // -lgamma(k + 1)) less the log of its interval's mass; T[3, 3]'s mass is pmf(3).
+  auto closed_form = [&](double u) {
+    const double lambda = std::exp(u);
+    const double kernel = 3 * std::log(lambda) - lambda;
+    return u + 5 * kernel - std::log(mass(1, 10, lambda)) - std::log(1 - mass(0, 1, lambda)) -
+           std::log(mass(0, 8, lambda)) - log_pmf(3, lambda);
+  };
+  const double a = 0.3, b = 1.7;
+  double grad[1];
+  runtime::EvalError error = 0;
+  const double lp_a = m->model().lp_grad(&a, grad, &error), lp_b = m->model().lp_grad(&b, grad, &error);
+  ASSERT_EQ(error, 0);
+  EXPECT_NEAR(lp_a - lp_b, closed_form(a) - closed_form(b), 1e-12);
+  testing_util::expect_gradcheck_passes(m->model(), 3, "truncated_poisson");
+
+  auto outside = testing_util::compile_source("outside_poisson", "data {\n  int k;\n}\nparameters {\n  real<lower=0> l;\n}\n"
+                                                                 "model {\n  k ~ poisson(l) T[1, 4];\n}\n",
+                                              R"({"k": 0})");
+  ASSERT_TRUE(outside);
+  EXPECT_EQ(outside->model().lp(&a, &error), -HUGE_VAL);
+}
+
+// Truncations whose bound sits on the support's edge (F(0) = 0 for the gamma,
+// F(-1) = 0 for the binomial) and a binomial's upper bound: the constant log
+// CDF there must leave the gradient finite. Against Boost's distributions
+// and the beta-binomial's pmf summed by hand.
+TEST(Cdfs, TruncationAtTheSupportsEdge) {
+  auto m = testing_util::compile_source("truncated_edges", R"(data {
+  real y;
+  int k;
+}
+parameters {
+  real<lower=0> alpha;
+  real<lower=0, upper=1> theta;
+}
+model {
+  y ~ gamma(alpha, 2) T[0, 5];
+  k ~ binomial(6, theta) T[0, 4];
+  k ~ neg_binomial_2(alpha, 3) T[1, ];
+  k ~ beta_binomial(6, alpha, 2) T[1, 5];
+  alpha ~ lognormal(0, 1);
+}
+)",
+                                        R"({"y": 1.5, "k": 2})");
+  ASSERT_TRUE(m);
+  testing_util::expect_gradcheck_passes(m->model(), 3, "truncated_edges");
+  auto closed_form = [](double u, double v) {
+    const double alpha = std::exp(u), theta = 1 / (1 + std::exp(-v));
+    const bm::gamma_distribution<> gamma(alpha, 0.5);
+    const bm::binomial_distribution<> binomial(6, theta);
+    const bm::negative_binomial_distribution<> nb(3, 3 / (alpha + 3));
+    return std::log(bm::pdf(gamma, 1.5)) - std::log(bm::cdf(gamma, 5.0)) + std::log(bm::pdf(binomial, 2)) -
+           std::log(bm::cdf(binomial, 4)) + std::log(bm::pdf(nb, 2)) - std::log(bm::cdf(bm::complement(nb, 0))) +
+           std::log(beta_binomial_mass(2, 2, 6, alpha, 2)) - std::log(beta_binomial_mass(1, 5, 6, alpha, 2)) -
+           std::pow(u, 2) / 2 - u + u + std::log(theta * (1 - theta));
+  };
+  const double a[] = {0.3, -0.4}, b[] = {-0.5, 0.9};
+  double grad[2];
+  runtime::EvalError error = 0;
+  const double lp_a = m->model().lp_grad(a, grad, &error), lp_b = m->model().lp_grad(b, grad, &error);
+  ASSERT_EQ(error, 0);
+  EXPECT_NEAR(lp_a - lp_b, closed_form(a[0], a[1]) - closed_form(b[0], b[1]), 1e-10);
 }
 
 }  // namespace

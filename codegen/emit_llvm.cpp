@@ -465,7 +465,7 @@ class FunctionEmitter {
         break;
       }
       case OpKind::Print: {
-        // vic_print(text, what (0 text, 1 real, 2 int), real, int, newline)
+        // vic_print(text, what (0 text, 1 real, 2 int), real, int, ir::PrintFlags)
         llvm::Type* i64 = b_.getInt64Ty();
         auto callee = module_.getOrInsertFunction(
             "vic_print", llvm::FunctionType::get(b_.getVoidTy(), {b_.getPtrTy(), i64, b_.getDoubleTy(), i64, i64}, false));

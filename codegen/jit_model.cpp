@@ -12,6 +12,7 @@
 
 #include "ir/data_only_checks.h"
 #include "runtime/format.h"
+#include "stdlib/kernels.h"
 
 namespace vic::codegen {
 namespace {
@@ -234,6 +235,11 @@ class JitModel : public runtime::Model {
   std::string describe_error(runtime::EvalError error) const override {
     if (error <= 0 || static_cast<size_t>(error) > checks_.size()) return "unknown error";
     const ir::CheckInfo& c = checks_[error - 1];
+    if (c.message_at_run_time) {
+      // Written by the evaluation that failed, on this thread.
+      std::string message = stdlib::last_reject_message();
+      if (!message.empty()) return c.loc.str() + ": " + message;
+    }
     return c.loc.str() + ": " + c.message;
   }
 

@@ -168,9 +168,9 @@ bool stmt_calls(const Stmt& s, const std::function<bool(const Call&)>& accept) {
       return false;
     case StmtKind::Return: return calls(s.as<ReturnStmt>().value.get(), accept);
     case StmtKind::Call: return calls(s.as<CallStmt>().call.get(), accept);
-    case StmtKind::Reject: return any(s.as<RejectStmt>().values);
+    case StmtKind::Reject:
     case StmtKind::Print:
-      for (const auto& piece : s.as<PrintStmt>().pieces)
+      for (const PrintPiece& piece : s.kind == StmtKind::Print ? s.as<PrintStmt>().pieces : s.as<RejectStmt>().pieces)
         if (calls(piece.value.get(), accept)) return true;
       return false;
     case StmtKind::Break:

@@ -386,28 +386,28 @@ struct CallStmt : Stmt {
   ExprPtr call;  // a Call
 };
 
+// One argument of print, reject or fatal_error: a string, or a value.
+struct PrintPiece {
+  std::string text;  // when `value` is null
+  ExprPtr value;
+};
+
 // `reject(...)` or `fatal_error(...)`: ends the evaluation with a message (a
-// fatal error ends the fit). The message is the strings as written and each
-// value's source in braces ("sigma = {sigma}"); the values are type-checked.
+// fatal error ends the fit): its strings and values in print's format.
 struct RejectStmt : Stmt {
   static constexpr StmtKind kKind = StmtKind::Reject;
-  RejectStmt(SourceLoc loc, bool fatal, std::string message, std::vector<ExprPtr> values)
-      : Stmt(kKind, loc), fatal(fatal), message(std::move(message)), values(std::move(values)) {}
+  RejectStmt(SourceLoc loc, bool fatal, std::vector<PrintPiece> pieces)
+      : Stmt(kKind, loc), fatal(fatal), pieces(std::move(pieces)) {}
   bool fatal;
-  std::string message;
-  std::vector<ExprPtr> values;
+  std::vector<PrintPiece> pieces;
 };
 
 // `print(...)`: writes its strings and the values of its expressions, in
 // order, then a newline, each time it runs.
 struct PrintStmt : Stmt {
   static constexpr StmtKind kKind = StmtKind::Print;
-  struct Piece {
-    std::string text;  // when `value` is null
-    ExprPtr value;
-  };
-  PrintStmt(SourceLoc loc, std::vector<Piece> pieces) : Stmt(kKind, loc), pieces(std::move(pieces)) {}
-  std::vector<Piece> pieces;
+  PrintStmt(SourceLoc loc, std::vector<PrintPiece> pieces) : Stmt(kKind, loc), pieces(std::move(pieces)) {}
+  std::vector<PrintPiece> pieces;
 };
 
 // ---------------------------------------------------------------------------

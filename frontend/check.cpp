@@ -240,10 +240,9 @@ void Checker::check_stmt(ast::Stmt& s) {
       check_call_stmt(s.as<ast::CallStmt>());
       return;
     case ast::StmtKind::Reject:
-      for (ast::ExprPtr& v : s.as<ast::RejectStmt>().values) check_expr(*v);
-      return;
     case ast::StmtKind::Print:
-      for (ast::PrintStmt::Piece& piece : s.as<ast::PrintStmt>().pieces)
+      for (ast::PrintPiece& piece : s.kind == ast::StmtKind::Print ? s.as<ast::PrintStmt>().pieces
+                                                                     : s.as<ast::RejectStmt>().pieces)
         if (piece.value) check_expr(*piece.value);
       return;
   }

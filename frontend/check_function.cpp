@@ -40,6 +40,23 @@ void for_each_return(ast::Stmt& s, const std::function<void(ast::ReturnStmt&)>& 
   }
 }
 
+// Whether every way through `s` ends in a `return` (Stan's rule for a
+// function with a value: no path may fall off its end).
+bool always_returns(const ast::Stmt& s) {
+  switch (s.kind) {
+    case ast::StmtKind::Return: return true;
+    case ast::StmtKind::If: {
+      const auto& i = s.as<ast::IfStmt>();
+      return i.else_stmt && always_returns(*i.then_stmt) && always_returns(*i.else_stmt);
+    }
+    case ast::StmtKind::Block:
+      for (const ast::StmtPtr& c : s.as<ast::BlockStmt>().stmts)
+        if (always_returns(*c)) return true;
+      return false;
+    default: return false;  // a loop may run no iteration
+  }
+}
+
 }  // namespace
 
 bool Checker::in_function_with_suffix(std::string_view suffix) const {
@@ -92,15 +109,21 @@ void Checker::check_function_body(ast::FunctionDef& f) {
   check_stmt(*f.body);
   pop_scope();
 
-  // The lowering inlines a body whose only `return` ends it.
+  // A `return` before the end carries its value in a variable of the
+  // function's (scalar) type through the branches and loops it leaves.
   ast::Stmt* last = f.body.get();
   if (auto* block = f.body->kind == ast::StmtKind::Block ? &f.body->as<ast::BlockStmt>() : nullptr) {
     last = block->stmts.empty() ? nullptr : block->stmts.back().get();
   }
-  for_each_return(*f.body, [&](ast::ReturnStmt& r) {
-    if (&r != last) diags_.error(DiagnosticKind::NotSupportedYet, r.loc, {"'return' before the end of a function"});
-  });
-  if (!f.returns_void && (!last || last->kind != ast::StmtKind::Return)) {
+  if (!f.returns_void && !f.return_type.is_scalar()) {
+    for_each_return(*f.body, [&](ast::ReturnStmt& r) {
+      if (&r != last) {
+        diags_.error(DiagnosticKind::NotSupportedYet, r.loc,
+                     {"'return' before the end of a function returning " + with_article(f.return_type)});
+      }
+    });
+  }
+  if (!f.returns_void && !always_returns(*f.body)) {
     diags_.error(DiagnosticKind::MissingReturn, f.loc, {f.name, with_article(f.return_type)});
   }
 }

@@ -615,8 +615,8 @@ class AstBuilder {
     if (auto* c = dynamic_cast<VModelParser::ReturnStatementContext*>(ctx)) {
       return std::make_unique<ast::ReturnStmt>(at, c->expression() ? expression(c->expression()) : nullptr);
     }
-    if (auto* c = dynamic_cast<VModelParser::RejectStatementContext*>(ctx); c && c->kind->getText() == "print") {
-      std::vector<ast::PrintStmt::Piece> pieces;
+    if (auto* c = dynamic_cast<VModelParser::RejectStatementContext*>(ctx)) {
+      std::vector<ast::PrintPiece> pieces;
       for (VModelParser::PrintableContext* p : c->printable()) {
         if (antlr4::tree::TerminalNode* s = p->STRING_LITERAL()) {
           const std::string text = s->getText();
@@ -625,21 +625,9 @@ class AstBuilder {
           pieces.push_back({"", expression(p->expression())});
         }
       }
-      return std::make_unique<ast::PrintStmt>(at, std::move(pieces));
-    }
-    if (auto* c = dynamic_cast<VModelParser::RejectStatementContext*>(ctx)) {
-      std::string message;
-      std::vector<ast::ExprPtr> values;
-      for (VModelParser::PrintableContext* p : c->printable()) {
-        if (antlr4::tree::TerminalNode* s = p->STRING_LITERAL()) {
-          const std::string text = s->getText();
-          message += text.substr(1, text.size() - 2);
-        } else {
-          message += "{" + p->expression()->getText() + "}";
-          values.push_back(expression(p->expression()));
-        }
-      }
-      return std::make_unique<ast::RejectStmt>(at, c->kind->getText() == "fatal_error", message, std::move(values));
+      const std::string kind = c->kind->getText();
+      if (kind == "print") return std::make_unique<ast::PrintStmt>(at, std::move(pieces));
+      return std::make_unique<ast::RejectStmt>(at, kind == "fatal_error", std::move(pieces));
     }
     if (auto* c = dynamic_cast<VModelParser::CallStatementContext*>(ctx)) {
       auto call = std::make_unique<ast::Call>(at, c->identifier()->getText(), expression_list(c->expressionList()),

@@ -145,15 +145,11 @@ class Printer {
         line(indent) << "return\n";
         if (const ast::Expr* v = s.as<ast::ReturnStmt>().value.get()) labeled(indent + 1, "value", *v);
         return;
-      case ast::StmtKind::Reject: {
-        const auto& r = s.as<ast::RejectStmt>();
-        line(indent) << (r.fatal ? "fatal_error " : "reject ") << '"' << r.message << "\"\n";
-        for (const ast::ExprPtr& v : r.values) labeled(indent + 1, "value", *v);
-        return;
-      }
-      case ast::StmtKind::Print:
-        line(indent) << "print\n";
-        for (const ast::PrintStmt::Piece& piece : s.as<ast::PrintStmt>().pieces) {
+      case ast::StmtKind::Reject:
+      case ast::StmtKind::Print: {
+        const bool print = s.kind == ast::StmtKind::Print;
+        line(indent) << (print ? "print" : s.as<ast::RejectStmt>().fatal ? "fatal_error" : "reject") << "\n";
+        for (const ast::PrintPiece& piece : print ? s.as<ast::PrintStmt>().pieces : s.as<ast::RejectStmt>().pieces) {
           if (piece.value) {
             labeled(indent + 1, "value", *piece.value);
           } else {
@@ -161,6 +157,7 @@ class Printer {
           }
         }
         return;
+      }
       case ast::StmtKind::Call: {
         // A void call has no value (and so no type) to print: its name and arguments.
         const auto& c = s.as<ast::CallStmt>().call->as<ast::Call>();

@@ -231,15 +231,15 @@ Value* Builder::rng_call(const std::string& kernel, const std::vector<Value*>& a
   return op->result();
 }
 
-void Builder::print_text(const std::string& text, bool newline) {
+void Builder::print_text(const std::string& text, int64_t flags) {
   Op* op = append(OpKind::Print, {}, {});
   op->name = text;
-  op->integer = newline ? 1 : 0;
+  op->integer = flags;
 }
 
-void Builder::print_value(Value* value) {
+void Builder::print_value(Value* value, int64_t flags) {
   VIC_CHECK(value->type == Type::F64 || value->type == Type::I64) << "print takes an f64 or i64";
-  append(OpKind::Print, {value}, {});
+  append(OpKind::Print, {value}, {})->integer = flags;
 }
 
 Op* Builder::kernel_call(const std::string& kernel, const std::vector<Value*>& args) {

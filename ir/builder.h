@@ -72,9 +72,10 @@ class Builder {
   void ret(const std::vector<Value*>& values);
   void check(Value* ok, int64_t check_id);
   Value* rng_call(const std::string& kernel, const std::vector<Value*>& args);
-  // Writes text, or a value (f64 or i64), to the output; `newline` after it.
-  void print_text(const std::string& text, bool newline = false);
-  void print_value(Value* value);
+  // Writes text, or a value (f64 or i64), to the output or the message of a
+  // reject (ir::PrintFlags).
+  void print_text(const std::string& text, int64_t flags = 0);
+  void print_value(Value* value, int64_t flags = 0);
   // A linear-algebra kernel (ir/kernels.h) on tensors: its results are the
   // tensor and the i64 status. kernel_run is the call on buffers (after
   // bufferization), `out` first; it returns the status.

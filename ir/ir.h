@@ -137,6 +137,11 @@ struct Function {
   std::deque<Value> values_;
 };
 
+// A print op's attribute: a newline after it; to the message of the reject
+// that follows rather than to the output (Stan's reject("x = ", x)); the
+// first piece of such a message, which clears the last one.
+enum PrintFlags : int64_t { kPrintNewline = 1, kPrintToMessage = 2, kPrintStartsMessage = 4 };
+
 // The message of a domain check, with the source place that raised it.
 struct CheckInfo {
   std::string message;  // "normal_lpdf: Scale parameter must be positive"
@@ -145,6 +150,9 @@ struct CheckInfo {
   // of range, sizes that do not match): the fit ends with the message. Other
   // checks (Stan's domain errors) only reject the point.
   bool fatal = false;
+  // A reject whose message the print ops before it wrote at run time; `message`
+  // is then its source form ("x = {x}"), for when that text is not at hand.
+  bool message_at_run_time = false;
 };
 
 // A buffer of f64 the runtime allocates when it binds the data, filled once by

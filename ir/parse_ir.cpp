@@ -579,10 +579,21 @@ class Parser {
           b.print_value(v);
         }
         Op* printed = b.block().ops.back().get();
+        // [message [first]] [newline]
+        skip_inline();
+        if (!at_end() && peek() == 'm') {
+          if (!expect_word("message")) return false;
+          printed->integer |= kPrintToMessage;
+          skip_inline();
+          if (!at_end() && peek() == 'f') {
+            if (!expect_word("first")) return false;
+            printed->integer |= kPrintStartsMessage;
+          }
+        }
         skip_inline();
         if (!at_end() && peek() == 'n') {
           if (!expect_word("newline")) return false;
-          printed->integer = 1;
+          printed->integer |= kPrintNewline;
         }
         op = printed;
         break;

@@ -80,7 +80,8 @@ class Printer {
         } else {
           out_ << " " << name(op.operands[0]);
         }
-        if (op.integer) out_ << " newline";
+        if (op.integer & kPrintToMessage) out_ << (op.integer & kPrintStartsMessage ? " message first" : " message");
+        if (op.integer & kPrintNewline) out_ << " newline";
         break;
       case OpKind::RngCall:
       case OpKind::KernelCall:

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <iostream>
 #include <mutex>
+#include <sstream>
 
 #include <boost/math/distributions/hypergeometric.hpp>
 #include <boost/math/distributions/students_t.hpp>
@@ -32,12 +33,16 @@
 #include <boost/random/uniform_real_distribution.hpp>
 #include <boost/random/weibull_distribution.hpp>
 
+#include "ir/ir.h"
 #include "stdlib/incomplete_derivatives.h"
 #include "stdlib/no_throw_policy.h"
 #include "support/rng.h"
 
 namespace vic::stdlib {
 namespace {
+
+// The message the last reject with values wrote on this thread.
+thread_local std::string reject_message;
 
 bool positive(double x) { return x > 0 && std::isfinite(x); }
 
@@ -293,19 +298,31 @@ VIC_RNG(poisson_log)(void* rng, double alpha) {
 #undef VIC_RNG
 
 // print: text, or a real (Stan's format: six significant digits, as a C++
-// stream writes it) or an int, then a newline if asked; one writer at a time
-// (Pathfinder's paths run on threads).
-void vic_print(const char* text, int64_t what, double real, int64_t integer, int64_t newline) {
+// stream writes it) or an int, then a newline if asked (ir::PrintFlags), to
+// stdout, one writer at a time (Pathfinder's paths run on threads), or to
+// this thread's reject message.
+void vic_print(const char* text, int64_t what, double real, int64_t integer, int64_t flags) {
+  auto write = [&](std::ostream& out) {
+    if (what == 1) {
+      out << real;
+    } else if (what == 2) {
+      out << integer;
+    } else {
+      out << text;
+    }
+  };
+  if (flags & vic::ir::kPrintToMessage) {
+    std::string& message = vic::stdlib::reject_message;
+    if (flags & vic::ir::kPrintStartsMessage) message.clear();
+    std::ostringstream piece;
+    write(piece);
+    message += piece.str();
+    return;
+  }
   static std::mutex mutex;
   std::lock_guard<std::mutex> lock(mutex);
-  if (what == 1) {
-    std::cout << real;
-  } else if (what == 2) {
-    std::cout << integer;
-  } else {
-    std::cout << text;
-  }
-  if (newline) std::cout << std::endl;
+  write(std::cout);
+  if (flags & vic::ir::kPrintNewline) std::cout << std::endl;
 }
 
 // The linear-algebra kernels (linear_algebra_kernels.cpp).
@@ -409,5 +426,7 @@ const std::vector<KernelSymbol>& runtime_kernels() {
   };
   return table;
 }
+
+std::string last_reject_message() { return reject_message; }
 
 }  // namespace vic::stdlib

@@ -20,4 +20,8 @@ const std::vector<KernelSymbol>& runtime_kernels();
 // The kernel symbol implementing `<dist>_rng`.
 std::string rng_kernel_symbol(const std::string& rng_name);
 
+// The message the last reject with values wrote on the calling thread (its
+// print ops, ir::kPrintToMessage); empty when none has.
+std::string last_reject_message();
+
 }  // namespace vic::stdlib

@@ -68,10 +68,9 @@ class SupportChecker {
         break;
       case ast::StmtKind::Call: expr(*s.as<ast::CallStmt>().call); break;
       case ast::StmtKind::Reject:
-        for (const auto& v : s.as<ast::RejectStmt>().values) expr(*v);
-        break;
       case ast::StmtKind::Print:
-        for (const auto& piece : s.as<ast::PrintStmt>().pieces)
+        for (const ast::PrintPiece& piece : s.kind == ast::StmtKind::Print ? s.as<ast::PrintStmt>().pieces
+                                                                             : s.as<ast::RejectStmt>().pieces)
           if (piece.value) expr(*piece.value);
         break;
     }

@@ -378,25 +378,53 @@ LExpr FunctionLowering::lower_function_body(const ast::FunctionDef& f, bool para
   } else {
     stmts.push_back(f.body.get());
   }
+  // The caller's loops and return are not the body's.
+  std::vector<std::unique_ptr<LoopControl>> caller_loops = std::move(loops_);
+  std::unique_ptr<ReturnControl> caller_return = std::move(return_);
+  loops_.clear();
   LExpr result;
   result.parameter = parameter;
-  for (const ast::Stmt* s : stmts) {
-    if (s->kind != ast::StmtKind::Return) {
-      lower_stmt(*s);
-      continue;
+  bool early = false;
+  for (const ast::Stmt* s : stmts) early |= s != stmts.back() && may_return(*s);
+  early |= stmts.back()->kind != ast::StmtKind::Return && may_return(*stmts.back());
+  if (early) {
+    // Returns before the end (the checker allows them for a scalar value):
+    // flags and the value, carried like variables; the statements after a
+    // `return` run only while it has not.
+    return_ = std::make_unique<ReturnControl>();
+    return_->returned.name = "returned";
+    return_->value.name = "value";
+    env_[&return_->returned].scalar = b_->const_bool(false);
+    if (!f.returns_void) {
+      return_->has_value = true;
+      return_->type = element_type(f.return_type);
+      env_[&return_->value].scalar = return_->type == Type::I64 ? b_->const_i64(0) : b_->const_f64(0.0);
     }
-    // The checker allows `return` only as the body's last statement.
-    const ast::Expr* value = s->as<ast::ReturnStmt>().value.get();
-    if (!value) break;
-    LExpr r = lower_value(*value);
-    const Type t = element_type(f.return_type);
-    if (r.is_scalar()) {
-      result.scalar = to_type(r.scalar, t);
-    } else {
-      std::vector<Value*> dims = r.dims.empty() ? std::vector<Value*>{r.size} : r.dims;
-      result = tensor_expr(materialize_as(r, t), dims, parameter);
+    lower_stmt(*f.body);
+    if (return_->has_value) result.scalar = env_[&return_->value].scalar;
+    env_.erase(&return_->returned);
+    env_.erase(&return_->value);
+  } else {
+    for (const ast::Stmt* s : stmts) {
+      if (s->kind != ast::StmtKind::Return) {
+        lower_stmt(*s);
+        continue;
+      }
+      // The body's last statement.
+      const ast::Expr* value = s->as<ast::ReturnStmt>().value.get();
+      if (!value) break;
+      LExpr r = lower_value(*value);
+      const Type t = element_type(f.return_type);
+      if (r.is_scalar()) {
+        result.scalar = to_type(r.scalar, t);
+      } else {
+        std::vector<Value*> dims = r.dims.empty() ? std::vector<Value*>{r.size} : r.dims;
+        result = tensor_expr(materialize_as(r, t), dims, parameter);
+      }
     }
   }
+  loops_ = std::move(caller_loops);
+  return_ = std::move(caller_return);
   return result;
 }
 

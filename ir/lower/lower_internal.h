@@ -214,14 +214,31 @@ class FunctionLowering {
     ast::VarDecl broke, continued;
     ast::VarDecl go;  // a while loop's condition, false once it broke
     bool has_break = false, has_continue = false;
+    bool may_return = false;  // a `return` in its body ends it too
   };
   std::vector<std::unique_ptr<LoopControl>> loops_;
   LoopControl& enter_loop(const ast::Stmt& body);
   void exit_loop();
-  // Whether neither of the innermost loop's flags is set (an i1).
+  // The function being inlined, when it returns before its end: whether it
+  // has returned, and the value it returns, carried like variables.
+  struct ReturnControl {
+    ast::VarDecl returned, value;
+    Type type = Type::F64;  // of the value; none in a void function
+    bool has_value = false;
+  };
+  std::unique_ptr<ReturnControl> return_;
+  // Whether `s` may break, continue or return from where it is.
+  bool may_jump(const ast::Stmt& s) const;
+  // Whether `s` has a `return` anywhere in it.
+  static bool may_return(const ast::Stmt& s);
+  // Whether none of the flags the statements here may set is set (an i1).
   Value* not_jumped();
+  // Whether the innermost loop has stopped (broke or returned); null when it cannot.
+  Value* loop_stopped(const LoopControl& l);
   int nested_loops_ = 0;  // collect_assigned's depth in loops below the one it started in
-  void lower_print(const ast::PrintStmt& s);
+  // print's pieces, to the output (then a newline) or, with
+  // ir::kPrintToMessage, as the message of the reject that follows.
+  void lower_print(const std::vector<ast::PrintPiece>& pieces, int64_t flags);
   void add_to_target(Value* v);
   void assign_container(const View& dest, const LExpr& value, const std::function<Value*(Value*, Value*)>& combine);
   // The new value of a mutable container variable.

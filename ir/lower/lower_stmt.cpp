@@ -4,6 +4,7 @@
 // flags among them).
 #include <algorithm>
 
+#include "frontend/frontend.h"
 #include "ir/lower/lower_internal.h"
 #include "stdlib/signatures.h"
 
@@ -14,36 +15,51 @@ namespace vic::lower::internal {
 
 namespace {
 
-// Whether `s` breaks or continues the loop it is in (not a loop inside it).
-void find_jumps(const ast::Stmt& s, bool& breaks, bool& continues) {
+struct Jumps {
+  bool breaks = false, continues = false;  // the loop `s` is in
+  bool returns = false;                    // from anywhere in it
+};
+
+// The jumps in `s`: a break or continue of the loop it is in (not of a loop
+// inside it), and a return anywhere.
+void find_jumps(const ast::Stmt& s, Jumps& jumps, bool in_inner_loop = false) {
   switch (s.kind) {
-    case ast::StmtKind::Break: breaks = true; break;
-    case ast::StmtKind::Continue: continues = true; break;
+    case ast::StmtKind::Break: jumps.breaks |= !in_inner_loop; break;
+    case ast::StmtKind::Continue: jumps.continues |= !in_inner_loop; break;
+    case ast::StmtKind::Return: jumps.returns = true; break;
     case ast::StmtKind::If: {
       const auto& i = s.as<ast::IfStmt>();
-      find_jumps(*i.then_stmt, breaks, continues);
-      if (i.else_stmt) find_jumps(*i.else_stmt, breaks, continues);
+      find_jumps(*i.then_stmt, jumps, in_inner_loop);
+      if (i.else_stmt) find_jumps(*i.else_stmt, jumps, in_inner_loop);
       break;
     }
     case ast::StmtKind::Block:
-      for (const auto& c : s.as<ast::BlockStmt>().stmts) find_jumps(*c, breaks, continues);
+      for (const auto& c : s.as<ast::BlockStmt>().stmts) find_jumps(*c, jumps, in_inner_loop);
       break;
+    case ast::StmtKind::For: find_jumps(*s.as<ast::ForStmt>().body, jumps, true); break;
+    case ast::StmtKind::While: find_jumps(*s.as<ast::WhileStmt>().body, jumps, true); break;
     default: break;
   }
 }
 
-bool may_jump(const ast::Stmt& s) {
-  bool breaks = false, continues = false;
-  find_jumps(s, breaks, continues);
-  return breaks || continues;
+}  // namespace
+
+bool FunctionLowering::may_return(const ast::Stmt& s) {
+  Jumps jumps;
+  find_jumps(s, jumps);
+  return jumps.returns;
 }
 
-}  // namespace
+bool FunctionLowering::may_jump(const ast::Stmt& s) const {
+  Jumps jumps;
+  find_jumps(s, jumps);
+  return (!loops_.empty() && (jumps.breaks || jumps.continues)) || (return_ && jumps.returns);
+}
 
 void FunctionLowering::lower_stmts(const std::vector<ast::StmtPtr>& stmts, size_t from) {
   for (size_t i = from; i < stmts.size(); ++i) {
     lower_stmt(*stmts[i]);
-    if (i + 1 < stmts.size() && !loops_.empty() && may_jump(*stmts[i])) {
+    if (i + 1 < stmts.size() && may_jump(*stmts[i])) {
       lower_guarded(stmts, i + 1);
       return;
     }
@@ -59,7 +75,11 @@ void FunctionLowering::lower_guarded(const std::vector<ast::StmtPtr>& stmts, siz
 
 FunctionLowering::LoopControl& FunctionLowering::enter_loop(const ast::Stmt& body) {
   auto control = std::make_unique<LoopControl>();
-  find_jumps(body, control->has_break, control->has_continue);
+  Jumps jumps;
+  find_jumps(body, jumps);
+  control->has_break = jumps.breaks;
+  control->has_continue = jumps.continues;
+  control->may_return = return_ && jumps.returns;
   if (control->has_break) {
     control->broke.name = "broke";
     env_[&control->broke].scalar = b_->const_bool(false);
@@ -77,14 +97,24 @@ void FunctionLowering::exit_loop() {
 }
 
 Value* FunctionLowering::not_jumped() {
-  LoopControl& l = *loops_.back();
   Value* jumped = nullptr;
-  if (l.has_break) jumped = env_[&l.broke].scalar;
-  if (l.has_continue) {
-    Value* c = env_[&l.continued].scalar;
-    jumped = jumped ? b_->op(OpKind::Or, {jumped, c}) : c;
+  auto either = [&](Value* flag) { jumped = jumped ? b_->op(OpKind::Or, {jumped, flag}) : flag; };
+  if (!loops_.empty()) {
+    LoopControl& l = *loops_.back();
+    if (l.has_break) either(env_[&l.broke].scalar);
+    if (l.has_continue) either(env_[&l.continued].scalar);
   }
+  if (return_) either(env_[&return_->returned].scalar);
   return b_->op(OpKind::Not, {jumped});
+}
+
+Value* FunctionLowering::loop_stopped(const LoopControl& l) {
+  Value* stopped = l.has_break ? env_[&l.broke].scalar : nullptr;
+  if (l.may_return) {
+    Value* returned = env_[&return_->returned].scalar;
+    stopped = stopped ? b_->op(OpKind::Or, {stopped, returned}) : returned;
+  }
+  return stopped;
 }
 
 void FunctionLowering::add_to_target(Value* v) {
@@ -130,62 +160,86 @@ void FunctionLowering::lower_stmt(const ast::Stmt& s) {
     case ast::StmtKind::Block:
       lower_stmts(s.as<ast::BlockStmt>().stmts);
       break;
-    case ast::StmtKind::Return:
-      // A void function's closing `return;` (inline_call takes a value's).
+    case ast::StmtKind::Return: {
+      // In a function that returns early (lower_function_body); else the
+      // closing `return` was taken by lower_function_body.
+      if (!return_) break;
+      if (const ast::Expr* value = s.as<ast::ReturnStmt>().value.get())
+        env_[&return_->value].scalar = to_type(lower_scalar(*value), return_->type);
+      env_[&return_->returned].scalar = b_->const_bool(true);
       break;
+    }
     case ast::StmtKind::Call:
       lower_expr(*s.as<ast::CallStmt>().call);
       break;
     case ast::StmtKind::Reject: {
-      // A check that always fails, its message the statement's.
+      // A check that always fails, its message the statement's: its strings
+      // and, written by print ops as it runs, its values.
       const auto& r = s.as<ast::RejectStmt>();
-      b_->check(b_->const_bool(false), add_check(r.message, s.loc, r.fatal));
+      std::string source_form;
+      bool values = false;
+      for (const ast::PrintPiece& piece : r.pieces) {
+        source_form += piece.value ? "{" + frontend::expr_to_source(*piece.value) + "}" : piece.text;
+        values |= piece.value != nullptr;
+      }
+      const int64_t id = add_check(source_form, s.loc, r.fatal);
+      if (values) {
+        lower_print(r.pieces, ir::kPrintToMessage);
+        out_.checks[id].message_at_run_time = true;
+      }
+      b_->check(b_->const_bool(false), id);
       break;
     }
     case ast::StmtKind::Print:
-      lower_print(s.as<ast::PrintStmt>());
+      lower_print(s.as<ast::PrintStmt>().pieces, ir::kPrintNewline);
       break;
   }
 }
 
-void FunctionLowering::lower_print(const ast::PrintStmt& s) {
-  for (const ast::PrintStmt::Piece& piece : s.pieces) {
+void FunctionLowering::lower_print(const std::vector<ast::PrintPiece>& pieces, int64_t flags) {
+  // A reject's message starts afresh and ends no line.
+  const bool to_message = flags & ir::kPrintToMessage;
+  const int64_t piece_flags = to_message ? ir::kPrintToMessage : 0;
+  auto text = [&](const std::string& t) { b_->print_text(t, piece_flags); };
+  auto value = [&](Value* v) { b_->print_value(v, piece_flags); };
+  if (to_message) b_->print_text("", ir::kPrintToMessage | ir::kPrintStartsMessage);
+  for (const ast::PrintPiece& piece : pieces) {
     if (!piece.value) {
-      if (!piece.text.empty()) b_->print_text(piece.text);
+      if (!piece.text.empty()) text(piece.text);
       continue;
     }
     LExpr x = lower_value(*piece.value);
     if (x.is_scalar()) {
-      b_->print_value(x.scalar);
+      value(x.scalar);
       continue;
     }
     // Stan's form: [a,b] for a vector or an array, [[a,b],[c,d]] for a
     // matrix or an array of vectors, nested as deep as the dims go.
     std::vector<Value*> dims = x.dims.empty() ? std::vector<Value*>{x.size} : x.dims;
     std::function<void(size_t, Value*)> level = [&](size_t d, Value* start) {
-      b_->print_text("[");
+      text("[");
       Value* stride = b_->const_i64(1);
       for (size_t e = d + 1; e < dims.size(); ++e) stride = b_->op(OpKind::IMul, {stride, dims[e]});
       loop(b_->const_i64(0), dims[d], {}, [&](Value* i, const std::vector<Value*>&) {
         Op* comma = b_->create_if(b_->cmp(CmpPredicate::Gt, i, b_->const_i64(0)), {});
         for (int r = 0; r < 2; ++r) {
           RegionScope scope(b_, comma->region(r));
-          if (r == 0) b_->print_text(",");
+          if (r == 0) text(",");
           b_->yield({});
         }
         Value* at = b_->op(OpKind::IAdd, {start, b_->op(OpKind::IMul, {i, stride})});
         if (d + 1 == dims.size()) {
-          b_->print_value(x.element(*b_, at));
+          value(x.element(*b_, at));
         } else {
           level(d + 1, at);
         }
         return std::vector<Value*>{};
       });
-      b_->print_text("]");
+      text("]");
     };
     level(0, b_->const_i64(0));
   }
-  b_->print_text("", /*newline=*/true);
+  if (!to_message) b_->print_text("", ir::kPrintNewline);
 }
 
 // dest = value, or dest = combine(dest, value) elementwise. The whole of a
@@ -446,8 +500,13 @@ void FunctionLowering::collect_assigned(const ast::Stmt& s, std::vector<const as
     case ast::StmtKind::TargetPlus:
       add(&kTargetDecl);
       break;
-    case ast::StmtKind::Call:
     case ast::StmtKind::Return:
+      if (return_) {
+        add(&return_->returned);
+        if (return_->has_value) add(&return_->value);
+      }
+      break;
+    case ast::StmtKind::Call:
     case ast::StmtKind::Reject:
     case ast::StmtKind::Print:
       break;
@@ -543,9 +602,9 @@ void FunctionLowering::lower_for(const ast::ForStmt& s) {
       if (control.has_continue) env_[&control.continued].scalar = b_->const_bool(false);
       lower_stmt(*s.body);
     };
-    // The iterations after a break do nothing.
-    if (control.has_break) {
-      branch(b_->op(OpKind::Not, {env_[&control.broke].scalar}), carried, iteration, nullptr);
+    // The iterations after a break (or a return) do nothing.
+    if (Value* stopped = loop_stopped(control)) {
+      branch(b_->op(OpKind::Not, {stopped}), carried, iteration, nullptr);
     } else {
       iteration();
     }
@@ -576,10 +635,10 @@ void FunctionLowering::lower_while(const ast::WhileStmt& s) {
   {
     RegionScope scope(b_, body);
     auto condition = [&] { env_[&control.go].scalar = to_bool(lower_scalar(*s.cond)); };
-    if (control.has_break) {
-      // A loop that broke stops without evaluating its condition again.
+    if (Value* stopped = loop_stopped(control)) {
+      // A loop that broke (or returned) stops without evaluating its condition again.
       env_[&control.go].scalar = b_->const_bool(false);
-      branch(env_[&control.broke].scalar, condition_assigns, nullptr, condition);
+      branch(stopped, condition_assigns, nullptr, condition);
     } else {
       condition();
     }

@@ -151,12 +151,46 @@ model {
   const double negative = -2;
   m->model().lp_grad(&negative, grad, &error);
   ASSERT_NE(error, 0);
-  EXPECT_EQ(m->model().describe_error(error), "reject:3:16: checked_sqrt: x is negative: {x}");
+  // The values as print writes them, at the point that was rejected.
+  EXPECT_EQ(m->model().describe_error(error), "reject:3:16: checked_sqrt: x is negative: -1");
+  EXPECT_FALSE(m->model().is_fatal(error));
   const double large = 6;
   error = 0;
   m->model().lp_grad(&large, grad, &error);
   ASSERT_NE(error, 0);
-  EXPECT_EQ(m->model().describe_error(error), "reject:12:15: mu is {mu}, too large");
+  EXPECT_EQ(m->model().describe_error(error), "reject:12:15: mu is 6, too large");
+  EXPECT_TRUE(m->model().is_fatal(error));
+  const double very_negative = -6.5;
+  error = 0;
+  m->model().lp(&very_negative, &error);
+  ASSERT_NE(error, 0);
+  EXPECT_EQ(m->model().describe_error(error), "reject:3:16: checked_sqrt: x is negative: -5.5");
+  // A message from an earlier rejection does not linger into a later one.
+  const double two = -5.25;
+  error = 0;
+  m->model().lp(&two, &error);
+  EXPECT_EQ(m->model().describe_error(error), "reject:3:16: checked_sqrt: x is negative: -4.25");
+}
+
+// A reject whose condition is met before checked_sqrt's is: the vector and
+// array formatted as print formats them.
+TEST(UserFunctions, RejectMessageWithContainers) {
+  auto m = testing_util::compile_source("reject_containers", R"(parameters {
+  real mu;
+}
+model {
+  if (mu < -5) reject("mu is ", mu, "; as a vector ", [mu, 2 * mu]', " and an array ", {1, 2});
+  mu ~ normal(0, 1);
+}
+)",
+                                        "{}");
+  ASSERT_TRUE(m);
+  const double mu = -6;
+  runtime::EvalError error = 0;
+  m->model().lp(&mu, &error);
+  ASSERT_NE(error, 0);
+  EXPECT_EQ(m->model().describe_error(error),
+            "reject_containers:5:16: mu is -6; as a vector [-6,-12] and an array [1,2]");
 }
 
 // A body that is one statement, not a block.
@@ -205,6 +239,73 @@ model {
 
 // A user _rng function may draw with the library's _rng functions (it runs
 // only in generated quantities and transformed data); another function may not.
+// A function may return before its end: from a branch, from inside a for or
+// while loop, from both sides of an if/else, and a void _lp function with a
+// bare `return`; each value against the same function written in C++.
+TEST(UserFunctions, EarlyReturns) {
+  auto m = testing_util::compile_source("early", R"(functions {
+  real clip(real x, real hi) {
+    if (x > hi) return hi;
+    return x;
+  }
+  int first_above(vector v, real t) {
+    for (i in 1:rows(v)) {
+      if (v[i] > t) return i;
+    }
+    return 0;
+  }
+  real sign_sq(real x) {
+    if (x < 0) {
+      return -x * x;
+    } else {
+      return x * x;
+    }
+  }
+  real newton_sqrt(real a) {
+    real x = a;
+    int n = 0;
+    while (1) {
+      real next = 0.5 * (x + a / x);
+      n += 1;
+      if (abs(next - x) < 1e-12 || n > 100) return next;
+      x = next;
+    }
+    return x;
+  }
+  void penalise_negative_lp(real x) {
+    if (x > 0) return;
+    target += -100;
+  }
+}
+data {
+  vector[4] v;
+}
+parameters {
+  real mu;
+  real<lower=0> s;
+}
+model {
+  target += clip(mu, 0.5) + sign_sq(mu) + first_above(v, 2.5) + first_above(v, 9) + newton_sqrt(s + 1);
+  penalise_negative_lp(mu);
+}
+)",
+                                        R"({"v": [1, 2, 3, 4]})");
+  ASSERT_TRUE(m);
+  for (double mu : {-0.7, 0.2, 1.3}) {
+    const double log_s = 0.4, s = std::exp(log_s);
+    const double theta[] = {mu, log_s};
+    double grad[2];
+    runtime::EvalError error = 0;
+    const double lp = m->model().lp_grad(theta, grad, &error);
+    ASSERT_EQ(error, 0);
+    const double expected = std::min(mu, 0.5) + (mu < 0 ? -mu * mu : mu * mu) + 3 + 0 + std::sqrt(s + 1) +
+                            (mu > 0 ? 0 : -100) + log_s;
+    EXPECT_NEAR(lp, expected, 1e-12) << mu;
+    EXPECT_NEAR(grad[0], (mu > 0.5 ? 0 : 1) + 2 * std::fabs(mu), 1e-12) << mu;
+    EXPECT_NEAR(grad[1], s / (2 * std::sqrt(s + 1)) + 1, 1e-9) << mu;
+  }
+}
+
 TEST(UserFunctions, RngFunctionsDrawWithTheLibrarysRng) {
   auto m = testing_util::compile_source("rng_function", R"(functions {
   real shifted_rng(real m) { return m + normal_rng(0, 1); }

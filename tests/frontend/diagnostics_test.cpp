@@ -131,7 +131,7 @@ TEST(FrontendDiagnostics, FunctionWithoutReturn) {
       "}\n");
   EXPECT_EQ(r.first_kind, "MissingReturn");
   EXPECT_EQ(r.text,
-            "m.vmodel:2:8: error: the function 'f' must end with 'return' of a real\n"
+            "m.vmodel:2:8: error: the function 'f' must return a real on every path through its body\n"
             "      real f(real x) {\n"
             "           ^\n");
 }
@@ -176,19 +176,38 @@ TEST(FrontendDiagnostics, ReturnOutsideAFunction) {
             "      ^\n");
 }
 
-TEST(FrontendDiagnostics, EarlyReturnUnsupported) {
+// A function may return early where its value is a scalar; every path must
+// return, as in Stan.
+TEST(FrontendDiagnostics, EarlyReturns) {
+  EXPECT_EQ(diagnose("functions {\n"
+                     "  real f(real x) {\n"
+                     "    if (x > 0) return 1;\n"
+                     "    else return 2;\n"
+                     "  }\n"
+                     "}\n")
+                .text,
+            "");
   Result r = diagnose(
       "functions {\n"
       "  real f(real x) {\n"
       "    if (x > 0) return 1;\n"
-      "    return 2;\n"
+      "  }\n"
+      "}\n");
+  EXPECT_EQ(r.first_kind, "MissingReturn");
+  EXPECT_EQ(r.text.substr(0, r.text.find('\n')),
+            "m.vmodel:2:8: error: the function 'f' must return a real on every path through its body");
+  r = diagnose(
+      "functions {\n"
+      "  vector f(vector x) {\n"
+      "    if (x[1] > 0) return x;\n"
+      "    return -x;\n"
       "  }\n"
       "}\n");
   EXPECT_EQ(r.first_kind, "NotSupportedYet");
   EXPECT_EQ(r.text,
-            "m.vmodel:3:16: error: 'return' before the end of a function is not supported yet\n"
-            "        if (x > 0) return 1;\n"
-            "                   ^\n");
+            "m.vmodel:3:19: error: 'return' before the end of a function returning a vector is not supported yet\n"
+            "        if (x[1] > 0) return x;\n"
+            "                      ^\n");
 }
 
 TEST(FrontendDiagnostics, RecursionUnsupported) {

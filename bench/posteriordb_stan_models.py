@@ -125,12 +125,13 @@ def main():
         "",
         "## Models that do not pass `vic check`",
         "",
-        "| model | first error |",
-        "| --- | --- |",
     ]
-    for m in models:
-        if not checks[m][0]:
-            lines.append(f"| {m} | {checks[m][1].replace('|', '/')} |")
+    failing = [m for m in models if not checks[m][0]]
+    if failing:
+        lines += ["| model | first error |", "| --- | --- |"]
+        lines += [f"| {m} | {checks[m][1].replace('|', '/')} |" for m in failing]
+    else:
+        lines.append("None.")
     lines += ["", "## Posteriors with a reference posterior", "",
               "| posterior | model | result | exit | seconds | why not |", "| --- | --- | --- | --- | --- | --- |"]
     for r in fits:

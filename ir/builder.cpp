@@ -164,6 +164,25 @@ std::vector<Value*> Builder::for_loop(Value* lower, Value* upper, const std::vec
   return op->results;
 }
 
+// A loop op's region: `leading` arguments (a for's index), then one carried
+// argument per initial value, named as it is, as are the loop's results.
+Block& Builder::add_loop_region(Op* op, const std::vector<Value*>& inits, std::vector<Value*> leading) {
+  auto body = std::make_unique<Block>();
+  body->parent = op;
+  for (Value* arg : leading) {
+    arg->owner = body.get();
+    body->args.push_back(arg);
+  }
+  for (size_t i = 0; i < inits.size(); ++i) {
+    Value* carried = function_.new_value(inits[i]->type, inits[i]->hint);
+    carried->owner = body.get();
+    body->args.push_back(carried);
+    op->results[i]->hint = inits[i]->hint;
+  }
+  op->regions.push_back(std::move(body));
+  return *op->regions.back();
+}
+
 Op* Builder::create_for(Value* lower, Value* upper, const std::vector<Value*>& inits,
                         std::string index_hint) {
   VIC_CHECK(lower->type == Type::I64 && upper->type == Type::I64) << "for bounds must be i64";
@@ -174,18 +193,7 @@ Op* Builder::create_for(Value* lower, Value* upper, const std::vector<Value*>& i
     types.push_back(v->type);
   }
   Op* op = append(OpKind::For, operands, types);
-  auto body = std::make_unique<Block>();
-  body->parent = op;
-  Value* index = function_.new_value(Type::I64, std::move(index_hint));
-  index->owner = body.get();
-  body->args.push_back(index);
-  for (size_t i = 0; i < inits.size(); ++i) {
-    Value* carried = function_.new_value(inits[i]->type, inits[i]->hint);
-    carried->owner = body.get();
-    body->args.push_back(carried);
-    op->results[i]->hint = inits[i]->hint;
-  }
-  op->regions.push_back(std::move(body));
+  add_loop_region(op, inits, {function_.new_value(Type::I64, std::move(index_hint))});
   return op;
 }
 
@@ -193,15 +201,7 @@ Op* Builder::create_while(const std::vector<Value*>& inits) {
   std::vector<Type> types;
   for (Value* v : inits) types.push_back(v->type);
   Op* op = append(OpKind::While, inits, types);
-  auto body = std::make_unique<Block>();
-  body->parent = op;
-  for (size_t i = 0; i < inits.size(); ++i) {
-    Value* carried = function_.new_value(inits[i]->type, inits[i]->hint);
-    carried->owner = body.get();
-    body->args.push_back(carried);
-    op->results[i]->hint = inits[i]->hint;
-  }
-  op->regions.push_back(std::move(body));
+  add_loop_region(op, inits, {});
   return op;
 }
 

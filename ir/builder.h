@@ -86,6 +86,8 @@ class Builder {
   Op* append(OpKind kind, std::vector<Value*> operands, const std::vector<Type>& result_types);
 
  private:
+  Block& add_loop_region(Op* op, const std::vector<Value*>& inits, std::vector<Value*> leading);
+
   Function& function_;
   Block* block_;
   SourceLoc loc_;

@@ -112,28 +112,17 @@ class Printer {
         operands(op);
         out_ << ", #" << op.integer;
         break;
-      case OpKind::For: {
-        const Block& body = op.region(0);
-        out_ << " " << name(body.args[0]) << " = " << name(op.operands[0]) << " to " << name(op.operands[1]);
-        if (op.operands.size() > 2) {
-          out_ << " iter_args(";
-          for (size_t i = 2; i < op.operands.size(); ++i) {
-            out_ << (i > 2 ? ", " : "") << name(body.args[i - 1]) << " = " << name(op.operands[i]);
-          }
-          out_ << ")";
-        }
-        out_ << " {\n";
-        print_block(body, depth + 1);
-        indent(depth);
-        out_ << "}";
-        break;
-      }
+      case OpKind::For:
       case OpKind::While: {
+        // for: %i = %lo to %hi, then the carried values; while: the carried values.
         const Block& body = op.region(0);
-        if (!op.operands.empty()) {
+        const size_t first = op.kind == OpKind::For ? 2 : 0;  // operands before the initial values
+        if (op.kind == OpKind::For)
+          out_ << " " << name(body.args[0]) << " = " << name(op.operands[0]) << " to " << name(op.operands[1]);
+        if (op.operands.size() > first) {
           out_ << " iter_args(";
-          for (size_t i = 0; i < op.operands.size(); ++i)
-            out_ << (i ? ", " : "") << name(body.args[i]) << " = " << name(op.operands[i]);
+          for (size_t i = first; i < op.operands.size(); ++i)
+            out_ << (i > first ? ", " : "") << name(body.args[i - first + (first ? 1 : 0)]) << " = " << name(op.operands[i]);
           out_ << ")";
         }
         out_ << " {\n";

@@ -463,7 +463,7 @@ Value* wishart_cholesky(Builder& b, std::string_view dist, const std::vector<Con
   const ContainerArg& ls = args[2];
   Value* k = square(b, name, "L_W", lw.elements, add_check);
   Value* ks = square(b, name, "L_S", ls.elements, add_check);
-  check_sizes(b, name, k, ks, add_check);
+  b.check(b.cmp(CmpPredicate::Eq, k, ks), add_check(name + ": the sizes of L_W and L_S differ"));
   Value* nu = real(b, args[1].scalar);
   b.check(b.cmp(CmpPredicate::Gt, nu, o.sub(o.real(k), o.c(1.0))),
           add_check(name + ": Degrees of freedom parameter must be greater than the dimension minus 1"));

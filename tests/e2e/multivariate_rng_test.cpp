@@ -323,5 +323,89 @@ TEST(MultivariateRng, ArgumentErrors) {
             "multi_normal_rng: Matrix Sigma is not positive definite");
 }
 
+// The densities that came with the draws: multinomial_logit against its
+// formula; multi_student_t_cholesky against multi_student_t at L L';
+// wishart_cholesky and inv_wishart_cholesky against wishart and inv_wishart
+// at L L' plus the log Jacobian of the Cholesky factor, K log 2 +
+// sum_k (K - k + 1) log L_kk; gradients against finite differences.
+TEST(MultivariateRng, TheDensitiesOfTheCholeskyAndLogitForms) {
+  auto m = testing_util::compile_source("cholesky_densities", R"(data {
+  array[3] int y;
+  array[2] vector[2] obs;
+}
+parameters {
+  vector[3] gamma;
+  cholesky_factor_cov[2] L_W;
+  cholesky_factor_cov[2] L_S;
+  real<lower=1> nu;
+  vector[2] mu;
+}
+model {
+  y ~ multinomial_logit(gamma);
+  L_W ~ wishart_cholesky(nu + 1, L_S);
+  target += inv_wishart_cholesky_lpdf(L_S | nu + 2, [[1, 0], [0.3, 1.2]]);
+  obs ~ multi_student_t_cholesky(nu, mu, L_S);
+  gamma ~ normal(0, 1);
+  mu ~ normal(0, 1);
+  nu ~ gamma(2, 0.1);
+}
+generated quantities {
+  matrix[2, 2] LS = [[1.5, 0], [0.4, 0.8]];
+  matrix[2, 2] LW = [[1.2, 0], [-0.3, 0.7]];
+  real ml = multinomial_logit_lpmf(y | [0.3, -1, 2]');
+  real mlm = multinomial_lpmf(y | softmax([0.3, -1, 2]'));
+  real mst = multi_student_t_cholesky_lpdf(obs | 4.5, [0.3, 0.5]', LS);
+  real mst_full = multi_student_t_lpdf(obs | 4.5, [0.3, 0.5]', multiply_lower_tri_self_transpose(LS));
+  real wc = wishart_cholesky_lpdf(LW | 3.5, LS);
+  real w = wishart_lpdf(multiply_lower_tri_self_transpose(LW) | 3.5, multiply_lower_tri_self_transpose(LS));
+  real iwc = inv_wishart_cholesky_lpdf(LW | 3.5, LS);
+  real iw = inv_wishart_lpdf(multiply_lower_tri_self_transpose(LW) | 3.5, multiply_lower_tri_self_transpose(LS));
+  real log_jacobian = 2 * log(2) + 2 * log(LW[1, 1]) + log(LW[2, 2]);
+}
+)",
+                                        R"({"y": [2, 0, 5], "obs": [[0.5, -0.2], [1, 2]]})");
+  ASSERT_TRUE(m);
+  std::map<std::string, double> out = testing_util::constrained_outputs(m->model(), std::vector<double>(12, 0.1));
+  // 7! / (2! 0! 5!) theta_1^2 theta_3^5 with theta = softmax(0.3, -1, 2).
+  const double lse = std::log(std::exp(0.3) + std::exp(-1.0) + std::exp(2.0));
+  EXPECT_NEAR(out.at("ml"), std::log(21.0) + 2 * (0.3 - lse) + 5 * (2 - lse), 1e-12);
+  EXPECT_NEAR(out.at("ml"), out.at("mlm"), 1e-12);
+  EXPECT_NEAR(out.at("mst"), out.at("mst_full"), 1e-12);
+  EXPECT_NEAR(out.at("wc"), out.at("w") + out.at("log_jacobian"), 1e-12);
+  EXPECT_NEAR(out.at("iwc"), out.at("iw") + out.at("log_jacobian"), 1e-12);
+  testing_util::expect_gradcheck_passes(m->model(), 3, "cholesky_densities");
+}
+
+// Arguments of data alone outside a density's domain: compiling says so.
+TEST(MultivariateRng, TheDensitiesDomainErrors) {
+  auto check = [](const std::string& call, const std::string& message) {
+    tools::CheckedModel m = tools::check_model_source(
+        "domain", "parameters {\n  real a;\n}\nmodel {\n  target += a + " + call + ";\n}\n");
+    ASSERT_TRUE(m.ast) << m.diagnostics.str();
+    Expected<runtime::DataSet> data = runtime::read_stan_json("{}", "d.json", tools::data_declarations(*m.ast));
+    ASSERT_TRUE(data);
+    Expected<tools::CompiledModel> compiled = tools::compile_model(*m.ast, *data, ir::PipelineSettings{});
+    ASSERT_FALSE(compiled) << call;
+    EXPECT_EQ(compiled.error(), "domain:5:17: " + message +
+                                    "; it depends on the data alone, so it fails at every value of the parameters");
+  };
+  check("multinomial_logit_lpmf({1, 2} | [0.5, not_a_number()]')",
+        "multinomial_logit_lpmf: Log-probabilities parameter must be finite");
+  check("multinomial_logit_lpmf({1, -2} | [0.5, 0.5]')", "multinomial_logit_lpmf: Number of trials variable must be non-negative");
+  check("multinomial_logit_lpmf({1, 2, 3} | [0.5, 0.5]')", "multinomial_logit_lpmf: the sizes of the vectors differ");
+  check("wishart_cholesky_lpdf([[1, 0], [0, 1]] | 0.5, [[1, 0], [0, 1]])",
+        "wishart_cholesky_lpdf: Degrees of freedom parameter must be greater than the dimension minus 1");
+  check("wishart_cholesky_lpdf([[1, 0.1], [0, 1]] | 3, [[1, 0], [0, 1]])",
+        "wishart_cholesky_lpdf: Matrix L_W is not lower triangular");
+  check("inv_wishart_cholesky_lpdf([[1, 0], [0, 1]] | 3, [[1, 0], [0, -1]])",
+        "inv_wishart_cholesky_lpdf: Matrix L_S has a diagonal element that is not positive");
+  check("inv_wishart_cholesky_lpdf([[1, 0, 0], [0, 1, 0]] | 3, [[1, 0], [0, 1]])",
+        "inv_wishart_cholesky_lpdf: Matrix L_W is not square");
+  check("wishart_cholesky_lpdf([[1, 0, 0], [0, 1, 0], [0, 0, 1]] | 3, [[1, 0], [0, 1]])",
+        "wishart_cholesky_lpdf: the sizes of L_W and L_S differ");
+  check("multi_student_t_cholesky_lpdf([1, 2]' | -1, [0, 0]', [[1, 0], [0, 1]])",
+        "multi_student_t_cholesky_lpdf: Degrees of freedom parameter must be positive");
+}
+
 }  // namespace
 }  // namespace vic

@@ -207,9 +207,8 @@ void Checker::check_rng_call(ast::Call& e, std::string_view base) {
     e.type = {BaseType::Real, Shape::Matrix, 0, false};  // wishart, lkj_corr, ...
   } else if (dist->variate == ArgKind::IntArray) {
     e.type = {BaseType::Int, Shape::Scalar, 1, false};  // multinomial's counts
-  } else if (vectorized && std::none_of(rng->params.begin(), rng->params.end(), [](ArgKind k) {
-               return k == ArgKind::Vector || k == ArgKind::Vectors;
-             })) {
+  } else if (vectorized && std::none_of(rng->params.begin(), rng->params.end(),
+                                        [](ArgKind k) { return k == ArgKind::Vector || k == ArgKind::Vectors; })) {
     e.type.array_rank = 1;  // one draw per element; a vector parameter (categorical's) is one distribution
   }
   // Random draws are never differentiated.

@@ -422,7 +422,8 @@ Value* wishart(Builder& b, std::string_view dist, const std::vector<ContainerArg
 }
 
 // The size K of a square matrix argument, checked: "<name>: Matrix <arg> is not square".
-Value* square(Builder& b, const std::string& name, const std::string& arg, const Elements& m, const AddCheck& add_check) {
+Value* square(Builder& b, const std::string& name, const std::string& arg, const Elements& m,
+              const AddCheck& add_check) {
   VIC_CHECK(m.dims.size() >= 2) << name << " of a matrix of unknown sizes";
   Value* k = m.dims[m.dims.size() - 2];
   b.check(b.cmp(CmpPredicate::Eq, k, m.dims.back()), add_check(name + ": Matrix " + arg + " is not square"));
@@ -470,7 +471,8 @@ Value* wishart_cholesky(Builder& b, std::string_view dist, const std::vector<Con
   check_cholesky_factor(b, name, "L_W", lw.elements, k, add_check);
   check_cholesky_factor(b, name, "L_S", ls.elements, k, add_check);
   auto log_diagonal = [&](const ContainerArg& l, Builder& in, Value* i) {
-    return in.op(OpKind::Log, {real(in, l.elements.element(in, in.op(OpKind::IAdd, {in.op(OpKind::IMul, {i, k}), i})))});
+    return in.op(OpKind::Log,
+                 {real(in, l.elements.element(in, in.op(OpKind::IAdd, {in.op(OpKind::IMul, {i, k}), i})))});
   };
   Value* lp = o.c(0.0);
   if (!propto || parameter[1]) {
@@ -483,14 +485,15 @@ Value* wishart_cholesky(Builder& b, std::string_view dist, const std::vector<Con
   }
   if (!propto || parameter[0] || parameter[1]) {
     lp = o.add(lp, sum(b, k, [&](Builder& in, Value* i) {
-      Ops w{in};
-      Value* j = w.add(w.real(i), w.c(1.0));
-      Value* weight = inverse ? w.neg(w.add(nu, j)) : w.sub(nu, j);
-      return w.mul(weight, log_diagonal(lw, in, i));
-    }));
+                 Ops w{in};
+                 Value* j = w.add(w.real(i), w.c(1.0));
+                 Value* weight = inverse ? w.neg(w.add(nu, j)) : w.sub(nu, j);
+                 return w.mul(weight, log_diagonal(lw, in, i));
+               }));
   }
   if (!propto || parameter[0] || parameter[2]) {
-    lp = o.sub(lp, o.mul(o.c(0.5), inverse ? trace_of_solve(b, lw, ls, add_check) : trace_of_solve(b, ls, lw, add_check)));
+    lp = o.sub(lp,
+               o.mul(o.c(0.5), inverse ? trace_of_solve(b, lw, ls, add_check) : trace_of_solve(b, ls, lw, add_check)));
   }
   return lp;
 }
@@ -598,7 +601,8 @@ Elements multinomial_draw(Builder& b, std::string_view dist, const std::vector<C
   } else {
     check_simplexes(b, theta, name + ": probabilities is not a valid simplex", add_check);
   }
-  b.check(b.cmp(CmpPredicate::Ge, n, b.const_i64(0)), add_check(name + ": Number of trials variable must be non-negative"));
+  b.check(b.cmp(CmpPredicate::Ge, n, b.const_i64(0)),
+          add_check(name + ": Number of trials variable must be non-negative"));
   std::vector<Value*> inits = {b.splat(k, b.const_i64(0)), n, b.const_f64(1.0)};
   Value* counts = b.for_loop(b.const_i64(0), k, inits, [&](Builder& in, Value* i, const auto& c) {
     Ops o{in};
@@ -644,11 +648,12 @@ Value* lkj_corr_cholesky_draw(Builder& b, const std::string& name, Value* k, Val
   Value* z = b.for_loop(b.const_i64(0), k, {b.splat(kk, b.const_f64(0.0))}, [&](Builder& in, Value* i, const auto& c) {
     Ops o{in};
     Value* a = o.add(eta, o.mul(o.c(0.5), o.real(in.op(OpKind::ISub, {in.op(OpKind::ISub, {k, i}), in.const_i64(2)}))));
-    return std::vector<Value*>{in.for_loop(in.op(OpKind::IAdd, {i, in.const_i64(1)}), k, {c[0]}, [&](Builder& w, Value* j, const auto& d) {
-      Ops v{w};
-      Value* cpc = v.sub(v.mul(v.c(2.0), w.rng_call("beta_rng", {a, a})), v.c(1.0));
-      return std::vector<Value*>{w.insert(d[0], w.op(OpKind::IAdd, {w.op(OpKind::IMul, {j, k}), i}), cpc)};
-    })[0]};
+    return std::vector<Value*>{
+        in.for_loop(in.op(OpKind::IAdd, {i, in.const_i64(1)}), k, {c[0]}, [&](Builder& w, Value* j, const auto& d) {
+          Ops v{w};
+          Value* cpc = v.sub(v.mul(v.c(2.0), w.rng_call("beta_rng", {a, a})), v.c(1.0));
+          return std::vector<Value*>{w.insert(d[0], w.op(OpKind::IAdd, {w.op(OpKind::IMul, {j, k}), i}), cpc)};
+        })[0]};
   })[0];
   Op* gen = b.create_generate(kk, Type::F64, "k");
   Builder in(b.function(), gen->region(0));
@@ -707,7 +712,9 @@ Value* wishart_draw(Builder& b, std::string_view dist, Value* nu, const Elements
   Elements s = scale;
   if (cholesky) {
     // S = L_S L_S'.
-    s = build_container_function(b, "multiply_lower_tri_self_transpose", {{ArgShape::Matrix, nullptr, scale}}, add_check)->elements;
+    s = build_container_function(b, "multiply_lower_tri_self_transpose", {{ArgShape::Matrix, nullptr, scale}},
+                                 add_check)
+            ->elements;
   } else {
     cholesky_decompose(b, scale, add_check, name, "Sigma");  // Stan's checks of S, by name
   }
@@ -733,7 +740,8 @@ Elements multi_normal_draws(Builder& b, std::string_view dist, const std::vector
   Value* scale = nullptr;
   if (student) {
     Value* nu = real(b, params[0].scalar);
-    b.check(b.cmp(CmpPredicate::Gt, nu, b.const_f64(0.0)), add_check(name + ": Degrees of freedom parameter must be positive"));
+    b.check(b.cmp(CmpPredicate::Gt, nu, b.const_f64(0.0)),
+            add_check(name + ": Degrees of freedom parameter must be positive"));
     Value* half = b.op(OpKind::FMul, {b.const_f64(0.5), nu});
     scale = b.op(OpKind::Sqrt, {b.rng_call("inv_gamma_rng", {half, half})});
   }
@@ -753,19 +761,22 @@ Elements multi_normal_draws(Builder& b, std::string_view dist, const std::vector
   if (!cholesky) l = cholesky_decompose(b, l, add_check, name, "Sigma");
   Value* l_tensor = as_tensor(b, l);
   Value* size = b.op(OpKind::IMul, {mu.count, k});
-  Value* out = b.for_loop(b.const_i64(0), mu.count, {b.splat(size, b.const_f64(0.0))}, [&](Builder& in, Value* n, const auto& c) {
-    Value* z = in.for_loop(in.const_i64(0), k, {in.splat(k, in.const_f64(0.0))}, [&](Builder& w, Value* i, const auto& d) {
-      return std::vector<Value*>{w.insert(d[0], i, w.rng_call("normal_rng", {w.const_f64(0.0), w.const_f64(1.0)}))};
-    })[0];
-    Value* lz = in.op(OpKind::MatVec, {l_tensor, z, k, k});
-    Value* at = in.op(OpKind::IMul, {n, k});
-    return std::vector<Value*>{in.for_loop(in.const_i64(0), k, {c[0]}, [&](Builder& w, Value* i, const auto& d) {
-      Ops o{w};
-      Value* x = w.extract(lz, i);
-      if (scale) x = o.mul(scale, x);
-      return std::vector<Value*>{w.insert(d[0], w.op(OpKind::IAdd, {at, i}), o.add(mu.at(w, n, i), x))};
-    })[0]};
-  })[0];
+  Value* out = b.for_loop(
+      b.const_i64(0), mu.count, {b.splat(size, b.const_f64(0.0))}, [&](Builder& in, Value* n, const auto& c) {
+        Value* z =
+            in.for_loop(in.const_i64(0), k, {in.splat(k, in.const_f64(0.0))}, [&](Builder& w, Value* i, const auto& d) {
+              return std::vector<Value*>{
+                  w.insert(d[0], i, w.rng_call("normal_rng", {w.const_f64(0.0), w.const_f64(1.0)}))};
+            })[0];
+        Value* lz = in.op(OpKind::MatVec, {l_tensor, z, k, k});
+        Value* at = in.op(OpKind::IMul, {n, k});
+        return std::vector<Value*>{in.for_loop(in.const_i64(0), k, {c[0]}, [&](Builder& w, Value* i, const auto& d) {
+          Ops o{w};
+          Value* x = w.extract(lz, i);
+          if (scale) x = o.mul(scale, x);
+          return std::vector<Value*>{w.insert(d[0], w.op(OpKind::IAdd, {at, i}), o.add(mu.at(w, n, i), x))};
+        })[0]};
+      })[0];
   std::vector<Value*> dims = mu.single ? std::vector<Value*>{k} : std::vector<Value*>{mu.count, k};
   return {size, dims, [out](Builder& in, Value* i) { return in.extract(out, i); }, out};
 }
@@ -802,7 +813,8 @@ Value* build_multivariate_density(Builder& b, std::string_view dist, const std::
             add_check(std::string(dist) + "_lpdf: Degrees of freedom parameter must be positive"));
     ContainerArg factor = args[3];
     if (dist == "multi_student_t") {
-      factor = {ArgShape::Matrix, nullptr, build_container_function(b, "cholesky_decompose", {args[3]}, add_check)->elements};
+      factor = {ArgShape::Matrix, nullptr,
+                build_container_function(b, "cholesky_decompose", {args[3]}, add_check)->elements};
     }
     return multi_normal_cholesky(b, dist, args[0], args[2], factor, parameter[3], propto, add_check, nu, parameter[1]);
   }

@@ -66,7 +66,10 @@ std::vector<DistributionInfo> make_distributions() {
       {"bernoulli_logit_glm", true, A::Ints, {A::Matrix, A::Reals, A::Vector}, {"x", "alpha", "beta"}},
       {"poisson_log_glm", true, A::Ints, {A::Matrix, A::Reals, A::Vector}, {"x", "alpha", "beta"}},
       {"normal_id_glm", false, A::Reals, {A::Matrix, A::Reals, A::Vector, A::Reals}, {"x", "alpha", "beta", "sigma"}},
-      {"neg_binomial_2_log_glm", true, A::Ints, {A::Matrix, A::Reals, A::Vector, A::Reals},
+      {"neg_binomial_2_log_glm",
+       true,
+       A::Ints,
+       {A::Matrix, A::Reals, A::Vector, A::Reals},
        {"x", "alpha", "beta", "phi"}},
   };
 }

@@ -50,11 +50,15 @@ void expect_mean(const std::vector<double>& x, double m, double v, const std::st
 
 std::unique_ptr<testing_util::LoadedModel> compile_draws(const std::string& name, const std::string& quantities) {
   return testing_util::compile_source(
-      name, "parameters {\n  real a;\n}\nmodel {\n  a ~ normal(0, 1);\n}\ngenerated quantities {\n" + quantities + "}\n", "{}");
+      name,
+      "parameters {\n  real a;\n}\nmodel {\n  a ~ normal(0, 1);\n}\ngenerated quantities {\n" + quantities + "}\n",
+      "{}");
 }
 
 // "name.r.c" of a K x K matrix output (1-based).
-std::string at(const std::string& name, int r, int c) { return name + "." + std::to_string(r) + "." + std::to_string(c); }
+std::string at(const std::string& name, int r, int c) {
+  return name + "." + std::to_string(r) + "." + std::to_string(c);
+}
 
 TEST(MultivariateRng, MultinomialCountsSumToNWithMeanNTheta) {
   auto m = compile_draws("multinomial_rng", R"(  array[3] int y = multinomial_rng([0.2, 0.5, 0.3]', 20);
@@ -236,8 +240,8 @@ TEST(MultivariateRng, MultiStudentTCholeskyAndArraysOfLocations) {
 // arguments are data: compiling reports the failure when the check is hoisted
 // to the data-binding step, running the generated quantities otherwise.
 std::string draw_error(const std::string& decl) {
-  const std::string source = "parameters {\n  real a;\n}\nmodel {\n  a ~ normal(0, 1);\n}\ngenerated quantities {\n  " +
-                             decl + ";\n}\n";
+  const std::string source =
+      "parameters {\n  real a;\n}\nmodel {\n  a ~ normal(0, 1);\n}\ngenerated quantities {\n  " + decl + ";\n}\n";
   tools::CheckedModel m = tools::check_model_source("rng_errors", source);
   if (!m.ast) return m.diagnostics.str();
   Expected<runtime::DataSet> data = runtime::read_stan_json("{}", "d.json", tools::data_declarations(*m.ast));
@@ -276,8 +280,9 @@ TEST(MultivariateRng, AnArgumentErrorAtRunTime) {
   runtime::EvalError error = 0;
   m->model().constrain(theta, rng, values.data(), &error);
   ASSERT_NE(error, 0);
-  EXPECT_EQ(m->model().describe_error(error),
-            "rng_runtime_error:8:20: wishart_rng: Degrees of freedom parameter must be greater than the dimension minus 1");
+  EXPECT_EQ(
+      m->model().describe_error(error),
+      "rng_runtime_error:8:20: wishart_rng: Degrees of freedom parameter must be greater than the dimension minus 1");
   error = 0;
   const double more[] = {0.5};
   m->model().constrain(more, rng, values.data(), &error);
@@ -299,10 +304,12 @@ TEST(MultivariateRng, ArgumentErrors) {
   EXPECT_EQ(draw_error("matrix[2, 2] L = lkj_corr_rng(-1, 2)"), "lkj_corr_rng: Dimension K must be non-negative");
   EXPECT_EQ(draw_error("matrix[2, 2] W = wishart_rng(0.9, [[1, 0], [0, 1]])"),
             "wishart_rng: Degrees of freedom parameter must be greater than the dimension minus 1");
-  EXPECT_EQ(draw_error("matrix[2, 2] W = wishart_rng(3, [[1, 0.5], [0, 1]])"), "wishart_rng: Matrix Sigma is not symmetric");
+  EXPECT_EQ(draw_error("matrix[2, 2] W = wishart_rng(3, [[1, 0.5], [0, 1]])"),
+            "wishart_rng: Matrix Sigma is not symmetric");
   EXPECT_EQ(draw_error("matrix[2, 2] W = wishart_rng(3, [[1, 2], [2, 1]])"),
             "wishart_rng: Matrix Sigma is not positive definite");
-  EXPECT_EQ(draw_error("matrix[2, 3] W = wishart_rng(3, [[1, 0, 0], [0, 1, 0]])"), "wishart_rng: Matrix Sigma is not square");
+  EXPECT_EQ(draw_error("matrix[2, 3] W = wishart_rng(3, [[1, 0, 0], [0, 1, 0]])"),
+            "wishart_rng: Matrix Sigma is not square");
   EXPECT_EQ(draw_error("matrix[2, 2] W = inv_wishart_rng(1, [[1, 0], [0, 1]])"),
             "inv_wishart_rng: Degrees of freedom parameter must be greater than the dimension minus 1");
   EXPECT_EQ(draw_error("matrix[2, 2] W = inv_wishart_rng(3, [[1, 2], [2, 1]])"),
@@ -379,8 +386,8 @@ generated quantities {
 // Arguments of data alone outside a density's domain: compiling says so.
 TEST(MultivariateRng, TheDensitiesDomainErrors) {
   auto check = [](const std::string& call, const std::string& message) {
-    tools::CheckedModel m = tools::check_model_source(
-        "domain", "parameters {\n  real a;\n}\nmodel {\n  target += a + " + call + ";\n}\n");
+    tools::CheckedModel m =
+        tools::check_model_source("domain", "parameters {\n  real a;\n}\nmodel {\n  target += a + " + call + ";\n}\n");
     ASSERT_TRUE(m.ast) << m.diagnostics.str();
     Expected<runtime::DataSet> data = runtime::read_stan_json("{}", "d.json", tools::data_declarations(*m.ast));
     ASSERT_TRUE(data);
@@ -391,7 +398,8 @@ TEST(MultivariateRng, TheDensitiesDomainErrors) {
   };
   check("multinomial_logit_lpmf({1, 2} | [0.5, not_a_number()]')",
         "multinomial_logit_lpmf: Log-probabilities parameter must be finite");
-  check("multinomial_logit_lpmf({1, -2} | [0.5, 0.5]')", "multinomial_logit_lpmf: Number of trials variable must be non-negative");
+  check("multinomial_logit_lpmf({1, -2} | [0.5, 0.5]')",
+        "multinomial_logit_lpmf: Number of trials variable must be non-negative");
   check("multinomial_logit_lpmf({1, 2, 3} | [0.5, 0.5]')", "multinomial_logit_lpmf: the sizes of the vectors differ");
   check("wishart_cholesky_lpdf([[1, 0], [0, 1]] | 0.5, [[1, 0], [0, 1]])",
         "wishart_cholesky_lpdf: Degrees of freedom parameter must be greater than the dimension minus 1");

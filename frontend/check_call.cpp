@@ -173,9 +173,9 @@ void Checker::check_distribution_call(ast::Call& e, std::string_view base, std::
 
 void Checker::check_rng_call(ast::Call& e, std::string_view base) {
   const stdlib::DistributionInfo* dist = stdlib::find_distribution(base);
-  // Stan has no _rng of a GLM; vic has none of lkj_corr_cholesky yet.
-  // multinomial_rng(theta, N) takes a size its density does not: not yet either.
-  if (!dist || stdlib::is_glm(dist->name) || dist->variate == ArgKind::Matrix || dist->name == "multinomial") {
+  // Stan has no _rng of a GLM.
+  std::optional<stdlib::RngSignature> rng = dist ? stdlib::rng_signature(*dist) : std::nullopt;
+  if (!rng) {
     Diagnostic& d = diags_.error(DiagnosticKind::UnknownFunction, e.loc, {e.name});
     add_did_you_mean(d, e.name, callable_names());
     return;
@@ -190,7 +190,7 @@ void Checker::check_rng_call(ast::Call& e, std::string_view base) {
   }
   std::vector<const Type*> types = arg_types(e.args);
   if (std::any_of(types.begin(), types.end(), [](const Type* t) { return t->error; })) return;
-  if (!all_match(dist->params, types)) {
+  if (!all_match(rng->params, types)) {
     diags_.error(DiagnosticKind::NoMatchingSignature, e.loc,
                  {e.name, type_list(types, false), stdlib::describe_distribution_signature(*dist, "_rng")});
     return;
@@ -198,10 +198,17 @@ void Checker::check_rng_call(ast::Call& e, std::string_view base) {
   const bool vectorized = std::any_of(types.begin(), types.end(), [](const Type* t) { return !t->is_scalar(); });
   e.type = dist->discrete ? Type::int_scalar() : Type::real_scalar();
   if (dist->variate == ArgKind::Vectors) {
-    e.type = Type::vector();  // one draw of a vector (dirichlet, multi_normal)
-  } else if (vectorized && std::none_of(dist->params.begin(), dist->params.end(), [](ArgKind k) {
-               return k == ArgKind::Vector || k == ArgKind::Vectors;
-             })) {
+    // One draw of a vector (dirichlet, multi_normal), or one per location
+    // vector when those come as an array (multi_normal's and multi_student_t's).
+    e.type = Type::vector();
+    for (size_t i = 0; i < types.size(); ++i)
+      if (rng->params[i] == ArgKind::Vectors && types[i]->array_rank == 1) e.type.array_rank = 1;
+  } else if (dist->variate == ArgKind::Matrix) {
+    e.type = {BaseType::Real, Shape::Matrix, 0, false};  // wishart, lkj_corr, ...
+  } else if (dist->variate == ArgKind::IntArray) {
+    e.type = {BaseType::Int, Shape::Scalar, 1, false};  // multinomial's counts
+  } else if (vectorized && std::none_of(rng->params.begin(), rng->params.end(),
+                                        [](ArgKind k) { return k == ArgKind::Vector || k == ArgKind::Vectors; })) {
     e.type.array_rank = 1;  // one draw per element; a vector parameter (categorical's) is one distribution
   }
   // Random draws are never differentiated.

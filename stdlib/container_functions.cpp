@@ -116,11 +116,13 @@ Value* square_size(Builder& b, const std::string& name, const Elements& m, const
   return rows;
 }
 
+}  // namespace
+
 // L = cholesky_decompose(A): LAPACK's factorisation as a kernel call, its
 // failures Stan's errors, naming the function and its argument (the other
 // functions that factor a matrix name themselves).
-Elements cholesky_decompose(Builder& b, const Elements& a, const AddCheck& add_check,
-                            const std::string& name = "cholesky_decompose", const std::string& arg = "m") {
+Elements cholesky_decompose(Builder& b, const Elements& a, const AddCheck& add_check, const std::string& name,
+                            const std::string& arg) {
   Value* n = square_size(b, name, a, add_check);
   Value* nn = b.op(OpKind::IMul, {n, n});
   Op* call = b.kernel_call("cholesky", {as_tensor(b, a), n, nn});
@@ -131,6 +133,8 @@ Elements cholesky_decompose(Builder& b, const Elements& a, const AddCheck& add_c
           add_check(name + ": Matrix " + arg + " is not positive definite"));
   return of_tensor(call->results[0], nn, {n, n});
 }
+
+namespace {
 
 // The right side of a solve: its rows and columns (a vector is one column).
 std::pair<Value*, Value*> right_side_sizes(Builder& b, const ContainerArg& rhs) {

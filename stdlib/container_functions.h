@@ -61,6 +61,12 @@ ir::Value* sum_over(ir::Builder& b, const std::vector<ContainerArg>& args,
 // tensor.generate of them (ints and booleans converted).
 ir::Value* as_tensor(ir::Builder& b, const Elements& x);
 
+// The Cholesky factor of the square matrix a (cholesky_decompose's kernel):
+// its failures are "<name>: the matrix is not square", "<name>: Matrix <arg>
+// is not symmetric" and "... is not positive definite".
+Elements cholesky_decompose(ir::Builder& b, const Elements& a, const AddCheck& add_check,
+                            const std::string& name = "cholesky_decompose", const std::string& arg = "m");
+
 // The elements of a matrix (rows x cols, row-major) read column by column:
 // the transpose's order, and to_vector's.
 Elements column_major(const Elements& matrix);

@@ -182,13 +182,33 @@ Value* multi_normal_cholesky(Builder& b, std::string_view dist, const ContainerA
   return total;
 }
 
-// multinomial(y | theta): log(N! / prod y_k!) + sum y_k log theta_k, 0 log 0 = 0.
-Value* multinomial(Builder& b, const std::vector<ContainerArg>& args, bool propto, const AddCheck& add_check) {
+// Checks that every element of x's first vector is finite.
+void check_finite(Builder& b, const Vectors& x, const std::string& message, const AddCheck& add_check) {
+  int64_t id = add_check(message);
+  b.for_loop(b.const_i64(0), x.size, {}, [&](Builder& in, Value* k, const auto&) {
+    in.check(in.cmp(CmpPredicate::Lt, in.op(OpKind::Fabs, {x.at(in, in.const_i64(0), k)}), in.const_f64(HUGE_VAL)), id);
+    return std::vector<Value*>{};
+  });
+}
+
+// multinomial(y | theta): log(N! / prod y_k!) + sum y_k log theta_k, 0 log 0 = 0;
+// multinomial_logit(y | gamma) the same at theta = softmax(gamma), whose log
+// is gamma - log_sum_exp(gamma).
+Value* multinomial(Builder& b, std::string_view dist, const std::vector<ContainerArg>& args, bool propto,
+                   const AddCheck& add_check) {
+  const bool logit = dist == "multinomial_logit";
+  const std::string name = std::string(dist) + "_lpmf";
   const Elements& y = args[0].elements;
   Vectors theta = vectors(b, args[1]);
-  check_sizes(b, "multinomial_lpmf", y.size, theta.size, add_check);
-  check_simplexes(b, theta, "multinomial_lpmf: probabilities is not a valid simplex", add_check);
-  int64_t negative = add_check("multinomial_lpmf: Number of trials variable must be non-negative");
+  check_sizes(b, name, y.size, theta.size, add_check);
+  Value* lse = nullptr;
+  if (logit) {
+    check_finite(b, theta, name + ": Log-probabilities parameter must be finite", add_check);
+    lse = build_container_function(b, "log_sum_exp", {args[1]}, add_check)->scalar;
+  } else {
+    check_simplexes(b, theta, name + ": probabilities is not a valid simplex", add_check);
+  }
+  int64_t negative = add_check(name + ": Number of trials variable must be non-negative");
   std::vector<Value*> parts = b.for_loop(b.const_i64(0), y.size, {b.const_f64(0.0), b.const_f64(0.0), b.const_f64(0.0)},
                                    [&](Builder& in, Value* k, const auto& c) {
                                      Ops o{in};
@@ -198,7 +218,9 @@ Value* multinomial(Builder& b, const std::vector<ContainerArg>& args, bool propt
                                      Op* zero = in.create_if(in.cmp(CmpPredicate::Eq, yk, in.const_i64(0)), {Type::F64});
                                      Builder none(in.function(), zero->region(0)), some(in.function(), zero->region(1));
                                      none.yield({none.const_f64(0.0)});
-                                     some.yield({some.op(OpKind::FMul, {n, some.op(OpKind::Log, {theta.at(some, some.const_i64(0), k)})})});
+                                     Value* t = theta.at(some, some.const_i64(0), k);
+                                     Value* log_t = logit ? some.op(OpKind::FSub, {t, lse}) : some.op(OpKind::Log, {t});
+                                     some.yield({some.op(OpKind::FMul, {n, log_t})});
                                      return std::vector<Value*>{o.add(c[0], zero->result()), o.add(c[1], n),
                                                                 o.add(c[2], o.lgamma(o.add(n, o.c(1.0))))};
                                    });
@@ -399,6 +421,83 @@ Value* wishart(Builder& b, std::string_view dist, const std::vector<ContainerArg
   return lp;
 }
 
+// The size K of a square matrix argument, checked: "<name>: Matrix <arg> is not square".
+Value* square(Builder& b, const std::string& name, const std::string& arg, const Elements& m,
+              const AddCheck& add_check) {
+  VIC_CHECK(m.dims.size() >= 2) << name << " of a matrix of unknown sizes";
+  Value* k = m.dims[m.dims.size() - 2];
+  b.check(b.cmp(CmpPredicate::Eq, k, m.dims.back()), add_check(name + ": Matrix " + arg + " is not square"));
+  return k;
+}
+
+// Checks that the square matrix l (K x K) is a Cholesky factor, as Stan's
+// check_cholesky_factor: zero above the diagonal, positive on it.
+void check_cholesky_factor(Builder& b, const std::string& name, const std::string& arg, const Elements& l, Value* k,
+                           const AddCheck& add_check) {
+  int64_t lower = add_check(name + ": Matrix " + arg + " is not lower triangular");
+  int64_t diagonal = add_check(name + ": Matrix " + arg + " has a diagonal element that is not positive");
+  b.for_loop(b.const_i64(0), k, {}, [&](Builder& in, Value* r, const auto&) {
+    in.for_loop(in.const_i64(0), k, {}, [&](Builder& w, Value* c, const auto&) {
+      Value* x = real(w, l.element(w, w.op(OpKind::IAdd, {w.op(OpKind::IMul, {r, k}), c})));
+      Value* above = w.cmp(CmpPredicate::Gt, c, r);
+      w.check(w.op(OpKind::Or, {w.op(OpKind::Not, {above}), w.cmp(CmpPredicate::Eq, x, w.const_f64(0.0))}), lower);
+      Value* on = w.cmp(CmpPredicate::Eq, c, r);
+      w.check(w.op(OpKind::Or, {w.op(OpKind::Not, {on}), w.cmp(CmpPredicate::Gt, x, w.const_f64(0.0))}), diagonal);
+      return std::vector<Value*>{};
+    });
+    return std::vector<Value*>{};
+  });
+}
+
+// wishart_cholesky(L_W | nu, L_S) and inv_wishart_cholesky: the (inverse)
+// Wishart density of W = L_W L_W' at S = L_S L_S', times the Jacobian of W's
+// Cholesky factor, 2^K prod_k L_W,kk^(K - k + 1) (k from 1):
+//   wishart: K log 2 (1 - nu / 2) - lmgamma_K(nu / 2) - nu sum log L_S,kk
+//            + sum (nu - k) log L_W,kk - |L_S^-1 L_W|^2 / 2;
+//   inverse: the same with + nu sum log L_S,kk - sum (nu + k) log L_W,kk - |L_W^-1 L_S|^2 / 2.
+Value* wishart_cholesky(Builder& b, std::string_view dist, const std::vector<ContainerArg>& args,
+                        const std::vector<bool>& parameter, bool propto, const AddCheck& add_check) {
+  const bool inverse = dist == "inv_wishart_cholesky";
+  const std::string name = std::string(dist) + "_lpdf";
+  Ops o{b};
+  const ContainerArg& lw = args[0];
+  const ContainerArg& ls = args[2];
+  Value* k = square(b, name, "L_W", lw.elements, add_check);
+  Value* ks = square(b, name, "L_S", ls.elements, add_check);
+  b.check(b.cmp(CmpPredicate::Eq, k, ks), add_check(name + ": the sizes of L_W and L_S differ"));
+  Value* nu = real(b, args[1].scalar);
+  b.check(b.cmp(CmpPredicate::Gt, nu, o.sub(o.real(k), o.c(1.0))),
+          add_check(name + ": Degrees of freedom parameter must be greater than the dimension minus 1"));
+  check_cholesky_factor(b, name, "L_W", lw.elements, k, add_check);
+  check_cholesky_factor(b, name, "L_S", ls.elements, k, add_check);
+  auto log_diagonal = [&](const ContainerArg& l, Builder& in, Value* i) {
+    return in.op(OpKind::Log,
+                 {real(in, l.elements.element(in, in.op(OpKind::IAdd, {in.op(OpKind::IMul, {i, k}), i})))});
+  };
+  Value* lp = o.c(0.0);
+  if (!propto || parameter[1]) {
+    lp = o.sub(o.mul(o.mul(o.real(k), o.c(std::log(2.0))), o.sub(o.c(1.0), o.mul(o.c(0.5), nu))),
+               lmgamma(b, k, o.mul(o.c(0.5), nu)));
+  }
+  if (!propto || parameter[1] || parameter[2]) {
+    Value* log_det_s = sum(b, k, [&](Builder& in, Value* i) { return log_diagonal(ls, in, i); });
+    lp = inverse ? o.add(lp, o.mul(nu, log_det_s)) : o.sub(lp, o.mul(nu, log_det_s));
+  }
+  if (!propto || parameter[0] || parameter[1]) {
+    lp = o.add(lp, sum(b, k, [&](Builder& in, Value* i) {
+                 Ops w{in};
+                 Value* j = w.add(w.real(i), w.c(1.0));
+                 Value* weight = inverse ? w.neg(w.add(nu, j)) : w.sub(nu, j);
+                 return w.mul(weight, log_diagonal(lw, in, i));
+               }));
+  }
+  if (!propto || parameter[0] || parameter[2]) {
+    lp = o.sub(lp,
+               o.mul(o.c(0.5), inverse ? trace_of_solve(b, lw, ls, add_check) : trace_of_solve(b, ls, lw, add_check)));
+  }
+  return lp;
+}
+
 // Lewandowski, Kurowicka and Joe's normalising constant, as Stan computes it
 // (its own closed form when eta is 1).
 Value* lkj_constant(Builder& b, Value* eta, Value* k) {
@@ -479,13 +578,217 @@ Value* lkj_corr(Builder& b, const std::vector<ContainerArg>& args, const std::ve
   return lp;
 }
 
+// The row-major K x K matrix t as elements.
+Elements matrix_elements(Builder& b, Value* t, Value* k) {
+  return {b.op(OpKind::IMul, {k, k}), {k, k}, [t](Builder& in, Value* i) { return in.extract(t, i); }, t};
+}
+
+// multinomial_rng(theta, N) and multinomial_logit_rng(gamma, N), as Stan
+// draws them: category k's count is a binomial draw of the trials left with
+// probability theta_k over the mass left (at most 1), until no trial is left;
+// the logit form's theta is softmax(gamma) = exp(gamma - log_sum_exp(gamma)).
+Elements multinomial_draw(Builder& b, std::string_view dist, const std::vector<ContainerArg>& params,
+                          const AddCheck& add_check) {
+  const bool logit = dist == "multinomial_logit";
+  const std::string name = std::string(dist) + "_rng";
+  Vectors theta = vectors(b, params[0]);
+  Value* k = theta.size;
+  Value* n = params[1].scalar;
+  Value* lse = nullptr;
+  if (logit) {
+    check_finite(b, theta, name + ": Log-probabilities parameter must be finite", add_check);
+    lse = build_container_function(b, "log_sum_exp", {params[0]}, add_check)->scalar;
+  } else {
+    check_simplexes(b, theta, name + ": probabilities is not a valid simplex", add_check);
+  }
+  b.check(b.cmp(CmpPredicate::Ge, n, b.const_i64(0)),
+          add_check(name + ": Number of trials variable must be non-negative"));
+  std::vector<Value*> inits = {b.splat(k, b.const_i64(0)), n, b.const_f64(1.0)};
+  Value* counts = b.for_loop(b.const_i64(0), k, inits, [&](Builder& in, Value* i, const auto& c) {
+    Ops o{in};
+    Value* t = theta.at(in, in.const_i64(0), i);
+    if (logit) t = o.exp(o.sub(t, lse));
+    // p = min(1, theta_k / mass left); rounding cannot make it negative or NaN here.
+    Value* p = o.div(t, c[2]);
+    p = o.select(in.cmp(CmpPredicate::Gt, p, o.c(1.0)), o.c(1.0), p);
+    p = o.select(in.cmp(CmpPredicate::Ge, p, o.c(0.0)), p, o.c(0.0));
+    Op* draw = in.create_if(in.cmp(CmpPredicate::Gt, c[1], in.const_i64(0)), {Type::I64});
+    Builder some(in.function(), draw->region(0)), none(in.function(), draw->region(1));
+    some.set_loc(in.loc());
+    some.yield({some.op(OpKind::FToI, {some.rng_call("binomial_rng", {real(some, c[1]), p})})});
+    none.yield({none.const_i64(0)});
+    Value* y = draw->result();
+    return std::vector<Value*>{in.insert(c[0], i, y), in.op(OpKind::ISub, {c[1], y}), o.sub(c[2], t)};
+  })[0];
+  return {k, {k}, [counts](Builder& in, Value* i) { return in.extract(counts, i); }, counts, Type::I64};
+}
+
+// The K x K matrix whose lower triangle is x's, mirrored above the diagonal.
+Value* symmetric_from_lower(Builder& b, Value* x, Value* k) {
+  Op* gen = b.create_generate(b.op(OpKind::IMul, {k, k}), Type::F64, "k");
+  Builder in(b.function(), gen->region(0));
+  Value* idx = gen->region(0).args[0];
+  Value* r = in.op(OpKind::IDiv, {idx, k});
+  Value* c = in.op(OpKind::IMod, {idx, k});
+  Value* upper = in.cmp(CmpPredicate::Gt, c, r);
+  Value* at = in.op(OpKind::Select, {upper, in.op(OpKind::IAdd, {in.op(OpKind::IMul, {c, k}), r}), idx});
+  in.yield({in.extract(x, at)});
+  return gen->result();
+}
+
+// lkj_corr_cholesky_rng(K, eta) by Stan's onion construction: canonical
+// partial correlations z_ij = 2 Beta(a_i, a_i) - 1 for column i < row j, with
+// a_i = eta + (K - 2 - i) / 2, drawn column by column; then the Cholesky
+// factor of their correlation matrix, row j's
+//   L_ji = z_ji sqrt(prod_{m < i} (1 - z_jm^2)),  L_jj = sqrt(prod_{m < j} (1 - z_jm^2)).
+Value* lkj_corr_cholesky_draw(Builder& b, const std::string& name, Value* k, Value* eta, const AddCheck& add_check) {
+  b.check(b.cmp(CmpPredicate::Ge, k, b.const_i64(0)), add_check(name + ": Dimension K must be non-negative"));
+  b.check(b.cmp(CmpPredicate::Gt, eta, b.const_f64(0.0)), add_check(name + ": Shape parameter must be positive"));
+  Value* kk = b.op(OpKind::IMul, {k, k});
+  Value* z = b.for_loop(b.const_i64(0), k, {b.splat(kk, b.const_f64(0.0))}, [&](Builder& in, Value* i, const auto& c) {
+    Ops o{in};
+    Value* a = o.add(eta, o.mul(o.c(0.5), o.real(in.op(OpKind::ISub, {in.op(OpKind::ISub, {k, i}), in.const_i64(2)}))));
+    return std::vector<Value*>{
+        in.for_loop(in.op(OpKind::IAdd, {i, in.const_i64(1)}), k, {c[0]}, [&](Builder& w, Value* j, const auto& d) {
+          Ops v{w};
+          Value* cpc = v.sub(v.mul(v.c(2.0), w.rng_call("beta_rng", {a, a})), v.c(1.0));
+          return std::vector<Value*>{w.insert(d[0], w.op(OpKind::IAdd, {w.op(OpKind::IMul, {j, k}), i}), cpc)};
+        })[0]};
+  })[0];
+  Op* gen = b.create_generate(kk, Type::F64, "k");
+  Builder in(b.function(), gen->region(0));
+  Value* idx = gen->region(0).args[0];
+  Value* r = in.op(OpKind::IDiv, {idx, k});
+  Value* c = in.op(OpKind::IMod, {idx, k});
+  Value* row = in.op(OpKind::IMul, {r, k});
+  Value* upper = in.cmp(CmpPredicate::Gt, c, r);
+  Value* last = in.op(OpKind::Select, {upper, r, c});
+  Value* left = in.for_loop(in.const_i64(0), last, {in.const_f64(1.0)}, [&](Builder& w, Value* m, const auto& acc) {
+    Ops v{w};
+    return std::vector<Value*>{v.mul(acc[0], v.sub(v.c(1.0), v.square(w.extract(z, w.op(OpKind::IAdd, {row, m})))))};
+  })[0];
+  Ops o{in};
+  Value* root = in.op(OpKind::Sqrt, {left});
+  Value* below = o.mul(in.extract(z, idx), root);
+  in.yield({o.select(upper, o.c(0.0), o.select(in.cmp(CmpPredicate::Eq, c, r), root, below))});
+  return gen->result();
+}
+
+// The Bartlett factor A of a Wishart(nu, I) draw A A': lower triangular, row
+// j standard normals left of the diagonal, then sqrt(chi2(nu - j)) on it,
+// drawn row by row (Stan's wishart_rng draws B = A' column by column).
+Value* bartlett_factor(Builder& b, Value* nu, Value* k) {
+  Value* kk = b.op(OpKind::IMul, {k, k});
+  return b.for_loop(b.const_i64(0), k, {b.splat(kk, b.const_f64(0.0))}, [&](Builder& in, Value* j, const auto& c) {
+    Value* row = in.op(OpKind::IMul, {j, k});
+    Value* t = in.for_loop(in.const_i64(0), j, {c[0]}, [&](Builder& w, Value* i, const auto& d) {
+      Value* x = w.rng_call("normal_rng", {w.const_f64(0.0), w.const_f64(1.0)});
+      return std::vector<Value*>{w.insert(d[0], w.op(OpKind::IAdd, {row, i}), x)};
+    })[0];
+    Value* chi = in.rng_call("chi_square_rng", {in.op(OpKind::FSub, {nu, real(in, j)})});
+    return std::vector<Value*>{in.insert(t, in.op(OpKind::IAdd, {row, j}), in.op(OpKind::Sqrt, {chi}))};
+  })[0];
+}
+
+// wishart_rng(nu, S) = L A A' L' with S = L L' and A Bartlett's; inv_wishart_rng(nu, S)
+// the inverse of wishart_rng(nu, S^-1); wishart_cholesky_rng(nu, L_S) = L_S A,
+// the Cholesky factor of a Wishart draw; inv_wishart_cholesky_rng(nu, L_S) the
+// Cholesky factor of inv_wishart_rng(nu, L_S L_S'). Each checks nu > K - 1 and
+// its scale matrix (a Cholesky factor for the _cholesky forms), as Stan does.
+Value* wishart_draw(Builder& b, std::string_view dist, Value* nu, const Elements& scale, const AddCheck& add_check) {
+  const std::string name = std::string(dist) + "_rng";
+  const bool cholesky = dist == "wishart_cholesky" || dist == "inv_wishart_cholesky";
+  const bool inverse = dist == "inv_wishart" || dist == "inv_wishart_cholesky";
+  Value* k = square(b, name, cholesky ? "L_S" : "Sigma", scale, add_check);
+  Value* kk = b.op(OpKind::IMul, {k, k});
+  Ops o{b};
+  b.check(b.cmp(CmpPredicate::Gt, nu, o.sub(o.real(k), o.c(1.0))),
+          add_check(name + ": Degrees of freedom parameter must be greater than the dimension minus 1"));
+  auto matrix = [&](Value* t) { return ContainerArg{ArgShape::Matrix, nullptr, matrix_elements(b, t, k)}; };
+  if (cholesky) {
+    check_cholesky_factor(b, name, "L_S", scale, k, add_check);
+    if (!inverse) return b.op(OpKind::MatMul, {as_tensor(b, scale), bartlett_factor(b, nu, k), k, k, k, kk});
+  }
+  Elements s = scale;
+  if (cholesky) {
+    // S = L_S L_S'.
+    s = build_container_function(b, "multiply_lower_tri_self_transpose", {{ArgShape::Matrix, nullptr, scale}},
+                                 add_check)
+            ->elements;
+  } else {
+    cholesky_decompose(b, scale, add_check, name, "Sigma");  // Stan's checks of S, by name
+  }
+  if (inverse) s = build_container_function(b, "inverse_spd", {{ArgShape::Matrix, nullptr, s}}, add_check)->elements;
+  Value* l = cholesky_decompose(b, s, add_check, name, "Sigma").tensor;
+  Value* la = b.op(OpKind::MatMul, {l, bartlett_factor(b, nu, k), k, k, k, kk});
+  Value* w = symmetric_from_lower(b, b.op(OpKind::MatMulNT, {la, la, k, k, k, kk}), k);
+  if (!inverse) return w;
+  Value* inv = as_tensor(b, build_container_function(b, "inverse_spd", {matrix(w)}, add_check)->elements);
+  if (!cholesky) return inv;
+  return cholesky_decompose(b, matrix_elements(b, inv, k), add_check, name, "Sigma").tensor;
+}
+
+// multi_normal_rng(mu, Sigma) and multi_normal_cholesky_rng(mu, L): mu + L z
+// with z standard normal draws, one z per location vector when mu is an array
+// of them; multi_student_t_rng(nu, mu, Sigma) and multi_student_t_cholesky_rng
+// scale every L z by sqrt(w), w = InvGamma(nu / 2, nu / 2) drawn once first (Stan's).
+Elements multi_normal_draws(Builder& b, std::string_view dist, const std::vector<ContainerArg>& params,
+                            const AddCheck& add_check) {
+  const std::string name = std::string(dist) + "_rng";
+  const bool student = dist == "multi_student_t" || dist == "multi_student_t_cholesky";
+  const bool cholesky = dist == "multi_normal_cholesky" || dist == "multi_student_t_cholesky";
+  Value* scale = nullptr;
+  if (student) {
+    Value* nu = real(b, params[0].scalar);
+    b.check(b.cmp(CmpPredicate::Gt, nu, b.const_f64(0.0)),
+            add_check(name + ": Degrees of freedom parameter must be positive"));
+    Value* half = b.op(OpKind::FMul, {b.const_f64(0.5), nu});
+    scale = b.op(OpKind::Sqrt, {b.rng_call("inv_gamma_rng", {half, half})});
+  }
+  Vectors mu = vectors(b, params[student ? 1 : 0]);
+  Value* k = mu.size;
+  int64_t finite = add_check(name + ": Location parameter must be finite");
+  b.for_loop(b.const_i64(0), mu.count, {}, [&](Builder& in, Value* n, const auto&) {
+    in.for_loop(in.const_i64(0), k, {}, [&](Builder& w, Value* i, const auto&) {
+      w.check(w.cmp(CmpPredicate::Lt, w.op(OpKind::Fabs, {mu.at(w, n, i)}), w.const_f64(HUGE_VAL)), finite);
+      return std::vector<Value*>{};
+    });
+    return std::vector<Value*>{};
+  });
+  Elements l = params[student ? 2 : 1].elements;
+  Value* rows = square(b, name, cholesky ? "L" : "Sigma", l, add_check);
+  b.check(b.cmp(CmpPredicate::Eq, rows, k), add_check(name + ": the sizes of mu and the scale matrix differ"));
+  if (!cholesky) l = cholesky_decompose(b, l, add_check, name, "Sigma");
+  Value* l_tensor = as_tensor(b, l);
+  Value* size = b.op(OpKind::IMul, {mu.count, k});
+  Value* out = b.for_loop(
+      b.const_i64(0), mu.count, {b.splat(size, b.const_f64(0.0))}, [&](Builder& in, Value* n, const auto& c) {
+        Value* z =
+            in.for_loop(in.const_i64(0), k, {in.splat(k, in.const_f64(0.0))}, [&](Builder& w, Value* i, const auto& d) {
+              return std::vector<Value*>{
+                  w.insert(d[0], i, w.rng_call("normal_rng", {w.const_f64(0.0), w.const_f64(1.0)}))};
+            })[0];
+        Value* lz = in.op(OpKind::MatVec, {l_tensor, z, k, k});
+        Value* at = in.op(OpKind::IMul, {n, k});
+        return std::vector<Value*>{in.for_loop(in.const_i64(0), k, {c[0]}, [&](Builder& w, Value* i, const auto& d) {
+          Ops o{w};
+          Value* x = w.extract(lz, i);
+          if (scale) x = o.mul(scale, x);
+          return std::vector<Value*>{w.insert(d[0], w.op(OpKind::IAdd, {at, i}), o.add(mu.at(w, n, i), x))};
+        })[0]};
+      })[0];
+  std::vector<Value*> dims = mu.single ? std::vector<Value*>{k} : std::vector<Value*>{mu.count, k};
+  return {size, dims, [out](Builder& in, Value* i) { return in.extract(out, i); }, out};
+}
+
 }  // namespace
 
 bool is_multivariate(std::string_view dist) {
   return dist == "dirichlet" || dist == "categorical" || dist == "categorical_logit" || dist == "multi_normal" ||
          dist == "multi_normal_cholesky" || dist == "lkj_corr_cholesky" || dist == "ordered_logistic" ||
          dist == "ordered_probit" || dist == "multinomial" || dist == "multi_student_t" || dist == "wishart" ||
-         dist == "inv_wishart" || dist == "lkj_corr" || dist == "poisson_binomial";
+         dist == "inv_wishart" || dist == "lkj_corr" || dist == "poisson_binomial" || dist == "multinomial_logit" ||
+         dist == "multi_student_t_cholesky" || dist == "wishart_cholesky" || dist == "inv_wishart_cholesky";
 }
 
 Value* build_multivariate_density(Builder& b, std::string_view dist, const std::vector<ContainerArg>& args,
@@ -497,16 +800,22 @@ Value* build_multivariate_density(Builder& b, std::string_view dist, const std::
   if (dist == "multi_normal_cholesky") {
     return multi_normal_cholesky(b, dist, args[0], args[1], args[2], parameter[2], propto, add_check);
   }
-  if (dist == "multinomial") return multinomial(b, args, propto, add_check);
+  if (dist == "multinomial" || dist == "multinomial_logit") return multinomial(b, dist, args, propto, add_check);
   if (dist == "wishart" || dist == "inv_wishart") return wishart(b, dist, args, parameter, propto, add_check);
   if (dist == "lkj_corr") return lkj_corr(b, args, parameter, propto, add_check);
+  if (dist == "wishart_cholesky" || dist == "inv_wishart_cholesky") {
+    return wishart_cholesky(b, dist, args, parameter, propto, add_check);
+  }
   if (dist == "poisson_binomial") return poisson_binomial(b, args, parameter, propto, add_check);
-  if (dist == "multi_student_t") {
+  if (dist == "multi_student_t" || dist == "multi_student_t_cholesky") {
     Value* nu = real(b, args[1].scalar);
     b.check(b.cmp(CmpPredicate::Gt, nu, b.const_f64(0.0)),
-            add_check("multi_student_t_lpdf: Degrees of freedom parameter must be positive"));
-    std::optional<ContainerResult> l = build_container_function(b, "cholesky_decompose", {args[3]}, add_check);
-    ContainerArg factor{ArgShape::Matrix, nullptr, l->elements};
+            add_check(std::string(dist) + "_lpdf: Degrees of freedom parameter must be positive"));
+    ContainerArg factor = args[3];
+    if (dist == "multi_student_t") {
+      factor = {ArgShape::Matrix, nullptr,
+                build_container_function(b, "cholesky_decompose", {args[3]}, add_check)->elements};
+    }
     return multi_normal_cholesky(b, dist, args[0], args[2], factor, parameter[3], propto, add_check, nu, parameter[1]);
   }
   VIC_CHECK(dist == "multi_normal") << "not a multivariate distribution: " << dist;
@@ -519,6 +828,27 @@ Value* build_multivariate_density(Builder& b, std::string_view dist, const std::
 ContainerResult build_multivariate_rng(Builder& b, std::string_view dist, const std::vector<ContainerArg>& params,
                                        const AddCheck& add_check) {
   ContainerResult r;
+  const std::string name = std::string(dist) + "_rng";
+  if (dist == "multinomial" || dist == "multinomial_logit") {
+    r.elements = multinomial_draw(b, dist, params, add_check);
+    return r;
+  }
+  if (dist == "lkj_corr_cholesky" || dist == "lkj_corr") {
+    Value* k = params[0].scalar;
+    Value* l = lkj_corr_cholesky_draw(b, name, k, real(b, params[1].scalar), add_check);
+    Value* kk = b.op(OpKind::IMul, {k, k});
+    if (dist == "lkj_corr") {
+      // L L', its lower triangle mirrored so that it is exactly symmetric.
+      l = symmetric_from_lower(b, b.op(OpKind::MatMulNT, {l, l, k, k, k, kk}), k);
+    }
+    r.elements = matrix_elements(b, l, k);
+    return r;
+  }
+  if (dist == "wishart" || dist == "inv_wishart" || dist == "wishart_cholesky" || dist == "inv_wishart_cholesky") {
+    r.elements = matrix_elements(b, wishart_draw(b, dist, real(b, params[0].scalar), params[1].elements, add_check),
+                                 params[1].elements.dims.back());
+    return r;
+  }
   if (dist == "ordered_logistic" || dist == "ordered_probit") {
     // The first category k with u < P(y <= k) = F(c_k - eta), else the last.
     Value* eta = real(b, params[0].scalar);
@@ -569,10 +899,9 @@ ContainerResult build_multivariate_rng(Builder& b, std::string_view dist, const 
     r.scalar = b.op(OpKind::Select, {b.cmp(CmpPredicate::Eq, out[1], zero), k, out[1]});
     return r;
   }
-  Op* gen = nullptr;
   if (dist == "dirichlet") {
     // Gamma(alpha_k, 1) draws, normalised.
-    gen = b.create_generate(k, Type::F64, "k");
+    Op* gen = b.create_generate(k, Type::F64, "k");
     {
       Builder in(b.function(), gen->region(0));
       in.yield({in.rng_call("gamma_rng", {theta.at(in, zero, gen->region(0).args[0]), in.const_f64(1.0)})});
@@ -582,37 +911,7 @@ ContainerResult build_multivariate_rng(Builder& b, std::string_view dist, const 
     r.elements = {k, {k}, [g, s](Builder& in, Value* i) { return in.op(OpKind::FDiv, {in.extract(g, i), s}); }};
     return r;
   }
-  // multi_normal(_cholesky): mu + L z with z standard normal draws;
-  // multi_student_t: mu + sqrt(nu / chi2(nu)) L z.
-  const bool student = dist == "multi_student_t";
-  Value* scale = nullptr;
-  if (student) {
-    Value* nu = real(b, params[0].scalar);
-    scale = b.op(OpKind::Sqrt, {b.op(OpKind::FDiv, {nu, b.rng_call("chi_square_rng", {nu})})});
-    theta = vectors(b, params[1]);
-    k = theta.size;
-  }
-  ContainerArg l = params[student ? 2 : 1];
-  if (dist != "multi_normal_cholesky") {
-    l = {ArgShape::Matrix, nullptr, build_container_function(b, "cholesky_decompose", {l}, add_check)->elements};
-  }
-  Value* l_tensor = as_tensor(b, l.elements);
-  gen = b.create_generate(k, Type::F64, "k");
-  {
-    Builder in(b.function(), gen->region(0));
-    in.yield({in.rng_call("normal_rng", {in.const_f64(0.0), in.const_f64(1.0)})});
-  }
-  Value* z = gen->result();
-  Value* lz = b.op(OpKind::MatVec, {l_tensor, z, k, k});
-  if (scale) {
-    Op* scaled = b.create_generate(k, Type::F64, "k");
-    Builder in(b.function(), scaled->region(0));
-    in.yield({in.op(OpKind::FMul, {scale, in.extract(lz, scaled->region(0).args[0])})});
-    lz = scaled->result();
-  }
-  r.elements = {k, {k}, [theta, lz, zero](Builder& in, Value* i) {
-                  return in.op(OpKind::FAdd, {theta.at(in, zero, i), in.extract(lz, i)});
-                }};
+  r.elements = multi_normal_draws(b, dist, params, add_check);
   return r;
 }
 

@@ -1,8 +1,11 @@
 // The distributions of whole vectors and matrices: dirichlet, categorical,
-// categorical_logit, multi_normal, multi_normal_cholesky, poisson_binomial
-// (densities and draws) and lkj_corr_cholesky (its density), vectorised over arrays of vectors as Stan vectorises them. Their
-// linear algebra goes through the container functions' kernels
-// (cholesky_decompose, mdivide_left_tri_low), which have their own adjoints.
+// categorical_logit, multi_normal, multi_normal_cholesky, multi_student_t,
+// multi_student_t_cholesky, multinomial, multinomial_logit, poisson_binomial,
+// ordered_logistic, ordered_probit, lkj_corr, lkj_corr_cholesky, wishart,
+// inv_wishart, wishart_cholesky and inv_wishart_cholesky (densities and draws),
+// vectorised over arrays of vectors as Stan vectorises them. Their linear
+// algebra goes through the container functions' kernels (cholesky_decompose,
+// mdivide_left_tri_low, inverse_spd), which have their own adjoints.
 #pragma once
 
 #include <string_view>
@@ -20,7 +23,9 @@ bool is_multivariate(std::string_view dist);
 ir::Value* build_multivariate_density(ir::Builder& b, std::string_view dist, const std::vector<ContainerArg>& args,
                                       const std::vector<bool>& parameter, bool propto, const AddCheck& add_check);
 
-// A draw: an int (categorical) or a vector's elements.
+// A draw: an int (categorical), a vector's elements, an array of vectors
+// (multi_normal's of an array of locations), a matrix's (wishart's, row-major)
+// or an int array's (multinomial's, i64 elements with their tensor).
 ContainerResult build_multivariate_rng(ir::Builder& b, std::string_view dist, const std::vector<ContainerArg>& params,
                                        const AddCheck& add_check);
 

@@ -51,18 +51,25 @@ std::vector<DistributionInfo> make_distributions() {
       {"multi_normal_cholesky", false, A::Vectors, {A::Vectors, A::Matrix}, {"mu", "L"}},
       {"lkj_corr_cholesky", false, A::Matrix, {A::Real}, {"eta"}},
       {"multinomial", true, A::IntArray, {A::Vector}, {"theta"}},
+      {"multinomial_logit", true, A::IntArray, {A::Vector}, {"gamma"}},
       {"poisson_binomial", true, A::Ints, {A::Vector}, {"theta"}},
       {"lkj_corr", false, A::Matrix, {A::Real}, {"eta"}},
       {"wishart", false, A::Matrix, {A::Real, A::Matrix}, {"nu", "Sigma"}},
       {"inv_wishart", false, A::Matrix, {A::Real, A::Matrix}, {"nu", "Sigma"}},
+      {"wishart_cholesky", false, A::Matrix, {A::Real, A::Matrix}, {"nu", "L_S"}},
+      {"inv_wishart_cholesky", false, A::Matrix, {A::Real, A::Matrix}, {"nu", "L_S"}},
       {"multi_student_t", false, A::Vectors, {A::Real, A::Vectors, A::Matrix}, {"nu", "mu", "Sigma"}},
+      {"multi_student_t_cholesky", false, A::Vectors, {A::Real, A::Vectors, A::Matrix}, {"nu", "mu", "L"}},
       {"ordered_logistic", true, A::Ints, {A::Reals, A::Vectors}, {"eta", "c"}},
       {"ordered_probit", true, A::Ints, {A::Reals, A::Vectors}, {"eta", "c"}},
       // Generalised linear models: the base distribution of alpha + x * beta.
       {"bernoulli_logit_glm", true, A::Ints, {A::Matrix, A::Reals, A::Vector}, {"x", "alpha", "beta"}},
       {"poisson_log_glm", true, A::Ints, {A::Matrix, A::Reals, A::Vector}, {"x", "alpha", "beta"}},
       {"normal_id_glm", false, A::Reals, {A::Matrix, A::Reals, A::Vector, A::Reals}, {"x", "alpha", "beta", "sigma"}},
-      {"neg_binomial_2_log_glm", true, A::Ints, {A::Matrix, A::Reals, A::Vector, A::Reals},
+      {"neg_binomial_2_log_glm",
+       true,
+       A::Ints,
+       {A::Matrix, A::Reals, A::Vector, A::Reals},
        {"x", "alpha", "beta", "phi"}},
   };
 }
@@ -237,6 +244,17 @@ const std::vector<FunctionInfo>& all_functions() {
   return table;
 }
 
+std::optional<RngSignature> rng_signature(const DistributionInfo& dist) {
+  if (is_glm(dist.name)) return std::nullopt;
+  if (dist.name == "multinomial" || dist.name == "multinomial_logit") {
+    return RngSignature{{A::Vector, A::Int}, {dist.param_names[0], "N"}};
+  }
+  if (dist.name == "lkj_corr" || dist.name == "lkj_corr_cholesky") return RngSignature{{A::Int, A::Real}, {"K", "eta"}};
+  // One vector of concentrations, not an array of them.
+  if (dist.name == "dirichlet") return RngSignature{{A::Vector}, dist.param_names};
+  return RngSignature{dist.params, dist.param_names};
+}
+
 const DistributionInfo* find_distribution(std::string_view name) {
   for (const DistributionInfo& d : all_distributions())
     if (d.name == name) return &d;
@@ -252,9 +270,10 @@ const FunctionInfo* find_function(std::string_view name) {
 std::string describe_distribution_signature(const DistributionInfo& dist, std::string_view suffix) {
   std::string out = dist.name + std::string(suffix) + "(";
   if (suffix == "_rng") {
-    for (size_t i = 0; i < dist.params.size(); ++i) {
+    RngSignature rng = rng_signature(dist).value_or(RngSignature{});
+    for (size_t i = 0; i < rng.params.size(); ++i) {
       if (i) out += ", ";
-      out += std::string(arg_kind_name(dist.params[i])) + " " + dist.param_names[i];
+      out += std::string(arg_kind_name(rng.params[i])) + " " + rng.param_names[i];
     }
     return out + ")";
   }

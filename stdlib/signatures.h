@@ -65,6 +65,16 @@ struct DistributionInfo {
   std::vector<std::string> param_names;
 };
 
+// The arguments of a distribution's _rng: its density's parameters, or its own
+// where Stan's differ (multinomial_rng(theta, N) takes the number of trials,
+// lkj_corr_rng(K, eta) the size).
+struct RngSignature {
+  std::vector<ArgKind> params;
+  std::vector<std::string> param_names;
+};
+// Null when the distribution has no _rng (a GLM's).
+std::optional<RngSignature> rng_signature(const DistributionInfo& dist);
+
 // Looks up a plain function (exp, sum, ...); null when unknown.
 const FunctionInfo* find_function(std::string_view name);
 // Looks up a distribution by its bare name ("normal"); null when unknown.

@@ -586,7 +586,9 @@ LExpr FunctionLowering::lower_call(const ast::Call& e) {
       l.scalar = r.scalar;
       return l;
     }
-    return tensor_expr(stdlib::as_tensor(*b_, r.elements), r.elements.dims, false);
+    // multinomial's counts are ints.
+    Value* t = r.elements.element_type == Type::I64 ? r.elements.tensor : stdlib::as_tensor(*b_, r.elements);
+    return tensor_expr(t, r.elements.dims, false);
   }
   if (suffix == "_rng") {
     const Type t = e.type.base == ast::BaseType::Int ? Type::I64 : Type::F64;

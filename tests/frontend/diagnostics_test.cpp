@@ -528,6 +528,28 @@ TEST(FrontendDiagnostics, WrongArgumentCountForVector) {
             "                ^\n");
 }
 
+// An _rng whose arguments are not its density's parameters: the hint is its own signature.
+TEST(FrontendDiagnostics, WrongArgumentsForAnRngOfItsOwnSignature) {
+  Result r = diagnose("generated quantities { array[3] int y = multinomial_rng([0.2, 0.3, 0.5]'); }\n");
+  EXPECT_EQ(r.first_kind, "NoMatchingSignature");
+  EXPECT_EQ(r.text,
+            "m.vmodel:1:41: error: no signature of 'multinomial_rng' takes (vector); expected multinomial_rng(vector theta, int N)\n"
+            "    generated quantities { array[3] int y = multinomial_rng([0.2, 0.3, 0.5]'); }\n"
+            "                                            ^\n");
+  r = diagnose("generated quantities { matrix[2, 2] L = lkj_corr_cholesky_rng(2.5, 2); }\n");
+  EXPECT_EQ(r.first_kind, "NoMatchingSignature");
+  EXPECT_NE(r.text.find("expected lkj_corr_cholesky_rng(int K, real eta)"), std::string::npos) << r.text;
+  // A draw's type: a matrix, an int array, an array of vectors for an array of locations.
+  r = diagnose("generated quantities {\n  matrix[2, 2] W = wishart_rng(3, [[1, 0], [0, 1]]);\n"
+               "  array[2] int y = multinomial_logit_rng([1, 2]', 5);\n"
+               "  array[2] vector[2] t = multi_student_t_cholesky_rng(3, {[1, 2]', [3, 4]'}, [[1, 0], [0, 1]]);\n"
+               "  vector[2] v = multi_normal_rng({[1, 2]', [3, 4]'}, [[1, 0], [0, 1]]);\n}\n");
+  EXPECT_EQ(r.first_kind, "TypeMismatch") << r.text;
+  // Only the last line is wrong: the array of draws does not fit a vector.
+  EXPECT_EQ(r.text.substr(0, 11), "m.vmodel:5:") << r.text;
+  EXPECT_EQ(r.text.find("error:", r.text.find("error:") + 1), std::string::npos) << r.text;
+}
+
 TEST(FrontendDiagnostics, RealVariateForDiscreteDistribution) {
   Result r = diagnose("data { real y; }\n"
             "parameters { real<lower=0> lambda; }\n"

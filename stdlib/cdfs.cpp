@@ -98,9 +98,9 @@ Value* exp_mod_normal_log_cdf(Ops& o, const std::vector<Value*>& x, bool complem
   if (complement) return support.log_cdf(log_upper(u), true);
   Value* low = b.cmp(CmpPredicate::Le, u, o.c(0.0));
   Value* u_low = o.select(low, u, o.c(0.0));
-  Value* log_lower = o.add(minus_half_square(u_low),
-                           o.log(o.sub(b.op(OpKind::Erfcx, {o.mul(o.c(-kSqrtHalf), u_low)}),
-                                       b.op(OpKind::Erfcx, {o.mul(o.c(kSqrtHalf), o.sub(v, u_low))}))));
+  Value* log_lower =
+      o.add(minus_half_square(u_low), o.log(o.sub(b.op(OpKind::Erfcx, {o.mul(o.c(-kSqrtHalf), u_low)}),
+                                                  b.op(OpKind::Erfcx, {o.mul(o.c(kSqrtHalf), o.sub(v, u_low))}))));
   log_lower = o.add(log_lower, o.c(-std::log(2.0)));
   // The upper formula at a stand-in u = 1 where u <= 0 (its log1m_exp may meet 0 there).
   Value* log_higher = log1m_exp(o, log_upper(o.select(low, o.c(1.0), u)));
@@ -330,7 +330,8 @@ Value* build_log_cdf(Builder& b, std::string_view dist, const std::vector<Value*
     return support.log_cdf(o.sub(log_sum, build_scalar_function(b, "lbeta", {alpha, beta})), complement);
   }
   auto require_finite = [&](Value* v, const char* what) {
-    Value* ok = b.op(OpKind::And, {b.cmp(CmpPredicate::Gt, v, o.c(-HUGE_VAL)), b.cmp(CmpPredicate::Lt, v, o.c(HUGE_VAL))});
+    Value* ok =
+        b.op(OpKind::And, {b.cmp(CmpPredicate::Gt, v, o.c(-HUGE_VAL)), b.cmp(CmpPredicate::Lt, v, o.c(HUGE_VAL))});
     b.check(ok, add_check(name + ": " + what + " must be finite"));
   };
   auto require_not_nan = [&](Value* v, const char* what) {
@@ -357,7 +358,8 @@ Value* build_log_cdf(Builder& b, std::string_view dist, const std::vector<Value*
     // F(y) = P(-pi <= Y <= y) = the von Mises(0, kappa) mass of
     // [-pi - mu, y - mu] (the density is periodic); 1 - F that of
     // [y - mu, pi - mu]. 0 at y = -pi, 1 at y = pi.
-    Value* ok = b.op(OpKind::And, {b.cmp(CmpPredicate::Ge, x[0], o.c(-M_PI)), b.cmp(CmpPredicate::Le, x[0], o.c(M_PI))});
+    Value* ok =
+        b.op(OpKind::And, {b.cmp(CmpPredicate::Ge, x[0], o.c(-M_PI)), b.cmp(CmpPredicate::Le, x[0], o.c(M_PI))});
     b.check(ok, add_check(name + ": Random variable must be in [-pi, pi]"));
     require_finite(x[1], "Location parameter");
     require_positive(x[2], "Scale parameter");
@@ -381,21 +383,25 @@ Value* build_poisson_binomial_log_cdf(Builder& b, const std::vector<ContainerArg
   const ContainerArg& y_arg = args[0];
   const Elements& theta_elements = args[1].elements;
   Value* count = y_arg.shape == ArgShape::Scalar ? b.const_i64(1) : y_arg.elements.size;
-  auto y = [&](Builder& in, Value* k) { return y_arg.shape == ArgShape::Scalar ? y_arg.scalar : y_arg.elements.element(in, k); };
+  auto y = [&](Builder& in, Value* k) {
+    return y_arg.shape == ArgShape::Scalar ? y_arg.scalar : y_arg.elements.element(in, k);
+  };
   auto theta = [&](Builder& in, Value* i) { return Ops{in}.real(theta_elements.element(in, i)); };
   Value* n = theta_elements.size;
   if (!bound) {
     int64_t range = add_check(name + ": Successes variable must be between 0 and the size of theta");
     b.for_loop(b.const_i64(0), count, {}, [&](Builder& in, Value* k, const auto&) {
       Value* yk = y(in, k);
-      in.check(in.op(OpKind::And, {in.cmp(CmpPredicate::Ge, yk, in.const_i64(0)), in.cmp(CmpPredicate::Le, yk, n)}), range);
+      in.check(in.op(OpKind::And, {in.cmp(CmpPredicate::Ge, yk, in.const_i64(0)), in.cmp(CmpPredicate::Le, yk, n)}),
+               range);
       return std::vector<Value*>{};
     });
   }
   int64_t probability = add_check(name + ": Probability parameters must be in [0, 1]");
   b.for_loop(b.const_i64(0), n, {}, [&](Builder& in, Value* i, const auto&) {
     Value* t = theta(in, i);
-    in.check(in.op(OpKind::And, {in.cmp(CmpPredicate::Ge, t, in.const_f64(0.0)), in.cmp(CmpPredicate::Le, t, in.const_f64(1.0))}),
+    in.check(in.op(OpKind::And,
+                   {in.cmp(CmpPredicate::Ge, t, in.const_f64(0.0)), in.cmp(CmpPredicate::Le, t, in.const_f64(1.0))}),
              probability);
     return std::vector<Value*>{};
   });
@@ -421,7 +427,8 @@ Value* build_poisson_binomial_log_cdf(Builder& b, const std::vector<ContainerArg
     Value* first = g.cmp(CmpPredicate::Eq, j, g.const_i64(0));
     Value* below = g.op(OpKind::Select, {first, g.const_i64(0), g.op(OpKind::ISub, {j, g.const_i64(1)})});
     Value* fail = g.op(OpKind::FAdd, {g.extract(c[0], j), log1m_t});
-    Value* succeed = g.op(OpKind::Select, {first, g.const_f64(minus_infinity), g.op(OpKind::FAdd, {g.extract(c[0], below), log_t})});
+    Value* succeed =
+        g.op(OpKind::Select, {first, g.const_f64(minus_infinity), g.op(OpKind::FAdd, {g.extract(c[0], below), log_t})});
     g.yield({log_sum_exp(g, fail, succeed)});
     return std::vector<Value*>{gen->result()};
   })[0];

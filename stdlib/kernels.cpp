@@ -127,7 +127,9 @@ double vic_ibeta_db(double a, double b, double x) { return vic::stdlib::ibeta_db
 // The skew normal's, exponentially modified normal's and von Mises' CDFs' special functions (special_cdfs.h).
 double vic_erfcx(double x) { return vic::stdlib::erfcx(x); }
 double vic_skew_normal_lcdf(double z, double alpha) { return vic::stdlib::skew_normal_lcdf(z, alpha); }
-double vic_skew_normal_lcdf_dz(double z, double alpha, double r) { return vic::stdlib::skew_normal_lcdf_dz(z, alpha, r); }
+double vic_skew_normal_lcdf_dz(double z, double alpha, double r) {
+  return vic::stdlib::skew_normal_lcdf_dz(z, alpha, r);
+}
 double vic_skew_normal_lcdf_dalpha(double z, double alpha, double r) {
   return vic::stdlib::skew_normal_lcdf_dalpha(z, alpha, r);
 }

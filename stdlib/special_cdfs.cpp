@@ -92,9 +92,9 @@ double skew_normal_lower_tail(double h, double alpha) {
 // its peak p (l or r): log int exp(kappa (cos s - 1)) ds and, when
 // `cos_moment`, int (cos s - 1) exp(kappa (cos s - cos p)) ds.
 struct Piece {
-  double log_mass;        // log int exp(kappa (cos s - 1)) ds
-  double scaled_mass;     // int exp(kappa (cos s - cos p)) ds
-  double scaled_moment;   // int (cos s - 1) exp(kappa (cos s - cos p)) ds
+  double log_mass;       // log int exp(kappa (cos s - 1)) ds
+  double scaled_mass;    // int exp(kappa (cos s - cos p)) ds
+  double scaled_moment;  // int (cos s - 1) exp(kappa (cos s - cos p)) ds
 };
 
 Piece von_mises_piece(double l, double r, double kappa, bool cos_moment) {
@@ -125,7 +125,8 @@ std::vector<Piece> von_mises_pieces(double a, double b, double kappa, bool cos_m
     if (p > a && p < b) cuts.push_back(p);
   cuts.push_back(b);
   std::vector<Piece> pieces;
-  for (size_t i = 0; i + 1 < cuts.size(); ++i) pieces.push_back(von_mises_piece(cuts[i], cuts[i + 1], kappa, cos_moment));
+  for (size_t i = 0; i + 1 < cuts.size(); ++i)
+    pieces.push_back(von_mises_piece(cuts[i], cuts[i + 1], kappa, cos_moment));
   return pieces;
 }
 

@@ -373,15 +373,17 @@ model {
   EXPECT_EQ(compiled.error(), "reversed:5:3: truncation: the lower bound is not below the upper bound; it depends on "
                               "the data alone, so it fails at every value of the parameters");
 
-  SourceFile file("m.vmodel", "data { int k; } parameters { real<lower=0> l; }\nmodel { k ~ poisson_log(l) T[0, 10]; }\n");
+  SourceFile file("m.vmodel",
+                  "data { int k; } parameters { real<lower=0> l; }\nmodel { k ~ poisson_log(l) T[0, 10]; }\n");
   Diagnostics diags;
   std::unique_ptr<ast::Program> program = frontend::parse_and_check(file, diags);
   ASSERT_TRUE(program) << diags.str();
   lower::check_supported(*program, diags);
-  EXPECT_EQ(diags.str(),
-            "m.vmodel:2:13: error: truncating 'poisson_log' (vic has no differentiable CDF of it yet) is not supported yet\n"
-            "    model { k ~ poisson_log(l) T[0, 10]; }\n"
-            "                ^\n");
+  EXPECT_EQ(
+      diags.str(),
+      "m.vmodel:2:13: error: truncating 'poisson_log' (vic has no differentiable CDF of it yet) is not supported yet\n"
+      "    model { k ~ poisson_log(l) T[0, 10]; }\n"
+      "                ^\n");
 }
 
 // A discrete distribution's bounds are ints, as its CDF's variate is (Stan's rule).
@@ -564,16 +566,18 @@ TEST(Cdfs, SkewNormalExpModNormalVonMisesPoissonBinomialValues) {
   add("von_mises(0.5, 2)", "-pi()", {0, 1});
   add("von_mises(0.5, 2)", "pi()", {1, 0});
   const std::vector<double> theta = {0.2, 0.7, 0.5, 0.9};
-  for (int y : {0, 1, 2, 3}) add("poisson_binomial([0.2, 0.7, 0.5, 0.9]')", std::to_string(y), poisson_binomial_tails(y, theta));
+  for (int y : {0, 1, 2, 3})
+    add("poisson_binomial([0.2, 0.7, 0.5, 0.9]')", std::to_string(y), poisson_binomial_tails(y, theta));
   add("poisson_binomial([0.2, 0.7, 0.5, 0.9]')", "4", {1, 0});
   for (const TailCase& c : cases) {
     const std::string dist = c.call.substr(0, c.call.find('('));
     const std::string args = c.call.substr(c.call.find('(') + 1, c.call.size() - c.call.find('(') - 2);
     const std::string bar = "(" + c.y + " | " + args + ")";
     auto m = testing_util::compile_source(
-        "cdf", "parameters {\n  real a;\n}\nmodel {\n  a ~ normal(0, 1);\n}\ngenerated quantities {\n  real l = " + dist +
-                   "_lcdf" + bar + ";\n  real u = " + dist + "_lccdf" + bar + ";\n  real f = " + dist + "_cdf" + bar +
-                   ";\n}\n",
+        "cdf",
+        "parameters {\n  real a;\n}\nmodel {\n  a ~ normal(0, 1);\n}\ngenerated quantities {\n  real l = " + dist +
+            "_lcdf" + bar + ";\n  real u = " + dist + "_lccdf" + bar + ";\n  real f = " + dist + "_cdf" + bar +
+            ";\n}\n",
         "{}");
     ASSERT_TRUE(m) << c.call;
     std::map<std::string, double> out = testing_util::constrained_outputs(m->model(), {0.0});
@@ -671,14 +675,15 @@ generated quantities {
                                         R"({"k": [0, 2, 3]})");
   ASSERT_TRUE(m);
   testing_util::expect_gradcheck_passes(m->model(), 3, "new_cdf_gradients");
-  std::map<std::string, double> out = testing_util::constrained_outputs(m->model(), {0.3, -0.2, 0.1, 0.4, 0.5, -0.3, 0.2});
+  std::map<std::string, double> out =
+      testing_util::constrained_outputs(m->model(), {0.3, -0.2, 0.1, 0.4, 0.5, -0.3, 0.2});
   EXPECT_NEAR(out.at("sum_vector"), out.at("sum_scalars"), 1e-13);
 }
 
 TEST(Cdfs, SkewNormalExpModNormalVonMisesPoissonBinomialDomainErrors) {
   auto message = [](const std::string& call) -> std::string {
-    tools::CheckedModel m = tools::check_model_source(
-        "domain", "parameters {\n  real a;\n}\nmodel {\n  target += a * " + call + ";\n}\n");
+    tools::CheckedModel m =
+        tools::check_model_source("domain", "parameters {\n  real a;\n}\nmodel {\n  target += a * " + call + ";\n}\n");
     EXPECT_TRUE(m.ast) << m.diagnostics.str();
     if (!m.ast) return "";
     Expected<runtime::DataSet> data = runtime::read_stan_json("{}", "d.json", tools::data_declarations(*m.ast));
@@ -695,7 +700,8 @@ TEST(Cdfs, SkewNormalExpModNormalVonMisesPoissonBinomialDomainErrors) {
       {"skew_normal_lcdf(1 | 0, 1, negative_infinity())", "skew_normal_lcdf: Shape parameter must be finite"},
       {"exp_mod_normal_lcdf(not_a_number() | 0, 1, 1)", "exp_mod_normal_lcdf: Random variable must not be NaN"},
       {"exp_mod_normal_lccdf(1 | not_a_number(), 1, 1)", "exp_mod_normal_lccdf: Location parameter must be finite"},
-      {"exp_mod_normal_lcdf(1 | 0, positive_infinity(), 1)", "exp_mod_normal_lcdf: Scale parameter must be positive finite"},
+      {"exp_mod_normal_lcdf(1 | 0, positive_infinity(), 1)",
+       "exp_mod_normal_lcdf: Scale parameter must be positive finite"},
       {"exp_mod_normal_lcdf(1 | 0, 1, -1)", "exp_mod_normal_lcdf: Inv_scale parameter must be positive finite"},
       {"von_mises_lcdf(3.5 | 0, 1)", "von_mises_lcdf: Random variable must be in [-pi, pi]"},
       {"von_mises_lccdf(1 | positive_infinity(), 1)", "von_mises_lccdf: Location parameter must be finite"},
@@ -738,7 +744,8 @@ model {
     const double p = 1 / (1 + std::exp(-v));
     const bm::skew_normal_distribution<> skew(mu, 2, 1.5);
     const double skew_part = std::log(bm::pdf(skew, 1.2)) - std::log(bm::cdf(skew, 4.0) - bm::cdf(skew, -1.0));
-    const double emn_density = 0.25 * std::exp(0.25 * (2 * mu + 0.5 - 2 * 1.2)) * std::erfc((mu + 0.5 - 1.2) / std::sqrt(2.0));
+    const double emn_density =
+        0.25 * std::exp(0.25 * (2 * mu + 0.5 - 2 * 1.2)) * std::erfc((mu + 0.5 - 1.2) / std::sqrt(2.0));
     const double emn_part = std::log(emn_density) - std::log(exp_mod_normal_tails(0, mu, 1, 0.5).second);
     const double vm_density = std::exp(3 * std::cos(1.2 - mu)) / (2 * M_PI * bm::cyl_bessel_i(0, 3.0));
     const double vm_part = std::log(vm_density) - std::log(von_mises_tails(2, mu, 3).first);

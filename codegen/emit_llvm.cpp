@@ -365,6 +365,18 @@ class FunctionEmitter {
       case OpKind::IBetaDx: set(b_.CreateCall(kernel("vic_ibeta_dx", 3), {x(0), x(1), x(2)})); break;
       case OpKind::IBetaDa: set(b_.CreateCall(kernel("vic_ibeta_da", 3), {x(0), x(1), x(2)})); break;
       case OpKind::IBetaDb: set(b_.CreateCall(kernel("vic_ibeta_db", 3), {x(0), x(1), x(2)})); break;
+      case OpKind::Erfcx: set(b_.CreateCall(kernel("vic_erfcx", 1), {x(0)})); break;
+      case OpKind::SkewNormalLcdf: set(b_.CreateCall(kernel("vic_skew_normal_lcdf", 2), {x(0), x(1)})); break;
+      case OpKind::SkewNormalLcdfDz:
+        set(b_.CreateCall(kernel("vic_skew_normal_lcdf_dz", 3), {x(0), x(1), x(2)}));
+        break;
+      case OpKind::SkewNormalLcdfDalpha:
+        set(b_.CreateCall(kernel("vic_skew_normal_lcdf_dalpha", 3), {x(0), x(1), x(2)}));
+        break;
+      case OpKind::VonMisesLogMass: set(b_.CreateCall(kernel("vic_von_mises_log_mass", 3), {x(0), x(1), x(2)})); break;
+      case OpKind::VonMisesLogMassDkappa:
+        set(b_.CreateCall(kernel("vic_von_mises_log_mass_dkappa", 3), {x(0), x(1), x(2)}));
+        break;
       case OpKind::Log1pExp: set(b_.CreateCall(kernel("vic_log1p_exp", 1), {x(0)})); break;
       case OpKind::InvLogit: {
         // 1 / (1 + exp(-x))

@@ -205,6 +205,27 @@ Value* incomplete_beta_vjp(const D& d, size_t k, Value* a) {
   return mul(d.b, d.kind == OpKind::IBetaC ? neg(d.b, a) : a, partial);
 }
 
+// r = log F(z, alpha) of the skew normal: the adjoint times the partial's op.
+Value* skew_normal_lcdf_vjp(const D& d, size_t k, Value* a) {
+  return mul(d.b, a, d.b.op(k == 0 ? OpKind::SkewNormalLcdfDz : OpKind::SkewNormalLcdfDalpha, {d.x[0], d.x[1], d.r}));
+}
+
+// r = log int_lo^hi f(s) ds, f the von Mises(0, kappa) density: dr/dhi =
+// f(hi) / e^r, dr/dlo = -f(lo) / e^r, with
+// log f(s) = kappa (cos s - 1) - log(2 pi) - (log I0(kappa) - kappa);
+// dr/dkappa from its own op.
+Value* von_mises_log_mass_vjp(const D& d, size_t k, Value* a) {
+  Builder& b = d.b;
+  Value* kappa = d.x[2];
+  if (k == 2) return mul(b, a, b.op(OpKind::VonMisesLogMassDkappa, {d.x[0], d.x[1], kappa}));
+  Value* log_scaled_i0 = b.op(OpKind::FSub, {b.op(OpKind::LogBesselI0, {kappa}), kappa});
+  Value* drop = mul(b, kappa, b.op(OpKind::FSub, {b.op(OpKind::Cos, {d.x[k]}), one(b)}));
+  Value* log_ratio = b.op(OpKind::FSub, {b.op(OpKind::FSub, {drop, b.const_f64(std::log(2 * M_PI))}),
+                                         b.op(OpKind::FAdd, {log_scaled_i0, d.r})});
+  Value* slope = b.op(OpKind::Exp, {log_ratio});
+  return mul(b, k == 0 ? neg(b, a) : a, slope);
+}
+
 #define NO_RULES nullptr, nullptr
 
 const OpInfo kTable[] = {
@@ -315,6 +336,21 @@ const OpInfo kTable[] = {
     {OpKind::IBetaDx, "ibeta.dx", S::FFF_F, E::Pure, NO_RULES},
     {OpKind::IBetaDa, "ibeta.da", S::FFF_F, E::Pure, NO_RULES},
     {OpKind::IBetaDb, "ibeta.db", S::FFF_F, E::Pure, NO_RULES},
+    // d erfcx(x) = (2 x erfcx(x) - 2 / sqrt(pi)) dx
+    {OpKind::Erfcx, "erfcx", S::F_F, E::Pure,
+     [](const D& d, size_t, Value* a) {
+       Value* slope = d.b.op(OpKind::FSub, {mul(d.b, mul(d.b, d.b.const_f64(2.0), d.x[0]), d.r), d.b.const_f64(kTwoOverSqrtPi)});
+       return mul(d.b, a, slope);
+     },
+     jvp_from_vjp},
+    // d log F(z, alpha) = F_z / F dz + F_alpha / F dalpha, each from its op
+    {OpKind::SkewNormalLcdf, "skew_normal_lcdf", S::FF_F, E::Pure, skew_normal_lcdf_vjp, jvp_from_vjp},
+    // The partials appear only in the rules above, and vic differentiates once.
+    {OpKind::SkewNormalLcdfDz, "skew_normal_lcdf.dz", S::FFF_F, E::Pure, NO_RULES},
+    {OpKind::SkewNormalLcdfDalpha, "skew_normal_lcdf.dalpha", S::FFF_F, E::Pure, NO_RULES},
+    // d log P(lo <= Y <= hi) = (f(hi) dhi - f(lo) dlo) / P + (its partial in kappa) dkappa
+    {OpKind::VonMisesLogMass, "von_mises_log_mass", S::FFF_F, E::Pure, von_mises_log_mass_vjp, jvp_from_vjp},
+    {OpKind::VonMisesLogMassDkappa, "von_mises_log_mass.dkappa", S::FFF_F, E::Pure, NO_RULES},
     // d |x| = sign(x) dx
     {OpKind::Fabs, "fabs", S::F_F, E::Pure,
      [](const D& d, size_t, Value* a) {

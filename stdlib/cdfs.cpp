@@ -57,6 +57,56 @@ Value* log_phi(Ops& o, Value* z, bool complement) {
   return o.add(o.log(o.b.op(OpKind::Erfc, {arg})), o.c(-std::log(2.0)));
 }
 
+// The exponentially modified normal: with u = (y - mu) / sigma, v = lambda
+// sigma, F = Phi(u) - exp(v^2 / 2 - u v) Phi(u - v). Through
+// E(x) = erfcx(x / sqrt 2) / 2 = Phi(-x) exp(x^2 / 2), which neither
+// underflows nor overflows for x >= 0:
+//   F = exp(-u^2 / 2) (E(-u) - E(v - u)),
+//   1 - F = Phi(-u) + B, B = exp(v^2 / 2 - u v) Phi(u - v) = exp(-u^2 / 2) E(v - u).
+// log F from the first for u <= 0 (both E's arguments positive); above,
+// log1m_exp(log(1 - F)), the upper tail a sum of positive terms, its B
+// from the exponential where v - u < 0. Each branch sees stand-ins where it
+// is not taken, so that its partials stay finite there.
+Value* exp_mod_normal_log_cdf(Ops& o, const std::vector<Value*>& x, bool complement, const AddCheck& add_check) {
+  Builder& b = o.b;
+  Support support(o, b.cmp(CmpPredicate::Eq, x[0], o.c(-HUGE_VAL)), b.cmp(CmpPredicate::Eq, x[0], o.c(HUGE_VAL)));
+  Value* u = o.div(o.sub(support.safe(x[0], 0.0), x[1]), x[2]);
+  Value* v = o.mul(x[3], x[2]);
+  auto log_e = [&](Value* t) {
+    return o.add(o.log(b.op(OpKind::Erfcx, {o.mul(o.c(kSqrtHalf), t)})), o.c(-std::log(2.0)));
+  };
+  auto minus_half_square = [&](Value* t) { return o.mul(o.c(-0.5), o.mul(t, t)); };
+  // log Phi(-t): log E(t) - t^2 / 2 for t >= 0, log(erfc(t / sqrt 2) / 2) below.
+  auto log_upper_phi = [&](Value* t) {
+    Value* positive = b.cmp(CmpPredicate::Ge, t, o.c(0.0));
+    Value* t_pos = o.select(positive, t, o.c(0.0));
+    Value* t_neg = o.select(positive, o.c(-1.0), t);
+    Value* below = o.add(o.log(b.op(OpKind::Erfc, {o.mul(o.c(kSqrtHalf), t_neg)})), o.c(-std::log(2.0)));
+    return o.select(positive, o.add(log_e(t_pos), minus_half_square(t_pos)), below);
+  };
+  // log(1 - F) at u: log_sum_exp(log Phi(-u), log B).
+  auto log_upper = [&](Value* at) {
+    Value* w_positive = b.cmp(CmpPredicate::Ge, o.sub(v, at), o.c(0.0));
+    Value* u_near = o.select(w_positive, at, o.sub(v, o.c(1.0)));  // v - u >= 0
+    Value* u_far = o.select(w_positive, o.add(v, o.c(1.0)), at);   // v - u < 0
+    Value* log_b_near = o.add(log_e(o.sub(v, u_near)), minus_half_square(u_near));
+    Value* log_b_far = o.add(o.mul(v, o.sub(o.mul(o.c(0.5), v), u_far)), log_upper_phi(o.sub(v, u_far)));
+    Value* log_b = o.select(w_positive, log_b_near, log_b_far);
+    const std::vector<ContainerArg> pair = {{ArgShape::Scalar, log_upper_phi(at), {}}, {ArgShape::Scalar, log_b, {}}};
+    return build_container_function(b, "log_sum_exp", pair, add_check)->scalar;
+  };
+  if (complement) return support.log_cdf(log_upper(u), true);
+  Value* low = b.cmp(CmpPredicate::Le, u, o.c(0.0));
+  Value* u_low = o.select(low, u, o.c(0.0));
+  Value* log_lower =
+      o.add(minus_half_square(u_low), o.log(o.sub(b.op(OpKind::Erfcx, {o.mul(o.c(-kSqrtHalf), u_low)}),
+                                                  b.op(OpKind::Erfcx, {o.mul(o.c(kSqrtHalf), o.sub(v, u_low))}))));
+  log_lower = o.add(log_lower, o.c(-std::log(2.0)));
+  // The upper formula at a stand-in u = 1 where u <= 0 (its log1m_exp may meet 0 there).
+  Value* log_higher = log1m_exp(o, log_upper(o.select(low, o.c(1.0), u)));
+  return support.log_cdf(o.select(low, log_lower, log_higher), false);
+}
+
 }  // namespace
 
 Value* build_log_cdf(Builder& b, std::string_view dist, const std::vector<Value*>& raw, bool complement,
@@ -279,12 +329,124 @@ Value* build_log_cdf(Builder& b, std::string_view dist, const std::vector<Value*
     Value* log_sum = b.for_loop(first, end, {o.c(-HUGE_VAL)}, add_term, "j")[0];
     return support.log_cdf(o.sub(log_sum, build_scalar_function(b, "lbeta", {alpha, beta})), complement);
   }
+  auto require_finite = [&](Value* v, const char* what) {
+    Value* ok =
+        b.op(OpKind::And, {b.cmp(CmpPredicate::Gt, v, o.c(-HUGE_VAL)), b.cmp(CmpPredicate::Lt, v, o.c(HUGE_VAL))});
+    b.check(ok, add_check(name + ": " + what + " must be finite"));
+  };
+  auto require_not_nan = [&](Value* v, const char* what) {
+    b.check(b.cmp(CmpPredicate::Eq, v, v), add_check(name + ": " + what + " must not be NaN"));
+  };
+  if (dist == "skew_normal") {
+    // F = Phi(z) - 2 T(z, alpha), z = (y - xi) / omega, from its own op
+    // (special_cdfs.h); 1 - F(z; alpha) = F(-z; -alpha).
+    require_not_nan(x[0], "Random variable");
+    require_finite(x[1], "Location parameter");
+    require_positive(x[2], "Scale parameter");
+    require_finite(x[3], "Shape parameter");
+    Value* z = o.div(o.sub(x[0], x[1]), x[2]);
+    return b.op(OpKind::SkewNormalLcdf, {complement ? o.neg(z) : z, complement ? o.neg(x[3]) : x[3]});
+  }
+  if (dist == "exp_mod_normal") {
+    require_not_nan(x[0], "Random variable");
+    require_finite(x[1], "Location parameter");
+    require_positive_finite(x[2], "Scale parameter");
+    require_positive_finite(x[3], "Inv_scale parameter");
+    return exp_mod_normal_log_cdf(o, x, complement, add_check);
+  }
+  if (dist == "von_mises") {
+    // F(y) = P(-pi <= Y <= y) = the von Mises(0, kappa) mass of
+    // [-pi - mu, y - mu] (the density is periodic); 1 - F that of
+    // [y - mu, pi - mu]. 0 at y = -pi, 1 at y = pi.
+    Value* ok =
+        b.op(OpKind::And, {b.cmp(CmpPredicate::Ge, x[0], o.c(-M_PI)), b.cmp(CmpPredicate::Le, x[0], o.c(M_PI))});
+    b.check(ok, add_check(name + ": Random variable must be in [-pi, pi]"));
+    require_finite(x[1], "Location parameter");
+    require_positive(x[2], "Scale parameter");
+    Support support(o, b.cmp(CmpPredicate::Le, x[0], o.c(-M_PI)), b.cmp(CmpPredicate::Ge, x[0], o.c(M_PI)));
+    Value* y = o.sub(support.safe(x[0], 0.0), x[1]);
+    Value* lo = complement ? y : o.sub(o.c(-M_PI), x[1]);
+    Value* hi = complement ? o.sub(o.c(M_PI), x[1]) : y;
+    return support.log_cdf(b.op(OpKind::VonMisesLogMass, {lo, hi, x[2]}), complement);
+  }
   // student_t: Boost.Math's CDF of t = (y - mu) / sigma, data only.
   require_positive(x[1], "Degrees of freedom parameter");
   require_positive(x[3], "Scale parameter");
   Value* t = o.div(o.sub(x[0], x[2]), x[3]);
   Value* f = b.op(OpKind::StudentTCdf, {complement ? o.neg(t) : t, x[1]});
   return o.log(f);
+}
+
+Value* build_poisson_binomial_log_cdf(Builder& b, const std::vector<ContainerArg>& args, bool complement, bool bound,
+                                      const AddCheck& add_check) {
+  const std::string name = std::string("poisson_binomial") + (complement ? "_lccdf" : "_lcdf");
+  const ContainerArg& y_arg = args[0];
+  const Elements& theta_elements = args[1].elements;
+  Value* count = y_arg.shape == ArgShape::Scalar ? b.const_i64(1) : y_arg.elements.size;
+  auto y = [&](Builder& in, Value* k) {
+    return y_arg.shape == ArgShape::Scalar ? y_arg.scalar : y_arg.elements.element(in, k);
+  };
+  auto theta = [&](Builder& in, Value* i) { return Ops{in}.real(theta_elements.element(in, i)); };
+  Value* n = theta_elements.size;
+  if (!bound) {
+    int64_t range = add_check(name + ": Successes variable must be between 0 and the size of theta");
+    b.for_loop(b.const_i64(0), count, {}, [&](Builder& in, Value* k, const auto&) {
+      Value* yk = y(in, k);
+      in.check(in.op(OpKind::And, {in.cmp(CmpPredicate::Ge, yk, in.const_i64(0)), in.cmp(CmpPredicate::Le, yk, n)}),
+               range);
+      return std::vector<Value*>{};
+    });
+  }
+  int64_t probability = add_check(name + ": Probability parameters must be in [0, 1]");
+  b.for_loop(b.const_i64(0), n, {}, [&](Builder& in, Value* i, const auto&) {
+    Value* t = theta(in, i);
+    in.check(in.op(OpKind::And,
+                   {in.cmp(CmpPredicate::Ge, t, in.const_f64(0.0)), in.cmp(CmpPredicate::Le, t, in.const_f64(1.0))}),
+             probability);
+    return std::vector<Value*>{};
+  });
+  // log P(j successes in the first i trials), j = 0..n, by
+  //   p_i+1[j] = log_sum_exp(p_i[j] + log1m(theta_i), p_i[j - 1] + log(theta_i)),
+  // p_0 = (0, -inf, ...): a loop the AD pass differentiates.
+  const double minus_infinity = -HUGE_VAL;
+  Value* size = b.op(OpKind::IAdd, {n, b.const_i64(1)});
+  auto log_sum_exp = [&](Builder& in, Value* p, Value* q) {
+    const std::vector<ContainerArg> pair = {{ArgShape::Scalar, p, {}}, {ArgShape::Scalar, q, {}}};
+    return build_container_function(in, "log_sum_exp", pair, add_check)->scalar;
+  };
+  Value* start = b.insert(b.splat(size, b.const_f64(minus_infinity)), b.const_i64(0), b.const_f64(0.0));
+  Value* log_probs = b.for_loop(b.const_i64(0), n, {start}, [&](Builder& in, Value* i, const auto& c) {
+    Ops io{in};
+    Value* t = theta(in, i);
+    Value* log_t = io.log(t);
+    Value* log1m_t = io.log1m(t);
+    ir::Op* gen = in.create_generate(size, ir::Type::F64, "j");
+    Builder g(in.function(), gen->region(0));
+    g.set_loc(in.loc());
+    Value* j = gen->region(0).args[0];
+    Value* first = g.cmp(CmpPredicate::Eq, j, g.const_i64(0));
+    Value* below = g.op(OpKind::Select, {first, g.const_i64(0), g.op(OpKind::ISub, {j, g.const_i64(1)})});
+    Value* fail = g.op(OpKind::FAdd, {g.extract(c[0], j), log1m_t});
+    Value* succeed =
+        g.op(OpKind::Select, {first, g.const_f64(minus_infinity), g.op(OpKind::FAdd, {g.extract(c[0], below), log_t})});
+    g.yield({log_sum_exp(g, fail, succeed)});
+    return std::vector<Value*>{gen->result()};
+  })[0];
+  // Each outcome's tail: the log_sum_exp of p_n over j <= y (j > y for the
+  // complement), its range clamped to [0, n] for a bound.
+  auto clamp = [&](Builder& in, Value* j) {
+    Value* low = in.op(OpKind::Select, {in.cmp(CmpPredicate::Lt, j, in.const_i64(0)), in.const_i64(0), j});
+    return in.op(OpKind::Select, {in.cmp(CmpPredicate::Gt, low, size), size, low});
+  };
+  return b.for_loop(b.const_i64(0), count, {b.const_f64(0.0)}, [&](Builder& in, Value* k, const auto& total) {
+    Value* next = clamp(in, in.op(OpKind::IAdd, {y(in, k), in.const_i64(1)}));
+    Value* first = complement ? next : in.const_i64(0);
+    Value* end = complement ? size : next;
+    Value* tail = in.for_loop(first, end, {in.const_f64(minus_infinity)}, [&](Builder& w, Value* j, const auto& c) {
+      return std::vector<Value*>{log_sum_exp(w, c[0], w.extract(log_probs, j))};
+    })[0];
+    return std::vector<Value*>{in.op(OpKind::FAdd, {total[0], tail})};
+  })[0];
 }
 
 }  // namespace vic::stdlib

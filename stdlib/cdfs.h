@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "stdlib/container_functions.h"
 #include "stdlib/distributions.h"
 #include "stdlib/signatures.h"  // has_cdf
 
@@ -18,5 +19,15 @@ namespace vic::stdlib {
 // the variate then the parameters, in signature order.
 ir::Value* build_log_cdf(ir::Builder& b, std::string_view dist, const std::vector<ir::Value*>& args, bool complement,
                          const AddCheck& add_check);
+
+// poisson_binomial_lcdf (_lccdf when `complement`): the sum over the outcomes
+// y (args[0], an int or an int array) of log P(Y <= y) (log P(Y > y)), Y the
+// successes in trials of probabilities args[1] (one vector), by the
+// recursion over the trials of the log probabilities of each count, which
+// the AD pass differentiates. Stan's checks: 0 <= y <= size(theta) and each
+// theta in [0, 1]; a truncation's `bound` may lie outside [0, size(theta)]
+// (F = 0 below, 1 at and above the size).
+ir::Value* build_poisson_binomial_log_cdf(ir::Builder& b, const std::vector<ContainerArg>& args, bool complement,
+                                          bool bound, const AddCheck& add_check);
 
 }  // namespace vic::stdlib

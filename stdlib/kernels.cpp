@@ -36,6 +36,7 @@
 #include "ir/ir.h"
 #include "stdlib/incomplete_derivatives.h"
 #include "stdlib/no_throw_policy.h"
+#include "stdlib/special_cdfs.h"
 #include "support/rng.h"
 
 namespace vic::stdlib {
@@ -128,6 +129,19 @@ double vic_ibeta_dx(double a, double b, double x) {
 }
 double vic_ibeta_da(double a, double b, double x) { return vic::stdlib::ibeta_da(a, b, x); }
 double vic_ibeta_db(double a, double b, double x) { return vic::stdlib::ibeta_db(a, b, x); }
+// The skew normal's, exponentially modified normal's and von Mises' CDFs' special functions (special_cdfs.h).
+double vic_erfcx(double x) { return vic::stdlib::erfcx(x); }
+double vic_skew_normal_lcdf(double z, double alpha) { return vic::stdlib::skew_normal_lcdf(z, alpha); }
+double vic_skew_normal_lcdf_dz(double z, double alpha, double r) {
+  return vic::stdlib::skew_normal_lcdf_dz(z, alpha, r);
+}
+double vic_skew_normal_lcdf_dalpha(double z, double alpha, double r) {
+  return vic::stdlib::skew_normal_lcdf_dalpha(z, alpha, r);
+}
+double vic_von_mises_log_mass(double a, double b, double kappa) { return vic::stdlib::von_mises_log_mass(a, b, kappa); }
+double vic_von_mises_log_mass_dkappa(double a, double b, double kappa) {
+  return vic::stdlib::von_mises_log_mass_dkappa(a, b, kappa);
+}
 double vic_log1p(double x) { return std::log1p(x); }
 double vic_expm1(double x) { return std::expm1(x); }
 // log(1 + exp(x)) without overflow.
@@ -376,6 +390,12 @@ const std::vector<KernelSymbol>& runtime_kernels() {
       {"vic_ibeta_dx", reinterpret_cast<void*>(&vic_ibeta_dx)},
       {"vic_ibeta_da", reinterpret_cast<void*>(&vic_ibeta_da)},
       {"vic_ibeta_db", reinterpret_cast<void*>(&vic_ibeta_db)},
+      {"vic_erfcx", reinterpret_cast<void*>(&vic_erfcx)},
+      {"vic_skew_normal_lcdf", reinterpret_cast<void*>(&vic_skew_normal_lcdf)},
+      {"vic_skew_normal_lcdf_dz", reinterpret_cast<void*>(&vic_skew_normal_lcdf_dz)},
+      {"vic_skew_normal_lcdf_dalpha", reinterpret_cast<void*>(&vic_skew_normal_lcdf_dalpha)},
+      {"vic_von_mises_log_mass", reinterpret_cast<void*>(&vic_von_mises_log_mass)},
+      {"vic_von_mises_log_mass_dkappa", reinterpret_cast<void*>(&vic_von_mises_log_mass_dkappa)},
       {"vic_log1p", reinterpret_cast<void*>(&vic_log1p)},
       {"vic_expm1", reinterpret_cast<void*>(&vic_expm1)},
       {"vic_log1p_exp", reinterpret_cast<void*>(&vic_log1p_exp)},

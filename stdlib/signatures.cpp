@@ -187,7 +187,7 @@ bool has_cdf(std::string_view dist) {
        {"normal", "std_normal", "lognormal", "exponential", "logistic", "gumbel", "weibull", "rayleigh", "pareto",
         "double_exponential", "student_t", "uniform", "frechet", "cauchy", "gamma", "inv_gamma", "chi_square",
         "inv_chi_square", "scaled_inv_chi_square", "beta", "poisson", "binomial", "bernoulli", "neg_binomial",
-        "neg_binomial_2", "beta_binomial"})
+        "neg_binomial_2", "beta_binomial", "skew_normal", "exp_mod_normal", "von_mises", "poisson_binomial"})
     if (dist == d) return true;
   return false;
 }

@@ -33,7 +33,8 @@ class SupportChecker {
             diags_.error(DiagnosticKind::NotSupportedYet, t.distribution_loc,
                          {"truncating '" + t.distribution + "' (vic has no differentiable CDF of it yet)"});
           } else if (!t.lhs->type.is_scalar() ||
-                     std::any_of(t.args.begin(), t.args.end(), [](const auto& a) { return !a->type.is_scalar(); })) {
+                     (!stdlib::is_multivariate(t.distribution) &&
+                      std::any_of(t.args.begin(), t.args.end(), [](const auto& a) { return !a->type.is_scalar(); }))) {
             diags_.error(DiagnosticKind::NotSupportedYet, t.lhs->loc, {"truncating a vectorised '~'"});
           }
         }

@@ -571,9 +571,7 @@ LExpr FunctionLowering::lower_call(const ast::Call& e) {
   if (suffix == "_lcdf" || suffix == "_lccdf" || suffix == "_cdf") {
     // The sum over vectorised arguments of the log CDF; _cdf is its exp (the product).
     b_->set_loc(e.loc);
-    Value* sum = sum_over(args, [&](const std::vector<Value*>& xs) {
-      return stdlib::build_log_cdf(*b_, base, xs, suffix == "_lccdf", check_adder());
-    });
+    Value* sum = log_cdf(std::string(base), args, suffix == "_lccdf", /*bound=*/false);
     l.scalar = suffix == "_cdf" ? b_->op(OpKind::Exp, {sum}) : sum;
     return l;
   }

@@ -199,6 +199,10 @@ class FunctionLowering {
   // The log density of `dist` at `args` (the variate first), summed over
   // vectorised arguments; a GLM's is its base distribution's at alpha + x beta.
   Value* log_density(const std::string& dist, std::vector<LExpr> args, bool propto);
+  // The log CDF (log CCDF when `complement`) of `dist` at `args` (the variate
+  // first), summed over vectorised arguments; a truncation's `bound` may lie
+  // off a discrete support where a direct call may not.
+  Value* log_cdf(const std::string& dist, const std::vector<LExpr>& args, bool complement, bool bound);
   void lower_for(const ast::ForStmt& s);
   void lower_while(const ast::WhileStmt& s);
   void lower_if(const ast::IfStmt& s);

@@ -378,9 +378,10 @@ void FunctionLowering::lower_tilde(const ast::TildeStmt& s) {
   // P(L <= Y) = 1 - F(L - 1): L itself has mass, so F is taken below it.
   b_->set_loc(s.loc);
   auto log_cdf = [&](Value* bound, bool complement) {
-    std::vector<Value*> xs = {bound};
-    for (const LExpr& p : params) xs.push_back(p.scalar);
-    return stdlib::build_log_cdf(*b_, s.distribution, xs, complement, check_adder());
+    std::vector<LExpr> xs(1);
+    xs[0].scalar = bound;
+    xs.insert(xs.end(), params.begin(), params.end());
+    return this->log_cdf(s.distribution, xs, complement, /*bound=*/true);
   };
   const stdlib::DistributionInfo* info = stdlib::find_distribution(s.distribution);
   const bool discrete = info && info->discrete;
@@ -415,6 +416,28 @@ void FunctionLowering::lower_tilde(const ast::TildeStmt& s) {
     return;
   }
   add_to_target(b_->op(OpKind::Select, {inside, b_->op(OpKind::FNeg, {mass}), b_->const_f64(-HUGE_VAL)}));
+}
+
+Value* FunctionLowering::log_cdf(const std::string& dist, const std::vector<LExpr>& args, bool complement, bool bound) {
+  if (dist == "poisson_binomial") {
+    // The outcomes as ints, theta as the one vector it is.
+    std::vector<stdlib::ContainerArg> cargs;
+    for (const LExpr& a : args) {
+      stdlib::ContainerArg c;
+      if (a.is_scalar()) {
+        c.shape = stdlib::ArgShape::Scalar;
+        c.scalar = a.scalar;
+      } else {
+        c.shape = &a == &args[0] ? stdlib::ArgShape::Array : stdlib::ArgShape::Vector;
+        c.elements = {a.size, a.dims.empty() ? std::vector<Value*>{a.size} : a.dims, a.element, a.tensor};
+      }
+      cargs.push_back(c);
+    }
+    return stdlib::build_poisson_binomial_log_cdf(*b_, cargs, complement, bound, check_adder());
+  }
+  return sum_over(args, [&](const std::vector<Value*>& xs) {
+    return stdlib::build_log_cdf(*b_, dist, xs, complement, check_adder());
+  });
 }
 
 Value* FunctionLowering::log_density(const std::string& dist, std::vector<LExpr> args, bool propto) {

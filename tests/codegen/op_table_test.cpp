@@ -92,6 +92,11 @@ const Case kCases[] = {
     // x on both sides of (a + 1) / (a + b + 2), where I's partials switch sides.
     {OpKind::IBeta, 3, 0, 0, {{0.3, 6}, {0.3, 6}, {0.05, 0.95}}},
     {OpKind::IBetaC, 3, 0, 0, {{0.3, 6}, {0.3, 6}, {0.05, 0.95}}},
+    {OpKind::Erfcx, 1, -3, 6},
+    // z on both sides of 0, where the skew normal's log CDF switches tails.
+    {OpKind::SkewNormalLcdf, 2, 0, 0, {{-4, 3}, {-3, 3}}},
+    // [a, b] within one turn, across the density's peak at 0.
+    {OpKind::VonMisesLogMass, 3, 0, 0, {{-3, -0.5}, {0, 2.5}, {0.2, 20}}},
 };
 
 class OpRules : public testing::TestWithParam<Case> {};

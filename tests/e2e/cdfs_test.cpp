@@ -21,9 +21,14 @@
 #include <boost/math/distributions/pareto.hpp>
 #include <boost/math/distributions/poisson.hpp>
 #include <boost/math/distributions/rayleigh.hpp>
+#include <boost/math/distributions/skew_normal.hpp>
 #include <boost/math/distributions/students_t.hpp>
 #include <boost/math/distributions/uniform.hpp>
 #include <boost/math/distributions/weibull.hpp>
+#include <boost/math/quadrature/gauss_kronrod.hpp>
+#include <boost/math/quadrature/tanh_sinh.hpp>
+#include <boost/math/special_functions/bessel.hpp>
+#include <boost/math/special_functions/erf.hpp>
 #include <cmath>
 
 #include "frontend/frontend.h"
@@ -368,15 +373,17 @@ model {
   EXPECT_EQ(compiled.error(), "reversed:5:3: truncation: the lower bound is not below the upper bound; it depends on "
                               "the data alone, so it fails at every value of the parameters");
 
-  SourceFile file("m.vmodel", "data { int k; } parameters { real<lower=0> l; }\nmodel { k ~ skew_normal(l, 1, 1) T[0, 10]; }\n");
+  SourceFile file("m.vmodel",
+                  "data { int k; } parameters { real<lower=0> l; }\nmodel { k ~ poisson_log(l) T[0, 10]; }\n");
   Diagnostics diags;
   std::unique_ptr<ast::Program> program = frontend::parse_and_check(file, diags);
   ASSERT_TRUE(program) << diags.str();
   lower::check_supported(*program, diags);
-  EXPECT_EQ(diags.str(),
-            "m.vmodel:2:13: error: truncating 'skew_normal' (vic has no differentiable CDF of it yet) is not supported yet\n"
-            "    model { k ~ skew_normal(l, 1, 1) T[0, 10]; }\n"
-            "                ^\n");
+  EXPECT_EQ(
+      diags.str(),
+      "m.vmodel:2:13: error: truncating 'poisson_log' (vic has no differentiable CDF of it yet) is not supported yet\n"
+      "    model { k ~ poisson_log(l) T[0, 10]; }\n"
+      "                ^\n");
 }
 
 // A discrete distribution's bounds are ints, as its CDF's variate is (Stan's rule).
@@ -473,6 +480,280 @@ model {
            std::log(bm::cdf(binomial, 4)) + std::log(bm::pdf(nb, 2)) - std::log(bm::cdf(bm::complement(nb, 0))) +
            std::log(beta_binomial_mass(2, 2, 6, alpha, 2)) - std::log(beta_binomial_mass(1, 5, 6, alpha, 2)) -
            std::pow(u, 2) / 2 - u + u + std::log(theta * (1 - theta));
+  };
+  const double a[] = {0.3, -0.4}, b[] = {-0.5, 0.9};
+  double grad[2];
+  runtime::EvalError error = 0;
+  const double lp_a = m->model().lp_grad(a, grad, &error), lp_b = m->model().lp_grad(b, grad, &error);
+  ASSERT_EQ(error, 0);
+  EXPECT_NEAR(lp_a - lp_b, closed_form(a[0], a[1]) - closed_form(b[0], b[1]), 1e-10);
+}
+
+// The CDFs of skew_normal, exp_mod_normal, von_mises and poisson_binomial.
+// References: Boost's skew normal (where its Phi - 2 T does not cancel),
+// and F(z; 1) = Phi(z)^2 in the far tail; the other two continuous ones by
+// quadrature of their densities; the Poisson-binomial's pmf summed over every
+// subset of its trials.
+
+// The exponentially modified normal's density, integrated over (-inf, y] and [y, inf).
+std::pair<double, double> exp_mod_normal_tails(double y, double mu, double sigma, double lambda) {
+  auto density = [=](double t) {
+    // Far below, erfc underflows where the exponential overflows: the density is 0 there to double precision.
+    const double v = lambda * sigma * sigma;
+    const double e = std::erfc((mu + v - t) / (std::sqrt(2.0) * sigma));
+    return e == 0 ? 0.0 : lambda / 2 * std::exp(lambda / 2 * (2 * mu + v - 2 * t) + std::log(e));
+  };
+  boost::math::quadrature::tanh_sinh<double> q;
+  return {q.integrate(density, -HUGE_VAL, y, 1e-15), q.integrate(density, y, HUGE_VAL, 1e-15)};
+}
+
+// The von Mises density integrated over [-pi, y] and [y, pi], split where it peaks.
+std::pair<double, double> von_mises_tails(double y, double mu, double kappa) {
+  auto density = [=](double t) {
+    return std::exp(kappa * (std::cos(t - mu) - 1)) / (2 * M_PI * bm::cyl_bessel_i(0, kappa) * std::exp(-kappa));
+  };
+  auto integral = [&](double lo, double hi) {
+    double peak = mu - 2 * M_PI * std::round(mu / (2 * M_PI));
+    double sum = 0;
+    if (peak > lo && peak < hi) {
+      sum += bm::quadrature::gauss_kronrod<double, 61>::integrate(density, lo, peak, 15, 1e-15);
+      lo = peak;
+    }
+    return sum + bm::quadrature::gauss_kronrod<double, 61>::integrate(density, lo, hi, 15, 1e-15);
+  };
+  return {integral(-M_PI, y), integral(y, M_PI)};
+}
+
+// P(Y <= y) and P(Y > y) for Y the successes of independent trials theta.
+std::pair<double, double> poisson_binomial_tails(int y, const std::vector<double>& theta) {
+  double lower = 0, upper = 0;
+  for (unsigned mask = 0; mask < (1u << theta.size()); ++mask) {
+    double p = 1;
+    int successes = 0;
+    for (size_t i = 0; i < theta.size(); ++i) {
+      const bool success = mask & (1u << i);
+      p *= success ? theta[i] : 1 - theta[i];
+      successes += success;
+    }
+    (successes <= y ? lower : upper) += p;
+  }
+  return {lower, upper};
+}
+
+TEST(Cdfs, SkewNormalExpModNormalVonMisesPoissonBinomialValues) {
+  auto both = [](const auto& d, double y) { return std::pair{bm::cdf(d, y), bm::cdf(bm::complement(d, y))}; };
+  const bm::skew_normal_distribution<> skew(0.5, 2, -3), skew_right(0.5, 2, 0.7);
+  std::vector<TailCase> cases;
+  auto add = [&](const std::string& call, const std::string& y, std::pair<double, double> tails) {
+    cases.push_back({call, y, tails.first, tails.second});
+  };
+  add("skew_normal(0.5, 2, -3)", "1.3", both(skew, 1.3));
+  add("skew_normal(0.5, 2, -3)", "-6", both(skew, -6));
+  add("skew_normal(0.5, 2, -3)", "-0.2", both(skew, -0.2));
+  add("skew_normal(0.5, 2, 0.7)", "1.3", both(skew_right, 1.3));
+  add("skew_normal(0.5, 2, 0.7)", "9", both(skew_right, 9));
+  add("skew_normal(0.5, 2, 0.7)", "-1", both(skew_right, -1));
+  add("exp_mod_normal(0.5, 2, 0.7)", "1.3", exp_mod_normal_tails(1.3, 0.5, 2, 0.7));
+  add("exp_mod_normal(0.5, 2, 0.7)", "-4", exp_mod_normal_tails(-4, 0.5, 2, 0.7));
+  add("exp_mod_normal(0.5, 2, 0.7)", "12", exp_mod_normal_tails(12, 0.5, 2, 0.7));
+  add("exp_mod_normal(-1, 0.5, 6)", "-0.8", exp_mod_normal_tails(-0.8, -1, 0.5, 6));
+  add("exp_mod_normal(-1, 0.5, 0.2)", "2", exp_mod_normal_tails(2, -1, 0.5, 0.2));
+  add("von_mises(0.5, 2)", "1.3", von_mises_tails(1.3, 0.5, 2));
+  add("von_mises(0.5, 2)", "-2.5", von_mises_tails(-2.5, 0.5, 2));
+  add("von_mises(-2.8, 0.3)", "0.4", von_mises_tails(0.4, -2.8, 0.3));
+  add("von_mises(7, 30)", "2.9", von_mises_tails(2.9, 7, 30));
+  add("von_mises(1, 60)", "0.8", von_mises_tails(0.8, 1, 60));
+  add("von_mises(0.5, 2)", "-pi()", {0, 1});
+  add("von_mises(0.5, 2)", "pi()", {1, 0});
+  const std::vector<double> theta = {0.2, 0.7, 0.5, 0.9};
+  for (int y : {0, 1, 2, 3})
+    add("poisson_binomial([0.2, 0.7, 0.5, 0.9]')", std::to_string(y), poisson_binomial_tails(y, theta));
+  add("poisson_binomial([0.2, 0.7, 0.5, 0.9]')", "4", {1, 0});
+  for (const TailCase& c : cases) {
+    const std::string dist = c.call.substr(0, c.call.find('('));
+    const std::string args = c.call.substr(c.call.find('(') + 1, c.call.size() - c.call.find('(') - 2);
+    const std::string bar = "(" + c.y + " | " + args + ")";
+    auto m = testing_util::compile_source(
+        "cdf",
+        "parameters {\n  real a;\n}\nmodel {\n  a ~ normal(0, 1);\n}\ngenerated quantities {\n  real l = " + dist +
+            "_lcdf" + bar + ";\n  real u = " + dist + "_lccdf" + bar + ";\n  real f = " + dist + "_cdf" + bar +
+            ";\n}\n",
+        "{}");
+    ASSERT_TRUE(m) << c.call;
+    std::map<std::string, double> out = testing_util::constrained_outputs(m->model(), {0.0});
+    const std::string what = c.call + " at " + c.y;
+    auto expect_log = [&](double got, double p, const std::string& tail) {
+      if (p == 0) {
+        EXPECT_EQ(got, -HUGE_VAL) << what << ": " << tail;
+      } else {
+        EXPECT_NEAR(got, std::log(p), 1e-12 * std::max(1.0, std::fabs(std::log(p)))) << what << ": " << tail;
+      }
+    };
+    expect_log(out.at("l"), c.cdf, "lcdf");
+    expect_log(out.at("u"), c.ccdf, "lccdf");
+    EXPECT_NEAR(out.at("f"), c.cdf, 1e-14) << what << ": cdf";
+  }
+}
+
+// Far in the tail where Phi(z) - 2 T(z, alpha) cancels: F(z; 1) = Phi(z)^2
+// exactly; and the exponentially modified normal's lower tail, where its two
+// terms cancel, and its upper tail, where exp(v^2 / 2 - u v) would overflow.
+TEST(Cdfs, FarTails) {
+  auto m = testing_util::compile_source("tails", R"(parameters {
+  real a;
+}
+model {
+  a ~ normal(0, 1);
+}
+generated quantities {
+  real skew = skew_normal_lcdf(-21 | 1, 2, 1);
+  real skew_upper = skew_normal_lccdf(21 | -1, 2, -1);
+  real emn_lower = exp_mod_normal_lcdf(-30 | 0, 1, 2);
+  real emn_upper = exp_mod_normal_lccdf(400 | 0, 1, 30);
+  real emn_far_lower = exp_mod_normal_lcdf(-60 | 0, 1, 50);
+}
+)",
+                                        "{}");
+  ASSERT_TRUE(m);
+  std::map<std::string, double> out = testing_util::constrained_outputs(m->model(), {0.0});
+  // z = -11: 2 log Phi(-11), Phi's tail from erfc.
+  const double log_phi = std::log(0.5 * std::erfc(11 / std::sqrt(2.0)));
+  EXPECT_NEAR(out.at("skew"), 2 * log_phi, 1e-12 * std::fabs(2 * log_phi));
+  EXPECT_NEAR(out.at("skew_upper"), 2 * log_phi, 1e-12 * std::fabs(2 * log_phi));
+  // The densities' quadratures, scaled by their largest terms: the lower tail
+  // at -30 with sigma = 1, lambda = 2 is exp(-450) times
+  // int_0^inf of the density's ratio to its value there.
+  auto emn_log_tail = [](double y, double lambda, bool upper) {
+    // log density: log(lambda / 2) + lambda (lambda / 2 - t) + log erfc((lambda - t) / sqrt 2), mu = 0, sigma = 1,
+    // its erfc of a large argument through Boost's erfc in long double.
+    auto log_density = [=](long double t) {
+      return std::log(lambda / 2) + lambda * (lambda / 2 - t) + std::log(bm::erfc((lambda - t) / std::sqrt(2.0L)));
+    };
+    const long double top = log_density(y);
+    auto ratio = [&](long double s) { return std::exp(log_density(upper ? y + s : y - s) - top); };
+    boost::math::quadrature::tanh_sinh<long double> q;
+    return static_cast<double>(top + std::log(q.integrate(ratio, 0.0L, 60.0L, 1e-18L)));
+  };
+  const double lower = emn_log_tail(-30, 2, false), upper = emn_log_tail(400, 30, true);
+  EXPECT_NEAR(out.at("emn_lower"), lower, 1e-10 * std::fabs(lower));
+  EXPECT_NEAR(out.at("emn_upper"), upper, 1e-10 * std::fabs(upper));
+  EXPECT_TRUE(std::isfinite(out.at("emn_far_lower"))) << out.at("emn_far_lower");
+  EXPECT_LT(out.at("emn_far_lower"), -1800);
+}
+
+// Every real argument a parameter: the gradients of the four CDFs against
+// finite differences; poisson_binomial's over an array of outcomes is the
+// sum of its scalar calls.
+TEST(Cdfs, SkewNormalExpModNormalVonMisesPoissonBinomialGradients) {
+  auto m = testing_util::compile_source("new_cdf_gradients", R"(data {
+  array[3] int k;
+}
+parameters {
+  real mu;
+  real<lower=0> sigma;
+  real alpha;
+  real<lower=-pi(), upper=pi()> y;
+  simplex[4] theta;
+}
+model {
+  target += skew_normal_lcdf(y | mu, sigma, alpha) + skew_normal_lccdf(y | mu, sigma, alpha);
+  target += skew_normal_cdf(1.5 | mu, sigma, alpha) + skew_normal_lcdf(-2 | mu, sigma, alpha);
+  target += exp_mod_normal_lcdf(y | mu, sigma, sigma + 0.5) + exp_mod_normal_lccdf(y | mu, sigma, sigma + 0.5);
+  target += exp_mod_normal_cdf(1.5 | mu, sigma, 2) + exp_mod_normal_lcdf(-1 | mu, 0.5, sigma);
+  target += von_mises_lcdf(y | mu, sigma) + von_mises_lccdf(y | mu, sigma) + von_mises_cdf(0.3 | mu + 4, sigma + 2);
+  target += poisson_binomial_lcdf(k | theta) + poisson_binomial_lccdf(k | theta) + poisson_binomial_cdf(2 | theta);
+  mu ~ normal(0, 1);
+  sigma ~ lognormal(0, 0.5);
+  alpha ~ normal(0, 2);
+}
+generated quantities {
+  real sum_vector = poisson_binomial_lccdf(k | theta);
+  real sum_scalars = poisson_binomial_lccdf(k[1] | theta) + poisson_binomial_lccdf(k[2] | theta)
+                     + poisson_binomial_lccdf(k[3] | theta);
+}
+)",
+                                        R"({"k": [0, 2, 3]})");
+  ASSERT_TRUE(m);
+  testing_util::expect_gradcheck_passes(m->model(), 3, "new_cdf_gradients");
+  std::map<std::string, double> out =
+      testing_util::constrained_outputs(m->model(), {0.3, -0.2, 0.1, 0.4, 0.5, -0.3, 0.2});
+  EXPECT_NEAR(out.at("sum_vector"), out.at("sum_scalars"), 1e-13);
+}
+
+TEST(Cdfs, SkewNormalExpModNormalVonMisesPoissonBinomialDomainErrors) {
+  auto message = [](const std::string& call) -> std::string {
+    tools::CheckedModel m =
+        tools::check_model_source("domain", "parameters {\n  real a;\n}\nmodel {\n  target += a * " + call + ";\n}\n");
+    EXPECT_TRUE(m.ast) << m.diagnostics.str();
+    if (!m.ast) return "";
+    Expected<runtime::DataSet> data = runtime::read_stan_json("{}", "d.json", tools::data_declarations(*m.ast));
+    EXPECT_TRUE(data);
+    Expected<tools::CompiledModel> compiled = tools::compile_model(*m.ast, *data, ir::PipelineSettings{});
+    if (compiled) return "compiled";
+    const std::string e = compiled.error();
+    return e.substr(0, e.find(';'));
+  };
+  const std::pair<std::string, std::string> cases[] = {
+      {"skew_normal_lcdf(not_a_number() | 0, 1, 1)", "skew_normal_lcdf: Random variable must not be NaN"},
+      {"skew_normal_lccdf(1 | positive_infinity(), 1, 1)", "skew_normal_lccdf: Location parameter must be finite"},
+      {"skew_normal_cdf(1 | 0, 0, 1)", "skew_normal_lcdf: Scale parameter must be positive"},
+      {"skew_normal_lcdf(1 | 0, 1, negative_infinity())", "skew_normal_lcdf: Shape parameter must be finite"},
+      {"exp_mod_normal_lcdf(not_a_number() | 0, 1, 1)", "exp_mod_normal_lcdf: Random variable must not be NaN"},
+      {"exp_mod_normal_lccdf(1 | not_a_number(), 1, 1)", "exp_mod_normal_lccdf: Location parameter must be finite"},
+      {"exp_mod_normal_lcdf(1 | 0, positive_infinity(), 1)",
+       "exp_mod_normal_lcdf: Scale parameter must be positive finite"},
+      {"exp_mod_normal_lcdf(1 | 0, 1, -1)", "exp_mod_normal_lcdf: Inv_scale parameter must be positive finite"},
+      {"von_mises_lcdf(3.5 | 0, 1)", "von_mises_lcdf: Random variable must be in [-pi, pi]"},
+      {"von_mises_lccdf(1 | positive_infinity(), 1)", "von_mises_lccdf: Location parameter must be finite"},
+      {"von_mises_cdf(1 | 0, 0)", "von_mises_lcdf: Scale parameter must be positive"},
+      {"poisson_binomial_lcdf(3 | [0.5, 0.5]')",
+       "poisson_binomial_lcdf: Successes variable must be between 0 and the size of theta"},
+      {"poisson_binomial_lccdf({1, -1} | [0.5, 0.5]')",
+       "poisson_binomial_lccdf: Successes variable must be between 0 and the size of theta"},
+      {"poisson_binomial_lcdf(1 | [0.5, 1.5]')", "poisson_binomial_lcdf: Probability parameters must be in [0, 1]"},
+      {"poisson_binomial_lccdf(1 | [not_a_number(), 0.5]')",
+       "poisson_binomial_lccdf: Probability parameters must be in [0, 1]"},
+  };
+  for (const auto& [call, expected] : cases) EXPECT_EQ(message(call), "domain:5:17: " + expected) << call;
+}
+
+// Truncation of the four: against Boost's skew normal, the quadratures of the
+// other densities and the Poisson-binomial's pmf summed by hand (T[0, ] takes
+// F below 0, which is 0), with the gradients against finite differences.
+TEST(Cdfs, TruncatedSkewNormalExpModNormalVonMisesPoissonBinomial) {
+  auto m = testing_util::compile_source("truncated_new", R"(data {
+  real y;
+  int k;
+}
+parameters {
+  real mu;
+  real<lower=0, upper=1> p;
+}
+model {
+  y ~ skew_normal(mu, 2, 1.5) T[-1, 4];
+  y ~ exp_mod_normal(mu, 1, 0.5) T[0, ];
+  y ~ von_mises(mu, 3) T[, 2];
+  k ~ poisson_binomial([p, 0.3, 0.6]') T[1, 2];
+  k ~ poisson_binomial([p, 0.3, 0.6]') T[0, ];
+}
+)",
+                                        R"({"y": 1.2, "k": 2})");
+  ASSERT_TRUE(m);
+  testing_util::expect_gradcheck_passes(m->model(), 3, "truncated_new");
+  auto closed_form = [](double mu, double v) {
+    const double p = 1 / (1 + std::exp(-v));
+    const bm::skew_normal_distribution<> skew(mu, 2, 1.5);
+    const double skew_part = std::log(bm::pdf(skew, 1.2)) - std::log(bm::cdf(skew, 4.0) - bm::cdf(skew, -1.0));
+    const double emn_density =
+        0.25 * std::exp(0.25 * (2 * mu + 0.5 - 2 * 1.2)) * std::erfc((mu + 0.5 - 1.2) / std::sqrt(2.0));
+    const double emn_part = std::log(emn_density) - std::log(exp_mod_normal_tails(0, mu, 1, 0.5).second);
+    const double vm_density = std::exp(3 * std::cos(1.2 - mu)) / (2 * M_PI * bm::cyl_bessel_i(0, 3.0));
+    const double vm_part = std::log(vm_density) - std::log(von_mises_tails(2, mu, 3).first);
+    const std::vector<double> theta = {p, 0.3, 0.6};
+    const double pmf = poisson_binomial_tails(2, theta).first - poisson_binomial_tails(1, theta).first;
+    const double pb_part = 2 * std::log(pmf) - std::log(pmf + poisson_binomial_tails(1, theta).first -
+                                                        poisson_binomial_tails(0, theta).first);
+    return skew_part + emn_part + vm_part + pb_part + std::log(p * (1 - p));
   };
   const double a[] = {0.3, -0.4}, b[] = {-0.5, 0.9};
   double grad[2];

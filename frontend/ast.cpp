@@ -87,8 +87,21 @@ const char* block_kind_name(BlockKind block) {
     case BlockKind::Parameters: return "parameters";
     case BlockKind::TransformedParameters: return "transformed parameters";
     case BlockKind::Model: return "model";
+    case BlockKind::Guide: return "guide";
     case BlockKind::GeneratedQuantities: return "generated quantities";
     case BlockKind::Functions: return "functions";
+  }
+  return "?";
+}
+
+const char* activation_name(Activation a) {
+  switch (a) {
+    case Activation::Identity: return "identity";
+    case Activation::Relu: return "relu";
+    case Activation::Tanh: return "tanh";
+    case Activation::Sigmoid: return "sigmoid";
+    case Activation::Softplus: return "softplus";
+    case Activation::Elu: return "elu";
   }
   return "?";
 }

@@ -162,6 +162,8 @@ struct Call : Expr {
   bool conditional;
   // Filled by the type checker for a call of a user-defined function.
   const FunctionDef* function = nullptr;
+  // Filled by the type checker for a call of a network.
+  const struct NetworkDecl* network = nullptr;
 };
 
 // `cond ? a : b`.
@@ -197,7 +199,8 @@ struct ContainerLiteral : Expr {
 
 // The program block a declaration or statement belongs to.
 // Functions: the body of a user-defined function (declared in the functions block).
-enum class BlockKind { Data, TransformedData, Parameters, TransformedParameters, Model, GeneratedQuantities, Functions };
+// Guide: vic's guide block, the variational distribution of the latents (vic train).
+enum class BlockKind { Data, TransformedData, Parameters, TransformedParameters, Model, Guide, GeneratedQuantities, Functions };
 // Stan's spelling: "data", "transformed data", ...
 const char* block_kind_name(BlockKind block);
 
@@ -245,6 +248,9 @@ struct VarDecl {
   bool is_local = false;       // declared inside a statement body
   bool is_loop_index = false;  // `for (i in ...)`
   bool is_function_argument = false;
+  // `latent array[N] vector[K] z;`: one element per data item of the plate N
+  // (its first array size), drawn by the guide rather than fitted as a whole.
+  bool is_latent = false;
   ExprPtr init;                // `= expr`, optional
 };
 using VarDeclPtr = std::unique_ptr<VarDecl>;
@@ -426,6 +432,28 @@ struct FunctionDef {
 using FunctionDefPtr = std::unique_ptr<FunctionDef>;
 
 // ---------------------------------------------------------------------------
+// Networks
+
+// What a network's layers apply to their output: PyTorch's names.
+enum class Activation { Identity, Relu, Tanh, Sigmoid, Softplus, Elu };
+const char* activation_name(Activation a);
+
+// `network encoder = mlp(D -> H -> 2 * K, activation = relu, output = identity);`:
+// a multilayer perceptron of dense layers, sizes[k] -> sizes[k + 1] each, the
+// hidden ones followed by `activation`, the last by `output`. Its weights and
+// biases are learned; calling it maps a vector of sizes[0] to one of sizes.back().
+struct NetworkDecl {
+  SourceLoc loc;
+  std::string name;
+  std::vector<ExprPtr> sizes;  // data ints
+  Activation activation = Activation::Relu;
+  Activation output = Activation::Identity;
+  // How many program blocks precede it: its sizes see their variables.
+  size_t after_blocks = 0;
+};
+using NetworkDeclPtr = std::unique_ptr<NetworkDecl>;
+
+// ---------------------------------------------------------------------------
 // Program
 
 // One program block: its top-level declarations appear as DeclStmts, in order,
@@ -442,6 +470,8 @@ struct Program {
   std::vector<FunctionDefPtr> functions;
   // Present blocks in source order (which is the canonical order).
   std::vector<ProgramBlock> blocks;
+  // The network declarations, in order.
+  std::vector<NetworkDeclPtr> networks;
 
   const ProgramBlock* block(BlockKind kind) const {
     for (const ProgramBlock& b : blocks)

@@ -40,6 +40,8 @@ const char* variable_role(ast::BlockKind block) {
       return "transformed parameter";
     case ast::BlockKind::Model:
       return "model";
+    case ast::BlockKind::Guide:
+      return "guide";
     case ast::BlockKind::GeneratedQuantities:
       return "generated quantities";
     case ast::BlockKind::Functions:
@@ -166,14 +168,22 @@ void Checker::check_program(ast::Program& program) {
   // model block's variables are locals in a scope of their own.
   check_functions(program);
   push_scope();
-  for (ast::ProgramBlock& block : program.blocks) {
+  auto check_networks_after = [&](size_t blocks) {
+    for (ast::NetworkDeclPtr& n : program.networks)
+      if (n->after_blocks == blocks) check_network(*n);
+  };
+  for (size_t k = 0; k < program.blocks.size(); ++k) {
+    check_networks_after(k);
+    ast::ProgramBlock& block = program.blocks[k];
     block_ = block.kind;
-    const bool own_scope = block.kind == ast::BlockKind::Model;
+    const bool own_scope = block.kind == ast::BlockKind::Model || block.kind == ast::BlockKind::Guide;
     if (own_scope) push_scope();
     for (ast::StmtPtr& s : block.stmts) check_stmt(*s);
     if (own_scope) pop_scope();
   }
+  check_networks_after(program.blocks.size());
   pop_scope();
+  check_latents(program);
 }
 
 void Checker::check_stmt_scoped(ast::Stmt& s) {
@@ -182,9 +192,10 @@ void Checker::check_stmt_scoped(ast::Stmt& s) {
   pop_scope();
 }
 
-void Checker::require_model_block(SourceLoc loc, const char* what) {
+void Checker::require_model_block(SourceLoc loc, const char* what, bool or_guide) {
   // An `_lp` function adds to the target of the block that calls it.
-  if (block_ != ast::BlockKind::Model && !in_function_with_suffix("_lp")) {
+  if (block_ != ast::BlockKind::Model && !(or_guide && block_ == ast::BlockKind::Guide) &&
+      !in_function_with_suffix("_lp")) {
     diags_.error(DiagnosticKind::TargetOutsideModel, loc, {what});
   }
 }
@@ -292,6 +303,7 @@ void Checker::check_decl(ast::VarDecl& d) {
     case ast::BlockKind::Parameters:
     case ast::BlockKind::TransformedParameters:
     case ast::BlockKind::Model:
+    case ast::BlockKind::Guide:
       if (d.block == ast::BlockKind::Parameters || !d.is_local || d.type.base == BaseType::Real) {
         dep = Dependence::Parameter;
       }

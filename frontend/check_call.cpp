@@ -129,6 +129,7 @@ void Checker::check_call(ast::Call& e) {
     e.dependence = join(e.dependence, arg->dependence);
   }
   e.type = Type::poisoned();
+  if (check_network_call(e)) return;
   if (check_user_call(e)) return;
   auto [base, suffix] = stdlib::split_distribution_suffix(e.name);
   if (suffix == "_lpdf" || suffix == "_lpmf" || suffix == "_lcdf" || suffix == "_lccdf" || suffix == "_cdf") {
@@ -272,7 +273,7 @@ void Checker::check_function_call(ast::Call& e) {
 }
 
 void Checker::check_tilde(ast::TildeStmt& s) {
-  require_model_block(s.loc, "~");
+  require_model_block(s.loc, "~", /*or_guide=*/true);
   check_expr(*s.lhs);
   for (ast::ExprPtr& arg : s.args) check_expr(*arg);
   const stdlib::DistributionInfo* dist = stdlib::find_distribution(s.distribution);

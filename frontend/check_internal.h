@@ -51,7 +51,16 @@ class Checker {
   void check_tilde(ast::TildeStmt& s);
   void check_for(ast::ForStmt& s);
   void check_condition(ast::Expr& cond);  // of an `if` or a `while`
-  void require_model_block(SourceLoc loc, const char* what);
+  // `or_guide`: the guide block may have it too (its `~` draws the latents).
+  void require_model_block(SourceLoc loc, const char* what, bool or_guide = false);
+
+  // --- networks, latents and the guide (check_guide.cpp) ---
+  void check_network(ast::NetworkDecl& n);
+  // Types a call of a network; false when `e` names none.
+  bool check_network_call(ast::Call& e);
+  // The rules of latents: one plate size, read one data item at a time, each
+  // drawn by the guide from a distribution vic can reparameterise.
+  void check_latents(const ast::Program& program);
 
   // --- expressions (check.cpp) ---
   void check_expr(ast::Expr& e);
@@ -79,6 +88,7 @@ class Checker {
   ast::BlockKind block_ = ast::BlockKind::Data;
   int loop_depth_ = 0;  // the loops around the statement being checked, for break and continue
   std::unordered_map<std::string, const ast::FunctionDef*> functions_;
+  std::unordered_map<std::string, const ast::NetworkDecl*> networks_;
   const ast::FunctionDef* current_function_ = nullptr;
   // Which user-defined functions each one calls, for the recursion check.
   std::unordered_map<const ast::FunctionDef*, std::vector<const ast::FunctionDef*>> callees_;

@@ -437,7 +437,16 @@ class AstBuilder {
     }
     int last_rank = -1;
     std::string last_name;
-    for (VModelParser::ProgramBlockContext* block_ctx : tree->programBlock()) {
+    for (antlr4::tree::ParseTree* child : tree->children) {
+      if (auto* network = dynamic_cast<VModelParser::NetworkDeclContext*>(child)) {
+        if (ast::NetworkDeclPtr decl = network_decl(network)) {
+          decl->after_blocks = program->blocks.size();
+          program->networks.push_back(std::move(decl));
+        }
+        continue;
+      }
+      auto* block_ctx = dynamic_cast<VModelParser::ProgramBlockContext*>(child);
+      if (!block_ctx) continue;
       ast::ProgramBlock block;
       block.kind = block_kind(block_ctx->blockHeader()->getText());
       block.loc = loc(block_ctx->getStart());
@@ -471,7 +480,49 @@ class AstBuilder {
     if (header == "parameters") return ast::BlockKind::Parameters;
     if (header == "transformedparameters") return ast::BlockKind::TransformedParameters;
     if (header == "model") return ast::BlockKind::Model;
+    if (header == "guide") return ast::BlockKind::Guide;
     return ast::BlockKind::GeneratedQuantities;
+  }
+
+  // `network NAME = mlp(sizes, options)`; null (with a diagnostic) when the
+  // kind or an option is not one vic has.
+  ast::NetworkDeclPtr network_decl(VModelParser::NetworkDeclContext* ctx) {
+    auto decl = std::make_unique<ast::NetworkDecl>();
+    decl->loc = loc(ctx->identifier(0)->getStart());
+    decl->name = ctx->identifier(0)->getText();
+    if (ctx->kind->getText() != "mlp") {
+      diags_.error(DiagnosticKind::BadNetwork, loc(ctx->kind->getStart()),
+                   {"unknown network kind '" + ctx->kind->getText() + "': vic has mlp (dense layers)"});
+      failed_ = true;
+      return nullptr;
+    }
+    for (VModelParser::ExpressionContext* size : ctx->expression()) decl->sizes.push_back(expression(size));
+    static const std::pair<const char*, ast::Activation> kActivations[] = {
+        {"identity", ast::Activation::Identity}, {"relu", ast::Activation::Relu},
+        {"tanh", ast::Activation::Tanh},         {"sigmoid", ast::Activation::Sigmoid},
+        {"softplus", ast::Activation::Softplus}, {"elu", ast::Activation::Elu},
+    };
+    for (VModelParser::NetworkOptionContext* option : ctx->networkOption()) {
+      const std::string key = option->identifier(0)->getText();
+      const std::string value = option->identifier(1)->getText();
+      if (key != "activation" && key != "output") {
+        diags_.error(DiagnosticKind::BadNetwork, loc(option->getStart()),
+                     {"unknown option '" + key + "' of mlp: it takes 'activation' (the hidden layers') and 'output' "
+                      "(the last layer's)"});
+        failed_ = true;
+        return nullptr;
+      }
+      const auto* found = std::find_if(std::begin(kActivations), std::end(kActivations),
+                                       [&](const auto& a) { return value == a.first; });
+      if (found == std::end(kActivations)) {
+        diags_.error(DiagnosticKind::BadNetwork, loc(option->identifier(1)->getStart()),
+                     {"unknown activation '" + value + "': vic has identity, relu, tanh, sigmoid, softplus and elu"});
+        failed_ = true;
+        return nullptr;
+      }
+      (key == "activation" ? decl->activation : decl->output) = found->second;
+    }
+    return decl;
   }
 
   // The data and parameters blocks hold declarations without values only.
@@ -653,7 +704,13 @@ class AstBuilder {
     decl->loc = loc(ctx->identifier()->getStart());
     decl->name = ctx->identifier()->getText();
     decl->block = current_block_;
-    decl->is_local = !top_level || current_block_ == ast::BlockKind::Model;
+    decl->is_local = !top_level || current_block_ == ast::BlockKind::Model || current_block_ == ast::BlockKind::Guide;
+    decl->is_latent = ctx->latent != nullptr;
+    if (decl->is_latent && !(top_level && current_block_ == ast::BlockKind::Parameters)) {
+      diags_.error(DiagnosticKind::BadLatent, loc(ctx->latent),
+                   {"'latent' applies to declarations in the parameters block"});
+      failed_ = true;
+    }
 
     VModelParser::DeclTypeContext* type_ctx = ctx->declType();
     if (type_ctx->expressionList()) decl->type.array_dims = expression_list(type_ctx->expressionList());

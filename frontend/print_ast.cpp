@@ -15,6 +15,8 @@
 //   return                      then `value: E` when it has one
 //   call NAME                   then one `arg: E` per argument (a void function's call)
 //   reject "MESSAGE"            (or fatal_error) then `value: E` per value it prints
+// A network prints `network NAME : mlp, activation A, output B` and a `size: E`
+// line per layer size, where it stands among the blocks.
 // User-defined functions come first: `function NAME : TYPE` (or void), then one
 // `arg NAME : TYPE` line per argument (`arg data ...` when data-only) and the body.
 // Expressions are S-expressions ending in `: TYPE DEP` (DEP is data or param; a
@@ -50,7 +52,15 @@ class Printer {
       }
       stmt(*f->body, 2);
     }
-    for (const ast::ProgramBlock& block : program.blocks) {
+    for (size_t k = 0; k <= program.blocks.size(); ++k) {
+      for (const ast::NetworkDeclPtr& n : program.networks) {
+        if (n->after_blocks != k) continue;
+        line(1) << "network " << n->name << " : mlp, activation " << ast::activation_name(n->activation)
+                << ", output " << ast::activation_name(n->output) << "\n";
+        for (const ast::ExprPtr& size : n->sizes) labeled(2, "size", *size);
+      }
+      if (k == program.blocks.size()) break;
+      const ast::ProgramBlock& block = program.blocks[k];
       line(1) << ast::block_kind_name(block.kind) << "\n";
       for (const ast::StmtPtr& s : block.stmts) stmt(*s, 2);
     }
@@ -66,7 +76,7 @@ class Printer {
   void labeled(int indent, const char* label, const ast::Expr& e) { line(indent) << label << ": " << expr(e) << "\n"; }
 
   void decl(const ast::VarDecl& d, int indent) {
-    line(indent) << "decl " << (d.is_local ? "local " : "") << d.name << " : " << d.type.type().str() << "\n";
+    line(indent) << "decl " << (d.is_local ? "local " : "") << (d.is_latent ? "latent " : "") << d.name << " : " << d.type.type().str() << "\n";
     if (d.type.constraint != ast::Constraint::None) {
       line(indent + 1) << "constraint: " << ast::constraint_name(d.type.constraint) << "\n";
     }

@@ -16,7 +16,14 @@
 //   in Stan: `upper=1 > 0` is not a bound; parenthesise comparisons.
 grammar VModel;
 
-program : functionsBlock? programBlock* EOF ;
+program : functionsBlock? (programBlock | networkDecl)* EOF ;
+
+// `network encoder = mlp(D -> H -> 2 * K, activation = relu);`: a multilayer
+// perceptron whose weights vic learns (vic train), callable as a function from
+// the model and the guide. The sizes are data ints; the options name functions.
+networkDecl : 'network' identifier '=' kind=identifier '(' expression ('->' expression)+ (',' networkOption)* ')' ';' ;
+
+networkOption : identifier '=' identifier ;
 
 // User-defined functions, before the other blocks as in Stan.
 functionsBlock : 'functions' '{' functionDef* '}' ;
@@ -41,6 +48,7 @@ blockHeader
   | 'parameters'
   | 'transformed' 'parameters'
   | 'model'
+  | 'guide'
   | 'generated' 'quantities'
   ;
 
@@ -72,8 +80,9 @@ printable : STRING_LITERAL | expression ;
 // `T[L, U]`, `T[L, ]`, `T[, U]` after a distribution.
 truncation : 'T' '[' lo=expression? ',' hi=expression? ']' ;
 
-// `array[N] real<lower=0> x = ...;` or the old `real x[N];`.
-varDecl : declType identifier ('[' expressionList ']')? ('=' expression)? ';' ;
+// `array[N] real<lower=0> x = ...;` or the old `real x[N];`; `latent` marks a
+// parameter array with one element per data item (vic train's local latents).
+varDecl : latent='latent'? declType identifier ('[' expressionList ']')? ('=' expression)? ';' ;
 
 declType
   : 'array' '[' expressionList ']' elementType
@@ -157,6 +166,7 @@ identifier
   : ID
   | 'lower' | 'upper' | 'offset' | 'multiplier' | 'in' | 'T'
   | 'data' | 'transformed' | 'parameters' | 'model' | 'generated' | 'quantities'
+  | 'network' | 'guide' | 'latent'
   ;
 
 // ---------------------------------------------------------------------------

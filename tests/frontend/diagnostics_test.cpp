@@ -797,6 +797,89 @@ TEST(FrontendDiagnostics, WhileConditionNotScalar) {
 
 // break and continue belong to a loop: of the function they are in, not of
 // the loop around its call.
+// The rules of networks, latents and the guide (vic train).
+const char* kVaePrefix =
+    "data { int N; int D; array[N] vector[D] x; }\n"
+    "network enc = mlp(D -> 3 -> 4, activation = tanh);\n"
+    "network dec = mlp(2 -> 3 -> D);\n";
+
+TEST(FrontendDiagnostics, BadNetwork) {
+  Result r = diagnose("data { int D; }\nnetwork f = cnn(D -> D);\n");
+  EXPECT_EQ(r.first_kind, "BadNetwork");
+  EXPECT_EQ(r.text,
+            "m.vmodel:2:13: error: unknown network kind 'cnn': vic has mlp (dense layers)\n"
+            "    network f = cnn(D -> D);\n"
+            "                ^\n");
+  r = diagnose("data { int D; }\nnetwork f = mlp(D -> D, activation = swish);\n");
+  EXPECT_EQ(r.text.substr(0, r.text.find('\n')),
+            "m.vmodel:2:38: error: unknown activation 'swish': vic has identity, relu, tanh, sigmoid, softplus and elu");
+  r = diagnose("data { int D; }\nnetwork f = mlp(D -> D, dropout = relu);\n");
+  EXPECT_EQ(r.text.substr(0, r.text.find('\n')),
+            "m.vmodel:2:25: error: unknown option 'dropout' of mlp: it takes 'activation' (the hidden layers') and "
+            "'output' (the last layer's)");
+  r = diagnose(std::string(kVaePrefix) + "model { vector[4] h = enc([1, 2]'); }\n");
+  EXPECT_EQ(r.text.substr(0, r.text.find('\n')),
+            "m.vmodel:2:9: error: the network 'enc' is learned by vic train with a guide, and this program has no "
+            "guide block");
+  r = diagnose(std::string(kVaePrefix) + "model { vector[4] h = enc(x); }\n");
+  EXPECT_EQ(r.text.substr(0, r.text.find('\n')),
+            "m.vmodel:4:23: error: the network 'enc' takes one vector, not (array[] vector)");
+  r = diagnose(std::string(kVaePrefix) + "generated quantities { vector[4] h = enc(x[1]); }\n");
+  EXPECT_EQ(r.text.substr(0, r.text.find('\n')),
+            "m.vmodel:4:38: error: the network 'enc' is called in the generated quantities block; networks are "
+            "called in the model and the guide");
+  r = diagnose("data { real s; }\nnetwork f = mlp(s -> 2);\n");
+  EXPECT_EQ(r.first_kind, "NonIntSize");
+  r = diagnose("data { int D; }\nnetwork D = mlp(D -> 2);\n");
+  EXPECT_EQ(r.first_kind, "Redeclaration");
+}
+
+TEST(FrontendDiagnostics, BadLatent) {
+  auto first_line = [](const std::string& source) {
+    Result r = diagnose(std::string(kVaePrefix) + source);
+    EXPECT_EQ(r.first_kind, "BadLatent") << r.text;
+    return r.text.substr(0, r.text.find('\n'));
+  };
+  EXPECT_EQ(first_line("parameters { latent real z; }\n"),
+            "m.vmodel:4:26: error: a latent is an array with one element per data item: 'latent array[N] ...' with N "
+            "an int declared in the data block");
+  EXPECT_EQ(first_line("model { latent real z; }\n"),
+            "m.vmodel:4:9: error: 'latent' applies to declarations in the parameters block");
+  EXPECT_EQ(first_line("parameters { latent array[N] vector[2] z; real mu; }\nguide { }\n"),
+            "m.vmodel:4:48: error: 'mu' is not latent: with a guide, vic train learns the networks and draws the "
+            "latents; global parameters beside a guide are not supported yet");
+  EXPECT_EQ(first_line("parameters { latent array[N] vector[2] z; }\nmodel { target += sum(z[1]); }\nguide { }\n"),
+            "m.vmodel:5:23: error: the latent 'z' is read one data item at a time: 'z[n]' inside 'for (n in 1:N)'");
+  EXPECT_EQ(first_line("parameters { latent array[N] vector[2] z; }\n"
+                       "guide { for (n in 1:N) z[n] ~ gamma(1, 1); }\n"),
+            "m.vmodel:5:24: error: the guide draws 'z' from 'gamma'; vic's guides draw from normal (reparameterised: "
+            "mu + sigma * eps)");
+  EXPECT_EQ(first_line("parameters { latent array[N] vector[2] z; }\n"
+                       "guide { for (n in 1:N) { z[n] ~ normal(0, 1); z[n] ~ normal(0, 1); } }\n"),
+            "m.vmodel:5:47: error: the guide draws 'z' twice");
+  EXPECT_EQ(first_line("parameters { latent array[N] vector[2] z; }\nguide { }\n"),
+            "m.vmodel:5:1: error: the guide does not draw the latent 'z'");
+  EXPECT_EQ(first_line("parameters { latent array[N] vector[2] z; }\n"
+                       "guide { for (i in 1:2) z[i] ~ normal(0, 1); }\n"),
+            "m.vmodel:5:25: error: the guide's '~' draws one data item's latent, 'z[n]' inside 'for (n in 1:N)' with "
+            "z declared 'latent'");
+  EXPECT_EQ(first_line("parameters { real a; }\nguide { }\n"),
+            "m.vmodel:4:19: error: 'a' is not latent: with a guide, vic train learns the networks and draws the "
+            "latents; global parameters beside a guide are not supported yet");
+  EXPECT_EQ(first_line("parameters { latent array[N] vector[2] z; }\n"
+                       "guide { for (n in 1:N) { for (m in 1:N) z[n] ~ normal(0, 1); } }\n"),
+            "m.vmodel:5:26: error: a loop over the plate 'N' inside another: each data item is visited once");
+  // A guide may not add to the target, and its draws must come from a data-sized plate.
+  Result r = diagnose(std::string(kVaePrefix) + "parameters { latent array[N] vector[2] z; }\n"
+                                                "guide { target += 1; for (n in 1:N) z[n] ~ normal(0, 1); }\n");
+  EXPECT_EQ(r.first_kind, "TargetOutsideModel");
+  // Without a guide a latent is an ordinary parameter.
+  EXPECT_EQ(diagnose("data { int N; }\nparameters { latent array[N] vector[2] z; }\n"
+                                               "model { for (n in 1:N) z[n] ~ std_normal(); to_vector(z[1]) ~ normal(0, 1); }\n")
+                .text,
+            "");
+}
+
 TEST(FrontendDiagnostics, JumpOutsideLoop) {
   Result r = diagnose("model { if (1) { break; } }\n");
   EXPECT_EQ(r.first_kind, "JumpOutsideLoop");
@@ -1040,6 +1123,8 @@ TEST(FrontendDiagnostics, EveryKindIsProduced) {
       {DiagnosticKind::BadOdeFunction, "transformed data { array[1] vector[1] z = ode_rk45(exp, [1]', 0, {1.0}); }"},
       {DiagnosticKind::NotSupportedYet, "data { matrix[2, 2] X; row_vector[2] v; } parameters { real a; } "
                                         "model { target += sum(v / X) * a; }"},
+      {DiagnosticKind::BadNetwork, "data { int D; } network f = cnn(D -> D);"},
+      {DiagnosticKind::BadLatent, "data { int N; } parameters { latent real z; }"},
   };
   std::vector<bool> produced(num_diagnostic_kinds(), false);
   {

@@ -39,10 +39,10 @@ EntryPoint log_density_entry_point(bool propto, bool jacobian, bool gradient) {
 EntryPoint entry_point_value(EntryPoint e) {
   const EntryPointInfo& info = entry_point_info(e);
   if (!info.gradient) return e;
-  if (info.role == EntryRole::Elbo) {
+  if (info.role == EntryRole::Elbo || info.role == EntryRole::GuideElbo) {
     // The table lists each ELBO right before its gradient.
     const EntryPoint value = static_cast<EntryPoint>(static_cast<size_t>(e) - 1);
-    VIC_CHECK(entry_point_info(value).role == EntryRole::Elbo && !entry_point_info(value).gradient)
+    VIC_CHECK(entry_point_info(value).role == info.role && !entry_point_info(value).gradient)
         << "entry_points.def: @" << info.symbol << " must follow its ELBO";
     return value;
   }

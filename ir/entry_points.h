@@ -16,7 +16,7 @@ enum class EntryPoint : uint8_t {
 #include "ir/entry_points.def"
 };
 
-enum class EntryRole : uint8_t { LogDensity, Constrain, Unconstrain, Elbo };
+enum class EntryRole : uint8_t { LogDensity, Constrain, Unconstrain, Elbo, GuideElbo };
 
 struct EntryPointInfo {
   EntryPoint id;

@@ -243,7 +243,7 @@ Expected<ResolvedLayout> resolve_layout(const ProgramLayout& layout, const SizeL
     }
     r.output_offset = out.num_outputs;
     out.num_outputs += r.size;  // at most (variables) x 2^31: no overflow
-    if (v.block == OutputBlock::Parameters) {
+    if (v.block == OutputBlock::Parameters && v.plate < 0) {
       r.unconstrained_offset = out.unconstrained_size;
       if (v.transform == Transform::CholeskyFactorCov && r.dims.size() >= 2 &&
           r.dims[r.dims.size() - 2] < r.dims.back()) {
@@ -258,6 +258,26 @@ Expected<ResolvedLayout> resolve_layout(const ProgramLayout& layout, const SizeL
       out.num_transformed_outputs += r.size;
     }
     out.variables.push_back(std::move(r));
+  }
+  for (const NetworkLayout& n : layout.networks) {
+    ResolvedNetwork r{n.name, {}, out.unconstrained_size, 0};
+    for (size_t k = 0; k < n.sizes.size(); ++k) {
+      Expected<SizeScalar> size = evaluate_size(n.sizes[k], lookup);
+      if (!size) return Error{size.error()};
+      if (!is_int(*size) || std::get<int64_t>(*size) < 1)
+        return Error{n.sizes[k].loc.str() + ": the network '" + n.name + "' needs positive int sizes; size " +
+                     std::to_string(k + 1) + " is not one"};
+      r.sizes.push_back(std::get<int64_t>(*size));
+    }
+    for (size_t k = 0; k + 1 < r.sizes.size(); ++k) {
+      std::optional<int64_t> weights = limits::checked_mul(r.sizes[k] + 1, r.sizes[k + 1]);
+      if (!weights || *weights > limits::kMaxContainerElements)
+        return Error{n.loc.str() + ": layer " + std::to_string(k + 1) + " of the network '" + n.name +
+                     "' would have more than " + std::to_string(limits::kMaxContainerElements) + " weights"};
+      r.size += *weights;
+    }
+    out.unconstrained_size += r.size;
+    out.networks.push_back(std::move(r));
   }
   return out;
 }

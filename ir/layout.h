@@ -84,14 +84,24 @@ enum class OutputBlock : uint8_t { Parameters, TransformedParameters, GeneratedQ
 // A plate: data items that are conditionally independent given the global
 // parameters (Pyro's `plate`), `size` of them. A variable over a plate is
 // local, one per item: its first dimension runs over the items. Amortized
-// inference (the VAE work) keeps local latents out of theta (a guide produces
+// inference (vic train) keeps local latents out of theta (a guide produces
 // them) and evaluates the density on minibatches of `batch_size` items, the
-// plate's sums scaled by size / batch_size. Nothing in the language declares
-// plates yet; this is the room the layout keeps for them.
+// plate's sums scaled by size / batch_size. The language declares no
+// plates of their own: a program with a guide has one, the first size of its
+// `latent` parameters.
 struct Plate {
   std::string name;
   SizeExpr size;
   std::optional<SizeExpr> batch_size;  // none: every item at every step
+};
+
+// A network's dense layers, sizes[k] -> sizes[k + 1]. Its weights follow the
+// parameters in theta, layer by layer: the weight matrix (out x in, row-major,
+// as PyTorch's Linear keeps it), then the bias.
+struct NetworkLayout {
+  std::string name;
+  std::vector<SizeExpr> sizes;
+  SourceLoc loc;
 };
 
 // One output variable as lowering records it.
@@ -109,6 +119,7 @@ struct LayoutVariable {
 struct ProgramLayout {
   std::vector<LayoutVariable> variables;
   std::vector<Plate> plates;
+  std::vector<NetworkLayout> networks;
 };
 
 // One variable with its sizes known.
@@ -130,10 +141,18 @@ struct ResolvedPlate {
   int64_t batch_size = 0;  // size when not subsampled
 };
 
+struct ResolvedNetwork {
+  std::string name;
+  std::vector<int64_t> sizes;
+  int64_t offset = 0;  // the first weight in theta
+  int64_t size = 0;    // weights and biases
+};
+
 // The layout with the data's sizes: what the runtime and the CSV writer need.
 struct ResolvedLayout {
   std::vector<ResolvedVariable> variables;
   std::vector<ResolvedPlate> plates;
+  std::vector<ResolvedNetwork> networks;
   int64_t unconstrained_size = 0;  // the dimension of theta
   int64_t num_outputs = 0;
   int64_t num_parameter_outputs = 0;

@@ -72,6 +72,16 @@ std::unique_ptr<ir::Function> FunctionLowering::run() {
       break;
     case ir::EntryRole::Elbo:
       VIC_UNREACHABLE() << "the ELBO is ir/elbo.h's template, not lowered from the AST";
+    case ir::EntryRole::GuideElbo:
+      VIC_CHECK(!entry_.gradient) << "lowering builds value functions; AD builds @" << entry_.symbol;
+      f = std::make_unique<ir::Function>(
+          entry_.symbol,
+          std::vector<ir::FunctionArg>{{"theta", Type::BufF64}, {"eps", Type::BufF64}, {"batch", Type::BufI64}},
+          std::vector<Type>{Type::F64});
+      theta_ = f->arg(0);
+      eps_ = f->arg(1);
+      batch_ = f->arg(2);
+      break;
   }
   function_ = f.get();
   root_builder_ = std::make_unique<Builder>(*f, f->body);
@@ -80,9 +90,15 @@ std::unique_ptr<ir::Function> FunctionLowering::run() {
 
   const bool log_density = entry_.role == ir::EntryRole::LogDensity;
   const bool unconstrain = entry_.role == ir::EntryRole::Unconstrain;
+  const bool guide_elbo = entry_.role == ir::EntryRole::GuideElbo;
   Value* offset = b_->const_i64(0);
   Value* in_offset = unconstrain ? b_->const_i64(0) : nullptr;
-  for (const ast::ProgramBlock& block : program_.blocks) {
+  // The networks' weights follow the parameters in theta; a program with
+  // networks has no parameters in theta (its latents are the guide's).
+  Value* network_offset = guide_elbo ? b_->const_i64(0) : nullptr;
+  for (size_t k = 0; k < program_.blocks.size(); ++k) {
+    const ast::ProgramBlock& block = program_.blocks[k];
+    if (guide_elbo) declare_networks(k, network_offset);
     switch (block.kind) {
       case BlockKind::Data:
         for (const auto& s : block.stmts) {
@@ -104,7 +120,12 @@ std::unique_ptr<ir::Function> FunctionLowering::run() {
         break;
       case BlockKind::Parameters:
         for (const auto& s : block.stmts) {
-          if (unconstrain) {
+          if (guide_elbo) {
+            const ast::VarDecl& d = *s->as<ast::DeclStmt>().decl;
+            VIC_CHECK(d.is_latent) << "the checker allows latents only beside a guide";
+            plate_ = d.type.array_dims[0]->as<ast::Variable>().decl;
+            declare_latent(d);
+          } else if (unconstrain) {
             unconstrain_parameter(*s->as<ast::DeclStmt>().decl, in_offset, offset);
           } else {
             declare_parameter(*s->as<ast::DeclStmt>().decl, offset);
@@ -120,6 +141,8 @@ std::unique_ptr<ir::Function> FunctionLowering::run() {
       case BlockKind::Model:
         if (log_density) lower_stmts(block.stmts);
         break;
+      case BlockKind::Guide:
+        break;  // lower_guide_elbo's, after the blocks
       case BlockKind::GeneratedQuantities:
         if (entry_.role != ir::EntryRole::Constrain) break;
         lower_stmts(block.stmts);
@@ -130,7 +153,10 @@ std::unique_ptr<ir::Function> FunctionLowering::run() {
         VIC_UNREACHABLE() << "function bodies are inlined where they are called";
     }
   }
-  if (log_density) {
+  if (guide_elbo) {
+    declare_networks(program_.blocks.size(), network_offset);
+    lower_guide_elbo(program_);
+  } else if (log_density) {
     b_->ret({env_[&kTargetDecl].scalar});
   } else if (unconstrain) {
     b_->ret({});

@@ -146,7 +146,11 @@ LExpr FunctionLowering::lower_index(const ast::Index& e) {
   }
   for (const auto& index : e.indices) {
     VIC_CHECK(!view.dims.empty()) << "too many indices at " << e.loc.str();
-    Value* i = index_value(*index, view.dims[0]);
+    // A latent's item n is its minibatch slot (lower_guide.cpp).
+    const bool latent_item = &index == &e.indices[0] && plate_slot_ && e.base->kind == ast::ExprKind::Variable &&
+                             e.base->as<ast::Variable>().decl->is_latent && index->kind == ast::ExprKind::Variable &&
+                             index->as<ast::Variable>().decl == plate_index_;
+    Value* i = latent_item ? plate_slot_ : index_value(*index, view.dims[0]);
     std::vector<Value*> rest(view.dims.begin() + 1, view.dims.end());
     Value* stride = product(rest);
     view.offset = b_->op(OpKind::IAdd, {view.offset, b_->op(OpKind::IMul, {i, stride})});
@@ -561,6 +565,7 @@ LExpr FunctionLowering::lower_call(const ast::Call& e) {
   std::vector<LExpr> args;
   for (const auto& a : e.args) args.push_back(lower_value(*a));
   if (e.function) return inline_call(*e.function, args, parameter);
+  if (e.network) return lower_network_call(e, args[0]);
   LExpr l;
   l.parameter = parameter;
   if (suffix == "_lpdf" || suffix == "_lpmf") {

@@ -268,6 +268,37 @@ class FunctionLowering {
   void collect_assigned(const ast::Stmt& s, std::vector<const ast::VarDecl*>& out,
                         std::unordered_set<const ast::VarDecl*>& declared_inside);
 
+  // Networks, latents and the guide's ELBO (lower_guide.cpp).
+  // Each network's weights and biases as tensors read from theta at `offset`.
+  void declare_networks(size_t after_blocks, Value*& offset);
+  // A latent of the minibatch: a tensor of its items, which the guide sets.
+  void declare_latent(const ast::VarDecl& d);
+  // The guide's `z[n] ~ normal(mu, sigma)`: z[n] = mu + sigma * eps, and
+  // normal_lpdf(z[n] | mu, sigma) added to the guide's target.
+  void lower_guide_draw(const ast::TildeStmt& s);
+  LExpr lower_network_call(const ast::Call& e, const LExpr& input);
+  // `for (n in 1:N)` over the plate of a guide's ELBO.
+  bool is_plate_loop(const ast::ForStmt& s) const;
+  // Binds the plate loop's index to the data item of minibatch slot `slot`.
+  void enter_plate_item(const ast::VarDecl& index, Value* slot);
+  Value* batch_count();   // B, the minibatch's items
+  Value* plate_scale();   // N / B
+  // The ELBO: the guide's draws and log density, then the model's.
+  void lower_guide_elbo(const ast::Program& program);
+  struct NetworkWeights {
+    std::vector<Value*> sizes;
+    std::vector<Value*> weights, biases;  // per layer: out x in, out
+  };
+  std::unordered_map<const ast::NetworkDecl*, NetworkWeights> networks_;
+  Value* eps_ = nullptr;
+  Value* batch_ = nullptr;
+  bool in_guide_ = false;
+  const ast::VarDecl* plate_ = nullptr;        // N, the plate's size
+  const ast::VarDecl* plate_index_ = nullptr;  // the index of the plate loop being lowered
+  Value* plate_slot_ = nullptr;                // its minibatch slot (0-based)
+  Value* eps_per_item_ = nullptr;
+  std::unordered_map<const ast::VarDecl*, Value*> latent_eps_offset_;
+
   // Expressions.
   LExpr lower_expr(const ast::Expr& e);
   // The expression as Stan types it: a comparison or a logical operator is an

@@ -210,8 +210,18 @@ ir::ProgramLayout lower_layout(const ast::Program& program) {
       for (const auto& dim : d.type.array_dims) v.dims.push_back(size_expr(*dim, fixed));
       for (const auto& dim : d.type.shape_dims) v.dims.push_back(size_expr(*dim, fixed));
       v.loc = d.loc;
+      if (d.is_latent && program.block(BlockKind::Guide)) {
+        // The guide draws it, a minibatch at a time: local to the plate its first size counts.
+        if (layout.plates.empty()) layout.plates.push_back({d.type.array_dims[0]->as<ast::Variable>().name, v.dims[0], {}});
+        v.plate = 0;
+      }
       layout.variables.push_back(std::move(v));
     }
+  }
+  for (const ast::NetworkDeclPtr& n : program.networks) {
+    ir::NetworkLayout network{n->name, {}, n->loc};
+    for (const ast::ExprPtr& size : n->sizes) network.sizes.push_back(size_expr(*size, fixed));
+    layout.networks.push_back(std::move(network));
   }
   return layout;
 }

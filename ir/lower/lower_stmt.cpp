@@ -360,6 +360,10 @@ void FunctionLowering::lower_assign(const ast::AssignStmt& s) {
 }
 
 void FunctionLowering::lower_tilde(const ast::TildeStmt& s) {
+  if (in_guide_) {
+    lower_guide_draw(s);
+    return;
+  }
   std::vector<LExpr> args;
   args.push_back(lower_value(*s.lhs));
   for (const auto& a : s.args) args.push_back(lower_value(*a));
@@ -520,6 +524,10 @@ void FunctionLowering::collect_assigned(const ast::Stmt& s, std::vector<const as
       break;
     }
     case ast::StmtKind::Tilde:
+      // The guide's `z[n] ~ normal(...)` also sets the latent it draws.
+      if (in_guide_) add(assigned_variable(*s.as<ast::TildeStmt>().lhs));
+      add(&kTargetDecl);
+      break;
     case ast::StmtKind::TargetPlus:
       add(&kTargetDecl);
       break;
@@ -603,11 +611,24 @@ bool FunctionLowering::calls_lp_function(const ast::Stmt& s) {
 }
 
 void FunctionLowering::lower_for(const ast::ForStmt& s) {
-  Value* lo = to_int(lower_scalar(*s.lower));
-  // The IR's loop excludes its upper bound: upper + 1, which must not wrap.
-  IntChecks bound_checks;
-  bound_checks.overflow = add_check("integer overflow: the loop's upper bound is too large", s.upper->loc);
-  Value* hi = checked_int_op(*b_, OpKind::IAdd, to_int(lower_scalar(*s.upper)), b_->const_i64(1), bound_checks);
+  // A loop over the plate runs over the minibatch's items (lower_guide.cpp),
+  // its terms in a target of their own that is scaled afterwards.
+  const bool plate = is_plate_loop(s);
+  Value* outer_target = nullptr;
+  Value* lo = nullptr;
+  Value* hi = nullptr;
+  if (plate) {
+    lo = b_->const_i64(0);
+    hi = batch_count();
+    outer_target = env_[&kTargetDecl].scalar;
+    env_[&kTargetDecl].scalar = b_->const_f64(0.0);
+  } else {
+    lo = to_int(lower_scalar(*s.lower));
+    // The IR's loop excludes its upper bound: upper + 1, which must not wrap.
+    IntChecks bound_checks;
+    bound_checks.overflow = add_check("integer overflow: the loop's upper bound is too large", s.upper->loc);
+    hi = checked_int_op(*b_, OpKind::IAdd, to_int(lower_scalar(*s.upper)), b_->const_i64(1), bound_checks);
+  }
   LoopControl& control = enter_loop(*s.body);
   std::vector<const ast::VarDecl*> carried;
   std::unordered_set<const ast::VarDecl*> inside{&control.continued};
@@ -621,6 +642,7 @@ void FunctionLowering::lower_for(const ast::ForStmt& s) {
   for (size_t k = 0; k < carried.size(); ++k) set_carried_value(carried[k], body.args[k + 1]);
   {
     RegionScope scope(b_, body);
+    if (plate) enter_plate_item(*s.index, body.args[0]);
     auto iteration = [&] {
       if (control.has_continue) env_[&control.continued].scalar = b_->const_bool(false);
       lower_stmt(*s.body);
@@ -637,6 +659,10 @@ void FunctionLowering::lower_for(const ast::ForStmt& s) {
   }
   for (size_t k = 0; k < carried.size(); ++k) set_carried_value(carried[k], loop->results[k]);
   exit_loop();
+  if (plate) {
+    plate_slot_ = nullptr;
+    env_[&kTargetDecl].scalar = b_->op(OpKind::FAdd, {outer_target, b_->op(OpKind::FMul, {plate_scale(), env_[&kTargetDecl].scalar})});
+  }
 }
 
 void FunctionLowering::lower_while(const ast::WhileStmt& s) {

@@ -140,9 +140,9 @@ TEST(Layout, SizesFromTheData) {
   EXPECT_EQ(layout->unconstrained_size, 3 + 8 + 3);
 }
 
-// Room for local variables: a plate of N data items, subsampled by B, and a
-// latent z with one entry per item. Nothing declares plates yet (the VAE work
-// will); the layout resolves them and checks a local variable runs over its plate.
+// Local variables: a plate of N data items, subsampled by B, and a latent z
+// with one entry per item, which a guide draws: it is an output but not in
+// theta. The layout resolves plates and checks a local variable runs over its plate.
 TEST(Layout, PlatesAndLocalVariables) {
   auto data = [](const char* name) {
     ir::SizeExpr e;
@@ -170,7 +170,9 @@ TEST(Layout, PlatesAndLocalVariables) {
   EXPECT_EQ(resolved->plates[0].batch_size, 10);
   EXPECT_EQ(resolved->find("z")->plate, 0);
   EXPECT_EQ(resolved->find("mu")->plate, -1);
-  EXPECT_EQ(resolved->unconstrained_size, 2 + 200);
+  EXPECT_EQ(resolved->unconstrained_size, 2);
+  EXPECT_EQ(resolved->find("z")->unconstrained_size, 0);
+  EXPECT_EQ(resolved->num_outputs, 2 + 200);
 
   resolved = ir::resolve_layout(layout, sizes(5, 10));
   ASSERT_FALSE(resolved);
@@ -180,6 +182,34 @@ TEST(Layout, PlatesAndLocalVariables) {
   resolved = ir::resolve_layout(layout, sizes(100, 10));
   ASSERT_FALSE(resolved);
   EXPECT_EQ(resolved.error(), "<unknown>: 'z' is local to plate 'items' of 100 items, but its first size is not that");
+}
+
+// A network's weights follow the parameters in theta: per layer, (in + 1) x out.
+TEST(Layout, NetworksFollowTheParameters) {
+  auto size = [](int64_t n) {
+    ir::SizeExpr e;
+    e.kind = ir::SizeExpr::Kind::Int;
+    e.integer = n;
+    return e;
+  };
+  ir::ProgramLayout layout;
+  layout.variables.push_back({"mu", ir::OutputBlock::Parameters, ir::Transform::Identity, {size(3)}, {}, -1});
+  layout.networks.push_back({"encoder", {size(4), size(5), size(2)}, {}});
+  layout.networks.push_back({"decoder", {size(2), size(4)}, {}});
+  auto none = [](const std::string&) -> std::optional<ir::SizeScalar> { return std::nullopt; };
+  Expected<ir::ResolvedLayout> resolved = ir::resolve_layout(layout, none);
+  ASSERT_TRUE(resolved) << resolved.error();
+  ASSERT_EQ(resolved->networks.size(), 2u);
+  EXPECT_EQ(resolved->networks[0].offset, 3);
+  EXPECT_EQ(resolved->networks[0].size, 5 * 5 + 6 * 2);
+  EXPECT_EQ(resolved->networks[1].offset, 3 + 37);
+  EXPECT_EQ(resolved->networks[1].size, 3 * 4);
+  EXPECT_EQ(resolved->unconstrained_size, 3 + 37 + 12);
+
+  layout.networks[1].sizes[1] = size(0);
+  resolved = ir::resolve_layout(layout, none);
+  ASSERT_FALSE(resolved);
+  EXPECT_EQ(resolved.error(), "<unknown>: the network 'decoder' needs positive int sizes; size 2 is not one");
 }
 
 // A sum of 10^5 terms is one flat chain, not 10^5 levels of recursion.

@@ -5,6 +5,8 @@
 // fails anywhere, and is reported as an error about the data before any fitting.
 #include "codegen/jit_model.h"
 
+#include "codegen/jit_data.h"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -12,7 +14,6 @@
 
 #include "ir/data_only_checks.h"
 #include "runtime/format.h"
-#include "stdlib/kernels.h"
 
 namespace vic::codegen {
 namespace {
@@ -102,30 +103,7 @@ class JitModel : public runtime::Model {
   }
 
   Status bind(const runtime::DataSet& data, const std::vector<ir::ScratchBuffer>& scratch) {
-    for (const std::string& name : module_->data_names()) {
-      const runtime::DataValue* value = data.find(name);
-      storage_.push_back(std::make_unique<std::vector<double>>());
-      int_storage_.push_back(std::make_unique<std::vector<int64_t>>());
-      auto s = std::find_if(scratch.begin(), scratch.end(), [&](const ir::ScratchBuffer& b) { return b.name == name; });
-      if (s != scratch.end()) {
-        storage_.back()->assign(std::max<int64_t>(s->size, 1), 0.0);
-        pointers_.push_back(storage_.back()->data());
-        data_sizes_.push_back(s->size);
-        continue;
-      }
-      if (!value) return Error{"data field '" + name + "' is needed by the compiled model but was not read"};
-      // The bounds assertions' sizes: the data's own, before the padding below.
-      data_sizes_.push_back(static_cast<int64_t>(value->is_int ? value->ints.size() : value->reals.size()));
-      if (value->is_int) {
-        *int_storage_.back() = value->ints;
-        if (int_storage_.back()->empty()) int_storage_.back()->push_back(0);
-        pointers_.push_back(int_storage_.back()->data());
-      } else {
-        *storage_.back() = value->reals;
-        if (storage_.back()->empty()) storage_.back()->push_back(0);
-        pointers_.push_back(storage_.back()->data());
-      }
-    }
+    if (Status s = data_.bind(*module_, data, scratch); !s) return s;
     auto entry = [&](ir::EntryPoint e) { return module_->lookup(ir::entry_point_symbol(e)); };
     lp_ = reinterpret_cast<LogDensityFn>(entry(ir::EntryPoint::LogDensityJacobian));
     lp_grad_ = reinterpret_cast<GradientFn>(entry(ir::EntryPoint::GradientProptoJacobian));
@@ -140,19 +118,10 @@ class JitModel : public runtime::Model {
       elbos_.emplace("meanfield", std::make_unique<JitElbo>(*this, f, d, 2 * d, false));
     if (auto f = reinterpret_cast<ElboGradientFn>(entry(ir::EntryPoint::ElboGradientFullRank)))
       elbos_.emplace("fullrank", std::make_unique<JitElbo>(*this, f, d, 2 * d + d * (d - (d > 0)) / 2, true));
-    // Fill the scratch buffers: the data-only work hoisted out of the densities.
-    std::vector<std::string> fillers;
-    for (const ir::ScratchBuffer& b : scratch)
-      if (std::find(fillers.begin(), fillers.end(), b.filler) == fillers.end()) fillers.push_back(b.filler);
-    for (const std::string& name : fillers) {
-      auto fill = reinterpret_cast<void (*)(VicJitContext*)>(module_->lookup(name));
-      if (!fill) return Error{"compiled model lacks @" + name};
-      VicJitContext ctx = context(nullptr, nullptr);  // bind functions take no buffers
-      fill(&ctx);
-      // The hoisted work and the data-only checks that guard it (ir/passes/hoist_data_only.cpp).
-      if (ctx.error) return Error{describe_error(ctx.error) + kFailsEverywhere};
-    }
-    return Status::ok();
+    // The data-only work hoisted out of the densities, and the data-only checks
+    // that guard it (ir/passes/hoist_data_only.cpp).
+    return data_.fill_scratch(*module_, scratch,
+                              [this](int32_t error) { return describe_error(error) + kFailsEverywhere; });
   }
 
   // Evaluates the density at the origin: a failed check that depends on the data
@@ -232,23 +201,12 @@ class JitModel : public runtime::Model {
     return error > 0 && static_cast<size_t>(error) <= checks_.size() && checks_[error - 1].fatal;
   }
 
-  std::string describe_error(runtime::EvalError error) const override {
-    if (error <= 0 || static_cast<size_t>(error) > checks_.size()) return "unknown error";
-    const ir::CheckInfo& c = checks_[error - 1];
-    if (c.message_at_run_time) {
-      // Written by the evaluation that failed, on this thread.
-      std::string message = stdlib::last_reject_message();
-      if (!message.empty()) return c.loc.str() + ": " + message;
-    }
-    return c.loc.str() + ": " + c.message;
-  }
+  std::string describe_error(runtime::EvalError error) const override { return describe_check(checks_, error); }
 
  private:
   // `arg_sizes`: the sizes of the called function's buffer arguments, for the
   // bounds assertions of a test build (fixed per model, so set up once).
-  VicJitContext context(Rng* rng, const int64_t* arg_sizes) const {
-    return VicJitContext{pointers_.data(), 0, 0, rng, data_sizes_.data(), arg_sizes};
-  }
+  VicJitContext context(Rng* rng, const int64_t* arg_sizes) const { return data_.context(rng, arg_sizes); }
   int64_t dim_size() const { return layout_.unconstrained_size; }
 
   static double finish(double lp, const VicJitContext& ctx, runtime::EvalError* error) {
@@ -261,10 +219,7 @@ class JitModel : public runtime::Model {
   ir::ResolvedLayout layout_;
   size_t dim_;
   std::vector<std::string> output_names_;
-  std::vector<std::unique_ptr<std::vector<double>>> storage_;
-  std::vector<std::unique_ptr<std::vector<int64_t>>> int_storage_;
-  std::vector<const void*> pointers_;
-  std::vector<int64_t> data_sizes_;  // elements of each of pointers_
+  JitData data_;
   // Each entry point's buffer argument sizes, in argument order.
   struct ArgSizes {
     int64_t lp[1];

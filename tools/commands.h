@@ -10,6 +10,7 @@
 #include "runtime/advi.h"
 #include "runtime/optimize.h"
 #include "runtime/pathfinder.h"
+#include "runtime/train.h"
 #include "runtime/vi.h"
 #include "tools/gradcheck.h"
 
@@ -69,6 +70,18 @@ struct OptimizeOptions {
 // CSV and prints it: 0, 3 when L-BFGS stopped without converging, 1 on an
 // error, 2 when the output file is one of the inputs.
 int run_optimize(const OptimizeOptions& options);
+
+// `vic train MODEL --data D [--test T]`: learns the networks of a program with
+// a guide; writes the weights to `output`.
+struct TrainOptions {
+  std::string model;
+  std::string data;
+  std::string test;
+  std::string output = "weights.json";
+  std::string init;
+  runtime::TrainOptions settings;
+};
+int run_train(const TrainOptions& options);
 
 // `vic check MODEL`: parses and type-checks; 0 or 1.
 int run_check(const std::string& model_path);

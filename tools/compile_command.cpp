@@ -31,8 +31,17 @@ int run_compile(const CompileOptions& o) {
     std::cout << frontend::print_ast(*m->ast);
     return kExitOk;
   }
+  // A program with a guide has one function, its minibatch ELBO (vic train's).
+  const bool guide = m->ast->block(ast::BlockKind::Guide) != nullptr;
+  const std::vector<ir::EntryPoint> guide_entry_points{ir::EntryPoint::GuideElboGradient};
+  if (guide && (o.emit == "elbo-ir" || o.emit == "llvm")) {
+    std::cerr << "error: --emit " << o.emit << " is for programs without a guide; --emit ir or grad-ir shows the "
+              << "guide's ELBO\n";
+    return kExitUsage;
+  }
   if (o.emit == "ir" && o.data.empty()) {
-    std::cout << ir::print_program(lower::lower_program(*m->ast));
+    std::cout << ir::print_program(guide ? lower::lower_program(*m->ast, std::vector{ir::EntryPoint::GuideElbo})
+                                         : lower::lower_program(*m->ast));
     return kExitOk;
   }
   // The ELBO of each family (ir/elbo.h): the template around @lp_propto, or
@@ -56,6 +65,13 @@ int run_compile(const CompileOptions& o) {
   settings.dump_ir_after = o.dump_ir_after;
   settings.time_passes = o.time_passes;
   settings.dump = &std::cerr;
+  if (guide) {
+    // The ELBO before AD (ir), or its gradient (grad-ir), sizes bound.
+    ir::Program p = optimized_program(*m->ast, *data, settings, guide_entry_points);
+    ir::EntryPoint shown = o.emit == "ir" ? ir::EntryPoint::GuideElbo : ir::EntryPoint::GuideElboGradient;
+    std::cout << ir::print_function(*p.find(shown));
+    return kExitOk;
+  }
   if (o.emit == "ir") {
     // With data: the lowered IR, sizes bound and simplified, before AD.
     settings.hoist_data_only = true;

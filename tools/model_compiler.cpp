@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "codegen/jit.h"
+#include "codegen/jit_guide_model.h"
 #include "codegen/jit_model.h"
 #include "frontend/const_eval.h"
 #include "frontend/frontend.h"
@@ -199,6 +200,10 @@ ir::Program optimized_program(const ast::Program& program, const runtime::DataSe
 Expected<CompiledModel> compile_model(const ast::Program& program, const runtime::DataSet& data,
                                       const ir::PipelineSettings& settings, StageTimings* timings,
                                       std::span<const ir::EntryPoint> extra_entry_points) {
+  if (!program.networks.empty() || program.block(ast::BlockKind::Guide)) {
+    return Error{program.file->name() + ": a model with networks or a guide is trained with vic train; " +
+                 "vic fit, optimize and gradcheck take models without them"};
+  }
   auto start = std::chrono::steady_clock::now();
   std::vector<ir::EntryPoint> entry_points(ir::default_entry_points().begin(), ir::default_entry_points().end());
   entry_points.insert(entry_points.end(), extra_entry_points.begin(), extra_entry_points.end());
@@ -228,6 +233,24 @@ Expected<CompiledModel> compile_model(const ast::Program& program, const runtime
   CompiledModel out;
   out.model = model.take();
   out.program = std::move(optimized);
+  out.layout = layout.take();
+  return out;
+}
+
+Expected<CompiledGuideModel> compile_guide_model(const ast::Program& program, const runtime::DataSet& data,
+                                                 const ir::PipelineSettings& settings) {
+  const ir::EntryPoint entry_points[] = {ir::EntryPoint::GuideElbo, ir::EntryPoint::GuideElboGradient};
+  ir::Program lowered = lower::lower_program(program, entry_points);
+  Expected<ir::ResolvedLayout> layout = resolved_layout(lowered, program.file->name(), data);
+  if (!layout) return Error{layout.error()};
+  auto lookup = size_lookup(data);
+  ir::Program optimized = ir::run_pipeline(lowered, settings, &lookup);
+  auto module = codegen::jit_compile(optimized, 2);
+  if (!module) return Error{module.error()};
+  auto model = codegen::make_jit_guide_model(module.take(), optimized, *layout, data);
+  if (!model) return Error{model.error()};
+  CompiledGuideModel out;
+  out.model = model.take();
   out.layout = layout.take();
   return out;
 }

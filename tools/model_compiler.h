@@ -12,6 +12,7 @@
 #include "ir/ir.h"
 #include "ir/passes/pipeline.h"
 #include "runtime/data.h"
+#include "runtime/guide_model.h"
 #include "runtime/model.h"
 #include "support/diagnostics.h"
 #include "support/expected.h"
@@ -55,6 +56,15 @@ struct CompiledModel {
 Expected<CompiledModel> compile_model(const ast::Program& program, const runtime::DataSet& data,
                                       const ir::PipelineSettings& settings, StageTimings* timings = nullptr,
                                       std::span<const ir::EntryPoint> extra_entry_points = {});
+
+struct CompiledGuideModel {
+  std::unique_ptr<runtime::GuideModel> model;
+  ir::ResolvedLayout layout;
+};
+
+// The same for a program with a guide: its minibatch ELBO and gradient (vic train).
+Expected<CompiledGuideModel> compile_guide_model(const ast::Program& program, const runtime::DataSet& data,
+                                                 const ir::PipelineSettings& settings);
 
 // The IR after the pipeline, with data sizes bound (for --emit grad-ir / llvm),
 // for the default entry points or those given.

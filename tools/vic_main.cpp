@@ -25,7 +25,7 @@ constexpr int kMaxInt = 2147483647;
 
 // Parses the command line and runs the command; returns the exit status.
 int run_command_line(int argc, char** argv) {
-  const std::vector<std::string> commands = {"fit", "optimize", "check", "compile", "gradcheck"};
+  const std::vector<std::string> commands = {"fit", "optimize", "train", "check", "compile", "gradcheck"};
   if (std::optional<std::string> error = command_name_error(argc, argv, commands)) {
     std::cerr << "error: " << *error << "\n";
     return kExitUsage;
@@ -130,6 +130,28 @@ int run_command_line(int argc, char** argv) {
   optimize_cmd->add_flag("--allow-poor-fit", optimize.allow_poor_fit, "exit 0 when L-BFGS stops before converging");
   optimize_cmd->add_flag("--quiet", optimize.quiet, "no progress lines");
 
+  TrainOptions train;
+  CLI::App* train_cmd =
+      app.add_subcommand("train", "learn the networks of a model with a guide (a VAE) and write their weights");
+  train_cmd->add_option("model", train.model, "the .vmodel file")->required();
+  train_cmd->add_option("--data", train.data, "Stan JSON training data")->required();
+  train_cmd->add_option("--test", train.test, "Stan JSON held-out data: its ELBO is printed after each epoch");
+  train_cmd->add_option("--output", train.output, "JSON file for the weights (replaced only once complete)")
+      ->capture_default_str();
+  train_cmd->add_option("--init", train.init, "start from the weights in this file (written by --output)");
+  train_cmd->add_option("--epochs", train.settings.epochs, "passes over the training data")
+      ->capture_default_str()
+      ->check(positive_integer(kMaxInt));
+  train_cmd->add_option("--batch", train.settings.batch_size, "data items per minibatch")
+      ->capture_default_str()
+      ->check(positive_integer(kMaxInt));
+  train_cmd->add_option("--lr", train.settings.learning_rate, "Adam's learning rate")
+      ->capture_default_str()
+      ->check(positive_finite_number());
+  train_cmd->add_option("--seed", train.settings.seed, "random seed, 0 to 4294967295")
+      ->capture_default_str()
+      ->check(seed_value());
+
   std::string check_model;
   CLI::App* check_cmd = app.add_subcommand("check", "parse and type-check a model");
   check_cmd->add_option("model", check_model, "the .vmodel file")->required();
@@ -207,6 +229,7 @@ int run_command_line(int argc, char** argv) {
     return run_fit(fit);
   }
   if (*optimize_cmd) return run_optimize(optimize);
+  if (*train_cmd) return run_train(train);
   if (*check_cmd) return run_check(check_model);
   if (*compile_cmd) return run_compile(compile);
   if (*gc_cmd) return run_gradcheck(gc_model, gc_data, gc);

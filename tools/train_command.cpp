@@ -1,0 +1,90 @@
+// `vic train`: a program with networks and a guide (a VAE), its weights
+// learned by Adam on minibatch ELBO estimates (runtime/train.h); one line per
+// epoch and the weights written to --output.
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+#include "runtime/train.h"
+#include "runtime/weights_file.h"
+#include "support/output_file.h"
+#include "tools/command_support.h"
+#include "tools/commands.h"
+#include "tools/exit_status.h"
+
+namespace vic::tools {
+namespace {
+
+// The compiled ELBO of the program on one data file; prints the error.
+std::optional<CompiledGuideModel> compile_for(const CheckedModel& m, const std::string& data_path, uint64_t seed) {
+  std::optional<runtime::DataSet> data = load_data(*m.ast, data_path, seed);
+  if (!data) return std::nullopt;
+  Expected<CompiledGuideModel> compiled = compile_guide_model(*m.ast, *data, ir::PipelineSettings{});
+  if (!compiled) {
+    std::cerr << "error: " << compiled.error() << "\n";
+    return std::nullopt;
+  }
+  return compiled.take();
+}
+
+}  // namespace
+
+int run_train(const TrainOptions& o) {
+  for (const auto& [option, path] : {std::pair{"--data", o.data}, std::pair{"--test", o.test}}) {
+    if (std::string clash = output_clash("--output", o.output, o.model, path); !clash.empty()) {
+      std::cerr << "error: " << clash << "\n";
+      return kExitUsage;
+    }
+  }
+  std::optional<CheckedModel> m = load_model(o.model);
+  if (!m) return kExitError;
+  if (!m->ast->block(ast::BlockKind::Guide)) {
+    std::cerr << "error: " << o.model << " has no guide block: vic train learns a guide's networks; fit a model "
+              << "without one with vic fit\n";
+    return kExitError;
+  }
+  std::optional<CompiledGuideModel> train = compile_for(*m, o.data, o.settings.seed);
+  if (!train) return kExitError;
+  std::optional<CompiledGuideModel> test;
+  if (!o.test.empty()) {
+    test = compile_for(*m, o.test, o.settings.seed);
+    if (!test) return kExitError;
+  }
+  const runtime::GuideModel& model = *train->model;
+  Rng init_rng(o.settings.seed);
+  std::vector<double> weights = runtime::initial_weights(model, init_rng);
+  if (!o.init.empty()) {
+    Expected<std::vector<double>> read = runtime::read_weights(o.init, model);
+    if (!read) {
+      std::cerr << "error: " << read.error() << "\n";
+      return kExitError;
+    }
+    weights = read.take();
+  }
+  Expected<std::unique_ptr<OutputFile>> output = OutputFile::open(o.output);
+  if (!output) {
+    std::cerr << "error: " << output.error() << "\n";
+    return kExitError;
+  }
+  std::printf("%5s %8s %11s %10s\n", "epoch", "seconds", "train_elbo", "test_elbo");
+  std::fflush(stdout);
+  Status trained = runtime::train(model, test ? test->model.get() : nullptr, o.settings, weights,
+                                  [](const runtime::EpochReport& r) {
+                                    std::printf("%5d %8.3f %11.3f %10.3f\n", r.epoch, r.seconds, r.train_elbo,
+                                                r.test_elbo);
+                                    std::fflush(stdout);
+                                  });
+  if (!trained) {
+    std::cerr << "error: " << trained.error() << "\n";
+    return kExitError;
+  }
+  runtime::write_weights((*output)->stream(), model, weights);
+  if (Status s = (*output)->commit(); !s) {
+    std::cerr << "error: " << s.error() << "\n";
+    return kExitError;
+  }
+  std::cout << "weights written to " << o.output << "\n";
+  return kExitOk;
+}
+
+}  // namespace vic::tools

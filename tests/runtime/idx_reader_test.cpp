@@ -4,21 +4,18 @@
 #include "runtime/idx_reader.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <bit>
-#include <cmath>
-#include <cstring>
-#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
-#include <sstream>
+
+#include "tests/runtime/scratch_directory.h"
 
 namespace vic::runtime {
 namespace {
 
-namespace fs = std::filesystem;
 using Bytes = std::vector<uint8_t>;
 
 // The IDX header: magic (0, 0, type, rank) then the big-endian sizes.
@@ -35,22 +32,9 @@ void append_big_endian(Bytes& bytes, uint64_t value, int size) {
   for (int shift = 8 * (size - 1); shift >= 0; shift -= 8) bytes.push_back(static_cast<uint8_t>(value >> shift));
 }
 
-// A fresh directory per test, removed afterwards.
-class IdxReaderTest : public ::testing::Test {
+// Writes IDX bytes plain, gzipped, or gzipped and then damaged.
+class IdxReaderTest : public ScratchDirectoryTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("vic_idx_reader_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
   std::string write_plain(const std::string& name, const Bytes& bytes) const {
     std::ofstream(path(name), std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     return path(name);
@@ -62,50 +46,54 @@ class IdxReaderTest : public ::testing::Test {
     EXPECT_EQ(gzclose(file), Z_OK);
     return path(name);
   }
-  static Bytes read_bytes(const std::string& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    std::string s = text.str();
-    return Bytes(s.begin(), s.end());
+  // The message read_idx_file gives for `bytes` gzipped and then changed by `damage`.
+  std::string error_of_damaged_gzip(const Bytes& bytes, const std::function<void(Bytes&)>& damage) const {
+    std::string file = write_gzipped("damaged.idx.gz", bytes);
+    std::string text = read(file);
+    Bytes gz(text.begin(), text.end());
+    damage(gz);
+    write_plain("damaged.idx.gz", gz);
+    Expected<IdxArray> array = read_idx_file(file);
+    EXPECT_FALSE(array);
+    return array ? "" : array.error();
   }
-
-  fs::path dir_;
+  // Reads `bytes` written plain and gzipped; both must give these dims and values.
+  void expect_reads_both_ways(const Bytes& bytes, const std::vector<int64_t>& dims,
+                              const std::vector<double>& values) const {
+    for (bool gzipped : {false, true}) {
+      SCOPED_TRACE(gzipped ? "gzipped" : "plain");
+      Expected<IdxArray> array =
+          read_idx_file(gzipped ? write_gzipped("a.idx.gz", bytes) : write_plain("a.idx", bytes));
+      ASSERT_TRUE(array) << array.error();
+      EXPECT_EQ(array->dims, dims);
+      EXPECT_EQ(array->values, values);
+    }
+  }
 };
-
-// Reads `bytes` written plain and gzipped; both must give the same array.
-#define EXPECT_READS_BOTH_WAYS(bytes, expected_dims, expected_values)                            \
-  for (bool gzipped : {false, true}) {                                                           \
-    std::string file = gzipped ? write_gzipped("a.idx.gz", bytes) : write_plain("a.idx", bytes); \
-    Expected<IdxArray> array = read_idx_file(file);                                              \
-    ASSERT_TRUE(array) << array.error();                                                         \
-    EXPECT_EQ(array->dims, (expected_dims)) << (gzipped ? "gzipped" : "plain");                  \
-    EXPECT_EQ(array->values, (expected_values)) << (gzipped ? "gzipped" : "plain");              \
-  }
 
 TEST_F(IdxReaderTest, ReadsUnsignedBytesRowMajor) {
   Bytes bytes = header(0x08, {2, 3});
   for (uint8_t v : {0, 1, 127, 128, 254, 255}) bytes.push_back(v);
-  EXPECT_READS_BOTH_WAYS(bytes, (std::vector<int64_t>{2, 3}), (std::vector<double>{0, 1, 127, 128, 254, 255}));
+  expect_reads_both_ways(bytes, {2, 3}, {0, 1, 127, 128, 254, 255});
   EXPECT_EQ(read_idx_file(write_plain("b.idx", bytes))->element_type, IdxElementType::kUint8);
 }
 
 TEST_F(IdxReaderTest, ReadsSignedBytes) {
   Bytes bytes = header(0x09, {4});
   for (uint8_t v : {0x00, 0x7F, 0x80, 0xFF}) bytes.push_back(v);
-  EXPECT_READS_BOTH_WAYS(bytes, (std::vector<int64_t>{4}), (std::vector<double>{0, 127, -128, -1}));
+  expect_reads_both_ways(bytes, {4}, {0, 127, -128, -1});
 }
 
 TEST_F(IdxReaderTest, ReadsBigEndianInt16) {
   Bytes bytes = header(0x0B, {1, 4});
   for (uint16_t v : {0x0102, 0x7FFF, 0x8000, 0xFFFE}) append_big_endian(bytes, v, 2);
-  EXPECT_READS_BOTH_WAYS(bytes, (std::vector<int64_t>{1, 4}), (std::vector<double>{258, 32767, -32768, -2}));
+  expect_reads_both_ways(bytes, {1, 4}, {258, 32767, -32768, -2});
 }
 
 TEST_F(IdxReaderTest, ReadsBigEndianInt32) {
   Bytes bytes = header(0x0C, {3});
   for (uint32_t v : {0x01020304u, 0x7FFFFFFFu, 0x80000000u}) append_big_endian(bytes, v, 4);
-  EXPECT_READS_BOTH_WAYS(bytes, (std::vector<int64_t>{3}), (std::vector<double>{16909060, 2147483647, -2147483648.0}));
+  expect_reads_both_ways(bytes, {3}, {16909060, 2147483647, -2147483648.0});
 }
 
 TEST_F(IdxReaderTest, ReadsBigEndianFloat32) {
@@ -113,19 +101,19 @@ TEST_F(IdxReaderTest, ReadsBigEndianFloat32) {
   Bytes bytes = header(0x0D, {2, 2});
   for (float v : floats) append_big_endian(bytes, std::bit_cast<uint32_t>(v), 4);
   std::vector<double> expected(floats.begin(), floats.end());
-  EXPECT_READS_BOTH_WAYS(bytes, (std::vector<int64_t>{2, 2}), expected);
+  expect_reads_both_ways(bytes, {2, 2}, expected);
 }
 
 TEST_F(IdxReaderTest, ReadsBigEndianFloat64) {
   const std::vector<double> doubles = {0.1, -2.5e300, std::numeric_limits<double>::infinity()};
   Bytes bytes = header(0x0E, {3, 1, 1});
   for (double v : doubles) append_big_endian(bytes, std::bit_cast<uint64_t>(v), 8);
-  EXPECT_READS_BOTH_WAYS(bytes, (std::vector<int64_t>{3, 1, 1}), doubles);
+  expect_reads_both_ways(bytes, {3, 1, 1}, doubles);
   EXPECT_EQ(read_idx_file(write_plain("b.idx", bytes))->element_type, IdxElementType::kFloat64);
 }
 
 TEST_F(IdxReaderTest, ReadsAnArrayWithAZeroSize) {
-  EXPECT_READS_BOTH_WAYS(header(0x08, {0, 28, 28}), (std::vector<int64_t>{0, 28, 28}), std::vector<double>{});
+  expect_reads_both_ways(header(0x08, {0, 28, 28}), {0, 28, 28}, std::vector<double>{});
 }
 
 TEST_F(IdxReaderTest, ReadsDataLongerThanOneChunk) {
@@ -236,40 +224,25 @@ TEST_F(IdxReaderTest, MoreElementsThanAContainerMayHoldIsAnErrorBeforeReading) {
 TEST_F(IdxReaderTest, ABadGzipChecksumIsAnError) {
   Bytes bytes = header(0x08, {4});
   for (uint8_t v : {1, 2, 3, 4}) bytes.push_back(v);
-  std::string file = write_gzipped("crc.idx.gz", bytes);
-  Bytes gz = read_bytes(file);
   // The gzip trailer is the CRC-32 of the data, then its length, 4 bytes each.
-  gz[gz.size() - 8] ^= 0xFF;
-  write_plain("crc.idx.gz", gz);
-  Expected<IdxArray> array = read_idx_file(file);
-  ASSERT_FALSE(array);
-  EXPECT_EQ(array.error(), file + ": corrupt gzip data (incorrect data check)");
+  EXPECT_EQ(error_of_damaged_gzip(bytes, [](Bytes& gz) { gz[gz.size() - 8] ^= 0xFF; }),
+            path("damaged.idx.gz") + ": corrupt gzip data (incorrect data check)");
 }
 
 TEST_F(IdxReaderTest, CorruptDeflateDataIsAnError) {
   Bytes bytes = header(0x08, {64});
   bytes.resize(bytes.size() + 64, 9);
-  std::string file = write_gzipped("bad.idx.gz", bytes);
-  Bytes gz = read_bytes(file);
   // The first deflate block header follows the 10-byte gzip header; block
   // type 3 (bits 1-2 set) is reserved.
-  gz[10] |= 0x06;
-  write_plain("bad.idx.gz", gz);
-  Expected<IdxArray> array = read_idx_file(file);
-  ASSERT_FALSE(array);
-  EXPECT_EQ(array.error(), file + ": corrupt gzip data (invalid block type)");
+  EXPECT_EQ(error_of_damaged_gzip(bytes, [](Bytes& gz) { gz[10] |= 0x06; }),
+            path("damaged.idx.gz") + ": corrupt gzip data (invalid block type)");
 }
 
 TEST_F(IdxReaderTest, ACutShortGzipStreamIsAnError) {
   Bytes bytes = header(0x08, {100});
   for (int i = 0; i < 100; ++i) bytes.push_back(static_cast<uint8_t>(i * 37));
-  std::string file = write_gzipped("cut.idx.gz", bytes);
-  Bytes gz = read_bytes(file);
-  gz.resize(gz.size() - 12);
-  write_plain("cut.idx.gz", gz);
-  Expected<IdxArray> array = read_idx_file(file);
-  ASSERT_FALSE(array);
-  EXPECT_EQ(array.error(), file + ": truncated gzip data (unexpected end of file)");
+  EXPECT_EQ(error_of_damaged_gzip(bytes, [](Bytes& gz) { gz.resize(gz.size() - 12); }),
+            path("damaged.idx.gz") + ": truncated gzip data (unexpected end of file)");
 }
 
 }  // namespace

@@ -6,18 +6,15 @@
 
 #include <gtest/gtest.h>
 #include <png.h>
-#include <unistd.h>
 
 #include <cmath>
-#include <filesystem>
 #include <fstream>
 #include <limits>
-#include <sstream>
+
+#include "tests/runtime/scratch_directory.h"
 
 namespace vic::runtime {
 namespace {
-
-namespace fs = std::filesystem;
 
 // A PNG as read back: IHDR's fields and the 8-bit grey pixels.
 struct ReadPng {
@@ -56,36 +53,7 @@ ReadPng read_png(const std::string& path) {
   return png;
 }
 
-// A fresh directory per test, removed afterwards.
-class PngGridTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("vic_png_grid_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(dir_)) names.push_back(entry.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-  static std::string read(const std::string& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
-
-  fs::path dir_;
-};
+using PngGridTest = ScratchDirectoryTest;
 
 TEST_F(PngGridTest, WritesEightBitGreyWithClippingScalingPaddingAndEmptyPlaces) {
   // Two 2x2 images, doubled to 4x4 tiles, in 3 columns (the third place empty),

@@ -12,6 +12,7 @@ packages=(
   antlr4 libantlr4-runtime-dev uuid-dev  # the ANTLR runtime's CMake package links -luuid
   libboost-math-dev libboost-dev
   nlohmann-json3-dev libcli11-dev
+  libpng-dev zlib1g-dev  # runtime/: PNG grids of images (libpng), gzipped IDX files such as MNIST's (zlib)
   libopenblas-dev  # BLAS and LAPACK (OpenBLAS bundles both) behind the Cholesky and triangular-solve kernels
 )
 for arg in "$@"; do

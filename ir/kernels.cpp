@@ -303,6 +303,12 @@ const std::vector<KernelInfo> kKernels = {
     // 0-based position of each element in it; integers held as reals.
     {"sort.indices", "vic_kernel_sort_indices", 1, 1, nullptr, nullptr},
     {"sort.ranks", "vic_kernel_sort_ranks", 1, 1, nullptr, nullptr},
+    // BLAS's matrix products (dgemm), for bufferize to run matmul, matmul.nt
+    // and matmul.tn with when it may reorder sums: (A, B; m, k, n; m * n),
+    // operands as the ops'. After AD only: they have no rules.
+    {"gemm", "vic_kernel_gemm", 2, 3, nullptr, nullptr},
+    {"gemm.nt", "vic_kernel_gemm_nt", 2, 3, nullptr, nullptr},
+    {"gemm.tn", "vic_kernel_gemm_tn", 2, 3, nullptr, nullptr},
 };
 
 }  // namespace

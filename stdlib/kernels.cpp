@@ -344,6 +344,9 @@ int64_t vic_kernel_cholesky(double*, const double*, int64_t, int64_t);
 int64_t vic_kernel_cholesky_adjoint(double*, const double*, const double*, int64_t, int64_t);
 int64_t vic_kernel_tri_solve(double*, const double*, const double*, int64_t, int64_t, int64_t);
 int64_t vic_kernel_tri_solve_t(double*, const double*, const double*, int64_t, int64_t, int64_t);
+int64_t vic_kernel_gemm(double*, const double*, const double*, int64_t, int64_t, int64_t, int64_t);
+int64_t vic_kernel_gemm_nt(double*, const double*, const double*, int64_t, int64_t, int64_t, int64_t);
+int64_t vic_kernel_gemm_tn(double*, const double*, const double*, int64_t, int64_t, int64_t, int64_t);
 // The ODE solvers (ode_solvers.cpp).
 #define VIC_ODE_KERNEL(name)                                                                                      \
   int64_t name(double*, const double*, const double*, const double*, const double*, const double*, const double*, \
@@ -433,6 +436,9 @@ const std::vector<KernelSymbol>& runtime_kernels() {
       {"vic_kernel_cholesky_adjoint", reinterpret_cast<void*>(&vic_kernel_cholesky_adjoint)},
       {"vic_kernel_tri_solve", reinterpret_cast<void*>(&vic_kernel_tri_solve)},
       {"vic_kernel_tri_solve_t", reinterpret_cast<void*>(&vic_kernel_tri_solve_t)},
+      {"vic_kernel_gemm", reinterpret_cast<void*>(&vic_kernel_gemm)},
+      {"vic_kernel_gemm_nt", reinterpret_cast<void*>(&vic_kernel_gemm_nt)},
+      {"vic_kernel_gemm_tn", reinterpret_cast<void*>(&vic_kernel_gemm_tn)},
       {"vic_kernel_ode_rk45", reinterpret_cast<void*>(&vic_kernel_ode_rk45)},
       {"vic_kernel_ode_bdf", reinterpret_cast<void*>(&vic_kernel_ode_bdf)},
       {"vic_kernel_ode_rk45_sensitivity", reinterpret_cast<void*>(&vic_kernel_ode_rk45_sensitivity)},

@@ -73,6 +73,34 @@ int64_t vic_kernel_cholesky_adjoint(double* adj_A, const double* L, const double
   return 0;
 }
 
+// C = op(A) op(B), m x n, summing over k: matmul (A m x k, B k x n), matmul.nt
+// (B n x k) and matmul.tn (A k x m), row-major, as the IR's ops.
+static int64_t gemm(double* C, const double* A, const double* B, int64_t m, int64_t k, int64_t n,
+                    CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb) {
+  if (m == 0 || n == 0) return 0;
+  if (k == 0) {
+    std::fill_n(C, m * n, 0.0);
+    return 0;
+  }
+  const int lda = static_cast<int>(ta == CblasTrans ? m : k);
+  const int ldb = static_cast<int>(tb == CblasTrans ? k : n);
+  cblas_dgemm(CblasRowMajor, ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0, A, lda, B,
+              ldb, 0.0, C, static_cast<int>(n));
+  return 0;
+}
+
+int64_t vic_kernel_gemm(double* C, const double* A, const double* B, int64_t m, int64_t k, int64_t n, int64_t) {
+  return gemm(C, A, B, m, k, n, CblasNoTrans, CblasNoTrans);
+}
+
+int64_t vic_kernel_gemm_nt(double* C, const double* A, const double* B, int64_t m, int64_t k, int64_t n, int64_t) {
+  return gemm(C, A, B, m, k, n, CblasNoTrans, CblasTrans);
+}
+
+int64_t vic_kernel_gemm_tn(double* C, const double* A, const double* B, int64_t m, int64_t k, int64_t n, int64_t) {
+  return gemm(C, A, B, m, k, n, CblasTrans, CblasNoTrans);
+}
+
 // X = L^-1 B and X = L^-T B, L n x n (its lower triangle), B n x k.
 static int64_t tri_solve(double* X, const double* L, const double* B, int64_t n, int64_t k, CBLAS_TRANSPOSE trans) {
   if (n == 0 || k == 0) return 0;

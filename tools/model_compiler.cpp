@@ -238,13 +238,18 @@ Expected<CompiledModel> compile_model(const ast::Program& program, const runtime
 }
 
 Expected<CompiledGuideModel> compile_guide_model(const ast::Program& program, const runtime::DataSet& data,
-                                                 const ir::PipelineSettings& settings) {
+                                                 const ir::PipelineSettings& settings,
+                                                 const lower::LowerOptions& lowering) {
   const ir::EntryPoint entry_points[] = {ir::EntryPoint::GuideElbo, ir::EntryPoint::GuideElboGradient};
-  ir::Program lowered = lower::lower_program(program, entry_points);
+  ir::Program lowered = lower::lower_program(program, entry_points, lowering);
   Expected<ir::ResolvedLayout> layout = resolved_layout(lowered, program.file->name(), data);
   if (!layout) return Error{layout.error()};
   auto lookup = size_lookup(data);
-  ir::Program optimized = ir::run_pipeline(lowered, settings, &lookup);
+  // Training is not reproducing anyone's arithmetic: sums may be reordered
+  // and matrix products are BLAS's.
+  ir::PipelineSettings fast = settings;
+  fast.reorder_reductions = true;
+  ir::Program optimized = ir::run_pipeline(lowered, fast, &lookup);
   auto module = codegen::jit_compile(optimized, 2);
   if (!module) return Error{module.error()};
   auto model = codegen::make_jit_guide_model(module.take(), optimized, *layout, data);

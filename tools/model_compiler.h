@@ -10,6 +10,7 @@
 
 #include "frontend/ast.h"
 #include "ir/ir.h"
+#include "ir/lower/lower.h"
 #include "ir/passes/pipeline.h"
 #include "runtime/data.h"
 #include "runtime/guide_model.h"
@@ -64,7 +65,8 @@ struct CompiledGuideModel {
 
 // The same for a program with a guide: its minibatch ELBO and gradient (vic train).
 Expected<CompiledGuideModel> compile_guide_model(const ast::Program& program, const runtime::DataSet& data,
-                                                 const ir::PipelineSettings& settings);
+                                                 const ir::PipelineSettings& settings,
+                                                 const lower::LowerOptions& lowering = {});
 
 // The IR after the pipeline, with data sizes bound (for --emit grad-ir / llvm),
 // for the default entry points or those given.

@@ -506,7 +506,8 @@ void FunctionLowering::write_output(const ast::VarDecl& d, Value*& out_offset) {
 
 namespace vic::lower {
 
-ir::Program lower_program(const ast::Program& program, std::span<const ir::EntryPoint> entry_points) {
+ir::Program lower_program(const ast::Program& program, std::span<const ir::EntryPoint> entry_points,
+                          const LowerOptions& options) {
   ir::Program out;
   out.layout = internal::lower_layout(program);
   for (ir::EntryPoint e : entry_points) {
@@ -527,7 +528,7 @@ ir::Program lower_program(const ast::Program& program, std::span<const ir::Entry
       }
       continue;
     }
-    out.add(internal::FunctionLowering(program, out, lowered).run());
+    out.add(internal::FunctionLowering(program, out, lowered, options.batch_plates).run());
   }
   return out;
 }

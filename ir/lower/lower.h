@@ -28,7 +28,15 @@
 
 namespace vic::lower {
 
+struct LowerOptions {
+  // A guide's ELBO lowers each loop over the plate for the whole minibatch at
+  // once where it can (ir/lower/lower_plate.cpp); false: item by item (tests
+  // compare the two).
+  bool batch_plates = true;
+};
+
 ir::Program lower_program(const ast::Program& program,
-                          std::span<const ir::EntryPoint> entry_points = ir::default_entry_points());
+                          std::span<const ir::EntryPoint> entry_points = ir::default_entry_points(),
+                          const LowerOptions& options = {});
 
 }  // namespace vic::lower

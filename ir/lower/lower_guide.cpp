@@ -38,8 +38,6 @@ void FunctionLowering::declare_networks(size_t after_blocks, Value*& offset) {
   }
 }
 
-namespace {
-
 Value* activate(Builder& b, ast::Activation a, Value* x) {
   switch (a) {
     case ast::Activation::Identity:
@@ -57,8 +55,6 @@ Value* activate(Builder& b, ast::Activation a, Value* x) {
   }
   return x;
 }
-
-}  // namespace
 
 LExpr FunctionLowering::lower_network_call(const ast::Call& e, const LExpr& input) {
   const ast::NetworkDecl& decl = *e.network;

@@ -75,6 +75,9 @@ struct LExpr {
 // The key under which `target` is kept among the scalar variables.
 inline const ast::VarDecl kTargetDecl{};
 
+// x through a network layer's activation (lower_guide.cpp).
+Value* activate(Builder& b, ast::Activation a, Value* x);
+
 // The program's layout from its declarations (lower_layout.cpp).
 ir::ProgramLayout lower_layout(const ast::Program& program);
 // The transform a parameter's bounds ask for.
@@ -101,8 +104,8 @@ class FunctionLowering {
  public:
   // Lowers the function of `entry`: a log density without gradient (AD makes
   // gradients), constrain or unconstrain.
-  FunctionLowering(const ast::Program& program, ir::Program& out, ir::EntryPoint entry)
-      : program_(program), out_(out), entry_(ir::entry_point_info(entry)) {}
+  FunctionLowering(const ast::Program& program, ir::Program& out, ir::EntryPoint entry, bool batch_plates = true)
+      : program_(program), out_(out), entry_(ir::entry_point_info(entry)), batch_plates_(batch_plates) {}
 
   std::unique_ptr<ir::Function> run();
 
@@ -293,11 +296,37 @@ class FunctionLowering {
   Value* eps_ = nullptr;
   Value* batch_ = nullptr;
   bool in_guide_ = false;
+  bool batch_plates_ = true;
   const ast::VarDecl* plate_ = nullptr;        // N, the plate's size
   const ast::VarDecl* plate_index_ = nullptr;  // the index of the plate loop being lowered
   Value* plate_slot_ = nullptr;                // its minibatch slot (0-based)
   Value* eps_per_item_ = nullptr;
   std::unordered_map<const ast::VarDecl*, Value*> latent_eps_offset_;
+
+  // A plate loop lowered for the whole minibatch at once (lower_plate.cpp).
+  // What an expression in the loop's body is: the same for every item, one
+  // real or one vector per item, or something lower_plate.cpp cannot lower.
+  enum class ItemKind { Global, Scalar, Container, Unsupported };
+  ItemKind item_kind(const ast::Expr& e) const;
+  // Whether the body is made of what lower_plate.cpp lowers.
+  bool plate_batchable(const ast::ForStmt& s);
+  void lower_batched_plate(const ast::ForStmt& s);
+  // A value of every item of the minibatch: B x item_size elements, item
+  // after item; `item_size` null for a value the same for every item.
+  struct ItemValue {
+    LExpr l;
+    Value* item_size = nullptr;
+    bool per_item() const { return item_size != nullptr; }
+  };
+  ItemValue lower_item_expr(const ast::Expr& e);
+  ItemValue lower_item_index(const ast::Index& e);
+  ItemValue lower_item_network(const ast::Call& e, const ItemValue& input);
+  void lower_item_stmt(const ast::Stmt& s);
+  ItemValue item_values(Value* tensor, Value* item_size);
+  ItemValue per_item(Value* item_size, std::function<Value*(Builder&, Value*)> element);
+  std::unordered_map<const ast::VarDecl*, ItemKind> plate_local_kinds_;
+  std::unordered_map<const ast::VarDecl*, ItemValue> plate_locals_;
+  Value* plate_count_ = nullptr;  // B, while a plate is lowered batched
 
   // Expressions.
   LExpr lower_expr(const ast::Expr& e);

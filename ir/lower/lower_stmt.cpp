@@ -614,6 +614,10 @@ void FunctionLowering::lower_for(const ast::ForStmt& s) {
   // A loop over the plate runs over the minibatch's items (lower_guide.cpp),
   // its terms in a target of their own that is scaled afterwards.
   const bool plate = is_plate_loop(s);
+  if (plate && batch_plates_ && plate_batchable(s)) {
+    lower_batched_plate(s);
+    return;
+  }
   Value* outer_target = nullptr;
   Value* lo = nullptr;
   Value* hi = nullptr;

@@ -318,7 +318,8 @@ class Bufferize : public Rewriter {
     return branch->result();
   }
 
-  // C[i, j] = sum_l op(A)[i, l] op(B)[l, j], one dot product per element.
+  // C[i, j] = sum_l op(A)[i, l] op(B)[l, j]: BLAS's dgemm when the sums may
+  // be reordered, else one dot product per element, in order.
   Value* matmul(const Op& op, Builder& b) {
     Value* A = get(op.operands[0]);
     Value* B = get(op.operands[1]);
@@ -326,6 +327,11 @@ class Bufferize : public Rewriter {
     Value* k = get(op.operands[3]);
     Value* n = get(op.operands[4]);
     Value* c = b.alloc(Type::F64, get(op.operands[5]), out_of_memory_check(op), "matmul");
+    if (reorder_) {
+      const char* kernel = op.kind == OpKind::MatMul ? "gemm" : op.kind == OpKind::MatMulNT ? "gemm.nt" : "gemm.tn";
+      b.kernel_run(kernel, {c, A, B, m, k, n, get(op.operands[5])});
+      return c;
+    }
     Op* rows = b.create_for(b.const_i64(0), m, {}, "i");
     Builder r(*target_, rows->region(0));
     Value* i = rows->region(0).args[0];

@@ -87,7 +87,7 @@ Expected<ir::Program> build_elbo(const ir::Program& in) {
 }
 
 // Every pass of ir::pipeline_pass_names(), by that name.
-std::map<std::string, Pass> passes(const SizeLookup* lookup) {
+std::map<std::string, Pass> passes(const SizeLookup* lookup, bool reorder_reductions) {
   auto plain = [](ir::Program (*pass)(const ir::Program&)) {
     return [pass](const ir::Program& p) -> Expected<ir::Program> { return pass(p); };
   };
@@ -97,7 +97,10 @@ std::map<std::string, Pass> passes(const SizeLookup* lookup) {
       {"cse", plain(ir::eliminate_common_subexpressions)},
       {"dce", plain(ir::eliminate_dead_code)},
       {"hoist-data-only", plain(ir::hoist_data_only)},
-      {"bufferize", [](const ir::Program& p) -> Expected<ir::Program> { return ir::bufferize(p); }},
+      {"bufferize",
+       [reorder_reductions](const ir::Program& p) -> Expected<ir::Program> {
+         return ir::bufferize(p, reorder_reductions);
+       }},
       {"reverse-mode-ad", differentiate},
       {"forward-mode-ad", plain(ir::add_requested_jvps)},
       {"build-elbo", build_elbo},
@@ -128,6 +131,9 @@ int run(int argc, char** argv) {
   app.add_option("--pass", pass_names, "a pass to run (repeat it; they run in order): " + pass_list())
       ->allow_extra_args(false);
   app.add_option("--data", data_path, "Stan JSON file with the sizes bind-data-sizes binds");
+  bool reorder_reductions = false;
+  app.add_flag("--reorder-reductions", reorder_reductions,
+               "let bufferize reorder sums (reductions reassociated, matrix products by BLAS)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -162,7 +168,7 @@ int run(int argc, char** argv) {
     data = loaded.take();
   }
 
-  const std::map<std::string, Pass> table = passes(data ? &lookup : nullptr);
+  const std::map<std::string, Pass> table = passes(data ? &lookup : nullptr, reorder_reductions);
   for (const std::string& name : pass_names) {
     if (!table.count(name)) {
       std::cerr << "error: unknown pass '" << name << "'; the passes are " << pass_list() << "\n";

@@ -10,6 +10,8 @@ namespace vic::codegen {
 namespace {
 
 using GuideElboFn = double (*)(const double* theta, const double* eps, const int64_t* batch, VicJitContext* ctx);
+using GuideLogWeightsFn = double (*)(const double* theta, const double* eps, const int64_t* batch, double* out,
+                                     VicJitContext* ctx);
 using GuideElboGradientFn = double (*)(const double* theta, double* grad, const double* eps, const int64_t* batch,
                                        VicJitContext* ctx);
 
@@ -30,7 +32,9 @@ class JitGuideModel : public runtime::GuideModel {
     value_ = reinterpret_cast<GuideElboFn>(module_->lookup(ir::entry_point_symbol(ir::EntryPoint::GuideElbo)));
     gradient_ = reinterpret_cast<GuideElboGradientFn>(
         module_->lookup(ir::entry_point_symbol(ir::EntryPoint::GuideElboGradient)));
-    if (!value_ || !gradient_) return Error{"compiled model lacks the guide's ELBO"};
+    log_weights_ = reinterpret_cast<GuideLogWeightsFn>(
+        module_->lookup(ir::entry_point_symbol(ir::EntryPoint::GuideLogWeights)));
+    if (!value_ || !gradient_ || !log_weights_) return Error{"compiled model lacks the guide's ELBO"};
     return data_.fill_scratch(*module_, scratch, [this](int32_t error) { return describe_error(error); });
   }
 
@@ -61,6 +65,16 @@ class JitGuideModel : public runtime::GuideModel {
     return finish(value, ctx, error);
   }
 
+  void log_weights(const double* weights, const std::vector<int64_t>& items, const double* eps, double* out,
+                   runtime::EvalError* error) const override {
+    std::vector<int64_t> batch = batch_buffer(items);
+    const int64_t arg_sizes[4] = {static_cast<int64_t>(dim_), static_cast<int64_t>(items.size() * normals_per_item_),
+                                  static_cast<int64_t>(batch.size()), static_cast<int64_t>(items.size())};
+    VicJitContext ctx = data_.context(nullptr, arg_sizes);
+    log_weights_(weights, eps, batch.data(), out, &ctx);
+    if (error) *error = ctx.error;
+  }
+
   std::string describe_error(runtime::EvalError error) const override { return describe_check(checks_, error); }
 
  private:
@@ -84,6 +98,7 @@ class JitGuideModel : public runtime::GuideModel {
   JitData data_;
   GuideElboFn value_ = nullptr;
   GuideElboGradientFn gradient_ = nullptr;
+  GuideLogWeightsFn log_weights_ = nullptr;
 };
 
 }  // namespace

@@ -38,6 +38,11 @@ class GuideModel {
   // The same without the gradient.
   virtual double elbo(const double* weights, const std::vector<int64_t>& items, const double* eps,
                       EvalError* error) const = 0;
+  // The log importance weight of each slot of the minibatch, log p(x, z) -
+  // log q(z | x) for its item and draw (its plates' terms), into out
+  // (items.size() values).
+  virtual void log_weights(const double* weights, const std::vector<int64_t>& items, const double* eps, double* out,
+                           EvalError* error) const = 0;
   // "model.vmodel:12:5: message" for a failed check.
   virtual std::string describe_error(EvalError error) const = 0;
 };

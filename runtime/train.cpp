@@ -81,6 +81,34 @@ Expected<double> mean_elbo(const GuideModel& model, const std::vector<double>& w
   return n > 0 ? total / static_cast<double>(n) : NAN;
 }
 
+Expected<double> iwae_bound(const GuideModel& model, const std::vector<double>& weights, int64_t k, Rng& rng,
+                            int64_t max_slots) {
+  const int64_t n = static_cast<int64_t>(model.num_items());
+  const int64_t items_per_call = std::max<int64_t>(1, max_slots / std::max<int64_t>(k, 1));
+  double total = 0;
+  std::vector<double> eps, log_w;
+  for (int64_t first = 0; first < n; first += items_per_call) {
+    const int64_t count = std::min(items_per_call, n - first);
+    // Each item k times, draw after draw.
+    std::vector<int64_t> slots;
+    for (int64_t i = first; i < first + count; ++i) slots.insert(slots.end(), static_cast<size_t>(k), i);
+    eps.resize(slots.size() * model.normals_per_item());
+    standard_normals(rng, eps.data(), eps.size());
+    log_w.assign(slots.size(), 0.0);
+    EvalError error = 0;
+    model.log_weights(weights.data(), slots, eps.data(), log_w.data(), &error);
+    if (error) return Error{evaluation_error(model, error).error()};
+    for (int64_t i = 0; i < count; ++i) {
+      const double* w = log_w.data() + i * k;
+      const double top = *std::max_element(w, w + k);
+      double s = 0;
+      for (int64_t j = 0; j < k; ++j) s += std::exp(w[j] - top);
+      total += top + std::log(s) - std::log(static_cast<double>(k));
+    }
+  }
+  return n > 0 ? total / static_cast<double>(n) : NAN;
+}
+
 Status train(const GuideModel& model, const GuideModel* test, const TrainOptions& options, std::vector<double>& weights,
              const std::function<void(const EpochReport&)>& on_epoch) {
   Rng rng(options.seed);

@@ -37,6 +37,12 @@ std::vector<double> initial_weights(const GuideModel& model, Rng& rng);
 // one draw of the latents each: an estimate of the mean ELBO.
 Expected<double> mean_elbo(const GuideModel& model, const std::vector<double>& weights, int64_t batch_size, Rng& rng);
 
+// The IWAE bound (Burda et al. 2016) per item of `model`: the mean over its
+// items of log (1/k) sum_i p(x, z_i) / q(z_i | x), z_i ~ q(z | x), k draws per
+// item; at most `max_slots` item-draws per call of the compiled function.
+Expected<double> iwae_bound(const GuideModel& model, const std::vector<double>& weights, int64_t k, Rng& rng,
+                            int64_t max_slots = 4096);
+
 // Trains `weights` in place for options.epochs epochs, each a pass over the
 // items of `train` in a fresh random order, minibatch after minibatch (the
 // last one the remainder), one Adam step on each minibatch's summed negative

@@ -79,6 +79,7 @@ struct TrainOptions {
   std::string test;
   std::string output = "weights.json";
   std::string init;
+  int iwae = 0;  // importance samples of the held-out IWAE bound; 0: none
   runtime::TrainOptions settings;
 };
 int run_train(const TrainOptions& options);

@@ -240,7 +240,8 @@ Expected<CompiledModel> compile_model(const ast::Program& program, const runtime
 Expected<CompiledGuideModel> compile_guide_model(const ast::Program& program, const runtime::DataSet& data,
                                                  const ir::PipelineSettings& settings,
                                                  const lower::LowerOptions& lowering) {
-  const ir::EntryPoint entry_points[] = {ir::EntryPoint::GuideElbo, ir::EntryPoint::GuideElboGradient};
+  const ir::EntryPoint entry_points[] = {ir::EntryPoint::GuideElbo, ir::EntryPoint::GuideElboGradient,
+                                         ir::EntryPoint::GuideLogWeights};
   ir::Program lowered = lower::lower_program(program, entry_points, lowering);
   Expected<ir::ResolvedLayout> layout = resolved_layout(lowered, program.file->name(), data);
   if (!layout) return Error{layout.error()};

@@ -15,6 +15,14 @@
 namespace vic::tools {
 namespace {
 
+// printf's formatting, into a string.
+template <typename... Args>
+std::string formatted(const char* format, Args... args) {
+  char line[256];
+  std::snprintf(line, sizeof line, format, args...);
+  return line;
+}
+
 // The compiled ELBO of the program on one data file; prints the error.
 std::optional<CompiledGuideModel> compile_for(const CheckedModel& m, const std::string& data_path, uint64_t seed) {
   std::optional<runtime::DataSet> data = load_data(*m.ast, data_path, seed);
@@ -35,6 +43,10 @@ int run_train(const TrainOptions& o) {
       std::cerr << "error: " << clash << "\n";
       return kExitUsage;
     }
+  }
+  if (o.iwae > 0 && o.test.empty()) {
+    std::cerr << "error: --iwae estimates the held-out data's log-likelihood: it needs --test\n";
+    return kExitUsage;
   }
   std::optional<CheckedModel> m = load_model(o.model);
   if (!m) return kExitError;
@@ -66,17 +78,25 @@ int run_train(const TrainOptions& o) {
     std::cerr << "error: " << output.error() << "\n";
     return kExitError;
   }
-  std::printf("%5s %8s %11s %10s\n", "epoch", "seconds", "train_elbo", "test_elbo");
-  std::fflush(stdout);
+  std::cout << formatted("%5s %8s %11s %10s\n", "epoch", "seconds", "train_elbo", "test_elbo") << std::flush;
   Status trained = runtime::train(model, test ? test->model.get() : nullptr, o.settings, weights,
                                   [](const runtime::EpochReport& r) {
-                                    std::printf("%5d %8.3f %11.3f %10.3f\n", r.epoch, r.seconds, r.train_elbo,
-                                                r.test_elbo);
-                                    std::fflush(stdout);
+                                    std::cout << formatted("%5d %8.3f %11.3f %10.3f\n", r.epoch, r.seconds,
+                                                           r.train_elbo, r.test_elbo)
+                                              << std::flush;
                                   });
   if (!trained) {
     std::cerr << "error: " << trained.error() << "\n";
     return kExitError;
+  }
+  if (o.iwae > 0) {
+    Rng rng(o.settings.seed);
+    Expected<double> bound = runtime::iwae_bound(*test->model, weights, o.iwae, rng);
+    if (!bound) {
+      std::cerr << "error: " << bound.error() << "\n";
+      return kExitError;
+    }
+    std::cout << formatted("held-out log-likelihood (IWAE bound, k=%d): %.3f nats per item\n", o.iwae, *bound);
   }
   runtime::write_weights((*output)->stream(), model, weights);
   if (Status s = (*output)->commit(); !s) {

@@ -148,6 +148,10 @@ int run_command_line(int argc, char** argv) {
   train_cmd->add_option("--lr", train.settings.learning_rate, "Adam's learning rate")
       ->capture_default_str()
       ->check(positive_finite_number());
+  train_cmd->add_option("--iwae", train.iwae,
+                        "after training, the held-out data's IWAE bound with this many importance samples per item "
+                        "(needs --test)")
+      ->check(positive_integer(100000));
   train_cmd->add_option("--seed", train.settings.seed, "random seed, 0 to 4294967295")
       ->capture_default_str()
       ->check(seed_value());

@@ -72,16 +72,18 @@ std::unique_ptr<ir::Function> FunctionLowering::run() {
       break;
     case ir::EntryRole::Elbo:
       VIC_UNREACHABLE() << "the ELBO is ir/elbo.h's template, not lowered from the AST";
-    case ir::EntryRole::GuideElbo:
+    case ir::EntryRole::GuideElbo: {
       VIC_CHECK(!entry_.gradient) << "lowering builds value functions; AD builds @" << entry_.symbol;
-      f = std::make_unique<ir::Function>(
-          entry_.symbol,
-          std::vector<ir::FunctionArg>{{"theta", Type::BufF64}, {"eps", Type::BufF64}, {"batch", Type::BufI64}},
-          std::vector<Type>{Type::F64});
+      std::vector<ir::FunctionArg> args{{"theta", Type::BufF64}, {"eps", Type::BufF64}, {"batch", Type::BufI64}};
+      const bool weights = entry_.id == ir::EntryPoint::GuideLogWeights;
+      if (weights) args.push_back({"out", Type::BufF64});
+      f = std::make_unique<ir::Function>(entry_.symbol, args, std::vector<Type>{Type::F64});
       theta_ = f->arg(0);
       eps_ = f->arg(1);
       batch_ = f->arg(2);
+      if (weights) log_weights_ = f->arg(3);
       break;
+    }
   }
   function_ = f.get();
   root_builder_ = std::make_unique<Builder>(*f, f->body);

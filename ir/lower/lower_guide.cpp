@@ -151,14 +151,34 @@ void FunctionLowering::lower_guide_draw(const ast::TildeStmt& s) {
   add_to_target(log_density("normal", {draw, mu, sigma}, /*propto=*/false));
 }
 
+void FunctionLowering::add_log_weight(Value* slot, Value* delta) {
+  Value* old = b_->load(log_weights_, slot);
+  b_->store(log_weights_, slot, b_->op(OpKind::FAdd, {old, b_->op(OpKind::FMul, {b_->const_f64(log_weight_sign_), delta})}));
+}
+
+void FunctionLowering::add_log_weights(Value* terms) {
+  loop(b_->const_i64(0), batch_count(), {}, [&](Value* slot, const std::vector<Value*>&) {
+    add_log_weight(slot, b_->extract(terms, slot));
+    return std::vector<Value*>{};
+  });
+}
+
 void FunctionLowering::lower_guide_elbo(const ast::Program& program) {
   const ast::ProgramBlock* guide = program.block(BlockKind::Guide);
   const ast::ProgramBlock* model = program.block(BlockKind::Model);
   VIC_CHECK(guide) << "a guide's ELBO without a guide";
+  if (log_weights_) {
+    loop(b_->const_i64(0), batch_count(), {}, [&](Value* slot, const std::vector<Value*>&) {
+      b_->store(log_weights_, slot, b_->const_f64(0.0));
+      return std::vector<Value*>{};
+    });
+  }
   env_[&kTargetDecl].scalar = b_->const_f64(0.0);
   in_guide_ = true;
+  log_weight_sign_ = -1.0;
   lower_stmts(guide->stmts);
   in_guide_ = false;
+  log_weight_sign_ = 1.0;
   Value* log_q = env_[&kTargetDecl].scalar;
   env_[&kTargetDecl].scalar = b_->const_f64(0.0);
   if (model) lower_stmts(model->stmts);

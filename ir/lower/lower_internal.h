@@ -301,6 +301,15 @@ class FunctionLowering {
   const ast::VarDecl* plate_index_ = nullptr;  // the index of the plate loop being lowered
   Value* plate_slot_ = nullptr;                // its minibatch slot (0-based)
   Value* eps_per_item_ = nullptr;
+  // @guide_log_weights's `out`: each slot's plate terms are added into it,
+  // the guide's with sign -1 (log p - log q); null in the other functions.
+  Value* log_weights_ = nullptr;
+  double log_weight_sign_ = 1.0;
+  // Adds sign * `terms` (a tensor of B values) into log_weights_.
+  void add_log_weights(Value* terms);
+  // Adds sign * delta into log_weights_[slot].
+  void add_log_weight(Value* slot, Value* delta);
+
   std::unordered_map<const ast::VarDecl*, Value*> latent_eps_offset_;
 
   // A plate loop lowered for the whole minibatch at once (lower_plate.cpp).
@@ -324,6 +333,10 @@ class FunctionLowering {
   void lower_item_stmt(const ast::Stmt& s);
   ItemValue item_values(Value* tensor, Value* item_size);
   ItemValue per_item(Value* item_size, std::function<Value*(Builder&, Value*)> element);
+  // The per-slot sums of a value of the minibatch's items: a tensor of B values.
+  Value* slot_sums(const ItemValue& v);
+  // The per-slot log density of a `~` in a batched plate.
+  Value* slot_log_densities(const std::string& dist, const std::vector<ItemValue>& args, bool propto);
   std::unordered_map<const ast::VarDecl*, ItemKind> plate_local_kinds_;
   std::unordered_map<const ast::VarDecl*, ItemValue> plate_locals_;
   Value* plate_count_ = nullptr;  // B, while a plate is lowered batched

@@ -266,28 +266,15 @@ FunctionLowering::ItemValue FunctionLowering::lower_item_expr(const ast::Expr& e
       if (c.network) return lower_item_network(c, lower_item_expr(*c.args[0]));
       std::vector<ItemValue> args;
       for (const ast::ExprPtr& a : c.args) args.push_back(lower_item_expr(*a));
-      if (c.name == "sum" || c.name == "dot_product") {
-        if (args.size() == 2) {
-          b_->check(b_->cmp(CmpPredicate::Eq, args[0].item_size, args[1].item_size),
-                    add_fatal_check("dot_product: the sizes of the vectors differ", c.loc));
-        }
-        // One sum per item: a loop over the item's elements.
-        Value* s = args[0].item_size;
-        std::vector<LExpr> xs;
-        for (const ItemValue& a : args) xs.push_back(a.l);
-        Op* gen = b_->create_generate(plate_count_, Type::F64, "b");
-        {
-          RegionScope scope(b_, gen->region(0));
-          Value* first = b_->op(OpKind::IMul, {gen->region(0).args[0], s});
-          Value* total = loop(b_->const_i64(0), s, {b_->const_f64(0.0)}, [&](Value* k, const std::vector<Value*>& acc) {
-            Value* j = b_->op(OpKind::IAdd, {first, k});
-            Value* x = to_real(xs[0].element(*b_, j));
-            if (xs.size() == 2) x = b_->op(OpKind::FMul, {x, to_real(xs[1].element(*b_, j))});
-            return std::vector<Value*>{b_->op(OpKind::FAdd, {acc[0], x})};
-          })[0];
-          b_->yield({total});
-        }
-        return item_values(gen->result(), b_->const_i64(1));
+      if (c.name == "sum") return item_values(slot_sums(args[0]), b_->const_i64(1));
+      if (c.name == "dot_product") {
+        b_->check(b_->cmp(CmpPredicate::Eq, args[0].item_size, args[1].item_size),
+                  add_fatal_check("dot_product: the sizes of the vectors differ", c.loc));
+        const LExpr x = args[0].l, y = args[1].l;
+        ItemValue products = per_item(args[0].item_size, [x, y](Builder& b, Value* j) {
+          return b.op(OpKind::FMul, {x.element(b, j), y.element(b, j)});
+        });
+        return item_values(slot_sums(products), b_->const_i64(1));
       }
       LExpr x = args[0].l;
       std::string name = c.name;
@@ -298,6 +285,51 @@ FunctionLowering::ItemValue FunctionLowering::lower_item_expr(const ast::Expr& e
       break;
   }
   VIC_UNREACHABLE() << "plate_batchable lets through what lower_item_expr cannot lower at " << e.loc.str();
+}
+
+Value* FunctionLowering::slot_sums(const ItemValue& v) {
+  // One sum per item: a loop over the item's elements.
+  Value* s = v.item_size;
+  const LExpr x = v.l;
+  Op* gen = b_->create_generate(plate_count_, Type::F64, "b");
+  {
+    RegionScope scope(b_, gen->region(0));
+    Value* first = b_->op(OpKind::IMul, {gen->region(0).args[0], s});
+    Value* total = loop(b_->const_i64(0), s, {b_->const_f64(0.0)}, [&](Value* k, const std::vector<Value*>& acc) {
+      return std::vector<Value*>{
+          b_->op(OpKind::FAdd, {acc[0], to_real(x.element(*b_, b_->op(OpKind::IAdd, {first, k})))})};
+    })[0];
+    b_->yield({total});
+  }
+  return gen->result();
+}
+
+Value* FunctionLowering::slot_log_densities(const std::string& dist, const std::vector<ItemValue>& args, bool propto) {
+  // A loop over the slots, each one's density of its own elements (a loop:
+  // the density checks its arguments, which a generate may not).
+  Value* terms = b_->splat(plate_count_, b_->const_f64(0.0), add_check("out of memory", b_->loc()));
+  return loop(b_->const_i64(0), plate_count_, {terms}, [&](Value* slot, const std::vector<Value*>& carried) {
+    std::vector<LExpr> own;
+    for (const ItemValue& a : args) {
+      if (!a.per_item()) {
+        own.push_back(a.l);
+        continue;
+      }
+      LExpr x;
+      x.size = a.item_size;
+      x.dims = {a.item_size};
+      x.parameter = true;
+      Value* first = b_->op(OpKind::IMul, {slot, a.item_size});
+      const LExpr whole = a.l;
+      x.element = [whole, first](Builder& b, Value* i) { return whole.element(b, b.op(OpKind::IAdd, {first, i})); };
+      if (a.item_size->def && a.item_size->def->kind == OpKind::ConstI64 && a.item_size->def->integer == 1) {
+        x = LExpr{};
+        x.scalar = whole.element(*b_, slot);
+      }
+      own.push_back(x);
+    }
+    return std::vector<Value*>{b_->insert(carried[0], slot, log_density(dist, own, propto))};
+  })[0];
 }
 
 FunctionLowering::ItemValue FunctionLowering::lower_item_index(const ast::Index& e) {
@@ -402,15 +434,31 @@ void FunctionLowering::lower_item_stmt(const ast::Stmt& s) {
     }
     case ast::StmtKind::TargetPlus: {
       ItemValue v = lower_item_expr(*s.as<ast::TargetPlusStmt>().value);
+      if (log_weights_) {
+        Value* terms = slot_sums(v);
+        add_log_weights(terms);
+        add_to_target(reduce(tensor_expr(terms, {plate_count_}, true), b_->const_f64(0.0),
+                             [&](Value* a, Value* x) { return b_->op(OpKind::FAdd, {a, x}); }));
+        return;
+      }
       add_to_target(reduce(v.l, b_->const_f64(0.0), [&](Value* a, Value* x) { return b_->op(OpKind::FAdd, {a, x}); }));
       return;
     }
     case ast::StmtKind::Tilde: {
       const auto& t = s.as<ast::TildeStmt>();
+      std::vector<ItemValue> items;
+      if (!in_guide_) items.push_back(lower_item_expr(*t.lhs));
+      for (const ast::ExprPtr& a : t.args) items.push_back(lower_item_expr(*a));
       std::vector<LExpr> args;
-      if (!in_guide_) args.push_back(lower_item_expr(*t.lhs).l);
-      for (const ast::ExprPtr& a : t.args) args.push_back(lower_item_expr(*a).l);
+      for (const ItemValue& v : items) args.push_back(v.l);
       if (!in_guide_) {
+        if (log_weights_) {
+          Value* terms = slot_log_densities(t.distribution, items, propto());
+          add_log_weights(terms);
+          add_to_target(reduce(tensor_expr(terms, {plate_count_}, true), b_->const_f64(0.0),
+                               [&](Value* a, Value* x) { return b_->op(OpKind::FAdd, {a, x}); }));
+          return;
+        }
         add_to_target(log_density(t.distribution, std::move(args), propto()));
         return;
       }
@@ -440,6 +488,14 @@ void FunctionLowering::lower_item_stmt(const ast::Stmt& s) {
       }
       set_tensor(latent, gen->result());
       LExpr draw = tensor_expr(gen->result(), {view.whole_size}, /*parameter=*/true);
+      if (log_weights_) {
+        std::vector<ItemValue> slots{ItemValue{draw, k}, items[0], items[1]};
+        Value* terms = slot_log_densities("normal", slots, /*propto=*/false);
+        add_log_weights(terms);
+        add_to_target(reduce(tensor_expr(terms, {plate_count_}, true), b_->const_f64(0.0),
+                             [&](Value* a, Value* x) { return b_->op(OpKind::FAdd, {a, x}); }));
+        return;
+      }
       add_to_target(log_density("normal", {draw, mu, sigma}, /*propto=*/false));
       return;
     }

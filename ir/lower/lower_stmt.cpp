@@ -647,6 +647,10 @@ void FunctionLowering::lower_for(const ast::ForStmt& s) {
   {
     RegionScope scope(b_, body);
     if (plate) enter_plate_item(*s.index, body.args[0]);
+    // The item's own terms, for @guide_log_weights: the target's change over the iteration.
+    const bool weigh = plate && log_weights_ &&
+                       std::find(carried.begin(), carried.end(), &kTargetDecl) != carried.end();
+    Value* target_before = weigh ? env_[&kTargetDecl].scalar : nullptr;
     auto iteration = [&] {
       if (control.has_continue) env_[&control.continued].scalar = b_->const_bool(false);
       lower_stmt(*s.body);
@@ -657,6 +661,7 @@ void FunctionLowering::lower_for(const ast::ForStmt& s) {
     } else {
       iteration();
     }
+    if (weigh) add_log_weight(body.args[0], b_->op(OpKind::FSub, {env_[&kTargetDecl].scalar, target_before}));
     std::vector<Value*> yields;
     for (const ast::VarDecl* d : carried) yields.push_back(carried_value(d));
     b_->yield(yields);

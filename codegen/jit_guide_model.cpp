@@ -12,6 +12,8 @@ namespace {
 using GuideElboFn = double (*)(const double* theta, const double* eps, const int64_t* batch, VicJitContext* ctx);
 using GuideLogWeightsFn = double (*)(const double* theta, const double* eps, const int64_t* batch, double* out,
                                      VicJitContext* ctx);
+using GuideNetworkFn = void (*)(const double* theta, const double* in, const int64_t* shape, double* out,
+                                VicJitContext* ctx);
 using GuideElboGradientFn = double (*)(const double* theta, double* grad, const double* eps, const int64_t* batch,
                                        VicJitContext* ctx);
 
@@ -34,7 +36,10 @@ class JitGuideModel : public runtime::GuideModel {
         module_->lookup(ir::entry_point_symbol(ir::EntryPoint::GuideElboGradient)));
     log_weights_ = reinterpret_cast<GuideLogWeightsFn>(
         module_->lookup(ir::entry_point_symbol(ir::EntryPoint::GuideLogWeights)));
-    if (!value_ || !gradient_ || !log_weights_) return Error{"compiled model lacks the guide's ELBO"};
+    latents_ = reinterpret_cast<GuideLogWeightsFn>(module_->lookup(ir::entry_point_symbol(ir::EntryPoint::GuideLatents)));
+    network_ = reinterpret_cast<GuideNetworkFn>(module_->lookup(ir::entry_point_symbol(ir::EntryPoint::GuideNetwork)));
+    if (!value_ || !gradient_ || !log_weights_ || !latents_ || !network_)
+      return Error{"compiled model lacks the guide's ELBO"};
     return data_.fill_scratch(*module_, scratch, [this](int32_t error) { return describe_error(error); });
   }
 
@@ -75,6 +80,28 @@ class JitGuideModel : public runtime::GuideModel {
     if (error) *error = ctx.error;
   }
 
+  void latents(const double* weights, const std::vector<int64_t>& items, const double* eps, double* out,
+               runtime::EvalError* error) const override {
+    std::vector<int64_t> batch = batch_buffer(items);
+    const int64_t normals = static_cast<int64_t>(items.size() * normals_per_item_);
+    const int64_t arg_sizes[4] = {static_cast<int64_t>(dim_), normals, static_cast<int64_t>(batch.size()), normals};
+    VicJitContext ctx = data_.context(nullptr, arg_sizes);
+    latents_(weights, eps, batch.data(), out, &ctx);
+    if (error) *error = ctx.error;
+  }
+
+  void network(size_t index, const double* weights, const double* in, size_t count, double* out,
+               runtime::EvalError* error) const override {
+    VIC_CHECK(index < networks_.size()) << "no network " << index;
+    const std::vector<int64_t>& sizes = networks_[index].sizes;
+    const int64_t shape[2] = {static_cast<int64_t>(index), static_cast<int64_t>(count)};
+    const int64_t n = static_cast<int64_t>(count);
+    const int64_t arg_sizes[4] = {static_cast<int64_t>(dim_), n * sizes.front(), 2, n * sizes.back()};
+    VicJitContext ctx = data_.context(nullptr, arg_sizes);
+    network_(weights, in, shape, out, &ctx);
+    if (error) *error = ctx.error;
+  }
+
   std::string describe_error(runtime::EvalError error) const override { return describe_check(checks_, error); }
 
  private:
@@ -99,6 +126,8 @@ class JitGuideModel : public runtime::GuideModel {
   GuideElboFn value_ = nullptr;
   GuideElboGradientFn gradient_ = nullptr;
   GuideLogWeightsFn log_weights_ = nullptr;
+  GuideLogWeightsFn latents_ = nullptr;  // the same arguments
+  GuideNetworkFn network_ = nullptr;
 };
 
 }  // namespace

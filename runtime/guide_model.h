@@ -43,6 +43,14 @@ class GuideModel {
   // (items.size() values).
   virtual void log_weights(const double* weights, const std::vector<int64_t>& items, const double* eps, double* out,
                            EvalError* error) const = 0;
+  // The guide's draws of the slots' latents (normals_per_item() values each,
+  // slot after slot); eps all zero gives each item's code, the guide's location.
+  virtual void latents(const double* weights, const std::vector<int64_t>& items, const double* eps, double* out,
+                       EvalError* error) const = 0;
+  // networks()[index] applied to `count` inputs (its first size each, one
+  // after another) into out (its last size each).
+  virtual void network(size_t index, const double* weights, const double* in, size_t count, double* out,
+                       EvalError* error) const = 0;
   // "model.vmodel:12:5: message" for a failed check.
   virtual std::string describe_error(EvalError error) const = 0;
 };

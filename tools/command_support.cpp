@@ -87,4 +87,18 @@ std::optional<runtime::DataSet> load_data(const ast::Program& program, const std
   return data.take();
 }
 
+std::optional<LoadedGuideModel> load_guide_model(const CheckedModel& m, const std::string& data_path, uint64_t seed) {
+  std::optional<runtime::DataSet> data = load_data(*m.ast, data_path, seed);
+  if (!data) return std::nullopt;
+  Expected<CompiledGuideModel> compiled = compile_guide_model(*m.ast, *data, ir::PipelineSettings{});
+  if (!compiled) {
+    std::cerr << "error: " << compiled.error() << "\n";
+    return std::nullopt;
+  }
+  LoadedGuideModel out;
+  out.data = std::move(*data);
+  out.compiled = compiled.take();
+  return out;
+}
+
 }  // namespace vic::tools

@@ -25,6 +25,15 @@ std::optional<CheckedModel> load_model(const std::string& path);
 // Empty on an error.
 std::optional<runtime::DataSet> load_data(const ast::Program& program, const std::string& path, uint64_t seed);
 
+// A program with a guide compiled for the data at `data_path` (read as
+// load_data reads it); prints the error on stderr. Empty on an error.
+struct LoadedGuideModel {
+  runtime::DataSet data;
+  CompiledGuideModel compiled;
+  const runtime::GuideModel& model() const { return *compiled.model; }
+};
+std::optional<LoadedGuideModel> load_guide_model(const CheckedModel& m, const std::string& data_path, uint64_t seed);
+
 // The unconstrained initial point from the Stan JSON file at `path` (none
 // when empty); prints the error on stderr. Empty on an error.
 std::optional<std::vector<double>> load_initial_values(const runtime::Model& model, const std::string& path);

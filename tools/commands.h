@@ -84,6 +84,36 @@ struct TrainOptions {
 };
 int run_train(const TrainOptions& options);
 
+// `vic encode MODEL --data D --weights W`: each item's code (the guide's
+// location for it) as CSV.
+struct EncodeOptions {
+  std::string model;
+  std::string data;
+  std::string weights;
+  std::string output = "codes.csv";
+  int items = 0;  // the first this many; 0: all
+};
+int run_encode(const EncodeOptions& options);
+
+// `vic decode MODEL --data D --weights W --network NET (--codes C | --prior N)`:
+// the network on codes, as CSV and as a PNG grid of pictures.
+struct DecodeOptions {
+  std::string model;
+  std::string data;
+  std::string weights;
+  std::string network;
+  std::string codes;
+  int prior = 0;
+  std::string link = "identity";
+  std::string output;
+  std::string png;
+  std::string originals;
+  int image_side = 0;
+  int columns = 8;
+  uint64_t seed = 1;
+};
+int run_decode(const DecodeOptions& options);
+
 // `vic check MODEL`: parses and type-checks; 0 or 1.
 int run_check(const std::string& model_path);
 

@@ -241,7 +241,8 @@ Expected<CompiledGuideModel> compile_guide_model(const ast::Program& program, co
                                                  const ir::PipelineSettings& settings,
                                                  const lower::LowerOptions& lowering) {
   const ir::EntryPoint entry_points[] = {ir::EntryPoint::GuideElbo, ir::EntryPoint::GuideElboGradient,
-                                         ir::EntryPoint::GuideLogWeights};
+                                         ir::EntryPoint::GuideLogWeights, ir::EntryPoint::GuideLatents,
+                                         ir::EntryPoint::GuideNetwork};
   ir::Program lowered = lower::lower_program(program, entry_points, lowering);
   Expected<ir::ResolvedLayout> layout = resolved_layout(lowered, program.file->name(), data);
   if (!layout) return Error{layout.error()};

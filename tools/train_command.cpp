@@ -23,18 +23,6 @@ std::string formatted(const char* format, Args... args) {
   return line;
 }
 
-// The compiled ELBO of the program on one data file; prints the error.
-std::optional<CompiledGuideModel> compile_for(const CheckedModel& m, const std::string& data_path, uint64_t seed) {
-  std::optional<runtime::DataSet> data = load_data(*m.ast, data_path, seed);
-  if (!data) return std::nullopt;
-  Expected<CompiledGuideModel> compiled = compile_guide_model(*m.ast, *data, ir::PipelineSettings{});
-  if (!compiled) {
-    std::cerr << "error: " << compiled.error() << "\n";
-    return std::nullopt;
-  }
-  return compiled.take();
-}
-
 }  // namespace
 
 int run_train(const TrainOptions& o) {
@@ -55,14 +43,14 @@ int run_train(const TrainOptions& o) {
               << "without one with vic fit\n";
     return kExitError;
   }
-  std::optional<CompiledGuideModel> train = compile_for(*m, o.data, o.settings.seed);
+  std::optional<LoadedGuideModel> train = load_guide_model(*m, o.data, o.settings.seed);
   if (!train) return kExitError;
-  std::optional<CompiledGuideModel> test;
+  std::optional<LoadedGuideModel> test;
   if (!o.test.empty()) {
-    test = compile_for(*m, o.test, o.settings.seed);
+    test = load_guide_model(*m, o.test, o.settings.seed);
     if (!test) return kExitError;
   }
-  const runtime::GuideModel& model = *train->model;
+  const runtime::GuideModel& model = train->model();
   Rng init_rng(o.settings.seed);
   std::vector<double> weights = runtime::initial_weights(model, init_rng);
   if (!o.init.empty()) {
@@ -79,7 +67,7 @@ int run_train(const TrainOptions& o) {
     return kExitError;
   }
   std::cout << formatted("%5s %8s %11s %10s\n", "epoch", "seconds", "train_elbo", "test_elbo") << std::flush;
-  Status trained = runtime::train(model, test ? test->model.get() : nullptr, o.settings, weights,
+  Status trained = runtime::train(model, test ? &test->model() : nullptr, o.settings, weights,
                                   [](const runtime::EpochReport& r) {
                                     std::cout << formatted("%5d %8.3f %11.3f %10.3f\n", r.epoch, r.seconds,
                                                            r.train_elbo, r.test_elbo)
@@ -91,7 +79,7 @@ int run_train(const TrainOptions& o) {
   }
   if (o.iwae > 0) {
     Rng rng(o.settings.seed);
-    Expected<double> bound = runtime::iwae_bound(*test->model, weights, o.iwae, rng);
+    Expected<double> bound = runtime::iwae_bound(test->model(), weights, o.iwae, rng);
     if (!bound) {
       std::cerr << "error: " << bound.error() << "\n";
       return kExitError;

@@ -25,7 +25,8 @@ constexpr int kMaxInt = 2147483647;
 
 // Parses the command line and runs the command; returns the exit status.
 int run_command_line(int argc, char** argv) {
-  const std::vector<std::string> commands = {"fit", "optimize", "train", "check", "compile", "gradcheck"};
+  const std::vector<std::string> commands = {"fit",   "optimize", "train",  "encode",
+                                             "decode", "check",   "compile", "gradcheck"};
   if (std::optional<std::string> error = command_name_error(argc, argv, commands)) {
     std::cerr << "error: " << *error << "\n";
     return kExitUsage;
@@ -156,6 +157,41 @@ int run_command_line(int argc, char** argv) {
       ->capture_default_str()
       ->check(seed_value());
 
+  EncodeOptions encode;
+  CLI::App* encode_cmd = app.add_subcommand("encode", "write each data item's code: the trained guide's location for it");
+  encode_cmd->add_option("model", encode.model, "the .vmodel file")->required();
+  encode_cmd->add_option("--data", encode.data, "Stan JSON data")->required();
+  encode_cmd->add_option("--weights", encode.weights, "the weights vic train wrote")->required();
+  encode_cmd->add_option("--output", encode.output, "CSV file for the codes: item, then the latents' columns")
+      ->capture_default_str();
+  encode_cmd->add_option("--items", encode.items, "only the first this many items")->check(positive_integer(kMaxInt));
+
+  DecodeOptions decode;
+  CLI::App* decode_cmd = app.add_subcommand(
+      "decode", "run a trained network on codes (from vic encode, or drawn from N(0, I)); write CSV and a PNG grid");
+  decode_cmd->add_option("model", decode.model, "the .vmodel file")->required();
+  decode_cmd->add_option("--data", decode.data, "Stan JSON data (its sizes)")->required();
+  decode_cmd->add_option("--weights", decode.weights, "the weights vic train wrote")->required();
+  decode_cmd->add_option("--network", decode.network, "the network to run (the decoder)")->required();
+  decode_cmd->add_option("--codes", decode.codes, "CSV of codes, as vic encode writes it");
+  decode_cmd->add_option("--prior", decode.prior, "draw this many codes from N(0, I) instead")
+      ->check(positive_integer(1000000));
+  decode_cmd->add_option("--link", decode.link, "applied to the outputs: identity | inv_logit | exp")
+      ->check(CLI::IsMember({"identity", "inv_logit", "exp"}))
+      ->capture_default_str();
+  decode_cmd->add_option("--output", decode.output, "CSV file for the outputs");
+  decode_cmd->add_option("--png", decode.png, "PNG grid of the outputs as greyscale pictures (values in [0, 1])");
+  decode_cmd->add_option("--originals", decode.originals,
+                         "a data field of the pictures encoded: each row of the grid followed by their decodings");
+  decode_cmd->add_option("--image-side", decode.image_side, "the pictures' side (default: the square root of the size)")
+      ->check(positive_integer(100000));
+  decode_cmd->add_option("--columns", decode.columns, "pictures per row of the grid")
+      ->capture_default_str()
+      ->check(positive_integer(10000));
+  decode_cmd->add_option("--seed", decode.seed, "random seed of --prior, 0 to 4294967295")
+      ->capture_default_str()
+      ->check(seed_value());
+
   std::string check_model;
   CLI::App* check_cmd = app.add_subcommand("check", "parse and type-check a model");
   check_cmd->add_option("model", check_model, "the .vmodel file")->required();
@@ -234,6 +270,8 @@ int run_command_line(int argc, char** argv) {
   }
   if (*optimize_cmd) return run_optimize(optimize);
   if (*train_cmd) return run_train(train);
+  if (*encode_cmd) return run_encode(encode);
+  if (*decode_cmd) return run_decode(decode);
   if (*check_cmd) return run_check(check_model);
   if (*compile_cmd) return run_compile(compile);
   if (*gc_cmd) return run_gradcheck(gc_model, gc_data, gc);

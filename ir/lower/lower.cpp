@@ -74,14 +74,25 @@ std::unique_ptr<ir::Function> FunctionLowering::run() {
       VIC_UNREACHABLE() << "the ELBO is ir/elbo.h's template, not lowered from the AST";
     case ir::EntryRole::GuideElbo: {
       VIC_CHECK(!entry_.gradient) << "lowering builds value functions; AD builds @" << entry_.symbol;
+      if (entry_.id == ir::EntryPoint::GuideNetwork) {
+        f = std::make_unique<ir::Function>(entry_.symbol,
+                                           std::vector<ir::FunctionArg>{{"theta", Type::BufF64},
+                                                                        {"in", Type::BufF64},
+                                                                        {"shape", Type::BufI64},
+                                                                        {"out", Type::BufF64}},
+                                           std::vector<Type>{});
+        theta_ = f->arg(0);
+        break;
+      }
       std::vector<ir::FunctionArg> args{{"theta", Type::BufF64}, {"eps", Type::BufF64}, {"batch", Type::BufI64}};
-      const bool weights = entry_.id == ir::EntryPoint::GuideLogWeights;
-      if (weights) args.push_back({"out", Type::BufF64});
+      const bool out = entry_.id == ir::EntryPoint::GuideLogWeights || entry_.id == ir::EntryPoint::GuideLatents;
+      if (out) args.push_back({"out", Type::BufF64});
       f = std::make_unique<ir::Function>(entry_.symbol, args, std::vector<Type>{Type::F64});
       theta_ = f->arg(0);
       eps_ = f->arg(1);
       batch_ = f->arg(2);
-      if (weights) log_weights_ = f->arg(3);
+      if (entry_.id == ir::EntryPoint::GuideLogWeights) log_weights_ = f->arg(3);
+      if (entry_.id == ir::EntryPoint::GuideLatents) latents_out_ = f->arg(3);
       break;
     }
   }
@@ -122,7 +133,9 @@ std::unique_ptr<ir::Function> FunctionLowering::run() {
         break;
       case BlockKind::Parameters:
         for (const auto& s : block.stmts) {
-          if (guide_elbo) {
+          if (guide_elbo && entry_.id == ir::EntryPoint::GuideNetwork) {
+            // The networks alone.
+          } else if (guide_elbo) {
             const ast::VarDecl& d = *s->as<ast::DeclStmt>().decl;
             VIC_CHECK(d.is_latent) << "the checker allows latents only beside a guide";
             plate_ = d.type.array_dims[0]->as<ast::Variable>().decl;
@@ -157,7 +170,11 @@ std::unique_ptr<ir::Function> FunctionLowering::run() {
   }
   if (guide_elbo) {
     declare_networks(program_.blocks.size(), network_offset);
-    lower_guide_elbo(program_);
+    if (entry_.id == ir::EntryPoint::GuideNetwork) {
+      lower_network_function(f->arg(1), f->arg(2), f->arg(3));
+    } else {
+      lower_guide_elbo(program_);
+    }
   } else if (log_density) {
     b_->ret({env_[&kTargetDecl].scalar});
   } else if (unconstrain) {

@@ -180,10 +180,54 @@ void FunctionLowering::lower_guide_elbo(const ast::Program& program) {
   in_guide_ = false;
   log_weight_sign_ = 1.0;
   Value* log_q = env_[&kTargetDecl].scalar;
+  if (latents_out_) {
+    // Each slot's draws, latent after latent, as eps lays them out.
+    for (const auto& [latent, offset] : latent_eps_offset_) {
+      const View& view = *env_[latent].view;
+      Value* k = product(std::vector<Value*>(view.dims.begin() + 1, view.dims.end()));
+      Value* tensor = view.tensor;
+      Value* first = offset;
+      loop(b_->const_i64(0), view.whole_size, {}, [&](Value* j, const std::vector<Value*>&) {
+        Value* slot = b_->op(OpKind::IDiv, {j, k});
+        Value* at = b_->op(OpKind::IAdd, {b_->op(OpKind::IMul, {slot, eps_per_item_}),
+                                          b_->op(OpKind::IAdd, {first, b_->op(OpKind::IMod, {j, k})})});
+        b_->store(latents_out_, at, b_->extract(tensor, j));
+        return std::vector<Value*>{};
+      });
+    }
+    b_->ret({log_q});
+    return;
+  }
   env_[&kTargetDecl].scalar = b_->const_f64(0.0);
   if (model) lower_stmts(model->stmts);
   Value* log_p = env_[&kTargetDecl].scalar;
   b_->ret({b_->op(OpKind::FSub, {log_p, log_q})});
+}
+
+void FunctionLowering::lower_network_function(Value* in, Value* shape, Value* out) {
+  Value* which = b_->load(shape, b_->const_i64(0));
+  plate_count_ = b_->load(shape, b_->const_i64(1));
+  for (size_t k = 0; k < program_.networks.size(); ++k) {
+    const ast::NetworkDecl& decl = *program_.networks[k];
+    Op* branch = b_->create_if(b_->cmp(CmpPredicate::Eq, which, b_->const_i64(static_cast<int64_t>(k))), {});
+    {
+      RegionScope scope(b_, branch->region(0));
+      const NetworkWeights& net = networks_.at(&decl);
+      ItemValue input = per_item(net.sizes[0], [in](Builder& b, Value* j) { return b.load(in, j); });
+      ItemValue y = lower_item_network(decl, decl.loc, input);
+      loop(b_->const_i64(0), y.l.size, {}, [&](Value* j, const std::vector<Value*>&) {
+        b_->store(out, j, y.l.element(*b_, j));
+        return std::vector<Value*>{};
+      });
+      b_->yield({});
+    }
+    {
+      RegionScope scope(b_, branch->region(1));
+      b_->yield({});
+    }
+  }
+  plate_count_ = nullptr;
+  b_->ret({});
 }
 
 }  // namespace vic::lower::internal

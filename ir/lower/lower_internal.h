@@ -304,6 +304,10 @@ class FunctionLowering {
   // @guide_log_weights's `out`: each slot's plate terms are added into it,
   // the guide's with sign -1 (log p - log q); null in the other functions.
   Value* log_weights_ = nullptr;
+  // @guide_latents's `out`: the guide's draws are written there, and the model is not lowered.
+  Value* latents_out_ = nullptr;
+  // @guide_network's body: the network `shape[0]` on shape[1] rows of `in`, into `out`.
+  void lower_network_function(Value* in, Value* shape, Value* out);
   double log_weight_sign_ = 1.0;
   // Adds sign * `terms` (a tensor of B values) into log_weights_.
   void add_log_weights(Value* terms);
@@ -329,7 +333,7 @@ class FunctionLowering {
   };
   ItemValue lower_item_expr(const ast::Expr& e);
   ItemValue lower_item_index(const ast::Index& e);
-  ItemValue lower_item_network(const ast::Call& e, const ItemValue& input);
+  ItemValue lower_item_network(const ast::NetworkDecl& decl, SourceLoc loc, const ItemValue& input);
   void lower_item_stmt(const ast::Stmt& s);
   ItemValue item_values(Value* tensor, Value* item_size);
   ItemValue per_item(Value* item_size, std::function<Value*(Builder&, Value*)> element);

@@ -263,7 +263,7 @@ FunctionLowering::ItemValue FunctionLowering::lower_item_expr(const ast::Expr& e
       return lower_item_index(e.as<ast::Index>());
     case ast::ExprKind::Call: {
       const auto& c = e.as<ast::Call>();
-      if (c.network) return lower_item_network(c, lower_item_expr(*c.args[0]));
+      if (c.network) return lower_item_network(*c.network, c.loc, lower_item_expr(*c.args[0]));
       std::vector<ItemValue> args;
       for (const ast::ExprPtr& a : c.args) args.push_back(lower_item_expr(*a));
       if (c.name == "sum") return item_values(slot_sums(args[0]), b_->const_i64(1));
@@ -385,14 +385,14 @@ FunctionLowering::ItemValue FunctionLowering::lower_item_index(const ast::Index&
   });
 }
 
-FunctionLowering::ItemValue FunctionLowering::lower_item_network(const ast::Call& e, const ItemValue& input) {
-  const ast::NetworkDecl& decl = *e.network;
+FunctionLowering::ItemValue FunctionLowering::lower_item_network(const ast::NetworkDecl& decl, SourceLoc loc,
+                                                                 const ItemValue& input) {
   const NetworkWeights& net = networks_.at(&decl);
-  b_->set_loc(e.loc);
+  b_->set_loc(loc);
   b_->check(b_->cmp(CmpPredicate::Eq, input.item_size, net.sizes[0]),
             add_fatal_check("the network '" + decl.name + "' takes a vector of its first size (" +
                                 frontend::expr_to_source(*decl.sizes[0]) + ")",
-                            e.loc));
+                            loc));
   // H (B x in) times W' (in x out), each layer: one matrix product for the minibatch.
   Value* h = materialize(input.l);
   for (size_t k = 0; k < net.weights.size(); ++k) {

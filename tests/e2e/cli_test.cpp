@@ -115,19 +115,19 @@ TEST(CommandLine, AnUnknownCommandIsNamedWithAHint) {
   VicRun r = vic({"fitt", "m.vmodel"});
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err,
-            "error: unknown command 'fitt' (did you mean 'fit'?); the commands are fit, optimize, train, check, compile, gradcheck\n");
+            "error: unknown command 'fitt' (did you mean 'fit'?); the commands are fit, optimize, train, encode, decode, check, compile, gradcheck\n");
 }
 
 TEST(CommandLine, AnUnknownCommandFarFromAnyHasNoHint) {
   VicRun r = vic({"frobnicate"});
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, "error: unknown command 'frobnicate'; the commands are fit, optimize, train, check, compile, gradcheck\n");
+  EXPECT_EQ(r.err, "error: unknown command 'frobnicate'; the commands are fit, optimize, train, encode, decode, check, compile, gradcheck\n");
 }
 
 TEST(CommandLine, NoCommandAtAll) {
   VicRun r = vic({});
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, "error: no command given; the commands are fit, optimize, train, check, compile, gradcheck\n");
+  EXPECT_EQ(r.err, "error: no command given; the commands are fit, optimize, train, encode, decode, check, compile, gradcheck\n");
 }
 
 TEST(CommandLine, AnUnknownPassIsRejectedWithTheList) {

@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "runtime/data.h"
+#include "runtime/format.h"
 #include "runtime/train.h"
 #include "runtime/weights_file.h"
 #include "test_util.h"
@@ -186,6 +187,25 @@ TEST_P(ActivationTest, ElboMatchesTheProgramWrittenOutAndItsGradientMatchesFinit
   ASSERT_EQ(error, 0) << model.describe_error(error);
   const std::vector<double> expected_w = expected_log_weights(activation, w, data_x(), items, eps);
   for (size_t b = 0; b < items.size(); ++b) EXPECT_NEAR(log_w[b], expected_w[b], 1e-10 * std::abs(expected_w[b]));
+
+  // The guide's codes (eps = 0: each item's location mu) and the decoder on them.
+  std::vector<double> zeros(eps.size(), 0.0), codes(eps.size());
+  model.latents(w.data(), items, zeros.data(), codes.data(), &error);
+  ASSERT_EQ(error, 0) << model.describe_error(error);
+  std::vector<double> decoded(items.size() * kD);
+  model.network(1, w.data(), codes.data(), items.size(), decoded.data(), &error);
+  ASSERT_EQ(error, 0) << model.describe_error(error);
+  const std::vector<double> x = data_x();
+  for (size_t b = 0; b < items.size(); ++b) {
+    std::vector<double> xn(x.begin() + items[b] * kD, x.begin() + (items[b] + 1) * kD);
+    size_t at = 0;
+    std::vector<double> h = dense(w, at, dense(w, at, xn, kH, activation), 2 * kK, "identity");
+    std::vector<double> z(h.begin(), h.begin() + kK);
+    for (int k = 0; k < kK; ++k) EXPECT_NEAR(codes[b * kK + k], z[k], 1e-12 * std::max(1.0, std::abs(z[k])));
+    std::vector<double> logits = dense(w, at, dense(w, at, z, kH, activation), kD, "identity");
+    for (int d = 0; d < kD; ++d)
+      EXPECT_NEAR(decoded[b * kD + d], logits[d], 1e-12 * std::max(1.0, std::abs(logits[d])));
+  }
 
   std::vector<double> grad(w.size());
   const double with_gradient = model.elbo_gradient(w.data(), items, eps.data(), grad.data(), &error);
@@ -395,6 +415,71 @@ TEST(GuideCommandLine, TrainsWritesAndRestartsFromTheWeights) {
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, "error: vae.vmodel: a model with networks or a guide is trained with vic train; vic fit, optimize "
                    "and gradcheck take models without them\n");
+}
+
+}  // namespace
+}  // namespace vic
+
+namespace vic {
+namespace {
+
+// `vic encode` writes each item's code (the guide's location: eps = 0) and
+// `vic decode` runs the decoder on codes from that file or from N(0, I): the
+// values equal the compiled model's own, and a PNG grid is written.
+TEST(GuideCommandLine, EncodeAndDecode) {
+  testing_util::ScratchDir dir("vic_codes");
+  dir.write("vae.vmodel", vae_source("relu"));
+  dir.write("d.json", kData);
+  testing_util::VicRun r = testing_util::run_vic(
+      dir.path(), {"train", "vae.vmodel", "--data", "d.json", "--epochs", "2", "--batch", "2", "--output", "w.json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = testing_util::run_vic(dir.path(), {"encode", "vae.vmodel", "--data", "d.json", "--weights", "w.json", "--items",
+                                         "3", "--output", "codes.csv"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "codes of 3 items written to codes.csv\n");
+  auto m = compile_guide(vae_source("relu"), kData);
+  ASSERT_TRUE(m);
+  Expected<std::vector<double>> w = runtime::read_weights((dir.path() / "w.json").string(), m->model());
+  ASSERT_TRUE(w) << w.error();
+  std::vector<double> zeros(6, 0.0), codes(6);
+  runtime::EvalError error = 0;
+  m->model().latents(w->data(), {0, 1, 2}, zeros.data(), codes.data(), &error);
+  ASSERT_EQ(error, 0);
+  std::string expected = "item,z.1,z.2\n";
+  for (int i = 0; i < 3; ++i)
+    expected += std::to_string(i + 1) + "," + runtime::format_shortest(codes[2 * i]) + "," +
+                runtime::format_shortest(codes[2 * i + 1]) + "\n";
+  EXPECT_EQ(dir.read("codes.csv"), expected);
+
+  r = testing_util::run_vic(dir.path(), {"decode", "vae.vmodel", "--data", "d.json", "--weights", "w.json", "--network",
+                                         "decoder", "--codes", "codes.csv", "--link", "inv_logit", "--output", "x.csv",
+                                         "--png", "x.png", "--originals", "x"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "decoded 3 codes with 'decoder' into x.csv and x.png\n");
+  std::vector<double> logits(12);
+  m->model().network(1, w->data(), codes.data(), 3, logits.data(), &error);
+  const std::string csv = dir.read("x.csv");
+  EXPECT_EQ(csv.substr(0, csv.find('\n')), "decoder.1,decoder.2,decoder.3,decoder.4");
+  EXPECT_NE(csv.find("\n" + runtime::format_shortest(1 / (1 + std::exp(-logits[0]))) + ","), std::string::npos);
+  EXPECT_EQ(dir.read("x.png").substr(1, 3), "PNG");
+
+  r = testing_util::run_vic(dir.path(), {"decode", "vae.vmodel", "--data", "d.json", "--weights", "w.json", "--network",
+                                         "decoder", "--prior", "5", "--png", "s.png"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "decoded 5 codes with 'decoder' into s.png\n");
+
+  r = testing_util::run_vic(dir.path(), {"decode", "vae.vmodel", "--data", "d.json", "--weights", "w.json", "--network",
+                                         "dekoder", "--prior", "5"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "error: no network 'dekoder' in vae.vmodel; it has encoder, decoder\n");
+  r = testing_util::run_vic(dir.path(), {"decode", "vae.vmodel", "--data", "d.json", "--weights", "w.json", "--network",
+                                         "encoder", "--codes", "codes.csv"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "error: codes.csv:1: 3 columns; the network takes codes of 4 (after the item column)\n");
+  r = testing_util::run_vic(dir.path(), {"decode", "vae.vmodel", "--data", "d.json", "--weights", "w.json", "--network",
+                                         "decoder"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "error: decode takes its codes from --codes FILE or draws --prior N of them, one of the two\n");
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 
 #include <boost/random/uniform_real_distribution.hpp>
 
+extern "C" void openblas_set_num_threads(int num_threads);  // OpenBLAS's own, beside cblas
+
 namespace vic::runtime {
 namespace {
 
@@ -47,6 +49,8 @@ Status evaluation_error(const GuideModel& model, EvalError error) {
 }
 
 }  // namespace
+
+void set_matrix_product_threads(int threads) { openblas_set_num_threads(threads); }
 
 std::vector<double> initial_weights(const GuideModel& model, Rng& rng) {
   std::vector<double> w(model.dim(), 0.0);

@@ -20,6 +20,8 @@ struct TrainOptions {
   double beta2 = 0.999;
   double epsilon = 1e-8;
   uint64_t seed = 1;
+  // The threads of the matrix products (OpenBLAS's); the rest runs on one.
+  int threads = 1;
 };
 
 struct EpochReport {
@@ -28,6 +30,9 @@ struct EpochReport {
   double train_elbo = 0;  // per item, the minibatch estimates summed over the epoch as they went
   double test_elbo = 0;   // per held-out item (one draw each); NaN without held-out data
 };
+
+// How many threads BLAS's matrix products use, for the whole process.
+void set_matrix_product_threads(int threads);
 
 // Weights and biases as torch.nn.Linear starts them: uniform on
 // +-1/sqrt(fan_in), drawn layer after layer (weights, then bias) from `rng`.

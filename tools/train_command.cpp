@@ -50,6 +50,8 @@ int run_train(const TrainOptions& o) {
     test = load_guide_model(*m, o.test, o.settings.seed);
     if (!test) return kExitError;
   }
+  // Before anything runs a matrix product: OpenBLAS starts with a thread per core.
+  runtime::set_matrix_product_threads(o.settings.threads);
   const runtime::GuideModel& model = train->model();
   Rng init_rng(o.settings.seed);
   std::vector<double> weights = runtime::initial_weights(model, init_rng);

@@ -149,6 +149,9 @@ int run_command_line(int argc, char** argv) {
   train_cmd->add_option("--lr", train.settings.learning_rate, "Adam's learning rate")
       ->capture_default_str()
       ->check(positive_finite_number());
+  train_cmd->add_option("--threads", train.settings.threads, "threads of the matrix products")
+      ->capture_default_str()
+      ->check(positive_integer(256));
   train_cmd->add_option("--iwae", train.iwae,
                         "after training, the held-out data's IWAE bound with this many importance samples per item "
                         "(needs --test)")

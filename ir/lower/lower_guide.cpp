@@ -148,7 +148,24 @@ void FunctionLowering::lower_guide_draw(const ast::TildeStmt& s) {
   }
   LExpr draw = tensor_expr(gen->result(), {k}, /*parameter=*/true);
   assign_container(*target.view, draw, nullptr);
+  if (closed_form_terms()) {
+    add_to_target(normal_negative_entropy(sigma, k));
+    return;
+  }
   add_to_target(log_density("normal", {draw, mu, sigma}, /*propto=*/false));
+}
+
+Value* FunctionLowering::normal_negative_entropy(const LExpr& sigma, Value* count) {
+  const double half_log_2_pi_e = 0.5 * std::log(2 * M_PI * M_E);
+  Value* constant = b_->op(OpKind::FMul, {to_real(count), b_->const_f64(-half_log_2_pi_e)});
+  if (sigma.is_scalar()) {
+    Value* log_sigma = b_->op(OpKind::Log, {to_real(sigma.scalar)});
+    return b_->op(OpKind::FSub, {constant, b_->op(OpKind::FMul, {to_real(count), log_sigma})});
+  }
+  Value* sum_log = reduce(sigma, b_->const_f64(0.0), [&](Value* acc, Value* x) {
+    return b_->op(OpKind::FAdd, {acc, b_->op(OpKind::Log, {to_real(x)})});
+  });
+  return b_->op(OpKind::FSub, {constant, sum_log});
 }
 
 void FunctionLowering::add_log_weight(Value* slot, Value* delta) {

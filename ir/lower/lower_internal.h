@@ -304,6 +304,22 @@ class FunctionLowering {
   // @guide_log_weights's `out`: each slot's plate terms are added into it,
   // the guide's with sign -1 (log p - log q); null in the other functions.
   Value* log_weights_ = nullptr;
+  // The training ELBO (@guide_elbo and its gradient) takes expectations it can
+  // in closed form, as PyTorch's VAE does: the guide's normal adds its
+  // negative entropy where a draw's log density would be, and a standard normal
+  // prior on a latent the batched guide drew, its expected log density.
+  bool closed_form_terms() const {
+    return entry_.id == ir::EntryPoint::GuideElbo || entry_.id == ir::EntryPoint::GuideElboGradient;
+  }
+  // The guide's location and scale of each latent it drew (batched plates).
+  struct GuideMoments {
+    LExpr mu, sigma;
+  };
+  std::unordered_map<const ast::VarDecl*, GuideMoments> guide_moments_;
+  // sum over the elements of -H(normal(mu, sigma)) = -log sigma - log(2 pi e) / 2.
+  Value* normal_negative_entropy(const LExpr& sigma, Value* count);
+  // `~ std_normal()` or `~ normal(0, 1)` with literal arguments.
+  static bool standard_normal_prior(const ast::TildeStmt& t);
   // @guide_latents's `out`: the guide's draws are written there, and the model is not lowered.
   Value* latents_out_ = nullptr;
   // @guide_network's body: the network `shape[0]` on shape[1] rows of `in`, into `out`.

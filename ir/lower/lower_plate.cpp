@@ -332,6 +332,15 @@ Value* FunctionLowering::slot_log_densities(const std::string& dist, const std::
   })[0];
 }
 
+bool FunctionLowering::standard_normal_prior(const ast::TildeStmt& t) {
+  auto literal = [](const ast::Expr& e, double v) {
+    if (e.kind == ast::ExprKind::IntLiteral) return static_cast<double>(e.as<ast::IntLiteral>().value) == v;
+    return e.kind == ast::ExprKind::RealLiteral && e.as<ast::RealLiteral>().value == v;
+  };
+  if (t.distribution == "std_normal") return t.args.empty();
+  return t.distribution == "normal" && t.args.size() == 2 && literal(*t.args[0], 0) && literal(*t.args[1], 1);
+}
+
 FunctionLowering::ItemValue FunctionLowering::lower_item_index(const ast::Index& e) {
   const ast::VarDecl* d = e.base->as<ast::Variable>().decl;
   const ast::Expr& first = *e.indices[0];
@@ -452,6 +461,25 @@ void FunctionLowering::lower_item_stmt(const ast::Stmt& s) {
       std::vector<LExpr> args;
       for (const ItemValue& v : items) args.push_back(v.l);
       if (!in_guide_) {
+        // E_q[log N(z | 0, 1)] = -(mu^2 + sigma^2) / 2 - log(2 pi) / 2 per element, q the guide's normal.
+        const ast::VarDecl* latent = t.lhs->kind == ast::ExprKind::Index ? assigned_variable(*t.lhs) : nullptr;
+        auto moments = latent ? guide_moments_.find(latent) : guide_moments_.end();
+        if (closed_form_terms() && moments != guide_moments_.end() && standard_normal_prior(t)) {
+          const LExpr mu = moments->second.mu, sigma = moments->second.sigma;
+          const double half_log_2_pi = 0.5 * std::log(2 * M_PI);
+          auto element = [&](const LExpr& x, Value* j) { return to_real(x.is_scalar() ? x.scalar : x.element(*b_, j)); };
+          Value* n = items[0].l.size;
+          Value* sum = loop(b_->const_i64(0), n, {b_->const_f64(0.0)}, [&](Value* j, const std::vector<Value*>& acc) {
+            Value* m = element(mu, j);
+            Value* sd = element(sigma, j);
+            Value* second = b_->op(OpKind::FAdd, {b_->op(OpKind::FMul, {m, m}), b_->op(OpKind::FMul, {sd, sd})});
+            Value* term = b_->op(OpKind::FSub, {b_->op(OpKind::FMul, {second, b_->const_f64(-0.5)}),
+                                                b_->const_f64(half_log_2_pi)});
+            return std::vector<Value*>{b_->op(OpKind::FAdd, {acc[0], term})};
+          })[0];
+          add_to_target(sum);
+          return;
+        }
         if (log_weights_) {
           Value* terms = slot_log_densities(t.distribution, items, propto());
           add_log_weights(terms);
@@ -494,6 +522,11 @@ void FunctionLowering::lower_item_stmt(const ast::Stmt& s) {
         add_log_weights(terms);
         add_to_target(reduce(tensor_expr(terms, {plate_count_}, true), b_->const_f64(0.0),
                              [&](Value* a, Value* x) { return b_->op(OpKind::FAdd, {a, x}); }));
+        return;
+      }
+      guide_moments_[latent] = {mu, sigma};
+      if (closed_form_terms()) {
+        add_to_target(normal_negative_entropy(sigma, view.whole_size));
         return;
       }
       add_to_target(log_density("normal", {draw, mu, sigma}, /*propto=*/false));

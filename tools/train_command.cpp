@@ -68,10 +68,10 @@ int run_train(const TrainOptions& o) {
     std::cerr << "error: " << output.error() << "\n";
     return kExitError;
   }
-  std::cout << formatted("%5s %8s %11s %10s\n", "epoch", "seconds", "train_elbo", "test_elbo") << std::flush;
+  std::cout << formatted("%5s %9s %11s %10s\n", "epoch", "seconds", "train_elbo", "test_elbo") << std::flush;
   Status trained = runtime::train(model, test ? &test->model() : nullptr, o.settings, weights,
                                   [](const runtime::EpochReport& r) {
-                                    std::cout << formatted("%5d %8.3f %11.3f %10.3f\n", r.epoch, r.seconds,
+                                    std::cout << formatted("%5d %9.4f %11.3f %10.3f\n", r.epoch, r.seconds,
                                                            r.train_elbo, r.test_elbo)
                                               << std::flush;
                                   });

@@ -407,7 +407,7 @@ TEST(GuideCommandLine, TrainsWritesAndRestartsFromTheWeights) {
   for (size_t at = 0, next; (next = r.out.find('\n', at)) != std::string::npos; at = next + 1)
     lines.push_back(r.out.substr(at, next - at));
   ASSERT_EQ(lines.size(), 5u) << r.out;
-  EXPECT_EQ(lines[0], "epoch  seconds  train_elbo  test_elbo");
+  EXPECT_EQ(lines[0], "epoch   seconds  train_elbo  test_elbo");
   EXPECT_EQ(lines[3].substr(0, 5), "    3");
   EXPECT_EQ(lines[4], "weights written to w.json");
   EXPECT_NE(dir.read("w.json").find("\"name\": \"decoder\", \"sizes\": [2, 3, 4]"), std::string::npos);

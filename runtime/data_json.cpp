@@ -79,10 +79,9 @@ class FieldReader {
     for (int64_t d : dims_) {
       std::optional<int64_t> product = limits::checked_mul(total, d);
       if (!product || *product > limits::kMaxContainerElements) {
-        std::string sizes;
-        for (int64_t size : dims_) sizes += (sizes.empty() ? "" : " x ") + std::to_string(size);
-        return fail("data field '" + decl_.name + "' is declared with sizes " + sizes + ", more than the " +
-                    std::to_string(limits::kMaxContainerElements) + " elements a container may hold");
+        return fail("data field '" + decl_.name + "' is declared with sizes " + format_sizes(dims_) +
+                    ", more than the " + std::to_string(limits::kMaxContainerElements) +
+                    " elements a container may hold");
       }
       total = *product;
     }

@@ -163,52 +163,11 @@ class FieldReader {
 
   // A number, or one of Stan's spellings of a non-finite real, as a double.
   std::optional<double> to_real(const Value& json) const {
-    switch (json.kind) {
-      case Kind::Integer:
-        return static_cast<double>(json.integer);
-      case Kind::Unsigned:
-        return static_cast<double>(json.unsigned_integer);
-      case Kind::BigInteger:
-        // nlohmann parsed the digits once and checked that they fit a double.
-        return std::strtod(fields_.text_of(json).c_str(), nullptr);
-      case Kind::Real:
-        return json.real;
-      case Kind::String:
-        return parse_non_finite(fields_.text_of(json));
-      default:
-        return std::nullopt;
-    }
+    if (json.kind == Kind::String) return parse_non_finite(fields_.text_of(json));
+    return json::number_value(json, fields_);
   }
 
-  // How a JSON value reads in a message: numbers as themselves, the rest by kind;
-  // a string's text only through quote_text.
-  std::string describe(const Value& json) const {
-    switch (json.kind) {
-      case Kind::Integer:
-        return std::to_string(json.integer);
-      case Kind::Unsigned:
-        return std::to_string(json.unsigned_integer);
-      case Kind::BigInteger:
-        return json::spell_number(fields_.text_of(json));
-      case Kind::Real: {
-        // A whole real keeps its point, so "must be an int, but is 3.0" reads right.
-        std::string text = format_shortest(json.real);
-        bool whole = text.find_first_of(".eEna") == std::string::npos;
-        return whole ? text + ".0" : text;
-      }
-      case Kind::String:
-        return "the string " + quote_text(fields_.text_of(json));
-      case Kind::Array:
-        return "an array";
-      case Kind::Object:
-        return "an object";
-      case Kind::Boolean:
-        return json.boolean ? "true" : "false";
-      case Kind::Null:
-        return "null";
-    }
-    return "an unsupported JSON value";
-  }
+  std::string describe(const Value& json) const { return json::describe(json, fields_); }
 
   // Whether some dimension from `level` inwards is 0 (no elements there).
   bool has_zero_size_from(size_t level) const {

@@ -51,11 +51,14 @@ struct DataDecl {
 };
 
 // Reads Stan JSON text (`source_name` names it in errors) and checks each declared
-// field, in declaration order. Fields not declared are ignored.
+// field, in declaration order. Fields not declared are ignored. A field's value
+// may name an IDX file instead, {"idx": PATH, "scale": S} ("scale" optional):
+// the file's values times S, checked as inline values are; a relative PATH is
+// resolved against `idx_directory` (the working directory when it is empty).
 Expected<DataSet> read_stan_json(const std::string& text, const std::string& source_name,
-                                 const std::vector<DataDecl>& decls);
+                                 const std::vector<DataDecl>& decls, const std::string& idx_directory = "");
 
-// The same, from a file.
+// The same, from a file; a relative IDX path is resolved against the file's directory.
 Expected<DataSet> load_stan_json_file(const std::string& path, const std::vector<DataDecl>& decls);
 
 }  // namespace vic::runtime

@@ -8,7 +8,9 @@
 // outside declared bounds, missing fields and shape mismatches are errors that
 // name the file, the field and (1-based) the element. A declared size is never
 // used to allocate: elements are stored as they are read, so a size mismatch is
-// found before the declared number of elements would be.
+// found before the declared number of elements would be. A field whose value is
+// an object names an IDX file instead (idx_field.cpp); its values pass the same
+// element checks.
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
@@ -26,6 +28,7 @@
 
 #include "runtime/data.h"
 #include "runtime/format.h"
+#include "runtime/idx_field_internal.h"
 #include "runtime/json_fields_internal.h"
 #include "support/limits.h"
 #include "support/quote_text.h"
@@ -52,43 +55,98 @@ std::optional<double> parse_non_finite(const std::string& text) {
   return std::nullopt;
 }
 
-// Reads one field's JSON value into a DataValue of the declared shape, checking
-// shape, type, NaN and bounds as it goes.
-class FieldReader {
- public:
-  FieldReader(const std::string& source, const json::Fields& fields, const DataDecl& decl, std::vector<int64_t> dims,
-              std::optional<double> lower, std::optional<double> upper)
-      : source_(source), fields_(fields), decl_(decl), dims_(std::move(dims)), lower_(lower), upper_(upper) {}
+// Whether some size from `level` inwards is 0 (no elements there).
+bool has_zero_size_from(const std::vector<int64_t>& dims, size_t level) {
+  for (size_t i = level; i < dims.size(); ++i) {
+    if (dims[i] == 0) return true;
+  }
+  return false;
+}
 
-  Expected<DataValue> read(const std::vector<Value>& values) {
-    values_ = &values;
-    value_.is_int = decl_.is_int;
-    value_.dims = dims_;
-    index_.clear();
-    if (Status status = check_declared_size(); !status) return Error{status.error()};
-    if (Status status = read_level(0, 0); !status) return Error{status.error()};
-    return std::move(value_);
+// "element 2.3" for the 0-based `index`; "" for a scalar's empty one.
+std::string element_label(const std::vector<int64_t>& index) {
+  std::string label;
+  for (size_t i = 0; i < index.size(); ++i) label += (i == 0 ? "element " : ".") + std::to_string(index[i] + 1);
+  return label;
+}
+
+// "data field 'y'" for a scalar, "data field 'y': element 2.3" for an element.
+std::string subject(const std::string& name, const std::vector<int64_t>& index) {
+  std::string s = "data field '" + name + "'";
+  return index.empty() ? s : s + ": " + element_label(index);
+}
+
+// The checks a declaration makes of a field, whether its values were written
+// inline or come from an IDX file: its sizes fit a container, no real is NaN,
+// and each value lies within the declared bounds.
+class FieldChecks {
+ public:
+  FieldChecks(const std::string& source, const DataDecl& decl, std::optional<double> lower, std::optional<double> upper)
+      : source_(source), decl_(decl), lower_(lower), upper_(upper) {}
+
+  // Whether the element `value` passes; cheap, for millions of elements.
+  bool accepts(double value) const {
+    return !std::isnan(value) && !(lower_ && value < *lower_) && !(upper_ && value > *upper_);
   }
 
- private:
+  // The error for the element `value` at `index`, or ok when it passes.
+  Status check(double value, const std::vector<int64_t>& index) const {
+    if (std::isnan(value)) return fail(subject(decl_.name, index) + " is NaN");
+    std::string spelled = decl_.is_int ? std::to_string(static_cast<int64_t>(value)) : format_shortest(value);
+    if (lower_ && value < *lower_) {
+      return fail(subject(decl_.name, index) + " is " + spelled + ", below its lower bound " +
+                  format_shortest(*lower_));
+    }
+    if (upper_ && value > *upper_) {
+      return fail(subject(decl_.name, index) + " is " + spelled + ", above its upper bound " +
+                  format_shortest(*upper_));
+    }
+    return Status::ok();
+  }
+
   // A declaration whose sizes multiply past what a container may hold is an error
   // before anything is read (the product is computed without overflow).
-  Status check_declared_size() const {
-    if (has_zero_size_from(0)) return Status::ok();
+  Status check_declared_size(const std::vector<int64_t>& dims) const {
+    if (has_zero_size_from(dims, 0)) return Status::ok();
     int64_t total = 1;
-    for (int64_t d : dims_) {
+    for (int64_t d : dims) {
       std::optional<int64_t> product = limits::checked_mul(total, d);
       if (!product || *product > limits::kMaxContainerElements) {
-        std::string sizes;
-        for (int64_t size : dims_) sizes += (sizes.empty() ? "" : " x ") + std::to_string(size);
-        return fail("data field '" + decl_.name + "' is declared with sizes " + sizes + ", more than the " +
-                    std::to_string(limits::kMaxContainerElements) + " elements a container may hold");
+        return fail("data field '" + decl_.name + "' is declared with sizes " + format_sizes(dims) +
+                    ", more than the " + std::to_string(limits::kMaxContainerElements) +
+                    " elements a container may hold");
       }
       total = *product;
     }
     return Status::ok();
   }
 
+  Error fail(const std::string& message) const { return Error{source_ + ": " + message}; }
+
+ private:
+  const std::string& source_;
+  const DataDecl& decl_;
+  std::optional<double> lower_;
+  std::optional<double> upper_;
+};
+
+// Reads one field's JSON value into a DataValue of the declared shape, checking
+// shape, type, NaN and bounds as it goes.
+class FieldReader {
+ public:
+  FieldReader(const FieldChecks& checks, const json::Fields& fields, const DataDecl& decl, std::vector<int64_t> dims)
+      : checks_(checks), fields_(fields), decl_(decl), dims_(std::move(dims)) {}
+
+  Expected<DataValue> read(const std::vector<Value>& values) {
+    values_ = &values;
+    value_.is_int = decl_.is_int;
+    value_.dims = dims_;
+    index_.clear();
+    if (Status status = read_level(0, 0); !status) return Error{status.error()};
+    return std::move(value_);
+  }
+
+ private:
   // Reads values_[at], the value at nesting `level` (index_ holds the 0-based
   // indices above it).
   Status read_level(size_t at, size_t level) {
@@ -100,7 +158,7 @@ class FieldReader {
     }
     int64_t actual = count_members(at);
     // `[]` stands for any shape with no elements (e.g. array[0, 4] as []).
-    if (actual == 0 && has_zero_size_from(level)) return Status::ok();
+    if (actual == 0 && has_zero_size_from(dims_, level)) return Status::ok();
     if (actual != declared) {
       std::string what = level == 0 ? "data field '" + decl_.name + "'"
                                     : "dimension " + std::to_string(level + 1) + " of data field '" + decl_.name + "'";
@@ -127,7 +185,6 @@ class FieldReader {
 
   // Reads one scalar element at index_.
   Status read_element(const Value& json) {
-    double as_real = 0;
     if (decl_.is_int) {
       std::optional<int64_t> as_int;
       if (json.kind == Kind::Integer) {
@@ -142,120 +199,72 @@ class FieldReader {
         return fail(subject() + " is " + std::to_string(*as_int) + ", outside the range of an int");
       }
       value_.ints.push_back(*as_int);
-      as_real = static_cast<double>(*as_int);
-    } else {
-      std::optional<double> real = to_real(json);
-      if (!real) {
-        return fail("data field '" + decl_.name + "' must be a real, but " + element_prefix() + "is " + describe(json));
-      }
-      if (std::isnan(*real)) return fail(subject() + " is NaN");
-      value_.reals.push_back(*real);
-      as_real = *real;
+      return checks_.check(static_cast<double>(*as_int), index_);
     }
-    std::string spelled = decl_.is_int ? std::to_string(value_.ints.back()) : format_shortest(as_real);
-    if (lower_ && as_real < *lower_) {
-      return fail(subject() + " is " + spelled + ", below its lower bound " + format_shortest(*lower_));
+    std::optional<double> real = to_real(json);
+    if (!real) {
+      return fail("data field '" + decl_.name + "' must be a real, but " + element_prefix() + "is " + describe(json));
     }
-    if (upper_ && as_real > *upper_) {
-      return fail(subject() + " is " + spelled + ", above its upper bound " + format_shortest(*upper_));
-    }
-    return Status::ok();
+    value_.reals.push_back(*real);
+    return checks_.check(*real, index_);
   }
 
   // A number, or one of Stan's spellings of a non-finite real, as a double.
   std::optional<double> to_real(const Value& json) const {
-    switch (json.kind) {
-      case Kind::Integer:
-        return static_cast<double>(json.integer);
-      case Kind::Unsigned:
-        return static_cast<double>(json.unsigned_integer);
-      case Kind::BigInteger:
-        // nlohmann parsed the digits once and checked that they fit a double.
-        return std::strtod(fields_.text_of(json).c_str(), nullptr);
-      case Kind::Real:
-        return json.real;
-      case Kind::String:
-        return parse_non_finite(fields_.text_of(json));
-      default:
-        return std::nullopt;
-    }
+    if (json.kind == Kind::String) return parse_non_finite(fields_.text_of(json));
+    return json::number_value(json, fields_);
   }
 
-  // How a JSON value reads in a message: numbers as themselves, the rest by kind;
-  // a string's text only through quote_text.
-  std::string describe(const Value& json) const {
-    switch (json.kind) {
-      case Kind::Integer:
-        return std::to_string(json.integer);
-      case Kind::Unsigned:
-        return std::to_string(json.unsigned_integer);
-      case Kind::BigInteger:
-        return json::spell_number(fields_.text_of(json));
-      case Kind::Real: {
-        // A whole real keeps its point, so "must be an int, but is 3.0" reads right.
-        std::string text = format_shortest(json.real);
-        bool whole = text.find_first_of(".eEna") == std::string::npos;
-        return whole ? text + ".0" : text;
-      }
-      case Kind::String:
-        return "the string " + quote_text(fields_.text_of(json));
-      case Kind::Array:
-        return "an array";
-      case Kind::Object:
-        return "an object";
-      case Kind::Boolean:
-        return json.boolean ? "true" : "false";
-      case Kind::Null:
-        return "null";
-    }
-    return "an unsupported JSON value";
-  }
-
-  // Whether some dimension from `level` inwards is 0 (no elements there).
-  bool has_zero_size_from(size_t level) const {
-    for (size_t i = level; i < dims_.size(); ++i) {
-      if (dims_[i] == 0) return true;
-    }
-    return false;
-  }
-
-  // "2.3": the 1-based index of the current element.
-  std::string element_label() const {
-    std::string label;
-    for (size_t i = 0; i < index_.size(); ++i) {
-      if (i > 0) label += ".";
-      label += std::to_string(index_[i] + 1);
-    }
-    return label;
-  }
+  std::string describe(const Value& json) const { return json::describe(json, fields_); }
 
   // "element 2.3 " inside an array, "" for a scalar.
-  std::string element_prefix() const { return index_.empty() ? "" : "element " + element_label() + " "; }
+  std::string element_prefix() const { return index_.empty() ? "" : element_label(index_) + " "; }
 
-  // "data field 'y'" for a scalar, "data field 'y': element 3" for an element.
-  std::string subject() const {
-    std::string s = "data field '" + decl_.name + "'";
-    if (!index_.empty()) s += ": element " + element_label();
-    return s;
-  }
+  std::string subject() const { return runtime::subject(decl_.name, index_); }
 
-  Status fail(const std::string& message) const { return Error{source_ + ": " + message}; }
+  Error fail(const std::string& message) const { return checks_.fail(message); }
 
-  const std::string& source_;
+  const FieldChecks& checks_;
   const json::Fields& fields_;
   const DataDecl& decl_;
   std::vector<int64_t> dims_;
-  std::optional<double> lower_;
-  std::optional<double> upper_;
   const std::vector<Value>* values_ = nullptr;
   std::vector<int64_t> index_;
   DataValue value_;
 };
 
+// Runs the element checks over values that came whole (from an IDX file),
+// naming a failing element by its place in the declared shape, as an inline
+// value's would be named.
+Status check_elements(const DataValue& value, const FieldChecks& checks) {
+  for (size_t i = 0; i < value.size(); ++i) {
+    double element = value.is_int ? static_cast<double>(value.ints[i]) : value.reals[i];
+    if (checks.accepts(element)) continue;
+    std::vector<int64_t> index(value.dims.size());
+    size_t rest = i;
+    for (size_t level = value.dims.size(); level-- > 0;) {
+      index[level] = static_cast<int64_t>(rest % static_cast<size_t>(value.dims[level]));
+      rest /= static_cast<size_t>(value.dims[level]);
+    }
+    return checks.check(element, index);
+  }
+  return Status::ok();
+}
+
+// A field given as an IDX file: its values, checked as inline ones are.
+Expected<DataValue> read_idx_value(const FieldChecks& checks, const json::Fields& fields,
+                                   const std::vector<Value>& json, const DataDecl& decl,
+                                   const std::vector<int64_t>& dims, const std::string& directory) {
+  Expected<DataValue> value = read_idx_field(fields, json, decl, dims, directory);
+  if (!value) return checks.fail(value.error());
+  if (Status status = check_elements(*value, checks); !status) return Error{status.error()};
+  return value;
+}
+
 }  // namespace
 
 Expected<DataSet> read_stan_json(const std::string& text, const std::string& source_name,
-                                 const std::vector<DataDecl>& decls) {
+                                 const std::vector<DataDecl>& decls, const std::string& idx_directory) {
   std::map<std::string, json::WantedField> wanted;
   for (const DataDecl& decl : decls) wanted[decl.name].is_int = decl.is_int;
   Expected<json::Fields> fields = json::parse_fields(text, source_name, wanted);
@@ -278,8 +287,11 @@ Expected<DataSet> read_stan_json(const std::string& text, const std::string& sou
         if (!computed) return Error{source_name + ": data field '" + decl.name + "': " + computed.error()};
         *value = *computed;
       }
-      FieldReader reader(source_name, *fields, decl, std::move(dims), lower, upper);
-      Expected<DataValue> value = reader.read(found->second);
+      FieldChecks checks(source_name, decl, lower, upper);
+      if (Status status = checks.check_declared_size(dims); !status) return Error{status.error()};
+      Expected<DataValue> value = names_idx_file(found->second)
+                                      ? read_idx_value(checks, *fields, found->second, decl, dims, idx_directory)
+                                      : FieldReader(checks, *fields, decl, std::move(dims)).read(found->second);
       if (!value) return Error{value.error()};
       data.set(decl.name, value.take());
     }
@@ -313,7 +325,7 @@ Expected<DataSet> load_stan_json_file(const std::string& path, const std::vector
   } catch (const std::bad_alloc&) {
     return Error{path + ": not enough memory to read the data file"};
   }
-  return read_stan_json(text, path, decls);
+  return read_stan_json(text, path, decls, std::filesystem::path(path).parent_path().string());
 }
 
 }  // namespace vic::runtime

@@ -1,5 +1,6 @@
 // format_shortest: the shortest round-trip decimal spelling of a double, via
-// std::to_chars, which is exact and locale-independent (printf's %g is neither).
+// std::to_chars, which is exact and locale-independent (printf's %g is neither);
+// format_sizes: a shape as messages spell it.
 #include "runtime/format.h"
 
 #include <charconv>
@@ -14,6 +15,12 @@ std::string format_shortest(double value) {
   char buffer[64];
   auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
   return std::string(buffer, result.ptr);
+}
+
+std::string format_sizes(const std::vector<int64_t>& sizes) {
+  std::string text;
+  for (int64_t size : sizes) text += (text.empty() ? "" : " x ") + std::to_string(size);
+  return text;
 }
 
 }  // namespace vic::runtime

@@ -3,7 +3,9 @@
 // every file vic writes round-trips and reads the same on every platform.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace vic::runtime {
 
@@ -11,5 +13,8 @@ namespace vic::runtime {
 // (std::to_chars): "1", "2.5", "0.1", "1e+20", "-3.0000000000000004". Non-finite
 // values are spelled as CmdStan writes them: "nan", "inf", "-inf".
 std::string format_shortest(double value);
+
+// A shape in messages: "60000 x 28 x 28"; "" for a scalar's empty sizes.
+std::string format_sizes(const std::vector<int64_t>& sizes);
 
 }  // namespace vic::runtime

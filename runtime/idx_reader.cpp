@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 
+#include "runtime/format.h"
 #include "support/limits.h"
 
 namespace vic::runtime {
@@ -58,8 +59,7 @@ std::string hex_byte(uint8_t byte) {
 // "the header says 60000 x 28 x 28 = 47040000 elements", or "... says 10
 // elements" for one dimension.
 std::string describe_header(const std::vector<int64_t>& dims, int64_t count) {
-  std::string text = "the header says ";
-  for (size_t i = 0; i < dims.size(); ++i) text += (i ? " x " : "") + std::to_string(dims[i]);
+  std::string text = "the header says " + format_sizes(dims);
   if (dims.size() > 1) text += " = " + std::to_string(count);
   return text + (count == 1 ? " element" : " elements");
 }
@@ -202,9 +202,7 @@ Expected<IdxArray> read_idx_file(const std::string& path) {
     count = *product;
   }
   if (too_many) {
-    std::string dims;
-    for (int64_t d : array.dims) dims += (dims.empty() ? "" : " x ") + std::to_string(d);
-    return Error{path + ": the header says " + dims + " elements, more than the " +
+    return Error{path + ": the header says " + format_sizes(array.dims) + " elements, more than the " +
                  std::to_string(limits::kMaxContainerElements) + " an array may hold"};
   }
   const uint64_t double_bytes = static_cast<uint64_t>(count) * sizeof(double);

@@ -4,12 +4,14 @@
 // (1e400, or an integer with 400 digits) through the handler's parse_error
 // rather than by throwing once the handler is in charge, and the handler knows
 // which field and element it was reading at that moment, so the message can say.
+#include <cstdlib>
 #include <exception>
 #include <limits>
 #include <new>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "runtime/format.h"
 #include "runtime/json_fields_internal.h"
 #include "support/quote_text.h"
 
@@ -92,7 +94,8 @@ class FieldCollector {
   bool end_array() { return close(); }
 
   bool key(Json::string_t& name) {
-    if (open_.size() != 1) return true;  // keys inside a field's value are not kept
+    if (open_.size() == 2 && open_.back().kind == Kind::Object) return add_key(std::move(name));
+    if (open_.size() != 1) return true;  // keys nested deeper in a field's value are not kept
     if (!keys_.insert(name).second) return fail("data field " + quote_text(name, '\'') + " appears twice");
     field_ = std::move(name);
     auto found = wanted_.find(field_);
@@ -118,6 +121,16 @@ class FieldCollector {
   bool add_scalar(const Value& value) {
     begin_member();
     if (values_) values_->push_back(value);
+    return true;
+  }
+
+  // Keeps a key of the object that is a field's whole value: {"idx": ..., "scale": ...}.
+  bool add_key(std::string name) {
+    if (!values_) return true;
+    Value v;
+    v.kind = Kind::Key;
+    v.text = add_text(std::move(name));
+    values_->push_back(v);
     return true;
   }
 
@@ -228,6 +241,52 @@ class FieldCollector {
 };
 
 }  // namespace
+
+std::optional<double> number_value(const Value& value, const Fields& fields) {
+  switch (value.kind) {
+    case Kind::Integer:
+      return static_cast<double>(value.integer);
+    case Kind::Unsigned:
+      return static_cast<double>(value.unsigned_integer);
+    case Kind::BigInteger:
+      // nlohmann parsed the digits once and checked that they fit a double.
+      return std::strtod(fields.text_of(value).c_str(), nullptr);
+    case Kind::Real:
+      return value.real;
+    default:
+      return std::nullopt;
+  }
+}
+
+std::string describe(const Value& value, const Fields& fields) {
+  switch (value.kind) {
+    case Kind::Integer:
+      return std::to_string(value.integer);
+    case Kind::Unsigned:
+      return std::to_string(value.unsigned_integer);
+    case Kind::BigInteger:
+      return spell_number(fields.text_of(value));
+    case Kind::Real: {
+      // A whole real keeps its point, so "must be an int, but is 3.0" reads right.
+      std::string text = format_shortest(value.real);
+      bool whole = text.find_first_of(".eEna") == std::string::npos;
+      return whole ? text + ".0" : text;
+    }
+    case Kind::String:
+      return "the string " + quote_text(fields.text_of(value));
+    case Kind::Key:
+      return "the key " + quote_text(fields.text_of(value));
+    case Kind::Array:
+      return "an array";
+    case Kind::Object:
+      return "an object";
+    case Kind::Boolean:
+      return value.boolean ? "true" : "false";
+    case Kind::Null:
+      return "null";
+  }
+  return "an unsupported JSON value";
+}
 
 std::string spell_number(std::string_view text) {
   if (text.size() <= kMaxQuotedChars) return std::string(text);

@@ -16,6 +16,7 @@
 #include "frontend/frontend.h"
 #include "ir/lower/check_supported.h"
 #include "ir/lower/lower.h"
+#include "runtime/format.h"
 #include "support/limits.h"
 
 namespace vic::tools {
@@ -61,9 +62,7 @@ Expected<std::vector<int64_t>> evaluate_dims(const ast::VarDecl& decl, const run
   for (int64_t d : dims) {
     std::optional<int64_t> product = limits::checked_mul(elements, d);
     if (!product || *product > limits::kMaxContainerElements) {
-      std::string spelled;
-      for (int64_t x : dims) spelled += (spelled.empty() ? "" : " x ") + std::to_string(x);
-      return Error{at + "'" + name + "' would hold " + spelled + " elements, more than the " +
+      return Error{at + "'" + name + "' would hold " + runtime::format_sizes(dims) + " elements, more than the " +
                    std::to_string(limits::kMaxContainerElements) + " one container may hold"};
     }
     elements = *product;

@@ -4,48 +4,20 @@
 #include "runtime/idx_reader.h"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <bit>
 #include <fstream>
 #include <functional>
 #include <limits>
 
-#include "tests/runtime/scratch_directory.h"
+#include "tests/runtime/idx_test_files.h"
 
 namespace vic::runtime {
 namespace {
 
-using Bytes = std::vector<uint8_t>;
-
-// The IDX header: magic (0, 0, type, rank) then the big-endian sizes.
-Bytes header(uint8_t type, const std::vector<uint32_t>& dims) {
-  Bytes bytes = {0, 0, type, static_cast<uint8_t>(dims.size())};
-  for (uint32_t d : dims) {
-    for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<uint8_t>(d >> shift));
-  }
-  return bytes;
-}
-
-// `value`'s low `size` bytes, big-endian, appended to `bytes`.
-void append_big_endian(Bytes& bytes, uint64_t value, int size) {
-  for (int shift = 8 * (size - 1); shift >= 0; shift -= 8) bytes.push_back(static_cast<uint8_t>(value >> shift));
-}
-
-// Writes IDX bytes plain, gzipped, or gzipped and then damaged.
-class IdxReaderTest : public ScratchDirectoryTest {
+// Reads back what it wrote: gzipped and then damaged, or both plain and gzipped.
+class IdxReaderTest : public IdxFileTest {
  protected:
-  std::string write_plain(const std::string& name, const Bytes& bytes) const {
-    std::ofstream(path(name), std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    return path(name);
-  }
-  std::string write_gzipped(const std::string& name, const Bytes& bytes) const {
-    gzFile file = gzopen(path(name).c_str(), "wb");
-    EXPECT_NE(file, nullptr);
-    EXPECT_EQ(gzwrite(file, bytes.data(), static_cast<unsigned>(bytes.size())), static_cast<int>(bytes.size()));
-    EXPECT_EQ(gzclose(file), Z_OK);
-    return path(name);
-  }
   // The message read_idx_file gives for `bytes` gzipped and then changed by `damage`.
   std::string error_of_damaged_gzip(const Bytes& bytes, const std::function<void(Bytes&)>& damage) const {
     std::string file = write_gzipped("damaged.idx.gz", bytes);
@@ -72,33 +44,33 @@ class IdxReaderTest : public ScratchDirectoryTest {
 };
 
 TEST_F(IdxReaderTest, ReadsUnsignedBytesRowMajor) {
-  Bytes bytes = header(0x08, {2, 3});
+  Bytes bytes = idx_header(0x08, {2, 3});
   for (uint8_t v : {0, 1, 127, 128, 254, 255}) bytes.push_back(v);
   expect_reads_both_ways(bytes, {2, 3}, {0, 1, 127, 128, 254, 255});
   EXPECT_EQ(read_idx_file(write_plain("b.idx", bytes))->element_type, IdxElementType::kUint8);
 }
 
 TEST_F(IdxReaderTest, ReadsSignedBytes) {
-  Bytes bytes = header(0x09, {4});
+  Bytes bytes = idx_header(0x09, {4});
   for (uint8_t v : {0x00, 0x7F, 0x80, 0xFF}) bytes.push_back(v);
   expect_reads_both_ways(bytes, {4}, {0, 127, -128, -1});
 }
 
 TEST_F(IdxReaderTest, ReadsBigEndianInt16) {
-  Bytes bytes = header(0x0B, {1, 4});
+  Bytes bytes = idx_header(0x0B, {1, 4});
   for (uint16_t v : {0x0102, 0x7FFF, 0x8000, 0xFFFE}) append_big_endian(bytes, v, 2);
   expect_reads_both_ways(bytes, {1, 4}, {258, 32767, -32768, -2});
 }
 
 TEST_F(IdxReaderTest, ReadsBigEndianInt32) {
-  Bytes bytes = header(0x0C, {3});
+  Bytes bytes = idx_header(0x0C, {3});
   for (uint32_t v : {0x01020304u, 0x7FFFFFFFu, 0x80000000u}) append_big_endian(bytes, v, 4);
   expect_reads_both_ways(bytes, {3}, {16909060, 2147483647, -2147483648.0});
 }
 
 TEST_F(IdxReaderTest, ReadsBigEndianFloat32) {
   const std::vector<float> floats = {0.5f, -1.25f, 3.1415927f, 1e-40f /* subnormal */};
-  Bytes bytes = header(0x0D, {2, 2});
+  Bytes bytes = idx_header(0x0D, {2, 2});
   for (float v : floats) append_big_endian(bytes, std::bit_cast<uint32_t>(v), 4);
   std::vector<double> expected(floats.begin(), floats.end());
   expect_reads_both_ways(bytes, {2, 2}, expected);
@@ -106,20 +78,20 @@ TEST_F(IdxReaderTest, ReadsBigEndianFloat32) {
 
 TEST_F(IdxReaderTest, ReadsBigEndianFloat64) {
   const std::vector<double> doubles = {0.1, -2.5e300, std::numeric_limits<double>::infinity()};
-  Bytes bytes = header(0x0E, {3, 1, 1});
+  Bytes bytes = idx_header(0x0E, {3, 1, 1});
   for (double v : doubles) append_big_endian(bytes, std::bit_cast<uint64_t>(v), 8);
   expect_reads_both_ways(bytes, {3, 1, 1}, doubles);
   EXPECT_EQ(read_idx_file(write_plain("b.idx", bytes))->element_type, IdxElementType::kFloat64);
 }
 
 TEST_F(IdxReaderTest, ReadsAnArrayWithAZeroSize) {
-  expect_reads_both_ways(header(0x08, {0, 28, 28}), {0, 28, 28}, std::vector<double>{});
+  expect_reads_both_ways(idx_header(0x08, {0, 28, 28}), {0, 28, 28}, std::vector<double>{});
 }
 
 TEST_F(IdxReaderTest, ReadsDataLongerThanOneChunk) {
   // 3 MiB of bytes: the reader's 1 MiB chunks join up in order.
   const uint32_t n = 3 << 20;
-  Bytes bytes = header(0x08, {n});
+  Bytes bytes = idx_header(0x08, {n});
   for (uint32_t i = 0; i < n; ++i) bytes.push_back(static_cast<uint8_t>(i * 7 + i / 256));
   Expected<IdxArray> array = read_idx_file(write_gzipped("big.idx.gz", bytes));
   ASSERT_TRUE(array) << array.error();
@@ -160,7 +132,7 @@ TEST_F(IdxReaderTest, AFileShorterThanTheMagicIsAnError) {
 }
 
 TEST_F(IdxReaderTest, AnUnknownElementTypeIsAnError) {
-  std::string file = write_plain("type.idx", header(0x0A, {1}));
+  std::string file = write_plain("type.idx", idx_header(0x0A, {1}));
   Expected<IdxArray> array = read_idx_file(file);
   ASSERT_FALSE(array);
   EXPECT_EQ(array.error(), file + ": not an IDX file (unknown element type 0x0A)");
@@ -174,7 +146,7 @@ TEST_F(IdxReaderTest, ZeroDimensionsIsAnError) {
 }
 
 TEST_F(IdxReaderTest, SizesCutShortAreAnError) {
-  Bytes bytes = header(0x08, {60000, 28, 28});
+  Bytes bytes = idx_header(0x08, {60000, 28, 28});
   bytes.resize(4 + 4 + 2);
   std::string file = write_plain("sizes.idx", bytes);
   Expected<IdxArray> array = read_idx_file(file);
@@ -183,7 +155,7 @@ TEST_F(IdxReaderTest, SizesCutShortAreAnError) {
 }
 
 TEST_F(IdxReaderTest, TooFewElementsIsAnErrorCountingWholeElements) {
-  Bytes bytes = header(0x08, {60000, 28, 28});
+  Bytes bytes = idx_header(0x08, {60000, 28, 28});
   bytes.resize(bytes.size() + 1234, 7);
   for (bool gzipped : {false, true}) {
     std::string file = gzipped ? write_gzipped("images.gz", bytes) : write_plain("images", bytes);
@@ -193,7 +165,7 @@ TEST_F(IdxReaderTest, TooFewElementsIsAnErrorCountingWholeElements) {
               file + ": truncated: the header says 60000 x 28 x 28 = 47040000 elements, the file has 1234");
   }
   // 9 bytes of int32 data hold 2 whole elements.
-  Bytes ints = header(0x0C, {5});
+  Bytes ints = idx_header(0x0C, {5});
   ints.resize(ints.size() + 9, 0);
   std::string file = write_plain("ints.idx", ints);
   Expected<IdxArray> array = read_idx_file(file);
@@ -202,7 +174,7 @@ TEST_F(IdxReaderTest, TooFewElementsIsAnErrorCountingWholeElements) {
 }
 
 TEST_F(IdxReaderTest, DataAfterTheElementsIsAnError) {
-  Bytes bytes = header(0x08, {2, 3});
+  Bytes bytes = idx_header(0x08, {2, 3});
   bytes.resize(bytes.size() + 7, 1);
   for (bool gzipped : {false, true}) {
     std::string file = gzipped ? write_gzipped("long.gz", bytes) : write_plain("long", bytes);
@@ -213,7 +185,7 @@ TEST_F(IdxReaderTest, DataAfterTheElementsIsAnError) {
 }
 
 TEST_F(IdxReaderTest, MoreElementsThanAContainerMayHoldIsAnErrorBeforeReading) {
-  std::string file = write_plain("huge.idx", header(0x08, {4294967295u, 4294967295u, 2}));
+  std::string file = write_plain("huge.idx", idx_header(0x08, {4294967295u, 4294967295u, 2}));
   Expected<IdxArray> array = read_idx_file(file);
   ASSERT_FALSE(array);
   EXPECT_EQ(
@@ -222,7 +194,7 @@ TEST_F(IdxReaderTest, MoreElementsThanAContainerMayHoldIsAnErrorBeforeReading) {
 }
 
 TEST_F(IdxReaderTest, ABadGzipChecksumIsAnError) {
-  Bytes bytes = header(0x08, {4});
+  Bytes bytes = idx_header(0x08, {4});
   for (uint8_t v : {1, 2, 3, 4}) bytes.push_back(v);
   // The gzip trailer is the CRC-32 of the data, then its length, 4 bytes each.
   EXPECT_EQ(error_of_damaged_gzip(bytes, [](Bytes& gz) { gz[gz.size() - 8] ^= 0xFF; }),
@@ -230,7 +202,7 @@ TEST_F(IdxReaderTest, ABadGzipChecksumIsAnError) {
 }
 
 TEST_F(IdxReaderTest, CorruptDeflateDataIsAnError) {
-  Bytes bytes = header(0x08, {64});
+  Bytes bytes = idx_header(0x08, {64});
   bytes.resize(bytes.size() + 64, 9);
   // The first deflate block header follows the 10-byte gzip header; block
   // type 3 (bits 1-2 set) is reserved.
@@ -239,7 +211,7 @@ TEST_F(IdxReaderTest, CorruptDeflateDataIsAnError) {
 }
 
 TEST_F(IdxReaderTest, ACutShortGzipStreamIsAnError) {
-  Bytes bytes = header(0x08, {100});
+  Bytes bytes = idx_header(0x08, {100});
   for (int i = 0; i < 100; ++i) bytes.push_back(static_cast<uint8_t>(i * 37));
   EXPECT_EQ(error_of_damaged_gzip(bytes, [](Bytes& gz) { gz.resize(gz.size() - 12); }),
             path("damaged.idx.gz") + ": truncated gzip data (unexpected end of file)");

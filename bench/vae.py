@@ -17,12 +17,13 @@ The environment variable VIC names the binary (default build/vic).
 import argparse
 import json
 import os
-import platform
 import re
 import statistics
 import subprocess
 import sys
 import tempfile
+
+from machine import cpu_model, vector_width  # bench/machine.py
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ANCHOR = os.path.join(os.path.dirname(ROOT), "shared", "anchors", "vae", "vae.py")
@@ -31,26 +32,6 @@ VIC_DATA = {  # data set -> (model, train, test) under examples/vae/
     "digits": ("digits/model.vmodel", "digits/train.json", "digits/test.json"),
     "fashion": ("fashion/model.vmodel", "fashion/train.json", "fashion/test.json"),
 }
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.machine()
-
-
-def vector_width():
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags = next((l for l in f if l.startswith("flags")), "")
-    except OSError:
-        return "unknown"
-    return "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "SSE"
 
 
 def run_pytorch(data, epochs, threads, seed, out_dir):

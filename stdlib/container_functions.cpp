@@ -703,6 +703,19 @@ std::optional<ContainerResult> build_container_function(Builder& b, const std::s
     r.elements.size = n;
     r.elements.dims = {n};
     r.elements.element = [value](Builder&, Value*) { return value; };
+  } else if (name == "one_hot_vector") {
+    // one_hot_vector(n, k): n elements, the k-th (1-based) 1, the others 0.
+    Value* n = x.scalar;
+    Value* k = args[1].scalar;
+    b.check(b.cmp(CmpPredicate::Gt, n, b.const_i64(0)), add_check("one_hot_vector: the size must be positive"));
+    b.check(b.op(OpKind::And, {b.cmp(CmpPredicate::Ge, k, b.const_i64(1)), b.cmp(CmpPredicate::Le, k, n)}),
+            add_check("one_hot_vector: k must be between 1 and the size"));
+    Value* at = b.op(OpKind::ISub, {k, b.const_i64(1)});
+    r.elements.size = n;
+    r.elements.dims = {n};
+    r.elements.element = [at](Builder& in, Value* i) {
+      return in.op(OpKind::Select, {in.cmp(CmpPredicate::Eq, i, at), in.const_f64(1.0), in.const_f64(0.0)});
+    };
   } else if (name == "to_vector") {
     // A matrix is read column by column, as Stan's to_vector reads it.
     Elements elements = x.shape == ArgShape::Matrix ? column_major(x.elements) : x.elements;

@@ -155,6 +155,7 @@ std::vector<FunctionInfo> make_functions() {
   fs.push_back({"rep_array", {{{A::Int, A::Int}, R::IntArray}, {{A::Real, A::Int}, R::RealArray}}});
   fs.push_back({"cols", {{{A::Shaped}, R::Int}}});
   fs.push_back({"rep_vector", {{{A::Real, A::Int}, R::Vector}}});
+  fs.push_back({"one_hot_vector", {{{A::Int, A::Int}, R::Vector}}});
   fs.push_back({"to_vector", {{{A::Elements}, R::Vector}}});
   fs.push_back({"head", {{{A::Vector, A::Int}, R::Vector}}});
   fs.push_back({"tail", {{{A::Vector, A::Int}, R::Vector}}});

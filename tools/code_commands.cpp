@@ -1,12 +1,15 @@
 // `vic encode` and `vic decode`: a trained model's codes and what its networks
 // make of them. encode writes each data item's code, the guide's location for
 // it (its draw with eps = 0); decode runs a network on codes read from a CSV
-// (reconstructions) or drawn from N(0, I) (new samples), writes the outputs and,
-// for images, a PNG grid (runtime/png_grid.h).
+// (reconstructions), drawn from N(0, I) (new samples) or laid out on a grid (a
+// 2-D latent space), each followed by --append's values (a condition), writes
+// the outputs and, for images, a PNG grid (runtime/png_grid.h).
 #include <cmath>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+
+#include <boost/math/distributions/normal.hpp>
 
 #include "runtime/format.h"
 #include "runtime/png_grid.h"
@@ -178,9 +181,23 @@ int run_encode(const EncodeOptions& o) {
 }
 
 int run_decode(const DecodeOptions& o) {
-  if (o.codes.empty() == (o.prior == 0)) {
-    std::cerr << "error: decode takes its codes from --codes FILE or draws --prior N of them, one of the two\n";
+  if (!o.codes.empty() + (o.prior > 0) + (o.grid > 0) != 1) {
+    std::cerr << "error: decode takes its codes from --codes FILE, draws --prior N of them or lays out a --grid N; "
+                 "one of the three\n";
     return kExitUsage;
+  }
+  std::vector<double> appended;
+  if (!o.append.empty()) {
+    std::stringstream ss(o.append);
+    for (std::string cell; std::getline(ss, cell, ',');) {
+      char* end = nullptr;
+      const double v = std::strtod(cell.c_str(), &end);
+      if (cell.empty() || *end != '\0' || !std::isfinite(v)) {
+        std::cerr << "error: --append: '" << cell << "' is not a finite number\n";
+        return kExitUsage;
+      }
+      appended.push_back(v);
+    }
   }
   if (!o.originals.empty() && (o.png.empty() || o.codes.empty())) {
     std::cerr << "error: --originals sets the encoded items beside their reconstructions in the --png picture; it "
@@ -207,23 +224,51 @@ int run_decode(const DecodeOptions& o) {
   }
   const std::vector<int64_t>& sizes = model.networks()[index].sizes;
   const size_t in = static_cast<size_t>(sizes.front()), out = static_cast<size_t>(sizes.back());
+  if (appended.size() >= in) {
+    std::cerr << "error: --append gives " << appended.size() << " values; the network '" << o.network << "' takes "
+              << in << " in all, codes included\n";
+    return kExitUsage;
+  }
+  const size_t width = in - appended.size();  // a code's own values
   Codes codes;
   if (!o.codes.empty()) {
-    Expected<Codes> read = read_codes(o.codes, in);
+    Expected<Codes> read = read_codes(o.codes, width);
     if (!read) {
       std::cerr << "error: " << read.error() << "\n";
       return kExitError;
     }
     codes = read.take();
-  } else {
+  } else if (o.prior > 0) {
     Rng rng(o.seed);
     codes.rows = static_cast<size_t>(o.prior);
-    codes.values.resize(codes.rows * in);
+    codes.values.resize(codes.rows * width);
     standard_normals(rng, codes.values.data(), codes.values.size());
+  } else {
+    if (width != 2) {
+      std::cerr << "error: --grid lays out 2-D codes; the network '" << o.network << "' takes codes of " << width
+                << "\n";
+      return kExitUsage;
+    }
+    // Row r, column c: (quantile c, quantile of the rows from the top down), as Kingma & Welling draw it.
+    const boost::math::normal standard;
+    const size_t n = static_cast<size_t>(o.grid);
+    for (size_t r = 0; r < n; ++r)
+      for (size_t c = 0; c < n; ++c) {
+        codes.values.push_back(boost::math::quantile(standard, (static_cast<double>(c) + 0.5) / static_cast<double>(n)));
+        codes.values.push_back(boost::math::quantile(standard, (static_cast<double>(n - r) - 0.5) / static_cast<double>(n)));
+      }
+    codes.rows = n * n;
+  }
+  std::vector<double> inputs;
+  inputs.reserve(codes.rows * in);
+  for (size_t r = 0; r < codes.rows; ++r) {
+    inputs.insert(inputs.end(), codes.values.begin() + static_cast<long>(r * width),
+                  codes.values.begin() + static_cast<long>((r + 1) * width));
+    inputs.insert(inputs.end(), appended.begin(), appended.end());
   }
   std::vector<double> decoded(codes.rows * out);
   runtime::EvalError error = 0;
-  model.network(index, t->weights.data(), codes.values.data(), codes.rows, decoded.data(), &error);
+  model.network(index, t->weights.data(), inputs.data(), codes.rows, decoded.data(), &error);
   if (error) {
     std::cerr << "error: the network cannot be evaluated: " << model.describe_error(error) << "\n";
     return kExitError;
@@ -271,7 +316,8 @@ int run_decode(const DecodeOptions& o) {
     } else {
       tiles = decoded;
     }
-    if (Status s = runtime::write_png_grid(o.png, tiles, side, side, o.columns); !s) {
+    const int64_t columns = o.grid > 0 ? o.grid : o.columns;
+    if (Status s = runtime::write_png_grid(o.png, tiles, side, side, columns); !s) {
       std::cerr << "error: " << s.error() << "\n";
       return kExitError;
     }

@@ -104,6 +104,8 @@ struct DecodeOptions {
   std::string network;
   std::string codes;
   int prior = 0;
+  int grid = 0;          // an N x N grid of 2-D codes at the normal's quantiles
+  std::string append;    // values after each code (a condition), comma-separated
   std::string link = "identity";
   std::string output;
   std::string png;

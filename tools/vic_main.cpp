@@ -179,6 +179,12 @@ int run_command_line(int argc, char** argv) {
   decode_cmd->add_option("--codes", decode.codes, "CSV of codes, as vic encode writes it");
   decode_cmd->add_option("--prior", decode.prior, "draw this many codes from N(0, I) instead")
       ->check(positive_integer(1000000));
+  decode_cmd->add_option("--grid", decode.grid,
+                         "decode an N x N grid of 2-D codes, at the standard normal's quantiles (i + 1/2) / N")
+      ->check(positive_integer(1000));
+  decode_cmd->add_option("--append", decode.append,
+                         "values appended to every code before decoding, comma-separated (a conditional "
+                         "decoder's condition, e.g. a one-hot label)");
   decode_cmd->add_option("--link", decode.link, "applied to the outputs: identity | inv_logit | exp")
       ->check(CLI::IsMember({"identity", "inv_logit", "exp"}))
       ->capture_default_str();

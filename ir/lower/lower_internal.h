@@ -75,6 +75,13 @@ struct LExpr {
 // The key under which `target` is kept among the scalar variables.
 inline const ast::VarDecl kTargetDecl{};
 
+// x as an f64, built by `b` (an i64 converted; an i1 as 0 or 1).
+inline Value* to_real_in(Builder& b, Value* x) {
+  if (x->type == Type::F64) return x;
+  if (x->type == Type::I64) return b.op(OpKind::IToF, {x});
+  return b.op(OpKind::Select, {x, b.const_f64(1.0), b.const_f64(0.0)});
+}
+
 // x through a network layer's activation (lower_guide.cpp).
 Value* activate(Builder& b, ast::Activation a, Value* x);
 
@@ -105,7 +112,9 @@ class FunctionLowering {
   // Lowers the function of `entry`: a log density without gradient (AD makes
   // gradients), constrain or unconstrain.
   FunctionLowering(const ast::Program& program, ir::Program& out, ir::EntryPoint entry, bool batch_plates = true)
-      : program_(program), out_(out), entry_(ir::entry_point_info(entry)), batch_plates_(batch_plates) {}
+      : program_(program), out_(out), entry_(ir::entry_point_info(entry)) {
+    batch_plates_ = batch_plates;
+  }
 
   std::unique_ptr<ir::Function> run();
 
@@ -350,6 +359,8 @@ class FunctionLowering {
   ItemValue lower_item_expr(const ast::Expr& e);
   ItemValue lower_item_index(const ast::Index& e);
   ItemValue lower_item_network(const ast::NetworkDecl& decl, SourceLoc loc, const ItemValue& input);
+  ItemValue lower_item_one_hot(const ast::Call& c, const ItemValue& size, const ItemValue& k);
+  ItemValue lower_item_append_row(const ItemValue& a, const ItemValue& c);
   void lower_item_stmt(const ast::Stmt& s);
   ItemValue item_values(Value* tensor, Value* item_size);
   ItemValue per_item(Value* item_size, std::function<Value*(Builder&, Value*)> element);

@@ -127,6 +127,15 @@ FunctionLowering::ItemKind FunctionLowering::item_kind(const ast::Expr& e) const
       for (const ast::ExprPtr& a : c.args) kinds.push_back(item_kind(*a));
       if (c.network) return kinds[0] == K::Container ? K::Container : K::Unsupported;
       if (c.name == "sum" && c.args.size() == 1) return kinds[0] == K::Container ? K::Scalar : K::Unsupported;
+      // A per-item label as a one-hot vector, and an item's vectors one after the other (a conditional VAE's inputs).
+      if (c.name == "one_hot_vector" && c.args.size() == 2)
+        return kinds[0] == K::Global && kinds[1] == K::Scalar ? K::Container : K::Unsupported;
+      if (c.name == "append_row" && c.args.size() == 2) {
+        auto vector_part = [&](size_t k) {
+          return kinds[k] == K::Container || (kinds[k] == K::Global && c.args[k]->type == ast::Type::vector());
+        };
+        return vector_part(0) && vector_part(1) ? K::Container : K::Unsupported;
+      }
       if (c.name == "dot_product" && c.args.size() == 2)
         return kinds[0] == K::Container && kinds[1] == K::Container ? K::Scalar : K::Unsupported;
       if (c.args.size() == 1 && elementwise_function(c.name) && kinds[0] != K::Unsupported) return kinds[0];
@@ -276,6 +285,8 @@ FunctionLowering::ItemValue FunctionLowering::lower_item_expr(const ast::Expr& e
         });
         return item_values(slot_sums(products), b_->const_i64(1));
       }
+      if (c.name == "one_hot_vector") return lower_item_one_hot(c, args[0], args[1]);
+      if (c.name == "append_row") return lower_item_append_row(args[0], args[1]);
       LExpr x = args[0].l;
       std::string name = c.name;
       return per_item(args[0].item_size,
@@ -285,6 +296,53 @@ FunctionLowering::ItemValue FunctionLowering::lower_item_expr(const ast::Expr& e
       break;
   }
   VIC_UNREACHABLE() << "plate_batchable lets through what lower_item_expr cannot lower at " << e.loc.str();
+}
+
+FunctionLowering::ItemValue FunctionLowering::lower_item_one_hot(const ast::Call& c, const ItemValue& size,
+                                                                 const ItemValue& k) {
+  // Each item's one_hot_vector(n, k): the checks of stdlib's, item by item.
+  Value* n = to_int(size.l.scalar);
+  b_->set_loc(c.loc);
+  b_->check(b_->cmp(CmpPredicate::Gt, n, b_->const_i64(0)), add_check("one_hot_vector: the size must be positive", c.loc));
+  const int64_t outside = add_check("one_hot_vector: k must be between 1 and the size", c.loc);
+  const LExpr ks = k.l;
+  Value* last = to_real(n);
+  loop(b_->const_i64(0), plate_count_, {}, [&](Value* slot, const std::vector<Value*>&) {
+    Value* x = to_real(ks.element(*b_, slot));
+    b_->check(b_->op(OpKind::And, {b_->cmp(CmpPredicate::Ge, x, b_->const_f64(1.0)), b_->cmp(CmpPredicate::Le, x, last)}),
+              outside);
+    return std::vector<Value*>{};
+  });
+  return per_item(n, [ks, n](Builder& b, Value* j) {
+    Value* hot = ks.element(b, b.op(OpKind::IDiv, {j, n}));
+    if (hot->type != Type::F64) hot = b.op(OpKind::IToF, {hot});
+    Value* position = b.op(OpKind::IToF, {b.op(OpKind::IAdd, {b.op(OpKind::IMod, {j, n}), b.const_i64(1)})});
+    return b.op(OpKind::Select, {b.cmp(CmpPredicate::Eq, position, hot), b.const_f64(1.0), b.const_f64(0.0)});
+  });
+}
+
+FunctionLowering::ItemValue FunctionLowering::lower_item_append_row(const ItemValue& a, const ItemValue& c) {
+  // Element i of item `slot` comes from the first part when i < its size, else
+  // from the second; a part the same for every item is read at i alone. A
+  // branch, so that the part not taken is not read out of its range.
+  auto size_of = [](const ItemValue& v) { return v.per_item() ? v.item_size : v.l.size; };
+  Value* sa = size_of(a);
+  Value* total = b_->op(OpKind::IAdd, {sa, size_of(c)});
+  auto read = [](const ItemValue& v, Value* size, Builder& b, Value* slot, Value* i) {
+    if (!v.per_item()) return to_real_in(b, v.l.element(b, i));
+    return to_real_in(b, v.l.element(b, b.op(OpKind::IAdd, {b.op(OpKind::IMul, {slot, size}), i})));
+  };
+  Value* sc = size_of(c);
+  return per_item(total, [a, c, sa, sc, total, read](Builder& b, Value* j) {
+    Value* slot = b.op(OpKind::IDiv, {j, total});
+    Value* i = b.op(OpKind::IMod, {j, total});
+    Op* branch = b.create_if(b.cmp(CmpPredicate::Lt, i, sa), {Type::F64});
+    Builder first(b.function(), branch->region(0));
+    first.yield({read(a, sa, first, slot, i)});
+    Builder second(b.function(), branch->region(1));
+    second.yield({read(c, sc, second, slot, second.op(OpKind::ISub, {i, sa}))});
+    return branch->result();
+  });
 }
 
 Value* FunctionLowering::slot_sums(const ItemValue& v) {
@@ -360,8 +418,7 @@ FunctionLowering::ItemValue FunctionLowering::lower_item_index(const ast::Index&
       Value* item = b.load(batch, b.op(OpKind::IAdd, {slot, b.const_i64(1)}));
       Value* at = b.op(OpKind::IMul, {item, s});
       if (!scalar) at = b.op(OpKind::IAdd, {at, b.op(OpKind::IMod, {j, s})});
-      Value* x = view.read(b, b.op(OpKind::IAdd, {view.offset, at}));
-      return x->type == Type::F64 ? x : b.op(OpKind::IToF, {x});
+      return view.read(b, b.op(OpKind::IAdd, {view.offset, at}));  // an int array's ints stay ints
     });
   }
   // An element or a slice of each item's local vector.

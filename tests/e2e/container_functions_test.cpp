@@ -1,6 +1,6 @@
 // The container functions of Stan's library added for the posteriordb models
 // (min, prod, dot_self, rep_matrix, rep_row_vector, cumulative_sum, softmax,
-// log_softmax, append_col, gp_exp_quad_cov, log_inv_logit, log1m_inv_logit,
+// log_softmax, append_col, gp_exp_quad_cov, log_inv_logit, log1m_inv_logit, one_hot_vector,
 // elementwise functions of matrices), matrix and array literals of containers,
 // and the GLM distributions: values (as generated quantities) against the
 // closed forms, and gradients against finite differences.
@@ -45,6 +45,7 @@ generated quantities {
   matrix[3, 2] ex = exp(rc);
   matrix[2, 3] lit = [v', 2 * v'];
   array[2] vector[3] arr = {v, -v};
+  vector[4] oh = one_hot_vector(4, 3);
 }
 )",
                                         R"({"v": [0.5, -1.5, 2.0], "xs": [0.0, 0.25, 1.0]})");
@@ -82,6 +83,7 @@ generated quantities {
       EXPECT_NEAR(out.at("k" + k + "." + std::to_string(j + 1)), 4.0 * std::exp(-d * d / (2 * 0.25)), 1e-14);
     }
   }
+  for (int i = 1; i <= 4; ++i) EXPECT_EQ(out.at("oh." + std::to_string(i)), i == 3 ? 1.0 : 0.0);
   EXPECT_NEAR(out.at("li"), -log1p_exp(-a), 1e-15);
   EXPECT_NEAR(out.at("l1"), -log1p_exp(a), 1e-15);
 }
@@ -388,6 +390,8 @@ TEST(ContainerFunctions, DomainErrors) {
   EXPECT_EQ(message("sum(sort_desc([1, not_a_number()]))"), "domain:8:21: sort_desc: container argument must not be nan");
   EXPECT_EQ(message("rank({1.0, 2.0}, 3)"), "domain:8:17: rank: index s is out of range");
   EXPECT_EQ(message("rank([1, 2]', 0)"), "domain:8:17: rank: index s is out of range");
+  EXPECT_EQ(message("sum(one_hot_vector(0, 1))"), "domain:8:21: one_hot_vector: the size must be positive");
+  EXPECT_EQ(message("sum(one_hot_vector(3, 4))"), "domain:8:21: one_hot_vector: k must be between 1 and the size");
 }
 
 TEST(ContainerFunctions, SortsRanksAndSortIndices) {

@@ -6,7 +6,10 @@
 
 #include <cmath>
 #include <fstream>
+#include <sstream>
 #include <tuple>
+
+#include <boost/math/distributions/normal.hpp>
 
 #include "runtime/data.h"
 #include "runtime/format.h"
@@ -434,6 +437,67 @@ TEST(GuideCommandLine, TrainsWritesAndRestartsFromTheWeights) {
 namespace vic {
 namespace {
 
+// A conditional VAE's inputs, a per-item one-hot label appended to the data and
+// to the code: the batched plates agree with the item-by-item ones.
+TEST(Guide, BatchedOneHotAndAppendRowAgreeWithItemByItem) {
+  const std::string source = R"(data {
+  int N;
+  int D;
+  array[N] vector[D] x;
+  array[N] int<lower=0, upper=2> label;
+}
+network enc = mlp(D + 3 -> 5 -> 4, activation = tanh);
+network dec = mlp(2 + 3 -> 5 -> D, activation = relu);
+parameters {
+  latent array[N] vector[2] z;
+}
+model {
+  for (n in 1:N) {
+    z[n] ~ std_normal();
+    vector[D] l = dec(append_row(z[n], one_hot_vector(3, label[n] + 1)));
+    target += dot_product(x[n], l) - sum(log1p_exp(l));
+  }
+}
+guide {
+  for (n in 1:N) {
+    vector[4] h = enc(append_row(x[n], one_hot_vector(3, label[n] + 1)));
+    z[n] ~ normal(h[1:2], exp(0.5 * h[3:4]));
+  }
+}
+)";
+  const std::string data = R"({"N": 5, "D": 4, "label": [2, 0, 1, 1, 0], "x": [[0.1, 0.9, 0.5, 0],
+    [1, 0.25, 0.75, 0.5], [0, 0, 1, 0.3], [0.6, 0.2, 0.1, 0.8], [0.4, 0.4, 0.9, 0.05]]})";
+  auto batched = compile_guide(source, data, true);
+  auto item_by_item = compile_guide(source, data, false);
+  ASSERT_TRUE(batched && item_by_item);
+  Rng rng(13);
+  std::vector<double> w = runtime::initial_weights(batched->model(), rng);
+  const std::vector<int64_t> items{0, 3, 4, 2};
+  std::vector<double> eps(8);
+  standard_normals(rng, eps.data(), eps.size());
+  // Item by item the prior is taken at the draw: compare the log weights, which both take there.
+  std::vector<double> w1(items.size()), w2(items.size());
+  runtime::EvalError e1 = 0, e2 = 0;
+  batched->model().log_weights(w.data(), items, eps.data(), w1.data(), &e1);
+  item_by_item->model().log_weights(w.data(), items, eps.data(), w2.data(), &e2);
+  ASSERT_EQ(e1, 0) << batched->model().describe_error(e1);
+  ASSERT_EQ(e2, 0) << item_by_item->model().describe_error(e2);
+  for (size_t b = 0; b < items.size(); ++b) EXPECT_NEAR(w1[b], w2[b], 1e-11 * std::abs(w2[b])) << b;
+  std::vector<double> g(w.size());
+  const double v = batched->model().elbo_gradient(w.data(), items, eps.data(), g.data(), &e1);
+  ASSERT_EQ(e1, 0);
+  for (size_t i = 0; i < w.size(); i += 7) {
+    const double h = 1e-6;
+    std::vector<double> up = w, down = w;
+    up[i] += h;
+    down[i] -= h;
+    const double fd = (batched->model().elbo(up.data(), items, eps.data(), &e1) -
+                       batched->model().elbo(down.data(), items, eps.data(), &e1)) /
+                      (2 * h);
+    EXPECT_NEAR(g[i], fd, 1e-6 * std::max(1.0, std::abs(fd))) << i << " of ELBO " << v;
+  }
+}
+
 // `vic encode` writes each item's code (the guide's location: eps = 0) and
 // `vic decode` runs the decoder on codes from that file or from N(0, I): the
 // values equal the compiled model's own, and a PNG grid is written.
@@ -479,6 +543,41 @@ TEST(GuideCommandLine, EncodeAndDecode) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "decoded 5 codes with 'decoder' into s.png\n");
 
+  // A grid of 2-D codes, and codes followed by appended values, as the network sees them.
+  r = testing_util::run_vic(dir.path(), {"decode", "vae.vmodel", "--data", "d.json", "--weights", "w.json", "--network",
+                                         "decoder", "--grid", "3", "--output", "grid.csv"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  // The first row's first two cells: (q(1/6), q(5/6)) and (q(1/2), q(5/6)), q the normal's quantile.
+  const boost::math::normal standard;
+  const double q1 = boost::math::quantile(standard, 1.0 / 6), q5 = boost::math::quantile(standard, 5.0 / 6);
+  std::vector<double> grid_codes{q1, q5, boost::math::quantile(standard, 0.5), q5};
+  std::vector<double> grid_out(8);
+  m->model().network(1, w->data(), grid_codes.data(), 2, grid_out.data(), &error);
+  const std::string grid = dir.read("grid.csv");
+  std::stringstream rows(grid);
+  std::string line;
+  std::getline(rows, line);
+  for (int k = 0; k < 2; ++k) {
+    std::getline(rows, line);
+    EXPECT_EQ(line.substr(0, line.find(',')), runtime::format_shortest(grid_out[4 * k])) << k;
+  }
+  r = testing_util::run_vic(dir.path(), {"decode", "vae.vmodel", "--data", "d.json", "--weights", "w.json", "--network",
+                                         "decoder", "--codes", "one.csv", "--append", "0.25", "--output", "a.csv"});
+  EXPECT_EQ(r.status, 1);  // no such file
+  dir.write("one.csv", "item,z.1\n1,0.5\n");
+  r = testing_util::run_vic(dir.path(), {"decode", "vae.vmodel", "--data", "d.json", "--weights", "w.json", "--network",
+                                         "decoder", "--codes", "one.csv", "--append", "0.25", "--output", "a.csv"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::vector<double> appended_in{0.5, 0.25}, appended_out(4);
+  m->model().network(1, w->data(), appended_in.data(), 1, appended_out.data(), &error);
+  const std::string a = dir.read("a.csv");
+  EXPECT_EQ(a.substr(a.find('\n') + 1, a.find(',', a.find('\n')) - a.find('\n') - 1),
+            runtime::format_shortest(appended_out[0]));
+  r = testing_util::run_vic(dir.path(), {"decode", "vae.vmodel", "--data", "d.json", "--weights", "w.json", "--network",
+                                         "decoder", "--grid", "3", "--append", "1"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "error: --grid lays out 2-D codes; the network 'decoder' takes codes of 1\n");
+
   r = testing_util::run_vic(dir.path(), {"decode", "vae.vmodel", "--data", "d.json", "--weights", "w.json", "--network",
                                          "dekoder", "--prior", "5"});
   EXPECT_EQ(r.status, 2);
@@ -490,7 +589,8 @@ TEST(GuideCommandLine, EncodeAndDecode) {
   r = testing_util::run_vic(dir.path(), {"decode", "vae.vmodel", "--data", "d.json", "--weights", "w.json", "--network",
                                          "decoder"});
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, "error: decode takes its codes from --codes FILE or draws --prior N of them, one of the two\n");
+  EXPECT_EQ(r.err, "error: decode takes its codes from --codes FILE, draws --prior N of them or lays out a --grid N; "
+                   "one of the three\n");
 }
 
 }  // namespace

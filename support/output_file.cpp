@@ -195,8 +195,19 @@ Expected<std::unique_ptr<OutputFile>> OutputFile::open(const std::string& path) 
   if (ec) return failure(ec.value());
   fs::path directory = target.parent_path();
   std::string temporary = (directory / ("." + target.filename().string() + ".vic-XXXXXX")).string();
+  // The file is registered for removal before a signal can see it: a signal
+  // arriving between its creation and its registration waits (blocked) until
+  // the handler knows the file, rather than killing vic with the file left.
+  install_cleanup_handlers();
+  sigset_t cleanup_signals, previous;
+  sigemptyset(&cleanup_signals);
+  for (int signal_number : kCleanupSignals) sigaddset(&cleanup_signals, signal_number);
+  pthread_sigmask(SIG_BLOCK, &cleanup_signals, &previous);
   int fd = ::mkostemp(temporary.data(), O_CLOEXEC);
-  if (fd < 0) return failure(errno);
+  const int create_error = errno;
+  if (fd >= 0) register_temporary_file(temporary);
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  if (fd < 0) return failure(create_error);
   // mkostemp creates the file with mode 0600: give it the target's mode, or
   // the mode a plain open() would have given a new file.
   mode_t mode = exists ? (target_stat.st_mode & 07777) : default_file_mode();
@@ -204,9 +215,9 @@ Expected<std::unique_ptr<OutputFile>> OutputFile::open(const std::string& path) 
     int error_number = errno;
     ::close(fd);
     ::unlink(temporary.c_str());
+    unregister_temporary_file(temporary);
     return failure(error_number);
   }
-  register_temporary_file(temporary);
   return std::unique_ptr<OutputFile>(new OutputFile(path, fd, target.string(), temporary));
 }
 

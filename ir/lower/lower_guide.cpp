@@ -8,7 +8,6 @@
 // normal_lpdf(z[n] | mu, sigma) to the guide's target. The result is
 // log p(x, z) - log q(z | x) with every constant, each plate's terms scaled by
 // N / B: an unbiased estimate of the ELBO whose gradient AD writes.
-#include "frontend/frontend.h"
 #include "ir/lower/lower_internal.h"
 
 namespace vic::lower::internal {
@@ -57,30 +56,12 @@ Value* activate(Builder& b, ast::Activation a, Value* x) {
 }
 
 LExpr FunctionLowering::lower_network_call(const ast::Call& e, const LExpr& input) {
-  const ast::NetworkDecl& decl = *e.network;
-  auto it = networks_.find(&decl);
-  VIC_CHECK(it != networks_.end()) << "network '" << decl.name << "' called where its weights are not bound";
-  const NetworkWeights& net = it->second;
-  b_->set_loc(e.loc);
-  b_->check(b_->cmp(CmpPredicate::Eq, input.size, net.sizes[0]),
-            add_fatal_check("the network '" + decl.name + "' takes a vector of its first size (" +
-                                frontend::expr_to_source(*decl.sizes[0]) + ")",
-                            e.loc));
-  Value* h = materialize(input);
-  for (size_t k = 0; k < net.weights.size(); ++k) {
-    Value* out = net.sizes[k + 1];
-    Value* wx = b_->op(OpKind::MatVec, {net.weights[k], h, out, net.sizes[k]});
-    const ast::Activation a = k + 2 == net.sizes.size() ? decl.output : decl.activation;
-    Op* gen = b_->create_generate(out, Type::F64, "j");
-    {
-      RegionScope scope(b_, gen->region(0));
-      Value* j = gen->region(0).args[0];
-      Value* pre = b_->op(OpKind::FAdd, {b_->extract(wx, j), b_->extract(net.biases[k], j)});
-      b_->yield({activate(*b_, a, pre)});
-    }
-    h = gen->result();
-  }
-  return tensor_expr(h, {net.sizes.back()}, /*parameter=*/true);
+  // One item's call: the minibatch's lowering (lower_plate.cpp) for a batch of one.
+  Value* saved = plate_count_;
+  plate_count_ = b_->const_i64(1);
+  ItemValue y = lower_item_network(*e.network, e.loc, ItemValue{input, input.size});
+  plate_count_ = saved;
+  return y.l;
 }
 
 void FunctionLowering::declare_latent(const ast::VarDecl& d) {
@@ -110,8 +91,10 @@ bool FunctionLowering::is_plate_loop(const ast::ForStmt& s) const {
 
 Value* FunctionLowering::batch_count() { return b_->load(batch_, b_->const_i64(0)); }
 
-Value* FunctionLowering::plate_scale() {
-  return b_->op(OpKind::FDiv, {to_real(env_[plate_].scalar), to_real(batch_count())});
+void FunctionLowering::end_plate(Value* outer_target) {
+  Value* scale = b_->op(OpKind::FDiv, {to_real(env_[plate_].scalar), to_real(batch_count())});
+  Value*& target = env_[&kTargetDecl].scalar;
+  target = b_->op(OpKind::FAdd, {outer_target, b_->op(OpKind::FMul, {scale, target})});
 }
 
 void FunctionLowering::enter_plate_item(const ast::VarDecl& index, Value* slot) {

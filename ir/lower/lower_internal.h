@@ -294,7 +294,8 @@ class FunctionLowering {
   // Binds the plate loop's index to the data item of minibatch slot `slot`.
   void enter_plate_item(const ast::VarDecl& index, Value* slot);
   Value* batch_count();   // B, the minibatch's items
-  Value* plate_scale();   // N / B
+  // After a plate loop lowered into a target of its own: target = outer + N / B * its terms.
+  void end_plate(Value* outer_target);
   // The ELBO: the guide's draws and log density, then the model's.
   void lower_guide_elbo(const ast::Program& program);
   struct NetworkWeights {
@@ -336,6 +337,8 @@ class FunctionLowering {
   double log_weight_sign_ = 1.0;
   // Adds sign * `terms` (a tensor of B values) into log_weights_.
   void add_log_weights(Value* terms);
+  // Adds a batched plate's per-slot terms (B values) to the log weights and their sum to the target.
+  void add_slot_terms(Value* terms);
   // Adds sign * delta into log_weights_[slot].
   void add_log_weight(Value* slot, Value* delta);
 

@@ -399,6 +399,12 @@ bool FunctionLowering::standard_normal_prior(const ast::TildeStmt& t) {
   return t.distribution == "normal" && t.args.size() == 2 && literal(*t.args[0], 0) && literal(*t.args[1], 1);
 }
 
+void FunctionLowering::add_slot_terms(Value* terms) {
+  add_log_weights(terms);
+  add_to_target(reduce(tensor_expr(terms, {plate_count_}, true), b_->const_f64(0.0),
+                       [&](Value* a, Value* x) { return b_->op(OpKind::FAdd, {a, x}); }));
+}
+
 FunctionLowering::ItemValue FunctionLowering::lower_item_index(const ast::Index& e) {
   const ast::VarDecl* d = e.base->as<ast::Variable>().decl;
   const ast::Expr& first = *e.indices[0];
@@ -453,7 +459,9 @@ FunctionLowering::ItemValue FunctionLowering::lower_item_index(const ast::Index&
 
 FunctionLowering::ItemValue FunctionLowering::lower_item_network(const ast::NetworkDecl& decl, SourceLoc loc,
                                                                  const ItemValue& input) {
-  const NetworkWeights& net = networks_.at(&decl);
+  auto it = networks_.find(&decl);
+  VIC_CHECK(it != networks_.end()) << "network '" << decl.name << "' called where its weights are not bound";
+  const NetworkWeights& net = it->second;
   b_->set_loc(loc);
   b_->check(b_->cmp(CmpPredicate::Eq, input.item_size, net.sizes[0]),
             add_fatal_check("the network '" + decl.name + "' takes a vector of its first size (" +
@@ -502,9 +510,7 @@ void FunctionLowering::lower_item_stmt(const ast::Stmt& s) {
       ItemValue v = lower_item_expr(*s.as<ast::TargetPlusStmt>().value);
       if (log_weights_) {
         Value* terms = slot_sums(v);
-        add_log_weights(terms);
-        add_to_target(reduce(tensor_expr(terms, {plate_count_}, true), b_->const_f64(0.0),
-                             [&](Value* a, Value* x) { return b_->op(OpKind::FAdd, {a, x}); }));
+        add_slot_terms(terms);
         return;
       }
       add_to_target(reduce(v.l, b_->const_f64(0.0), [&](Value* a, Value* x) { return b_->op(OpKind::FAdd, {a, x}); }));
@@ -539,9 +545,7 @@ void FunctionLowering::lower_item_stmt(const ast::Stmt& s) {
         }
         if (log_weights_) {
           Value* terms = slot_log_densities(t.distribution, items, propto());
-          add_log_weights(terms);
-          add_to_target(reduce(tensor_expr(terms, {plate_count_}, true), b_->const_f64(0.0),
-                               [&](Value* a, Value* x) { return b_->op(OpKind::FAdd, {a, x}); }));
+          add_slot_terms(terms);
           return;
         }
         add_to_target(log_density(t.distribution, std::move(args), propto()));
@@ -576,9 +580,7 @@ void FunctionLowering::lower_item_stmt(const ast::Stmt& s) {
       if (log_weights_) {
         std::vector<ItemValue> slots{ItemValue{draw, k}, items[0], items[1]};
         Value* terms = slot_log_densities("normal", slots, /*propto=*/false);
-        add_log_weights(terms);
-        add_to_target(reduce(tensor_expr(terms, {plate_count_}, true), b_->const_f64(0.0),
-                             [&](Value* a, Value* x) { return b_->op(OpKind::FAdd, {a, x}); }));
+        add_slot_terms(terms);
         return;
       }
       guide_moments_[latent] = {mu, sigma};
@@ -611,8 +613,7 @@ void FunctionLowering::lower_batched_plate(const ast::ForStmt& s) {
   plate_locals_.clear();
   lower_item_stmt(*s.body);
   plate_locals_.clear();
-  env_[&kTargetDecl].scalar =
-      b_->op(OpKind::FAdd, {outer_target, b_->op(OpKind::FMul, {plate_scale(), env_[&kTargetDecl].scalar})});
+  end_plate(outer_target);
   plate_count_ = nullptr;
 }
 

@@ -670,7 +670,7 @@ void FunctionLowering::lower_for(const ast::ForStmt& s) {
   exit_loop();
   if (plate) {
     plate_slot_ = nullptr;
-    env_[&kTargetDecl].scalar = b_->op(OpKind::FAdd, {outer_target, b_->op(OpKind::FMul, {plate_scale(), env_[&kTargetDecl].scalar})});
+    end_plate(outer_target);
   }
 }
 
